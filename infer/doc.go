@@ -1,0 +1,30 @@
+// Package infer is the one inference wrapper every gopercept model runs
+// through: it finds and loads the ONNX Runtime library, reads the model card
+// that sits beside each model, checks the model against its card, picks an
+// execution provider (TensorRT, CUDA, CPU, in the caller's order of
+// preference, falling back with the reason logged) and runs the model on
+// tensors allocated once and reused across frames.
+//
+// # Files
+//
+// A model is a pair of files: model.onnx and model.card.yaml (in general
+// "<stem>.onnx" and "<stem>.card.yaml"). See Card for the card's fields.
+//
+// # ONNX Runtime
+//
+// The library is ONNX Runtime 1.30.0 for linux/x86_64, fetched into the
+// project cache .cache/ort/1.30.0/libonnxruntime.so.1 by scripts/fetch-ort.sh
+// (make ort) and checked against a pinned SHA-256 (LibrarySHA256). A vehicle's
+// GPU build of the library is named by GOPERCEPT_ORT_LIB instead. Init loads
+// the library once per process; Open calls it.
+//
+// # Tensors
+//
+// Open allocates every input and output once. Model.Input and Model.Output
+// return the tensors' backing slices: fill the input in place, call Run, read
+// the output in place. Run does not allocate for models whose shapes are all
+// fixed. A model whose first input dimension is dynamic (a batch of pose
+// crops, [N,3,256,192]) takes its batch size from SetBatch; see there.
+//
+// A Model is not safe for concurrent use; give each goroutine its own.
+package infer
