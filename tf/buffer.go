@@ -180,9 +180,8 @@ func (b *Buffer) SetTransform(parent, child string, stamp int64, t Transform, st
 			}
 		}
 	}
-	f := b.frames[cid] // copy for the checks below; written back at the end
-	if cok && !static && !f.static && f.parent == pid {
-		if s := f.cache.live(); len(s) > 0 && s[len(s)-1].stamp-stamp > b.cacheDur {
+	if pok && cok && !static && !b.frames[cid].static && b.frames[cid].parent == pid {
+		if s := b.frames[cid].cache.live(); len(s) > 0 && s[len(s)-1].stamp-stamp > b.cacheDur {
 			return fail(ErrOldData, "newest sample is at "+FormatStamp(s[len(s)-1].stamp)+", cache duration "+time.Duration(b.cacheDur).String())
 		}
 	}
@@ -192,7 +191,7 @@ func (b *Buffer) SetTransform(parent, child string, stamp int64, t Transform, st
 	if !cok {
 		cid = b.addFrame(child)
 	}
-	f = b.frames[cid]
+	f := b.frames[cid] // written back below
 	if static {
 		f.cache = edgeCache{} // release the dynamic history
 		f.static, f.staticTf, f.staticStamp = true, t, stamp
@@ -367,13 +366,13 @@ func (b *Buffer) chain(f, anc int32, stamp int64) (Transform, *LookupError) {
 
 // lookup returns target←source at stamp, resolving Latest; the caller holds
 // the read lock and fills the request fields of an error.
-func (b *Buffer) lookup(target, source int32, stamp int64) (Transform, int64, *LookupError) {
+func (b *Buffer) lookup(target, source int32, stamp int64) (Transform, *LookupError) {
 	if target == source {
-		return Identity(), stamp, nil
+		return Identity(), nil
 	}
 	anc, err := b.commonAncestor(target, source)
 	if err != nil {
-		return Transform{}, stamp, err
+		return Transform{}, err
 	}
 	if stamp == Latest {
 		m := b.newestOnPath(target, anc, b.newestOnPath(source, anc, math.MaxInt64))
@@ -383,16 +382,16 @@ func (b *Buffer) lookup(target, source int32, stamp int64) (Transform, int64, *L
 	}
 	ts, err := b.chain(source, anc, stamp)
 	if err != nil {
-		return Transform{}, stamp, err
+		return Transform{}, err
 	}
 	if target == anc {
-		return ts, stamp, nil
+		return ts, nil
 	}
 	tt, err := b.chain(target, anc, stamp)
 	if err != nil {
-		return Transform{}, stamp, err
+		return Transform{}, err
 	}
-	return tt.Inverse().Compose(ts), stamp, nil
+	return tt.Inverse().Compose(ts), nil
 }
 
 // Lookup returns the transform target←source at stamp (ns since the epoch):
@@ -427,7 +426,7 @@ func (b *Buffer) lookupLocked(target, source string, stamp int64) (Transform, *L
 	if err != nil {
 		return Transform{}, err
 	}
-	t, _, err := b.lookup(tid, sid, stamp)
+	t, err := b.lookup(tid, sid, stamp)
 	if err != nil {
 		return Transform{}, err
 	}
@@ -469,11 +468,11 @@ func (b *Buffer) lookupFullLocked(target string, targetStamp int64, source strin
 	if err != nil {
 		return Transform{}, err
 	}
-	fs, _, err := b.lookup(fid, sid, sourceStamp)
+	fs, err := b.lookup(fid, sid, sourceStamp)
 	if err != nil {
 		return Transform{}, err
 	}
-	ft, _, err := b.lookup(fid, tid, targetStamp)
+	ft, err := b.lookup(fid, tid, targetStamp)
 	if err != nil {
 		return Transform{}, err
 	}
