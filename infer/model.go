@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -317,7 +318,7 @@ func (m *Model) openSession() error {
 			_ = opts.Destroy()
 		}
 		if err != nil {
-			m.fallbacks = append(m.fallbacks, p+": "+oneLine(err))
+			m.fallbacks = append(m.fallbacks, p+": "+providerReason(err))
 			continue
 		}
 		m.provider = providerNames[p]
@@ -574,6 +575,18 @@ func (m *Model) Close() error {
 	}
 	m.views, m.owned, m.cur = nil, nil, nil
 	return err
+}
+
+var ortErrorPrefix = regexp.MustCompile(`^.*\[ONNXRuntimeError\] : \d+ : [A-Z_]+ : `)
+
+// providerReason shortens an ONNX Runtime provider error to its message, and
+// says so when the library simply has no GPU providers.
+func providerReason(err error) string {
+	s := ortErrorPrefix.ReplaceAllString(oneLine(err), "")
+	if strings.Contains(s, "libonnxruntime_providers_shared.so") {
+		s = "this ONNX Runtime build has no GPU providers (set " + EnvLibrary + " to a GPU build): " + s
+	}
+	return s
 }
 
 // oneLine squashes an error's message to one line.

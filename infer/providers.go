@@ -49,15 +49,15 @@ func (m *Model) sessionOptions(provider string) (*ort.SessionOptions, string, er
 	precision := "fp32"
 	switch provider {
 	case ProviderTensorRT:
-		dir, err := m.engineCacheDir()
-		if err != nil {
-			return fail(err)
-		}
 		trt, err := ort.NewTensorRTProviderOptions()
 		if err != nil {
 			return fail(err)
 		}
 		defer trt.Destroy()
+		dir, err := m.engineCacheDir()
+		if err != nil {
+			return fail(err)
+		}
 		fp16 := "0"
 		if m.cfg.FP16 {
 			fp16, precision = "1", "fp16"
