@@ -1,6 +1,8 @@
 package tf
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"sort"
 	"strconv"
@@ -85,6 +87,11 @@ type Buffer struct {
 	mu     sync.RWMutex
 	ids    map[string]int32
 	frames []frame
+
+	// waitCh is closed and cleared by every accepted SetTransform; it is
+	// created only while someone waits.
+	waitMu sync.Mutex
+	waitCh chan struct{}
 }
 
 // New returns an empty Buffer configured by cfg, with defaults for zero
@@ -156,6 +163,19 @@ func (b *Buffer) SetTransform(parent, child string, stamp int64, t Transform, st
 	}
 	t.Rotation = q
 
+	if err := b.set(parent, child, stamp, t, static, fail); err != nil {
+		return err
+	}
+	b.waitMu.Lock()
+	if b.waitCh != nil {
+		close(b.waitCh)
+		b.waitCh = nil
+	}
+	b.waitMu.Unlock()
+	return nil
+}
+
+func (b *Buffer) set(parent, child string, stamp int64, t Transform, static bool, fail func(error, string) error) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 
@@ -479,6 +499,40 @@ func (b *Buffer) lookupFullLocked(target string, targetStamp int64, source strin
 	t := ft.Inverse().Compose(fs)
 	t.Rotation, _ = normalize(t.Rotation)
 	return t, nil
+}
+
+// WaitForTransform is Lookup that waits for data, like tf2's canTransform
+// with a timeout: while the lookup fails because a frame is unknown, the
+// frames are not connected or the data does not reach stamp yet, it waits
+// for the next SetTransform and tries again, until ctx is done. It returns
+// at once on extrapolation into the past, which new data rarely cures. On
+// ctx expiry the error wraps both the last *LookupError and ctx.Err().
+func (b *Buffer) WaitForTransform(ctx context.Context, target, source string, stamp int64) (Transform, error) {
+	for {
+		ch := b.changed()
+		t, err := b.Lookup(target, source, stamp)
+		if err == nil {
+			return t, nil
+		}
+		if le, ok := err.(*LookupError); ok && le.Kind == KindExtrapolationPast {
+			return Transform{}, err
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Transform{}, fmt.Errorf("%w (gave up waiting: %w)", err, ctx.Err())
+		}
+	}
+}
+
+// changed returns a channel closed by the next accepted SetTransform.
+func (b *Buffer) changed() <-chan struct{} {
+	b.waitMu.Lock()
+	defer b.waitMu.Unlock()
+	if b.waitCh == nil {
+		b.waitCh = make(chan struct{})
+	}
+	return b.waitCh
 }
 
 // CanTransform reports whether Lookup(target, source, stamp) would succeed.

@@ -1,6 +1,7 @@
 package tf
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -620,5 +621,42 @@ func TestConcurrent(t *testing.T) {
 	wg.Wait()
 	if _, err := b.Lookup("map", "lidar", t0+sec+(n-1)*ms); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestWaitForTransform(t *testing.T) {
+	b := robotTree(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		got, err := b.WaitForTransform(ctx, "odom", "radar", t0+2*sec)
+		if err == nil && !vecNear(got.Translation, r3.Vec{X: 5}, tol) {
+			err = fmt.Errorf("got %v, want translation (5, 0, 0)", got)
+		}
+		done <- err
+	}()
+	time.Sleep(5 * time.Millisecond)
+	mustSet(t, b, "base_link", "radar", 0, mk(3, 0, 0, quat.Number{Real: 1}), true) // radar known, odom edge too old
+	time.Sleep(5 * time.Millisecond)
+	mustSet(t, b, "odom", "base_link", t0+2*sec, mk(2, 0, 0, quat.Number{Real: 1}), false)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	// Past extrapolation returns at once.
+	if _, err := b.WaitForTransform(ctx, "odom", "lidar", t0-sec); !errors.Is(err, ErrExtrapolation) || errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("past: %v", err)
+	}
+	// Expiry wraps both errors.
+	short, cancel2 := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel2()
+	_, err := b.WaitForTransform(short, "odom", "nope", t0)
+	if !errors.Is(err, ErrUnknownFrame) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("timeout: %v", err)
+	}
+	var le *LookupError
+	if !errors.As(err, &le) || le.Frame != "nope" {
+		t.Errorf("timeout error does not carry the LookupError: %v", err)
 	}
 }

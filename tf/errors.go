@@ -37,15 +37,15 @@ type ErrorKind int
 
 // Lookup error kinds.
 const (
-	// KindUnknownFrame: Frame names a frame the buffer does not know.
+	// KindUnknownFrame means Frame names a frame the buffer does not know.
 	KindUnknownFrame ErrorKind = iota + 1
-	// KindNotConnected: Frame and Other have no common ancestor.
+	// KindNotConnected means Frame and Other have no common ancestor.
 	KindNotConnected
-	// KindExtrapolationPast: the edge Parent->Child has no data as old as
-	// Stamp; its data covers [Earliest, Latest].
-	KindExtrapolationPast
-	// KindExtrapolationFuture: the edge Parent->Child has no data as recent
+	// KindExtrapolationPast means the edge Parent->Child has no data as old
 	// as Stamp; its data covers [Earliest, Latest].
+	KindExtrapolationPast
+	// KindExtrapolationFuture means the edge Parent->Child has no data as
+	// recent as Stamp; its data covers [Earliest, Latest].
 	KindExtrapolationFuture
 )
 
@@ -187,8 +187,10 @@ func (e *SetError) Error() string {
 	b = strconv.AppendQuote(b, e.Child)
 	b = append(b, " at "...)
 	b = AppendStamp(b, e.Stamp)
-	b = append(b, ": "...)
-	b = append(b, e.Err.Error()...)
+	if e.Err != nil {
+		b = append(b, ": "...)
+		b = append(b, e.Err.Error()...)
+	}
 	if e.Reason != "" {
 		b = append(b, ": "...)
 		b = append(b, e.Reason...)
