@@ -35,8 +35,8 @@ type Config struct {
 	CacheDuration time.Duration
 	// MaxFrames caps the number of distinct frame names, since frame names
 	// arrive from the network; SetTransform rejects a new frame beyond it
-	// with ErrTooManyFrames. Default 10000 (DefaultMaxFrames). Must not be
-	// negative.
+	// with ErrTooManyFrames. Default 10000 (DefaultMaxFrames). Must lie in
+	// [0, 2³¹−1].
 	MaxFrames int
 	// MaxSamplesPerEdge caps the samples kept for one dynamic edge; beyond
 	// it the oldest samples are dropped as if pruned. Default 100000
@@ -101,8 +101,8 @@ func New(cfg Config) (*Buffer, error) {
 	if cfg.CacheDuration < 0 {
 		return nil, configError("CacheDuration", "%v is negative", cfg.CacheDuration)
 	}
-	if cfg.MaxFrames < 0 {
-		return nil, configError("MaxFrames", "%d is negative", cfg.MaxFrames)
+	if cfg.MaxFrames < 0 || cfg.MaxFrames > math.MaxInt32 {
+		return nil, configError("MaxFrames", "%d is outside [0, %d]", cfg.MaxFrames, math.MaxInt32)
 	}
 	if cfg.MaxSamplesPerEdge < 0 {
 		return nil, configError("MaxSamplesPerEdge", "%d is negative", cfg.MaxSamplesPerEdge)

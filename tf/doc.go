@@ -37,6 +37,9 @@
 // at targetStamp, assuming it stayed still in the fixed frame. This is what
 // de-skews a lidar sweep with ego motion (fixed frame "odom").
 //
+// Buffer.WaitForTransform is Lookup that waits, until a context is done, for
+// the data a lookup lacks, like tf2's canTransform with a timeout.
+//
 // # Errors
 //
 // Lookup failures are *LookupError values naming the frames, the stamps and,
