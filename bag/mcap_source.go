@@ -1,0 +1,786 @@
+package bag
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"math"
+	"os"
+	"sort"
+
+	"github.com/foxglove/mcap/go/mcap"
+	"github.com/klauspost/compress/zstd"
+	"github.com/pierrec/lz4/v4"
+)
+
+// mcapChannel is a channel as the reader resolved it.
+type mcapChannel struct {
+	topic *topicEntry
+}
+
+// group is a run of messages from one chunk (or one loose message), sorted
+// by log time, with the buffers that back their Data.
+type group struct {
+	msgs  []msgRef
+	i     int
+	order int64
+	bufs  [][]byte
+}
+
+func (g *group) head() *msgRef { return &g.msgs[g.i] }
+
+// pendingRec is a chunk or message record read from the file but not yet
+// decoded into a group.
+type pendingRec struct {
+	op    byte
+	off   int64
+	body  []byte
+	start uint64
+}
+
+// chunkStart is a chunk's file offset and message start time, from the
+// summary's chunk indexes.
+type chunkStart struct {
+	off   int64
+	start uint64
+}
+
+// mcapSource reads one MCAP file leniently: damaged records are reported
+// and skipped, and reading goes on with what follows where it can be found.
+type mcapSource struct {
+	file      string
+	f         *os.File
+	size      int64
+	br        *bufio.Reader
+	off       int64 // file offset of the next unread byte in br
+	cfg       ReaderConfig
+	report    func(Skipped)
+	topics    *topicSet
+	fileOrder bool
+
+	schemas  map[uint16]schemaRec
+	channels map[uint16]*mcapChannel
+	haveStat bool
+	// missingFooter is set when the file has no footer (it was cut short).
+	missingFooter bool
+
+	chunks    []chunkStart // sorted by offset
+	suffixMin []uint64     // suffixMin[i] = min start of chunks[i:]
+
+	done     bool
+	pending  *pendingRec
+	heap     []*group
+	order    int64
+	release  *group
+	free     [][]byte
+	freeGrps []*group
+	scratch  []byte
+	hdr      [recordHeaderLen]byte
+
+	zdec *zstd.Decoder
+	lzr  *lz4.Reader
+}
+
+func openMCAP(path string, cfg ReaderConfig, topics *topicSet, report func(Skipped), fileOrder bool) (*mcapSource, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	s := &mcapSource{
+		file: path, f: f, size: st.Size(), cfg: cfg, report: report, topics: topics,
+		fileOrder: fileOrder,
+		schemas:   map[uint16]schemaRec{}, channels: map[uint16]*mcapChannel{},
+		br: bufio.NewReaderSize(f, cfg.ReadBufferBytes),
+	}
+	var magic [8]byte
+	if _, err := io.ReadFull(s.br, magic[:]); err != nil || !bytes.Equal(magic[:], mcapMagic) {
+		f.Close()
+		return nil, fmt.Errorf("%w: %s", ErrNotMCAP, path)
+	}
+	s.off = 8
+	s.readSummary()
+	return s, nil
+}
+
+func (s *mcapSource) skip(off int64, reason string, format string, args ...any) {
+	s.report(Skipped{File: s.file, Offset: off, Reason: reason, Detail: fmt.Sprintf(format, args...)})
+}
+
+func (s *mcapSource) liveCounts() bool { return !s.haveStat }
+
+func (s *mcapSource) close() error {
+	if s.zdec != nil {
+		s.zdec.Close()
+	}
+	return s.f.Close()
+}
+
+// readSummary loads schemas, channels, statistics and chunk offsets from the
+// summary section, when the file has an intact footer.
+func (s *mcapSource) readSummary() {
+	const tailLen = recordHeaderLen + footerBodyLen + 8
+	if s.size < 8+tailLen {
+		s.noFooter()
+		return
+	}
+	tail := make([]byte, tailLen)
+	if _, err := s.f.ReadAt(tail, s.size-tailLen); err != nil {
+		s.noFooter()
+		return
+	}
+	if !bytes.Equal(tail[tailLen-8:], mcapMagic) || tail[0] != byte(mcap.OpFooter) ||
+		binary.LittleEndian.Uint64(tail[1:]) != footerBodyLen {
+		s.noFooter()
+		return
+	}
+	summaryStart := binary.LittleEndian.Uint64(tail[9:])
+	summaryCRC := binary.LittleEndian.Uint32(tail[25:])
+	footerOff := s.size - tailLen
+	if summaryStart == 0 {
+		return
+	}
+	if summaryStart < 8 || summaryStart > uint64(footerOff) {
+		s.skip(footerOff, ReasonBadSummary, "summary start %d outside file", summaryStart)
+		return
+	}
+	if uint64(footerOff)-summaryStart > uint64(s.cfg.MaxChunkBytes) {
+		s.skip(int64(summaryStart), ReasonTooLarge, "summary of %d bytes", uint64(footerOff)-summaryStart)
+		return
+	}
+	buf := make([]byte, uint64(footerOff)-summaryStart)
+	if _, err := s.f.ReadAt(buf, int64(summaryStart)); err != nil {
+		s.skip(int64(summaryStart), ReasonBadSummary, "%v", err)
+		return
+	}
+	if summaryCRC != 0 && !s.cfg.SkipCRC {
+		h := crc32.NewIEEE()
+		h.Write(buf)
+		h.Write(tail[:recordHeaderLen+16])
+		if h.Sum32() != summaryCRC {
+			s.skip(int64(summaryStart), ReasonBadSummary, "summary crc mismatch")
+			return
+		}
+	}
+	var (
+		schemas  []schemaRec
+		channels []channelRec
+		stats    *statisticsRec
+		chunks   []chunkStart
+	)
+	for p := buf; len(p) > 0; {
+		if len(p) < recordHeaderLen {
+			s.skip(int64(summaryStart), ReasonBadSummary, "truncated summary record")
+			return
+		}
+		op, n := p[0], binary.LittleEndian.Uint64(p[1:])
+		if n > uint64(len(p)-recordHeaderLen) {
+			s.skip(int64(summaryStart), ReasonBadSummary, "summary record length %d too long", n)
+			return
+		}
+		body := p[recordHeaderLen : recordHeaderLen+int(n)]
+		p = p[recordHeaderLen+int(n):]
+		ok := true
+		switch mcap.OpCode(op) {
+		case mcap.OpSchema:
+			var r schemaRec
+			r, ok = parseSchema(body)
+			schemas = append(schemas, r)
+		case mcap.OpChannel:
+			var r channelRec
+			r, ok = parseChannel(body)
+			channels = append(channels, r)
+		case mcap.OpStatistics:
+			var r statisticsRec
+			r, ok = parseStatistics(body)
+			stats = &r
+		case mcap.OpChunkIndex:
+			var off uint64
+			off, ok = chunkIndexOffset(body)
+			if ok {
+				chunks = append(chunks, chunkStart{off: int64(off), start: binary.LittleEndian.Uint64(body)})
+			}
+		}
+		if !ok {
+			s.skip(int64(summaryStart), ReasonBadSummary, "malformed summary record opcode %#x", op)
+			return
+		}
+	}
+	for _, r := range schemas {
+		s.schemas[r.ID] = r
+	}
+	for _, r := range channels {
+		s.addChannel(r)
+	}
+	if stats != nil {
+		s.haveStat = true
+		for id, n := range stats.ChannelCounts {
+			if ch := s.channels[id]; ch != nil {
+				ch.topic.info.MessageCount += n
+			}
+		}
+	}
+	sort.Slice(chunks, func(i, j int) bool { return chunks[i].off < chunks[j].off })
+	s.chunks = chunks
+	s.suffixMin = make([]uint64, len(chunks)+1)
+	s.suffixMin[len(chunks)] = math.MaxUint64
+	for i := len(chunks) - 1; i >= 0; i-- {
+		s.suffixMin[i] = min(chunks[i].start, s.suffixMin[i+1])
+	}
+}
+
+// noFooter reports a file without footer and closing magic: it was cut short
+// (or never finished), so it has no summary and no statistics.
+func (s *mcapSource) noFooter() {
+	s.missingFooter = true
+	s.skip(s.size, ReasonTruncated, "no footer: file cut short, summary lost")
+}
+
+// addChannel registers a channel; a channel already known keeps its topic.
+func (s *mcapSource) addChannel(r channelRec) {
+	if _, ok := s.channels[r.ID]; ok {
+		return
+	}
+	info := TopicInfo{
+		Name:                r.Topic,
+		SerializationFormat: r.Encoding,
+		QoS:                 r.Metadata["offered_qos_profiles"],
+		TypeHash:            r.Metadata["topic_type_hash"],
+	}
+	if sc, ok := s.schemas[r.SchemaID]; ok {
+		info.Type = sc.Name
+		info.SchemaText = sc.Data
+	}
+	s.channels[r.ID] = &mcapChannel{topic: s.topics.get(info)}
+}
+
+// getBuf returns a buffer of length n, reusing a released one when it fits.
+func (s *mcapSource) getBuf(n int) []byte {
+	for i := len(s.free) - 1; i >= 0; i-- {
+		if cap(s.free[i]) >= n {
+			b := s.free[i][:n]
+			s.free[i] = s.free[len(s.free)-1]
+			s.free = s.free[:len(s.free)-1]
+			return b
+		}
+	}
+	return make([]byte, n, n+n/8)
+}
+
+func (s *mcapSource) putBuf(b []byte) {
+	if cap(b) == 0 {
+		return
+	}
+	if len(s.free) >= 8 {
+		// Keep the pool small: drop the smallest buffer.
+		small := 0
+		for i := range s.free {
+			if cap(s.free[i]) < cap(s.free[small]) {
+				small = i
+			}
+		}
+		if cap(s.free[small]) >= cap(b) {
+			return
+		}
+		s.free[small] = b[:0]
+		return
+	}
+	s.free = append(s.free, b[:0])
+}
+
+func (s *mcapSource) releaseGroup(g *group) {
+	for _, b := range g.bufs {
+		s.putBuf(b)
+	}
+	g.bufs = g.bufs[:0]
+	g.msgs = g.msgs[:0]
+	g.i = 0
+	s.freeGrps = append(s.freeGrps, g)
+}
+
+func (s *mcapSource) newGroup() *group {
+	if n := len(s.freeGrps); n > 0 {
+		g := s.freeGrps[n-1]
+		s.freeGrps = s.freeGrps[:n-1]
+		return g
+	}
+	return &group{}
+}
+
+// seek moves the read position to off.
+func (s *mcapSource) seek(off int64) error {
+	if _, err := s.f.Seek(off, io.SeekStart); err != nil {
+		return err
+	}
+	s.br.Reset(s.f)
+	s.off = off
+	return nil
+}
+
+// resync looks for the next record to read after damage at bad: the next
+// indexed chunk if the summary lists chunks, else the next offset whose
+// bytes parse as a plausible chunk header. It reports whether one was found.
+func (s *mcapSource) resync(bad int64) bool {
+	if len(s.chunks) > 0 {
+		i := sort.Search(len(s.chunks), func(i int) bool { return s.chunks[i].off > bad })
+		if i < len(s.chunks) && s.chunks[i].off < s.size {
+			return s.seek(s.chunks[i].off) == nil
+		}
+		return false
+	}
+	const window = 1 << 20
+	const need = recordHeaderLen + chunkFixedLen + 16
+	buf := make([]byte, window+need)
+	for pos := bad + 1; pos < s.size; pos += window {
+		n, err := s.f.ReadAt(buf, pos)
+		if n == 0 && err != nil {
+			return false
+		}
+		b := buf[:n]
+		for i := 0; i < n && i < window; i++ {
+			if b[i] != byte(mcap.OpChunk) {
+				continue
+			}
+			if s.plausibleChunk(b[i:], pos+int64(i)) {
+				return s.seek(pos+int64(i)) == nil
+			}
+		}
+	}
+	return false
+}
+
+// plausibleChunk reports whether b, found at file offset off, starts with a
+// chunk record header consistent with itself and with the file size.
+func (s *mcapSource) plausibleChunk(b []byte, off int64) bool {
+	if len(b) < recordHeaderLen+chunkFixedLen {
+		return false
+	}
+	n := binary.LittleEndian.Uint64(b[1:])
+	if n < chunkFixedLen || n > uint64(s.size-off-recordHeaderLen) {
+		return false
+	}
+	c := newCursor(b[recordHeaderLen:])
+	start, end := c.u64(), c.u64()
+	c.u64()
+	c.u32()
+	cl := c.u32()
+	if start > end || cl > 4 {
+		return false
+	}
+	comp := string(c.take(uint64(cl)))
+	if !c.ok || (comp != "" && comp != "zstd" && comp != "lz4") {
+		return false
+	}
+	recLen := c.u64()
+	return c.ok && recLen == n-uint64(chunkFixedLen)-uint64(cl)
+}
+
+// readPending reads records until the next chunk or message record, which it
+// returns undecoded; it handles schema and channel records on the way and
+// returns nil at the end of the data section.
+func (s *mcapSource) readPending() (*pendingRec, error) {
+	for !s.done {
+		recOff := s.off
+		remaining := s.size - recOff
+		if remaining == 0 {
+			if !s.missingFooter {
+				s.skip(recOff, ReasonTruncated, "data section ends without data end record")
+			}
+			s.done = true
+			break
+		}
+		if remaining < recordHeaderLen {
+			s.skip(recOff, ReasonTruncated, "record header cut at end of file")
+			s.done = true
+			break
+		}
+		if _, err := io.ReadFull(s.br, s.hdr[:]); err != nil {
+			return nil, fmt.Errorf("bag: %s: %w", s.file, err)
+		}
+		s.off += recordHeaderLen
+		op := s.hdr[0]
+		n := binary.LittleEndian.Uint64(s.hdr[1:])
+		if n > uint64(remaining-recordHeaderLen) {
+			s.skip(recOff, ReasonTruncated, "record opcode %#x length %d exceeds the %d bytes left", op, n, remaining-recordHeaderLen)
+			if !s.resync(recOff) {
+				s.done = true
+			}
+			continue
+		}
+		if op == 0 {
+			s.skip(recOff, ReasonMalformed, "opcode 0")
+			if !s.resync(recOff) {
+				s.done = true
+			}
+			continue
+		}
+		switch mcap.OpCode(op) {
+		case mcap.OpChunk, mcap.OpMessage:
+			if n > uint64(s.cfg.MaxChunkBytes) {
+				s.skip(recOff, ReasonTooLarge, "record of %d bytes", n)
+				if _, err := s.br.Discard(int(n)); err != nil {
+					return nil, err
+				}
+				s.off += int64(n)
+				continue
+			}
+			body := s.getBuf(int(n))
+			if _, err := io.ReadFull(s.br, body); err != nil {
+				return nil, fmt.Errorf("bag: %s: %w", s.file, err)
+			}
+			s.off += int64(n)
+			p := &pendingRec{op: op, off: recOff, body: body}
+			if len(body) >= 8 {
+				if op == byte(mcap.OpChunk) {
+					p.start = binary.LittleEndian.Uint64(body)
+				} else if len(body) >= 14 {
+					p.start = binary.LittleEndian.Uint64(body[6:])
+				}
+			}
+			return p, nil
+		case mcap.OpSchema, mcap.OpChannel:
+			if n > uint64(s.cfg.MaxChunkBytes) {
+				s.skip(recOff, ReasonTooLarge, "record of %d bytes", n)
+				if _, err := s.br.Discard(int(n)); err != nil {
+					return nil, err
+				}
+				s.off += int64(n)
+				continue
+			}
+			if uint64(cap(s.scratch)) < n {
+				s.scratch = make([]byte, n)
+			}
+			body := s.scratch[:n]
+			if _, err := io.ReadFull(s.br, body); err != nil {
+				return nil, fmt.Errorf("bag: %s: %w", s.file, err)
+			}
+			s.off += int64(n)
+			s.handleDefinition(op, body, recOff)
+		case mcap.OpDataEnd, mcap.OpFooter:
+			s.done = true
+		default:
+			if _, err := s.br.Discard(int(n)); err != nil {
+				return nil, fmt.Errorf("bag: %s: %w", s.file, err)
+			}
+			s.off += int64(n)
+		}
+	}
+	return nil, nil
+}
+
+func (s *mcapSource) handleDefinition(op byte, body []byte, off int64) {
+	switch mcap.OpCode(op) {
+	case mcap.OpSchema:
+		r, ok := parseSchema(body)
+		if !ok {
+			s.skip(off, ReasonMalformed, "schema record")
+			return
+		}
+		if _, have := s.schemas[r.ID]; !have {
+			s.schemas[r.ID] = r
+		}
+	case mcap.OpChannel:
+		r, ok := parseChannel(body)
+		if !ok {
+			s.skip(off, ReasonMalformed, "channel record")
+			return
+		}
+		s.addChannel(r)
+	}
+}
+
+// load decodes a pending record into a group; it returns nil when the
+// record was damaged (and reported) or held no messages.
+func (s *mcapSource) load(p *pendingRec) *group {
+	g := s.newGroup()
+	g.order = s.order
+	s.order++
+	if p.op == byte(mcap.OpMessage) {
+		m, ok := parseMessage(p.body)
+		if !ok {
+			s.skip(p.off, ReasonMalformed, "message record of %d bytes", len(p.body))
+			s.putBuf(p.body)
+			s.releaseGroup(g)
+			return nil
+		}
+		g.bufs = append(g.bufs, p.body)
+		if !s.addMessage(g, m, p.off) {
+			s.releaseGroup(g)
+			return nil
+		}
+		return g
+	}
+	ch, ok := parseChunk(p.body)
+	if !ok {
+		s.skip(p.off, ReasonMalformed, "chunk header")
+		s.putBuf(p.body)
+		s.releaseGroup(g)
+		return nil
+	}
+	recs, err := s.decompress(ch, p)
+	if err != nil {
+		reason := ReasonDecompress
+		switch {
+		case errors.Is(err, ErrTooLarge):
+			reason = ReasonTooLarge
+		case errors.Is(err, ErrUnsupported):
+			reason = ReasonUnsupported
+		}
+		s.skip(p.off, reason, "%v", err)
+		s.releaseGroup(g)
+		return nil
+	}
+	g.bufs = append(g.bufs, recs)
+	if ch.CRC != 0 && !s.cfg.SkipCRC && crc32.ChecksumIEEE(recs) != ch.CRC {
+		s.skip(p.off, ReasonCRC, "chunk crc %08x, computed %08x", ch.CRC, crc32.ChecksumIEEE(recs))
+		s.releaseGroup(g)
+		return nil
+	}
+	sorted := true
+	var last uint64
+	for q := recs; len(q) > 0; {
+		if len(q) < recordHeaderLen {
+			s.skip(p.off, ReasonMalformed, "truncated record inside chunk at %d", len(recs)-len(q))
+			break
+		}
+		op, n := q[0], binary.LittleEndian.Uint64(q[1:])
+		if n > uint64(len(q)-recordHeaderLen) {
+			s.skip(p.off, ReasonMalformed, "record inside chunk at %d overruns the chunk", len(recs)-len(q))
+			break
+		}
+		body := q[recordHeaderLen : recordHeaderLen+int(n) : recordHeaderLen+int(n)]
+		q = q[recordHeaderLen+int(n):]
+		switch mcap.OpCode(op) {
+		case mcap.OpMessage:
+			m, ok := parseMessage(body)
+			if !ok {
+				s.skip(p.off, ReasonMalformed, "message inside chunk at %d", len(recs)-len(q)-len(body)-recordHeaderLen)
+				continue
+			}
+			if m.LogTime < last {
+				sorted = false
+			}
+			last = m.LogTime
+			s.addMessage(g, m, p.off)
+		case mcap.OpSchema, mcap.OpChannel:
+			s.handleDefinition(op, body, p.off)
+		}
+	}
+	if len(g.msgs) == 0 {
+		s.releaseGroup(g)
+		return nil
+	}
+	if !sorted && !s.fileOrder {
+		sort.SliceStable(g.msgs, func(i, j int) bool { return g.msgs[i].logTime < g.msgs[j].logTime })
+	}
+	return g
+}
+
+func (s *mcapSource) addMessage(g *group, m messageRec, off int64) bool {
+	ch := s.channels[m.Channel]
+	if ch == nil {
+		s.skip(off, ReasonUnknownChannel, "channel %d", m.Channel)
+		return false
+	}
+	g.msgs = append(g.msgs, msgRef{
+		logTime: int64(m.LogTime), pubTime: int64(m.PublishTime), seq: m.Sequence,
+		topic: ch.topic, data: m.Data,
+	})
+	return true
+}
+
+// decompress returns the chunk's records, in p.body for uncompressed chunks
+// or in a pooled buffer otherwise (then p.body is released).
+func (s *mcapSource) decompress(ch chunkRec, p *pendingRec) ([]byte, error) {
+	if ch.Compression == "" {
+		return ch.Records, nil
+	}
+	defer s.putBuf(p.body)
+	if ch.UncompressedSize > uint64(s.cfg.MaxChunkBytes) {
+		return nil, fmt.Errorf("%w: uncompressed size %d", ErrTooLarge, ch.UncompressedSize)
+	}
+	want := int(ch.UncompressedSize)
+	switch ch.Compression {
+	case "zstd":
+		if s.zdec == nil {
+			d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1),
+				zstd.WithDecoderMaxMemory(uint64(s.cfg.MaxChunkBytes)))
+			if err != nil {
+				return nil, err
+			}
+			s.zdec = d
+		}
+		out := s.getBuf(want)
+		out, err := s.zdec.DecodeAll(ch.Records, out[:0])
+		if err != nil {
+			s.putBuf(out)
+			return nil, fmt.Errorf("%w: zstd: %v", ErrDecompress, err)
+		}
+		if len(out) != want {
+			s.putBuf(out)
+			return nil, fmt.Errorf("%w: zstd gave %d bytes, want %d", ErrDecompress, len(out), want)
+		}
+		return out, nil
+	case "lz4":
+		if s.lzr == nil {
+			s.lzr = lz4.NewReader(nil)
+		}
+		s.lzr.Reset(bytes.NewReader(ch.Records))
+		out, err := readExactly(s.lzr, s.getBuf(0), want)
+		if err != nil {
+			s.putBuf(out)
+			return nil, fmt.Errorf("%w: lz4: %v", ErrDecompress, err)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%w: chunk compression %q", ErrUnsupported, ch.Compression)
+}
+
+// readExactly reads exactly want bytes from r into dst, growing dst only as
+// data arrives, and fails if r holds fewer or more bytes.
+func readExactly(r io.Reader, dst []byte, want int) ([]byte, error) {
+	dst = dst[:0]
+	if cap(dst) < want && cap(dst) < 1<<20 {
+		dst = make([]byte, 0, min(want, 1<<20))
+	}
+	for len(dst) < want {
+		if len(dst) == cap(dst) {
+			nc := min(want, max(2*cap(dst), 64<<10))
+			nd := make([]byte, len(dst), nc)
+			copy(nd, dst)
+			dst = nd
+		}
+		n, err := r.Read(dst[len(dst):min(cap(dst), want)])
+		dst = dst[:len(dst)+n]
+		if err == io.EOF {
+			if len(dst) < want {
+				return dst, fmt.Errorf("got %d bytes, want %d", len(dst), want)
+			}
+			return dst, nil
+		}
+		if err != nil {
+			return dst, err
+		}
+	}
+	var one [1]byte
+	if n, _ := r.Read(one[:]); n > 0 {
+		return dst, fmt.Errorf("more than %d bytes", want)
+	}
+	return dst, nil
+}
+
+// heap operations on s.heap ordered by (head log time, group order).
+func groupLess(a, b *group) bool {
+	ha, hb := a.head().logTime, b.head().logTime
+	if ha != hb {
+		return ha < hb
+	}
+	return a.order < b.order
+}
+
+func (s *mcapSource) push(g *group) {
+	h := append(s.heap, g)
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) / 2
+		if !groupLess(h[i], h[p]) {
+			break
+		}
+		h[i], h[p] = h[p], h[i]
+		i = p
+	}
+	s.heap = h
+}
+
+func (s *mcapSource) fixTop() {
+	h := s.heap
+	i := 0
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			break
+		}
+		m := l
+		if r := l + 1; r < len(h) && groupLess(h[r], h[l]) {
+			m = r
+		}
+		if !groupLess(h[m], h[i]) {
+			break
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+func (s *mcapSource) popTop() {
+	h := s.heap
+	last := len(h) - 1
+	h[0] = h[last]
+	h[last] = nil
+	s.heap = h[:last]
+	if last > 0 {
+		s.fixTop()
+	}
+}
+
+// minUnloaded returns the smallest start time of any chunk not yet loaded,
+// given the pending record p.
+func (s *mcapSource) minUnloaded(p *pendingRec) uint64 {
+	m := p.start
+	if len(s.chunks) > 0 {
+		i := sort.Search(len(s.chunks), func(i int) bool { return s.chunks[i].off > p.off })
+		m = min(m, s.suffixMin[i])
+	}
+	return m
+}
+
+// next implements source.
+func (s *mcapSource) next() (*msgRef, error) {
+	if g := s.release; g != nil {
+		s.release = nil
+		s.releaseGroup(g)
+	}
+	for {
+		if s.pending == nil && !s.done {
+			p, err := s.readPending()
+			if err != nil {
+				return nil, err
+			}
+			s.pending = p
+		}
+		if p := s.pending; p != nil {
+			load := len(s.heap) == 0
+			if !load && !s.fileOrder {
+				load = s.minUnloaded(p) <= uint64(s.heap[0].head().logTime)
+			}
+			if load {
+				s.pending = nil
+				if g := s.load(p); g != nil {
+					s.push(g)
+				}
+				continue
+			}
+		}
+		if len(s.heap) == 0 {
+			return nil, io.EOF
+		}
+		g := s.heap[0]
+		m := g.head()
+		g.i++
+		if g.i == len(g.msgs) {
+			s.popTop()
+			s.release = g
+		} else {
+			s.fixTop()
+		}
+		return m, nil
+	}
+}

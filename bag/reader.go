@@ -1,0 +1,394 @@
+package bag
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// ReaderConfig configures Open. The zero value is ready to use.
+type ReaderConfig struct {
+	// MaxChunkBytes caps the size of any record, and of any chunk after
+	// decompression, that the reader loads into memory; larger ones are
+	// skipped with ReasonTooLarge. Default 1 GiB.
+	MaxChunkBytes int64
+	// ReadBufferBytes is the size of the buffered file reader. Default 1 MiB.
+	ReadBufferBytes int
+	// SkipCRC disables chunk and summary CRC checks. Default false: checked.
+	SkipCRC bool
+	// FileOrder yields each file's messages in the order they are stored
+	// instead of log-time order, which skips the reordering of overlapping
+	// chunks. Files are still merged by log time. Default false.
+	FileOrder bool
+}
+
+func (c ReaderConfig) withDefaults() (ReaderConfig, error) {
+	if c.MaxChunkBytes < 0 {
+		return c, &ConfigError{Field: "ReaderConfig.MaxChunkBytes", Reason: "negative"}
+	}
+	if c.ReadBufferBytes < 0 {
+		return c, &ConfigError{Field: "ReaderConfig.ReadBufferBytes", Reason: "negative"}
+	}
+	if c.MaxChunkBytes == 0 {
+		c.MaxChunkBytes = 1 << 30
+	}
+	if c.ReadBufferBytes == 0 {
+		c.ReadBufferBytes = 1 << 20
+	}
+	c.ReadBufferBytes = max(c.ReadBufferBytes, 4096)
+	return c, nil
+}
+
+// Message is one message read from a bag.
+type Message struct {
+	// Topic is the topic name.
+	Topic string
+	// Type is the ROS type name, e.g. "sensor_msgs/msg/PointCloud2".
+	Type string
+	// SchemaText is the ros2msg definition, if the bag stores it.
+	SchemaText string
+	// LogTime is the receive time in nanoseconds since the Unix epoch.
+	LogTime int64
+	// PublishTime is the publish time in nanoseconds since the Unix epoch;
+	// db3 bags do not store it and give LogTime.
+	PublishTime int64
+	// Sequence is the MCAP sequence number, 0 for db3.
+	Sequence uint32
+	// Data is the serialized (CDR) message. It is only valid until the next
+	// call to Next; copy it to keep it.
+	Data []byte
+}
+
+// Reader reads the messages of a bag (an .mcap file, a .db3 file or a bag
+// directory) in log-time order across all its files. Damaged records are
+// skipped and listed by Skipped. A Reader is not safe for concurrent use.
+type Reader struct {
+	files   []string
+	srcs    []source
+	cur     []*msgRef
+	heap    []int // indexes into srcs, ordered by cur
+	last    int
+	started bool
+	topics  *topicSet
+	skipped []Skipped
+	msg     Message
+	closed  bool
+}
+
+// Open opens a bag for reading: an .mcap file, a .db3 file, or a directory
+// that holds a metadata.yaml (whose relative_file_paths give the files and
+// their order) or, failing that, *.mcap and *.db3 files.
+func Open(path string, cfg ReaderConfig) (*Reader, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	r := &Reader{topics: newTopicSet(), last: -1}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	var meta *bagInfo
+	files := []string{path}
+	if st.IsDir() {
+		files, meta, err = bagFiles(path)
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range files {
+		src, err := r.openFile(f, cfg, meta)
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
+		r.files = append(r.files, f)
+		r.srcs = append(r.srcs, src)
+	}
+	if meta != nil {
+		for _, t := range meta.Topics {
+			if _, ok := r.topics.byName[t.Name]; !ok {
+				e := r.topics.get(TopicInfo{Name: t.Name, Type: t.Type, SerializationFormat: t.Format, QoS: t.QoS, TypeHash: t.TypeHash})
+				e.info.MessageCount = t.Count
+			}
+		}
+	}
+	return r, nil
+}
+
+func (r *Reader) report(s Skipped) { r.skipped = append(r.skipped, s) }
+
+func (r *Reader) openFile(path string, cfg ReaderConfig, meta *bagInfo) (source, error) {
+	kind, err := sniff(path)
+	if err != nil {
+		return nil, err
+	}
+	switch kind {
+	case "mcap":
+		return openMCAP(path, cfg, r.topics, r.report, cfg.FileOrder)
+	case "db3":
+		comp := ""
+		if meta != nil && meta.CompressionMode != "" {
+			switch {
+			case strings.EqualFold(meta.CompressionMode, "message") && meta.CompressionFormat == "zstd":
+				comp = "zstd"
+			case strings.EqualFold(meta.CompressionMode, "none"):
+			default:
+				return nil, fmt.Errorf("%w: compression mode %q format %q", ErrUnsupported, meta.CompressionMode, meta.CompressionFormat)
+			}
+		}
+		return openDB3(path, r.topics, r.report, comp)
+	}
+	return nil, fmt.Errorf("%w: %s", ErrUnknownFormat, path)
+}
+
+// sniff tells an MCAP file from a sqlite3 one by content, then by extension.
+func sniff(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	var head [16]byte
+	n, _ := io.ReadFull(f, head[:])
+	switch {
+	case n >= 8 && bytes.Equal(head[:8], mcapMagic):
+		return "mcap", nil
+	case n >= 16 && string(head[:16]) == "SQLite format 3\x00":
+		return "db3", nil
+	case strings.HasSuffix(path, ".mcap"):
+		return "", fmt.Errorf("%w: %s", ErrNotMCAP, path)
+	}
+	return "", fmt.Errorf("%w: %s", ErrUnknownFormat, path)
+}
+
+// bagFiles lists the storage files of a bag directory.
+func bagFiles(dir string) ([]string, *bagInfo, error) {
+	metaPath := filepath.Join(dir, MetadataFile)
+	if _, err := os.Stat(metaPath); err == nil {
+		meta, err := readMetadata(metaPath)
+		if err != nil {
+			return nil, nil, err
+		}
+		if strings.EqualFold(meta.CompressionMode, "file") {
+			return nil, nil, fmt.Errorf("%w: file compression (%s)", ErrUnsupported, meta.CompressionFormat)
+		}
+		var files []string
+		for _, rel := range meta.RelativePaths {
+			p := filepath.Join(dir, rel)
+			if _, err := os.Stat(p); err != nil {
+				// Bags from ROS 2 Foxy list paths relative to the parent.
+				p = filepath.Join(dir, filepath.Base(rel))
+				if _, err2 := os.Stat(p); err2 != nil {
+					return nil, nil, fmt.Errorf("bag: %s lists %s: %w", metaPath, rel, err)
+				}
+			}
+			files = append(files, p)
+		}
+		if len(files) > 0 {
+			return files, meta, nil
+		}
+	}
+	var files []string
+	for _, pat := range []string{"*.mcap", "*.db3"} {
+		m, err := filepath.Glob(filepath.Join(dir, pat))
+		if err != nil {
+			return nil, nil, err
+		}
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		return nil, nil, fmt.Errorf("%w: %s", ErrNoBagFiles, dir)
+	}
+	sort.Strings(files)
+	return files, nil, nil
+}
+
+// Files returns the storage files of the bag in reading order.
+func (r *Reader) Files() []string { return append([]string(nil), r.files...) }
+
+// Topics returns the bag's topics sorted by name. Message counts come from
+// the files' statistics; see TopicInfo.MessageCount.
+func (r *Reader) Topics() []TopicInfo { return r.topics.list() }
+
+// Skipped returns the damaged records skipped so far, in the order met.
+func (r *Reader) Skipped() []Skipped { return append([]Skipped(nil), r.skipped...) }
+
+// SkipCounts returns the number of skipped records per reason.
+func (r *Reader) SkipCounts() map[string]int {
+	m := map[string]int{}
+	for _, s := range r.skipped {
+		m[s.Reason]++
+	}
+	return m
+}
+
+func (r *Reader) less(a, b int) bool {
+	ta, tb := r.cur[a].logTime, r.cur[b].logTime
+	if ta != tb {
+		return ta < tb
+	}
+	return a < b
+}
+
+func (r *Reader) down(i int) {
+	h := r.heap
+	for {
+		l := 2*i + 1
+		if l >= len(h) {
+			return
+		}
+		m := l
+		if rr := l + 1; rr < len(h) && r.less(h[rr], h[l]) {
+			m = rr
+		}
+		if !r.less(h[m], h[i]) {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+// Next returns the next message in log-time order, or io.EOF after the
+// last. The returned Message and its Data are reused by the following call.
+func (r *Reader) Next() (*Message, error) {
+	if r.closed {
+		return nil, ErrClosed
+	}
+	if !r.started {
+		r.started = true
+		r.cur = make([]*msgRef, len(r.srcs))
+		for i, s := range r.srcs {
+			m, err := s.next()
+			if err == io.EOF {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			r.cur[i] = m
+			r.heap = append(r.heap, i)
+		}
+		for i := len(r.heap)/2 - 1; i >= 0; i-- {
+			r.down(i)
+		}
+	} else if r.last >= 0 {
+		i := r.last
+		r.last = -1
+		m, err := r.srcs[i].next()
+		switch {
+		case err == io.EOF:
+			r.cur[i] = nil
+			n := len(r.heap) - 1
+			r.heap[0] = r.heap[n]
+			r.heap = r.heap[:n]
+		case err != nil:
+			return nil, err
+		default:
+			r.cur[i] = m
+		}
+		if len(r.heap) > 0 {
+			r.down(0)
+		}
+	}
+	if len(r.heap) == 0 {
+		return nil, io.EOF
+	}
+	i := r.heap[0]
+	m := r.cur[i]
+	r.last = i
+	if r.srcs[i].liveCounts() {
+		m.topic.info.MessageCount++
+	}
+	t := &m.topic.info
+	r.msg = Message{
+		Topic: t.Name, Type: t.Type, SchemaText: t.SchemaText,
+		LogTime: m.logTime, PublishTime: m.pubTime, Sequence: m.seq, Data: m.data,
+	}
+	return &r.msg, nil
+}
+
+// All iterates over the remaining messages with Next; it stops at the end or
+// at the first error, which it yields. Each Message is valid only during its
+// iteration step.
+func (r *Reader) All() iter.Seq2[*Message, error] {
+	return func(yield func(*Message, error) bool) {
+		for {
+			m, err := r.Next()
+			if err == io.EOF {
+				return
+			}
+			if !yield(m, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// Close releases the files.
+func (r *Reader) Close() error {
+	if r.closed {
+		return nil
+	}
+	r.closed = true
+	var errs []error
+	for _, s := range r.srcs {
+		errs = append(errs, s.close())
+	}
+	return errors.Join(errs...)
+}
+
+// StreamStats summarises a StreamFile run.
+type StreamStats struct {
+	// Messages is the number of messages delivered.
+	Messages int64
+	// Bytes is the total size of their Data.
+	Bytes int64
+	// Skipped lists the damaged records skipped.
+	Skipped []Skipped
+}
+
+// StreamFile is the fast path for replay: it reads one MCAP file front to
+// back in storage order, without reordering overlapping chunks, and calls fn
+// for each message. The Message and its Data are reused after fn returns.
+// An error from fn stops the stream and is returned.
+func StreamFile(path string, cfg ReaderConfig, fn func(*Message) error) (StreamStats, error) {
+	var st StreamStats
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return st, err
+	}
+	topics := newTopicSet()
+	src, err := openMCAP(path, cfg, topics, func(s Skipped) { st.Skipped = append(st.Skipped, s) }, true)
+	if err != nil {
+		return st, err
+	}
+	defer src.close()
+	var msg Message
+	for {
+		m, err := src.next()
+		if err == io.EOF {
+			return st, nil
+		}
+		if err != nil {
+			return st, err
+		}
+		t := &m.topic.info
+		msg = Message{
+			Topic: t.Name, Type: t.Type, SchemaText: t.SchemaText,
+			LogTime: m.logTime, PublishTime: m.pubTime, Sequence: m.seq, Data: m.data,
+		}
+		st.Messages++
+		st.Bytes += int64(len(m.data))
+		if err := fn(&msg); err != nil {
+			return st, err
+		}
+	}
+}

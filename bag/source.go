@@ -1,0 +1,128 @@
+package bag
+
+import "sort"
+
+// Skip reasons reported in Skipped.Reason. They are fixed strings so that
+// callers can count skips per reason.
+const (
+	// ReasonTruncated: a record or the file itself ends early.
+	ReasonTruncated = "truncated"
+	// ReasonMalformed: a record's fields are inconsistent or its opcode invalid.
+	ReasonMalformed = "malformed record"
+	// ReasonCRC: a chunk's CRC does not match its records.
+	ReasonCRC = "chunk crc mismatch"
+	// ReasonDecompress: a chunk failed to decompress to its declared size.
+	ReasonDecompress = "chunk decompression failed"
+	// ReasonTooLarge: a record exceeds ReaderConfig.MaxChunkBytes.
+	ReasonTooLarge = "record too large"
+	// ReasonUnsupported: a chunk uses a compression this package lacks.
+	ReasonUnsupported = "unsupported compression"
+	// ReasonUnknownChannel: a message names a channel never defined.
+	ReasonUnknownChannel = "unknown channel"
+	// ReasonBadSummary: the footer or summary section is unreadable; messages
+	// are still read from the data section.
+	ReasonBadSummary = "bad summary"
+	// ReasonBadRow: a db3 row could not be decoded.
+	ReasonBadRow = "bad db3 row"
+)
+
+// Skipped records one damaged region that a Reader skipped.
+type Skipped struct {
+	// File is the path of the bag file.
+	File string
+	// Offset is the byte offset of the damaged record in File (for db3, the
+	// message row id).
+	Offset int64
+	// Reason is one of the Reason constants.
+	Reason string
+	// Detail says more, for logs.
+	Detail string
+}
+
+// TopicInfo describes one topic of a bag.
+type TopicInfo struct {
+	// Name is the topic name, e.g. "/lidar/points".
+	Name string
+	// Type is the ROS type name, e.g. "sensor_msgs/msg/PointCloud2".
+	Type string
+	// SchemaText is the ros2msg definition where the bag stores one.
+	SchemaText string
+	// SerializationFormat is the message encoding, normally "cdr".
+	SerializationFormat string
+	// QoS is the offered_qos_profiles YAML as stored in the bag.
+	QoS string
+	// TypeHash is the type_description_hash (RIHS01_...) where stored.
+	TypeHash string
+	// MessageCount is the number of messages from the bag's statistics; for
+	// files without statistics (cut short) it counts the messages read so far.
+	MessageCount uint64
+}
+
+// topicEntry is a reader-wide topic record shared by the files that hold it.
+type topicEntry struct {
+	info TopicInfo
+}
+
+// topicSet is the reader's registry of topics by name.
+type topicSet struct {
+	byName map[string]*topicEntry
+}
+
+func newTopicSet() *topicSet { return &topicSet{byName: map[string]*topicEntry{}} }
+
+// get returns the entry for name, creating it and filling empty fields from
+// info.
+func (s *topicSet) get(info TopicInfo) *topicEntry {
+	e, ok := s.byName[info.Name]
+	if !ok {
+		info.MessageCount = 0
+		e = &topicEntry{info: info}
+		s.byName[info.Name] = e
+		return e
+	}
+	if e.info.Type == "" {
+		e.info.Type = info.Type
+	}
+	if e.info.SchemaText == "" {
+		e.info.SchemaText = info.SchemaText
+	}
+	if e.info.SerializationFormat == "" {
+		e.info.SerializationFormat = info.SerializationFormat
+	}
+	if e.info.QoS == "" {
+		e.info.QoS = info.QoS
+	}
+	if e.info.TypeHash == "" {
+		e.info.TypeHash = info.TypeHash
+	}
+	return e
+}
+
+func (s *topicSet) list() []TopicInfo {
+	out := make([]TopicInfo, 0, len(s.byName))
+	for _, e := range s.byName {
+		out = append(out, e.info)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// msgRef is one message as a source yields it. Data is only valid until the
+// source's next call to next.
+type msgRef struct {
+	logTime, pubTime int64
+	seq              uint32
+	topic            *topicEntry
+	data             []byte
+}
+
+// source is one storage file yielding messages.
+type source interface {
+	// next returns the next message, or io.EOF. The previous message's Data
+	// becomes invalid.
+	next() (*msgRef, error)
+	// liveCounts reports whether topic counts must be accumulated as
+	// messages are read, because the file holds no statistics.
+	liveCounts() bool
+	close() error
+}
