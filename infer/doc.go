@@ -23,8 +23,18 @@
 // Open allocates every input and output once. Model.Input and Model.Output
 // return the tensors' backing slices: fill the input in place, call Run, read
 // the output in place. Run does not allocate for models whose shapes are all
-// fixed. A model whose first input dimension is dynamic (a batch of pose
-// crops, [N,3,256,192]) takes its batch size from SetBatch; see there.
+// fixed or have a dynamic batch, on the CPU. A model whose first dimension
+// is dynamic (a batch of pose crops, [N,3,256,192]) takes its batch size
+// from SetBatch, which reallocates only when the batch outgrows the capacity
+// reached so far. Other dynamic dimensions get their sizes from Config.Dims
+// by the symbolic names on the card.
+//
+// # Tests
+//
+// The tests run on the real library and fail, never skip, when it is
+// missing: run scripts/fetch-ort.sh (make ort) first. Package onnxbuild
+// writes the small ONNX models they use, and is there for other packages'
+// tests too.
 //
 // A Model is not safe for concurrent use; give each goroutine its own.
 package infer

@@ -347,7 +347,12 @@ func (m *Model) createSession(opts *ort.SessionOptions) error {
 		}
 		m.dyn = s
 		m.views = map[int]*valueSet{}
-		return m.useBatch(m.batch)
+		if err := m.useBatch(m.batch); err != nil {
+			_ = s.Destroy()
+			m.dyn, m.views = nil, nil
+			return err
+		}
+		return nil
 	}
 	vs, err := m.newValues(m.batch)
 	if err != nil {

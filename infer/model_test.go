@@ -3,6 +3,7 @@ package infer_test
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -559,5 +560,53 @@ func TestEngineCacheKey(t *testing.T) {
 	}
 	if got := infer.EngineCacheKey("ab12", " ", "../x"); got != "ab12-unknown-trt.._x" {
 		t.Errorf("got %q", got)
+	}
+}
+
+func TestFloat16Input(t *testing.T) {
+	needORT(t)
+	g := onnxbuild.NewGraph("widen").
+		Input("x", onnxbuild.Float16, "N", 2).
+		Node("Cast", []string{"x"}, []string{"y"}, onnxbuild.Int("to", int64(onnxbuild.Float))).
+		Output("y", onnxbuild.Float, "N", 2)
+	card := `name: widen
+version: "1"
+task: test
+family: cast
+inputs: [{name: x, shape: [N, 2], type: half}]
+outputs: [{name: y, shape: [N, 2], type: float32}]
+`
+	p := writeModel(t, t.TempDir(), "widen", g, card)
+	m, err := infer.Open(infer.Config{ModelPath: p, Batch: 2, Logf: func(string) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	copy(infer.InputOf[uint16](m, "x"), []uint16{0x3C00, 0xC000, 0x3800, 0x7BFF})
+	if err := m.Run(); err != nil {
+		t.Fatal(err)
+	}
+	want := []float32{1, -2, 0.5, 65504}
+	got := m.Output("y")
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("y[%d] = %v, want %v", i, got[i], want[i])
+		}
+	}
+}
+
+func TestSlogLine(t *testing.T) {
+	var out strings.Builder
+	logger := slog.New(slog.NewTextHandler(&out, nil))
+	needORT(t)
+	p := writeModel(t, t.TempDir(), "affine", affineGraph(), affineCard)
+	m, err := infer.Open(infer.Config{ModelPath: p, Logger: logger, Providers: []string{"cuda", "cpu"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "infer: affine runs on "+m.Provider()) {
+		t.Errorf("log %q", out.String())
 	}
 }
