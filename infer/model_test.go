@@ -152,8 +152,8 @@ func convSoftmaxGraph(c, h, w, oc int, k, bias []float32) *onnxbuild.Graph {
 		Input("img", onnxbuild.Float, 1, c, h, w).
 		Initializer("k", onnxbuild.Float, []int64{int64(oc), int64(c), 3, 3}, k).
 		Initializer("bias", onnxbuild.Float, []int64{int64(oc)}, bias).
-		Node("Conv", []string{"img", "k", "bias"}, []string{"feat"}, onnxbuild.Ints("kernel_shape", 3, 3)).
-		Node("Softmax", []string{"feat"}, []string{"prob"}, onnxbuild.Int("axis", 1)).
+		Node("Conv", []string{"img", "k", "bias"}, []string{"feat"}, onnxbuild.AttrInts("kernel_shape", 3, 3)).
+		Node("Softmax", []string{"feat"}, []string{"prob"}, onnxbuild.AttrInt("axis", 1)).
 		Output("feat", onnxbuild.Float, 1, oc, h-2, w-2).
 		Output("prob", onnxbuild.Float, 1, oc, h-2, w-2)
 }
@@ -347,7 +347,7 @@ func TestFloat16Output(t *testing.T) {
 	needORT(t)
 	g := onnxbuild.NewGraph("cast").
 		Input("x", onnxbuild.Float, 1, 3).
-		Node("Cast", []string{"x"}, []string{"y"}, onnxbuild.Int("to", int64(onnxbuild.Float16))).
+		Node("Cast", []string{"x"}, []string{"y"}, onnxbuild.AttrInt("to", int64(onnxbuild.Float16))).
 		Output("y", onnxbuild.Float16, 1, 3)
 	card := `name: cast
 version: "1"
@@ -567,7 +567,7 @@ func TestFloat16Input(t *testing.T) {
 	needORT(t)
 	g := onnxbuild.NewGraph("widen").
 		Input("x", onnxbuild.Float16, "N", 2).
-		Node("Cast", []string{"x"}, []string{"y"}, onnxbuild.Int("to", int64(onnxbuild.Float))).
+		Node("Cast", []string{"x"}, []string{"y"}, onnxbuild.AttrInt("to", int64(onnxbuild.Float))).
 		Output("y", onnxbuild.Float, "N", 2)
 	card := `name: widen
 version: "1"
@@ -608,5 +608,43 @@ func TestSlogLine(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
 	if len(lines) != 1 || !strings.Contains(lines[0], "infer: affine runs on "+m.Provider()) {
 		t.Errorf("log %q", out.String())
+	}
+}
+
+// TestBuilderOps runs a model using float, int64 initializers and float and
+// ints attributes, to check onnxbuild's encoding through ONNX Runtime.
+func TestBuilderOps(t *testing.T) {
+	needORT(t)
+	g := onnxbuild.NewGraph("ops").
+		Input("x", onnxbuild.Float, 1, 6).
+		Initializer("shape", onnxbuild.Int64, []int64{2}, []int64{2, 3}).
+		Node("LeakyRelu", []string{"x"}, []string{"l"}, onnxbuild.AttrFloat("alpha", 0.25)).
+		Node("Reshape", []string{"l", "shape"}, []string{"r"}).
+		Node("Transpose", []string{"r"}, []string{"y"}, onnxbuild.AttrInts("perm", 1, 0)).
+		Output("y", onnxbuild.Float, 3, 2)
+	card := `name: ops
+version: "1"
+task: test
+family: test
+inputs: [{name: x, shape: [1, 6], type: float32}]
+outputs: [{name: y, shape: [3, 2], type: float32}]
+`
+	p := writeModel(t, t.TempDir(), "ops", g, card)
+	m, err := infer.Open(infer.Config{ModelPath: p, Logf: func(string) {}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	copy(m.Input("x"), []float32{1, -4, 3, -8, 5, 6})
+	if err := m.Run(); err != nil {
+		t.Fatal(err)
+	}
+	// LeakyRelu: [1 -1 3 -2 5 6]; as 2x3 transposed to 3x2: [1 -2, -1 5, 3 6].
+	want := []float32{1, -2, -1, 5, 3, 6}
+	got := m.Output("y")
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("y = %v, want %v", got, want)
+		}
 	}
 }

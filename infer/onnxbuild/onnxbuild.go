@@ -77,34 +77,35 @@ const (
 	dimParam       = 2
 )
 
-// Attr is a node attribute. Build one with Int, Ints, Float, Floats or String.
+// Attr is a node attribute. Build one with AttrInt, AttrInts, AttrFloat,
+// AttrFloats or AttrString.
 type Attr struct {
 	name string
 	enc  func(*buf)
 }
 
-// Int is an INT attribute (Softmax axis, Concat axis, Conv group).
-func Int(name string, v int64) Attr {
+// AttrInt is an INT attribute (Softmax axis, Concat axis, Conv group).
+func AttrInt(name string, v int64) Attr {
 	return Attr{name, func(b *buf) { b.int(attrI, v); b.int(attrType, attrTypeInt) }}
 }
 
-// Ints is an INTS attribute (Conv kernel_shape, pads, strides; Transpose perm).
-func Ints(name string, vs ...int64) Attr {
+// AttrInts is an INTS attribute (Conv kernel_shape, pads, strides; Transpose perm).
+func AttrInts(name string, vs ...int64) Attr {
 	return Attr{name, func(b *buf) { b.packedInts(attrInts, vs); b.int(attrType, attrTypeInts) }}
 }
 
-// Float32 is a FLOAT attribute (LeakyRelu alpha).
-func Float32(name string, v float32) Attr {
+// AttrFloat is a FLOAT attribute (LeakyRelu alpha).
+func AttrFloat(name string, v float32) Attr {
 	return Attr{name, func(b *buf) { b.float(attrF, v); b.int(attrType, attrTypeFloat) }}
 }
 
-// Floats is a FLOATS attribute.
-func Floats(name string, vs ...float32) Attr {
+// AttrFloats is a FLOATS attribute.
+func AttrFloats(name string, vs ...float32) Attr {
 	return Attr{name, func(b *buf) { b.packedFloats(attrFloats, vs); b.int(attrType, attrTypeFloats) }}
 }
 
-// String is a STRING attribute (Resize mode).
-func String(name, v string) Attr {
+// AttrString is a STRING attribute (Resize mode).
+func AttrString(name, v string) Attr {
 	return Attr{name, func(b *buf) { b.str(attrS, v); b.int(attrType, attrTypeString) }}
 }
 
