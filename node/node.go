@@ -1,0 +1,169 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+
+	"github.com/gopercept/gopercept/cdr"
+	"github.com/gopercept/gopercept/param"
+	"github.com/gopercept/gopercept/rosmsg/builtin_interfaces"
+	"github.com/gopercept/gopercept/tf"
+)
+
+// QoS names the quality-of-service class of a topic; the live driver maps
+// it to a profile (and a parameter may override reliability).
+type QoS int
+
+const (
+	// SensorData is best effort, keep last 5, volatile: sensor inputs.
+	SensorData QoS = iota
+	// Reliable is reliable, keep last 10, volatile: node outputs.
+	Reliable
+	// Static is reliable, keep last 1, transient local: /tf_static.
+	Static
+)
+
+// Topic is one input or output of a node. Relative names are resolved in
+// the node's namespace.
+type Topic struct {
+	Name string
+	Type string // ROS type name, e.g. "sensor_msgs/msg/PointCloud2"
+	QoS  QoS
+}
+
+// Msg is one input message.
+type Msg struct {
+	Topic string
+	Type  string
+	// Data is the CDR payload; it is only valid during Handle.
+	Data []byte
+	// ReceiveTime is when the message arrived (the bag's log time in
+	// replay), in nanoseconds since the Unix epoch.
+	ReceiveTime int64
+}
+
+// Publisher sends a node's outputs.
+type Publisher interface {
+	// Publish sends m on topic. stamp (ns) is the header stamp of the input
+	// it came from; replay writes the output at the input's receive time.
+	Publish(topic string, m cdr.Message) error
+}
+
+// Node is a perception node's ROS-independent core.
+type Node interface {
+	// Inputs lists the topics the node subscribes to.
+	Inputs() []Topic
+	// Outputs lists the topics the node publishes.
+	Outputs() []Topic
+	// Handle processes one input. It returns nil when the frame was
+	// processed, a *Drop when it was dropped on purpose, or another error
+	// (counted as a drop with reason "error"). It must not panic on any
+	// input and must not keep in.Data after returning.
+	Handle(in *Msg, pub Publisher) error
+	// Close releases the node's resources.
+	Close() error
+}
+
+// Env is what a driver hands a node at construction.
+type Env struct {
+	Name   string      // node name, e.g. "lidarseg"
+	Params *param.Set  // declared by the node's constructor
+	TF     *tf.Buffer  // filled by the driver from /tf and /tf_static
+	Stats  *Stats      // the node's counters
+	Log    *slog.Logger
+	// Root is the project (or installed share) directory that relative
+	// model and config paths resolve against.
+	Root string
+}
+
+// Factory builds a node.
+type Factory func(env Env) (Node, error)
+
+var (
+	regMu    sync.Mutex
+	registry = map[string]Factory{}
+)
+
+// Register makes a node available to drivers under name. Node packages call
+// it from init.
+func Register(name string, f Factory) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	if _, dup := registry[name]; dup {
+		panic("node: " + name + " registered twice")
+	}
+	registry[name] = f
+}
+
+// Lookup returns the factory registered under name.
+func Lookup(name string) (Factory, error) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	f, ok := registry[name]
+	if !ok {
+		return nil, fmt.Errorf("node: no node named %q (have %v)", name, namesLocked())
+	}
+	return f, nil
+}
+
+// Names lists the registered nodes.
+func Names() []string {
+	regMu.Lock()
+	defer regMu.Unlock()
+	return namesLocked()
+}
+
+func namesLocked() []string {
+	out := make([]string, 0, len(registry))
+	for k := range registry {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Drop is returned by Handle for a frame it did not process.
+type Drop struct {
+	Reason string // short, stable, countable: "decode", "tf", "stale", "invalid cloud", ...
+	Err    error  // the detail, for logs and /diagnostics
+}
+
+func (d *Drop) Error() string {
+	if d.Err == nil {
+		return "dropped: " + d.Reason
+	}
+	return fmt.Sprintf("dropped (%s): %v", d.Reason, d.Err)
+}
+
+func (d *Drop) Unwrap() error { return d.Err }
+
+// Dropf builds a *Drop with a formatted detail.
+func Dropf(reason string, err error) error { return &Drop{Reason: reason, Err: err} }
+
+// DropReason returns the countable reason of an error returned by Handle.
+func DropReason(err error) string {
+	var d *Drop
+	if errors.As(err, &d) {
+		return d.Reason
+	}
+	return "error"
+}
+
+// StampNS converts a ROS time to nanoseconds since the epoch.
+func StampNS(t builtin_interfaces.Time) int64 {
+	return int64(t.Sec)*1_000_000_000 + int64(t.Nanosec)
+}
+
+// TimeFromNS converts nanoseconds since the epoch to a ROS time.
+func TimeFromNS(ns int64) builtin_interfaces.Time {
+	sec := ns / 1_000_000_000
+	nsec := ns % 1_000_000_000
+	if nsec < 0 {
+		sec--
+		nsec += 1_000_000_000
+	}
+	return builtin_interfaces.Time{Sec: int32(sec), Nanosec: uint32(nsec)}
+}
