@@ -69,10 +69,10 @@ type Node interface {
 
 // Env is what a driver hands a node at construction.
 type Env struct {
-	Name   string      // node name, e.g. "lidarseg"
-	Params *param.Set  // declared by the node's constructor
-	TF     *tf.Buffer  // filled by the driver from /tf and /tf_static
-	Stats  *Stats      // the node's counters
+	Name   string     // node name, e.g. "lidarseg"
+	Params *param.Set // declared by the node's constructor
+	TF     *tf.Buffer // filled by the driver from /tf and /tf_static
+	Stats  *Stats     // the node's counters
 	Log    *slog.Logger
 	// Root is the project (or installed share) directory that relative
 	// model and config paths resolve against.

@@ -347,7 +347,9 @@ type merger struct {
 	last int
 }
 
-func newMerger(rds []*bag.Reader) *merger { return &merger{rds: rds, cur: make([]*bag.Message, len(rds)), last: -1} }
+func newMerger(rds []*bag.Reader) *merger {
+	return &merger{rds: rds, cur: make([]*bag.Message, len(rds)), last: -1}
+}
 
 func (g *merger) next() (*bag.Message, error) {
 	if !g.init {
