@@ -99,7 +99,7 @@ func openMCAP(path string, cfg ReaderConfig, topics *topicSet, report func(Skipp
 		file: path, f: f, size: st.Size(), cfg: cfg, report: report, topics: topics,
 		fileOrder: fileOrder,
 		schemas:   map[uint16]schemaRec{}, channels: map[uint16]*mcapChannel{},
-		br: bufio.NewReaderSize(f, cfg.ReadBufferBytes),
+		br: bufio.NewReaderSize(f, int(min(int64(cfg.ReadBufferBytes), max(st.Size(), 4096)))),
 	}
 	var magic [8]byte
 	if _, err := io.ReadFull(s.br, magic[:]); err != nil || !bytes.Equal(magic[:], mcapMagic) {
@@ -338,7 +338,7 @@ func (s *mcapSource) resync(bad int64) bool {
 	}
 	const window = 1 << 20
 	const need = recordHeaderLen + chunkFixedLen + 16
-	buf := make([]byte, window+need)
+	buf := make([]byte, min(window+need, s.size-bad))
 	for pos := bad + 1; pos < s.size; pos += window {
 		n, err := s.f.ReadAt(buf, pos)
 		if n == 0 && err != nil {
@@ -538,7 +538,11 @@ func (s *mcapSource) load(p *pendingRec) *group {
 		s.releaseGroup(g)
 		return nil
 	}
-	g.bufs = append(g.bufs, recs)
+	if ch.Compression == "" {
+		g.bufs = append(g.bufs, p.body) // recs aliases the record body
+	} else {
+		g.bufs = append(g.bufs, recs)
+	}
 	if ch.CRC != 0 && !s.cfg.SkipCRC && crc32.ChecksumIEEE(recs) != ch.CRC {
 		s.skip(p.off, ReasonCRC, "chunk crc %08x, computed %08x", ch.CRC, crc32.ChecksumIEEE(recs))
 		s.releaseGroup(g)
