@@ -11,14 +11,12 @@ import (
 	"testing"
 
 	"github.com/gopercept/gopercept/bag"
+	"github.com/gopercept/gopercept/internal/testbag"
 	"github.com/gopercept/gopercept/cdr"
 	"github.com/gopercept/gopercept/node"
 	"github.com/gopercept/gopercept/pointcloud"
 	"github.com/gopercept/gopercept/replay"
-	"github.com/gopercept/gopercept/rosmsg/geometry_msgs"
 	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
-	"github.com/gopercept/gopercept/rosmsg/std_msgs"
-	"github.com/gopercept/gopercept/rosmsg/tf2_msgs"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -77,73 +75,14 @@ func init() {
 	})
 }
 
-const t0 = int64(1_700_000_000_000_000_000)
+const t0 = testbag.T0
 
-func cloud(stamp int64, pts [][3]float32) *sensor_msgs.PointCloud2 {
-	data := make([]byte, 12*len(pts))
-	for i, p := range pts {
-		for k := 0; k < 3; k++ {
-			binary.LittleEndian.PutUint32(data[12*i+4*k:], math.Float32bits(p[k]))
-		}
-	}
-	return &sensor_msgs.PointCloud2{
-		Header: std_msgs.Header{Stamp: node.TimeFromNS(stamp), FrameID: "lidar"},
-		Height: 1, Width: uint32(len(pts)), PointStep: 12, RowStep: uint32(12 * len(pts)), Data: data, IsDense: true,
-		Fields: []sensor_msgs.PointField{
-			{Name: "x", Offset: 0, Datatype: sensor_msgs.PointField_FLOAT32, Count: 1},
-			{Name: "y", Offset: 4, Datatype: sensor_msgs.PointField_FLOAT32, Count: 1},
-			{Name: "z", Offset: 8, Datatype: sensor_msgs.PointField_FLOAT32, Count: 1},
-		},
-	}
-}
+var cloud = testbag.Cloud
 
-func tfMsg(parent, child string, stamp int64, x float64) *tf2_msgs.TFMessage {
-	ts := geometry_msgs.TransformStamped{Header: std_msgs.Header{Stamp: node.TimeFromNS(stamp), FrameID: parent}, ChildFrameID: child}
-	ts.Transform.Translation.X = x
-	ts.Transform.Rotation.W = 1
-	return &tf2_msgs.TFMessage{Transforms: []geometry_msgs.TransformStamped{ts}}
-}
-
-// writeInput writes a bag with /tf_static (base_link→lidar, +1 m in x),
-// /tf (odom→base_link) and 5 clouds, the third of them truncated and the
-// first stamped before any TF exists... except static, which is timeless,
-// so the missing-TF case uses a cloud in an unknown frame.
-func writeInput(t *testing.T, path string) {
-	w, err := bag.CreateMCAP(path, bag.WriterConfig{})
-	if err != nil {
+func writeInput(t testing.TB, path string) {
+	if err := testbag.WriteTFCloudBag(path); err != nil {
 		t.Fatal(err)
 	}
-	add := func(name string, m cdr.Message) uint16 {
-		id, err := w.AddTopic(bag.Topic{Name: name, Type: m.TypeName(), SchemaText: m.Schema()})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return id
-	}
-	static := add("/tf_static", &tf2_msgs.TFMessage{})
-	dyn := add("/tf", &tf2_msgs.TFMessage{})
-	pts := add("/lidar/points", &sensor_msgs.PointCloud2{})
-	must := func(err error) {
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	must(w.Write(static, t0, t0, cdr.Marshal(tfMsg("base_link", "lidar", t0, 1))))
-	for i := 0; i < 5; i++ {
-		ts := t0 + int64(i)*100_000_000
-		must(w.Write(dyn, ts, ts, cdr.Marshal(tfMsg("odom", "base_link", ts, float64(i)))))
-		c := cloud(ts, [][3]float32{{1, 2, 3}, {4, 5, 6}})
-		data := cdr.Marshal(c)
-		switch i {
-		case 2:
-			data = data[:len(data)-10] // truncated message
-		case 3:
-			c.Header.FrameID = "lidar_unknown"
-			data = cdr.Marshal(c)
-		}
-		must(w.Write(pts, ts+1000, ts+1000, data))
-	}
-	must(w.Close())
 }
 
 func TestReplayAccountsForEveryFrame(t *testing.T) {

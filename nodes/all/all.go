@@ -1,0 +1,4 @@
+// Package all links every gopercept node into a binary: importing it for
+// its side effects registers the nodes with package node, so that
+// `gopercept replay --nodes lidarseg,pose2d,bevfusion` can build them.
+package all
