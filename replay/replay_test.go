@@ -11,8 +11,8 @@ import (
 	"testing"
 
 	"github.com/gopercept/gopercept/bag"
-	"github.com/gopercept/gopercept/internal/testbag"
 	"github.com/gopercept/gopercept/cdr"
+	"github.com/gopercept/gopercept/internal/testbag"
 	"github.com/gopercept/gopercept/node"
 	"github.com/gopercept/gopercept/pointcloud"
 	"github.com/gopercept/gopercept/replay"

@@ -173,7 +173,7 @@ func generatePackage(u Universe, pkg string) ([]byte, error) {
 			if f.Default != "" {
 				comment = " // default " + f.Default
 			}
-			fmt.Fprintf(&body, "\t%s %s%s\n", goName(f.Name), g.goType(f.Type), comment)
+			fmt.Fprintf(&body, "\t%s %s `ros:\"%s\"`%s\n", goName(f.Name), g.goType(f.Type), f.Name, comment)
 		}
 		body.WriteString("}\n\n")
 		fmt.Fprintf(&body, "// TypeName returns %q.\nfunc (*%s) TypeName() string { return %sTypeName }\n\n", full, n, n)

@@ -15,8 +15,8 @@ const DurationSchema = "int32 sec\nuint32 nanosec\n"
 
 // Duration is builtin_interfaces/msg/Duration.
 type Duration struct {
-	Sec     int32
-	Nanosec uint32
+	Sec     int32  `ros:"sec"`
+	Nanosec uint32 `ros:"nanosec"`
 }
 
 // TypeName returns "builtin_interfaces/msg/Duration".
@@ -45,8 +45,8 @@ const TimeSchema = "int32 sec\nuint32 nanosec\n"
 
 // Time is builtin_interfaces/msg/Time.
 type Time struct {
-	Sec     int32
-	Nanosec uint32
+	Sec     int32  `ros:"sec"`
+	Nanosec uint32 `ros:"nanosec"`
 }
 
 // TypeName returns "builtin_interfaces/msg/Time".

@@ -16,8 +16,8 @@ const DiagnosticArraySchema = "std_msgs/Header header\ndiagnostic_msgs/Diagnosti
 
 // DiagnosticArray is diagnostic_msgs/msg/DiagnosticArray.
 type DiagnosticArray struct {
-	Header std_msgs.Header
-	Status []DiagnosticStatus
+	Header std_msgs.Header    `ros:"header"`
+	Status []DiagnosticStatus `ros:"status"`
 }
 
 // TypeName returns "diagnostic_msgs/msg/DiagnosticArray".
@@ -60,11 +60,11 @@ const (
 
 // DiagnosticStatus is diagnostic_msgs/msg/DiagnosticStatus.
 type DiagnosticStatus struct {
-	Level      uint8
-	Name       string
-	Message    string
-	HardwareID string
-	Values     []KeyValue
+	Level      uint8      `ros:"level"`
+	Name       string     `ros:"name"`
+	Message    string     `ros:"message"`
+	HardwareID string     `ros:"hardware_id"`
+	Values     []KeyValue `ros:"values"`
 }
 
 // TypeName returns "diagnostic_msgs/msg/DiagnosticStatus".
@@ -105,8 +105,8 @@ const KeyValueSchema = "string key\nstring value\n"
 
 // KeyValue is diagnostic_msgs/msg/KeyValue.
 type KeyValue struct {
-	Key   string
-	Value string
+	Key   string `ros:"key"`
+	Value string `ros:"value"`
 }
 
 // TypeName returns "diagnostic_msgs/msg/KeyValue".

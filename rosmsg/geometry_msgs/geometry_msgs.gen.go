@@ -16,9 +16,9 @@ const PointSchema = "float64 x\nfloat64 y\nfloat64 z\n"
 
 // Point is geometry_msgs/msg/Point.
 type Point struct {
-	X float64
-	Y float64
-	Z float64
+	X float64 `ros:"x"`
+	Y float64 `ros:"y"`
+	Z float64 `ros:"z"`
 }
 
 // TypeName returns "geometry_msgs/msg/Point".
@@ -49,8 +49,8 @@ const PoseSchema = "geometry_msgs/Point position\ngeometry_msgs/Quaternion orien
 
 // Pose is geometry_msgs/msg/Pose.
 type Pose struct {
-	Position    Point
-	Orientation Quaternion
+	Position    Point      `ros:"position"`
+	Orientation Quaternion `ros:"orientation"`
 }
 
 // TypeName returns "geometry_msgs/msg/Pose".
@@ -79,8 +79,8 @@ const PoseWithCovarianceSchema = "geometry_msgs/Pose pose\nfloat64[36] covarianc
 
 // PoseWithCovariance is geometry_msgs/msg/PoseWithCovariance.
 type PoseWithCovariance struct {
-	Pose       Pose
-	Covariance [36]float64
+	Pose       Pose        `ros:"pose"`
+	Covariance [36]float64 `ros:"covariance"`
 }
 
 // TypeName returns "geometry_msgs/msg/PoseWithCovariance".
@@ -113,10 +113,10 @@ const QuaternionSchema = "float64 x 0\nfloat64 y 0\nfloat64 z 0\nfloat64 w 1\n"
 
 // Quaternion is geometry_msgs/msg/Quaternion.
 type Quaternion struct {
-	X float64 // default 0
-	Y float64 // default 0
-	Z float64 // default 0
-	W float64 // default 1
+	X float64 `ros:"x"` // default 0
+	Y float64 `ros:"y"` // default 0
+	Z float64 `ros:"z"` // default 0
+	W float64 `ros:"w"` // default 1
 }
 
 // TypeName returns "geometry_msgs/msg/Quaternion".
@@ -154,8 +154,8 @@ const TransformSchema = "geometry_msgs/Vector3 translation\ngeometry_msgs/Quater
 
 // Transform is geometry_msgs/msg/Transform.
 type Transform struct {
-	Translation Vector3
-	Rotation    Quaternion
+	Translation Vector3    `ros:"translation"`
+	Rotation    Quaternion `ros:"rotation"`
 }
 
 // TypeName returns "geometry_msgs/msg/Transform".
@@ -184,9 +184,9 @@ const TransformStampedSchema = "std_msgs/Header header\nstring child_frame_id\ng
 
 // TransformStamped is geometry_msgs/msg/TransformStamped.
 type TransformStamped struct {
-	Header       std_msgs.Header
-	ChildFrameID string
-	Transform    Transform
+	Header       std_msgs.Header `ros:"header"`
+	ChildFrameID string          `ros:"child_frame_id"`
+	Transform    Transform       `ros:"transform"`
 }
 
 // TypeName returns "geometry_msgs/msg/TransformStamped".
@@ -217,8 +217,8 @@ const TwistSchema = "geometry_msgs/Vector3 linear\ngeometry_msgs/Vector3 angular
 
 // Twist is geometry_msgs/msg/Twist.
 type Twist struct {
-	Linear  Vector3
-	Angular Vector3
+	Linear  Vector3 `ros:"linear"`
+	Angular Vector3 `ros:"angular"`
 }
 
 // TypeName returns "geometry_msgs/msg/Twist".
@@ -247,8 +247,8 @@ const TwistWithCovarianceSchema = "geometry_msgs/Twist twist\nfloat64[36] covari
 
 // TwistWithCovariance is geometry_msgs/msg/TwistWithCovariance.
 type TwistWithCovariance struct {
-	Twist      Twist
-	Covariance [36]float64
+	Twist      Twist       `ros:"twist"`
+	Covariance [36]float64 `ros:"covariance"`
 }
 
 // TypeName returns "geometry_msgs/msg/TwistWithCovariance".
@@ -281,9 +281,9 @@ const Vector3Schema = "float64 x\nfloat64 y\nfloat64 z\n"
 
 // Vector3 is geometry_msgs/msg/Vector3.
 type Vector3 struct {
-	X float64
-	Y float64
-	Z float64
+	X float64 `ros:"x"`
+	Y float64 `ros:"y"`
+	Z float64 `ros:"z"`
 }
 
 // TypeName returns "geometry_msgs/msg/Vector3".

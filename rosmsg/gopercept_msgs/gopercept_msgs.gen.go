@@ -24,10 +24,10 @@ const (
 
 // Keypoint2D is gopercept_msgs/msg/Keypoint2D.
 type Keypoint2D struct {
-	X          float32
-	Y          float32
-	Score      float32
-	Visibility uint8
+	X          float32 `ros:"x"`
+	Y          float32 `ros:"y"`
+	Score      float32 `ros:"score"`
+	Visibility uint8   `ros:"visibility"`
 }
 
 // TypeName returns "gopercept_msgs/msg/Keypoint2D".
@@ -60,10 +60,10 @@ const Keypoint3DSchema = "# One body keypoint in 3D, in the frame of the enclosi
 
 // Keypoint3D is gopercept_msgs/msg/Keypoint3D.
 type Keypoint3D struct {
-	Position           geometry_msgs.Point
-	PositionCovariance [9]float64
-	Score              float32
-	Visibility         uint8
+	Position           geometry_msgs.Point `ros:"position"`
+	PositionCovariance [9]float64          `ros:"position_covariance"`
+	Score              float32             `ros:"score"`
+	Visibility         uint8               `ros:"visibility"`
 }
 
 // TypeName returns "gopercept_msgs/msg/Keypoint3D".
@@ -100,11 +100,11 @@ const Skeleton2DSchema = "# One tracked person in an image.\n# track_id is stabl
 
 // Skeleton2D is gopercept_msgs/msg/Skeleton2D.
 type Skeleton2D struct {
-	TrackID    uint64
-	Score      float32
-	Box        [4]float32
-	Convention string
-	Keypoints  []Keypoint2D
+	TrackID    uint64       `ros:"track_id"`
+	Score      float32      `ros:"score"`
+	Box        [4]float32   `ros:"box"`
+	Convention string       `ros:"convention"`
+	Keypoints  []Keypoint2D `ros:"keypoints"`
 }
 
 // TypeName returns "gopercept_msgs/msg/Skeleton2D".
@@ -149,8 +149,8 @@ const Skeleton2DArraySchema = "# Every person found in one image; header is the 
 
 // Skeleton2DArray is gopercept_msgs/msg/Skeleton2DArray.
 type Skeleton2DArray struct {
-	Header    std_msgs.Header
-	Skeletons []Skeleton2D
+	Header    std_msgs.Header `ros:"header"`
+	Skeletons []Skeleton2D    `ros:"skeletons"`
 }
 
 // TypeName returns "gopercept_msgs/msg/Skeleton2DArray".
@@ -185,10 +185,10 @@ const Skeleton3DSchema = "# One tracked person in 3D; keypoints in the frame of 
 
 // Skeleton3D is gopercept_msgs/msg/Skeleton3D.
 type Skeleton3D struct {
-	TrackID    uint64
-	Score      float32
-	Convention string
-	Keypoints  []Keypoint3D
+	TrackID    uint64       `ros:"track_id"`
+	Score      float32      `ros:"score"`
+	Convention string       `ros:"convention"`
+	Keypoints  []Keypoint3D `ros:"keypoints"`
 }
 
 // TypeName returns "gopercept_msgs/msg/Skeleton3D".
@@ -227,8 +227,8 @@ const Skeleton3DArraySchema = "std_msgs/Header header\ngopercept_msgs/Skeleton3D
 
 // Skeleton3DArray is gopercept_msgs/msg/Skeleton3DArray.
 type Skeleton3DArray struct {
-	Header    std_msgs.Header
-	Skeletons []Skeleton3D
+	Header    std_msgs.Header `ros:"header"`
+	Skeletons []Skeleton3D    `ros:"skeletons"`
 }
 
 // TypeName returns "gopercept_msgs/msg/Skeleton3DArray".

@@ -18,11 +18,11 @@ const MapMetaDataSchema = "builtin_interfaces/Time map_load_time\nfloat32 resolu
 
 // MapMetaData is nav_msgs/msg/MapMetaData.
 type MapMetaData struct {
-	MapLoadTime builtin_interfaces.Time
-	Resolution  float32
-	Width       uint32
-	Height      uint32
-	Origin      geometry_msgs.Pose
+	MapLoadTime builtin_interfaces.Time `ros:"map_load_time"`
+	Resolution  float32                 `ros:"resolution"`
+	Width       uint32                  `ros:"width"`
+	Height      uint32                  `ros:"height"`
+	Origin      geometry_msgs.Pose      `ros:"origin"`
 }
 
 // TypeName returns "nav_msgs/msg/MapMetaData".
@@ -57,9 +57,9 @@ const OccupancyGridSchema = "std_msgs/Header header\nnav_msgs/MapMetaData info\n
 
 // OccupancyGrid is nav_msgs/msg/OccupancyGrid.
 type OccupancyGrid struct {
-	Header std_msgs.Header
-	Info   MapMetaData
-	Data   []int8
+	Header std_msgs.Header `ros:"header"`
+	Info   MapMetaData     `ros:"info"`
+	Data   []int8          `ros:"data"`
 }
 
 // TypeName returns "nav_msgs/msg/OccupancyGrid".
@@ -96,10 +96,10 @@ const OdometrySchema = "std_msgs/Header header\nstring child_frame_id\ngeometry_
 
 // Odometry is nav_msgs/msg/Odometry.
 type Odometry struct {
-	Header       std_msgs.Header
-	ChildFrameID string
-	Pose         geometry_msgs.PoseWithCovariance
-	Twist        geometry_msgs.TwistWithCovariance
+	Header       std_msgs.Header                   `ros:"header"`
+	ChildFrameID string                            `ros:"child_frame_id"`
+	Pose         geometry_msgs.PoseWithCovariance  `ros:"pose"`
+	Twist        geometry_msgs.TwistWithCovariance `ros:"twist"`
 }
 
 // TypeName returns "nav_msgs/msg/Odometry".

@@ -16,17 +16,17 @@ const CameraInfoSchema = "std_msgs/Header header\nuint32 height\nuint32 width\ns
 
 // CameraInfo is sensor_msgs/msg/CameraInfo.
 type CameraInfo struct {
-	Header          std_msgs.Header
-	Height          uint32
-	Width           uint32
-	DistortionModel string
-	D               []float64
-	K               [9]float64
-	R               [9]float64
-	P               [12]float64
-	BinningX        uint32
-	BinningY        uint32
-	ROI             RegionOfInterest
+	Header          std_msgs.Header  `ros:"header"`
+	Height          uint32           `ros:"height"`
+	Width           uint32           `ros:"width"`
+	DistortionModel string           `ros:"distortion_model"`
+	D               []float64        `ros:"d"`
+	K               [9]float64       `ros:"k"`
+	R               [9]float64       `ros:"r"`
+	P               [12]float64      `ros:"p"`
+	BinningX        uint32           `ros:"binning_x"`
+	BinningY        uint32           `ros:"binning_y"`
+	ROI             RegionOfInterest `ros:"roi"`
 }
 
 // TypeName returns "sensor_msgs/msg/CameraInfo".
@@ -91,9 +91,9 @@ const CompressedImageSchema = "std_msgs/Header header\nstring format\nuint8[] da
 
 // CompressedImage is sensor_msgs/msg/CompressedImage.
 type CompressedImage struct {
-	Header std_msgs.Header
-	Format string
-	Data   []uint8 // aliases the decoded buffer
+	Header std_msgs.Header `ros:"header"`
+	Format string          `ros:"format"`
+	Data   []uint8         `ros:"data"` // aliases the decoded buffer
 }
 
 // TypeName returns "sensor_msgs/msg/CompressedImage".
@@ -125,13 +125,13 @@ const ImageSchema = "std_msgs/Header header\nuint32 height\nuint32 width\nstring
 
 // Image is sensor_msgs/msg/Image.
 type Image struct {
-	Header      std_msgs.Header
-	Height      uint32
-	Width       uint32
-	Encoding    string
-	IsBigendian uint8
-	Step        uint32
-	Data        []uint8 // aliases the decoded buffer
+	Header      std_msgs.Header `ros:"header"`
+	Height      uint32          `ros:"height"`
+	Width       uint32          `ros:"width"`
+	Encoding    string          `ros:"encoding"`
+	IsBigendian uint8           `ros:"is_bigendian"`
+	Step        uint32          `ros:"step"`
+	Data        []uint8         `ros:"data"` // aliases the decoded buffer
 }
 
 // TypeName returns "sensor_msgs/msg/Image".
@@ -171,15 +171,15 @@ const PointCloud2Schema = "std_msgs/Header header\nuint32 height\nuint32 width\n
 
 // PointCloud2 is sensor_msgs/msg/PointCloud2.
 type PointCloud2 struct {
-	Header      std_msgs.Header
-	Height      uint32
-	Width       uint32
-	Fields      []PointField
-	IsBigendian bool
-	PointStep   uint32
-	RowStep     uint32
-	Data        []uint8 // aliases the decoded buffer
-	IsDense     bool
+	Header      std_msgs.Header `ros:"header"`
+	Height      uint32          `ros:"height"`
+	Width       uint32          `ros:"width"`
+	Fields      []PointField    `ros:"fields"`
+	IsBigendian bool            `ros:"is_bigendian"`
+	PointStep   uint32          `ros:"point_step"`
+	RowStep     uint32          `ros:"row_step"`
+	Data        []uint8         `ros:"data"` // aliases the decoded buffer
+	IsDense     bool            `ros:"is_dense"`
 }
 
 // TypeName returns "sensor_msgs/msg/PointCloud2".
@@ -241,10 +241,10 @@ const (
 
 // PointField is sensor_msgs/msg/PointField.
 type PointField struct {
-	Name     string
-	Offset   uint32
-	Datatype uint8
-	Count    uint32
+	Name     string `ros:"name"`
+	Offset   uint32 `ros:"offset"`
+	Datatype uint8  `ros:"datatype"`
+	Count    uint32 `ros:"count"`
 }
 
 // TypeName returns "sensor_msgs/msg/PointField".
@@ -277,11 +277,11 @@ const RegionOfInterestSchema = "uint32 x_offset\nuint32 y_offset\nuint32 height\
 
 // RegionOfInterest is sensor_msgs/msg/RegionOfInterest.
 type RegionOfInterest struct {
-	XOffset   uint32
-	YOffset   uint32
-	Height    uint32
-	Width     uint32
-	DoRectify bool
+	XOffset   uint32 `ros:"x_offset"`
+	YOffset   uint32 `ros:"y_offset"`
+	Height    uint32 `ros:"height"`
+	Width     uint32 `ros:"width"`
+	DoRectify bool   `ros:"do_rectify"`
 }
 
 // TypeName returns "sensor_msgs/msg/RegionOfInterest".

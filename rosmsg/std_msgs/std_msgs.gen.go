@@ -16,10 +16,10 @@ const ColorRGBASchema = "float32 r\nfloat32 g\nfloat32 b\nfloat32 a\n"
 
 // ColorRGBA is std_msgs/msg/ColorRGBA.
 type ColorRGBA struct {
-	R float32
-	G float32
-	B float32
-	A float32
+	R float32 `ros:"r"`
+	G float32 `ros:"g"`
+	B float32 `ros:"b"`
+	A float32 `ros:"a"`
 }
 
 // TypeName returns "std_msgs/msg/ColorRGBA".
@@ -52,8 +52,8 @@ const HeaderSchema = "builtin_interfaces/Time stamp\nstring frame_id\n==========
 
 // Header is std_msgs/msg/Header.
 type Header struct {
-	Stamp   builtin_interfaces.Time
-	FrameID string
+	Stamp   builtin_interfaces.Time `ros:"stamp"`
+	FrameID string                  `ros:"frame_id"`
 }
 
 // TypeName returns "std_msgs/msg/Header".

@@ -16,7 +16,7 @@ const TFMessageSchema = "geometry_msgs/TransformStamped[] transforms\n==========
 
 // TFMessage is tf2_msgs/msg/TFMessage.
 type TFMessage struct {
-	Transforms []geometry_msgs.TransformStamped
+	Transforms []geometry_msgs.TransformStamped `ros:"transforms"`
 }
 
 // TypeName returns "tf2_msgs/msg/TFMessage".

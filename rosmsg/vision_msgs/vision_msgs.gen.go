@@ -17,8 +17,8 @@ const BoundingBox3DSchema = "geometry_msgs/Pose center\ngeometry_msgs/Vector3 si
 
 // BoundingBox3D is vision_msgs/msg/BoundingBox3D.
 type BoundingBox3D struct {
-	Center geometry_msgs.Pose
-	Size   geometry_msgs.Vector3
+	Center geometry_msgs.Pose    `ros:"center"`
+	Size   geometry_msgs.Vector3 `ros:"size"`
 }
 
 // TypeName returns "vision_msgs/msg/BoundingBox3D".
@@ -47,10 +47,10 @@ const Detection3DSchema = "std_msgs/Header header\nvision_msgs/ObjectHypothesisW
 
 // Detection3D is vision_msgs/msg/Detection3D.
 type Detection3D struct {
-	Header  std_msgs.Header
-	Results []ObjectHypothesisWithPose
-	Bbox    BoundingBox3D
-	ID      string
+	Header  std_msgs.Header            `ros:"header"`
+	Results []ObjectHypothesisWithPose `ros:"results"`
+	Bbox    BoundingBox3D              `ros:"bbox"`
+	ID      string                     `ros:"id"`
 }
 
 // TypeName returns "vision_msgs/msg/Detection3D".
@@ -89,8 +89,8 @@ const Detection3DArraySchema = "std_msgs/Header header\nvision_msgs/Detection3D[
 
 // Detection3DArray is vision_msgs/msg/Detection3DArray.
 type Detection3DArray struct {
-	Header     std_msgs.Header
-	Detections []Detection3D
+	Header     std_msgs.Header `ros:"header"`
+	Detections []Detection3D   `ros:"detections"`
 }
 
 // TypeName returns "vision_msgs/msg/Detection3DArray".
@@ -125,8 +125,8 @@ const ObjectHypothesisSchema = "string class_id\nfloat64 score\n"
 
 // ObjectHypothesis is vision_msgs/msg/ObjectHypothesis.
 type ObjectHypothesis struct {
-	ClassID string
-	Score   float64
+	ClassID string  `ros:"class_id"`
+	Score   float64 `ros:"score"`
 }
 
 // TypeName returns "vision_msgs/msg/ObjectHypothesis".
@@ -155,8 +155,8 @@ const ObjectHypothesisWithPoseSchema = "vision_msgs/ObjectHypothesis hypothesis\
 
 // ObjectHypothesisWithPose is vision_msgs/msg/ObjectHypothesisWithPose.
 type ObjectHypothesisWithPose struct {
-	Hypothesis ObjectHypothesis
-	Pose       geometry_msgs.PoseWithCovariance
+	Hypothesis ObjectHypothesis                 `ros:"hypothesis"`
+	Pose       geometry_msgs.PoseWithCovariance `ros:"pose"`
 }
 
 // TypeName returns "vision_msgs/msg/ObjectHypothesisWithPose".

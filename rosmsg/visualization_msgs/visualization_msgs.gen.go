@@ -40,25 +40,25 @@ const (
 
 // Marker is visualization_msgs/msg/Marker.
 type Marker struct {
-	Header                   std_msgs.Header
-	NS                       string
-	ID                       int32
-	Type                     int32
-	Action                   int32
-	Pose                     geometry_msgs.Pose
-	Scale                    geometry_msgs.Vector3
-	Color                    std_msgs.ColorRGBA
-	Lifetime                 builtin_interfaces.Duration
-	FrameLocked              bool
-	Points                   []geometry_msgs.Point
-	Colors                   []std_msgs.ColorRGBA
-	TextureResource          string
-	Texture                  sensor_msgs.CompressedImage
-	UVCoordinates            []UVCoordinate
-	Text                     string
-	MeshResource             string
-	MeshFile                 MeshFile
-	MeshUseEmbeddedMaterials bool
+	Header                   std_msgs.Header             `ros:"header"`
+	NS                       string                      `ros:"ns"`
+	ID                       int32                       `ros:"id"`
+	Type                     int32                       `ros:"type"`
+	Action                   int32                       `ros:"action"`
+	Pose                     geometry_msgs.Pose          `ros:"pose"`
+	Scale                    geometry_msgs.Vector3       `ros:"scale"`
+	Color                    std_msgs.ColorRGBA          `ros:"color"`
+	Lifetime                 builtin_interfaces.Duration `ros:"lifetime"`
+	FrameLocked              bool                        `ros:"frame_locked"`
+	Points                   []geometry_msgs.Point       `ros:"points"`
+	Colors                   []std_msgs.ColorRGBA        `ros:"colors"`
+	TextureResource          string                      `ros:"texture_resource"`
+	Texture                  sensor_msgs.CompressedImage `ros:"texture"`
+	UVCoordinates            []UVCoordinate              `ros:"uv_coordinates"`
+	Text                     string                      `ros:"text"`
+	MeshResource             string                      `ros:"mesh_resource"`
+	MeshFile                 MeshFile                    `ros:"mesh_file"`
+	MeshUseEmbeddedMaterials bool                        `ros:"mesh_use_embedded_materials"`
 }
 
 // TypeName returns "visualization_msgs/msg/Marker".
@@ -139,7 +139,7 @@ const MarkerArraySchema = "visualization_msgs/Marker[] markers\n================
 
 // MarkerArray is visualization_msgs/msg/MarkerArray.
 type MarkerArray struct {
-	Markers []Marker
+	Markers []Marker `ros:"markers"`
 }
 
 // TypeName returns "visualization_msgs/msg/MarkerArray".
@@ -172,8 +172,8 @@ const MeshFileSchema = "string filename\nuint8[] data\n"
 
 // MeshFile is visualization_msgs/msg/MeshFile.
 type MeshFile struct {
-	Filename string
-	Data     []uint8 // aliases the decoded buffer
+	Filename string  `ros:"filename"`
+	Data     []uint8 `ros:"data"` // aliases the decoded buffer
 }
 
 // TypeName returns "visualization_msgs/msg/MeshFile".
@@ -203,8 +203,8 @@ const UVCoordinateSchema = "float32 u\nfloat32 v\n"
 
 // UVCoordinate is visualization_msgs/msg/UVCoordinate.
 type UVCoordinate struct {
-	U float32
-	V float32
+	U float32 `ros:"u"`
+	V float32 `ros:"v"`
 }
 
 // TypeName returns "visualization_msgs/msg/UVCoordinate".
