@@ -14,8 +14,8 @@ import (
 	"github.com/gopercept/gopercept/cdr"
 	"github.com/gopercept/gopercept/internal/testbag"
 	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/pointcloud"
 	"github.com/gopercept/gopercept/replay"
+	"github.com/gopercept/gopercept/rosconv"
 	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -41,10 +41,7 @@ func (n *toBase) Handle(in *node.Msg, pub node.Publisher) error {
 	if err := cdr.Unmarshal(in.Data, &n.pc); err != nil {
 		return node.Dropf("decode", err)
 	}
-	l := pointcloud.Layout{Width: n.pc.Width, Height: n.pc.Height, PointStep: n.pc.PointStep, RowStep: n.pc.RowStep}
-	for _, f := range n.pc.Fields {
-		l.Fields = append(l.Fields, pointcloud.Field{Name: f.Name, Offset: f.Offset, Datatype: f.Datatype, Count: f.Count})
-	}
+	l := rosconv.Layout(&n.pc, nil)
 	acc, err := l.Lidar(len(n.pc.Data), 0)
 	if err != nil {
 		return node.Dropf("invalid cloud", err)

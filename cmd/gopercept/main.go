@@ -3,6 +3,7 @@
 // evaluate and benchmark.
 //
 //	gopercept replay IN... -o OUT.mcap [--nodes lidarseg,pose2d] [--params FILE] [--rate R | --fast] [--keep-inputs] [--json]
+//	gopercept simulate -o DIR [--seed N] [--duration S] [--cameras six|front|none] [--json]
 //	gopercept info BAG [--json]
 //	gopercept nodes [--json]
 package main
@@ -35,6 +36,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"replay", "run nodes over bags and write their outputs to MCAP", cmdReplay},
+		{"simulate", "write a synthetic drive with exact ground truth as a rosbag2", cmdSimulate},
 		{"info", "list a bag's topics, types, counts and time range", cmdInfo},
 		{"nodes", "list the nodes and their parameters", cmdNodes},
 	}
