@@ -231,6 +231,18 @@ for inc in rcl rcl_action rcl_yaml_param_parser rcl_logging_interface rmw rcutil
 	fi
 done
 ldflags="-L$prefix/lib -Wl,-rpath,$prefix/lib"
+if [ "$mode" = venv ]; then
+	# The wheels' librcl.so needs rcl_interfaces' (and, through it,
+	# action_msgs', service_msgs'...) rosidl_generator_py libraries, which
+	# reference CPython symbols (PyExc_RuntimeError...) they expect the
+	# interpreter to provide. A Go binary must therefore link libpython3.11.
+	# It is never initialized; it only satisfies those references.
+	pylib=$("$python" -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR") or "")')
+	pyver=$("$python" -c 'import sysconfig; print(sysconfig.get_config_var("LDVERSION") or "")')
+	[ -n "$pylib" ] && [ -e "$pylib/libpython$pyver.so" ] ||
+		die "libpython$pyver.so not found in '$pylib': the PyPI rcl libraries need a shared libpython (pyenv: PYTHON_CONFIGURE_OPTS=--enable-shared; Debian: apt-get install libpython3.11)"
+	ldflags="$ldflags -L$pylib -Wl,-rpath,$pylib -Wl,--push-state,--no-as-needed -lpython$pyver -Wl,--pop-state"
+fi
 
 ld_rest=$(strip_path "$(strip_path "${LD_LIBRARY_PATH:-}" "$install/lib")" "$prefix/lib")
 ld_path=$install/lib:$prefix/lib${ld_rest:+:$ld_rest}
