@@ -1,0 +1,188 @@
+"""Train gopercept's range-image segmentation network in the RangeNet++
+contract: input [1,5,H,W] (range, x, y, z, remission normalised by the
+card's per-channel means/stds, empty pixels 0), output [1,C,H,W] class
+scores (softmax inside, as lidar-bonnetal exports it).
+
+    /usr/bin/python3 tools/train/lidarseg.py --train DIR [DIR...] --val DIR --out models/lidarseg-small
+
+DIR is written by `gopercept simulate --dataset lidarseg`: range.npy
+[N,5,H,W] float32 raw channels, labels.npy [N,H,W] uint8 class indices
+(0 = unlabelled, ignored), meta.yaml (classes, projection)."""
+import argparse
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import yaml
+
+import common
+
+
+class Block(nn.Module):
+    """Two 3×3 convolutions with a residual connection."""
+
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.c1 = nn.Conv2d(cin, cout, 3, padding=1, bias=False)
+        self.b1 = nn.BatchNorm2d(cout)
+        self.c2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.b2 = nn.BatchNorm2d(cout)
+        self.skip = nn.Conv2d(cin, cout, 1, bias=False) if cin != cout else nn.Identity()
+
+    def forward(self, x):
+        y = F.leaky_relu(self.b1(self.c1(x)), 0.1)
+        y = self.b2(self.c2(y))
+        return F.leaky_relu(y + self.skip(x), 0.1)
+
+
+class RangeNetSmall(nn.Module):
+    """A SalsaNext-flavoured encoder-decoder that downsamples only along the
+    azimuth (stride (1,2)), since a 64-beam range image is short and wide."""
+
+    def __init__(self, classes, width=32):
+        super().__init__()
+        w = width
+        self.e1 = Block(5, w)
+        self.e2 = Block(w, 2 * w)
+        self.e3 = Block(2 * w, 3 * w)
+        self.e4 = Block(3 * w, 4 * w)
+        self.d3 = Block(4 * w + 3 * w, 3 * w)
+        self.d2 = Block(3 * w + 2 * w, 2 * w)
+        self.d1 = Block(2 * w + w, w)
+        self.head = nn.Conv2d(w, classes, 1)
+
+    def forward(self, x):
+        x1 = self.e1(x)
+        x2 = self.e2(F.avg_pool2d(x1, (1, 2)))
+        x3 = self.e3(F.avg_pool2d(x2, (2, 2)))
+        x4 = self.e4(F.avg_pool2d(x3, (2, 2)))
+        y = self.d3(torch.cat([F.interpolate(x4, scale_factor=2.0, mode="nearest"), x3], 1))
+        y = self.d2(torch.cat([F.interpolate(y, scale_factor=2.0, mode="nearest"), x2], 1))
+        y = self.d1(torch.cat([F.interpolate(y, scale_factor=(1.0, 2.0), mode="nearest"), x1], 1))
+        return self.head(y)
+
+
+class WithSoftmax(nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        return torch.softmax(self.net(x), dim=1)
+
+
+def normalise(x, mean, std):
+    mask = (x[:, :1] > 0).astype(np.float32)
+    return ((x - mean[None, :, None, None]) / std[None, :, None, None]) * mask
+
+
+def miou(conf):
+    inter = np.diag(conf)
+    union = conf.sum(0) + conf.sum(1) - inter
+    present = conf.sum(1) > 0
+    iou = np.where(union > 0, inter / np.maximum(union, 1), 0)
+    return iou[1:][present[1:]].mean(), iou
+
+
+def evaluate(net, xs, ys, mean, std, classes, batch=4):
+    conf = np.zeros((classes, classes), np.int64)
+    net.eval()
+    with torch.no_grad():
+        for i in range(0, len(xs), batch):
+            x = torch.from_numpy(normalise(np.asarray(xs[i:i + batch], np.float32), mean, std))
+            pred = net(x).argmax(1).numpy()
+            y = np.asarray(ys[i:i + batch])
+            m = y > 0
+            conf += np.bincount(y[m].astype(np.int64) * classes + pred[m], minlength=classes * classes).reshape(classes, classes)
+    return conf
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--train", nargs="+", required=True)
+    ap.add_argument("--val", required=True)
+    ap.add_argument("--out", required=True, help="output path without extension")
+    ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--crop", type=int, default=512)
+    ap.add_argument("--batch", type=int, default=4)
+    ap.add_argument("--width", type=int, default=24)
+    ap.add_argument("--lr", type=float, default=3e-3)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--command", default="")
+    a = ap.parse_args()
+    common.seed_everything(a.seed)
+    common.threads()
+    meta = yaml.safe_load(open(os.path.join(a.train[0], "meta.yaml")))
+    classes = len(meta["classes"])
+    xs = np.concatenate([common.load(os.path.join(d, "range.npy"), mmap=False) for d in a.train])
+    ys = np.concatenate([common.load(os.path.join(d, "labels.npy"), mmap=False) for d in a.train])
+    vx = common.load(os.path.join(a.val, "range.npy"), mmap=False)
+    vy = common.load(os.path.join(a.val, "labels.npy"), mmap=False)
+    valid = xs[:, 0] > 0
+    mean = np.array([xs[:, c][valid].mean() for c in range(5)], np.float32)
+    std = np.array([xs[:, c][valid].std() + 1e-6 for c in range(5)], np.float32)
+    counts = np.bincount(ys[ys > 0].ravel(), minlength=classes).astype(np.float64)
+    freq = counts / max(counts.sum(), 1)
+    weights = np.where(counts > 0, 1 / np.sqrt(freq + 1e-3), 0).astype(np.float32)
+    weights[0] = 0
+    weights /= weights[weights > 0].mean()
+    H, W = xs.shape[2], xs.shape[3]
+    common.log(f"lidarseg: {len(xs)} training scans {H}x{W}, {len(vx)} validation, {classes} classes")
+    net = RangeNetSmall(classes, a.width)
+    opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
+    steps_per_epoch = max(1, len(xs) // a.batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=a.epochs * steps_per_epoch)
+    lossf = nn.CrossEntropyLoss(weight=torch.from_numpy(weights), ignore_index=0)
+    rng = np.random.default_rng(a.seed)
+    t0 = time.time()
+    for ep in range(a.epochs):
+        net.train()
+        order = rng.permutation(len(xs))
+        total = 0.0
+        for s in range(steps_per_epoch):
+            idx = order[s * a.batch:(s + 1) * a.batch]
+            off = rng.integers(0, W - a.crop + 1, size=len(idx))
+            x = np.stack([np.roll(xs[i], -o, axis=2)[:, :, :a.crop] for i, o in zip(idx, off)])
+            y = np.stack([np.roll(ys[i], -o, axis=1)[:, :a.crop] for i, o in zip(idx, off)])
+            if rng.random() < 0.5:  # mirror left-right: y → -y flips the azimuth
+                x = x[:, :, :, ::-1].copy()
+                x[:, 2] *= -1
+                y = y[:, :, ::-1].copy()
+            out = net(torch.from_numpy(normalise(x, mean, std)))
+            loss = lossf(out, torch.from_numpy(y.astype(np.int64)))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            total += loss.item()
+        conf = evaluate(net, vx, vy, mean, std, classes)
+        m, _ = miou(conf)
+        common.log(f"lidarseg: epoch {ep + 1}/{a.epochs} loss {total / steps_per_epoch:.3f} val pixel mIoU {m:.3f} ({time.time() - t0:.0f} s)")
+    conf = evaluate(net, vx, vy, mean, std, classes)
+    m, ious = miou(conf)
+    onnx_path = a.out + ".onnx"
+    common.export(WithSoftmax(net), torch.zeros(1, 5, H, W), ["input"], ["output"], onnx_path)
+    size = os.path.getsize(onnx_path)
+    card = {
+        "name": os.path.basename(a.out), "version": "1", "task": "lidar semantic segmentation",
+        "family": "rangenet", "decoder": "argmax",
+        "description": "Small range-image encoder-decoder trained on gopercept simulate data, in the RangeNet++ contract.",
+        "inputs": [{"name": "input", "shape": [1, 5, H, W], "type": "float32", "layout": "NCHW"}],
+        "outputs": [{"name": "output", "shape": [1, classes, H, W], "type": "float32", "layout": "NCHW"}],
+        "normalisation": {"mean": [round(float(v), 5) for v in mean], "std": [round(float(v), 5) for v in std]},
+        "classes": meta["classes"],
+        "parameters": dict(meta.get("projection", {}), softmax=True),
+        "provenance": {"training_data": "gopercept simulate --dataset lidarseg, seeds " + ",".join(os.path.basename(d) for d in a.train),
+                       "seed": a.seed, "command": a.command, "license": "Apache-2.0", "source": "tools/train/lidarseg.py"},
+        "metrics": {"val_pixel_miou": round(float(m), 4), "params": common.count_params(net), "size_bytes": size,
+                    "onnx_sha256": common.sha256(onnx_path)},
+    }
+    common.write_card(a.out + ".card.yaml", card)
+    common.log(f"lidarseg: wrote {onnx_path} ({size / 1e6:.2f} MB), validation pixel mIoU {m:.3f}")
+
+
+if __name__ == "__main__":
+    main()
