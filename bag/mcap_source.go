@@ -11,6 +11,7 @@ import (
 	"math"
 	"os"
 	"sort"
+	"sync"
 
 	"github.com/foxglove/mcap/go/mcap"
 	"github.com/klauspost/compress/zstd"
@@ -119,7 +120,13 @@ func (s *mcapSource) liveCounts() bool { return !s.haveStat }
 
 func (s *mcapSource) close() error {
 	if s.zdec != nil {
-		s.zdec.Close()
+		putZstd(s.cfg.MaxChunkBytes, s.zdec)
+		s.zdec = nil
+	}
+	if s.lzr != nil {
+		s.lzr.Reset(nil)
+		lz4Pool.Put(s.lzr)
+		s.lzr = nil
 	}
 	return s.f.Close()
 }
@@ -615,8 +622,7 @@ func (s *mcapSource) decompress(ch chunkRec, p *pendingRec) ([]byte, error) {
 	switch ch.Compression {
 	case "zstd":
 		if s.zdec == nil {
-			d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1),
-				zstd.WithDecoderMaxMemory(uint64(s.cfg.MaxChunkBytes)))
+			d, err := getZstd(s.cfg.MaxChunkBytes)
 			if err != nil {
 				return nil, err
 			}
@@ -635,7 +641,10 @@ func (s *mcapSource) decompress(ch chunkRec, p *pendingRec) ([]byte, error) {
 		return out, nil
 	case "lz4":
 		if s.lzr == nil {
-			s.lzr = lz4.NewReader(nil)
+			s.lzr, _ = lz4Pool.Get().(*lz4.Reader)
+			if s.lzr == nil {
+				s.lzr = lz4.NewReader(nil)
+			}
 		}
 		s.lzr.Reset(bytes.NewReader(ch.Records))
 		out, err := readExactly(s.lzr, s.getBuf(0), want)
@@ -787,4 +796,24 @@ func (s *mcapSource) next() (*msgRef, error) {
 		}
 		return m, nil
 	}
+}
+
+// Decoders are pooled across files: an lz4 reader holds megabytes of block
+// buffers, and a zstd decoder its tables.
+var (
+	lz4Pool   sync.Pool
+	zstdPools sync.Map // max decoded bytes (int64) -> *sync.Pool of *zstd.Decoder
+)
+
+func getZstd(maxBytes int64) (*zstd.Decoder, error) {
+	p, _ := zstdPools.LoadOrStore(maxBytes, &sync.Pool{})
+	if d, ok := p.(*sync.Pool).Get().(*zstd.Decoder); ok {
+		return d, nil
+	}
+	return zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(uint64(maxBytes)))
+}
+
+func putZstd(maxBytes int64, d *zstd.Decoder) {
+	p, _ := zstdPools.LoadOrStore(maxBytes, &sync.Pool{})
+	p.(*sync.Pool).Put(d)
 }

@@ -1,0 +1,65 @@
+// Package bag reads and writes ROS 2 bags (rosbag2) as raw CDR payloads. It
+// knows nothing of message types: a message is its topic, ROS type name
+// ("sensor_msgs/msg/PointCloud2"), schema text (ros2msg), log time in
+// nanoseconds since the Unix epoch, and serialized bytes.
+//
+// # Writing
+//
+// NewMCAPWriter (or CreateMCAP for a file path) writes an MCAP file the way
+// rosbag2's mcap storage plugin does: profile "ros2", one "ros2msg" schema
+// per type, one "cdr" channel per topic with offered_qos_profiles and
+// topic_type_hash metadata, chunks compressed with zstd (default), lz4 or
+// none, message and chunk indexes, statistics and a summary section, plus the
+// "rosbag2" metadata record holding the serialized bag metadata that
+// `ros2 bag play` reads. The library string is "gopercept".
+//
+//	w, err := bag.CreateMCAP("out.mcap", bag.WriterConfig{})
+//	id, err := w.AddTopic(bag.Topic{Name: "/points", Type: "sensor_msgs/msg/PointCloud2", SchemaText: def})
+//	err = w.Write(id, logTimeNs, publishTimeNs, cdr)
+//	err = w.Close()
+//
+// NewBagWriter writes a bag directory like `ros2 bag record -s mcap -o dir`:
+// dir/<name>_0.mcap and dir/metadata.yaml in the version 9 (ROS 2 Jazzy)
+// layout. Output is deterministic: the same calls give the same bytes, as no
+// wall-clock time or map order reaches the file.
+//
+// Topic.QoS is the offered_qos_profiles YAML sequence; QoSYAML builds one
+// and DefaultQoS gives reliable/volatile, or transient_local for /tf_static.
+//
+// # Reading
+//
+// Open reads an .mcap file, a .db3 (rosbag2 sqlite3) file, or a bag
+// directory (files from metadata.yaml's relative_file_paths, else the
+// *.mcap and *.db3 files in name order). Reader.Next returns messages in
+// log-time order across all files; ties keep file order. Topics lists the
+// topics with types, schema text, QoS and message counts.
+//
+//	r, err := bag.Open("run1", bag.ReaderConfig{})
+//	for m, err := range r.All() { ... m.Topic, m.LogTime, m.Data ... }
+//	for reason, n := range r.SkipCounts() { log.Printf("%d skipped: %s", n, reason) }
+//
+// The Message that Next returns, and its Data, are reused: they are only
+// valid until the next call to Next. Copy Data to keep it.
+//
+// MCAP files are parsed leniently by this package rather than by the mcap
+// library's reader: a record whose length runs past the end of the file, a
+// chunk whose CRC does not match or that fails to decompress, a malformed
+// record or a file cut short with no summary is recorded as a Skipped (file,
+// byte offset, reason) and reading goes on with the next record, found
+// through the summary's chunk index or, without one, by scanning for the
+// next plausible chunk header. Every length read from a file is checked
+// against the bytes left before anything is allocated, and decompressed
+// chunks are capped by ReaderConfig.MaxChunkBytes.
+//
+// Within one MCAP file messages are merged across overlapping chunks using
+// the chunk start times (and, when present, the chunk index); a file without
+// a summary whose chunks go back in time is ordered as far as the chunks
+// read so far allow. db3 files are read with the pure-Go modernc.org/sqlite
+// driver ("sqlite") in timestamp order; they store no publish time, so
+// PublishTime equals LogTime.
+//
+// StreamFile is the fast path for replay: one MCAP file in storage order
+// through a callback, with chunk and read buffers reused. On a 2-core
+// machine it iterates an uncompressed 100 MB bag of point clouds at about
+// 5 GB/s, lz4 at about 1 GB/s and zstd at about 450 MB/s.
+package bag
