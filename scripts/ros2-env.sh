@@ -231,7 +231,7 @@ for inc in rcl rcl_action rcl_yaml_param_parser rcl_logging_interface rmw rcutil
 	fi
 done
 ldflags="-L$prefix/lib -Wl,-rpath,$prefix/lib"
-if [ "$mode" = venv ]; then
+if grep -q -a 'rcl_interfaces__rosidl_generator_py' "$prefix/lib/librcl.so" 2>/dev/null; then
 	# The wheels' librcl.so needs rcl_interfaces' (and, through it,
 	# action_msgs', service_msgs'...) rosidl_generator_py libraries, which
 	# reference CPython symbols (PyExc_RuntimeError...) they expect the
@@ -244,8 +244,19 @@ if [ "$mode" = venv ]; then
 	ldflags="$ldflags -L$pylib -Wl,-rpath,$pylib -Wl,--push-state,--no-as-needed -lpython$pyver -Wl,--pop-state"
 fi
 
-ld_rest=$(strip_path "$(strip_path "${LD_LIBRARY_PATH:-}" "$install/lib")" "$prefix/lib")
-ld_path=$install/lib:$prefix/lib${ld_rest:+:$ld_rest}
+# Our install and every base prefix's lib (a sourced setup.bash has most of
+# them already), then whatever else LD_LIBRARY_PATH held.
+ld_path=$install/lib
+IFS=: read -r -a entries <<<"$base_ament"
+for p in "${entries[@]}"; do
+	[ -d "$p/lib" ] && ld_path=$ld_path:$p/lib
+done
+ld_rest=${LD_LIBRARY_PATH:-}
+IFS=: read -r -a entries <<<"$ld_path"
+for p in "${entries[@]}"; do
+	ld_rest=$(strip_path "$ld_rest" "$p")
+done
+ld_path=$ld_path${ld_rest:+:$ld_rest}
 if [ "$mode" = system ]; then
 	ament=$install:$base_ament
 	distro=$ROS_DISTRO
