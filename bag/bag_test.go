@@ -418,3 +418,22 @@ func TestQoSYAML(t *testing.T) {
 		t.Error("empty QoS")
 	}
 }
+
+func TestTopicFilter(t *testing.T) {
+	dir := t.TempDir()
+	msgs := makeMsgs(30, 60, 1000, 10, 100)
+	writeMCAP(t, filepath.Join(dir, "a_0.mcap"), WriterConfig{ChunkSize: 500}, msgs)
+	makeDB3(t, filepath.Join(dir, "a_1.db3"), makeMsgs(31, 30, 5000, 10, 100), false)
+	got, r := readAll(t, dir, ReaderConfig{Topics: []string{"/imu", "/nonexistent"}})
+	if len(got) != 30 {
+		t.Fatalf("got %d /imu messages, want 30", len(got))
+	}
+	for _, m := range got {
+		if m.Topic != "/imu" {
+			t.Fatalf("filtered topic %s came through", m.Topic)
+		}
+	}
+	if len(r.Topics()) != 3 {
+		t.Fatalf("Topics() lists %d", len(r.Topics()))
+	}
+}

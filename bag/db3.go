@@ -6,6 +6,9 @@ import (
 	"io"
 	"net/url"
 	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/klauspost/compress/zstd"
 	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
@@ -138,7 +141,18 @@ func openDB3(path string, topics *topicSet, report func(Skipped), comp string) (
 		}
 	}
 	counts.Close()
-	s.rows, err = db.Query(`SELECT id, topic_id, timestamp, data FROM messages ORDER BY timestamp, id`)
+	where := ""
+	if topics.want != nil {
+		ids := []string{"-1"}
+		for id, e := range s.topics {
+			if !e.filtered {
+				ids = append(ids, strconv.FormatInt(id, 10))
+			}
+		}
+		sort.Strings(ids)
+		where = " WHERE topic_id IN (" + strings.Join(ids, ",") + ")"
+	}
+	s.rows, err = db.Query(`SELECT id, topic_id, timestamp, data FROM messages` + where + ` ORDER BY timestamp, id`)
 	if err != nil {
 		return nil, err
 	}

@@ -519,7 +519,8 @@ func (s *mcapSource) load(p *pendingRec) *group {
 			return nil
 		}
 		g.bufs = append(g.bufs, p.body)
-		if !s.addMessage(g, m, p.off) {
+		s.addMessage(g, m, p.off)
+		if len(g.msgs) == 0 {
 			s.releaseGroup(g)
 			return nil
 		}
@@ -595,17 +596,19 @@ func (s *mcapSource) load(p *pendingRec) *group {
 	return g
 }
 
-func (s *mcapSource) addMessage(g *group, m messageRec, off int64) bool {
+func (s *mcapSource) addMessage(g *group, m messageRec, off int64) {
 	ch := s.channels[m.Channel]
 	if ch == nil {
 		s.skip(off, ReasonUnknownChannel, "channel %d", m.Channel)
-		return false
+		return
+	}
+	if ch.topic.filtered {
+		return
 	}
 	g.msgs = append(g.msgs, msgRef{
 		logTime: int64(m.LogTime), pubTime: int64(m.PublishTime), seq: m.Sequence,
 		topic: ch.topic, data: m.Data,
 	})
-	return true
 }
 
 // decompress returns the chunk's records, in p.body for uncompressed chunks

@@ -22,6 +22,9 @@ type ReaderConfig struct {
 	ReadBufferBytes int
 	// SkipCRC disables chunk and summary CRC checks. Default false: checked.
 	SkipCRC bool
+	// Topics, when not empty, limits the messages read to these topic
+	// names; Reader.Topics still lists every topic. Default: all topics.
+	Topics []string
 	// FileOrder yields each file's messages in the order they are stored
 	// instead of log-time order, which skips the reordering of overlapping
 	// chunks. Files are still merged by log time. Default false.
@@ -89,7 +92,7 @@ func Open(path string, cfg ReaderConfig) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Reader{topics: newTopicSet(), last: -1}
+	r := &Reader{topics: newTopicSet(cfg.Topics), last: -1}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -365,7 +368,7 @@ func StreamFile(path string, cfg ReaderConfig, fn func(*Message) error) (StreamS
 	if err != nil {
 		return st, err
 	}
-	topics := newTopicSet()
+	topics := newTopicSet(cfg.Topics)
 	src, err := openMCAP(path, cfg, topics, func(s Skipped) { st.Skipped = append(st.Skipped, s) }, true)
 	if err != nil {
 		return st, err

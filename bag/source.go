@@ -61,14 +61,26 @@ type TopicInfo struct {
 // topicEntry is a reader-wide topic record shared by the files that hold it.
 type topicEntry struct {
 	info TopicInfo
+	// filtered is set when ReaderConfig.Topics excludes the topic.
+	filtered bool
 }
 
 // topicSet is the reader's registry of topics by name.
 type topicSet struct {
 	byName map[string]*topicEntry
+	want   map[string]bool // nil: every topic
 }
 
-func newTopicSet() *topicSet { return &topicSet{byName: map[string]*topicEntry{}} }
+func newTopicSet(want []string) *topicSet {
+	s := &topicSet{byName: map[string]*topicEntry{}}
+	if len(want) > 0 {
+		s.want = map[string]bool{}
+		for _, t := range want {
+			s.want[t] = true
+		}
+	}
+	return s
+}
 
 // get returns the entry for name, creating it and filling empty fields from
 // info.
@@ -76,7 +88,7 @@ func (s *topicSet) get(info TopicInfo) *topicEntry {
 	e, ok := s.byName[info.Name]
 	if !ok {
 		info.MessageCount = 0
-		e = &topicEntry{info: info}
+		e = &topicEntry{info: info, filtered: s.want != nil && !s.want[info.Name]}
 		s.byName[info.Name] = e
 		return e
 	}
