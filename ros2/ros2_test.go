@@ -23,6 +23,7 @@ import (
 	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/rosmsg/std_msgs"
 	"github.com/gopercept/gopercept/rosmsg/tf2_msgs"
+	"github.com/gopercept/gopercept/rosmsg/vision_msgs"
 )
 
 // TestMain isolates the tests from any other ROS 2 graph: a domain derived
@@ -96,6 +97,31 @@ func testSkeletons() *gopercept_msgs.Skeleton2DArray {
 	}
 }
 
+func testDetections() *vision_msgs.Detection3DArray {
+	var cov [36]float64
+	for i := 0; i < 6; i++ {
+		cov[i*7] = 0.01 * float64(i+1)
+	}
+	return &vision_msgs.Detection3DArray{
+		Header: std_msgs.Header{Stamp: stamp, FrameID: "lidar_top"},
+		Detections: []vision_msgs.Detection3D{{
+			Header: std_msgs.Header{Stamp: stamp, FrameID: "lidar_top"},
+			Results: []vision_msgs.ObjectHypothesisWithPose{{
+				Hypothesis: vision_msgs.ObjectHypothesis{ClassID: "pedestrian", Score: 0.93},
+				Pose: geometry_msgs.PoseWithCovariance{
+					Pose:       geometry_msgs.Pose{Position: geometry_msgs.Point{X: 4, Y: 1, Z: 0.9}, Orientation: geometry_msgs.Quaternion{W: 1}},
+					Covariance: cov,
+				},
+			}},
+			Bbox: vision_msgs.BoundingBox3D{
+				Center: geometry_msgs.Pose{Position: geometry_msgs.Point{X: 4, Y: 1, Z: 0.9}, Orientation: geometry_msgs.Quaternion{W: 1}},
+				Size:   geometry_msgs.Vector3{X: 0.6, Y: 0.6, Z: 1.8},
+			},
+			ID: "track-7",
+		}},
+	}
+}
+
 // inbox collects the first message of each topic.
 type inbox struct {
 	mu  sync.Mutex
@@ -141,7 +167,8 @@ func spin(t *testing.T, c *Context) {
 
 // TestPubSubRoundTrip publishes CDR from our codec on one node and receives
 // it on another node of the same process: a point cloud, a TF message (our
-// tf2_msgs build) and a skeleton array (our gopercept_msgs build).
+// tf2_msgs build), a skeleton array (our gopercept_msgs build) and 3D
+// detections (our vision_msgs build, over the best-effort preset).
 func TestPubSubRoundTrip(t *testing.T) {
 	c, err := NewContext(nil)
 	if err != nil {
@@ -164,6 +191,7 @@ func TestPubSubRoundTrip(t *testing.T) {
 		{"points", Reliable(10), testCloud(), func() cdr.Message { return new(sensor_msgs.PointCloud2) }},
 		{"/tf", Reliable(100), testTF(), func() cdr.Message { return new(tf2_msgs.TFMessage) }},
 		{"skeletons", Reliable(10), testSkeletons(), func() cdr.Message { return new(gopercept_msgs.Skeleton2DArray) }},
+		{"detections", SensorData(), testDetections(), func() cdr.Message { return new(vision_msgs.Detection3DArray) }},
 	}
 	box := newInbox()
 	pubs := make([]*Publisher, len(cases))

@@ -30,10 +30,14 @@ install=$cache/install
 reqs=$root/scripts/ros2/requirements.txt
 
 log() { printf 'ros2-env: %s\n' "$*" >&2; }
+# On failure stdout gets `false`, so `eval "$(scripts/ros2-env.sh)"` fails too
+# instead of evaluating nothing; the exports are only printed at the very end.
 die() {
 	printf 'ros2-env: ERROR: %s\n' "$*" >&2
+	echo false
 	exit 1
 }
+trap 'printf "ros2-env: ERROR: command failed at line %s\n" "$LINENO" >&2; echo false' ERR
 
 # strip_path LIST ENTRY prints the colon list LIST without ENTRY.
 strip_path() {
