@@ -1,0 +1,407 @@
+package lidarseg
+
+import (
+	"encoding/binary"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"testing"
+)
+
+// golden is testdata/projection_golden.bin, written by
+// testdata/gen_projection_golden.py with lidar-bonnetal's numpy formulas.
+type golden struct {
+	h, w           int
+	fovUp, fovDown float64
+	cloud          Cloud
+	projX, projY   []int32
+	projIdx        []int32
+}
+
+func readGolden(t *testing.T) golden {
+	t.Helper()
+	raw, err := os.ReadFile("testdata/projection_golden.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	le := binary.LittleEndian
+	n := int(le.Uint32(raw))
+	g := golden{h: int(le.Uint32(raw[4:])), w: int(le.Uint32(raw[8:])),
+		fovUp: float64(math.Float32frombits(le.Uint32(raw[12:]))), fovDown: float64(math.Float32frombits(le.Uint32(raw[16:])))}
+	off := 20
+	f32 := func() float32 { v := math.Float32frombits(le.Uint32(raw[off:])); off += 4; return v }
+	i32 := func() int32 { v := int32(le.Uint32(raw[off:])); off += 4; return v }
+	g.cloud = Cloud{X: make([]float32, n), Y: make([]float32, n), Z: make([]float32, n), Intensity: make([]float32, n)}
+	for i := 0; i < n; i++ {
+		g.cloud.X[i], g.cloud.Y[i], g.cloud.Z[i], g.cloud.Intensity[i] = f32(), f32(), f32(), f32()
+	}
+	g.projX, g.projY = make([]int32, n), make([]int32, n)
+	for i := range g.projX {
+		g.projX[i] = i32()
+	}
+	for i := range g.projY {
+		g.projY[i] = i32()
+	}
+	g.projIdx = make([]int32, g.h*g.w)
+	for i := range g.projIdx {
+		g.projIdx[i] = i32()
+	}
+	if off != len(raw) {
+		t.Fatalf("golden: %d bytes read of %d", off, len(raw))
+	}
+	return g
+}
+
+// TestProjectionMatchesBonnetal checks every point's pixel and every pixel's
+// point against lidar-bonnetal's numpy projection, bit for bit.
+func TestProjectionMatchesBonnetal(t *testing.T) {
+	g := readGolden(t)
+	p, err := NewProjector(ProjectionConfig{Height: g.h, Width: g.w, FovUpDeg: g.fovUp, FovDownDeg: g.fovDown})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.Project(g.cloud, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// numpy's float32 atan2 and asin are not correctly rounded (they are off
+	// by an ulp now and then, and differ between platforms), so a point
+	// within an ulp of a pixel boundary may fall either side: such points,
+	// and the pixels they touch, are the only differences allowed.
+	bad, edge := 0, 0
+	touched := map[int32]bool{}
+	for i := range g.projX {
+		if out.PointU[i] == g.projX[i] && out.PointV[i] == g.projY[i] {
+			continue
+		}
+		x, y, z := float64(g.cloud.X[i]), float64(g.cloud.Y[i]), float64(g.cloud.Z[i])
+		px := 0.5 * (-math.Atan2(y, x)/math.Pi + 1) * float64(g.w)
+		py := (1 - (math.Asin(z/math.Sqrt(x*x+y*y+z*z))+math.Abs(g.fovDown*math.Pi/180))/((g.fovUp-g.fovDown)*math.Pi/180)) * float64(g.h)
+		nearU := math.Abs(px-math.Round(px)) < 1e-4 && abs32(out.PointU[i]-g.projX[i]) <= 1
+		nearV := math.Abs(py-math.Round(py)) < 1e-4 && abs32(out.PointV[i]-g.projY[i]) <= 1
+		if (out.PointU[i] == g.projX[i] || nearU) && (out.PointV[i] == g.projY[i] || nearV) {
+			edge++
+			touched[out.PointV[i]*int32(g.w)+out.PointU[i]] = true
+			touched[g.projY[i]*int32(g.w)+g.projX[i]] = true
+			continue
+		}
+		if bad < 10 {
+			t.Errorf("point %d (%g, %g, %g): pixel (u %d, v %d), numpy (%d, %d)", i,
+				g.cloud.X[i], g.cloud.Y[i], g.cloud.Z[i], out.PointU[i], out.PointV[i], g.projX[i], g.projY[i])
+		}
+		bad++
+	}
+	for pix := range g.projIdx {
+		if out.PixelPoint[pix] != g.projIdx[pix] && !touched[int32(pix)] {
+			if bad < 10 {
+				t.Errorf("pixel %d: point %d, numpy %d", pix, out.PixelPoint[pix], g.projIdx[pix])
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		t.Fatalf("%d mismatches with lidar-bonnetal", bad)
+	}
+	if edge > 10 {
+		t.Errorf("%d points on pixel boundaries differ from numpy, want at most 10 of the %d placed there", edge, g.w+g.h+2)
+	}
+	t.Logf("%d of %d points identical to numpy; %d within an ulp of a boundary differ", len(g.projX)-edge, len(g.projX), edge)
+	if out.Projected != len(g.projX) {
+		t.Errorf("Projected = %d, want %d", out.Projected, len(g.projX))
+	}
+}
+
+// bruteProject is the twin of Project: each point's pixel computed in
+// float64, the points sorted by descending range (ties: higher index first)
+// and written in that order.
+func bruteProject(c Cloud, h, w int, up, down float64) (u, v []int32, idx []int32) {
+	n := len(c.X)
+	u, v = make([]int32, n), make([]int32, n)
+	r := make([]float64, n)
+	fovUp, fovDown := up/180*math.Pi, down/180*math.Pi
+	fov := math.Abs(fovDown) + math.Abs(fovUp)
+	var order []int
+	for i := 0; i < n; i++ {
+		x, y, z := float64(c.X[i]), float64(c.Y[i]), float64(c.Z[i])
+		r[i] = math.Sqrt(x*x + y*y + z*z)
+		if math.IsNaN(r[i]) || math.IsInf(r[i], 0) || r[i] == 0 {
+			u[i], v[i] = -1, -1
+			continue
+		}
+		px := math.Floor(0.5 * (-math.Atan2(y, x)/math.Pi + 1) * float64(w))
+		py := math.Floor((1 - (math.Asin(z/r[i])+math.Abs(fovDown))/fov) * float64(h))
+		u[i] = int32(max(0, min(float64(w-1), px)))
+		v[i] = int32(max(0, min(float64(h-1), py)))
+		order = append(order, i)
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		if r[a] != r[b] {
+			if r[a] > r[b] {
+				return -1
+			}
+			return 1
+		}
+		return b - a
+	})
+	idx = make([]int32, h*w)
+	for i := range idx {
+		idx[i] = -1
+	}
+	for _, i := range order {
+		idx[int(v[i])*w+int(u[i])] = int32(i)
+	}
+	return u, v, idx
+}
+
+// TestProjectionBruteTwin compares Project with the float64 twin on random
+// clouds: pixels may differ by one only where float32 and float64 floor
+// differently, which the tolerance allows for at most 0.1 % of points.
+func TestProjectionBruteTwin(t *testing.T) {
+	for seed := uint64(1); seed <= 3; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 2))
+		n := 20000
+		c := Cloud{X: make([]float32, n), Y: make([]float32, n), Z: make([]float32, n)}
+		for i := range n {
+			c.X[i] = float32(rng.NormFloat64() * 20)
+			c.Y[i] = float32(rng.NormFloat64() * 20)
+			c.Z[i] = float32(rng.NormFloat64() * 2)
+		}
+		c.X[5], c.Y[6], c.Z[7] = float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1))
+		c.X[8], c.Y[8], c.Z[8] = 0, 0, 0
+		p, err := NewProjector(ProjectionConfig{Height: 64, Width: 512, FovUpDeg: 3, FovDownDeg: -25})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := p.Project(c, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, v, idx := bruteProject(c, 64, 512, 3, -25)
+		off := 0
+		for i := range u {
+			du, dv := out.PointU[i]-u[i], out.PointV[i]-v[i]
+			if (u[i] < 0) != (out.PointU[i] < 0) || du*du > 1 || dv*dv > 1 {
+				t.Fatalf("seed %d point %d: (%d, %d), twin (%d, %d)", seed, i, out.PointU[i], out.PointV[i], u[i], v[i])
+			}
+			if du != 0 || dv != 0 {
+				off++
+			}
+		}
+		if off > n/1000 {
+			t.Errorf("seed %d: %d points off by one pixel, allowed %d", seed, off, n/1000)
+		}
+		if off == 0 {
+			// The pixel images must then agree exactly.
+			for pix := range idx {
+				if out.PixelPoint[pix] != idx[pix] {
+					t.Fatalf("seed %d pixel %d: point %d, twin %d", seed, pix, out.PixelPoint[pix], idx[pix])
+				}
+			}
+		}
+		for _, i := range []int{5, 6, 7, 8} {
+			if out.PointU[i] != -1 || out.PointV[i] != -1 || out.PointRange[i] != 0 {
+				t.Errorf("invalid point %d projected to (%d, %d)", i, out.PointU[i], out.PointV[i])
+			}
+		}
+		if out.Projected != n-4 {
+			t.Errorf("Projected = %d, want %d", out.Projected, n-4)
+		}
+	}
+}
+
+func TestProjectionNearestWins(t *testing.T) {
+	p, err := NewProjector(ProjectionConfig{Height: 4, Width: 8, FovUpDeg: 10, FovDownDeg: -10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Three points on the same ray, the middle one nearest; then a tie.
+	c := Cloud{X: []float32{10, 5, 7, 3, 3}, Y: []float32{0, 0, 0, 3, 3}, Z: []float32{0, 0, 0, 0, 0}}
+	out, err := p.Project(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pix := int(out.PointV[0])*8 + int(out.PointU[0])
+	if out.PixelPoint[pix] != 1 || out.PixelRange[pix] != 5 {
+		t.Errorf("pixel %d holds point %d at %g m, want point 1 at 5 m", pix, out.PixelPoint[pix], out.PixelRange[pix])
+	}
+	pix = int(out.PointV[3])*8 + int(out.PointU[3])
+	if out.PixelPoint[pix] != 3 {
+		t.Errorf("tie: pixel holds point %d, want the lower index 3", out.PixelPoint[pix])
+	}
+	for i := range 3 {
+		if out.PointU[i] != out.PointU[0] || out.PointV[i] != out.PointV[0] {
+			t.Errorf("occluded point %d lost its pixel", i)
+		}
+	}
+}
+
+func TestProjectionTensor(t *testing.T) {
+	p, err := NewProjector(ProjectionConfig{Height: 4, Width: 8, FovUpDeg: 10, FovDownDeg: -10, IntensityScale: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Cloud{X: []float32{10}, Y: []float32{0}, Z: []float32{0}, Intensity: []float32{0.8}}
+	tensor := make([]float32, p.TensorLen())
+	for i := range tensor {
+		tensor[i] = 99 // stale values from a previous frame must go
+	}
+	out, err := p.Project(c, tensor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pix := int(out.PointV[0])*8 + int(out.PointU[0])
+	want := []float32{(10 - 12.12) / 12.32, (10 - 10.88) / 11.47, (0 - 0.23) / 6.91, (0 + 1.04) / 0.86, (0.4 - 0.21) / 0.16}
+	plane := 32
+	for ch, wv := range want {
+		if got := tensor[ch*plane+pix]; math.Abs(float64(got-wv)) > 1e-6 {
+			t.Errorf("channel %d = %g, want %g", ch, got, wv)
+		}
+	}
+	for i, v := range tensor {
+		if i%plane != pix && v != 0 {
+			t.Fatalf("empty pixel value %d = %g, want 0", i, v)
+		}
+	}
+	if out.Mask[pix] != 1 || slices.Index(out.Mask, 1) != pix || slices.Index(out.Mask[pix+1:], 1) != -1 {
+		t.Error("mask wrong")
+	}
+}
+
+func TestProjectionRingAndSector(t *testing.T) {
+	c := syntheticSweep(64, 512, 3)
+	cfg := ProjectionConfig{Height: 64, Width: 512, FovUpDeg: 3, FovDownDeg: -25, UseRing: true}
+	p, err := NewProjector(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := p.Project(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ring := range c.Ring {
+		if out.PointU[i] >= 0 && out.PointV[i] != int32(63-int(ring)) {
+			t.Fatalf("point %d ring %d in row %d, want %d", i, ring, out.PointV[i], 63-int(ring))
+		}
+	}
+	// Ring rows: every valid point gets its own pixel.
+	if filled := out.Projected; filled != 64*512-countNaN(c) {
+		t.Errorf("projected %d", filled)
+	}
+	empty := 0
+	for _, m := range out.Mask {
+		if m == 0 {
+			empty++
+		}
+	}
+	if empty > countNaN(c)+64 {
+		t.Errorf("%d empty pixels with rows from rings", empty)
+	}
+	// Front sector: only |azimuth| ≤ 45° is kept.
+	cfg = ProjectionConfig{Height: 64, Width: 512, FovUpDeg: 3, FovDownDeg: -25, HorizontalFovDeg: 90}
+	p, err = NewProjector(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err = p.Project(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range c.X {
+		az := math.Atan2(float64(c.Y[i]), float64(c.X[i])) * 180 / math.Pi
+		in := math.Abs(az) <= 45
+		if out.PointU[i] >= 0 != in && math.Abs(math.Abs(az)-45) > 1e-4 && !math.IsNaN(az) {
+			t.Fatalf("point %d at azimuth %g°: u %d", i, az, out.PointU[i])
+		}
+		if in && out.PointU[i] >= 0 {
+			wantU := int32((45 - az) / 90 * 512)
+			if d := out.PointU[i] - wantU; d < -1 || d > 1 {
+				t.Fatalf("point %d azimuth %g°: u %d, want %d", i, az, out.PointU[i], wantU)
+			}
+		}
+	}
+}
+
+func countNaN(c Cloud) int {
+	n := 0
+	for i := range c.X {
+		if math.IsNaN(float64(c.X[i])) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestProjectionErrors(t *testing.T) {
+	for _, cfg := range []ProjectionConfig{
+		{Height: 0, Width: 10, FovUpDeg: 3, FovDownDeg: -25},
+		{Height: 10, Width: 10, FovUpDeg: -25, FovDownDeg: 3},
+		{Height: 10, Width: 10, FovUpDeg: 3, FovDownDeg: -25, HorizontalFovDeg: 400},
+		{Height: 10, Width: 10, FovUpDeg: 3, FovDownDeg: -25, Stds: [5]float32{1, 1, 0, 1, 1}},
+	} {
+		var ce *ConfigError
+		if _, err := NewProjector(cfg); !errors.As(err, &ce) || !errors.Is(err, ErrConfig) {
+			t.Errorf("%+v: err %v, want a ConfigError", cfg, err)
+		}
+	}
+	p, _ := NewProjector(ProjectionConfig{Height: 4, Width: 8, FovUpDeg: 3, FovDownDeg: -25, MaxPoints: 2})
+	nan := float32(math.NaN())
+	if _, err := p.Project(Cloud{X: []float32{nan}, Y: []float32{1}, Z: []float32{1}}, nil); !errors.Is(err, ErrNoPoints) {
+		t.Errorf("all-NaN: %v", err)
+	}
+	if _, err := p.Project(Cloud{X: []float32{1, 2}, Y: []float32{1}, Z: []float32{1}}, nil); !errors.Is(err, ErrInput) {
+		t.Errorf("ragged: %v", err)
+	}
+	if _, err := p.Project(Cloud{X: make([]float32, 3), Y: make([]float32, 3), Z: make([]float32, 3)}, nil); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("too large: %v", err)
+	}
+	if _, err := p.Project(Cloud{X: []float32{1}, Y: []float32{1}, Z: []float32{1}}, make([]float32, 3)); !errors.Is(err, ErrInput) {
+		t.Errorf("short tensor: %v", err)
+	}
+	for _, name := range PresetNames() {
+		cfg, err := PresetConfig(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := NewProjector(cfg); err != nil {
+			t.Errorf("preset %s: %v", name, err)
+		}
+	}
+	if _, err := PresetConfig("nope"); !errors.Is(err, ErrConfig) {
+		t.Errorf("unknown preset: %v", err)
+	}
+}
+
+func TestProjectionAllocs(t *testing.T) {
+	c := syntheticSweep(64, 512, 1)
+	p, _ := NewProjector(ProjectionConfig{Height: 64, Width: 512, FovUpDeg: 3, FovDownDeg: -25})
+	tensor := make([]float32, p.TensorLen())
+	if _, err := p.Project(c, tensor); err != nil {
+		t.Fatal(err)
+	}
+	if a := testing.AllocsPerRun(5, func() { _, _ = p.Project(c, tensor) }); a != 0 {
+		t.Errorf("Project allocates %v times per frame", a)
+	}
+}
+
+func BenchmarkProject(b *testing.B) {
+	c := syntheticSweep(64, 2048, 1)
+	p, _ := NewProjector(ProjectionConfig{Height: 64, Width: 2048, FovUpDeg: 3, FovDownDeg: -25})
+	tensor := make([]float32, p.TensorLen())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := p.Project(c, tensor); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)*float64(len(c.X))/b.Elapsed().Seconds(), "points/s")
+}
+
+func abs32(v int32) int32 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
