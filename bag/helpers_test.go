@@ -9,7 +9,6 @@ import (
 	"io"
 	"math/rand"
 	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -122,7 +121,7 @@ func sameMsgs(t testing.TB, got, want []testMsg) {
 	}
 }
 
-// chunkEnds walks the top-level records of an intact MCAP file and returns
+// chunkRecords walks the top-level records of an intact MCAP file and returns
 // the start and end offsets of each chunk record.
 func chunkRecords(t testing.TB, data []byte) (starts, ends []int64) {
 	t.Helper()
@@ -227,5 +226,3 @@ func drain(r *Reader) (int, error) {
 		n++
 	}
 }
-
-var _ = filepath.Join

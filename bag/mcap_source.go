@@ -650,7 +650,8 @@ func (s *mcapSource) decompress(ch chunkRec, p *pendingRec) ([]byte, error) {
 			}
 		}
 		s.lzr.Reset(bytes.NewReader(ch.Records))
-		out, err := readExactly(s.lzr, s.getBuf(0), want)
+		// LZ4 expands at most ~255:1, so this bounds memory by input size.
+		out, err := readExactly(s.lzr, s.getBuf(min(want, 256*len(ch.Records)+(1<<16))), want)
 		if err != nil {
 			s.putBuf(out)
 			return nil, fmt.Errorf("%w: lz4: %v", ErrDecompress, err)

@@ -132,7 +132,10 @@ func NewMCAPWriter(w io.Writer, cfg WriterConfig) (*MCAPWriter, error) {
 		}
 		opts.Compressor = mcap.NewCustomCompressor(mcap.CompressionZSTD, enc)
 	case CompressionLZ4:
+		// The library's default lz4 level is the slow HC mode (~40 MB/s);
+		// the fast mode writes several hundred MB/s.
 		opts.Compression = mcap.CompressionLZ4
+		opts.CompressionLevel = mcap.CompressionLevelFastest
 	case CompressionNone:
 		opts.Compression = mcap.CompressionNone
 	}
