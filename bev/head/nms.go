@@ -1,0 +1,255 @@
+package head
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// NMSKind selects how two boxes are compared.
+type NMSKind int
+
+const (
+	// RotatedNMS suppresses a box whose exact bird's-eye-view IoU with a
+	// better kept box of its group exceeds IoUThreshold.
+	RotatedNMS NMSKind = iota
+	// CircleNMS suppresses a box whose centre lies within Radius metres of a
+	// better kept box of its group (CenterPoint's circle NMS).
+	CircleNMS
+	// NoNMS keeps every box (only PreMax/PostMax apply).
+	NoNMS
+)
+
+// String returns "rotated", "circle" or "none".
+func (k NMSKind) String() string {
+	switch k {
+	case RotatedNMS:
+		return "rotated"
+	case CircleNMS:
+		return "circle"
+	case NoNMS:
+		return "none"
+	}
+	return fmt.Sprintf("NMSKind(%d)", int(k))
+}
+
+// ParseNMSKind maps "rotated", "circle" or "none" to its NMSKind.
+func ParseNMSKind(s string) (NMSKind, error) {
+	switch s {
+	case "rotated", "":
+		return RotatedNMS, nil
+	case "circle":
+		return CircleNMS, nil
+	case "none":
+		return NoNMS, nil
+	}
+	return 0, &ConfigError{Field: "Kind", Detail: fmt.Sprintf("%q, want rotated, circle or none", s)}
+}
+
+// NMSConfig configures non-maximum suppression.
+type NMSConfig struct {
+	// Kind is the overlap test; default RotatedNMS.
+	Kind NMSKind
+	// IoUThreshold is the rotated BEV IoU above which the lower-scoring box
+	// is suppressed; default 0.2 (CenterPoint's nms_thr).
+	IoUThreshold float64
+	// Scale holds BEVDet's Scale-NMS factors, one per class: a box's length
+	// and width are multiplied by Scale[class] before the IoU test (e.g. 4.5
+	// for pedestrians, 9 for traffic cones, 0.7 for trucks). Missing entries
+	// and zeros mean 1. Only the test sees scaled boxes; the output keeps the
+	// decoded sizes.
+	Scale []float64
+	// Radius holds the CircleNMS distance in metres per class; a single
+	// entry applies to every class. Required for CircleNMS.
+	Radius []float64
+	// Group maps each class to an NMS group; boxes suppress only boxes of
+	// the same group. Nil means one group per class (class-aware NMS).
+	Group []int
+	// ClassAgnostic puts every class into one group, overriding Group.
+	ClassAgnostic bool
+	// PreMax keeps only the PreMax best boxes before suppression; 0 keeps
+	// all.
+	PreMax int
+	// PostMax keeps only the PostMax best boxes after suppression; 0 keeps
+	// all.
+	PostMax int
+}
+
+// nmsBox is a box prepared for the overlap tests.
+type nmsBox struct {
+	corners                [4][2]float64
+	minX, minY, maxX, maxY float64
+	area                   float64
+	group                  int
+}
+
+// NMS suppresses overlapping boxes, reusing its buffers between calls. An
+// NMS is not safe for concurrent use.
+type NMS struct {
+	cfg  NMSConfig
+	prep []nmsBox
+	keep []int
+}
+
+// NewNMS validates cfg, fills its defaults and returns an NMS.
+func NewNMS(cfg NMSConfig) (*NMS, error) {
+	switch cfg.Kind {
+	case RotatedNMS:
+		if cfg.IoUThreshold == 0 {
+			cfg.IoUThreshold = 0.2
+		}
+		if !(cfg.IoUThreshold > 0 && cfg.IoUThreshold <= 1) {
+			return nil, &ConfigError{Field: "IoUThreshold", Detail: fmt.Sprintf("%g, want in (0, 1]", cfg.IoUThreshold)}
+		}
+	case CircleNMS:
+		if len(cfg.Radius) == 0 {
+			return nil, &ConfigError{Field: "Radius", Detail: "circle NMS needs at least one radius"}
+		}
+		for i, r := range cfg.Radius {
+			if !(r >= 0) || math.IsInf(r, 0) {
+				return nil, &ConfigError{Field: "Radius", Detail: fmt.Sprintf("entry %d is %g m, want a finite value ≥ 0", i, r)}
+			}
+		}
+	case NoNMS:
+	default:
+		return nil, &ConfigError{Field: "Kind", Detail: fmt.Sprintf("unknown kind %d", int(cfg.Kind))}
+	}
+	for i, s := range cfg.Scale {
+		if s < 0 || math.IsNaN(s) || math.IsInf(s, 0) {
+			return nil, &ConfigError{Field: "Scale", Detail: fmt.Sprintf("entry %d is %g, want a finite value ≥ 0", i, s)}
+		}
+	}
+	if cfg.PreMax < 0 || cfg.PostMax < 0 {
+		return nil, &ConfigError{Field: "PreMax/PostMax", Detail: "must be ≥ 0"}
+	}
+	return &NMS{cfg: cfg}, nil
+}
+
+// Config returns the NMS configuration with defaults filled in.
+func (n *NMS) Config() NMSConfig { return n.cfg }
+
+func (n *NMS) group(class int) int {
+	if n.cfg.ClassAgnostic {
+		return 0
+	}
+	if n.cfg.Group != nil {
+		if class >= 0 && class < len(n.cfg.Group) {
+			return n.cfg.Group[class]
+		}
+		return -1 - class // classes outside the map stay on their own
+	}
+	return class
+}
+
+func (n *NMS) scale(class int) float64 {
+	if class >= 0 && class < len(n.cfg.Scale) && n.cfg.Scale[class] > 0 {
+		return n.cfg.Scale[class]
+	}
+	return 1
+}
+
+func (n *NMS) radius(class int) float64 {
+	if len(n.cfg.Radius) == 1 {
+		return n.cfg.Radius[0]
+	}
+	if class >= 0 && class < len(n.cfg.Radius) {
+		return n.cfg.Radius[class]
+	}
+	return 0
+}
+
+// Apply sorts boxes by score (best first, stable), suppresses overlaps and
+// returns the kept boxes in score order, reusing boxes' backing array. Boxes
+// with a NaN score sort last.
+func (n *NMS) Apply(boxes []Box) []Box {
+	slices.SortStableFunc(boxes, func(a, b Box) int {
+		an, bn := math.IsNaN(a.Score), math.IsNaN(b.Score)
+		if an || bn {
+			return cmp.Compare(btoi(an), btoi(bn))
+		}
+		return cmp.Compare(b.Score, a.Score)
+	})
+	if n.cfg.PreMax > 0 && len(boxes) > n.cfg.PreMax {
+		boxes = boxes[:n.cfg.PreMax]
+	}
+	if n.cfg.Kind == NoNMS {
+		return n.post(boxes)
+	}
+	prep := slices.Grow(n.prep[:0], len(boxes))[:len(boxes)]
+	for i := range boxes {
+		b := &boxes[i]
+		p := &prep[i]
+		p.group = n.group(b.Class)
+		if n.cfg.Kind == CircleNMS {
+			continue
+		}
+		s := n.scale(b.Class)
+		l, w := b.L*s, b.W*s
+		if !(l > 0 && w > 0) {
+			l, w = 0, 0
+		}
+		p.corners = rectCorners(b.X, b.Y, l, w, b.Yaw)
+		p.area = l * w
+		p.minX, p.minY = math.Inf(1), math.Inf(1)
+		p.maxX, p.maxY = math.Inf(-1), math.Inf(-1)
+		for _, c := range p.corners {
+			p.minX, p.maxX = math.Min(p.minX, c[0]), math.Max(p.maxX, c[0])
+			p.minY, p.maxY = math.Min(p.minY, c[1]), math.Max(p.maxY, c[1])
+		}
+	}
+	n.prep = prep
+	keep := n.keep[:0]
+	for i := range boxes {
+		bi, pi := &boxes[i], &prep[i]
+		suppressed := false
+		for _, j := range keep {
+			pj := &prep[j]
+			if pj.group != pi.group {
+				continue
+			}
+			if n.cfg.Kind == CircleNMS {
+				r := n.radius(bi.Class)
+				dx, dy := bi.X-boxes[j].X, bi.Y-boxes[j].Y
+				if dx*dx+dy*dy <= r*r {
+					suppressed = true
+					break
+				}
+				continue
+			}
+			if pi.area == 0 || pj.area == 0 ||
+				pi.maxX <= pj.minX || pj.maxX <= pi.minX || pi.maxY <= pj.minY || pj.maxY <= pi.minY {
+				continue
+			}
+			inter := clipRect(&pi.corners, &pj.corners)
+			if u := pi.area + pj.area - inter; u > 0 && inter/u > n.cfg.IoUThreshold {
+				suppressed = true
+				break
+			}
+		}
+		if !suppressed {
+			keep = append(keep, i)
+		}
+	}
+	n.keep = keep
+	// keep is increasing, so compacting in place never overwrites a box that
+	// is still to be read.
+	for o, i := range keep {
+		boxes[o] = boxes[i]
+	}
+	return n.post(boxes[:len(keep)])
+}
+
+func (n *NMS) post(boxes []Box) []Box {
+	if n.cfg.PostMax > 0 && len(boxes) > n.cfg.PostMax {
+		boxes = boxes[:n.cfg.PostMax]
+	}
+	return boxes
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
