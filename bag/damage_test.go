@@ -168,3 +168,32 @@ func TestTooLarge(t *testing.T) {
 		t.Fatalf("%d messages, %v", len(got), r.SkipCounts())
 	}
 }
+
+// TestParallelismSame checks that read-ahead decompression changes nothing
+// but speed: same messages, same skips, for every Parallelism.
+func TestParallelismSame(t *testing.T) {
+	for _, c := range compressions {
+		path := filepath.Join(t.TempDir(), "x.mcap")
+		msgs := makeMsgs(24, 40, 1000, 10, 400)
+		writeMCAP(t, path, WriterConfig{Compression: c, ChunkSize: 1500}, msgs)
+		data := readFileBytes(t, path)
+		starts, ends := chunkRecords(t, data)
+		flipChunk(data, starts, ends, 2)
+		binary.LittleEndian.PutUint64(data[starts[5]+1:], 1<<40)
+		os.WriteFile(path, data, 0o644)
+		ref, r1 := readAll(t, path, ReaderConfig{Parallelism: 1})
+		for _, p := range []int{2, 3, 8} {
+			got, rp := readAll(t, path, ReaderConfig{Parallelism: p})
+			sameMsgs(t, got, ref)
+			a, b := r1.Skipped(), rp.Skipped()
+			if len(a) != len(b) || len(a) != 2 {
+				t.Fatalf("%s parallelism %d: skips %v vs %v", c, p, b, a)
+			}
+			for i := range a {
+				if a[i] != b[i] {
+					t.Fatalf("%s parallelism %d: skip %d %+v vs %+v", c, p, i, b[i], a[i])
+				}
+			}
+		}
+	}
+}

@@ -41,6 +41,17 @@ type pendingRec struct {
 	off   int64
 	body  []byte
 	start uint64
+	job   *chunkJob // set when the chunk is being decompressed in the background
+}
+
+// chunkJob is a chunk decompression running on its own goroutine. It only
+// touches its input and output buffers and pooled decoders; the buffers are
+// taken from and returned to the source's pool by the reading goroutine.
+type chunkJob struct {
+	done chan struct{}
+	recs []byte
+	crc  uint32
+	err  error
 }
 
 // chunkStart is a chunk's file offset and message start time, from the
@@ -73,7 +84,7 @@ type mcapSource struct {
 	suffixMin []uint64     // suffixMin[i] = min start of chunks[i:]
 
 	done     bool
-	pending  *pendingRec
+	queue    []*pendingRec // read ahead, in file order
 	heap     []*group
 	order    int64
 	release  *group
@@ -81,9 +92,6 @@ type mcapSource struct {
 	freeGrps []*group
 	scratch  []byte
 	hdr      [recordHeaderLen]byte
-
-	zdec *zstd.Decoder
-	lzr  *lz4.Reader
 }
 
 func openMCAP(path string, cfg ReaderConfig, topics *topicSet, report func(Skipped), fileOrder bool) (*mcapSource, error) {
@@ -119,15 +127,12 @@ func (s *mcapSource) skip(off int64, reason string, format string, args ...any) 
 func (s *mcapSource) liveCounts() bool { return !s.haveStat }
 
 func (s *mcapSource) close() error {
-	if s.zdec != nil {
-		putZstd(s.cfg.MaxChunkBytes, s.zdec)
-		s.zdec = nil
+	for _, p := range s.queue {
+		if p.job != nil {
+			<-p.job.done
+		}
 	}
-	if s.lzr != nil {
-		s.lzr.Reset(nil)
-		lz4Pool.Put(s.lzr)
-		s.lzr = nil
-	}
+	s.queue = nil
 	return s.f.Close()
 }
 
@@ -452,6 +457,9 @@ func (s *mcapSource) readPending() (*pendingRec, error) {
 					p.start = binary.LittleEndian.Uint64(body[6:])
 				}
 			}
+			if op == byte(mcap.OpChunk) && s.cfg.Parallelism > 1 {
+				s.startJob(p)
+			}
 			return p, nil
 		case mcap.OpSchema, mcap.OpChannel:
 			if n > uint64(s.cfg.MaxChunkBytes) {
@@ -533,7 +541,7 @@ func (s *mcapSource) load(p *pendingRec) *group {
 		s.releaseGroup(g)
 		return nil
 	}
-	recs, err := s.decompress(ch, p)
+	recs, crc, err := s.decompress(ch, p)
 	if err != nil {
 		reason := ReasonDecompress
 		switch {
@@ -551,8 +559,8 @@ func (s *mcapSource) load(p *pendingRec) *group {
 	} else {
 		g.bufs = append(g.bufs, recs)
 	}
-	if ch.CRC != 0 && !s.cfg.SkipCRC && crc32.ChecksumIEEE(recs) != ch.CRC {
-		s.skip(p.off, ReasonCRC, "chunk crc %08x, computed %08x", ch.CRC, crc32.ChecksumIEEE(recs))
+	if ch.CRC != 0 && !s.cfg.SkipCRC && crc != ch.CRC {
+		s.skip(p.off, ReasonCRC, "chunk crc %08x, computed %08x", ch.CRC, crc)
 		s.releaseGroup(g)
 		return nil
 	}
@@ -611,54 +619,102 @@ func (s *mcapSource) addMessage(g *group, m messageRec, off int64) {
 	})
 }
 
-// decompress returns the chunk's records, in p.body for uncompressed chunks
-// or in a pooled buffer otherwise (then p.body is released).
-func (s *mcapSource) decompress(ch chunkRec, p *pendingRec) ([]byte, error) {
+// outHint is the capacity to preallocate for a chunk's decompressed
+// records: its declared size, bounded by a generous ratio to its compressed
+// size so that a lying header cannot make the reader allocate much.
+func outHint(ch chunkRec) int {
+	return int(min(ch.UncompressedSize, 256*uint64(len(ch.Records))+(64<<10)))
+}
+
+// startJob begins decompressing p's chunk on another goroutine when it is
+// compressed and passes the size cap; otherwise load does the work.
+func (s *mcapSource) startJob(p *pendingRec) {
+	ch, ok := parseChunk(p.body)
+	if !ok || ch.Compression == "" || ch.UncompressedSize > uint64(s.cfg.MaxChunkBytes) {
+		return
+	}
+	job := &chunkJob{done: make(chan struct{})}
+	out := s.getBuf(outHint(ch))
+	maxBytes := s.cfg.MaxChunkBytes
+	go func() {
+		defer close(job.done)
+		job.recs, job.err = decodeChunk(ch, out, maxBytes)
+		if job.err == nil && ch.CRC != 0 {
+			job.crc = crc32.ChecksumIEEE(job.recs)
+		}
+	}()
+	p.job = job
+}
+
+// decompress returns the chunk's records and their CRC (0 when the chunk
+// has none): in p.body for uncompressed chunks, else in a pooled buffer
+// (then p.body is released).
+func (s *mcapSource) decompress(ch chunkRec, p *pendingRec) ([]byte, uint32, error) {
 	if ch.Compression == "" {
-		return ch.Records, nil
+		if ch.CRC == 0 {
+			return ch.Records, 0, nil
+		}
+		return ch.Records, crc32.ChecksumIEEE(ch.Records), nil
 	}
 	defer s.putBuf(p.body)
-	if ch.UncompressedSize > uint64(s.cfg.MaxChunkBytes) {
-		return nil, fmt.Errorf("%w: uncompressed size %d", ErrTooLarge, ch.UncompressedSize)
+	if job := p.job; job != nil {
+		<-job.done
+		if job.err != nil {
+			s.putBuf(job.recs)
+			return nil, 0, job.err
+		}
+		return job.recs, job.crc, nil
 	}
+	if ch.UncompressedSize > uint64(s.cfg.MaxChunkBytes) {
+		return nil, 0, fmt.Errorf("%w: uncompressed size %d", ErrTooLarge, ch.UncompressedSize)
+	}
+	recs, err := decodeChunk(ch, s.getBuf(outHint(ch)), s.cfg.MaxChunkBytes)
+	if err != nil {
+		s.putBuf(recs)
+		return nil, 0, err
+	}
+	var crc uint32
+	if ch.CRC != 0 {
+		crc = crc32.ChecksumIEEE(recs)
+	}
+	return recs, crc, nil
+}
+
+// decodeChunk decompresses a chunk's records into out (reallocated if too
+// small) and checks the result against the declared size. It is safe for
+// concurrent use.
+func decodeChunk(ch chunkRec, out []byte, maxBytes int64) ([]byte, error) {
 	want := int(ch.UncompressedSize)
 	switch ch.Compression {
 	case "zstd":
-		if s.zdec == nil {
-			d, err := getZstd(s.cfg.MaxChunkBytes)
-			if err != nil {
-				return nil, err
-			}
-			s.zdec = d
-		}
-		out := s.getBuf(want)
-		out, err := s.zdec.DecodeAll(ch.Records, out[:0])
+		d, err := getZstd(maxBytes)
 		if err != nil {
-			s.putBuf(out)
-			return nil, fmt.Errorf("%w: zstd: %v", ErrDecompress, err)
+			return out, err
+		}
+		defer putZstd(maxBytes, d)
+		out, err = d.DecodeAll(ch.Records, out[:0])
+		if err != nil {
+			return out, fmt.Errorf("%w: zstd: %v", ErrDecompress, err)
 		}
 		if len(out) != want {
-			s.putBuf(out)
-			return nil, fmt.Errorf("%w: zstd gave %d bytes, want %d", ErrDecompress, len(out), want)
+			return out, fmt.Errorf("%w: zstd gave %d bytes, want %d", ErrDecompress, len(out), want)
 		}
 		return out, nil
 	case "lz4":
-		if s.lzr == nil {
-			s.lzr, _ = lz4Pool.Get().(*lz4.Reader)
-			if s.lzr == nil {
-				s.lzr = lz4.NewReader(nil)
-			}
+		r, _ := lz4Pool.Get().(*lz4.Reader)
+		if r == nil {
+			r = lz4.NewReader(nil)
 		}
-		s.lzr.Reset(bytes.NewReader(ch.Records))
-		// LZ4 expands at most ~255:1, so this bounds memory by input size.
-		out, err := readExactly(s.lzr, s.getBuf(min(want, 256*len(ch.Records)+(1<<16))), want)
+		r.Reset(bytes.NewReader(ch.Records))
+		out, err := readExactly(r, out, want)
+		r.Reset(nil)
+		lz4Pool.Put(r)
 		if err != nil {
-			s.putBuf(out)
-			return nil, fmt.Errorf("%w: lz4: %v", ErrDecompress, err)
+			return out, fmt.Errorf("%w: lz4: %v", ErrDecompress, err)
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("%w: chunk compression %q", ErrUnsupported, ch.Compression)
+	return out, fmt.Errorf("%w: chunk compression %q", ErrUnsupported, ch.Compression)
 }
 
 // readExactly reads exactly want bytes from r into dst, growing dst only as
@@ -766,20 +822,24 @@ func (s *mcapSource) next() (*msgRef, error) {
 		s.releaseGroup(g)
 	}
 	for {
-		if s.pending == nil && !s.done {
+		for len(s.queue) < max(s.cfg.Parallelism, 1) && !s.done {
 			p, err := s.readPending()
 			if err != nil {
 				return nil, err
 			}
-			s.pending = p
+			if p != nil {
+				s.queue = append(s.queue, p)
+			}
 		}
-		if p := s.pending; p != nil {
+		if len(s.queue) > 0 {
+			p := s.queue[0]
 			load := len(s.heap) == 0
 			if !load && !s.fileOrder {
 				load = s.minUnloaded(p) <= uint64(s.heap[0].head().logTime)
 			}
 			if load {
-				s.pending = nil
+				s.queue[0] = nil
+				s.queue = s.queue[1:]
 				if g := s.load(p); g != nil {
 					s.push(g)
 				}

@@ -8,6 +8,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 )
@@ -22,6 +23,11 @@ type ReaderConfig struct {
 	ReadBufferBytes int
 	// SkipCRC disables chunk and summary CRC checks. Default false: checked.
 	SkipCRC bool
+	// Parallelism is the number of chunks read ahead of the one being
+	// iterated and decompressed concurrently on other goroutines; 1 does
+	// all work in the calling goroutine. Default runtime.GOMAXPROCS(0),
+	// at most 4.
+	Parallelism int
 	// Topics, when not empty, limits the messages read to these topic
 	// names; Reader.Topics still lists every topic. Default: all topics.
 	Topics []string
@@ -37,6 +43,12 @@ func (c ReaderConfig) withDefaults() (ReaderConfig, error) {
 	}
 	if c.ReadBufferBytes < 0 {
 		return c, &ConfigError{Field: "ReaderConfig.ReadBufferBytes", Reason: "negative"}
+	}
+	if c.Parallelism < 0 {
+		return c, &ConfigError{Field: "ReaderConfig.Parallelism", Reason: "negative"}
+	}
+	if c.Parallelism == 0 {
+		c.Parallelism = min(runtime.GOMAXPROCS(0), 4)
 	}
 	if c.MaxChunkBytes == 0 {
 		c.MaxChunkBytes = 1 << 30
@@ -220,8 +232,23 @@ func (r *Reader) Files() []string { return append([]string(nil), r.files...) }
 // the files' statistics; see TopicInfo.MessageCount.
 func (r *Reader) Topics() []TopicInfo { return r.topics.list() }
 
-// Skipped returns the damaged records skipped so far, in the order met.
-func (r *Reader) Skipped() []Skipped { return append([]Skipped(nil), r.skipped...) }
+// Skipped returns the damaged records skipped so far, sorted by file (in
+// reading order) and offset.
+func (r *Reader) Skipped() []Skipped {
+	idx := make(map[string]int, len(r.files))
+	for i, f := range r.files {
+		idx[f] = i
+	}
+	out := append([]Skipped(nil), r.skipped...)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.File != b.File {
+			return idx[a.File] < idx[b.File]
+		}
+		return a.Offset < b.Offset
+	})
+	return out
+}
 
 // SkipCounts returns the number of skipped records per reason.
 func (r *Reader) SkipCounts() map[string]int {
