@@ -40,10 +40,15 @@ type Config struct {
 	// HeightIsBottom says the height head gives the box's bottom z; the
 	// decoder then adds half the height so that Box.Z is the centre.
 	HeightIsBottom bool
+	// XAlongRows says the tensors are stored [C, X, Y] (rows along +x,
+	// columns along +y), as some mmdet3d/BEVFusion exports do; by default rows
+	// run along +y and columns along +x (bev.Grid's convention). The offset
+	// channels stay (x, y) either way.
+	XAlongRows bool
 }
 
 // Tensors holds one frame's head outputs, each channel-major [C,H,W] with
-// rows along +y and columns along +x. Slices are read, never kept.
+// rows along +y and columns along +x (transposed when Config.XAlongRows). Slices are read, never kept.
 type Tensors struct {
 	H, W    int       // head grid rows and columns
 	Heatmap []float32 // [K,H,W] class scores (probabilities or logits per Config.HeatmapLogits)
@@ -208,6 +213,9 @@ func (d *Decoder) Decode(t *Tensors, dst []Box) ([]Box, error) {
 		k := c.idx / hw
 		p := c.idx - k*hw
 		y, x := p/W, p%W
+		if d.cfg.XAlongRows {
+			x, y = y, x
+		}
 		b := Box{Class: k}
 		b.Score = float64(c.v)
 		if d.cfg.HeatmapLogits {

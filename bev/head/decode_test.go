@@ -157,3 +157,17 @@ func TestDecodeErrors(t *testing.T) {
 		t.Fatalf("error %v, want a ShapeError for rot", err)
 	}
 }
+
+func TestDecodeXAlongRows(t *testing.T) {
+	d, err := New(Config{NumClasses: 1, Resolution: 1, XAlongRows: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt := newTensors(1, 4, 6, false)
+	tt.Heatmap[1*6+4] = 0.9 // row 1 (x), column 4 (y)
+	setCell(tt, 1, 4, 0.5, 0.25, 0, 1, 1, 1, 0, 0, 0)
+	boxes, _ := d.Decode(tt, nil)
+	if len(boxes) != 1 || boxes[0].X != 1.5 || boxes[0].Y != 4.25 {
+		t.Fatalf("boxes %+v, want one at (1.5, 4.25)", boxes)
+	}
+}

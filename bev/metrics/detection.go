@@ -1,0 +1,449 @@
+package metrics
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// RecallPoints is the number of recall samples of a precision curve: 0,
+// 0.01, …, 1.
+const RecallPoints = 101
+
+// Box is one ground-truth or predicted box for evaluation, in any one
+// metric frame shared by the ground truth and the predictions of a frame
+// (base_link or a global frame): centre X, Y, Z in metres, size L (along the
+// heading), W, H in metres, Yaw in radians, velocity VX, VY in m/s, Score in
+// [0, 1] (ignored for ground truth) and Class, an index into
+// Config.Classes.
+type Box struct {
+	X, Y, Z float64
+	L, W, H float64
+	Yaw     float64
+	VX, VY  float64
+	Score   float64
+	Class   int
+}
+
+// ClassConfig describes one evaluated class.
+type ClassConfig struct {
+	// Name labels the class in results, e.g. "car".
+	Name string
+	// YawPeriod is the period of the class's orientation in radians for AOE:
+	// 0 means 2π; π for objects that look the same turned round (barrier).
+	YawPeriod float64
+	// NoOrientation makes AOE undefined (NaN) for the class (traffic cone).
+	NoOrientation bool
+	// NoVelocity makes AVE undefined (NaN) for the class (cone, barrier).
+	NoVelocity bool
+}
+
+// NuScenesClasses returns nuScenes' ten detection classes in CenterPoint's
+// head order, with nuScenes' orientation and velocity exceptions.
+func NuScenesClasses() []ClassConfig {
+	return []ClassConfig{
+		{Name: "car"}, {Name: "truck"}, {Name: "construction_vehicle"}, {Name: "bus"}, {Name: "trailer"},
+		{Name: "barrier", YawPeriod: math.Pi, NoVelocity: true},
+		{Name: "motorcycle"}, {Name: "bicycle"}, {Name: "pedestrian"},
+		{Name: "traffic_cone", NoOrientation: true, NoVelocity: true},
+	}
+}
+
+// Config configures detection evaluation.
+type Config struct {
+	// Classes lists the evaluated classes; Box.Class indexes it. Required.
+	Classes []ClassConfig
+	// Thresholds are the centre-distance matching thresholds in metres;
+	// default 0.5, 1, 2, 4.
+	Thresholds []float64
+	// TPThreshold is the threshold in metres at which the true-positive
+	// errors are measured; default 2.
+	TPThreshold float64
+	// MinRecall is the recall below which the curve is ignored; default 0.1.
+	MinRecall float64
+	// MinPrecision is subtracted from the precision (clipped at 0) before
+	// averaging; default 0.1.
+	MinPrecision float64
+}
+
+func (c *Config) fill() error {
+	if len(c.Classes) == 0 {
+		return &ConfigError{Field: "Classes", Detail: "no classes"}
+	}
+	if len(c.Thresholds) == 0 {
+		c.Thresholds = []float64{0.5, 1, 2, 4}
+	}
+	for i, t := range c.Thresholds {
+		if !(t > 0) || math.IsInf(t, 0) {
+			return &ConfigError{Field: "Thresholds", Detail: fmt.Sprintf("entry %d is %g m, want a finite value > 0", i, t)}
+		}
+	}
+	if c.TPThreshold == 0 {
+		c.TPThreshold = 2
+	}
+	if !(c.TPThreshold > 0) || math.IsInf(c.TPThreshold, 0) {
+		return &ConfigError{Field: "TPThreshold", Detail: fmt.Sprintf("%g m, want a finite value > 0", c.TPThreshold)}
+	}
+	if c.MinRecall == 0 {
+		c.MinRecall = 0.1
+	}
+	if c.MinPrecision == 0 {
+		c.MinPrecision = 0.1
+	}
+	if !(c.MinRecall >= 0 && c.MinRecall < 1) {
+		return &ConfigError{Field: "MinRecall", Detail: fmt.Sprintf("%g, want in [0, 1)", c.MinRecall)}
+	}
+	if !(c.MinPrecision >= 0 && c.MinPrecision < 1) {
+		return &ConfigError{Field: "MinPrecision", Detail: fmt.Sprintf("%g, want in [0, 1)", c.MinPrecision)}
+	}
+	return nil
+}
+
+// ClassResult holds one class's scores.
+type ClassResult struct {
+	Name           string
+	NumGT, NumPred int
+	// AP holds the average precision per Config.Thresholds entry, in [0, 1];
+	// NaN when the class has no ground truth.
+	AP []float64
+	// MeanAP is the mean of AP over the thresholds.
+	MeanAP float64
+	// ATE (m), ASE (1 − IoU), AOE (rad) and AVE (m/s) are the true-positive
+	// errors at Config.TPThreshold; 1 when nothing matched, NaN when
+	// undefined for the class or without ground truth.
+	ATE, ASE, AOE, AVE float64
+	// Precision holds the resampled precision curve per threshold at recall
+	// i/100, i = 0…100.
+	Precision [][RecallPoints]float64
+}
+
+// Result holds the evaluation of all classes.
+type Result struct {
+	Thresholds []float64
+	Classes    []ClassResult
+	// MAP is the mean of MeanAP over classes with ground truth.
+	MAP float64
+	// MATE, MASE, MAOE and MAVE are the means of the class errors over the
+	// classes where they are defined.
+	MATE, MASE, MAOE, MAVE float64
+	// Frames is the number of frames added.
+	Frames int
+}
+
+// Evaluator accumulates frames of ground truth and predictions. It is not
+// safe for concurrent use.
+type Evaluator struct {
+	cfg    Config
+	gt     []framed
+	pred   []framed
+	frames int
+}
+
+// framed is a box with the index of its frame.
+type framed struct {
+	Box
+	frame int
+}
+
+// NewEvaluator validates cfg, fills its defaults and returns an Evaluator.
+func NewEvaluator(cfg Config) (*Evaluator, error) {
+	cfg.Classes = slices.Clone(cfg.Classes)
+	cfg.Thresholds = slices.Clone(cfg.Thresholds)
+	if err := cfg.fill(); err != nil {
+		return nil, err
+	}
+	return &Evaluator{cfg: cfg}, nil
+}
+
+// Add records one frame: its ground-truth boxes and its predictions.
+// Predictions only match ground truth of the same frame. It returns an error
+// wrapping ErrClass, and records nothing, when a box's class is out of
+// range.
+func (e *Evaluator) Add(gt, pred []Box) error {
+	for i, b := range gt {
+		if b.Class < 0 || b.Class >= len(e.cfg.Classes) {
+			return fmt.Errorf("metrics: frame %d ground truth %d: class %d: %w", e.frames, i, b.Class, ErrClass)
+		}
+	}
+	for i, b := range pred {
+		if b.Class < 0 || b.Class >= len(e.cfg.Classes) {
+			return fmt.Errorf("metrics: frame %d prediction %d: class %d: %w", e.frames, i, b.Class, ErrClass)
+		}
+	}
+	for _, b := range gt {
+		e.gt = append(e.gt, framed{b, e.frames})
+	}
+	for _, b := range pred {
+		e.pred = append(e.pred, framed{b, e.frames})
+	}
+	e.frames++
+	return nil
+}
+
+// Evaluate scores one batch of frames: gt[f] and pred[f] are frame f.
+func Evaluate(cfg Config, gt, pred [][]Box) (*Result, error) {
+	if len(gt) != len(pred) {
+		return nil, &ConfigError{Field: "frames", Detail: fmt.Sprintf("%d ground-truth frames, %d prediction frames", len(gt), len(pred))}
+	}
+	e, err := NewEvaluator(cfg)
+	if err != nil {
+		return nil, err
+	}
+	for f := range gt {
+		if err := e.Add(gt[f], pred[f]); err != nil {
+			return nil, err
+		}
+	}
+	return e.Result(), nil
+}
+
+// curve is nuScenes' MetricData for one class and threshold.
+type curve struct {
+	precision, confidence [RecallPoints]float64
+	ate, ase, aoe, ave    [RecallPoints]float64
+	noMatch               bool
+}
+
+// Result computes the scores of everything added so far.
+func (e *Evaluator) Result() *Result {
+	res := &Result{Thresholds: slices.Clone(e.cfg.Thresholds), Frames: e.frames}
+	nc := len(e.cfg.Classes)
+	gtBy := make([][]framed, nc)
+	predBy := make([][]framed, nc)
+	for _, b := range e.gt {
+		gtBy[b.Class] = append(gtBy[b.Class], b)
+	}
+	for _, b := range e.pred {
+		predBy[b.Class] = append(predBy[b.Class], b)
+	}
+	var sums [5]float64
+	var counts [5]int
+	for c, cc := range e.cfg.Classes {
+		cr := ClassResult{Name: cc.Name, NumGT: len(gtBy[c]), NumPred: len(predBy[c]),
+			AP: make([]float64, len(e.cfg.Thresholds)), Precision: make([][RecallPoints]float64, len(e.cfg.Thresholds))}
+		preds := predBy[c]
+		slices.SortStableFunc(preds, func(a, b framed) int { return cmp.Compare(b.Score, a.Score) })
+		if cr.NumGT == 0 {
+			cr.MeanAP, cr.ATE, cr.ASE, cr.AOE, cr.AVE = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
+			for i := range cr.AP {
+				cr.AP[i] = math.NaN()
+			}
+			res.Classes = append(res.Classes, cr)
+			continue
+		}
+		var apSum float64
+		for ti, th := range e.cfg.Thresholds {
+			cv := accumulate(gtBy[c], preds, th, cc)
+			cr.AP[ti] = e.ap(cv)
+			cr.Precision[ti] = cv.precision
+			apSum += cr.AP[ti]
+		}
+		cr.MeanAP = apSum / float64(len(e.cfg.Thresholds))
+		cv := accumulate(gtBy[c], preds, e.cfg.TPThreshold, cc)
+		cr.ATE = e.tp(cv, &cv.ate)
+		cr.ASE = e.tp(cv, &cv.ase)
+		cr.AOE = e.tp(cv, &cv.aoe)
+		cr.AVE = e.tp(cv, &cv.ave)
+		if cc.NoOrientation {
+			cr.AOE = math.NaN()
+		}
+		if cc.NoVelocity {
+			cr.AVE = math.NaN()
+		}
+		for i, v := range [5]float64{cr.MeanAP, cr.ATE, cr.ASE, cr.AOE, cr.AVE} {
+			if !math.IsNaN(v) {
+				sums[i] += v
+				counts[i]++
+			}
+		}
+		res.Classes = append(res.Classes, cr)
+	}
+	mean := func(i int) float64 {
+		if counts[i] == 0 {
+			return math.NaN()
+		}
+		return sums[i] / float64(counts[i])
+	}
+	res.MAP, res.MATE, res.MASE, res.MAOE, res.MAVE = mean(0), mean(1), mean(2), mean(3), mean(4)
+	return res
+}
+
+// accumulate matches preds (sorted best first) to gt at threshold th and
+// returns the resampled curves (nuScenes' accumulate).
+func accumulate(gt, preds []framed, th float64, cc ClassConfig) *curve {
+	cv := &curve{}
+	byFrame := map[int][]int{}
+	for i, g := range gt {
+		byFrame[g.frame] = append(byFrame[g.frame], i)
+	}
+	taken := make([]bool, len(gt))
+	n := len(preds)
+	rec := make([]float64, 0, n)
+	prec := make([]float64, 0, n)
+	conf := make([]float64, 0, n)
+	var mconf, ate, ase, aoe, ave []float64
+	tp, fp := 0, 0
+	period := cc.YawPeriod
+	if period == 0 {
+		period = 2 * math.Pi
+	}
+	for _, p := range preds {
+		best, bestD := -1, math.Inf(1)
+		for _, gi := range byFrame[p.frame] {
+			if taken[gi] {
+				continue
+			}
+			if d := centreDistance(gt[gi].Box, p.Box); d < bestD {
+				best, bestD = gi, d
+			}
+		}
+		if best >= 0 && bestD < th {
+			taken[best] = true
+			tp++
+			g := gt[best].Box
+			mconf = append(mconf, p.Score)
+			ate = append(ate, bestD)
+			ase = append(ase, 1-ScaleIoU(g, p.Box))
+			aoe = append(aoe, YawDiff(g.Yaw, p.Yaw, period))
+			ave = append(ave, math.Hypot(g.VX-p.VX, g.VY-p.VY))
+		} else {
+			fp++
+		}
+		prec = append(prec, float64(tp)/float64(tp+fp))
+		rec = append(rec, float64(tp)/float64(len(gt)))
+		conf = append(conf, p.Score)
+	}
+	if tp == 0 {
+		// nuScenes' no_predictions: precision and confidence 0, errors 1.
+		cv.noMatch = true
+		for i := range RecallPoints {
+			cv.ate[i], cv.ase[i], cv.aoe[i], cv.ave[i] = 1, 1, 1, 1
+		}
+		return cv
+	}
+	for i := range RecallPoints {
+		r := float64(i) / (RecallPoints - 1)
+		cv.precision[i] = interp(r, rec, prec, 0)
+		cv.confidence[i] = interp(r, rec, conf, 0)
+	}
+	// The error curves: cumulative means over the matches (best first),
+	// looked up at each recall point's confidence through the matches'
+	// confidences (reversed so that they increase).
+	slices.Reverse(mconf)
+	for _, m := range []struct {
+		dst  *[RecallPoints]float64
+		errs []float64
+	}{{&cv.ate, ate}, {&cv.ase, ase}, {&cv.aoe, aoe}, {&cv.ave, ave}} {
+		cm := cummean(m.errs)
+		slices.Reverse(cm)
+		for i := range RecallPoints {
+			m.dst[i] = interp(cv.confidence[i], mconf, cm, cm[len(cm)-1])
+		}
+	}
+	return cv
+}
+
+// ap is nuScenes' calc_ap.
+func (e *Evaluator) ap(cv *curve) float64 {
+	first := int(math.Round(100*e.cfg.MinRecall)) + 1
+	if first >= RecallPoints {
+		return 0
+	}
+	var s float64
+	for _, p := range cv.precision[first:] {
+		s += max(p-e.cfg.MinPrecision, 0)
+	}
+	return s / float64(RecallPoints-first) / (1 - e.cfg.MinPrecision)
+}
+
+// tp is nuScenes' calc_tp: the mean error from just above MinRecall to the
+// largest recall reached, 1 when that range is empty.
+func (e *Evaluator) tp(cv *curve, errs *[RecallPoints]float64) float64 {
+	first := int(math.Round(100*e.cfg.MinRecall)) + 1
+	last := -1
+	for i := RecallPoints - 1; i >= 0; i-- {
+		if cv.confidence[i] != 0 {
+			last = i
+			break
+		}
+	}
+	if cv.noMatch || last < first {
+		return 1
+	}
+	var s float64
+	for _, v := range errs[first : last+1] {
+		s += v
+	}
+	return s / float64(last+1-first)
+}
+
+// interp is numpy.interp for one x over increasing (possibly repeated) xp:
+// fp[0] left of xp[0], right beyond xp[len−1], fp[len−1] at it, linear in
+// between using the last xp[j] ≤ x.
+func interp(x float64, xp, fp []float64, right float64) float64 {
+	n := len(xp)
+	if n == 0 {
+		return right
+	}
+	if x < xp[0] {
+		return fp[0]
+	}
+	if x > xp[n-1] {
+		return right
+	}
+	// j: last index with xp[j] ≤ x.
+	j, _ := slices.BinarySearchFunc(xp, x, func(a, t float64) int {
+		if a <= t {
+			return -1
+		}
+		return 1
+	})
+	j--
+	if j >= n-1 {
+		return fp[n-1]
+	}
+	t := (x - xp[j]) / (xp[j+1] - xp[j])
+	return fp[j] + t*(fp[j+1]-fp[j])
+}
+
+// cummean returns the running means of x.
+func cummean(x []float64) []float64 {
+	out := make([]float64, len(x))
+	var s float64
+	for i, v := range x {
+		s += v
+		out[i] = s / float64(i+1)
+	}
+	return out
+}
+
+// centreDistance is the bird's-eye-view distance between box centres, m.
+func centreDistance(a, b Box) float64 { return math.Hypot(a.X-b.X, a.Y-b.Y) }
+
+// ScaleIoU returns the 3D IoU of a and b after aligning their centres and
+// yaws: the overlap of the two size boxes, min(l)·min(w)·min(h), over the
+// union of their volumes. It is 0 when either box has no volume.
+func ScaleIoU(a, b Box) float64 {
+	va, vb := a.L*a.W*a.H, b.L*b.W*b.H
+	if !(va > 0 && vb > 0) {
+		return 0
+	}
+	inter := math.Min(a.L, b.L) * math.Min(a.W, b.W) * math.Min(a.H, b.H)
+	return inter / (va + vb - inter)
+}
+
+// YawDiff returns the smallest absolute difference in radians between yaws
+// a and b when orientations repeat every period radians (2π for most
+// objects, π for symmetric ones), in [0, period/2] (and at most π).
+func YawDiff(a, b, period float64) float64 {
+	d := math.Mod(a-b+period/2, period)
+	if d < 0 {
+		d += period
+	}
+	d -= period / 2
+	if d > math.Pi {
+		d -= 2 * math.Pi
+	}
+	return math.Abs(d)
+}

@@ -1,0 +1,38 @@
+// Package metrics scores bird's-eye-view perception the way nuScenes does:
+// detection average precision matched by centre distance, the true-positive
+// errors ATE, ASE, AOE and AVE, and occupancy IoU between grids.
+//
+// # Detection
+//
+// For every class and every distance threshold (0.5, 1, 2 and 4 m by
+// default), predictions of all frames are taken best score first; each is
+// matched to the nearest not yet matched ground-truth box of its class in the
+// same frame whose bird's-eye-view centre distance is below the threshold
+// (strictly). The cumulative precision tp/(tp+fp) against recall tp/#gt is
+// resampled at 101 recall points 0, 0.01, …, 1 by linear interpolation (the
+// first precision is held below the first recall, and precision is 0 beyond
+// the largest recall reached), without a monotone envelope. AP is the mean of
+// max(precision − 0.1, 0)/(1 − 0.1) over the recall points above 0.1
+// (nuScenes' min_recall and min_precision).
+//
+// The true-positive errors are computed at the 2 m threshold over the
+// matches: ATE the centre distance in metres (x, y), ASE 1 − IoU of the two
+// boxes after aligning their centres and yaws (a 3D IoU of the sizes), AOE
+// the smallest yaw difference in radians (over a period of π for symmetric
+// classes such as barriers), AVE the L2 norm of the velocity difference in
+// m/s. Their cumulative means are resampled on the same recall points
+// through the matched scores and averaged from recall 0.1 to the largest
+// recall reached; a class with ground truth but no match scores AP 0 and
+// errors 1. Classes may declare AOE or AVE undefined (NaN), as nuScenes does
+// for cones and barriers.
+//
+// Unlike nuScenes, a class without ground truth reports AP NaN and is left
+// out of the means, so that a bag without, say, trailers does not lower the
+// mAP; nuScenes' class ranges and point-count filters are left to the caller.
+//
+// # Occupancy
+//
+// Occupancy IoU counts cells occupied in both grids over cells occupied in
+// either, skipping cells unknown in the ground truth; an unknown prediction
+// counts as free.
+package metrics
