@@ -6,7 +6,9 @@ import (
 	"github.com/gopercept/gopercept/bev/metrics"
 )
 
-// Example scores one frame with a close hit and a false alarm.
+// Example scores one frame with a close hit and a false alarm. The false
+// alarm comes after the hit, so it only lowers the precision at recall 1
+// (to 0.5): AP = (89·0.9 + 0.4)/90/0.9 ≈ 0.994.
 func Example() {
 	gt := []metrics.Box{{X: 10, Y: 2, L: 4.5, W: 1.9, H: 1.6}}
 	pred := []metrics.Box{
@@ -21,5 +23,5 @@ func Example() {
 	}
 	c := r.Classes[0]
 	fmt.Printf("AP@0.5 %.2f AP@1 %.2f mAP %.2f ATE %.2f m ASE %.3f\n", c.AP[0], c.AP[1], r.MAP, c.ATE, c.ASE)
-	// Output: AP@0.5 1.00 AP@1 1.00 mAP 1.00 ATE 0.40 m ASE 0.067
+	// Output: AP@0.5 0.99 AP@1 0.99 mAP 0.99 ATE 0.40 m ASE 0.067
 }
