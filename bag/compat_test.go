@@ -86,7 +86,7 @@ func TestReadMetadataVersions(t *testing.T) {
   compression_format: ""
   compression_mode: ""`, "reliability: 1", 1},
 		{"jazzy-v9", (&bagInfo{Version: 9, StorageID: "mcap", RelativePaths: []string{"a_0.mcap", "a_1.mcap"},
-			Topics: []bagTopic{{Name: "/chatter", Type: "std_msgs/msg/String", Format: "cdr", QoS: DefaultQoS("/chatter"), Count: 2}},
+			Topics:    []bagTopic{{Name: "/chatter", Type: "std_msgs/msg/String", Format: "cdr", QoS: DefaultQoS("/chatter"), Count: 2}},
 			RosDistro: "jazzy"}).metadataYAML(), "reliability: reliable", 2},
 	}
 	for _, tc := range cases {
