@@ -167,3 +167,24 @@ func TimeFromNS(ns int64) builtin_interfaces.Time {
 	}
 	return builtin_interfaces.Time{Sec: int32(sec), Nanosec: uint32(nsec)}
 }
+
+// DriverParams are the parameters every driver (live or replay) declares
+// for a node besides the node's own, so one params file serves both.
+type DriverParams struct {
+	UseSimTime        bool    // use /clock for stamps of /diagnostics
+	Lazy              bool    // subscribe to inputs only while outputs have subscribers
+	InputReliability  string  // "best_effort" (sensor data, default) or "reliable"
+	OutputReliability string  // "reliable" (default) or "best_effort"
+	DiagnosticsPeriod float64 // seconds between /diagnostics messages
+}
+
+// DeclareDriverParams declares the driver parameters on ps.
+func DeclareDriverParams(ps *param.Set) DriverParams {
+	return DriverParams{
+		UseSimTime:        ps.Bool("use_sim_time", false, "Take time from /clock (bag playback) instead of the system clock."),
+		Lazy:              ps.Bool("lazy", true, "Subscribe to inputs only while some output has a subscriber."),
+		InputReliability:  ps.String("qos.input_reliability", "best_effort", "Reliability of input subscriptions: best_effort (sensor data) or reliable."),
+		OutputReliability: ps.String("qos.output_reliability", "reliable", "Reliability of output publishers: reliable or best_effort."),
+		DiagnosticsPeriod: ps.Float("diagnostics_period", 1.0, "Seconds between /diagnostics messages."),
+	}
+}

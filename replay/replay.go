@@ -179,6 +179,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			values[k] = v
 		}
 		ps := param.New(name, values)
+		node.DeclareDriverParams(ps) // live-only settings; accepted so one params file serves both
 		st := node.NewStats()
 		n, err := f(node.Env{Name: name, Params: ps, TF: buffer, Stats: st, Log: cfg.Log.With("node", name), Root: cfg.Root})
 		if err != nil {

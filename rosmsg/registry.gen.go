@@ -9,6 +9,7 @@ import (
 	"github.com/gopercept/gopercept/rosmsg/geometry_msgs"
 	"github.com/gopercept/gopercept/rosmsg/gopercept_msgs"
 	"github.com/gopercept/gopercept/rosmsg/nav_msgs"
+	"github.com/gopercept/gopercept/rosmsg/rosgraph_msgs"
 	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/rosmsg/std_msgs"
 	"github.com/gopercept/gopercept/rosmsg/tf2_msgs"
@@ -40,6 +41,7 @@ var registry = map[string]func() cdr.Message{
 	"nav_msgs/msg/MapMetaData":                 func() cdr.Message { return new(nav_msgs.MapMetaData) },
 	"nav_msgs/msg/OccupancyGrid":               func() cdr.Message { return new(nav_msgs.OccupancyGrid) },
 	"nav_msgs/msg/Odometry":                    func() cdr.Message { return new(nav_msgs.Odometry) },
+	"rosgraph_msgs/msg/Clock":                  func() cdr.Message { return new(rosgraph_msgs.Clock) },
 	"sensor_msgs/msg/CameraInfo":               func() cdr.Message { return new(sensor_msgs.CameraInfo) },
 	"sensor_msgs/msg/CompressedImage":          func() cdr.Message { return new(sensor_msgs.CompressedImage) },
 	"sensor_msgs/msg/Image":                    func() cdr.Message { return new(sensor_msgs.Image) },
