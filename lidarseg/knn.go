@@ -1,0 +1,369 @@
+package lidarseg
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+)
+
+// MaxK bounds KNNConfig.K.
+const MaxK = 32
+
+// KNNConfig configures RangeNet++'s kNN post-processing.
+type KNNConfig struct {
+	// K is the number of nearest neighbours that vote; default 5, at most
+	// MaxK and Search².
+	K int
+	// Search is the odd side of the square pixel window searched around a
+	// point's pixel; default 5.
+	Search int
+	// Sigma is the standard deviation in pixels of the Gaussian whose
+	// inverse (1 − normalised Gaussian) weighs range differences; default 1.
+	Sigma float64
+	// Cutoff is the weighted range difference in metres beyond which a
+	// neighbour votes for no class; default 1. A negative value disables it
+	// (every neighbour votes its pixel's class).
+	Cutoff float64
+}
+
+// DefaultKNNConfig returns RangeNet++'s defaults: k 5, search 5, sigma 1,
+// cutoff 1 m.
+func DefaultKNNConfig() KNNConfig { return KNNConfig{K: 5, Search: 5, Sigma: 1, Cutoff: 1} }
+
+func (c *KNNConfig) defaults() error {
+	if c.K == 0 {
+		c.K = 5
+	}
+	if c.Search == 0 {
+		c.Search = 5
+	}
+	if c.Sigma == 0 {
+		c.Sigma = 1
+	}
+	if c.Cutoff == 0 {
+		c.Cutoff = 1
+	}
+	if c.Search < 1 || c.Search%2 == 0 || c.Search > 15 {
+		return configErr("KNN.Search", "%d, want an odd window of 1..15 pixels", c.Search)
+	}
+	if c.K < 1 || c.K > MaxK || c.K > c.Search*c.Search {
+		return configErr("KNN.K", "%d, want 1..min(%d, search²=%d)", c.K, MaxK, c.Search*c.Search)
+	}
+	if !(c.Sigma > 0) || math.IsInf(c.Sigma, 0) {
+		return configErr("KNN.Sigma", "%g, want a positive number of pixels", c.Sigma)
+	}
+	if math.IsNaN(c.Cutoff) {
+		return configErr("KNN.Cutoff", "NaN")
+	}
+	return nil
+}
+
+// InverseGaussian returns RangeNet++'s window weights, row-major: 1 − g
+// where g is the Gaussian of the given sigma (pixels) centred on the
+// window, normalised to sum 1.
+func InverseGaussian(search int, sigma float64) []float32 {
+	g := make([]float64, search*search)
+	mean := float64(search-1) / 2
+	sum := 0.0
+	for y := 0; y < search; y++ {
+		for x := 0; x < search; x++ {
+			d2 := (float64(x)-mean)*(float64(x)-mean) + (float64(y)-mean)*(float64(y)-mean)
+			g[y*search+x] = math.Exp(-d2 / (2 * sigma * sigma))
+			sum += g[y*search+x]
+		}
+	}
+	out := make([]float32, len(g))
+	for i := range g {
+		out[i] = float32(1 - g[i]/sum)
+	}
+	return out
+}
+
+// window is one position of the search window.
+type window struct {
+	off int     // offset in the padded image from the window's top-left
+	pos uint64  // row-major position in the window
+	w   float32 // inverse-Gaussian weight
+}
+
+// KNN is RangeNet++'s kNN post-processing: it labels every point, occluded
+// ones included, by a vote of the pixels around its own, weighing each by
+// its range difference to the point. It is not safe for concurrent use.
+type KNN struct {
+	cfg      KNNConfig
+	classes  int
+	h, w     int
+	pad      int
+	wp       int       // padded width
+	weights  []float32 // search², row-major
+	order    []window  // window positions by increasing weight
+	prange   []float32 // padded range image: +Inf empty, 0 outside
+	plabel   []uint16  // padded pixel labels: 0 outside
+	wg       sync.WaitGroup
+	padFn    func(lo, hi int)
+	pointFn  func(lo, hi int)
+	proj     *Projection
+	pixLabel []uint16
+	dst      []uint16
+}
+
+// NewKNN returns the post-processing for images of height × width pixels
+// labelled with classes classes (class 0 being "unlabelled").
+func NewKNN(cfg KNNConfig, classes, height, width int) (*KNN, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	if classes < 2 || classes > math.MaxUint16 {
+		return nil, configErr("classes", "%d, want 2..65535", classes)
+	}
+	if height <= 0 || width <= 0 {
+		return nil, configErr("Height", "image %d×%d", height, width)
+	}
+	k := &KNN{cfg: cfg, classes: classes, h: height, w: width, pad: (cfg.Search - 1) / 2}
+	k.wp = width + 2*k.pad
+	k.weights = InverseGaussian(cfg.Search, cfg.Sigma)
+	for pos, w := range k.weights {
+		k.order = append(k.order, window{off: (pos/cfg.Search)*k.wp + pos%cfg.Search, pos: uint64(pos), w: w})
+	}
+	slices.SortStableFunc(k.order, func(a, b window) int { return cmp.Compare(a.w, b.w) })
+	n := (height + 2*k.pad) * k.wp
+	k.prange = make([]float32, n)
+	k.plabel = make([]uint16, n)
+	k.padFn = k.fillPadded
+	k.pointFn = k.vote
+	return k, nil
+}
+
+// Config returns the configuration with defaults applied.
+func (k *KNN) Config() KNNConfig { return k.cfg }
+
+// Apply writes every point's class into dst (proj.NumPoints() values) from
+// the per-pixel classes pixelLabels (Height × Width). As in RangeNet++, each
+// point compares its range with the ranges of the Search² pixels around its
+// own (its own pixel counting at distance 0; pixels outside the image at
+// range 0 with class 0; empty pixels at infinite range), weighs the absolute
+// differences by InverseGaussian, keeps the K smallest (ties by window
+// order), lets those beyond Cutoff vote for no class, and takes the class
+// with most votes among 1..classes−1 (ties to the lower class). A point
+// without any vote for a real class gets 0, where RangeNet++ would return
+// class 1; points without a pixel get 0.
+func (k *KNN) Apply(dst []uint16, proj *Projection, pixelLabels []uint16) error {
+	if proj.Height != k.h || proj.Width != k.w {
+		return fmt.Errorf("%w: range image %d×%d, kNN built for %d×%d", ErrInput, proj.Height, proj.Width, k.h, k.w)
+	}
+	if len(pixelLabels) != k.h*k.w {
+		return fmt.Errorf("%w: %d pixel labels for a %d×%d image", ErrInput, len(pixelLabels), k.h, k.w)
+	}
+	if len(dst) != proj.NumPoints() {
+		return fmt.Errorf("%w: %d labels for %d points", ErrInput, len(dst), proj.NumPoints())
+	}
+	k.proj, k.pixLabel, k.dst = proj, pixelLabels, dst
+	parallelFor(&k.wg, k.h, 8, k.padFn)
+	parallelFor(&k.wg, len(dst), 4096, k.pointFn)
+	k.proj, k.pixLabel, k.dst = nil, nil, nil
+	return nil
+}
+
+// fillPadded copies image rows [lo, hi) into the padded images.
+func (k *KNN) fillPadded(lo, hi int) {
+	inf := float32(math.Inf(1))
+	for y := lo; y < hi; y++ {
+		rr := k.prange[(y+k.pad)*k.wp : (y+k.pad+1)*k.wp]
+		ll := k.plabel[(y+k.pad)*k.wp : (y+k.pad+1)*k.wp]
+		src := k.proj.PixelRange[y*k.w : (y+1)*k.w]
+		copy(ll[k.pad:], k.pixLabel[y*k.w:(y+1)*k.w])
+		for x, r := range src {
+			if r < 0 {
+				r = inf
+			}
+			rr[k.pad+x] = r
+		}
+	}
+	// Borders stay 0 from construction: they are never written.
+}
+
+// vote labels points [lo, hi).
+func (k *KNN) vote(lo, hi int) {
+	p := k.proj
+	s := k.cfg.Search
+	kk := k.cfg.K
+	cutoff := float32(k.cfg.Cutoff)
+	if k.cfg.Cutoff <= 0 {
+		cutoff = float32(math.Inf(1)) // nothing is beyond it; +Inf candidates still vote
+	}
+	centre := k.pad*s + k.pad
+	top := k.classes // labels ≥ classes never win
+	order := k.order
+	prange, plabel := k.prange, k.plabel
+	us, vs, rs := p.PointU[lo:hi], p.PointV[lo:hi], p.PointRange[lo:hi]
+	dst := k.dst[lo:hi]
+	// A candidate is one uint64 key: the bits of its weighted distance
+	// (non-negative floats order as their bits), its window position (ties
+	// by window order) and its class. Keys under the cutoff are gathered
+	// without branches, then the K smallest kept.
+	var keys [15 * 15]uint64
+	var best [MaxK]uint64
+	cutBits := uint64(math.Float32bits(cutoff))
+	for i, u := range us {
+		if u < 0 {
+			dst[i] = 0
+			continue
+		}
+		r := rs[i]
+		base := int(vs[i])*k.wp + int(u)
+		m := 0
+		// Window positions nearest the centre first: they are the likeliest
+		// neighbours, so that fewer keys are replaced below. The order does
+		// not change the result: ties are settled by the key's position.
+		for _, c := range order {
+			d := math.Float32frombits(math.Float32bits(prange[base+c.off]-r)&0x7fffffff) * c.w
+			db := uint64(math.Float32bits(d))
+			if c.pos == uint64(centre) {
+				db = 0
+			}
+			keys[m] = db<<32 | c.pos<<16 | uint64(plabel[base+c.off])
+			if db <= cutBits {
+				m++
+			}
+		}
+		// The K smallest keys, in any order (the vote ignores it): fill,
+		// then replace the largest kept while a smaller key comes. Keys are
+		// unique, so the set is the one a full sort would give.
+		n := min(m, kk)
+		copy(best[:n], keys[:n])
+		if m > kk {
+			kb := best[:kk]
+			wj, worst := worstKey(kb)
+			for _, key := range keys[kk:m] {
+				if key < worst {
+					kb[wj] = key
+					wj, worst = 0, kb[0]
+					for j := 1; j < len(kb); j++ {
+						if kb[j] > worst {
+							wj, worst = j, kb[j]
+						}
+					}
+				}
+			}
+		}
+		var bestL [MaxK]uint16
+		for a := 0; a < n; a++ {
+			bestL[a] = uint16(best[a])
+		}
+		// Vote: most frequent real class, lower class on ties.
+		best, bestN := uint16(0), 0
+		for a := 0; a < n; a++ {
+			l := bestL[a]
+			if l == 0 || int(l) >= top {
+				continue
+			}
+			c := 0
+			for b := 0; b < n; b++ {
+				if bestL[b] == l {
+					c++
+				}
+			}
+			if c > bestN || (c == bestN && l < best) {
+				best, bestN = l, c
+			}
+		}
+		dst[i] = best
+	}
+}
+
+// Unproject writes every point's class from the class of its pixel
+// (RangeNet++ without post-processing): occluded points take the class of
+// the point in front of them; points without a pixel get 0.
+func Unproject(dst []uint16, proj *Projection, pixelLabels []uint16) error {
+	if len(pixelLabels) != proj.Height*proj.Width {
+		return fmt.Errorf("%w: %d pixel labels for a %d×%d image", ErrInput, len(pixelLabels), proj.Height, proj.Width)
+	}
+	if len(dst) != proj.NumPoints() {
+		return fmt.Errorf("%w: %d labels for %d points", ErrInput, len(dst), proj.NumPoints())
+	}
+	w := proj.Width
+	for i, u := range proj.PointU {
+		if u < 0 {
+			dst[i] = 0
+			continue
+		}
+		dst[i] = pixelLabels[int(proj.PointV[i])*w+int(u)]
+	}
+	return nil
+}
+
+// Argmax turns per-pixel class scores into per-pixel classes, in parallel.
+// It is not safe for concurrent use.
+type Argmax struct {
+	wg      sync.WaitGroup
+	fn      func(lo, hi int)
+	dst     []uint16
+	scores  []float32
+	classes int
+}
+
+// NewArgmax returns an Argmax.
+func NewArgmax() *Argmax {
+	a := &Argmax{}
+	a.fn = a.run
+	return a
+}
+
+// Run writes into dst (one value per pixel) the index of the highest of
+// the classes scores of each pixel in scores, laid out [classes, pixels]
+// as a [1, C, H, W] model output; ties go to the lower class, NaN scores
+// never win (a pixel whose scores are all NaN gets class 0). Softmax does not change the result, so logits and
+// probabilities both work.
+func (a *Argmax) Run(dst []uint16, scores []float32, classes int) error {
+	if classes < 1 || classes > math.MaxUint16 || len(scores) != classes*len(dst) {
+		return fmt.Errorf("%w: %d scores for %d classes × %d pixels", ErrInput, len(scores), classes, len(dst))
+	}
+	a.dst, a.scores, a.classes = dst, scores, classes
+	parallelFor(&a.wg, len(dst), 8192, a.fn)
+	a.dst, a.scores = nil, nil
+	return nil
+}
+
+func (a *Argmax) run(lo, hi int) {
+	plane := len(a.dst)
+	// Blocks of pixels, one class plane at a time, so that memory is read
+	// in order; the running maxima live on the stack.
+	const block = 512
+	var bestV [block]float32
+	for b0 := lo; b0 < hi; b0 += block {
+		b1 := min(b0+block, hi)
+		best := a.dst[b0:b1]
+		bv := bestV[:b1-b0]
+		copy(bv, a.scores[b0:b1])
+		clear(best)
+		for i, v := range bv {
+			if v != v {
+				bv[i] = float32(math.Inf(-1))
+			}
+		}
+		for c := 1; c < a.classes; c++ {
+			sc := a.scores[c*plane+b0 : c*plane+b1]
+			bv := bv[:len(sc)]
+			best := best[:len(sc)]
+			for i, v := range sc {
+				if v > bv[i] {
+					bv[i] = v
+					best[i] = uint16(c)
+				}
+			}
+		}
+	}
+}
+
+// worstKey returns the index and value of the largest key.
+func worstKey(b []uint64) (int, uint64) {
+	j, w := 0, b[0]
+	for i := 1; i < len(b); i++ {
+		if b[i] > w {
+			j, w = i, b[i]
+		}
+	}
+	return j, w
+}
