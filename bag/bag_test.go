@@ -229,6 +229,14 @@ func TestMetadataFileOrder(t *testing.T) {
 	if len(r.Files()) != 2 {
 		t.Fatalf("files %v", r.Files())
 	}
+
+	// A listed file that is missing is reported, the rest is read.
+	os.Remove(filepath.Join(dir, "b_1.mcap"))
+	got, r = readAll(t, dir, ReaderConfig{})
+	sameMsgs(t, got, a)
+	if sk := r.Skipped(); len(sk) != 1 || sk[0].Reason != ReasonMissingFile {
+		t.Fatalf("skipped %+v", sk)
+	}
 }
 
 func TestMergeAcrossFiles(t *testing.T) {

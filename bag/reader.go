@@ -112,7 +112,7 @@ func Open(path string, cfg ReaderConfig) (*Reader, error) {
 	var meta *bagInfo
 	files := []string{path}
 	if st.IsDir() {
-		files, meta, err = bagFiles(path)
+		files, meta, err = bagFiles(path, r.report)
 		if err != nil {
 			return nil, err
 		}
@@ -184,7 +184,9 @@ func sniff(path string) (string, error) {
 }
 
 // bagFiles lists the storage files of a bag directory.
-func bagFiles(dir string) ([]string, *bagInfo, error) {
+// A file that metadata.yaml lists but that is missing is reported to
+// report and left out.
+func bagFiles(dir string, report func(Skipped)) ([]string, *bagInfo, error) {
 	metaPath := filepath.Join(dir, MetadataFile)
 	if _, err := os.Stat(metaPath); err == nil {
 		meta, err := readMetadata(metaPath)
@@ -201,13 +203,17 @@ func bagFiles(dir string) ([]string, *bagInfo, error) {
 				// Bags from ROS 2 Foxy list paths relative to the parent.
 				p = filepath.Join(dir, filepath.Base(rel))
 				if _, err2 := os.Stat(p); err2 != nil {
-					return nil, nil, fmt.Errorf("bag: %s lists %s: %w", metaPath, rel, err)
+					report(Skipped{File: filepath.Join(dir, rel), Reason: ReasonMissingFile, Detail: "listed in " + metaPath})
+					continue
 				}
 			}
 			files = append(files, p)
 		}
 		if len(files) > 0 {
 			return files, meta, nil
+		}
+		if len(meta.RelativePaths) > 0 {
+			return nil, nil, fmt.Errorf("%w: none of the files %s lists exist", ErrNoBagFiles, metaPath)
 		}
 	}
 	var files []string

@@ -24,6 +24,8 @@ const (
 	ReasonBadSummary = "bad summary"
 	// ReasonBadRow: a db3 row could not be decoded.
 	ReasonBadRow = "bad db3 row"
+	// ReasonMissingFile: metadata.yaml lists a file that does not exist.
+	ReasonMissingFile = "missing file"
 )
 
 // Skipped records one damaged region that a Reader skipped.
