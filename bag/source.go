@@ -1,6 +1,10 @@
 package bag
 
-import "sort"
+import (
+	"fmt"
+	"os"
+	"sort"
+)
 
 // Skip reasons reported in Skipped.Reason. They are fixed strings so that
 // callers can count skips per reason.
@@ -139,4 +143,28 @@ type source interface {
 	// messages are read, because the file holds no statistics.
 	liveCounts() bool
 	close() error
+}
+
+// reasonErr maps each skip reason to the sentinel its error wraps.
+var reasonErr = map[string]error{
+	ReasonTruncated:      ErrTruncated,
+	ReasonMalformed:      ErrMalformed,
+	ReasonCRC:            ErrCRC,
+	ReasonDecompress:     ErrDecompress,
+	ReasonTooLarge:       ErrTooLarge,
+	ReasonUnsupported:    ErrUnsupported,
+	ReasonUnknownChannel: ErrMalformed,
+	ReasonBadSummary:     ErrMalformed,
+	ReasonBadRow:         ErrMalformed,
+	ReasonMissingFile:    os.ErrNotExist,
+}
+
+// Err returns the skip as a *RecordError whose cause wraps the sentinel for
+// its reason (ErrTruncated, ErrCRC, ...), for errors.Is and logging.
+func (s Skipped) Err() error {
+	base, ok := reasonErr[s.Reason]
+	if !ok {
+		base = ErrMalformed
+	}
+	return &RecordError{File: s.File, Offset: s.Offset, Err: fmt.Errorf("%w: %s", base, s.Detail)}
 }
