@@ -82,7 +82,8 @@ type Message struct {
 
 // Reader reads the messages of a bag (an .mcap file, a .db3 file or a bag
 // directory) in log-time order across all its files. Damaged records are
-// skipped and listed by Skipped. A Reader is not safe for concurrent use.
+// skipped and listed by Skipped. A Reader is not safe for concurrent use;
+// it decompresses chunks on background goroutines that Close waits for.
 type Reader struct {
 	files   []string
 	srcs    []source

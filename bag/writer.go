@@ -309,7 +309,9 @@ type BagWriterConfig struct {
 }
 
 // BagWriter writes a rosbag2 bag directory like `ros2 bag record -s mcap`:
-// <dir>/<name>_0.mcap and <dir>/metadata.yaml (version 9).
+// <dir>/<name>_0.mcap and <dir>/metadata.yaml (version 9). AddTopic and
+// Write come from the embedded MCAPWriter; BagWriter.Close must be called
+// (not MCAPWriter.Close) so that metadata.yaml is written.
 type BagWriter struct {
 	*MCAPWriter
 	dir, rel string
