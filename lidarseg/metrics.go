@@ -1,0 +1,137 @@
+package lidarseg
+
+import (
+	"fmt"
+	"math"
+)
+
+// Confusion is a confusion matrix over class indices, as SemanticKITTI's
+// evaluation keeps it: points whose ground truth is an ignored class are
+// not counted; a prediction of an ignored class is a miss for the true
+// class.
+type Confusion struct {
+	classes int
+	ignore  []bool
+	// m[pred*classes+gt] counts points.
+	m []uint64
+}
+
+// NewConfusion returns an empty matrix for classes classes, ignoring the
+// listed ones (SemanticKITTI: class 0).
+func NewConfusion(classes int, ignore ...int) (*Confusion, error) {
+	if classes < 1 {
+		return nil, configErr("classes", "%d, want ≥ 1", classes)
+	}
+	c := &Confusion{classes: classes, ignore: make([]bool, classes), m: make([]uint64, classes*classes)}
+	for _, i := range ignore {
+		if i < 0 || i >= classes {
+			return nil, configErr("ignore", "class %d outside 0..%d", i, classes-1)
+		}
+		c.ignore[i] = true
+	}
+	return c, nil
+}
+
+// Classes returns the number of classes.
+func (c *Confusion) Classes() int { return c.classes }
+
+// Add counts the points of one cloud: pred and gt are class indices per
+// point. Points whose index is out of range are an error, counted nowhere.
+func (c *Confusion) Add(pred, gt []uint16) error {
+	if len(pred) != len(gt) {
+		return fmt.Errorf("%w: %d predictions for %d ground-truth labels", ErrInput, len(pred), len(gt))
+	}
+	for i, g := range gt {
+		p := pred[i]
+		if int(g) >= c.classes || int(p) >= c.classes {
+			return fmt.Errorf("%w: point %d: class %d or %d outside 0..%d", ErrInput, i, p, g, c.classes-1)
+		}
+	}
+	for i, g := range gt {
+		if c.ignore[g] {
+			continue
+		}
+		c.m[int(pred[i])*c.classes+int(g)]++
+	}
+	return nil
+}
+
+// Count returns the points of ground truth gt predicted as pred.
+func (c *Confusion) Count(pred, gt int) uint64 { return c.m[pred*c.classes+gt] }
+
+// Merge adds o's counts (same number of classes) into c.
+func (c *Confusion) Merge(o *Confusion) error {
+	if o.classes != c.classes {
+		return fmt.Errorf("%w: merging %d classes into %d", ErrInput, o.classes, c.classes)
+	}
+	for i, v := range o.m {
+		c.m[i] += v
+	}
+	return nil
+}
+
+// stats returns the true positives, false positives and false negatives of
+// class k. Predictions of ignored classes are no one's false positive.
+func (c *Confusion) stats(k int) (tp, fp, fn uint64) {
+	tp = c.m[k*c.classes+k]
+	for j := 0; j < c.classes; j++ {
+		if j == k {
+			continue
+		}
+		if !c.ignore[j] {
+			fp += c.m[k*c.classes+j] // predicted k, truly j
+		}
+		fn += c.m[j*c.classes+k] // predicted j, truly k
+	}
+	return tp, fp, fn
+}
+
+// IoU returns every class's intersection over union TP / (TP + FP + FN);
+// NaN for ignored classes and for classes neither present nor predicted.
+func (c *Confusion) IoU() []float64 {
+	out := make([]float64, c.classes)
+	for k := range out {
+		tp, fp, fn := c.stats(k)
+		if c.ignore[k] || tp+fp+fn == 0 {
+			out[k] = math.NaN()
+			continue
+		}
+		out[k] = float64(tp) / float64(tp+fp+fn)
+	}
+	return out
+}
+
+// MeanIoU returns the mean IoU over the classes present in the ground truth
+// or the predictions (and not ignored), and how many there were; NaN when
+// none.
+func (c *Confusion) MeanIoU() (float64, int) {
+	sum, n := 0.0, 0
+	for _, v := range c.IoU() {
+		if !math.IsNaN(v) {
+			sum += v
+			n++
+		}
+	}
+	if n == 0 {
+		return math.NaN(), 0
+	}
+	return sum / float64(n), n
+}
+
+// Accuracy returns the fraction of counted points predicted right.
+func (c *Confusion) Accuracy() float64 {
+	var right, all uint64
+	for p := 0; p < c.classes; p++ {
+		for g := 0; g < c.classes; g++ {
+			v := c.m[p*c.classes+g]
+			all += v
+			if p == g {
+				right += v
+			}
+		}
+	}
+	if all == 0 {
+		return math.NaN()
+	}
+	return float64(right) / float64(all)
+}
