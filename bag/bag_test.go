@@ -3,6 +3,7 @@ package bag
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -444,4 +445,31 @@ func TestTopicFilter(t *testing.T) {
 	if len(r.Topics()) != 3 {
 		t.Fatalf("Topics() lists %d", len(r.Topics()))
 	}
+}
+
+// TestLazyFiles checks that files starting later are not read before the
+// merge reaches their start time, and that the merge is still exact.
+func TestLazyFiles(t *testing.T) {
+	dir := t.TempDir()
+	var want []testMsg
+	for k := 0; k < 3; k++ {
+		msgs := makeMsgs(int64(40+k), 20, int64(1000+k*150), 10, 50)
+		writeMCAP(t, filepath.Join(dir, fmt.Sprintf("s_%d.mcap", k)), WriterConfig{}, msgs)
+		want = append(want, msgs...)
+	}
+	sort.SliceStable(want, func(i, j int) bool { return want[i].LogTime < want[j].LogTime })
+	r, err := Open(dir, ReaderConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.Next(); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.waiting) != 2 {
+		t.Fatalf("%d files waiting after the first message, want 2", len(r.waiting))
+	}
+	r.Close()
+	got, _ := readAll(t, dir, ReaderConfig{})
+	sameMsgs(t, got, want)
 }

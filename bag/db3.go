@@ -25,6 +25,9 @@ type db3Source struct {
 	raw    sql.RawBytes
 	zdec   *zstd.Decoder
 	zbuf   []byte
+	// start is the smallest message timestamp, if startOK.
+	start   int64
+	startOK bool
 }
 
 func hasTable(db *sql.DB, name string) (bool, error) {
@@ -141,6 +144,11 @@ func openDB3(path string, topics *topicSet, report func(Skipped), comp string) (
 		}
 	}
 	counts.Close()
+	var first sql.NullInt64
+	if err := db.QueryRow(`SELECT min(timestamp) FROM messages`).Scan(&first); err != nil {
+		return nil, err
+	}
+	s.start, s.startOK = first.Int64, first.Valid
 	where := ""
 	if topics.want != nil {
 		ids := []string{"-1"}
@@ -160,6 +168,8 @@ func openDB3(path string, topics *topicSet, report func(Skipped), comp string) (
 }
 
 func (s *db3Source) liveCounts() bool { return false }
+
+func (s *db3Source) startTime() (int64, bool) { return s.start, s.startOK }
 
 // next implements source.
 func (s *db3Source) next() (*msgRef, error) {

@@ -77,6 +77,9 @@ type mcapSource struct {
 	schemas  map[uint16]schemaRec
 	channels map[uint16]*mcapChannel
 	haveStat bool
+	// statStart is the statistics' message start time, if statStartOK.
+	statStart   int64
+	statStartOK bool
 	// missingFooter is set when the file has no footer (it was cut short).
 	missingFooter bool
 
@@ -125,6 +128,8 @@ func (s *mcapSource) skip(off int64, reason string, format string, args ...any) 
 }
 
 func (s *mcapSource) liveCounts() bool { return !s.haveStat }
+
+func (s *mcapSource) startTime() (int64, bool) { return s.statStart, s.statStartOK }
 
 func (s *mcapSource) close() error {
 	for _, p := range s.queue {
@@ -234,6 +239,9 @@ func (s *mcapSource) readSummary() {
 	}
 	if stats != nil {
 		s.haveStat = true
+		if stats.MessageCount > 0 && stats.Start <= math.MaxInt64 {
+			s.statStart, s.statStartOK = int64(stats.Start), true
+		}
 		for id, n := range stats.ChannelCounts {
 			if ch := s.channels[id]; ch != nil {
 				ch.topic.info.MessageCount += n

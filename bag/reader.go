@@ -89,6 +89,7 @@ type Reader struct {
 	srcs    []source
 	cur     []*msgRef
 	heap    []int // indexes into srcs, ordered by cur
+	waiting []int // sources not yet read, by start time
 	last    int
 	started bool
 	topics  *topicSet
@@ -274,6 +275,28 @@ func (r *Reader) less(a, b int) bool {
 	return a < b
 }
 
+// fetch reads the first message of source i and pushes it on the heap.
+func (r *Reader) fetch(i int) error {
+	m, err := r.srcs[i].next()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	r.cur[i] = m
+	r.heap = append(r.heap, i)
+	for k := len(r.heap) - 1; k > 0; {
+		p := (k - 1) / 2
+		if !r.less(r.heap[k], r.heap[p]) {
+			break
+		}
+		r.heap[k], r.heap[p] = r.heap[p], r.heap[k]
+		k = p
+	}
+	return nil
+}
+
 func (r *Reader) down(i int) {
 	h := r.heap
 	for {
@@ -303,19 +326,19 @@ func (r *Reader) Next() (*Message, error) {
 		r.started = true
 		r.cur = make([]*msgRef, len(r.srcs))
 		for i, s := range r.srcs {
-			m, err := s.next()
-			if err == io.EOF {
+			if _, ok := s.startTime(); ok {
+				r.waiting = append(r.waiting, i)
 				continue
 			}
-			if err != nil {
+			if err := r.fetch(i); err != nil {
 				return nil, err
 			}
-			r.cur[i] = m
-			r.heap = append(r.heap, i)
 		}
-		for i := len(r.heap)/2 - 1; i >= 0; i-- {
-			r.down(i)
-		}
+		sort.SliceStable(r.waiting, func(a, b int) bool {
+			ta, _ := r.srcs[r.waiting[a]].startTime()
+			tb, _ := r.srcs[r.waiting[b]].startTime()
+			return ta < tb
+		})
 	} else if r.last >= 0 {
 		i := r.last
 		r.last = -1
@@ -333,6 +356,19 @@ func (r *Reader) Next() (*Message, error) {
 		}
 		if len(r.heap) > 0 {
 			r.down(0)
+		}
+	}
+	// Start the files whose first message may come next. Files that start
+	// later stay unopened for reading, so a long split bag holds only the
+	// buffers of the files it is in.
+	for len(r.waiting) > 0 {
+		i := r.waiting[0]
+		if t, _ := r.srcs[i].startTime(); len(r.heap) > 0 && t > r.cur[r.heap[0]].logTime {
+			break
+		}
+		r.waiting = r.waiting[1:]
+		if err := r.fetch(i); err != nil {
+			return nil, err
 		}
 	}
 	if len(r.heap) == 0 {

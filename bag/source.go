@@ -142,6 +142,9 @@ type source interface {
 	// liveCounts reports whether topic counts must be accumulated as
 	// messages are read, because the file holds no statistics.
 	liveCounts() bool
+	// startTime returns a lower bound of the file's log times, from its
+	// statistics, when known without reading messages.
+	startTime() (int64, bool)
 	close() error
 }
 
