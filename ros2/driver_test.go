@@ -111,8 +111,15 @@ func TestDriverLive(t *testing.T) {
 
 	// Lazy: with no subscriber on the output the node must not subscribe
 	// to its input.
-	spinCtx, stopSpin := context.WithCancel(ctx)
-	go tn.Spin(spinCtx)
+	// spin runs the peer until the returned stop is called, and stop waits
+	// for Spin to return: closing a node while it spins crashes rcl.
+	spin := func() (stop func()) {
+		c, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { defer close(done); tn.Spin(c) }()
+		return func() { cancel(); <-done }
+	}
+	stopSpin := spin()
 	time.Sleep(2 * time.Second)
 	if n, _ := in.SubscriptionCount(); n != 0 {
 		t.Fatalf("lazy node subscribed to its input with no output subscriber (%d)", n)
@@ -120,9 +127,8 @@ func TestDriverLive(t *testing.T) {
 	stopSpin()
 	sub := outSub()
 	defer sub.Close()
-	spinCtx, stopSpin = context.WithCancel(ctx)
+	stopSpin = spin()
 	defer stopSpin()
-	go tn.Spin(spinCtx)
 	waitFor(t, 10*time.Second, "the node to subscribe once the output has a subscriber", func() bool {
 		n, _ := in.SubscriptionCount()
 		return n == 1
