@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gopercept/gopercept/bag"
+	"github.com/gopercept/gopercept/lidarseg"
 	"github.com/gopercept/gopercept/simulate"
 )
 
@@ -30,6 +31,10 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.BoolVar(&cfg.Depth, "depth", false, "publish an aligned 16UC1 depth image for the front camera")
 	fs.IntVar(&cfg.Pedestrians, "pedestrians", 0, "pedestrians in the world (0: the world's default)")
 	comp := fs.String("compression", "zstd", "chunk compression: zstd, lz4 or none")
+	dataset := fs.String("dataset", "", "write a training set instead of a bag: lidarseg")
+	preset := fs.String("preset", "hdl64e", "range-image projection preset of a lidarseg training set")
+	labels := fs.String("labels", "params/semantic-kitti.yaml", "SemanticKITTI label map for training labels")
+	every := fs.Int("every", 1, "keep one sweep in EVERY for a training set")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return err
@@ -40,6 +45,9 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	cfg.Compression = bag.Compression(*comp)
 	cfg.Progress = stderr
+	if *dataset != "" {
+		return writeDataset(ctx, *dataset, cfg, *preset, *labels, *every, *out, stdout, stderr)
+	}
 	w, err := bag.NewBagWriter(*out, bag.BagWriterConfig{Name: filepath.Base(*out), WriterConfig: bag.WriterConfig{Compression: cfg.Compression}})
 	if err != nil {
 		return fmt.Errorf("simulate: %w", err)
@@ -70,4 +78,26 @@ func dirSize(dir string) int64 {
 		return nil
 	})
 	return n
+}
+
+func writeDataset(ctx context.Context, kind string, cfg simulate.Config, preset, labels string, every int, dir string, stdout, stderr io.Writer) error {
+	switch kind {
+	case "lidarseg":
+		pc, err := lidarseg.PresetConfig(preset)
+		if err != nil {
+			return err
+		}
+		lm, err := lidarseg.LoadLabelMap(labels)
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		n, err := simulate.WriteLidarDataset(ctx, simulate.DatasetConfig{Config: cfg, Projection: pc, LabelMap: lm, Every: every}, dir, stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "simulate: wrote %d lidarseg scans to %s in %.1f s\n", n, dir, time.Since(t0).Seconds())
+		return nil
+	}
+	return fmt.Errorf("simulate: unknown dataset %q (have lidarseg)", kind)
 }
