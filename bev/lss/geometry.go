@@ -1,0 +1,349 @@
+package lss
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"sync"
+
+	"github.com/gopercept/gopercept/bev"
+)
+
+// MaxCameras is the largest rig NewGeometry accepts.
+const MaxCameras = 8
+
+// maxFrustumPoints caps Ncam·D·fH·fW so indices fit in int32 and a bad
+// parameter cannot allocate gigabytes.
+const maxFrustumPoints = 1 << 27
+
+// Sampling says where a feature cell sits in the network input image.
+type Sampling int
+
+const (
+	// SampleCentre puts feature cell u at the centre of the input pixels it
+	// covers: u_in = (u + ½)·InputWidth/FeatWidth − ½ (pixel centres at
+	// integer coordinates, OpenCV's convention).
+	SampleCentre Sampling = iota
+	// SampleLinspace spreads the cells over [0, InputWidth−1] like
+	// BEVDet's and BEVFusion's create_frustum (torch.linspace):
+	// u_in = u·(InputWidth−1)/(FeatWidth−1). Use it for models trained
+	// that way.
+	SampleLinspace
+)
+
+// Config describes the frustum and the BEV grid. Zero fields take the
+// documented defaults (BEVFusion's nuScenes configuration).
+type Config struct {
+	// Grid is the BEV grid in base_link. Default bev.BEVFusionGrid.
+	Grid bev.Grid
+	// Layout is the memory order of the pooled tensor. Default
+	// bev.LayoutYX ([C, H, W]).
+	Layout bev.Layout
+	// ZMin and ZMax bound the kept points' base_link height, m: a point is
+	// kept if ZMin ≤ z < ZMax. Default (both zero) −10 and 10.
+	ZMin, ZMax float64
+	// DepthMin, DepthMax and DepthStep define the depth bins along the
+	// optical axis, m: bin k has depth DepthMin + k·DepthStep for all k with
+	// that depth < DepthMax. Default (DepthStep zero) 1, 60, 0.5 → 118 bins.
+	DepthMin, DepthMax, DepthStep float64
+	// InputWidth and InputHeight are the network input image size, px.
+	// Default 704×256.
+	InputWidth, InputHeight int
+	// FeatWidth and FeatHeight are the feature map size, cells. Default
+	// 88×32.
+	FeatWidth, FeatHeight int
+	// Sampling places feature cells in the input image. Default
+	// SampleCentre.
+	Sampling Sampling
+}
+
+// withDefaults returns c with zero fields replaced by the defaults.
+func (c Config) withDefaults() Config {
+	if c.Grid == (bev.Grid{}) {
+		c.Grid = bev.BEVFusionGrid
+	}
+	if c.ZMin == 0 && c.ZMax == 0 {
+		c.ZMin, c.ZMax = -10, 10
+	}
+	if c.DepthStep == 0 {
+		if c.DepthMin == 0 && c.DepthMax == 0 {
+			c.DepthMin, c.DepthMax = 1, 60
+		}
+		c.DepthStep = 0.5
+	}
+	if c.InputWidth == 0 && c.InputHeight == 0 {
+		c.InputWidth, c.InputHeight = 704, 256
+	}
+	if c.FeatWidth == 0 && c.FeatHeight == 0 {
+		c.FeatWidth, c.FeatHeight = 88, 32
+	}
+	return c
+}
+
+// DepthBins returns the number of depth bins of c (after defaults).
+func (c Config) DepthBins() int {
+	c = c.withDefaults()
+	return int(math.Ceil((c.DepthMax-c.DepthMin)/c.DepthStep - 1e-9))
+}
+
+// validate checks a defaulted config.
+func (c Config) validate() error {
+	bad := func(f, format string, a ...any) error {
+		return &ConfigError{Field: f, Reason: fmt.Sprintf(format, a...)}
+	}
+	if err := c.Grid.Validate(); err != nil {
+		return fmt.Errorf("%w: Grid: %w", ErrConfig, err)
+	}
+	if c.Layout != bev.LayoutYX && c.Layout != bev.LayoutXY {
+		return bad("Layout", "unknown layout %v", c.Layout)
+	}
+	if !(c.ZMax > c.ZMin) {
+		return bad("ZMax", "must exceed ZMin %v m, got %v", c.ZMin, c.ZMax)
+	}
+	if !(c.DepthStep > 0) || !(c.DepthMin > 0) || !(c.DepthMax > c.DepthMin) || math.IsInf(c.DepthMax, 0) {
+		return bad("DepthStep", "need 0 < DepthMin < DepthMax finite and DepthStep > 0, got %v, %v, %v", c.DepthMin, c.DepthMax, c.DepthStep)
+	}
+	if c.InputWidth <= 0 || c.InputHeight <= 0 {
+		return bad("InputWidth", "input %d×%d must be positive", c.InputWidth, c.InputHeight)
+	}
+	if c.FeatWidth <= 0 || c.FeatHeight <= 0 {
+		return bad("FeatWidth", "feature map %d×%d must be positive", c.FeatWidth, c.FeatHeight)
+	}
+	if c.Sampling != SampleCentre && c.Sampling != SampleLinspace {
+		return bad("Sampling", "unknown sampling %d", c.Sampling)
+	}
+	return nil
+}
+
+// fingerprintNumbers lists every defaulted config number for
+// bev.Fingerprint.
+func (c Config) fingerprintNumbers() []float64 {
+	g := c.Grid
+	return []float64{g.XMin, g.XMax, g.YMin, g.YMax, g.Resolution, float64(c.Layout),
+		c.ZMin, c.ZMax, c.DepthMin, c.DepthMax, c.DepthStep,
+		float64(c.InputWidth), float64(c.InputHeight), float64(c.FeatWidth), float64(c.FeatHeight), float64(c.Sampling)}
+}
+
+// Fingerprint returns the hash that changes whenever NewGeometry(c, cams)
+// would give another result (up to changes hidden inside a bev.Lens). It
+// costs about a microsecond per camera; call it every frame and rebuild
+// the Geometry when it changes.
+func Fingerprint(c Config, cams []bev.Camera) uint64 {
+	return bev.Fingerprint(cams, c.withDefaults().fingerprintNumbers()...)
+}
+
+// InputPixel returns the network-input pixel, px, of feature cell (u, v)
+// under c (after defaults).
+func (c Config) InputPixel(u, v int) (x, y float64) {
+	c = c.withDefaults()
+	if c.Sampling == SampleLinspace {
+		x, y = 0, 0
+		if c.FeatWidth > 1 {
+			x = float64(u) * float64(c.InputWidth-1) / float64(c.FeatWidth-1)
+		}
+		if c.FeatHeight > 1 {
+			y = float64(v) * float64(c.InputHeight-1) / float64(c.FeatHeight-1)
+		}
+		return x, y
+	}
+	return (float64(u)+0.5)*float64(c.InputWidth)/float64(c.FeatWidth) - 0.5,
+		(float64(v)+0.5)*float64(c.InputHeight)/float64(c.FeatHeight) - 0.5
+}
+
+// Interval is a run of sorted frustum points that fall in one BEV cell.
+type Interval struct {
+	// Start is the index of the first point in Geometry.DepthIndex.
+	Start int32
+	// Len is the number of points, ≥ 1.
+	Len int32
+	// Cell is the cell's offset inside one channel plane of the pooled
+	// tensor, in Config.Layout (for bev.LayoutYX, j·W + i).
+	Cell int32
+}
+
+// Geometry is the precomputed lift of a camera rig: the kept frustum
+// points sorted by BEV cell and their intervals. It is immutable once
+// built and safe for concurrent use.
+type Geometry struct {
+	// Config is the configuration with defaults filled in.
+	Config Config
+	// NCam, D, FH, FW are the depth tensor dimensions [NCam, D, FH, FW].
+	NCam, D, FH, FW int
+	// Fingerprint is Fingerprint(Config, cams) at construction.
+	Fingerprint uint64
+	// DepthIndex holds, for each kept point in cell order, its index
+	// ((n·D + k)·FH + v)·FW + u into the depth tensor.
+	DepthIndex []int32
+	// Intervals lists the non-empty cells in increasing Cell order.
+	Intervals []Interval
+	// pointCell holds the plane offset of every frustum point in tensor
+	// order, −1 when dropped.
+	pointCell []int32
+}
+
+// Frustum returns the number of frustum points NCam·D·FH·FW.
+func (g *Geometry) Frustum() int { return g.NCam * g.D * g.FH * g.FW }
+
+// Kept returns the number of frustum points inside the grid.
+func (g *Geometry) Kept() int { return len(g.DepthIndex) }
+
+// Cells returns the number of cells of one channel plane.
+func (g *Geometry) Cells() int { return g.Config.Grid.Cells() }
+
+// Source returns the camera n, depth bin k and feature cell (u, v) of the
+// i-th sorted point.
+func (g *Geometry) Source(i int) (n, k, v, u int) {
+	idx := int(g.DepthIndex[i])
+	u = idx % g.FW
+	idx /= g.FW
+	v = idx % g.FH
+	idx /= g.FH
+	k = idx % g.D
+	return idx / g.D, k, v, u
+}
+
+// PointCells returns the plane offset of every frustum point in depth
+// tensor order, −1 for points outside the grid or the height range. It is
+// what ScatterAdd consumes; do not modify it.
+func (g *Geometry) PointCells() []int32 { return g.pointCell }
+
+// NewGeometry lifts every frustum point of cams (1 to MaxCameras cameras)
+// under cfg and sorts the kept ones by BEV cell. Errors wrap ErrConfig or
+// ErrCamera and name the field or camera.
+func NewGeometry(cfg Config, cams []bev.Camera) (*Geometry, error) {
+	c := cfg.withDefaults()
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	if len(cams) < 1 || len(cams) > MaxCameras {
+		return nil, &ConfigError{Field: "cams", Reason: fmt.Sprintf("need 1 to %d cameras, got %d", MaxCameras, len(cams))}
+	}
+	nd := c.DepthBins()
+	fh, fw := c.FeatHeight, c.FeatWidth
+	hw := fh * fw
+	total := len(cams) * nd * hw
+	if total > maxFrustumPoints {
+		return nil, &ConfigError{Field: "DepthStep", Reason: fmt.Sprintf("%d frustum points exceed %d", total, maxFrustumPoints)}
+	}
+	type camGeo struct {
+		dir []float64 // per feature cell: base_link ray direction for unit depth, 3 floats
+		t   [3]float64
+		ok  []bool
+	}
+	geos := make([]camGeo, len(cams))
+	for n := range cams {
+		cam := &cams[n]
+		if err := cam.Validate(); err != nil {
+			return nil, fmt.Errorf("%w: camera %d: %w", ErrCamera, n, err)
+		}
+		ainv, _ := bev.Invert3(cam.AugMatrix())
+		lens := cam.LensModel()
+		e := cam.Extrinsic
+		cg := camGeo{dir: make([]float64, 3*hw), ok: make([]bool, hw), t: [3]float64{e[3], e[7], e[11]}}
+		for v := 0; v < fh; v++ {
+			for u := 0; u < fw; u++ {
+				px, py := c.InputPixel(u, v)
+				ox := ainv[0]*px + ainv[1]*py + ainv[2]
+				oy := ainv[3]*px + ainv[4]*py + ainv[5]
+				ow := ainv[6]*px + ainv[7]*py + ainv[8]
+				x, y := lens.Undistort(ox/ow, oy/ow)
+				p := v*fw + u
+				if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) {
+					continue
+				}
+				cg.ok[p] = true
+				cg.dir[3*p] = e[0]*x + e[1]*y + e[2]
+				cg.dir[3*p+1] = e[4]*x + e[5]*y + e[6]
+				cg.dir[3*p+2] = e[8]*x + e[9]*y + e[10]
+			}
+		}
+		geos[n] = cg
+	}
+
+	grid := c.Grid
+	gw, gh := grid.Width(), grid.Height()
+	cells := gw * gh
+	pointCell := make([]int32, total)
+	// Lift in parallel over (camera, depth bin) slabs; each slab writes its
+	// own range of pointCell.
+	workers := runtime.GOMAXPROCS(0)
+	slabs := len(cams) * nd
+	var wg sync.WaitGroup
+	next := make(chan int, slabs)
+	for s := 0; s < slabs; s++ {
+		next <- s
+	}
+	close(next)
+	xmin, ymin, res := grid.XMin, grid.YMin, grid.Resolution
+	fgw, fgh := float64(gw), float64(gh)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for s := range next {
+				n, k := s/nd, s%nd
+				cg := &geos[n]
+				depth := c.DepthMin + float64(k)*c.DepthStep
+				out := pointCell[s*hw : (s+1)*hw]
+				for p := range out {
+					out[p] = -1
+					if !cg.ok[p] {
+						continue
+					}
+					z := cg.t[2] + depth*cg.dir[3*p+2]
+					if !(z >= c.ZMin && z < c.ZMax) {
+						continue
+					}
+					fi := (cg.t[0] + depth*cg.dir[3*p] - xmin) / res
+					fj := (cg.t[1] + depth*cg.dir[3*p+1] - ymin) / res
+					if !(fi >= 0 && fi < fgw && fj >= 0 && fj < fgh) {
+						continue
+					}
+					i, j := int(fi), int(fj)
+					if c.Layout == bev.LayoutXY {
+						out[p] = int32(i*gh + j)
+					} else {
+						out[p] = int32(j*gw + i)
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
+	// Stable counting sort by cell.
+	start := make([]int32, cells+1)
+	for _, cell := range pointCell {
+		if cell >= 0 {
+			start[cell+1]++
+		}
+	}
+	nInt := 0
+	for i := 0; i < cells; i++ {
+		if start[i+1] > 0 {
+			nInt++
+		}
+		start[i+1] += start[i]
+	}
+	kept := int(start[cells])
+	g := &Geometry{
+		Config: c, NCam: len(cams), D: nd, FH: fh, FW: fw,
+		Fingerprint: Fingerprint(c, cams),
+		DepthIndex:  make([]int32, kept),
+		Intervals:   make([]Interval, 0, nInt),
+		pointCell:   pointCell,
+	}
+	for i := 0; i < cells; i++ {
+		if l := start[i+1] - start[i]; l > 0 {
+			g.Intervals = append(g.Intervals, Interval{Start: start[i], Len: l, Cell: int32(i)})
+		}
+	}
+	fill := start[:cells]
+	for idx, cell := range pointCell {
+		if cell >= 0 {
+			g.DepthIndex[fill[cell]] = int32(idx)
+			fill[cell]++
+		}
+	}
+	return g, nil
+}

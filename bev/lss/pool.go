@@ -1,0 +1,257 @@
+package lss
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+)
+
+// Pooler runs interval-reduction BEV pooling for one Geometry and channel
+// count with a fixed set of worker goroutines. Pool is not safe for
+// concurrent calls on one Pooler; Close stops the workers.
+type Pooler struct {
+	g       *Geometry
+	c       int
+	hw      int
+	featRow []int32 // per sorted point: row (n·FH·FW + v·FW + u) of the channels-last features
+	featT   []float32
+	chunks  []chunk
+	acc     [][]float32 // per worker accumulator, C floats
+
+	jobs   chan int
+	ids    chan int
+	wg     sync.WaitGroup
+	closed bool
+	// per-call tensors, published to workers through the jobs channel
+	depth, feat, out []float32
+}
+
+// chunk is a range of cells [cellLo, cellHi) with its intervals
+// [intLo, intHi).
+type chunk struct {
+	cellLo, cellHi int32
+	intLo, intHi   int32
+}
+
+const (
+	jobTranspose = 0
+	jobPool      = 1 << 24
+)
+
+// NewPooler prepares pooling of channels feature channels over g with
+// workers goroutines (0 means GOMAXPROCS). It allocates the channels-last
+// feature scratch (NCam·FH·FW·channels floats) once.
+func NewPooler(g *Geometry, channels, workers int) (*Pooler, error) {
+	if g == nil {
+		return nil, &ConfigError{Field: "g", Reason: "nil geometry"}
+	}
+	if channels <= 0 || channels > 1<<16 {
+		return nil, &ConfigError{Field: "channels", Reason: fmt.Sprintf("need 1..65536, got %d", channels)}
+	}
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	hw := g.FH * g.FW
+	p := &Pooler{
+		g: g, c: channels, hw: hw,
+		featRow: make([]int32, len(g.DepthIndex)),
+		featT:   make([]float32, g.NCam*hw*channels),
+		acc:     make([][]float32, workers),
+		jobs:    make(chan int, 1024),
+		ids:     make(chan int, workers),
+	}
+	dhw := int32(g.D * hw)
+	for i, idx := range g.DepthIndex {
+		p.featRow[i] = (idx/dhw)*int32(hw) + idx%int32(hw)
+	}
+	// Chunks of contiguous cells with about equal work: a point costs C
+	// multiply-adds, a cell C writes.
+	cells := g.Cells()
+	nChunks := 8 * workers
+	total := int64(len(g.DepthIndex)) + int64(cells)
+	per := total/int64(nChunks) + 1
+	var cur chunk
+	var work int64
+	for i, iv := range g.Intervals {
+		work += int64(iv.Len) + 1
+		if work >= per {
+			cur.intHi = int32(i + 1)
+			cur.cellHi = iv.Cell + 1
+			p.chunks = append(p.chunks, cur)
+			cur = chunk{cellLo: cur.cellHi, intLo: cur.intHi}
+			work = 0
+		}
+	}
+	cur.intHi = int32(len(g.Intervals))
+	cur.cellHi = int32(cells)
+	p.chunks = append(p.chunks, cur)
+	for w := 0; w < workers; w++ {
+		p.acc[w] = make([]float32, channels)
+		p.ids <- w
+		go p.worker()
+	}
+	return p, nil
+}
+
+// Channels returns the channel count C.
+func (p *Pooler) Channels() int { return p.c }
+
+// OutputLen returns C·cells, the length Pool's out must have.
+func (p *Pooler) OutputLen() int { return p.c * p.g.Cells() }
+
+// Close stops the workers. Pool fails with ErrClosed afterwards.
+func (p *Pooler) Close() {
+	if !p.closed {
+		p.closed = true
+		close(p.jobs)
+	}
+}
+
+func (p *Pooler) worker() {
+	id := <-p.ids
+	acc := p.acc[id]
+	for j := range p.jobs {
+		if j >= jobPool {
+			p.poolChunk(&p.chunks[j-jobPool], acc)
+		} else {
+			p.transpose(j)
+		}
+		p.wg.Done()
+	}
+}
+
+// Pool writes out[c, cell] = Σ depth·feat over each cell's points.
+// depth is [NCam, D, FH, FW] (probabilities, e.g. after SoftmaxDepth), feat
+// is [NCam, C, FH, FW] and out is [C, cells] in Config.Layout; every
+// element of out is overwritten. It does not allocate.
+func (p *Pooler) Pool(depth, feat, out []float32) error {
+	if p.closed {
+		return ErrClosed
+	}
+	g := p.g
+	if want := g.NCam * g.D * p.hw; len(depth) != want {
+		return shapeError("depth", len(depth), want)
+	}
+	if want := g.NCam * p.c * p.hw; len(feat) != want {
+		return shapeError("feat", len(feat), want)
+	}
+	if want := p.OutputLen(); len(out) != want {
+		return shapeError("out", len(out), want)
+	}
+	p.depth, p.feat, p.out = depth, feat, out
+	// Phase 1: transpose features to channels-last, one job per (camera,
+	// feature row).
+	rows := g.NCam * g.FH
+	p.wg.Add(rows)
+	for r := 0; r < rows; r++ {
+		p.jobs <- jobTranspose + r
+	}
+	p.wg.Wait()
+	// Phase 2: pool chunks.
+	p.wg.Add(len(p.chunks))
+	for i := range p.chunks {
+		p.jobs <- jobPool + i
+	}
+	p.wg.Wait()
+	p.depth, p.feat, p.out = nil, nil, nil
+	return nil
+}
+
+// transpose copies feature row r = n·FH + v from [NCam, C, FH, FW] into
+// channels-last [NCam·FH·FW, C].
+func (p *Pooler) transpose(r int) {
+	g := p.g
+	n, v := r/g.FH, r%g.FH
+	c := p.c
+	src := p.feat[n*c*p.hw:]
+	dst := p.featT[(n*p.hw+v*g.FW)*c : (n*p.hw+(v+1)*g.FW)*c]
+	for ch := 0; ch < c; ch++ {
+		s := src[ch*p.hw+v*g.FW : ch*p.hw+(v+1)*g.FW]
+		for u, x := range s {
+			dst[u*c+ch] = x
+		}
+	}
+}
+
+// poolChunk reduces the intervals of ch and writes every cell of its range.
+func (p *Pooler) poolChunk(ch *chunk, acc []float32) {
+	c := p.c
+	plane := p.g.Cells()
+	out := p.out
+	depth := p.depth
+	featT := p.featT
+	di := p.g.DepthIndex
+	fr := p.featRow
+	cell := ch.cellLo
+	for _, iv := range p.g.Intervals[ch.intLo:ch.intHi] {
+		for ; cell < iv.Cell; cell++ {
+			for k := 0; k < c; k++ {
+				out[k*plane+int(cell)] = 0
+			}
+		}
+		clear(acc)
+		s, e := int(iv.Start), int(iv.Start+iv.Len)
+		k := s
+		for ; k+4 <= e; k += 4 {
+			w0, w1, w2, w3 := depth[di[k]], depth[di[k+1]], depth[di[k+2]], depth[di[k+3]]
+			f0 := featT[int(fr[k])*c : int(fr[k])*c+c]
+			f1 := featT[int(fr[k+1])*c : int(fr[k+1])*c+c]
+			f2 := featT[int(fr[k+2])*c : int(fr[k+2])*c+c]
+			f3 := featT[int(fr[k+3])*c : int(fr[k+3])*c+c]
+			f0, f1, f2, f3 = f0[:len(acc)], f1[:len(acc)], f2[:len(acc)], f3[:len(acc)]
+			for j := range acc {
+				acc[j] += w0*f0[j] + w1*f1[j] + w2*f2[j] + w3*f3[j]
+			}
+		}
+		for ; k < e; k++ {
+			w := depth[di[k]]
+			f := featT[int(fr[k])*c : int(fr[k])*c+c]
+			f = f[:len(acc)]
+			for j := range acc {
+				acc[j] += w * f[j]
+			}
+		}
+		for j, a := range acc {
+			out[j*plane+int(cell)] = a
+		}
+		cell++
+	}
+	for ; cell < ch.cellHi; cell++ {
+		for k := 0; k < c; k++ {
+			out[k*plane+int(cell)] = 0
+		}
+	}
+}
+
+// ScatterAdd is the straightforward pooling that BEVFusion replaces: it
+// clears out and, for every frustum point in depth tensor order with
+// pointCell ≥ 0 (Geometry.PointCells), adds depth·feat[c] into
+// out[c·cells + cell] for each channel. depth is [NCam, D, FH, FW], feat
+// [NCam, C, FH, FW], out [C, cells]. It is the reference that Pool is
+// tested against.
+func ScatterAdd(g *Geometry, channels int, depth, feat, out []float32) error {
+	hw := g.FH * g.FW
+	if want := g.NCam * g.D * hw; len(depth) != want {
+		return shapeError("depth", len(depth), want)
+	}
+	if want := g.NCam * channels * hw; len(feat) != want {
+		return shapeError("feat", len(feat), want)
+	}
+	plane := g.Cells()
+	if want := channels * plane; len(out) != want {
+		return shapeError("out", len(out), want)
+	}
+	clear(out)
+	for idx, cell := range g.pointCell {
+		if cell < 0 {
+			continue
+		}
+		n := idx / (g.D * hw)
+		pix := idx % hw
+		w := depth[idx]
+		for c := 0; c < channels; c++ {
+			out[c*plane+int(cell)] += w * feat[(n*channels+c)*hw+pix]
+		}
+	}
+	return nil
+}
