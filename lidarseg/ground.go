@@ -1,0 +1,334 @@
+package lidarseg
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/blas"
+	"gonum.org/v1/gonum/blas/blas64"
+	"gonum.org/v1/gonum/lapack"
+	"gonum.org/v1/gonum/lapack/lapack64"
+)
+
+// GroundConfig configures sector-wise ground-plane fitting: the plane
+// around the sensor is split into regions (azimuth sectors × range zones),
+// and each region fits its own plane from its lowest points, refined a few
+// times, as in PASS3D's first stage and Zermas et al.'s ground-plane
+// fitting.
+type GroundConfig struct {
+	// Sectors is the number of azimuth sectors; default 32.
+	Sectors int
+	// ZoneEdges are the horizontal ranges in metres where range zones
+	// start, ascending; points nearer than the first are not ground
+	// candidates (the vehicle itself). Default [1, 8, 16, 30, 50].
+	ZoneEdges []float64
+	// SensorHeight is the sensor's height above the ground in metres;
+	// points more than BelowGround under −SensorHeight (reflections) are
+	// not used to seed planes. Default 1.73 (KITTI).
+	SensorHeight float64
+	// BelowGround in metres; default 1.
+	BelowGround float64
+	// SeedCount is how many of a region's lowest points are averaged to
+	// give its lowest-point representative; default 20.
+	SeedCount int
+	// SeedThreshold is how far above that representative, in metres, a
+	// point may be to seed the plane; default 0.4.
+	SeedThreshold float64
+	// DistThreshold is how far above the fitted plane, in metres, a point
+	// may be and still be ground; default 0.15.
+	DistThreshold float64
+	// Iterations of fit-and-select; default 3.
+	Iterations int
+	// MinPoints a region needs to fit a plane; default 10.
+	MinPoints int
+	// MaxSlopeDeg is the steepest plane taken as ground, in degrees;
+	// default 20. Steeper regions (walls) have no ground.
+	MaxSlopeDeg float64
+}
+
+// DefaultGroundConfig returns the defaults.
+func DefaultGroundConfig() GroundConfig {
+	return GroundConfig{Sectors: 32, ZoneEdges: []float64{1, 8, 16, 30, 50}, SensorHeight: 1.73, BelowGround: 1,
+		SeedCount: 20, SeedThreshold: 0.2, DistThreshold: 0.15, Iterations: 3, MinPoints: 10, MaxSlopeDeg: 20}
+}
+
+func (c *GroundConfig) defaults() error {
+	d := DefaultGroundConfig()
+	if c.Sectors == 0 {
+		c.Sectors = d.Sectors
+	}
+	if c.ZoneEdges == nil {
+		c.ZoneEdges = d.ZoneEdges
+	}
+	if c.SensorHeight == 0 {
+		c.SensorHeight = d.SensorHeight
+	}
+	if c.BelowGround == 0 {
+		c.BelowGround = d.BelowGround
+	}
+	if c.SeedCount == 0 {
+		c.SeedCount = d.SeedCount
+	}
+	if c.SeedThreshold == 0 {
+		c.SeedThreshold = d.SeedThreshold
+	}
+	if c.DistThreshold == 0 {
+		c.DistThreshold = d.DistThreshold
+	}
+	if c.Iterations == 0 {
+		c.Iterations = d.Iterations
+	}
+	if c.MinPoints == 0 {
+		c.MinPoints = d.MinPoints
+	}
+	if c.MaxSlopeDeg == 0 {
+		c.MaxSlopeDeg = d.MaxSlopeDeg
+	}
+	switch {
+	case c.Sectors < 1 || c.Sectors > 4096:
+		return configErr("Ground.Sectors", "%d, want 1..4096", c.Sectors)
+	case len(c.ZoneEdges) == 0 || !slices.IsSorted(c.ZoneEdges) || c.ZoneEdges[0] < 0:
+		return configErr("Ground.ZoneEdges", "%v, want ascending non-negative ranges", c.ZoneEdges)
+	case c.SeedCount < 1:
+		return configErr("Ground.SeedCount", "%d, want ≥ 1", c.SeedCount)
+	case c.Iterations < 1 || c.Iterations > 100:
+		return configErr("Ground.Iterations", "%d, want 1..100", c.Iterations)
+	case c.MinPoints < 3:
+		return configErr("Ground.MinPoints", "%d, want ≥ 3 (a plane)", c.MinPoints)
+	case !(c.DistThreshold > 0) || !(c.SeedThreshold > 0):
+		return configErr("Ground.DistThreshold", "thresholds %g and %g m, want > 0", c.DistThreshold, c.SeedThreshold)
+	case !(c.MaxSlopeDeg > 0 && c.MaxSlopeDeg <= 90):
+		return configErr("Ground.MaxSlopeDeg", "%g, want (0, 90]", c.MaxSlopeDeg)
+	}
+	return nil
+}
+
+// Plane is n·p + d = 0 with a unit normal n pointing up.
+type Plane struct {
+	Normal [3]float64
+	D      float64
+}
+
+// Distance returns the signed distance of (x, y, z) above the plane in
+// metres.
+func (p Plane) Distance(x, y, z float64) float64 {
+	return p.Normal[0]*x + p.Normal[1]*y + p.Normal[2]*z + p.D
+}
+
+// Ground segments ground points. It is not safe for concurrent use.
+type Ground struct {
+	cfg      GroundConfig
+	regions  int
+	region   []int32 // per point, −1 when not a candidate
+	start    []int32 // per region+1, offsets into order
+	order    []int32 // point indices grouped by region
+	fill     []int32
+	lowest   []float32
+	a        [9]float64 // covariance, then eigenvectors (row-major)
+	eigvals  [3]float64
+	work     []float64 // LAPACK workspace, sized once
+	secTab   stepTable // sector from the diamond angle
+	cosSlope float64
+	planes   []Plane
+	hasPlane []bool
+}
+
+// NewGround returns a ground segmenter.
+func NewGround(cfg GroundConfig) (*Ground, error) {
+	cfg.ZoneEdges = slices.Clone(cfg.ZoneEdges)
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	g := &Ground{cfg: cfg, regions: cfg.Sectors * len(cfg.ZoneEdges)}
+	g.start = make([]int32, g.regions+1)
+	g.fill = make([]int32, g.regions)
+	g.lowest = make([]float32, 0, cfg.SeedCount)
+	// Workspace query, so that every later Dsyev call reuses it.
+	var q [1]float64
+	lapack64.Syev(lapack.EVCompute, blas64.Symmetric{N: 3, Stride: 3, Uplo: blas.Upper, Data: g.a[:]}, g.eigvals[:], q[:], -1)
+	g.work = make([]float64, int(q[0]))
+	// Sector boundaries at angles −π + 2πk/Sectors, as diamond angles.
+	thr := make([]float64, 0, cfg.Sectors-1)
+	for k := 1; k < cfg.Sectors; k++ {
+		a := -math.Pi + 2*math.Pi*float64(k)/float64(cfg.Sectors)
+		thr = append(thr, diamond(math.Cos(a), math.Sin(a)))
+	}
+	g.secTab = newStepTable(thr, 4*cfg.Sectors+16)
+	g.cosSlope = math.Cos(cfg.MaxSlopeDeg * math.Pi / 180)
+	g.planes = make([]Plane, g.regions)
+	g.hasPlane = make([]bool, g.regions)
+	return g, nil
+}
+
+// Config returns the configuration with defaults applied.
+func (g *Ground) Config() GroundConfig { return g.cfg }
+
+// Plane returns the plane fitted in region (zone × Sectors + sector) by
+// the last Segment, and whether there was one.
+func (g *Ground) Plane(region int) (Plane, bool) { return g.planes[region], g.hasPlane[region] }
+
+// Segment marks in ground (one value per point) the points of c on the
+// ground. Points that are NaN, infinite, nearer than the first zone edge
+// or in regions without a plane are not ground.
+func (g *Ground) Segment(c Cloud, ground []bool) error {
+	n := len(c.X)
+	if len(c.Y) != n || len(c.Z) != n || len(ground) != n {
+		return fmt.Errorf("%w: x, y, z, ground have %d, %d, %d, %d values", ErrInput, n, len(c.Y), len(c.Z), len(ground))
+	}
+	g.region = grow(g.region, n)
+	g.order = grow(g.order, n)
+	clear(g.start)
+	edges := g.cfg.ZoneEdges
+	for i := range n {
+		ground[i] = false
+		x, y, z := float64(c.X[i]), float64(c.Y[i]), float64(c.Z[i])
+		rho := math.Sqrt(x*x + y*y)
+		if math.IsNaN(rho+z) || math.IsInf(rho+z, 0) || rho < edges[0] {
+			g.region[i] = -1
+			continue
+		}
+		zone := 0
+		for zone+1 < len(edges) && rho >= edges[zone+1] {
+			zone++
+		}
+		sec := 0
+		if g.cfg.Sectors > 1 {
+			sec = min(g.secTab.count(diamond(x, y)), g.cfg.Sectors-1)
+		}
+		r := int32(zone*g.cfg.Sectors + sec)
+		g.region[i] = r
+		g.start[r+1]++
+	}
+	for r := 0; r < g.regions; r++ {
+		g.start[r+1] += g.start[r]
+	}
+	copy(g.fill, g.start[:g.regions])
+	for i, r := range g.region[:n] {
+		if r >= 0 {
+			g.order[g.fill[r]] = int32(i)
+			g.fill[r]++
+		}
+	}
+	for r := 0; r < g.regions; r++ {
+		g.hasPlane[r] = false
+		idx := g.order[g.start[r]:g.start[r+1]]
+		if len(idx) < g.cfg.MinPoints {
+			continue
+		}
+		if err := g.fitRegion(r, c, idx, ground); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fitRegion fits region r's plane and marks its ground points.
+func (g *Ground) fitRegion(r int, c Cloud, idx []int32, ground []bool) error {
+	// Lowest-point representative: mean z of the SeedCount lowest points
+	// that are not far below the expected ground.
+	floor := float32(-g.cfg.SensorHeight - g.cfg.BelowGround)
+	low := g.lowest[:0]
+	k := g.cfg.SeedCount
+	for _, i := range idx {
+		z := c.Z[i]
+		if z < floor {
+			continue
+		}
+		if len(low) == k && z >= low[k-1] {
+			continue
+		}
+		if len(low) < k {
+			low = append(low, z)
+		}
+		j := len(low) - 1
+		for j > 0 && z < low[j-1] {
+			low[j] = low[j-1]
+			j--
+		}
+		low[j] = z
+	}
+	if len(low) == 0 {
+		return nil
+	}
+	lpr := 0.0
+	for _, z := range low {
+		lpr += float64(z)
+	}
+	lpr /= float64(len(low))
+	seedTop := lpr + g.cfg.SeedThreshold
+	for _, i := range idx {
+		z := float64(c.Z[i])
+		ground[i] = z < seedTop && z >= float64(floor)
+	}
+	var pl Plane
+	for it := 0; it < g.cfg.Iterations; it++ {
+		var ok bool
+		pl, ok = g.fitPlane(c, idx, ground)
+		if !ok || pl.Normal[2] < g.cosSlope {
+			for _, i := range idx {
+				ground[i] = false
+			}
+			return nil
+		}
+		for _, i := range idx {
+			ground[i] = pl.Distance(float64(c.X[i]), float64(c.Y[i]), float64(c.Z[i])) < g.cfg.DistThreshold
+		}
+	}
+	g.planes[r], g.hasPlane[r] = pl, true
+	return nil
+}
+
+// fitPlane fits a plane to the points of idx marked in sel by principal
+// component analysis: the normal is the eigenvector of the covariance with
+// the smallest eigenvalue.
+func (g *Ground) fitPlane(c Cloud, idx []int32, sel []bool) (Plane, bool) {
+	var sx, sy, sz float64
+	cnt := 0
+	for _, i := range idx {
+		if sel[i] {
+			sx += float64(c.X[i])
+			sy += float64(c.Y[i])
+			sz += float64(c.Z[i])
+			cnt++
+		}
+	}
+	if cnt < 3 {
+		return Plane{}, false
+	}
+	mx, my, mz := sx/float64(cnt), sy/float64(cnt), sz/float64(cnt)
+	var xx, xy, xz, yy, yz, zz float64
+	for _, i := range idx {
+		if sel[i] {
+			dx, dy, dz := float64(c.X[i])-mx, float64(c.Y[i])-my, float64(c.Z[i])-mz
+			xx += dx * dx
+			xy += dx * dy
+			xz += dx * dz
+			yy += dy * dy
+			yz += dy * dz
+			zz += dz * dz
+		}
+	}
+	return g.planeFromMoments(mx, my, mz, [6]float64{xx, xy, xz, yy, yz, zz})
+}
+
+// planeFromMoments solves the 3×3 symmetric eigenproblem with gonum's
+// LAPACK (Dsyev) in preallocated storage.
+func (g *Ground) planeFromMoments(mx, my, mz float64, m [6]float64) (Plane, bool) {
+	g.a = [9]float64{m[0], m[1], m[2], 0, m[3], m[4], 0, 0, m[5]}
+	sym := blas64.Symmetric{N: 3, Stride: 3, Uplo: blas.Upper, Data: g.a[:]}
+	if !lapack64.Syev(lapack.EVCompute, sym, g.eigvals[:], g.work, len(g.work)) {
+		return Plane{}, false
+	}
+	// Eigenvalues ascend; the eigenvectors are the columns of a.
+	nx, ny, nz := g.a[0], g.a[3], g.a[6]
+	norm := math.Sqrt(nx*nx + ny*ny + nz*nz)
+	if !(norm > 0) {
+		return Plane{}, false
+	}
+	if nz < 0 {
+		norm = -norm
+	}
+	nx, ny, nz = nx/norm, ny/norm, nz/norm
+	return Plane{Normal: [3]float64{nx, ny, nz}, D: -(nx*mx + ny*my + nz*mz)}, true
+}
