@@ -1,0 +1,335 @@
+package decode
+
+import (
+	"fmt"
+	"math"
+	"sync"
+
+	"github.com/gopercept/gopercept/pose"
+	"github.com/gopercept/gopercept/pose/internal/par"
+)
+
+// Argmax returns the cell (x, y) of the largest value of the h×w heatmap hm
+// (the first in row-major order on ties) and that value; NaNs never win, and
+// a map without a number greater than −∞ gives (0, 0, −∞).
+func Argmax(hm []float32, w, h int) (x, y int, v float32) {
+	hm = hm[:w*h]
+	best := float32(math.Inf(-1))
+	bb := -1
+	// Maxima of 64-value blocks in four independent lanes; the block that
+	// first raised the maximum is searched for its index afterwards.
+	for b := 0; b < len(hm); b += 64 {
+		blk := hm[b:min(b+64, len(hm))]
+		m0, m1, m2, m3 := best, best, best, best
+		j := 0
+		for ; j+4 <= len(blk); j += 4 {
+			q := blk[j : j+4 : j+4]
+			if q[0] > m0 {
+				m0 = q[0]
+			}
+			if q[1] > m1 {
+				m1 = q[1]
+			}
+			if q[2] > m2 {
+				m2 = q[2]
+			}
+			if q[3] > m3 {
+				m3 = q[3]
+			}
+		}
+		for ; j < len(blk); j++ {
+			if blk[j] > m0 {
+				m0 = blk[j]
+			}
+		}
+		if m := max(m0, m1, m2, m3); m > best {
+			best, bb = m, b
+		}
+	}
+	if bb < 0 {
+		return 0, 0, best
+	}
+	for j, q := range hm[bb:] {
+		if q == best {
+			return (bb + j) % w, (bb + j) / w, best
+		}
+	}
+	return 0, 0, best
+}
+
+// ArgmaxQuarter decodes the k heatmaps of one person (hm is [k,h,w]) into
+// out[:k] in heatmap cells: the argmax moved a quarter cell toward the higher
+// neighbour on each axis (SimpleBaseline), score = the maximum.
+func ArgmaxQuarter(hm []float32, k, w, h int, out []pose.Keypoint) {
+	for j := range k {
+		out[j] = argmaxQuarter(hm[j*w*h:(j+1)*w*h], w, h)
+	}
+}
+
+func argmaxQuarter(m []float32, w, h int) pose.Keypoint {
+	x, y, v := Argmax(m, w, h)
+	fx, fy := float32(x), float32(y)
+	if x > 0 && x < w-1 {
+		fx += quarter(m[y*w+x+1] - m[y*w+x-1])
+	}
+	if y > 0 && y < h-1 {
+		fy += quarter(m[(y+1)*w+x] - m[(y-1)*w+x])
+	}
+	return pose.Keypoint{X: fx, Y: fy, Score: v}
+}
+
+func quarter(d float32) float32 {
+	switch {
+	case d > 0:
+		return 0.25
+	case d < 0:
+		return -0.25
+	}
+	return 0
+}
+
+// DARK decodes heatmaps distribution-aware (Zhang et al., CVPR 2020) as
+// mmpose's refine_keypoints_dark does: each heatmap is smoothed with a
+// Gaussian kernel (size Kernel, σ as OpenCV derives it from the size: 0.3·
+// ((Kernel−1)/2 − 1) + 0.8, zero outside the map), rescaled to keep its
+// maximum, clipped to [1e-3, 50] and logged; one Newton step −H⁻¹∇ on the log
+// at the argmax gives the sub-cell offset. The smoothing is evaluated only in
+// the 5×5 cells around the argmax, which is all the step reads; the maximum
+// used to rescale is the smoothed maximum over the 3×3 cells around the
+// argmax (the global one in mmpose,
+// which differs only when another mode is higher after smoothing, and then
+// only through the clipping).
+// A DARK is read-only after NewDARK and safe for concurrent use.
+type DARK struct {
+	kernel []float64 // normalised 1-D Gaussian, length 2r+1
+	r      int
+}
+
+// NewDARK returns a DARK decoder for an odd kernel size ≥ 1.
+func NewDARK(kernel int) (*DARK, error) {
+	if kernel < 1 || kernel%2 == 0 || kernel > 31 {
+		return nil, &ConfigError{Field: "BlurKernel", Reason: fmt.Sprintf("%d, want odd 1..31", kernel)}
+	}
+	r := kernel / 2
+	sigma := 0.3*(float64(kernel-1)*0.5-1) + 0.8
+	g := make([]float64, kernel)
+	s := 0.0
+	for i := range g {
+		t := float64(i - r)
+		g[i] = math.Exp(-t * t / (2 * sigma * sigma))
+		s += g[i]
+	}
+	for i := range g {
+		g[i] /= s
+	}
+	return &DARK{kernel: g, r: r}, nil
+}
+
+// Decode decodes the k heatmaps of one person (hm is [k,h,w]) into out[:k] in
+// heatmap cells; score = the heatmap maximum. Keypoints within two cells of
+// the border keep their integer argmax, as in mmpose.
+func (d *DARK) Decode(hm []float32, k, w, h int, out []pose.Keypoint) {
+	for j := range k {
+		out[j] = d.one(hm[j*w*h:(j+1)*w*h], w, h)
+	}
+}
+
+func (d *DARK) one(m []float32, w, h int) pose.Keypoint {
+	x, y, v := Argmax(m, w, h)
+	ox, oy := d.offset(m, w, h, x, y, float64(v))
+	return pose.Keypoint{X: float32(float64(x) + ox), Y: float32(float64(y) + oy), Score: v}
+}
+
+// offset returns the Newton step at cell (x, y) of heatmap m.
+func (d *DARK) offset(m []float32, w, h, x, y int, peak float64) (float64, float64) {
+	if !(x > 1 && x < w-2 && y > 1 && y < h-2) || !(peak > 0) {
+		return 0, 0
+	}
+	r := d.r
+	cols := 5 + 2*r
+	x0 := x - 2 - r // first column of the vertical pass
+	// Vertical pass: v[ry][c] = Σ_t g[t]·m(x0+c, y−2+ry+t−r), zero outside.
+	var vbuf [5 * (5 + 30)]float64
+	v := vbuf[:5*cols]
+	c0, c1 := max(0, -x0), min(cols, w-x0) // columns inside the map
+	for ry := range 5 {
+		vr := v[ry*cols+c0 : ry*cols+c1]
+		for t, g := range d.kernel {
+			yt := y - 2 + ry + t - r
+			if yt < 0 || yt >= h {
+				continue
+			}
+			src := m[yt*w+x0+c0 : yt*w+x0+c1]
+			src = src[:len(vr)]
+			for c, s := range src {
+				vr[c] += g * float64(s)
+			}
+		}
+	}
+	// Horizontal pass at the 3×3 cells around (x, y) and the four cells two
+	// away on the axes: all the Newton step reads. The smoothed maximum is
+	// taken over the 3×3 cells.
+	var b [5][5]float64
+	bmax := 0.0
+	kn := len(d.kernel)
+	hp := func(ry, rx int) float64 {
+		taps := v[ry*cols+rx : ry*cols+rx+kn]
+		var s0, s1 float64
+		t := 0
+		for ; t+1 < kn; t += 2 {
+			s0 += d.kernel[t] * taps[t]
+			s1 += d.kernel[t+1] * taps[t+1]
+		}
+		if t < kn {
+			s0 += d.kernel[t] * taps[t]
+		}
+		return s0 + s1
+	}
+	for ry := 1; ry <= 3; ry++ {
+		for rx := 1; rx <= 3; rx++ {
+			b[ry][rx] = hp(ry, rx)
+			bmax = max(bmax, b[ry][rx])
+		}
+	}
+	b[2][0], b[2][4], b[0][2], b[4][2] = hp(2, 0), hp(2, 4), hp(0, 2), hp(4, 2)
+	if !(bmax > 0) {
+		return 0, 0
+	}
+	c := peak / bmax
+	l := func(ry, rx int) float64 { return math.Log(min(max(b[ry][rx]*c, 1e-3), 50)) }
+	l22 := l(2, 2)
+	l21, l23, l12, l32 := l(2, 1), l(2, 3), l(1, 2), l(3, 2)
+	dx := 0.5 * (l23 - l21)
+	dy := 0.5 * (l32 - l12)
+	dxx := 0.25 * (l(2, 4) - 2*l22 + l(2, 0))
+	dyy := 0.25 * (l(4, 2) - 2*l22 + l(0, 2))
+	dxy := 0.25 * (l(3, 3) - l(1, 3) - l(3, 1) + l(1, 1))
+	det := dxx*dyy - dxy*dxy
+	if det == 0 || math.IsNaN(det) {
+		return 0, 0
+	}
+	ox := -(dyy*dx - dxy*dy) / det
+	oy := -(dxx*dy - dxy*dx) / det
+	return ox, oy
+}
+
+// SoftArgmax decodes the k heatmaps of one person (hm is [k,h,w]) into
+// out[:k] in heatmap cells by integral regression (Sun et al., ECCV 2018):
+// the expectation of the cell coordinates under the heatmap normalised to a
+// distribution, by a softmax with temperature beta when softmax is set, else
+// by dividing its positive part by its sum. Score is the heatmap maximum; a
+// heatmap with no positive mass gives score 0 at the map centre.
+func SoftArgmax(hm []float32, k, w, h int, softmax bool, beta float32, out []pose.Keypoint) {
+	for j := range k {
+		out[j] = softArgmax(hm[j*w*h:(j+1)*w*h], w, h, softmax, beta)
+	}
+}
+
+func softArgmax(m []float32, w, h int, softmax bool, beta float32) pose.Keypoint {
+	_, _, mx := Argmax(m, w, h)
+	var sum, sx, sy float64
+	b := float64(beta)
+	for yy := range h {
+		row := m[yy*w : (yy+1)*w]
+		var rs, rsx float64
+		for xx, v := range row {
+			var p float64
+			if softmax {
+				p = math.Exp(b * float64(v-mx))
+			} else if v > 0 {
+				p = float64(v)
+			}
+			rs += p
+			rsx += p * float64(xx)
+		}
+		sum += rs
+		sx += rsx
+		sy += rs * float64(yy)
+	}
+	if !(sum > 0) || math.IsInf(sum, 0) {
+		return pose.Keypoint{X: float32(w-1) / 2, Y: float32(h-1) / 2}
+	}
+	score := mx
+	if !(score > 0) {
+		score = 0
+	}
+	return pose.Keypoint{X: float32(sx / sum), Y: float32(sy / sum), Score: score}
+}
+
+// heatmapDecoder decodes [N,K,H,W] heatmaps with argmax+quarter, DARK or
+// soft-argmax, spreading the N·K heatmaps over the goroutine pool.
+type heatmapDecoder struct {
+	name string
+	cfg  Config
+	dark *DARK
+	wg   sync.WaitGroup
+
+	// The call in progress, read by Range.
+	data    []float32
+	people  []pose.Person
+	k, w, h int
+	sx, sy  float32
+}
+
+func newHeatmapDecoder(name string, cfg Config) *heatmapDecoder {
+	d := &heatmapDecoder{name: name, cfg: cfg}
+	if name == "dark" {
+		d.dark, _ = NewDARK(cfg.BlurKernel) // validated by Config.defaults
+	}
+	return d
+}
+
+func (d *heatmapDecoder) Name() string { return d.name }
+
+// Decode reads outputs[0] (or the output named "heatmaps") as [N,K,H,W] and
+// returns N people in input pixels: cell c maps to c·(InputWidth/W,
+// InputHeight/H), as mmpose's non-UDP codecs scale. Score is the mean
+// keypoint score; Box is the input extent.
+func (d *heatmapDecoder) Decode(outputs []Tensor, people []pose.Person) ([]pose.Person, error) {
+	t := pick(outputs, "heatmaps", 0)
+	if t == nil {
+		return people[:0], &ShapeError{Decoder: d.name, Reason: "no output"}
+	}
+	if err := checkTensor(d.name, t, 4); err != nil {
+		return people[:0], err
+	}
+	n, k, h, w := t.Shape[0], t.Shape[1], t.Shape[2], t.Shape[3]
+	people = people[:0]
+	for range n {
+		people, _ = pose.Grow(people, k)
+	}
+	d.data, d.people, d.k, d.w, d.h = t.Data, people, k, w, h
+	d.sx, d.sy = float32(d.cfg.InputWidth)/float32(w), float32(d.cfg.InputHeight)/float32(h)
+	// Small maps are not worth a hand-off.
+	workers := 0
+	if n*k*w*h < 4096 {
+		workers = 1
+	}
+	par.For(n*k, workers, d, &d.wg)
+	d.data, d.people = nil, nil
+	for i := range people {
+		finishTopDown(&people[i], d.cfg.InputWidth, d.cfg.InputHeight)
+	}
+	return people, nil
+}
+
+// Range decodes heatmaps [lo, hi) of the N·K; it implements par.Body.
+func (d *heatmapDecoder) Range(lo, hi int) {
+	plane := d.w * d.h
+	for u := lo; u < hi; u++ {
+		m := d.data[u*plane : (u+1)*plane]
+		var kp pose.Keypoint
+		switch d.name {
+		case "dark":
+			kp = d.dark.one(m, d.w, d.h)
+		case "integral":
+			kp = softArgmax(m, d.w, d.h, d.cfg.Softmax, d.cfg.Beta)
+		default:
+			kp = argmaxQuarter(m, d.w, d.h)
+		}
+		kp.X *= d.sx
+		kp.Y *= d.sy
+		kp.Visibility = visibility(kp.Score, d.cfg.KeypointThreshold)
+		d.people[u/d.k].Keypoints[u%d.k] = kp
+	}
+}
