@@ -1,0 +1,425 @@
+package pose2dnode
+
+import (
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/gopercept/gopercept/camera"
+	"github.com/gopercept/gopercept/cdr"
+	"github.com/gopercept/gopercept/imageconv"
+	"github.com/gopercept/gopercept/node"
+	"github.com/gopercept/gopercept/pose"
+	"github.com/gopercept/gopercept/pose/lift"
+	"github.com/gopercept/gopercept/pose/plausible"
+	"github.com/gopercept/gopercept/pose/track"
+	"github.com/gopercept/gopercept/rosmsg/gopercept_msgs"
+	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/rosmsg/std_msgs"
+	"github.com/gopercept/gopercept/rosmsg/visualization_msgs"
+	"github.com/gopercept/gopercept/tf"
+)
+
+func init() { node.Register("pose2d", New) }
+
+// depthFrame is one received depth image.
+type depthFrame struct {
+	stamp int64
+	frame string
+	img   imageconv.Depth
+	used  bool
+}
+
+// depthRing is how many recent depth images are kept for pairing.
+const depthRing = 4
+
+// Node is the pose2d node.
+type Node struct {
+	cfg   Config
+	stats *node.Stats
+	log   *slog.Logger
+	tf    *tf.Buffer
+	est   *estimator
+
+	tracker *track.Tracker
+	checker *plausible.Checker
+	lifter  *lift.Lifter
+
+	imageTopic, imageType string
+
+	dec      cdr.Decoder
+	imgMsg   sensor_msgs.Image
+	compMsg  sensor_msgs.CompressedImage
+	infoMsg  sensor_msgs.CameraInfo
+	depthMsg sensor_msgs.Image
+	rgb      imageconv.RGB
+	overlay  imageconv.RGB
+
+	cam      *camera.Model
+	camFrame string
+	depths   [depthRing]depthFrame
+	nDepth   int
+
+	ids     []uint64
+	results []plausible.Result
+	joints  []lift.Joint
+	pts     []r3Vec
+	valid   []bool
+
+	out2D   gopercept_msgs.Skeleton2DArray
+	out3D   gopercept_msgs.Skeleton3DArray
+	markers visualization_msgs.MarkerArray
+	outImg  sensor_msgs.Image
+}
+
+// New builds the node from env; it is registered as "pose2d".
+func New(env node.Env) (node.Node, error) {
+	cfg, err := declare(env.Params, env.Root)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{cfg: cfg, stats: env.Stats, log: env.Log, tf: env.TF}
+	if n.stats == nil {
+		n.stats = node.NewStats()
+	}
+	if n.log == nil {
+		n.log = slog.Default()
+	}
+	n.imageTopic, n.imageType = cfg.ImageTopic, sensor_msgs.ImageTypeName
+	if cfg.ImageTransport == "compressed" {
+		n.imageTopic, n.imageType = cfg.ImageTopic+"/compressed", sensor_msgs.CompressedImageTypeName
+	}
+	if n.imageTopic == cfg.CameraInfoTopic || (cfg.DepthTopic != "" && (cfg.DepthTopic == n.imageTopic || cfg.DepthTopic == cfg.CameraInfoTopic)) {
+		return nil, fmt.Errorf("%w: image, camera_info and depth topics must differ", ErrConfig)
+	}
+	if cfg.Tracking {
+		if n.tracker, err = track.New(track.Config{
+			MinHits: cfg.MinHits, MaxMisses: cfg.MaxMisses, MinSimilarity: cfg.MinSimilarity,
+			KeypointScore: float32(cfg.KeypointThreshold), Smooth: cfg.Smoothing,
+			MinCutoff: cfg.MinCutoff, Beta: cfg.Beta, DCutoff: cfg.DCutoff,
+		}); err != nil {
+			return nil, fmt.Errorf("%w: tracking: %w", ErrConfig, err)
+		}
+	}
+	if cfg.PlausibilityMode != "off" {
+		if n.checker, err = plausible.New(plausible.Config{MinScore: float32(cfg.KeypointThreshold), MinPlausibility: cfg.MinPlausibility}); err != nil {
+			return nil, fmt.Errorf("%w: plausibility: %w", ErrConfig, err)
+		}
+	}
+	if cfg.DepthTopic != "" {
+		if n.lifter, err = lift.New(lift.Config{
+			Window: cfg.LiftWindow, MADK: cfg.LiftMADK, MinDepth: cfg.LiftMinDepth, MaxDepth: cfg.LiftMaxDepth,
+			MinScore: float32(cfg.KeypointThreshold), PixelSigma: cfg.LiftPixelSigma, DepthNoise: cfg.LiftDepthNoise,
+		}); err != nil {
+			return nil, fmt.Errorf("%w: lift: %w", ErrConfig, err)
+		}
+	}
+	logf := func(s string) { n.log.Info(s) }
+	if n.est, err = newEstimator(&n.cfg, n.stats, logf); err != nil {
+		return nil, err
+	}
+	n.stats.Set("model", n.est.pose.Card().Name)
+	n.stats.Set("decoder", n.est.decName)
+	n.stats.Set("family", n.est.family)
+	n.stats.Set("execution_provider", n.est.pose.Provider())
+	return n, nil
+}
+
+// Inputs lists the image, CameraInfo and (when configured) depth topics.
+func (n *Node) Inputs() []node.Topic {
+	ts := []node.Topic{
+		{Name: n.imageTopic, Type: n.imageType, QoS: node.SensorData},
+		{Name: n.cfg.CameraInfoTopic, Type: sensor_msgs.CameraInfoTypeName, QoS: node.SensorData},
+	}
+	if n.cfg.DepthTopic != "" {
+		ts = append(ts, node.Topic{Name: n.cfg.DepthTopic, Type: sensor_msgs.ImageTypeName, QoS: node.SensorData})
+	}
+	return ts
+}
+
+// Outputs lists the skeleton, 3D, marker and overlay topics.
+func (n *Node) Outputs() []node.Topic {
+	ts := []node.Topic{{Name: n.cfg.SkeletonsTopic, Type: gopercept_msgs.Skeleton2DArrayTypeName, QoS: node.Reliable}}
+	if n.cfg.DepthTopic != "" {
+		ts = append(ts,
+			node.Topic{Name: n.cfg.Skeletons3DTopic, Type: gopercept_msgs.Skeleton3DArrayTypeName, QoS: node.Reliable},
+			node.Topic{Name: n.cfg.MarkersTopic, Type: visualization_msgs.MarkerArrayTypeName, QoS: node.Reliable})
+	}
+	if n.cfg.Overlay {
+		ts = append(ts, node.Topic{Name: n.cfg.OverlayTopic, Type: sensor_msgs.ImageTypeName, QoS: node.SensorData})
+	}
+	return ts
+}
+
+// Close releases the models.
+func (n *Node) Close() error {
+	if n.est == nil {
+		return nil
+	}
+	return n.est.close()
+}
+
+// Handle processes one input message.
+func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
+	switch in.Topic {
+	case n.cfg.DepthTopic:
+		return n.handleDepth(in)
+	case n.cfg.CameraInfoTopic:
+		return n.handleInfo(in)
+	case n.imageTopic:
+		return n.handleImage(in, pub)
+	}
+	return node.Dropf("unknown topic", fmt.Errorf("pose2d: no input %q", in.Topic))
+}
+
+func (n *Node) handleInfo(in *node.Msg) error {
+	if err := n.dec.Decode(in.Data, &n.infoMsg); err != nil {
+		return node.Dropf("invalid camera_info", fmt.Errorf("decode CameraInfo: %w", err))
+	}
+	m := &n.infoMsg
+	if n.cam != nil && n.camFrame == m.Header.FrameID && sameInfo(n.cam, m) {
+		return nil
+	}
+	cam, err := camera.FromCameraInfo(m.Width, m.Height, m.DistortionModel, m.D, m.K)
+	if err != nil {
+		return node.Dropf("invalid camera_info", fmt.Errorf("CameraInfo of %q: %w", m.Header.FrameID, err))
+	}
+	n.cam, n.camFrame = cam, m.Header.FrameID
+	n.stats.Set("camera", fmt.Sprintf("%s %d×%d %s", m.Header.FrameID, m.Width, m.Height, cam.Distortion))
+	return nil
+}
+
+func sameInfo(c *camera.Model, m *sensor_msgs.CameraInfo) bool {
+	if c.Width != int(m.Width) || c.Height != int(m.Height) || c.Distortion != m.DistortionModel || len(c.D) != len(m.D) ||
+		c.Fx != m.K[0] || c.Fy != m.K[4] || c.Cx != m.K[2] || c.Cy != m.K[5] {
+		return false
+	}
+	for i := range c.D {
+		if c.D[i] != m.D[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func (n *Node) handleDepth(in *node.Msg) error {
+	if err := n.dec.Decode(in.Data, &n.depthMsg); err != nil {
+		return node.Dropf("invalid depth", fmt.Errorf("decode depth Image: %w", err))
+	}
+	m := &n.depthMsg
+	slot := &n.depths[n.nDepth%depthRing]
+	raw := imageconv.Raw{Encoding: m.Encoding, Width: int(m.Width), Height: int(m.Height), Step: int(m.Step), BigEndian: m.IsBigendian != 0, Data: m.Data}
+	if err := imageconv.DecodeDepth(&raw, &slot.img); err != nil {
+		slot.stamp, slot.used = math.MinInt64, true
+		return node.Dropf("invalid depth", fmt.Errorf("depth of %q: %w", m.Header.FrameID, err))
+	}
+	slot.stamp, slot.frame, slot.used = node.StampNS(m.Header.Stamp), m.Header.FrameID, false
+	n.nDepth++
+	return nil
+}
+
+// pickDepth returns the depth image closest in stamp to the colour image,
+// within depth.max_stamp_diff, or the reason there is none.
+func (n *Node) pickDepth(stamp int64) (*depthFrame, error) {
+	var best *depthFrame
+	bestD := int64(math.MaxInt64)
+	for i := range n.depths {
+		d := &n.depths[i]
+		if d.img.Width == 0 || d.stamp == math.MinInt64 {
+			continue
+		}
+		diff := d.stamp - stamp
+		if diff < 0 {
+			diff = -diff
+		}
+		if diff < bestD {
+			best, bestD = d, diff
+		}
+	}
+	if best == nil {
+		return nil, fmt.Errorf("%w: no depth image received on %s", ErrDepth, n.cfg.DepthTopic)
+	}
+	if float64(bestD)*1e-9 > n.cfg.DepthMaxStampDiff {
+		return nil, fmt.Errorf("%w: nearest depth image is %.3f s from the colour image (depth.max_stamp_diff %.3f s)", ErrDepth, float64(bestD)*1e-9, n.cfg.DepthMaxStampDiff)
+	}
+	return best, nil
+}
+
+func (n *Node) handleImage(in *node.Msg, pub node.Publisher) error {
+	t0 := time.Now()
+	var header std_msgs.Header
+	if n.imageType == sensor_msgs.CompressedImageTypeName {
+		if err := n.dec.Decode(in.Data, &n.compMsg); err != nil {
+			return node.Dropf("invalid image", fmt.Errorf("decode CompressedImage: %w", err))
+		}
+		header = n.compMsg.Header
+		if err := imageconv.DecodeCompressed(n.compMsg.Format, n.compMsg.Data, &n.rgb); err != nil {
+			return node.Dropf("invalid image", fmt.Errorf("%s image %q at %d ns: %w", n.compMsg.Format, header.FrameID, node.StampNS(header.Stamp), err))
+		}
+	} else {
+		if err := n.dec.Decode(in.Data, &n.imgMsg); err != nil {
+			return node.Dropf("invalid image", fmt.Errorf("decode Image: %w", err))
+		}
+		m := &n.imgMsg
+		header = m.Header
+		raw := imageconv.Raw{Encoding: m.Encoding, Width: int(m.Width), Height: int(m.Height), Step: int(m.Step), BigEndian: m.IsBigendian != 0, Data: m.Data}
+		if err := imageconv.DecodeRGB(&raw, &n.rgb); err != nil {
+			return node.Dropf("invalid image", fmt.Errorf("image %q at %d ns: %w", header.FrameID, node.StampNS(header.Stamp), err))
+		}
+	}
+	stamp := node.StampNS(header.Stamp)
+	t := stage(n.stats, "image_decode", t0)
+
+	people, err := n.est.run(&n.rgb)
+	if err != nil {
+		return node.Dropf("inference", err)
+	}
+	t = time.Now()
+
+	// Tracking.
+	n.ids = resizeU(n.ids, len(people))
+	clear(n.ids)
+	if n.tracker != nil {
+		copy(n.ids, n.tracker.Update(stamp, people))
+	}
+	t = stage(n.stats, "track", t)
+
+	// Plausibility in the image.
+	n.results = n.results[:0]
+	if n.checker != nil {
+		bad := 0
+		for i := range people {
+			r := n.checker.Check2D(people[i].Keypoints)
+			n.results = append(n.results, r)
+			if r.Score < n.cfg.MinPlausibility {
+				bad++
+			}
+		}
+		n.stats.Set("implausible_2d", fmt.Sprint(bad))
+		if n.cfg.PlausibilityMode == "filter" {
+			people = n.filter(people)
+		}
+		t = stage(n.stats, "plausibility", t)
+	}
+
+	n.build2D(header, people)
+	if err := pub.Publish(n.cfg.SkeletonsTopic, &n.out2D); err != nil {
+		return err
+	}
+	if n.cfg.Overlay {
+		n.buildOverlay(header, people)
+		if err := pub.Publish(n.cfg.OverlayTopic, &n.outImg); err != nil {
+			return err
+		}
+	}
+	t = stage(n.stats, "publish_2d", t)
+
+	if n.lifter != nil {
+		if err := n.do3D(header, stamp, people, pub); err != nil {
+			n.stats.Set("3d", "skipped: "+err.Error())
+			n.log.Debug("3d skipped", "err", err)
+		} else {
+			n.stats.Set("3d", "ok")
+		}
+		stage(n.stats, "lift", t)
+	}
+	n.stats.Set("people", fmt.Sprint(len(people)))
+	stage(n.stats, "total", t0)
+	return nil
+}
+
+// filter removes implausible people, keeping ids and results aligned.
+func (n *Node) filter(people []pose.Person) []pose.Person {
+	k := 0
+	for i := range people {
+		if n.results[i].Score >= n.cfg.MinPlausibility {
+			people[k], people[i] = people[i], people[k]
+			n.ids[k], n.results[k] = n.ids[i], n.results[i]
+			k++
+		}
+	}
+	n.ids, n.results = n.ids[:k], n.results[:k]
+	return people[:k]
+}
+
+// do3D lifts people with the paired depth image and publishes the 3D
+// skeletons and markers; an error says why 3D was skipped.
+func (n *Node) do3D(header std_msgs.Header, stamp int64, people []pose.Person, pub node.Publisher) error {
+	d, err := n.pickDepth(stamp)
+	if err != nil {
+		return err
+	}
+	if n.cam == nil {
+		return ErrNoCameraInfo
+	}
+	if n.cam.Width != n.rgb.Width || n.cam.Height != n.rgb.Height {
+		return fmt.Errorf("%w: CameraInfo is %d×%d but the image is %d×%d", ErrDepth, n.cam.Width, n.cam.Height, n.rgb.Width, n.rgb.Height)
+	}
+	if d.img.Width != n.rgb.Width || d.img.Height != n.rgb.Height {
+		return fmt.Errorf("%w: depth image is %d×%d but the colour image is %d×%d (not aligned)", ErrDepth, d.img.Width, d.img.Height, n.rgb.Width, n.rgb.Height)
+	}
+	if d.frame != header.FrameID {
+		return fmt.Errorf("%w: depth frame %q differs from the colour frame %q (not aligned)", ErrDepth, d.frame, header.FrameID)
+	}
+	frame := header.FrameID
+	if n.cfg.TargetFrame != "" {
+		frame = n.cfg.TargetFrame
+	}
+	n.out3D.Header = std_msgs.Header{Stamp: header.Stamp, FrameID: frame}
+	n.out3D.Skeletons = n.out3D.Skeletons[:0]
+	bad := 0
+	for i := range people {
+		p := &people[i]
+		if n.joints, err = n.lifter.Lift(n.cam, &d.img, p.Keypoints, n.joints); err != nil {
+			return err
+		}
+		if err := lift.ToFrame(n.tf, n.cfg.TargetFrame, header.FrameID, stamp, n.joints); err != nil {
+			return err
+		}
+		if n.checker != nil && len(n.joints) == pose.NumKeypoints {
+			n.pts, n.valid = n.pts[:0], n.valid[:0]
+			for _, j := range n.joints {
+				n.pts = append(n.pts, j.P)
+				n.valid = append(n.valid, j.Valid)
+			}
+			if r := n.checker.Check3D(n.pts, n.valid); r.Score < n.cfg.MinPlausibility {
+				bad++
+			}
+		}
+		n.out3D.Skeletons = append(n.out3D.Skeletons, gopercept_msgs.Skeleton3D{})
+		s := &n.out3D.Skeletons[len(n.out3D.Skeletons)-1]
+		s.TrackID, s.Score, s.Convention = n.ids[i], p.Score, pose.Convention
+		s.Keypoints = s.Keypoints[:0]
+		for _, j := range n.joints {
+			k := gopercept_msgs.Keypoint3D{Score: j.Score}
+			if j.Valid {
+				k.Position.X, k.Position.Y, k.Position.Z = j.P.X, j.P.Y, j.P.Z
+				k.PositionCovariance = j.Cov
+				k.Visibility = j.Visibility
+			}
+			s.Keypoints = append(s.Keypoints, k)
+		}
+	}
+	if n.checker != nil {
+		n.stats.Set("implausible_3d", fmt.Sprint(bad))
+	}
+	if err := pub.Publish(n.cfg.Skeletons3DTopic, &n.out3D); err != nil {
+		return err
+	}
+	n.buildMarkers()
+	return pub.Publish(n.cfg.MarkersTopic, &n.markers)
+}
+
+func stage(s *node.Stats, name string, t0 time.Time) time.Time {
+	now := time.Now()
+	s.Stage(name, now.Sub(t0))
+	return now
+}
+
+func resizeU(s []uint64, n int) []uint64 {
+	if cap(s) < n {
+		return make([]uint64, n)
+	}
+	return s[:n]
+}

@@ -1,0 +1,115 @@
+package pose2dnode
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/gopercept/gopercept/param"
+)
+
+// Config is the node's parameters, read from params/pose2d.yaml.
+type Config struct {
+	ImageTopic, ImageTransport, CameraInfoTopic, DepthTopic string
+	DepthMaxStampDiff                                       float64
+	SkeletonsTopic, Skeletons3DTopic, MarkersTopic          string
+	OverlayTopic                                            string
+	Overlay                                                 bool
+
+	ModelPath, ModelDecoder string
+	Providers               []string
+	Threads                 int
+	DetectorPath            string
+	DetScore, DetIoU        float64
+	PersonClass, MaxPeople  int
+	PersonScore             float64
+	KeypointThreshold       float64
+
+	Tracking                     bool
+	MinHits, MaxMisses           int
+	MinSimilarity                float64
+	Smoothing                    bool
+	MinCutoff, Beta, DCutoff     float64
+	PlausibilityMode             string
+	MinPlausibility              float64
+	LiftWindow                   int
+	LiftMADK, LiftMinDepth       float64
+	LiftMaxDepth, LiftPixelSigma float64
+	LiftDepthNoise               float64
+	TargetFrame                  string
+	JointSize, LineWidth         float64
+}
+
+// declare reads every parameter from ps; root resolves relative model
+// paths.
+func declare(ps *param.Set, root string) (Config, error) {
+	var c Config
+	c.ImageTopic = ps.String("image.topic", "/camera/color/image_raw", "Colour image topic; with image.transport compressed the node subscribes to <topic>/compressed.")
+	c.ImageTransport = ps.String("image.transport", "raw", "raw (sensor_msgs/Image) or compressed (sensor_msgs/CompressedImage, jpeg or png).")
+	c.CameraInfoTopic = ps.String("camera_info.topic", "/camera/color/camera_info", "CameraInfo of the colour camera.")
+	c.DepthTopic = ps.String("depth.topic", "", "Depth image aligned to the colour camera (16UC1 mm or 32FC1 m); empty disables 3D.")
+	c.DepthMaxStampDiff = ps.Float("depth.max_stamp_diff", 0.02, "Largest stamp difference in seconds between a colour image and the depth image used with it.")
+	c.SkeletonsTopic = ps.String("output.skeletons", "skeletons", "Output gopercept_msgs/Skeleton2DArray topic.")
+	c.Skeletons3DTopic = ps.String("output.skeletons_3d", "skeletons_3d", "Output gopercept_msgs/Skeleton3DArray topic (with depth).")
+	c.MarkersTopic = ps.String("output.markers", "skeleton_markers", "Output visualization_msgs/MarkerArray topic (with depth).")
+	c.OverlayTopic = ps.String("output.overlay", "overlay", "Output rgb8 overlay Image topic.")
+	c.Overlay = ps.Bool("overlay.enabled", true, "Publish the image with skeletons drawn.")
+	c.ModelPath = ps.String("model.path", "models/pose/yolo11n-pose.onnx", "Pose model (.onnx, card beside it); relative to the project root.")
+	c.ModelDecoder = ps.String("model.decoder", "", "Decoder override (heatmap, dark, integral, simcc, yolo-pose, yolo-pose-e2e, openpose); empty takes the card's.")
+	c.Providers = ps.Strings("model.providers", []string{"cpu"}, "Execution providers in order of preference: tensorrt, cuda, cpu.")
+	c.Threads = ps.Int("model.threads", 0, "ONNX Runtime intra-op threads; 0 for its default.")
+	c.DetectorPath = ps.String("detector.path", "", "Person detector (.onnx, YOLO detection output) for top-down pose models; relative to the project root.")
+	c.DetScore = ps.Float("detector.score_threshold", 0.4, "Lowest person detection score, 0..1.")
+	c.DetIoU = ps.Float("detector.iou_threshold", 0.6, "NMS box IoU above which the lower-scored detection is removed, 0..1.")
+	c.PersonClass = ps.Int("detector.person_class", 0, "Class index of person in the detector's output.")
+	c.MaxPeople = ps.Int("detector.max_people", 10, "Most people per image.")
+	c.PersonScore = ps.Float("pose.score_threshold", 0.25, "Lowest person score published, 0..1.")
+	c.KeypointThreshold = ps.Float("pose.keypoint_threshold", 0.3, "Keypoint score from which a keypoint counts as visible, 0..1.")
+	c.Tracking = ps.Bool("tracking.enabled", true, "Keep track ids across frames.")
+	c.MinHits = ps.Int("tracking.min_hits", 3, "Matched frames before a track is born and gets its id.")
+	c.MaxMisses = ps.Int("tracking.max_misses", 10, "Frames without a match after which a track dies.")
+	c.MinSimilarity = ps.Float("tracking.min_similarity", 0.3, "Lowest OKS (or box IoU) to continue a track, 0..1.")
+	c.Smoothing = ps.Bool("tracking.smoothing", true, "One-Euro smoothing of tracked keypoints.")
+	c.MinCutoff = ps.Float("tracking.one_euro.min_cutoff", 1.0, "One-Euro cutoff at rest in Hz.")
+	c.Beta = ps.Float("tracking.one_euro.beta", 0.01, "One-Euro speed coefficient in Hz per px/s.")
+	c.DCutoff = ps.Float("tracking.one_euro.d_cutoff", 1.0, "One-Euro cutoff of the speed estimate in Hz.")
+	c.PlausibilityMode = ps.String("plausibility.mode", "flag", "off, flag (count implausible people in diagnostics) or filter (drop them).")
+	c.MinPlausibility = ps.Float("plausibility.min_score", 0.5, "Plausibility score below which a person is implausible, 0..1.")
+	c.LiftWindow = ps.Int("lift.window", 7, "Side in pixels of the depth window around a keypoint (odd).")
+	c.LiftMADK = ps.Float("lift.mad_k", 3.0, "Depth outlier rejection in robust standard deviations (1.4826 MAD).")
+	c.LiftMinDepth = ps.Float("lift.min_depth", 0.1, "Smallest valid depth in metres.")
+	c.LiftMaxDepth = ps.Float("lift.max_depth", 20.0, "Largest valid depth in metres.")
+	c.LiftPixelSigma = ps.Float("lift.pixel_sigma", 2.0, "Keypoint 2D standard deviation in pixels at score 1.")
+	c.LiftDepthNoise = ps.Float("lift.depth_noise", 0.002, "Depth noise coefficient in 1/m (sigma_z >= k z^2).")
+	c.TargetFrame = ps.String("target_frame", "", "Frame of the 3D outputs; empty keeps the camera's optical frame.")
+	c.JointSize = ps.Float("markers.joint_size", 0.05, "Joint sphere diameter in metres.")
+	c.LineWidth = ps.Float("markers.line_width", 0.02, "Limb line width in metres.")
+
+	switch {
+	case c.ImageTransport != "raw" && c.ImageTransport != "compressed":
+		return c, fmt.Errorf("%w: image.transport %q, want raw or compressed", ErrConfig, c.ImageTransport)
+	case c.PlausibilityMode != "off" && c.PlausibilityMode != "flag" && c.PlausibilityMode != "filter":
+		return c, fmt.Errorf("%w: plausibility.mode %q, want off, flag or filter", ErrConfig, c.PlausibilityMode)
+	case c.MaxPeople < 1:
+		return c, fmt.Errorf("%w: detector.max_people %d, want ≥ 1", ErrConfig, c.MaxPeople)
+	case !(c.DetScore >= 0 && c.DetScore <= 1):
+		return c, fmt.Errorf("%w: detector.score_threshold %g, want 0..1", ErrConfig, c.DetScore)
+	case !(c.DetIoU > 0 && c.DetIoU <= 1):
+		return c, fmt.Errorf("%w: detector.iou_threshold %g, want (0, 1]", ErrConfig, c.DetIoU)
+	case c.PersonClass < 0:
+		return c, fmt.Errorf("%w: detector.person_class %d, want ≥ 0", ErrConfig, c.PersonClass)
+	case !(c.DepthMaxStampDiff >= 0):
+		return c, fmt.Errorf("%w: depth.max_stamp_diff %g, want ≥ 0", ErrConfig, c.DepthMaxStampDiff)
+	case !(c.JointSize > 0) || !(c.LineWidth > 0):
+		return c, fmt.Errorf("%w: markers sizes must be positive", ErrConfig)
+	}
+	c.ModelPath = resolve(root, c.ModelPath)
+	c.DetectorPath = resolve(root, c.DetectorPath)
+	return c, nil
+}
+
+func resolve(root, p string) string {
+	if p == "" || filepath.IsAbs(p) || root == "" {
+		return p
+	}
+	return filepath.Join(root, p)
+}
