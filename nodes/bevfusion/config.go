@@ -1,0 +1,112 @@
+package bevfusionnode
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+
+	"github.com/gopercept/gopercept/bev"
+	"github.com/gopercept/gopercept/bev/head"
+	"github.com/gopercept/gopercept/param"
+)
+
+// MaxCameras is the largest camera rig the node accepts.
+const MaxCameras = 8
+
+// Config is the node's configuration, read from its parameters.
+type Config struct {
+	Cameras          []string // camera names; topics <name>/image and <name>/camera_info
+	CompressedImages bool     // read <name>/image/compressed instead of <name>/image
+	CloudTopic       string   // PointCloud2 topic
+	BaseFrame        string   // output frame, base_link
+	SyncTolerance    float64  // s, largest |image − cloud| stamp difference for a match
+	MaxWait          float64  // s of stamp time a cloud waits for its images
+	CloudSyncLimit   float64  // s; a cloud farther than this from every image is dropped
+	Grid             bev.Grid // BEV grid in base_link
+	ZMin, ZMax       float64  // m, pillar height range in base_link
+	ObstacleHeight   float64  // m in base_link above which a point marks its cell occupied
+	EncoderModel     string   // camera encoder ONNX path ("" = none)
+	FuserModel       string   // fuser + heads ONNX path ("" = none)
+	Providers        []string // ONNX Runtime providers
+	InputWidth       int      // encoder input width, px (overridden by the model)
+	InputHeight      int      // encoder input height, px (overridden by the model)
+	ClassNames       []string // used when the fuser card lists no classes
+	Head             head.Config
+	NMS              head.NMSConfig
+}
+
+// declare reads every parameter of the node from ps.
+func declare(ps *param.Set, root string) (Config, error) {
+	var c Config
+	c.Cameras = ps.Strings("cameras", nil, "Camera names (0 to 8); each reads <name>/image (or <name>/image/compressed) and <name>/camera_info.")
+	c.CompressedImages = ps.Bool("compressed_images", false, "Read sensor_msgs/CompressedImage on <name>/image/compressed instead of raw images.")
+	c.CloudTopic = ps.String("cloud_topic", "points", "The lidar's sensor_msgs/PointCloud2 topic.")
+	c.BaseFrame = ps.String("base_frame", "base_link", "Frame of the BEV grid and of every output.")
+	c.SyncTolerance = ps.Float("sync_tolerance", 0.05, "Largest stamp difference between an image and the cloud for them to be fused, s.")
+	c.MaxWait = ps.Float("max_wait", 0.1, "How far past a cloud's stamp (judged by later messages' stamps) the node waits for its images before fusing what it has, s.")
+	c.CloudSyncLimit = ps.Float("cloud_sync_limit", 1.0, "A cloud farther than this from every camera image is dropped as out of sync, s.")
+	c.Grid.XMin = ps.Float("grid.x_min", -51.2, "BEV grid rear edge in base_link, m.")
+	c.Grid.XMax = ps.Float("grid.x_max", 51.2, "BEV grid front edge in base_link, m.")
+	c.Grid.YMin = ps.Float("grid.y_min", -51.2, "BEV grid right edge in base_link, m.")
+	c.Grid.YMax = ps.Float("grid.y_max", 51.2, "BEV grid left edge in base_link, m.")
+	c.Grid.Resolution = ps.Float("grid.resolution", 0.4, "BEV cell side, m.")
+	c.ZMin = ps.Float("grid.z_min", -5, "Lowest lidar point kept in base_link, m.")
+	c.ZMax = ps.Float("grid.z_max", 3, "Highest lidar point kept in base_link, m.")
+	c.ObstacleHeight = ps.Float("obstacle_height", 0.3, "Height in base_link above which a lidar point marks its cell occupied (lower points mark it observed free), m.")
+	c.EncoderModel = ps.String("encoder_model", "", "Camera encoder ONNX model (card family bev-camera); empty for none. Relative paths are under the project root.")
+	c.FuserModel = ps.String("fuser_model", "", "Fuser and detection heads ONNX model (card family bev-fuser); empty for none.")
+	c.Providers = ps.Strings("providers", []string{"cpu"}, "ONNX Runtime execution providers in order of preference.")
+	c.InputWidth = ps.Int("input_width", 704, "Encoder input width when the model's is dynamic, px.")
+	c.InputHeight = ps.Int("input_height", 256, "Encoder input height when the model's is dynamic, px.")
+	c.ClassNames = ps.Strings("class_names", []string{"car", "truck", "construction_vehicle", "bus", "trailer", "barrier", "motorcycle", "bicycle", "pedestrian", "traffic_cone"}, "Detection class names in head channel order, used when the fuser card lists no classes.")
+	c.Head.ScoreThreshold = ps.Float("score_threshold", 0.1, "Lowest detection score kept.")
+	c.Head.TopK = ps.Int("top_k", 500, "Most heatmap peaks decoded per frame.")
+	nmsKind := ps.String("nms", "rotated", "NMS kind: rotated (BEV IoU, with nms_scale as BEVDet's Scale-NMS), circle (centre distance) or none.")
+	c.NMS.IoUThreshold = ps.Float("nms_iou", 0.2, "Rotated NMS: IoU above which the lower-scoring box is suppressed.")
+	c.NMS.Scale = ps.Floats("nms_scale", []float64{1, 0.7, 0.7, 0.4, 0.55, 1.1, 1, 1, 4.5, 9}, "Scale-NMS factor per class on length and width before the IoU test (BEVDet's nuScenes values).")
+	c.NMS.Radius = ps.Floats("nms_radius", []float64{4, 12, 10, 1, 0.85, 0.175}, "Circle NMS radius per class (one value for all), m.")
+	c.NMS.PostMax = ps.Int("max_detections", 300, "Most detections published per frame.")
+	if err := ps.Err(); err != nil {
+		return c, err
+	}
+	var err error
+	if c.NMS.Kind, err = head.ParseNMSKind(nmsKind); err != nil {
+		return c, &ParamError{Param: "nms", Detail: err.Error()}
+	}
+	if c.NMS.Kind != head.CircleNMS {
+		c.NMS.Radius = nil
+	}
+	if len(c.Cameras) > MaxCameras {
+		return c, &ParamError{Param: "cameras", Detail: fmt.Sprintf("%d cameras, at most %d", len(c.Cameras), MaxCameras)}
+	}
+	seen := map[string]bool{}
+	for _, n := range c.Cameras {
+		if n == "" || seen[n] {
+			return c, &ParamError{Param: "cameras", Detail: fmt.Sprintf("empty or repeated name %q", n)}
+		}
+		seen[n] = true
+	}
+	if err := c.Grid.Validate(); err != nil {
+		return c, &ParamError{Param: "grid", Detail: err.Error()}
+	}
+	for _, f := range []struct {
+		name string
+		v    float64
+	}{{"sync_tolerance", c.SyncTolerance}, {"max_wait", c.MaxWait}, {"cloud_sync_limit", c.CloudSyncLimit}} {
+		if !(f.v >= 0) || math.IsInf(f.v, 0) {
+			return c, &ParamError{Param: f.name, Detail: fmt.Sprintf("%g s, want a finite value ≥ 0", f.v)}
+		}
+	}
+	if !(c.ZMax > c.ZMin) {
+		return c, &ParamError{Param: "grid.z_max", Detail: fmt.Sprintf("%g m must exceed grid.z_min %g m", c.ZMax, c.ZMin)}
+	}
+	if c.InputWidth <= 0 || c.InputHeight <= 0 {
+		return c, &ParamError{Param: "input_width/input_height", Detail: "must be > 0"}
+	}
+	for _, p := range []*string{&c.EncoderModel, &c.FuserModel} {
+		if *p != "" && !filepath.IsAbs(*p) && root != "" {
+			*p = filepath.Join(root, *p)
+		}
+	}
+	return c, nil
+}

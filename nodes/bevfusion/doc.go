@@ -1,0 +1,50 @@
+// Package bevfusionnode is the "bevfusion" node: surround cameras and one
+// lidar to a bird's-eye-view occupancy grid and 3D detections, after
+// BEVFusion (camera and lidar features fused in one BEV grid in base_link).
+//
+// # Inputs
+//
+// For each camera name in the "cameras" parameter (one to eight; none gives
+// a lidar-only node) the node reads <name>/image (sensor_msgs/Image) or
+// <name>/image/compressed when "compressed_images" is set, and
+// <name>/camera_info; plus one sensor_msgs/PointCloud2 on "cloud_topic". TF
+// gives every sensor frame in base_link at the message's own stamp.
+//
+// # Synchronisation
+//
+// The cloud drives the output: a cloud waits (in stamp time, at most
+// "max_wait" seconds past its stamp, judged by the stamps of later messages)
+// for an image of every camera within "sync_tolerance" of its stamp. A
+// camera without such an image, whose TF is missing, whose CameraInfo is
+// invalid (zero focal length, for instance) or whose image size differs from
+// its CameraInfo is masked: its features are zeroed, its reason is published
+// in the node's facts ("camera.<name>") and the frame goes on with the rest.
+// A cloud whose lidar TF is missing, that is older than the last processed
+// one, or that lies more than "cloud_sync_limit" seconds from every camera
+// image is dropped with that reason.
+//
+// # Pipeline
+//
+// Camera branch: each image is resized and cropped to the encoder input as
+// BEVDet does (scale to the input width, keep the bottom rows, centre
+// horizontally), the transform kept as a 3×3 image-augmentation matrix; the
+// encoder (ONNX, card family "bev-camera") gives depth logits [N,D,fH,fW]
+// and features [N,C,fH,fW], and the node applies the softmax over depth.
+// Lidar branch: pillar statistics per BEV cell (occupancy, maximum height
+// above z_min, mean intensity). The fuser with heads (ONNX, card family
+// "bev-fuser") takes "lidar_bev" [1,3,H,W] and, when it has one,
+// "camera_bev" [1,C,H,W]; its CenterPoint outputs are decoded with
+// bev/head and thinned with Scale-NMS.
+//
+// Without models the node still publishes the lidar occupancy grid and the
+// BEV semantic image, for calibration checks.
+//
+// # Outputs
+//
+// bevfusion/detections (vision_msgs/Detection3DArray, base_link, the
+// cloud's stamp), bevfusion/markers (CUBE per box coloured by class, TEXT
+// label, ARROW velocity), bevfusion/occupancy (nav_msgs/OccupancyGrid: 100
+// occupied, 0 observed free, −1 unknown; origin at the grid's lower corner
+// in base_link), bevfusion/bev_image (rgb8, row 0 at y = y_min, column 0 at
+// x = x_min).
+package bevfusionnode

@@ -1,0 +1,248 @@
+package bevfusionnode
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/gopercept/gopercept/bev"
+	"github.com/gopercept/gopercept/bev/head"
+	"github.com/gopercept/gopercept/infer"
+)
+
+// encoder wraps the camera encoder: img [N,3,H,W] or [1,N,3,H,W] (and an
+// optional sparse "depth" input of the same layout with one channel) to
+// depth logits [N,D,fH,fW] and features [N,C,fH,fW].
+type encoder struct {
+	m                 *infer.Model
+	img, depthIn      string
+	depthOut, featOut string
+	n, ih, iw         int
+	d, c, fh, fw      int
+	depthLogits       bool
+	mean, std         [3]float32
+	scale             float32
+	bgr               bool
+	prob              []float32 // softmax over depth, [N,D,fH,fW]
+}
+
+// firstOf returns the first of names that is in have.
+func firstOf(have []string, names ...string) string {
+	for _, n := range names {
+		if slices.Contains(have, n) {
+			return n
+		}
+	}
+	return ""
+}
+
+func modelError(path, format string, args ...any) error {
+	return fmt.Errorf("bevfusion: %s: %w: %s", path, ErrModel, fmt.Sprintf(format, args...))
+}
+
+func openEncoder(path string, providers []string, cams int) (*encoder, error) {
+	m, err := infer.Open(infer.Config{ModelPath: path, Providers: providers})
+	if err != nil {
+		return nil, fmt.Errorf("bevfusion: encoder: %w", err)
+	}
+	e := &encoder{m: m}
+	ins, outs := m.InputNames(), m.OutputNames()
+	e.img = firstOf(ins, "img", "image", "images")
+	e.depthIn = firstOf(ins, "depth")
+	e.depthOut = firstOf(outs, "camera_depth_weights", "depth_logits", "depth")
+	e.featOut = firstOf(outs, "camera_feature", "feature", "features")
+	if e.img == "" || e.depthOut == "" || e.featOut == "" {
+		m.Close()
+		return nil, modelError(path, "want input img and outputs depth and feature, have %v → %v", ins, outs)
+	}
+	sh := m.InputShape(e.img)
+	if len(sh) == 5 {
+		sh = sh[1:]
+	}
+	if len(sh) != 4 || sh[1] != 3 || int(sh[0]) != cams {
+		m.Close()
+		return nil, modelError(path, "input %s shape %v, want [%d,3,H,W] for %d cameras", e.img, m.InputShape(e.img), cams, cams)
+	}
+	e.n, e.ih, e.iw = int(sh[0]), int(sh[2]), int(sh[3])
+	ds, fs := m.OutputShape(e.depthOut), m.OutputShape(e.featOut)
+	if len(ds) == 5 {
+		ds = ds[1:]
+	}
+	if len(fs) == 5 {
+		fs = fs[1:]
+	}
+	if len(ds) != 4 || len(fs) != 4 || int(ds[0]) != cams || int(fs[0]) != cams || ds[2] != fs[2] || ds[3] != fs[3] {
+		m.Close()
+		return nil, modelError(path, "outputs %s %v and %s %v, want [N,D,fH,fW] and [N,C,fH,fW]", e.depthOut, ds, e.featOut, fs)
+	}
+	e.d, e.c, e.fh, e.fw = int(ds[1]), int(fs[1]), int(ds[2]), int(ds[3])
+	card := m.Card()
+	e.depthLogits = true
+	if v, ok := card.Param("depth_logits"); ok {
+		e.depthLogits = v != 0
+	}
+	e.mean, e.std, e.scale = [3]float32{123.675, 116.28, 103.53}, [3]float32{58.395, 57.12, 57.375}, 1
+	if nm := card.Normalisation; len(nm.Mean) == 3 && len(nm.Std) == 3 {
+		for i := range 3 {
+			e.mean[i], e.std[i] = float32(nm.Mean[i]), float32(nm.Std[i])
+		}
+		if nm.Scale != 0 {
+			e.scale = float32(nm.Scale)
+		}
+		e.bgr = nm.ColourOrder == "bgr"
+	}
+	e.prob = make([]float32, e.n*e.d*e.fh*e.fw)
+	return e, nil
+}
+
+// softmax turns the depth output into per-pixel depth distributions in
+// e.prob (or copies it when the model already outputs probabilities) and
+// zeroes the features and depth of masked cameras.
+func (e *encoder) finish(masked []bool) {
+	dl := e.m.Output(e.depthOut)
+	feat := e.m.Output(e.featOut)
+	hw := e.fh * e.fw
+	for n := range e.n {
+		base := n * e.d * hw
+		if masked[n] {
+			clear(e.prob[base : base+e.d*hw])
+			clear(feat[n*e.c*hw : (n+1)*e.c*hw])
+			continue
+		}
+		if !e.depthLogits {
+			copy(e.prob[base:base+e.d*hw], dl[base:base+e.d*hw])
+			continue
+		}
+		for p := range hw {
+			mx := float32(math.Inf(-1))
+			for d := range e.d {
+				mx = max(mx, dl[base+d*hw+p])
+			}
+			var s float32
+			for d := range e.d {
+				v := float32(math.Exp(float64(dl[base+d*hw+p] - mx)))
+				e.prob[base+d*hw+p] = v
+				s += v
+			}
+			for d := range e.d {
+				e.prob[base+d*hw+p] /= s
+			}
+		}
+	}
+}
+
+// fuser wraps the fuser and heads: lidar_bev [1,3,H,W] (and camera_bev
+// [1,C,H,W] when present) to CenterPoint head tensors.
+type fuser struct {
+	m                 *infer.Model
+	lidarIn, cameraIn string
+	cameraC           int
+	heat              string
+	k, hh, hw         int
+	velOut            string
+	classes           []string
+	colours           [][3]uint8
+	dec               *head.Decoder
+}
+
+func openFuser(path string, providers []string, g bev.Grid, classNames []string, hc head.Config) (*fuser, error) {
+	m, err := infer.Open(infer.Config{ModelPath: path, Providers: providers})
+	if err != nil {
+		return nil, fmt.Errorf("bevfusion: fuser: %w", err)
+	}
+	f := &fuser{m: m}
+	fail := func(format string, args ...any) (*fuser, error) {
+		m.Close()
+		return nil, modelError(path, format, args...)
+	}
+	ins, outs := m.InputNames(), m.OutputNames()
+	f.lidarIn = firstOf(ins, "lidar_bev", "lidar")
+	f.cameraIn = firstOf(ins, "camera_bev", "camera")
+	if f.lidarIn == "" && f.cameraIn == "" {
+		return fail("inputs %v, want lidar_bev and/or camera_bev", ins)
+	}
+	gw, gh := g.Width(), g.Height()
+	if f.lidarIn != "" {
+		if sh := m.InputShape(f.lidarIn); !slices.Equal(sh, []int64{1, lidarChannels, int64(gh), int64(gw)}) {
+			return fail("input %s shape %v, want [1,%d,%d,%d] for the grid", f.lidarIn, sh, lidarChannels, gh, gw)
+		}
+	}
+	if f.cameraIn != "" {
+		sh := m.InputShape(f.cameraIn)
+		if len(sh) != 4 || sh[0] != 1 || sh[2] != int64(gh) || sh[3] != int64(gw) {
+			return fail("input %s shape %v, want [1,C,%d,%d] for the grid", f.cameraIn, sh, gh, gw)
+		}
+		f.cameraC = int(sh[1])
+	}
+	f.heat = firstOf(outs, "heatmap", "score", "hm")
+	for _, n := range []string{"reg", "height", "dim", "rot"} {
+		if !slices.Contains(outs, n) {
+			return fail("outputs %v lack %s", outs, n)
+		}
+	}
+	if f.heat == "" {
+		return fail("outputs %v lack heatmap (or score)", outs)
+	}
+	f.velOut = firstOf(outs, "vel")
+	hs := m.OutputShape(f.heat)
+	if len(hs) != 4 || hs[0] != 1 {
+		return fail("output %s shape %v, want [1,K,H,W]", f.heat, hs)
+	}
+	f.k, f.hh, f.hw = int(hs[1]), int(hs[2]), int(hs[3])
+	if gw%f.hw != 0 || gh%f.hh != 0 || gw/f.hw != gh/f.hh {
+		return fail("head grid %d×%d does not divide the BEV grid %d×%d by one stride", f.hh, f.hw, gh, gw)
+	}
+	card := m.Card()
+	names := classNames
+	if len(card.Classes) > 0 {
+		names = make([]string, f.k)
+		for _, c := range card.Classes {
+			if c.ID >= 0 && c.ID < f.k {
+				names[c.ID] = c.Name
+			}
+		}
+	}
+	f.classes = make([]string, f.k)
+	f.colours = make([][3]uint8, f.k)
+	for i := range f.k {
+		f.classes[i] = fmt.Sprintf("class_%d", i)
+		if i < len(names) && names[i] != "" {
+			f.classes[i] = names[i]
+		}
+		f.colours[i] = palette(i)
+	}
+	for _, c := range card.Classes {
+		if c.ID >= 0 && c.ID < f.k && len(c.Colour) == 3 {
+			f.colours[c.ID] = [3]uint8{c.Colour[0], c.Colour[1], c.Colour[2]}
+		}
+	}
+	hc.NumClasses = f.k
+	hc.Stride = gw / f.hw
+	hc.Resolution = g.Resolution
+	hc.MinX, hc.MinY = g.XMin, g.YMin
+	hc.HeatmapLogits = true
+	if v, ok := card.Param("heatmap_logits"); ok {
+		hc.HeatmapLogits = v != 0
+	}
+	if f.dec, err = head.New(hc); err != nil {
+		return fail("head: %v", err)
+	}
+	return f, nil
+}
+
+// tensors returns the head outputs of the last run.
+func (f *fuser) tensors() *head.Tensors {
+	t := &head.Tensors{H: f.hh, W: f.hw, Heatmap: f.m.Output(f.heat), Reg: f.m.Output("reg"),
+		Height: f.m.Output("height"), Dim: f.m.Output("dim"), Rot: f.m.Output("rot")}
+	if f.velOut != "" {
+		t.Vel = f.m.Output(f.velOut)
+	}
+	return t
+}
+
+// palette returns a distinct colour for class i.
+func palette(i int) [3]uint8 {
+	p := [...][3]uint8{{255, 158, 0}, {255, 99, 71}, {233, 150, 70}, {255, 69, 0}, {255, 140, 0},
+		{112, 128, 144}, {255, 61, 99}, {220, 20, 60}, {0, 0, 230}, {47, 79, 79}}
+	return p[i%len(p)]
+}

@@ -1,0 +1,426 @@
+package bevfusionnode
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/gopercept/gopercept/bev/head"
+	"github.com/gopercept/gopercept/cdr"
+	"github.com/gopercept/gopercept/node"
+	"github.com/gopercept/gopercept/pointcloud"
+	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
+)
+
+func init() { node.Register("bevfusion", New) }
+
+// Output topics.
+const (
+	TopicDetections = "bevfusion/detections"
+	TopicMarkers    = "bevfusion/markers"
+	TopicOccupancy  = "bevfusion/occupancy"
+	TopicBEVImage   = "bevfusion/bev_image"
+)
+
+// Mask reasons, as they appear in the "camera.<name>" facts.
+const (
+	MaskNoInfo     = "no camera_info"
+	MaskBadInfo    = "invalid camera_info"
+	MaskMissing    = "missing"
+	MaskOutOfSync  = "out of sync"
+	MaskSizeDiffer = "size mismatch"
+	MaskTF         = "tf"
+	MaskDecode     = "decode"
+)
+
+// Drop reasons of clouds.
+const (
+	DropTF        = "tf"
+	DropStale     = "stale"
+	DropCloud     = "invalid cloud"
+	DropOutOfSync = "cloud out of sync"
+	DropInference = "inference"
+)
+
+type route struct {
+	kind int // routeImage, routeInfo or routeCloud
+	cam  int
+}
+
+const (
+	routeImage = iota
+	routeInfo
+	routeCloud
+)
+
+// pendingCloud is a copy of the cloud waiting for its images.
+type pendingCloud struct {
+	stamp  int64
+	frame  string
+	layout pointcloud.Layout
+	data   []byte
+}
+
+// Node is the bevfusion node. Handle is not safe for concurrent use; the
+// drivers call it from one goroutine.
+type Node struct {
+	env     node.Env
+	cfg     Config
+	cams    []*camState
+	routes  map[string]route
+	dec     cdr.Decoder
+	image   sensor_msgs.Image
+	cimage  sensor_msgs.CompressedImage
+	info    sensor_msgs.CameraInfo
+	cloud   sensor_msgs.PointCloud2
+	pending *pendingCloud
+	spare   *pendingCloud
+	last    int64 // stamp of the last processed cloud, ns
+	pil     *pillars
+	enc     *encoder
+	fus     *fuser
+	nms     *head.NMS
+	masked  []bool
+	reasons []string
+	boxes   []head.Box
+	occ     []int8
+	out     outputs
+}
+
+// New builds the node from env's parameters and opens its models.
+func New(env node.Env) (node.Node, error) {
+	cfg, err := declare(env.Params, env.Root)
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{env: env, cfg: cfg, routes: map[string]route{}, pil: newPillars(cfg.Grid)}
+	for i, name := range cfg.Cameras {
+		c := &camState{name: name, imageTopic: name + "/image", infoTopic: name + "/camera_info"}
+		if cfg.CompressedImages {
+			c.imageTopic += "/compressed"
+		}
+		n.cams = append(n.cams, c)
+		n.routes[c.imageTopic] = route{routeImage, i}
+		n.routes[c.infoTopic] = route{routeInfo, i}
+	}
+	n.routes[cfg.CloudTopic] = route{kind: routeCloud}
+	n.masked = make([]bool, len(n.cams))
+	n.reasons = make([]string, len(n.cams))
+	if n.nms, err = head.NewNMS(cfg.NMS); err != nil {
+		return nil, &ParamError{Param: "nms", Detail: err.Error()}
+	}
+	if cfg.EncoderModel != "" {
+		if len(n.cams) == 0 {
+			return nil, &ParamError{Param: "encoder_model", Detail: "a camera encoder needs at least one camera"}
+		}
+		if n.enc, err = openEncoder(cfg.EncoderModel, cfg.Providers, len(n.cams)); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.FuserModel != "" {
+		if n.fus, err = openFuser(cfg.FuserModel, cfg.Providers, cfg.Grid, cfg.ClassNames, cfg.Head); err != nil {
+			n.Close()
+			return nil, err
+		}
+	}
+	if env.Stats != nil {
+		env.Stats.Set("camera_pooling", "unavailable: bev/lss not linked yet; camera BEV features are zero")
+		env.Stats.Set("ipm", "unavailable: bev/ipm not linked yet")
+		env.Stats.Set("deskew", "off: bev/pillar not linked yet")
+	}
+	return n, nil
+}
+
+// Inputs lists the cloud and every camera's image and camera_info.
+func (n *Node) Inputs() []node.Topic {
+	ts := []node.Topic{{Name: n.cfg.CloudTopic, Type: sensor_msgs.PointCloud2TypeName, QoS: node.SensorData}}
+	for _, c := range n.cams {
+		typ := sensor_msgs.ImageTypeName
+		if n.cfg.CompressedImages {
+			typ = sensor_msgs.CompressedImageTypeName
+		}
+		ts = append(ts, node.Topic{Name: c.imageTopic, Type: typ, QoS: node.SensorData},
+			node.Topic{Name: c.infoTopic, Type: sensor_msgs.CameraInfoTypeName, QoS: node.SensorData})
+	}
+	return ts
+}
+
+// Outputs lists the detections, markers, occupancy grid and BEV image.
+func (n *Node) Outputs() []node.Topic {
+	return []node.Topic{
+		{Name: TopicDetections, Type: "vision_msgs/msg/Detection3DArray", QoS: node.Reliable},
+		{Name: TopicMarkers, Type: "visualization_msgs/msg/MarkerArray", QoS: node.Reliable},
+		{Name: TopicOccupancy, Type: "nav_msgs/msg/OccupancyGrid", QoS: node.Reliable},
+		{Name: TopicBEVImage, Type: sensor_msgs.ImageTypeName, QoS: node.Reliable},
+	}
+}
+
+// Close releases the models.
+func (n *Node) Close() error {
+	var errs []error
+	if n.enc != nil {
+		errs = append(errs, n.enc.m.Close())
+	}
+	if n.fus != nil {
+		errs = append(errs, n.fus.m.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Handle buffers images and camera_info and fuses each cloud with its
+// images, once they are in or max_wait has passed in stamp time.
+func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
+	r, ok := n.routes[in.Topic]
+	if !ok {
+		return node.Dropf("unknown topic", fmt.Errorf("bevfusion: %s", in.Topic))
+	}
+	switch r.kind {
+	case routeInfo:
+		if err := n.dec.Decode(in.Data, &n.info); err != nil {
+			return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", in.Topic, err))
+		}
+		n.cams[r.cam].setInfo(&n.info)
+		return nil
+	case routeImage:
+		c := n.cams[r.cam]
+		var b bufferedImage
+		var src []byte
+		if n.cfg.CompressedImages {
+			if err := n.dec.Decode(in.Data, &n.cimage); err != nil {
+				return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", in.Topic, err))
+			}
+			m := &n.cimage
+			b = bufferedImage{stamp: node.StampNS(m.Header.Stamp), frame: m.Header.FrameID, compressed: true, format: m.Format}
+			src = m.Data
+		} else {
+			if err := n.dec.Decode(in.Data, &n.image); err != nil {
+				return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", in.Topic, err))
+			}
+			m := &n.image
+			b = bufferedImage{stamp: node.StampNS(m.Header.Stamp), frame: m.Header.FrameID, format: m.Encoding,
+				w: int(m.Width), h: int(m.Height), step: int(m.Step), bigEndian: m.IsBigendian != 0}
+			src = m.Data
+		}
+		c.push(b, src)
+		n.flushDeferred(b.stamp, pub)
+		return nil
+	}
+	if err := n.dec.Decode(in.Data, &n.cloud); err != nil {
+		return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", in.Topic, err))
+	}
+	m := &n.cloud
+	t := node.StampNS(m.Header.Stamp)
+	if n.last != 0 && t <= n.last {
+		return node.Dropf(DropStale, fmt.Errorf("bevfusion: %s at %d ns, last processed %d ns: %w", in.Topic, t, n.last, ErrStale))
+	}
+	// A newer cloud ends the wait of the pending one.
+	if n.pending != nil {
+		n.flush(pub, true)
+	}
+	p := n.spare
+	if p == nil {
+		p = &pendingCloud{}
+	}
+	n.spare = nil
+	p.stamp, p.frame = t, m.Header.FrameID
+	p.layout = pointcloud.Layout{Width: m.Width, Height: m.Height, PointStep: m.PointStep, RowStep: m.RowStep, BigEndian: m.IsBigendian}
+	p.layout.Fields = p.layout.Fields[:0]
+	for _, f := range m.Fields {
+		p.layout.Fields = append(p.layout.Fields, pointcloud.Field{Name: f.Name, Offset: f.Offset, Datatype: f.Datatype, Count: f.Count})
+	}
+	p.data = append(p.data[:0], m.Data...)
+	n.pending = p
+	if n.ready(t) {
+		return n.flush(pub, false)
+	}
+	return nil
+}
+
+// ready reports whether the pending cloud can be fused now: every camera
+// with a usable CameraInfo has an image within sync_tolerance, or now (a
+// stamp, ns) is max_wait past the cloud.
+func (n *Node) ready(now int64) bool {
+	p := n.pending
+	if p == nil {
+		return false
+	}
+	if now-p.stamp > int64(n.cfg.MaxWait*1e9) {
+		return true
+	}
+	tol := int64(n.cfg.SyncTolerance * 1e9)
+	for _, c := range n.cams {
+		if c.model == nil {
+			continue
+		}
+		if b, d := c.nearest(p.stamp); b == nil || d > tol {
+			return false
+		}
+	}
+	return true
+}
+
+// flushDeferred fuses the pending cloud when a later message makes it
+// ready; its drop, if any, is counted in Stats since no Handle returns it.
+func (n *Node) flushDeferred(now int64, pub node.Publisher) {
+	if n.ready(now) {
+		n.flush(pub, true)
+	}
+}
+
+// flush fuses the pending cloud. Deferred drops go to Stats directly.
+func (n *Node) flush(pub node.Publisher, deferred bool) error {
+	p := n.pending
+	n.pending = nil
+	err := n.process(p, pub)
+	n.spare = p
+	if err != nil && deferred {
+		if n.env.Stats != nil {
+			n.env.Stats.Drop(node.DropReason(err), err)
+		}
+		if n.env.Log != nil {
+			n.env.Log.Warn("bevfusion: cloud dropped", "reason", node.DropReason(err), "err", err)
+		}
+		return nil
+	}
+	return err
+}
+
+func (n *Node) stage(name string, t0 time.Time) {
+	if n.env.Stats != nil {
+		n.env.Stats.Stage(name, time.Since(t0))
+	}
+}
+
+func (n *Node) fact(k, v string) {
+	if n.env.Stats != nil {
+		n.env.Stats.Set(k, v)
+	}
+}
+
+// process fuses one cloud with the cameras' images and publishes.
+func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
+	t0 := time.Now()
+	cfg := &n.cfg
+	toBase, err := n.env.TF.Lookup(cfg.BaseFrame, p.frame, p.stamp)
+	if err != nil {
+		return node.Dropf(DropTF, fmt.Errorf("bevfusion: cloud frame %q at %d ns: %w", p.frame, p.stamp, err))
+	}
+	acc, err := p.layout.Lidar(len(p.data), pointcloud.DefaultMaxPoints)
+	if err != nil {
+		return node.Dropf(DropCloud, fmt.Errorf("bevfusion: %s: %w", cfg.CloudTopic, err))
+	}
+	// Match the cameras.
+	tol := int64(cfg.SyncTolerance * 1e9)
+	limit := int64(cfg.CloudSyncLimit * 1e9)
+	anyImage, anyNear := false, false
+	for i, c := range n.cams {
+		n.masked[i], n.reasons[i] = true, ""
+		b, d := c.nearest(p.stamp)
+		if b != nil {
+			anyImage = true
+			if d <= limit {
+				anyNear = true
+			}
+		}
+		switch {
+		case c.infoErr != nil:
+			n.reasons[i] = MaskBadInfo + ": " + c.infoErr.Error()
+		case c.model == nil:
+			n.reasons[i] = MaskNoInfo
+		case b == nil:
+			n.reasons[i] = MaskMissing
+		case d > tol:
+			n.reasons[i] = fmt.Sprintf("%s: %.0f ms from the cloud", MaskOutOfSync, float64(d)/1e6)
+		case !b.compressed && (b.w != c.infoW || b.h != c.infoH):
+			n.reasons[i] = fmt.Sprintf("%s: image %d×%d, camera_info %d×%d", MaskSizeDiffer, b.w, b.h, c.infoW, c.infoH)
+		default:
+			if _, err := n.env.TF.Lookup(cfg.BaseFrame, b.frame, b.stamp); err != nil {
+				n.reasons[i] = MaskTF + ": " + err.Error()
+				break
+			}
+			if err := c.decode(b); err != nil {
+				n.reasons[i] = MaskDecode + ": " + err.Error()
+				break
+			}
+			if c.rgb.Width != c.infoW || c.rgb.Height != c.infoH {
+				n.reasons[i] = fmt.Sprintf("%s: image %d×%d, camera_info %d×%d", MaskSizeDiffer, c.rgb.Width, c.rgb.Height, c.infoW, c.infoH)
+				break
+			}
+			n.masked[i] = false
+		}
+	}
+	if len(n.cams) > 0 && anyImage && !anyNear {
+		return node.Dropf(DropOutOfSync, fmt.Errorf("bevfusion: cloud at %d ns is more than %g s from every camera image: %w", p.stamp, cfg.CloudSyncLimit, ErrOutOfSync))
+	}
+	nMasked := 0
+	for i, c := range n.cams {
+		if n.masked[i] {
+			nMasked++
+			n.fact("camera."+c.name, "masked: "+n.reasons[i])
+		} else {
+			n.fact("camera."+c.name, "ok")
+		}
+	}
+	n.fact("cameras_masked", strconv.Itoa(nMasked))
+	n.stage("sync", t0)
+
+	// Camera branch.
+	if n.enc != nil && nMasked < len(n.cams) {
+		t1 := time.Now()
+		img := n.enc.m.Input(n.enc.img)
+		plane := 3 * n.enc.ih * n.enc.iw
+		for i, c := range n.cams {
+			dst := img[i*plane : (i+1)*plane]
+			if n.masked[i] {
+				clear(dst)
+				continue
+			}
+			c.preprocess(dst, n.enc.iw, n.enc.ih, n.enc.mean, n.enc.std, n.enc.scale, n.enc.bgr)
+		}
+		if n.enc.depthIn != "" {
+			clear(n.enc.m.Input(n.enc.depthIn)) // sparse lidar depth needs bev/pillar's projection
+		}
+		n.stage("camera_preprocess", t1)
+		t2 := time.Now()
+		if err := n.enc.m.Run(); err != nil {
+			return node.Dropf(DropInference, fmt.Errorf("bevfusion: camera encoder: %w", err))
+		}
+		n.enc.finish(n.masked)
+		n.stage("camera_encoder", t2)
+	}
+
+	// Lidar branch.
+	t3 := time.Now()
+	binned := n.pil.fill(cfg.Grid, acc, p.data, p.layout.NumPoints(), toBase, cfg.ZMin, cfg.ZMax, cfg.ObstacleHeight)
+	n.stage("pillars", t3)
+	n.fact("points_binned", strconv.Itoa(binned))
+
+	// Fusion and heads.
+	n.boxes = n.boxes[:0]
+	if n.fus != nil {
+		t4 := time.Now()
+		if n.fus.lidarIn != "" {
+			copy(n.fus.m.Input(n.fus.lidarIn), n.pil.features)
+		}
+		if n.fus.cameraIn != "" {
+			clear(n.fus.m.Input(n.fus.cameraIn))
+		}
+		if err := n.fus.m.Run(); err != nil {
+			return node.Dropf(DropInference, fmt.Errorf("bevfusion: fuser: %w", err))
+		}
+		n.stage("fuser", t4)
+		t5 := time.Now()
+		if n.boxes, err = n.fus.dec.Decode(n.fus.tensors(), n.boxes); err != nil {
+			return node.Dropf(DropInference, fmt.Errorf("bevfusion: decode: %w", err))
+		}
+		n.boxes = n.nms.Apply(n.boxes)
+		n.stage("decode_nms", t5)
+	}
+	n.last = p.stamp
+	t6 := time.Now()
+	err = n.publish(p.stamp, pub)
+	n.stage("publish", t6)
+	n.stage("total", t0)
+	return err
+}

@@ -1,0 +1,306 @@
+package bevfusionnode
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/gopercept/gopercept/node"
+	"github.com/gopercept/gopercept/rosmsg/nav_msgs"
+	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/rosmsg/vision_msgs"
+	"github.com/gopercept/gopercept/rosmsg/visualization_msgs"
+)
+
+const sec = int64(1_000_000_000)
+
+func (r *rig) fact(key string) string { return r.stats.Snapshot().Facts[key] }
+
+// checkDetection asserts the one box the hand-set fuser makes from the
+// scene: head cell (11, 5) with offset 0.5 → (3.5, −2.5), z 0.8, 4×2×1.5,
+// yaw π/2, class car.
+func checkDetection(t *testing.T, r *rig, stamp int64) {
+	t.Helper()
+	var d vision_msgs.Detection3DArray
+	if !r.pub.last(t, TopicDetections, &d) {
+		t.Fatal("no detections published")
+	}
+	if node.StampNS(d.Header.Stamp) != stamp || d.Header.FrameID != "base_link" {
+		t.Fatalf("header %+v, want the cloud's stamp %d in base_link", d.Header, stamp)
+	}
+	if len(d.Detections) != 1 {
+		t.Fatalf("%d detections, want 1: %+v", len(d.Detections), d.Detections)
+	}
+	det := d.Detections[0]
+	c := det.Bbox.Center
+	if math.Abs(c.Position.X-3.5) > 1e-5 || math.Abs(c.Position.Y+2.5) > 1e-5 || math.Abs(c.Position.Z-0.8) > 1e-5 {
+		t.Errorf("centre %+v, want (3.5, −2.5, 0.8)", c.Position)
+	}
+	if yaw := 2 * math.Atan2(c.Orientation.Z, c.Orientation.W); math.Abs(yaw-math.Pi/2) > 1e-5 {
+		t.Errorf("yaw %g, want π/2", yaw)
+	}
+	if s := det.Bbox.Size; math.Abs(s.X-4) > 1e-4 || math.Abs(s.Y-2) > 1e-4 || math.Abs(s.Z-1.5) > 1e-4 {
+		t.Errorf("size %+v, want 4×2×1.5", s)
+	}
+	if len(det.Results) != 1 || det.Results[0].Hypothesis.ClassID != "car" || det.Results[0].Hypothesis.Score < 0.99 {
+		t.Errorf("results %+v, want car with score ≈ 1", det.Results)
+	}
+}
+
+func TestEndToEnd(t *testing.T) {
+	r := newRig(t, []string{"front"}, true)
+	t0 := 100 * sec
+	if err := r.send(t, "front/camera_info", cameraInfo(t0, imgW, imgH, 40)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.send(t, "front/image", rgbImage(t0+10e6, "cam_optical", imgW, imgH)); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.send(t, "points", cloudXYZI(t0, "lidar", scene)); err != nil {
+		t.Fatalf("cloud: %v", err)
+	}
+	checkDetection(t, r, t0)
+	if f := r.fact("camera.front"); f != "ok" {
+		t.Errorf("camera.front %q, want ok", f)
+	}
+	snap := r.stats.Snapshot()
+	stages := map[string]bool{}
+	for _, s := range snap.Stages {
+		stages[s.Name] = true
+	}
+	for _, s := range []string{"sync", "camera_preprocess", "camera_encoder", "pillars", "fuser", "decode_nms", "publish", "total"} {
+		if !stages[s] {
+			t.Errorf("no latency for stage %s (have %v)", s, stages)
+		}
+	}
+
+	// Occupancy: the object cell (22, 10) occupied, the ground cell (7, 26)
+	// free, elsewhere unknown; origin at the grid corner in base_link.
+	var og nav_msgs.OccupancyGrid
+	if !r.pub.last(t, TopicOccupancy, &og) {
+		t.Fatal("no occupancy grid")
+	}
+	if og.Info.Width != testCells || og.Info.Height != testCells || og.Info.Resolution != testRes ||
+		og.Info.Origin.Position.X != testGridMin || og.Info.Origin.Position.Y != testGridMin || og.Info.Origin.Orientation.W != 1 {
+		t.Fatalf("grid info %+v", og.Info)
+	}
+	occupied, free := 0, 0
+	for i, v := range og.Data {
+		switch v {
+		case 100:
+			occupied++
+			if i != 10*testCells+22 {
+				t.Errorf("cell %d occupied, want only %d", i, 10*testCells+22)
+			}
+		case 0:
+			free++
+			if i != 26*testCells+7 {
+				t.Errorf("cell %d free, want only %d", i, 26*testCells+7)
+			}
+		case -1:
+		default:
+			t.Errorf("cell %d value %d", i, v)
+		}
+	}
+	if occupied != 1 || free != 1 {
+		t.Errorf("%d occupied and %d free cells, want 1 and 1", occupied, free)
+	}
+
+	// Markers: DELETEALL, then a cube, a label and a velocity arrow.
+	var ma visualization_msgs.MarkerArray
+	if !r.pub.last(t, TopicMarkers, &ma) {
+		t.Fatal("no markers")
+	}
+	types := []int32{}
+	for _, m := range ma.Markers {
+		types = append(types, m.Type)
+	}
+	if len(ma.Markers) != 4 || ma.Markers[0].Action != visualization_msgs.Marker_DELETEALL ||
+		ma.Markers[1].Type != visualization_msgs.Marker_CUBE || ma.Markers[2].Type != visualization_msgs.Marker_TEXT_VIEW_FACING ||
+		ma.Markers[3].Type != visualization_msgs.Marker_ARROW {
+		t.Fatalf("marker types %v", types)
+	}
+	if ma.Markers[1].Color.R != 1 || ma.Markers[1].Color.G != 0 {
+		t.Errorf("cube colour %+v, want the card's red", ma.Markers[1].Color)
+	}
+	if a := ma.Markers[3].Points; len(a) != 2 || math.Abs(a[1].X-a[0].X-2) > 1e-5 {
+		t.Errorf("arrow %+v, want velocity (2, 0)", a)
+	}
+
+	// BEV image: the box footprint painted red at its cells.
+	var im sensor_msgs.Image
+	if !r.pub.last(t, TopicBEVImage, &im) {
+		t.Fatal("no BEV image")
+	}
+	if im.Width != testCells || im.Height != testCells || im.Encoding != "rgb8" {
+		t.Fatalf("image %d×%d %s", im.Width, im.Height, im.Encoding)
+	}
+	o := (11*testCells + 23) * 3 // (x 3.75, y −2.25): inside the box
+	if im.Data[o] != 255 || im.Data[o+1] != 0 {
+		t.Errorf("box cell colour %v, want red", im.Data[o:o+3])
+	}
+}
+
+func TestLidarOnlyWithoutModels(t *testing.T) {
+	r := newRig(t, nil, false)
+	if err := r.send(t, "points", cloudXYZI(5*sec, "lidar", scene)); err != nil {
+		t.Fatal(err)
+	}
+	var og nav_msgs.OccupancyGrid
+	if !r.pub.last(t, TopicOccupancy, &og) || og.Data[10*testCells+22] != 100 {
+		t.Fatal("no lidar-only occupancy")
+	}
+	if r.pub.count(TopicBEVImage) != 1 || r.pub.count(TopicDetections) != 0 {
+		t.Fatalf("published %d BEV images and %d detection arrays, want 1 and 0", r.pub.count(TopicBEVImage), r.pub.count(TopicDetections))
+	}
+}
+
+// TestBadInputs runs one rig through each bad input, each followed by a good
+// frame that must be processed normally.
+func TestBadInputs(t *testing.T) {
+	r := newRig(t, []string{"front", "back"}, true)
+	good := func(ts int64) {
+		t.Helper()
+		for _, c := range []string{"front", "back"} {
+			if err := r.send(t, c+"/camera_info", cameraInfo(ts, imgW, imgH, 40)); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.send(t, c+"/image", rgbImage(ts, "cam_optical", imgW, imgH)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		before := r.pub.count(TopicDetections)
+		if err := r.send(t, "points", cloudXYZI(ts, "lidar", scene)); err != nil {
+			t.Fatalf("good frame at %d: %v", ts, err)
+		}
+		if r.pub.count(TopicDetections) != before+1 {
+			t.Fatalf("good frame at %d not published", ts)
+		}
+		checkDetection(t, r, ts)
+		if r.fact("camera.front") != "ok" || r.fact("camera.back") != "ok" {
+			t.Fatalf("good frame: cameras %q, %q", r.fact("camera.front"), r.fact("camera.back"))
+		}
+	}
+	masked := func(cam, reason string) {
+		t.Helper()
+		if f := r.fact("camera." + cam); !strings.HasPrefix(f, "masked: "+reason) {
+			t.Fatalf("camera.%s %q, want masked: %s", cam, f, reason)
+		}
+	}
+	ts := 10 * sec
+	good(ts)
+
+	t.Run("zero focal length", func(t *testing.T) {
+		ts += sec
+		r.send(t, "front/camera_info", cameraInfo(ts, imgW, imgH, 0))
+		r.send(t, "front/image", rgbImage(ts, "cam_optical", imgW, imgH))
+		r.send(t, "back/image", rgbImage(ts, "cam_optical", imgW, imgH))
+		if err := r.send(t, "points", cloudXYZI(ts, "lidar", scene)); err != nil {
+			t.Fatal(err)
+		}
+		masked("front", MaskBadInfo)
+		if !strings.Contains(r.fact("camera.front"), "focal") || r.fact("camera.back") != "ok" {
+			t.Fatalf("front %q back %q", r.fact("camera.front"), r.fact("camera.back"))
+		}
+		checkDetection(t, r, ts) // still published from what it has
+		ts += sec
+		good(ts)
+	})
+	t.Run("size mismatch", func(t *testing.T) {
+		ts += sec
+		r.send(t, "back/image", rgbImage(ts, "cam_optical", imgW, imgH))
+		r.send(t, "front/image", rgbImage(ts, "cam_optical", 48, imgH))
+		// The front camera has no matching image: the cloud waits until a
+		// later stamp passes max_wait.
+		r.send(t, "points", cloudXYZI(ts, "lidar", scene))
+		r.send(t, "back/image", rgbImage(ts+sec/2, "cam_optical", imgW, imgH))
+		masked("front", MaskSizeDiffer)
+		checkDetection(t, r, ts)
+		ts += sec
+		good(ts)
+	})
+	t.Run("missing camera TF", func(t *testing.T) {
+		ts += sec
+		r.send(t, "front/image", rgbImage(ts, "cam_nowhere", imgW, imgH))
+		r.send(t, "back/image", rgbImage(ts, "cam_optical", imgW, imgH))
+		if err := r.send(t, "points", cloudXYZI(ts, "lidar", scene)); err != nil {
+			t.Fatal(err)
+		}
+		masked("front", MaskTF)
+		checkDetection(t, r, ts)
+		ts += sec
+		good(ts)
+	})
+	t.Run("late camera", func(t *testing.T) {
+		ts += sec
+		r.send(t, "front/image", rgbImage(ts-sec/5, "cam_optical", imgW, imgH))
+		r.send(t, "back/image", rgbImage(ts, "cam_optical", imgW, imgH))
+		before := r.pub.count(TopicDetections)
+		r.send(t, "points", cloudXYZI(ts, "lidar", scene))
+		if r.pub.count(TopicDetections) != before {
+			t.Fatal("the cloud did not wait for the late camera")
+		}
+		r.send(t, "back/image", rgbImage(ts+sec/5, "cam_optical", imgW, imgH))
+		masked("front", MaskOutOfSync)
+		if r.fact("cameras_masked") != "1" {
+			t.Fatalf("cameras_masked %q", r.fact("cameras_masked"))
+		}
+		checkDetection(t, r, ts)
+		ts += sec
+		good(ts)
+	})
+	t.Run("missing lidar TF", func(t *testing.T) {
+		ts += sec
+		r.send(t, "front/image", rgbImage(ts, "cam_optical", imgW, imgH))
+		r.send(t, "back/image", rgbImage(ts, "cam_optical", imgW, imgH))
+		err := r.send(t, "points", cloudXYZI(ts, "velodyne", scene))
+		if node.DropReason(err) != DropTF {
+			t.Fatalf("error %v, want a %q drop", err, DropTF)
+		}
+		ts += sec
+		good(ts)
+	})
+	t.Run("stale cloud", func(t *testing.T) {
+		err := r.send(t, "points", cloudXYZI(ts-sec/2, "lidar", scene))
+		if node.DropReason(err) != DropStale {
+			t.Fatalf("error %v, want a %q drop", err, DropStale)
+		}
+		ts += sec
+		good(ts)
+	})
+	t.Run("cloud far out of sync", func(t *testing.T) {
+		ts += 10 * sec
+		r.send(t, "front/image", rgbImage(ts, "cam_optical", imgW, imgH))
+		r.send(t, "back/image", rgbImage(ts, "cam_optical", imgW, imgH))
+		// A cloud 5 s behind the images: it waits, and the next image ends
+		// the wait with a drop counted in the node's stats.
+		if err := r.send(t, "points", cloudXYZI(ts-5*sec, "lidar", scene)); err != nil {
+			t.Fatal(err)
+		}
+		before := r.stats.Snapshot().Dropped[DropOutOfSync]
+		r.send(t, "front/image", rgbImage(ts+sec/10, "cam_optical", imgW, imgH))
+		if got := r.stats.Snapshot().Dropped[DropOutOfSync]; got != before+1 {
+			t.Fatalf("%q drops %d, want %d", DropOutOfSync, got, before+1)
+		}
+		ts += sec
+		good(ts)
+	})
+}
+
+func TestConfigErrors(t *testing.T) {
+	for _, c := range []struct {
+		values map[string]any
+		param  string
+	}{
+		{map[string]any{"cameras": []any{"a", "b", "c", "d", "e", "f", "g", "h", "i"}}, "cameras"},
+		{map[string]any{"cameras": []any{"a", "a"}}, "cameras"},
+		{map[string]any{"grid.resolution": 0.0}, "grid"},
+		{map[string]any{"nms": "box"}, "nms"},
+		{map[string]any{"sync_tolerance": -1.0}, "sync_tolerance"},
+	} {
+		_, err := New(node.Env{Name: "bevfusion", Params: paramSet(c.values), Stats: node.NewStats()})
+		if err == nil || !strings.Contains(err.Error(), c.param) {
+			t.Errorf("%v: error %v, want one naming %s", c.values, err, c.param)
+		}
+	}
+}

@@ -1,0 +1,153 @@
+package bevfusionnode
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/gopercept/gopercept/bev/head"
+	"github.com/gopercept/gopercept/node"
+	"github.com/gopercept/gopercept/rosmsg/geometry_msgs"
+	"github.com/gopercept/gopercept/rosmsg/nav_msgs"
+	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/rosmsg/std_msgs"
+	"github.com/gopercept/gopercept/rosmsg/vision_msgs"
+	"github.com/gopercept/gopercept/rosmsg/visualization_msgs"
+)
+
+// outputs are the node's reusable output messages.
+type outputs struct {
+	dets    vision_msgs.Detection3DArray
+	markers visualization_msgs.MarkerArray
+	grid    nav_msgs.OccupancyGrid
+	image   sensor_msgs.Image
+}
+
+// yawPose returns a pose at (x, y, z) turned by yaw about +z.
+func yawPose(x, y, z, yaw float64) geometry_msgs.Pose {
+	s, c := math.Sincos(yaw / 2)
+	return geometry_msgs.Pose{Position: geometry_msgs.Point{X: x, Y: y, Z: z}, Orientation: geometry_msgs.Quaternion{Z: s, W: c}}
+}
+
+func (n *Node) className(b head.Box) string {
+	if n.fus != nil && b.Class >= 0 && b.Class < len(n.fus.classes) {
+		return n.fus.classes[b.Class]
+	}
+	return fmt.Sprintf("class_%d", b.Class)
+}
+
+func (n *Node) classColour(b head.Box) std_msgs.ColorRGBA {
+	c := palette(b.Class)
+	if n.fus != nil && b.Class >= 0 && b.Class < len(n.fus.colours) {
+		c = n.fus.colours[b.Class]
+	}
+	return std_msgs.ColorRGBA{R: float32(c[0]) / 255, G: float32(c[1]) / 255, B: float32(c[2]) / 255, A: 0.6}
+}
+
+// publish writes every output for the cloud at stamp (ns).
+func (n *Node) publish(stamp int64, pub node.Publisher) error {
+	hdr := std_msgs.Header{Stamp: node.TimeFromNS(stamp), FrameID: n.cfg.BaseFrame}
+	g := n.cfg.Grid
+	w, h := g.Width(), g.Height()
+	o := &n.out
+
+	// Occupancy grid: origin at the grid's lower corner, identity rotation.
+	n.occ = n.pil.occupancy(n.occ)
+	ox, oy := g.Origin()
+	o.grid.Header = hdr
+	o.grid.Info = nav_msgs.MapMetaData{MapLoadTime: hdr.Stamp, Resolution: float32(g.Resolution), Width: uint32(w), Height: uint32(h),
+		Origin: geometry_msgs.Pose{Position: geometry_msgs.Point{X: ox, Y: oy}, Orientation: geometry_msgs.Quaternion{W: 1}}}
+	o.grid.Data = n.occ
+	if err := pub.Publish(TopicOccupancy, &o.grid); err != nil {
+		return err
+	}
+
+	// BEV semantic image: occupancy in grey, detection footprints in their
+	// class colour; row j is y index j, column i is x index i.
+	o.image.Header = hdr
+	o.image.Width, o.image.Height, o.image.Encoding, o.image.Step = uint32(w), uint32(h), "rgb8", uint32(3*w)
+	o.image.IsBigendian = 0
+	pix := o.image.Data[:0]
+	for _, v := range n.occ {
+		var c uint8
+		switch {
+		case v < 0:
+			c = 0
+		case v == 0:
+			c = 90
+		default:
+			c = 255
+		}
+		pix = append(pix, c, c, c)
+	}
+	for _, b := range n.boxes {
+		col := n.classColour(b)
+		paintBox(pix, g.XMin, g.YMin, g.Resolution, w, h, b, [3]uint8{uint8(col.R * 255), uint8(col.G * 255), uint8(col.B * 255)})
+	}
+	o.image.Data = pix
+	if err := pub.Publish(TopicBEVImage, &o.image); err != nil {
+		return err
+	}
+	if n.fus == nil {
+		return nil
+	}
+
+	// Detections.
+	o.dets.Header = hdr
+	o.dets.Detections = o.dets.Detections[:0]
+	for _, b := range n.boxes {
+		pose := yawPose(b.X, b.Y, b.Z, b.Yaw)
+		o.dets.Detections = append(o.dets.Detections, vision_msgs.Detection3D{
+			Header: hdr,
+			Results: []vision_msgs.ObjectHypothesisWithPose{{
+				Hypothesis: vision_msgs.ObjectHypothesis{ClassID: n.className(b), Score: b.Score},
+				Pose:       geometry_msgs.PoseWithCovariance{Pose: pose},
+			}},
+			Bbox: vision_msgs.BoundingBox3D{Center: pose, Size: geometry_msgs.Vector3{X: b.L, Y: b.W, Z: b.H}},
+		})
+	}
+	if err := pub.Publish(TopicDetections, &o.dets); err != nil {
+		return err
+	}
+
+	// Markers: clear the previous frame's, then a cube, a label and a
+	// velocity arrow per box.
+	ms := o.markers.Markers[:0]
+	ms = append(ms, visualization_msgs.Marker{Header: hdr, NS: "bevfusion", Action: visualization_msgs.Marker_DELETEALL})
+	for i, b := range n.boxes {
+		col := n.classColour(b)
+		ms = append(ms, visualization_msgs.Marker{Header: hdr, NS: "bevfusion/boxes", ID: int32(i), Type: visualization_msgs.Marker_CUBE,
+			Action: visualization_msgs.Marker_ADD, Pose: yawPose(b.X, b.Y, b.Z, b.Yaw),
+			Scale: geometry_msgs.Vector3{X: b.L, Y: b.W, Z: b.H}, Color: col})
+		ms = append(ms, visualization_msgs.Marker{Header: hdr, NS: "bevfusion/labels", ID: int32(i), Type: visualization_msgs.Marker_TEXT_VIEW_FACING,
+			Action: visualization_msgs.Marker_ADD, Pose: yawPose(b.X, b.Y, b.Z+b.H/2+0.5, 0),
+			Scale: geometry_msgs.Vector3{Z: 0.8}, Color: std_msgs.ColorRGBA{R: 1, G: 1, B: 1, A: 1},
+			Text: fmt.Sprintf("%s %.2f", n.className(b), b.Score)})
+		if math.Hypot(b.VX, b.VY) > 0.2 {
+			ms = append(ms, visualization_msgs.Marker{Header: hdr, NS: "bevfusion/velocity", ID: int32(i), Type: visualization_msgs.Marker_ARROW,
+				Action: visualization_msgs.Marker_ADD, Pose: geometry_msgs.Pose{Orientation: geometry_msgs.Quaternion{W: 1}},
+				Scale: geometry_msgs.Vector3{X: 0.15, Y: 0.3, Z: 0.3}, Color: col,
+				Points: []geometry_msgs.Point{{X: b.X, Y: b.Y, Z: b.Z}, {X: b.X + b.VX, Y: b.Y + b.VY, Z: b.Z}}})
+		}
+	}
+	o.markers.Markers = ms
+	return pub.Publish(TopicMarkers, &o.markers)
+}
+
+// paintBox colours the cells whose centres lie inside b's footprint.
+func paintBox(pix []uint8, xMin, yMin, res float64, w, h int, b head.Box, c [3]uint8) {
+	r := math.Hypot(b.L, b.W) / 2
+	i0, i1 := int(math.Floor((b.X-r-xMin)/res)), int(math.Ceil((b.X+r-xMin)/res))
+	j0, j1 := int(math.Floor((b.Y-r-yMin)/res)), int(math.Ceil((b.Y+r-yMin)/res))
+	s, co := math.Sincos(b.Yaw)
+	for j := max(j0, 0); j <= min(j1, h-1); j++ {
+		for i := max(i0, 0); i <= min(i1, w-1); i++ {
+			dx := xMin + (float64(i)+0.5)*res - b.X
+			dy := yMin + (float64(j)+0.5)*res - b.Y
+			u, v := co*dx+s*dy, -s*dx+co*dy
+			if math.Abs(u) <= b.L/2 && math.Abs(v) <= b.W/2 {
+				o := (j*w + i) * 3
+				pix[o], pix[o+1], pix[o+2] = c[0], c[1], c[2]
+			}
+		}
+	}
+}
