@@ -267,7 +267,7 @@ func cloudXYZI(ns int64, frame string, pts [][4]float32) *sensor_msgs.PointCloud
 		return sensor_msgs.PointField{Name: name, Offset: off, Datatype: sensor_msgs.PointField_FLOAT32, Count: 1}
 	}
 	return &sensor_msgs.PointCloud2{Header: hdr(ns, frame), Height: 1, Width: uint32(len(pts)),
-		Fields: []sensor_msgs.PointField{f("x", 0), f("y", 4), f("z", 8), f("intensity", 12)},
+		Fields:    []sensor_msgs.PointField{f("x", 0), f("y", 4), f("z", 8), f("intensity", 12)},
 		PointStep: 16, RowStep: uint32(16 * len(pts)), Data: data, IsDense: true}
 }
 
