@@ -35,6 +35,8 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	preset := fs.String("preset", "hdl64e", "range-image projection preset of a lidarseg training set")
 	labels := fs.String("labels", "params/semantic-kitti.yaml", "SemanticKITTI label map for training labels")
 	every := fs.Int("every", 1, "keep one sweep in EVERY for a training set")
+	preview := fs.String("preview", "", "also write preview PNGs (range image by label, cameras with skeletons, BEV) to this directory")
+	previewAt := fs.Float64("preview-at", 2, "simulation time of the preview, seconds")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return err
@@ -45,6 +47,19 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	cfg.Compression = bag.Compression(*comp)
 	cfg.Progress = stderr
+	if *preview != "" {
+		lm, err := lidarseg.LoadLabelMap(*labels)
+		if err != nil {
+			return err
+		}
+		files, err := simulate.WritePreview(cfg, lm, *previewAt, *preview)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			fmt.Fprintln(stderr, "simulate: preview", f)
+		}
+	}
 	if *dataset != "" {
 		return writeDataset(ctx, *dataset, cfg, *preset, *labels, *every, *out, stdout, stderr)
 	}
