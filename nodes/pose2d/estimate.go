@@ -132,6 +132,17 @@ func newEstimator(cfg *Config, stats *node.Stats, logf func(string)) (*estimator
 	if k, ok := card.Param("blur_kernel"); ok {
 		dc.BlurKernel = int(k)
 	}
+	if t, ok := card.Parameters["topology"].(string); ok {
+		switch t {
+		case decode.TRTPose.Name:
+			dc.PAF.Topology = decode.TRTPose
+		case decode.OpenPoseCOCO.Name:
+			dc.PAF.Topology = decode.OpenPoseCOCO
+		default:
+			e.close()
+			return nil, fmt.Errorf("%w: model %s: topology %q, want %s or %s", ErrModel, card.Name, t, decode.TRTPose.Name, decode.OpenPoseCOCO.Name)
+		}
+	}
 	if e.dec, err = decode.New(canon, dc); err != nil {
 		e.close()
 		return nil, fmt.Errorf("%w: model %s: %w", ErrModel, card.Name, err)
