@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/camera"
 	"github.com/gopercept/gopercept/imageconv"
 	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
@@ -104,7 +105,7 @@ func augFor(w, h, iw, ih int) (s, cropX, cropY float64) {
 func (c *camState) preprocess(dst []float32, iw, ih int, mean, std [3]float32, scale float32, bgr bool) {
 	src := &c.rgb
 	s, cx, cy := augFor(src.Width, src.Height, iw, ih)
-	c.aug = [9]float64{s, 0, -cx, 0, s, -cy, 0, 0, 1}
+	c.aug = bev.ResizeCrop(s, s, cx, cy)
 	plane := iw * ih
 	W, H := src.Width, src.Height
 	for y := range ih {

@@ -1,6 +1,7 @@
 package bevfusionnode
 
 import (
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -133,6 +134,7 @@ outputs:
   - {name: depth, shape: [` + itoa(n) + `, 4, 2, 4], type: float32}
   - {name: feature, shape: [` + itoa(n) + `, 2, 2, 4], type: float32}
 normalisation: {mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375], colour_order: rgb}
+parameters: {depth_min: 1, depth_max: 9, depth_step: 2}
 `
 }
 
@@ -210,7 +212,7 @@ func newRig(tb testing.TB, cams []string, models bool) *rig {
 	}
 	ps := param.New("bevfusion", values)
 	st := node.NewStats()
-	n, err := New(node.Env{Name: "bevfusion", Params: ps, TF: buf, Stats: st})
+	n, err := New(node.Env{Name: "bevfusion", Params: ps, TF: buf, Stats: st, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		tb.Fatal(err)
 	}

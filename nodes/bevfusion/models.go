@@ -2,11 +2,12 @@ package bevfusionnode
 
 import (
 	"fmt"
-	"math"
+	"log/slog"
 	"slices"
 
 	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/head"
+	"github.com/gopercept/gopercept/bev/lss"
 	"github.com/gopercept/gopercept/infer"
 )
 
@@ -24,6 +25,9 @@ type encoder struct {
 	scale             float32
 	bgr               bool
 	prob              []float32 // softmax over depth, [N,D,fH,fW]
+	depthMin          float64   // m, card parameter depth_min (default 1)
+	depthMax          float64   // m, card parameter depth_max (default 60)
+	depthStep         float64   // m, card parameter depth_step (default 0.5)
 }
 
 // firstOf returns the first of names that is in have.
@@ -40,8 +44,8 @@ func modelError(path, format string, args ...any) error {
 	return fmt.Errorf("bevfusion: %s: %w: %s", path, ErrModel, fmt.Sprintf(format, args...))
 }
 
-func openEncoder(path string, providers []string, cams int) (*encoder, error) {
-	m, err := infer.Open(infer.Config{ModelPath: path, Providers: providers})
+func openEncoder(path string, providers []string, cams int, log *slog.Logger) (*encoder, error) {
+	m, err := infer.Open(infer.Config{ModelPath: path, Providers: providers, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("bevfusion: encoder: %w", err)
 	}
@@ -92,6 +96,15 @@ func openEncoder(path string, providers []string, cams int) (*encoder, error) {
 		e.bgr = nm.ColourOrder == "bgr"
 	}
 	e.prob = make([]float32, e.n*e.d*e.fh*e.fw)
+	e.depthMin, e.depthMax, e.depthStep = 1, 60, 0.5
+	for _, p := range []struct {
+		key string
+		dst *float64
+	}{{"depth_min", &e.depthMin}, {"depth_max", &e.depthMax}, {"depth_step", &e.depthStep}} {
+		if v, ok := card.Param(p.key); ok {
+			*p.dst = v
+		}
+	}
 	return e, nil
 }
 
@@ -109,24 +122,10 @@ func (e *encoder) finish(masked []bool) {
 			clear(feat[n*e.c*hw : (n+1)*e.c*hw])
 			continue
 		}
-		if !e.depthLogits {
-			copy(e.prob[base:base+e.d*hw], dl[base:base+e.d*hw])
-			continue
-		}
-		for p := range hw {
-			mx := float32(math.Inf(-1))
-			for d := range e.d {
-				mx = max(mx, dl[base+d*hw+p])
-			}
-			var s float32
-			for d := range e.d {
-				v := float32(math.Exp(float64(dl[base+d*hw+p] - mx)))
-				e.prob[base+d*hw+p] = v
-				s += v
-			}
-			for d := range e.d {
-				e.prob[base+d*hw+p] /= s
-			}
+		copy(e.prob[base:base+e.d*hw], dl[base:base+e.d*hw])
+		if e.depthLogits {
+			// One camera's block [1, D, hw]: the lengths always match.
+			_ = lss.SoftmaxDepth(e.prob[base:base+e.d*hw], 1, e.d, hw)
 		}
 	}
 }
@@ -145,8 +144,8 @@ type fuser struct {
 	dec               *head.Decoder
 }
 
-func openFuser(path string, providers []string, g bev.Grid, classNames []string, hc head.Config) (*fuser, error) {
-	m, err := infer.Open(infer.Config{ModelPath: path, Providers: providers})
+func openFuser(path string, providers []string, g bev.Grid, classNames []string, hc head.Config, log *slog.Logger) (*fuser, error) {
+	m, err := infer.Open(infer.Config{ModelPath: path, Providers: providers, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("bevfusion: fuser: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/head"
 	"github.com/gopercept/gopercept/cdr"
 	"github.com/gopercept/gopercept/node"
@@ -81,6 +82,8 @@ type Node struct {
 	enc     *encoder
 	fus     *fuser
 	nms     *head.NMS
+	lift    *lifter
+	extr    [][16]float64 // base_link←camera of this frame's images
 	masked  []bool
 	reasons []string
 	boxes   []head.Box
@@ -105,6 +108,7 @@ func New(env node.Env) (node.Node, error) {
 		n.routes[c.infoTopic] = route{routeInfo, i}
 	}
 	n.routes[cfg.CloudTopic] = route{kind: routeCloud}
+	n.extr = make([][16]float64, len(n.cams))
 	n.masked = make([]bool, len(n.cams))
 	n.reasons = make([]string, len(n.cams))
 	if n.nms, err = head.NewNMS(cfg.NMS); err != nil {
@@ -114,18 +118,31 @@ func New(env node.Env) (node.Node, error) {
 		if len(n.cams) == 0 {
 			return nil, &ParamError{Param: "encoder_model", Detail: "a camera encoder needs at least one camera"}
 		}
-		if n.enc, err = openEncoder(cfg.EncoderModel, cfg.Providers, len(n.cams)); err != nil {
+		if n.enc, err = openEncoder(cfg.EncoderModel, cfg.Providers, len(n.cams), env.Log); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.FuserModel != "" {
-		if n.fus, err = openFuser(cfg.FuserModel, cfg.Providers, cfg.Grid, cfg.ClassNames, cfg.Head); err != nil {
+		if n.fus, err = openFuser(cfg.FuserModel, cfg.Providers, cfg.Grid, cfg.ClassNames, cfg.Head, env.Log); err != nil {
 			n.Close()
 			return nil, err
 		}
 	}
+	pooling := "off: no camera encoder or the fuser takes no camera_bev"
+	if n.enc != nil && n.fus != nil && n.fus.cameraIn != "" {
+		if n.fus.cameraC != n.enc.c {
+			n.Close()
+			return nil, fmt.Errorf("bevfusion: %w: encoder gives %d feature channels, fuser camera_bev takes %d", ErrModel, n.enc.c, n.fus.cameraC)
+		}
+		e := n.enc
+		if n.lift, err = newLifter(e, len(n.cams), cfg.Grid, cfg.ZMin, cfg.ZMax, e.depthMin, e.depthMax, e.depthStep, e.c); err != nil {
+			n.Close()
+			return nil, err
+		}
+		pooling = "bev/lss interval reduction"
+	}
 	if env.Stats != nil {
-		env.Stats.Set("camera_pooling", "unavailable: bev/lss not linked yet; camera BEV features are zero")
+		env.Stats.Set("camera_pooling", pooling)
 		env.Stats.Set("ipm", "unavailable: bev/ipm not linked yet")
 		env.Stats.Set("deskew", "off: bev/pillar not linked yet")
 	}
@@ -164,6 +181,9 @@ func (n *Node) Close() error {
 	}
 	if n.fus != nil {
 		errs = append(errs, n.fus.m.Close())
+	}
+	if n.lift != nil {
+		n.lift.close()
 	}
 	return errors.Join(errs...)
 }
@@ -335,10 +355,12 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 		case !b.compressed && (b.w != c.infoW || b.h != c.infoH):
 			n.reasons[i] = fmt.Sprintf("%s: image %d×%d, camera_info %d×%d", MaskSizeDiffer, b.w, b.h, c.infoW, c.infoH)
 		default:
-			if _, err := n.env.TF.Lookup(cfg.BaseFrame, b.frame, b.stamp); err != nil {
+			ext, err := n.env.TF.Lookup(cfg.BaseFrame, b.frame, b.stamp)
+			if err != nil {
 				n.reasons[i] = MaskTF + ": " + err.Error()
 				break
 			}
+			n.extr[i] = ext.ToMatrix()
 			if err := c.decode(b); err != nil {
 				n.reasons[i] = MaskDecode + ": " + err.Error()
 				break
@@ -366,6 +388,7 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 	n.stage("sync", t0)
 
 	// Camera branch.
+	camBEV := false
 	if n.enc != nil && nMasked < len(n.cams) {
 		t1 := time.Now()
 		img := n.enc.m.Input(n.enc.img)
@@ -377,6 +400,11 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 				continue
 			}
 			c.preprocess(dst, n.enc.iw, n.enc.ih, n.enc.mean, n.enc.std, n.enc.scale, n.enc.bgr)
+			if n.lift != nil {
+				m := c.model
+				n.lift.set(i, bev.Camera{Name: c.name, Width: m.Width, Height: m.Height, Fx: m.Fx, Fy: m.Fy, Cx: m.Cx, Cy: m.Cy,
+					Distortion: m.Distortion, D: m.D, Lens: m, Aug: c.aug, Extrinsic: n.extr[i]})
+			}
 		}
 		if n.enc.depthIn != "" {
 			clear(n.enc.m.Input(n.enc.depthIn)) // sparse lidar depth needs bev/pillar's projection
@@ -388,6 +416,9 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 		}
 		n.enc.finish(n.masked)
 		n.stage("camera_encoder", t2)
+		if n.lift != nil {
+			camBEV = n.liftToBEV()
+		}
 	}
 
 	// Lidar branch.
@@ -403,7 +434,7 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 		if n.fus.lidarIn != "" {
 			copy(n.fus.m.Input(n.fus.lidarIn), n.pil.features)
 		}
-		if n.fus.cameraIn != "" {
+		if n.fus.cameraIn != "" && !camBEV {
 			clear(n.fus.m.Input(n.fus.cameraIn))
 		}
 		if err := n.fus.m.Run(); err != nil {
@@ -423,4 +454,29 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 	n.stage("publish", t6)
 	n.stage("total", t0)
 	return err
+}
+
+// liftToBEV pools this frame's camera features into the fuser's camera_bev
+// input with bev/lss, rebuilding the geometry when the calibration changed.
+// It reports whether camera_bev holds this frame's features; on failure the
+// reason goes to the facts and the frame goes on without cameras.
+func (n *Node) liftToBEV() bool {
+	t0 := time.Now()
+	rebuilt, err := n.lift.ensure()
+	if err != nil {
+		n.fact("camera_pooling", "failed: "+err.Error())
+		return false
+	}
+	if rebuilt {
+		n.stage("lss_geometry", t0)
+		n.fact("lss_geometry_builds", strconv.Itoa(n.lift.rebuilt))
+		n.fact("lss_points_kept", strconv.Itoa(n.lift.geom.Kept()))
+	}
+	t1 := time.Now()
+	if err := n.lift.pooler.Pool(n.enc.prob, n.enc.m.Output(n.enc.featOut), n.fus.m.Input(n.fus.cameraIn)); err != nil {
+		n.fact("camera_pooling", "failed: "+err.Error())
+		return false
+	}
+	n.stage("lss_pool", t1)
+	return true
 }

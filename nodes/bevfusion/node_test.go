@@ -63,12 +63,24 @@ func TestEndToEnd(t *testing.T) {
 	if f := r.fact("camera.front"); f != "ok" {
 		t.Errorf("camera.front %q, want ok", f)
 	}
+	// The camera features reached the fuser through bev/lss.
+	nd := r.n.(*Node)
+	if k := r.fact("lss_points_kept"); k == "" || k == "0" {
+		t.Errorf("lss kept %q frustum points, want some", k)
+	}
+	var sum float64
+	for _, v := range nd.fus.m.Input(nd.fus.cameraIn) {
+		sum += math.Abs(float64(v))
+	}
+	if sum == 0 {
+		t.Error("camera_bev is all zero after a good camera frame")
+	}
 	snap := r.stats.Snapshot()
 	stages := map[string]bool{}
 	for _, s := range snap.Stages {
 		stages[s.Name] = true
 	}
-	for _, s := range []string{"sync", "camera_preprocess", "camera_encoder", "pillars", "fuser", "decode_nms", "publish", "total"} {
+	for _, s := range []string{"sync", "camera_preprocess", "camera_encoder", "lss_geometry", "lss_pool", "pillars", "fuser", "decode_nms", "publish", "total"} {
 		if !stages[s] {
 			t.Errorf("no latency for stage %s (have %v)", s, stages)
 		}
@@ -203,6 +215,12 @@ func TestBadInputs(t *testing.T) {
 			t.Fatalf("front %q back %q", r.fact("camera.front"), r.fact("camera.back"))
 		}
 		checkDetection(t, r, ts) // still published from what it has
+		e := r.n.(*Node).enc
+		for _, v := range e.m.Output(e.featOut)[:e.c*e.fh*e.fw] {
+			if v != 0 {
+				t.Fatal("the masked camera's features are not zero")
+			}
+		}
 		ts += sec
 		good(ts)
 	})

@@ -1,0 +1,78 @@
+package bevfusionnode
+
+import (
+	"fmt"
+
+	"github.com/gopercept/gopercept/bev"
+	"github.com/gopercept/gopercept/bev/lss"
+)
+
+// lifter owns the camera-to-BEV geometry (bev/lss) of the rig and rebuilds
+// it when the calibration's fingerprint changes.
+type lifter struct {
+	cfg     lss.Config
+	rig     []bev.Camera
+	calib   []bool // rig[i] holds a real calibration (else a placeholder)
+	geom    *lss.Geometry
+	pooler  *lss.Pooler
+	chans   int
+	rebuilt int // number of geometry builds, for the facts
+}
+
+// newLifter prepares the lift for ncam cameras of the encoder e, pooling
+// into grid g with the depth bins the encoder's card declares.
+func newLifter(e *encoder, ncam int, g bev.Grid, zMin, zMax float64, dmin, dmax, dstep float64, chans int) (*lifter, error) {
+	c := lss.Config{Grid: g, Layout: bev.LayoutYX, ZMin: zMin, ZMax: zMax, DepthMin: dmin, DepthMax: dmax, DepthStep: dstep,
+		InputWidth: e.iw, InputHeight: e.ih, FeatWidth: e.fw, FeatHeight: e.fh}
+	if got := c.DepthBins(); got != e.d {
+		return nil, fmt.Errorf("bevfusion: %w: encoder has %d depth bins, depth_min %g, depth_max %g, depth_step %g give %d",
+			ErrModel, e.d, dmin, dmax, dstep, got)
+	}
+	l := &lifter{cfg: c, rig: make([]bev.Camera, ncam), calib: make([]bool, ncam), chans: chans}
+	for i := range l.rig {
+		l.rig[i] = placeholder(i, e.iw, e.ih)
+	}
+	return l, nil
+}
+
+// placeholder is a camera whose frustum lies far outside any grid, standing
+// in for a camera never calibrated; its features are zero anyway.
+func placeholder(i, w, h int) bev.Camera {
+	return bev.Camera{Name: fmt.Sprintf("uncalibrated-%d", i), Width: w, Height: h, Fx: 1, Fy: 1, Cx: float64(w) / 2, Cy: float64(h) / 2,
+		Extrinsic: [16]float64{1, 0, 0, 1e9, 0, 1, 0, 1e9, 0, 0, 1, 1e9, 0, 0, 0, 1}}
+}
+
+// set records camera i's current calibration.
+func (l *lifter) set(i int, c bev.Camera) {
+	l.rig[i] = c
+	l.calib[i] = true
+}
+
+// ensure rebuilds the geometry and pooler when the rig changed; it reports
+// whether it rebuilt.
+func (l *lifter) ensure() (bool, error) {
+	fp := lss.Fingerprint(l.cfg, l.rig)
+	if l.geom != nil && l.geom.Fingerprint == fp {
+		return false, nil
+	}
+	g, err := lss.NewGeometry(l.cfg, l.rig)
+	if err != nil {
+		return false, err
+	}
+	p, err := lss.NewPooler(g, l.chans, 0)
+	if err != nil {
+		return false, err
+	}
+	if l.pooler != nil {
+		l.pooler.Close()
+	}
+	l.geom, l.pooler = g, p
+	l.rebuilt++
+	return true, nil
+}
+
+func (l *lifter) close() {
+	if l.pooler != nil {
+		l.pooler.Close()
+	}
+}
