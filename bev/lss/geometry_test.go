@@ -154,7 +154,7 @@ func TestGeometryKnownPoint(t *testing.T) {
 	cam := bev.Camera{Name: "front", Width: 16, Height: 8, Fx: 10, Fy: 10, Cx: 7.5, Cy: 3.5,
 		Extrinsic: opticalExtrinsic(0, 0, 1.0, 0.25, 1.5)}
 	cfg := Config{
-		Grid: bev.Grid{XMin: 0, XMax: 20, YMin: -5, YMax: 5, Resolution: 0.5},
+		Grid:     bev.Grid{XMin: 0, XMax: 20, YMin: -5, YMax: 5, Resolution: 0.5},
 		DepthMin: 2, DepthMax: 10, DepthStep: 1,
 		InputWidth: 16, InputHeight: 8, FeatWidth: 16, FeatHeight: 8,
 	}

@@ -13,10 +13,10 @@ type Pooler struct {
 	g       *Geometry
 	c       int
 	hw      int
-	featRow []int32 // per sorted point: row (n·FH·FW + v·FW + u) of the channels-last features
+	featOff []int32 // per sorted point: offset (n·FH·FW + v·FW + u)·C of its channels-last features
 	featT   []float32
 	chunks  []chunk
-	acc     [][]float32 // per worker accumulator, C floats
+	buf     [][]float32 // per worker block buffer, blockCells·C floats
 
 	jobs   chan int
 	ids    chan int
@@ -54,16 +54,20 @@ func NewPooler(g *Geometry, channels, workers int) (*Pooler, error) {
 	hw := g.FH * g.FW
 	p := &Pooler{
 		g: g, c: channels, hw: hw,
-		featRow: make([]int32, len(g.DepthIndex)),
+		featOff: make([]int32, len(g.DepthIndex)),
 		featT:   make([]float32, g.NCam*hw*channels),
-		acc:     make([][]float32, workers),
+		buf:     make([][]float32, workers),
 		jobs:    make(chan int, 1024),
 		ids:     make(chan int, workers),
 	}
+	if int64(g.NCam)*int64(hw)*int64(channels) >= 1<<31 {
+		return nil, &ConfigError{Field: "channels", Reason: fmt.Sprintf("%d channels overflow the feature index", channels)}
+	}
 	dhw := int32(g.D * hw)
 	for i, idx := range g.DepthIndex {
-		p.featRow[i] = (idx/dhw)*int32(hw) + idx%int32(hw)
+		p.featOff[i] = ((idx/dhw)*int32(hw) + idx%int32(hw)) * int32(channels)
 	}
+
 	// Chunks of contiguous cells with about equal work: a point costs C
 	// multiply-adds, a cell C writes.
 	cells := g.Cells()
@@ -86,7 +90,7 @@ func NewPooler(g *Geometry, channels, workers int) (*Pooler, error) {
 	cur.cellHi = int32(cells)
 	p.chunks = append(p.chunks, cur)
 	for w := 0; w < workers; w++ {
-		p.acc[w] = make([]float32, channels)
+		p.buf[w] = make([]float32, blockCells*channels)
 		p.ids <- w
 		go p.worker()
 	}
@@ -109,10 +113,10 @@ func (p *Pooler) Close() {
 
 func (p *Pooler) worker() {
 	id := <-p.ids
-	acc := p.acc[id]
+	buf := p.buf[id]
 	for j := range p.jobs {
 		if j >= jobPool {
-			p.poolChunk(&p.chunks[j-jobPool], acc)
+			p.poolChunk(&p.chunks[j-jobPool], buf)
 		} else {
 			p.transpose(j)
 		}
@@ -173,52 +177,66 @@ func (p *Pooler) transpose(r int) {
 	}
 }
 
-// poolChunk reduces the intervals of ch and writes every cell of its range.
-func (p *Pooler) poolChunk(ch *chunk, acc []float32) {
+// blockCells is the number of cells a worker reduces into its
+// channels-last block buffer before writing them plane by plane.
+const blockCells = 128
+
+// poolChunk reduces the intervals of ch and writes every cell of its range:
+// cells are reduced in blocks of blockCells into buf ([cell, C]), and each
+// block is then written to the C output planes with sequential stores.
+func (p *Pooler) poolChunk(ch *chunk, buf []float32) {
 	c := p.c
 	plane := p.g.Cells()
-	out := p.out
-	depth := p.depth
-	featT := p.featT
+	ivs := p.g.Intervals[ch.intLo:ch.intHi]
 	di := p.g.DepthIndex
-	fr := p.featRow
-	cell := ch.cellLo
-	for _, iv := range p.g.Intervals[ch.intLo:ch.intHi] {
-		for ; cell < iv.Cell; cell++ {
-			for k := 0; k < c; k++ {
-				out[k*plane+int(cell)] = 0
+	next := 0
+	for lo := int(ch.cellLo); lo < int(ch.cellHi); lo += blockCells {
+		hi := min(lo+blockCells, int(ch.cellHi))
+		clear(buf[:(hi-lo)*c])
+		for ; next < len(ivs) && int(ivs[next].Cell) < hi; next++ {
+			iv := ivs[next]
+			s, e := int(iv.Start), int(iv.Start+iv.Len)
+			acc := buf[(int(iv.Cell)-lo)*c : (int(iv.Cell)-lo+1)*c]
+			done := dotSIMD(acc, p.featT, p.featOff[s:e], p.depth, di[s:e])
+			reduceGo(acc[done:], p.featT[done:], p.featOff[s:e], p.depth, di[s:e])
+		}
+		n := hi - lo
+		for j := 0; j < c; j++ {
+			dst := p.out[j*plane+lo : j*plane+hi]
+			src := buf[j:]
+			for i := range dst[:n] {
+				dst[i] = src[i*c]
 			}
 		}
-		clear(acc)
-		s, e := int(iv.Start), int(iv.Start+iv.Len)
-		k := s
-		for ; k+4 <= e; k += 4 {
-			w0, w1, w2, w3 := depth[di[k]], depth[di[k+1]], depth[di[k+2]], depth[di[k+3]]
-			f0 := featT[int(fr[k])*c : int(fr[k])*c+c]
-			f1 := featT[int(fr[k+1])*c : int(fr[k+1])*c+c]
-			f2 := featT[int(fr[k+2])*c : int(fr[k+2])*c+c]
-			f3 := featT[int(fr[k+3])*c : int(fr[k+3])*c+c]
-			f0, f1, f2, f3 = f0[:len(acc)], f1[:len(acc)], f2[:len(acc)], f3[:len(acc)]
-			for j := range acc {
-				acc[j] += w0*f0[j] + w1*f1[j] + w2*f2[j] + w3*f3[j]
-			}
-		}
-		for ; k < e; k++ {
-			w := depth[di[k]]
-			f := featT[int(fr[k])*c : int(fr[k])*c+c]
-			f = f[:len(acc)]
-			for j := range acc {
-				acc[j] += w * f[j]
-			}
-		}
-		for j, a := range acc {
-			out[j*plane+int(cell)] = a
-		}
-		cell++
 	}
-	for ; cell < ch.cellHi; cell++ {
-		for k := 0; k < c; k++ {
-			out[k*plane+int(cell)] = 0
+}
+
+// reduceGo sets acc[j] = Σ_k depth[di[k]]·feat[offs[k]+j] for every j < len(acc),
+// in portable Go, four points at a time.
+func reduceGo(acc, feat []float32, offs []int32, depth []float32, di []int32) {
+	if len(acc) == 0 {
+		return
+	}
+	clear(acc)
+	n := len(acc)
+	k := 0
+	for ; k+4 <= len(offs); k += 4 {
+		w0, w1, w2, w3 := depth[di[k]], depth[di[k+1]], depth[di[k+2]], depth[di[k+3]]
+		f0 := feat[offs[k] : int(offs[k])+n]
+		f1 := feat[offs[k+1] : int(offs[k+1])+n]
+		f2 := feat[offs[k+2] : int(offs[k+2])+n]
+		f3 := feat[offs[k+3] : int(offs[k+3])+n]
+		f0, f1, f2, f3 = f0[:len(acc)], f1[:len(acc)], f2[:len(acc)], f3[:len(acc)]
+		for j := range acc {
+			acc[j] += w0*f0[j] + w1*f1[j] + w2*f2[j] + w3*f3[j]
+		}
+	}
+	for ; k < len(offs); k++ {
+		wk := depth[di[k]]
+		f := feat[offs[k] : int(offs[k])+n]
+		f = f[:len(acc)]
+		for j := range acc {
+			acc[j] += wk * f[j]
 		}
 	}
 }

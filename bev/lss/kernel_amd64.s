@@ -1,0 +1,149 @@
+//go:build !purego
+
+#include "textflag.h"
+
+// func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+TEXT ·cpuid(SB), NOSPLIT, $0-24
+	MOVL eaxArg+0(FP), AX
+	MOVL ecxArg+4(FP), CX
+	CPUID
+	MOVL AX, eax+8(FP)
+	MOVL BX, ebx+12(FP)
+	MOVL CX, ecx+16(FP)
+	MOVL DX, edx+20(FP)
+	RET
+
+// func xgetbv0() (eax, edx uint32)
+TEXT ·xgetbv0(SB), NOSPLIT, $0-8
+	MOVL $0, CX
+	XGETBV
+	MOVL AX, eax+0(FP)
+	MOVL DX, edx+4(FP)
+	RET
+
+// func dot32AVX2(acc *float32, feat *float32, offs *int32, depth *float32, di *int32, n int)
+// acc[0:32] = Σ_k depth[di[k]]·feat[offs[k] : offs[k]+32], four independent
+// 8-lane FMA chains.
+TEXT ·dot32AVX2(SB), NOSPLIT, $0-48
+	MOVQ acc+0(FP), DI
+	MOVQ feat+8(FP), SI
+	MOVQ offs+16(FP), BX
+	MOVQ depth+24(FP), DX
+	MOVQ di+32(FP), R13
+	MOVQ n+40(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ AX, AX
+loop32:
+	CMPQ AX, CX
+	JGE done32
+	MOVLQSX (BX)(AX*4), R8
+	MOVLQSX (R13)(AX*4), R14
+	VBROADCASTSS (DX)(R14*4), Y4
+	LEAQ (SI)(R8*4), R9
+	VFMADD231PS (R9), Y4, Y0
+	VFMADD231PS 32(R9), Y4, Y1
+	VFMADD231PS 64(R9), Y4, Y2
+	VFMADD231PS 96(R9), Y4, Y3
+	INCQ AX
+	JMP loop32
+done32:
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	VZEROUPPER
+	RET
+
+// func dot16AVX2(acc *float32, feat *float32, offs *int32, depth *float32, di *int32, n int)
+// acc[0:16] = Σ_k depth[di[k]]·feat[offs[k] : offs[k]+16], with two chains per
+// lane group over even and odd points.
+TEXT ·dot16AVX2(SB), NOSPLIT, $0-48
+	MOVQ acc+0(FP), DI
+	MOVQ feat+8(FP), SI
+	MOVQ offs+16(FP), BX
+	MOVQ depth+24(FP), DX
+	MOVQ di+32(FP), R13
+	MOVQ n+40(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	XORQ AX, AX
+	MOVQ CX, R10
+	ANDQ $-2, R10
+loop16:
+	CMPQ AX, R10
+	JGE tail16
+	MOVLQSX (BX)(AX*4), R8
+	MOVLQSX 4(BX)(AX*4), R11
+	MOVLQSX (R13)(AX*4), R14
+	VBROADCASTSS (DX)(R14*4), Y4
+	MOVLQSX 4(R13)(AX*4), R15
+	VBROADCASTSS (DX)(R15*4), Y5
+	LEAQ (SI)(R8*4), R9
+	LEAQ (SI)(R11*4), R12
+	VFMADD231PS (R9), Y4, Y0
+	VFMADD231PS 32(R9), Y4, Y1
+	VFMADD231PS (R12), Y5, Y2
+	VFMADD231PS 32(R12), Y5, Y3
+	ADDQ $2, AX
+	JMP loop16
+tail16:
+	CMPQ AX, CX
+	JGE done16
+	MOVLQSX (BX)(AX*4), R8
+	MOVLQSX (R13)(AX*4), R14
+	VBROADCASTSS (DX)(R14*4), Y4
+	LEAQ (SI)(R8*4), R9
+	VFMADD231PS (R9), Y4, Y0
+	VFMADD231PS 32(R9), Y4, Y1
+done16:
+	VADDPS Y2, Y0, Y0
+	VADDPS Y3, Y1, Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VZEROUPPER
+	RET
+
+// func dot8AVX2(acc *float32, feat *float32, offs *int32, depth *float32, di *int32, n int)
+// acc[0:8] = Σ_k depth[di[k]]·feat[offs[k] : offs[k]+8], two chains.
+TEXT ·dot8AVX2(SB), NOSPLIT, $0-48
+	MOVQ acc+0(FP), DI
+	MOVQ feat+8(FP), SI
+	MOVQ offs+16(FP), BX
+	MOVQ depth+24(FP), DX
+	MOVQ di+32(FP), R13
+	MOVQ n+40(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y2, Y2, Y2
+	XORQ AX, AX
+	MOVQ CX, R10
+	ANDQ $-2, R10
+loop8:
+	CMPQ AX, R10
+	JGE tail8
+	MOVLQSX (BX)(AX*4), R8
+	MOVLQSX 4(BX)(AX*4), R11
+	MOVLQSX (R13)(AX*4), R14
+	VBROADCASTSS (DX)(R14*4), Y4
+	MOVLQSX 4(R13)(AX*4), R15
+	VBROADCASTSS (DX)(R15*4), Y5
+	VFMADD231PS (SI)(R8*4), Y4, Y0
+	VFMADD231PS (SI)(R11*4), Y5, Y2
+	ADDQ $2, AX
+	JMP loop8
+tail8:
+	CMPQ AX, CX
+	JGE done8
+	MOVLQSX (BX)(AX*4), R8
+	MOVLQSX (R13)(AX*4), R14
+	VBROADCASTSS (DX)(R14*4), Y4
+	VFMADD231PS (SI)(R8*4), Y4, Y0
+done8:
+	VADDPS Y2, Y0, Y0
+	VMOVUPS Y0, (DI)
+	VZEROUPPER
+	RET
