@@ -101,17 +101,42 @@ func Line(img *imageconv.RGB, x0, y0, x1, y1, width float64, c Colour) {
 	dx, dy := x1-x0, y1-y0
 	l2 := dx*dx + dy*dy
 	r2 := r * r
+	inside := func(x, y int) bool {
+		px, py := float64(x)-x0, float64(y)-y0
+		t := 0.0
+		if l2 > 0 {
+			t = math.Max(0, math.Min(1, (px*dx+py*dy)/l2))
+		}
+		ex, ey := px-t*dx, py-t*dy
+		return ex*ex+ey*ey <= r2
+	}
+	// The capsule is convex, so each row meets it in one run of pixels:
+	// start next to the segment's point nearest the row and grow both ways.
 	for y := minY; y <= maxY; y++ {
-		for x := minX; x <= maxX; x++ {
-			px, py := float64(x)-x0, float64(y)-y0
-			t := 0.0
-			if l2 > 0 {
-				t = math.Max(0, math.Min(1, (px*dx+py*dy)/l2))
+		t := 0.5
+		if dy != 0 {
+			t = math.Max(0, math.Min(1, (float64(y)-y0)/dy))
+		}
+		xc := int(math.Round(x0 + t*dx))
+		start := minX - 1
+		for _, x := range [3]int{xc, xc - 1, xc + 1} {
+			if x >= minX && x <= maxX && inside(x, y) {
+				start = x
+				break
 			}
-			ex, ey := px-t*dx, py-t*dy
-			if ex*ex+ey*ey <= r2 {
-				set(img, x, y, c)
-			}
+		}
+		if start < minX {
+			continue
+		}
+		lo, hi := start, start
+		for lo-1 >= minX && inside(lo-1, y) {
+			lo--
+		}
+		for hi+1 <= maxX && inside(hi+1, y) {
+			hi++
+		}
+		for x := lo; x <= hi; x++ {
+			set(img, x, y, c)
 		}
 	}
 }
