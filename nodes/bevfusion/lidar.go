@@ -1,6 +1,7 @@
 package bevfusionnode
 
 import (
+	"encoding/binary"
 	"math"
 
 	"github.com/gopercept/gopercept/bev"
@@ -35,22 +36,38 @@ func newPillars(g bev.Grid) *pillars {
 // toBase) into the grid and computes the feature planes. Points with a
 // non-finite coordinate or outside [zMin, zMax] are skipped; it returns the
 // number of points binned.
-func (p *pillars) fill(g bev.Grid, acc pointcloud.XYZI, data []byte, n int, toBase tf.Transform, zMin, zMax, obstacleZ float64) int {
+//
+// f32 says x, y and z are little-endian float32 (the common driver layout),
+// which takes a direct read instead of the generic accessor.
+func (p *pillars) fill(g bev.Grid, acc pointcloud.XYZI, data []byte, n int, toBase tf.Transform, zMin, zMax, obstacleZ float64, f32 bool) int {
 	clear(p.count)
 	clear(p.ground)
 	clear(p.maxZ)
 	clear(p.sumI)
 	hasI := acc.Intensity.Valid()
 	binned := 0
+	m := toBase.ToMatrix()
+	gw, gh := g.Width(), g.Height()
+	inv := 1 / g.Resolution
 	for i := range n {
-		q := toBase.Apply(r3.Vec{X: acc.X.Float(data, i), Y: acc.Y.Float(data, i), Z: acc.Z.Float(data, i)})
+		var x, y, z float64
+		if f32 {
+			x = float64(math.Float32frombits(binary.LittleEndian.Uint32(data[acc.X.Offset(i):])))
+			y = float64(math.Float32frombits(binary.LittleEndian.Uint32(data[acc.Y.Offset(i):])))
+			z = float64(math.Float32frombits(binary.LittleEndian.Uint32(data[acc.Z.Offset(i):])))
+		} else {
+			x, y, z = acc.X.Float(data, i), acc.Y.Float(data, i), acc.Z.Float(data, i)
+		}
+		q := r3.Vec{X: m[0]*x + m[1]*y + m[2]*z + m[3], Y: m[4]*x + m[5]*y + m[6]*z + m[7], Z: m[8]*x + m[9]*y + m[10]*z + m[11]}
 		if !(q.Z >= zMin && q.Z <= zMax) {
 			continue
 		}
-		c, ok := g.Index(q.X, q.Y)
-		if !ok {
+		// Cell index as bev.Grid.Index computes it (half-open cells).
+		fi, fj := math.Floor((q.X-g.XMin)*inv), math.Floor((q.Y-g.YMin)*inv)
+		if !(fi >= 0 && fi < float64(gw) && fj >= 0 && fj < float64(gh)) {
 			continue
 		}
+		c := int(fj)*gw + int(fi)
 		binned++
 		p.count[c]++
 		if q.Z <= obstacleZ {

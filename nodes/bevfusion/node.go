@@ -423,7 +423,7 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 
 	// Lidar branch.
 	t3 := time.Now()
-	binned := n.pil.fill(cfg.Grid, acc, p.data, p.layout.NumPoints(), toBase, cfg.ZMin, cfg.ZMax, cfg.ObstacleHeight)
+	binned := n.pil.fill(cfg.Grid, acc, p.data, p.layout.NumPoints(), toBase, cfg.ZMin, cfg.ZMax, cfg.ObstacleHeight, littleFloat32XYZ(&p.layout))
 	n.stage("pillars", t3)
 	n.fact("points_binned", strconv.Itoa(binned))
 
@@ -478,5 +478,19 @@ func (n *Node) liftToBEV() bool {
 		return false
 	}
 	n.stage("lss_pool", t1)
+	return true
+}
+
+// littleFloat32XYZ reports whether x, y and z are little-endian float32.
+func littleFloat32XYZ(l *pointcloud.Layout) bool {
+	if l.BigEndian {
+		return false
+	}
+	for _, name := range []string{"x", "y", "z"} {
+		f, ok := l.Find(name)
+		if !ok || f.Datatype != pointcloud.Float32 {
+			return false
+		}
+	}
 	return true
 }
