@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/gopercept/gopercept/bag"
 	"github.com/gopercept/gopercept/node"
@@ -93,6 +94,7 @@ func describeNodes() ([]nodeInfo, error) {
 	for _, name := range node.Names() {
 		f, _ := node.Lookup(name)
 		ps := param.New(name, nil)
+		node.DeclareDriverParams(ps)
 		n, err := f(node.Env{Name: name, Params: ps, Stats: node.NewStats()})
 		if err != nil {
 			return nil, fmt.Errorf("nodes: build %s with defaults: %w", name, err)
@@ -107,6 +109,7 @@ func cmdNodes(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("nodes", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
+	md := fs.Bool("markdown", false, "print the README's topic and parameter tables")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -116,6 +119,10 @@ func cmdNodes(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *asJSON {
 		return writeJSON(stdout, infos)
+	}
+	if *md {
+		_, err := io.WriteString(stdout, nodeTables(infos))
+		return err
 	}
 	for _, n := range infos {
 		fmt.Fprintf(stdout, "%s\n", n.Name)
@@ -130,4 +137,45 @@ func cmdNodes(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	return nil
+}
+
+// nodeTables renders each node's topics and parameters as Markdown; the
+// README carries this text between markers and a test keeps it current.
+func nodeTables(infos []nodeInfo) string {
+	var b strings.Builder
+	qos := map[node.QoS]string{node.SensorData: "sensor data (best effort)", node.Reliable: "reliable", node.Static: "transient local"}
+	for _, n := range infos {
+		fmt.Fprintf(&b, "### %s\n\n| direction | topic | type | QoS |\n|---|---|---|---|\n", n.Name)
+		for _, t := range n.Inputs {
+			fmt.Fprintf(&b, "| in | `%s` | `%s` | %s |\n", t.Name, t.Type, qos[t.QoS])
+		}
+		for _, t := range n.Outputs {
+			fmt.Fprintf(&b, "| out | `%s` | `%s` | %s |\n", t.Name, t.Type, qos[t.QoS])
+		}
+		fmt.Fprintf(&b, "\n| parameter | default | description |\n|---|---|---|\n")
+		for _, p := range n.Params {
+			fmt.Fprintf(&b, "| `%s` | `%s` | %s |\n", p.Name, formatDefault(p.Default), strings.ReplaceAll(p.Description, "|", "\\|"))
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func formatDefault(v any) string {
+	switch x := v.(type) {
+	case string:
+		if x == "" {
+			return `""`
+		}
+		return x
+	case []string:
+		return "[" + strings.Join(x, ", ") + "]"
+	case []float64:
+		parts := make([]string, len(x))
+		for i, f := range x {
+			parts[i] = fmt.Sprint(f)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	}
+	return fmt.Sprint(v)
 }
