@@ -1,0 +1,68 @@
+package pillar
+
+import (
+	"math"
+	"testing"
+
+	"github.com/gopercept/gopercept/bev"
+	"github.com/gopercept/gopercept/tf"
+	"gonum.org/v1/gonum/spatial/r3"
+)
+
+// BenchmarkPillarize bins 131,072 points into BEVFusion's 256×256 grid.
+// Target ≤ 3 ms.
+func BenchmarkPillarize(b *testing.B) {
+	p, err := New(Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	x, y, z, in := randomCloud(131072, 1)
+	out := make([]float32, p.OutputLen())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := p.Run(x, y, z, in, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(131072*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mpoints/s")
+}
+
+// BenchmarkDepthImage projects 131,072 points into six 704×256 inputs.
+func BenchmarkDepthImage(b *testing.B) {
+	cams := make([]bev.Camera, 6)
+	for i := range cams {
+		psi := float64(i) * math.Pi / 3
+		c, s := math.Cos(psi), math.Sin(psi)
+		cams[i] = bev.Camera{Name: "cam", Width: 1600, Height: 900, Fx: 1260, Fy: 1260, Cx: 800, Cy: 450,
+			Aug:       bev.ResizeCrop(0.48, 0.48, 32, 176),
+			Extrinsic: [16]float64{s, 0, c, 1, -c, 0, s, 0, 0, -1, 0, 1.6, 0, 0, 0, 1}}
+	}
+	x, y, z, _ := randomCloud(131072, 2)
+	out := make([]float32, 6*704*256)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := DepthImage(x, y, z, cams, 704, 256, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(131072*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mpoints/s")
+}
+
+// BenchmarkDeskew de-skews 131,072 points with 16 knots.
+func BenchmarkDeskew(b *testing.B) {
+	x, y, z, _ := randomCloud(131072, 3)
+	ts := make([]float32, len(x))
+	for i := range ts {
+		ts[i] = 0.1 * float32(i) / float32(len(ts))
+	}
+	motion := func(s float64) (tf.Transform, error) {
+		return tf.Transform{Translation: r3.Vec{X: -10 * (0.1 - s)}, Rotation: tf.QuatFromRPY(0, 0, -0.3*(0.1-s))}, nil
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := Deskew(x, y, z, ts, motion, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(131072*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mpoints/s")
+}
