@@ -29,12 +29,20 @@
 // BEVDet does (scale to the input width, keep the bottom rows, centre
 // horizontally), the transform kept as a 3×3 image-augmentation matrix; the
 // encoder (ONNX, card family "bev-camera") gives depth logits [N,D,fH,fW]
-// and features [N,C,fH,fW], and the node applies the softmax over depth.
-// Lidar branch: pillar statistics per BEV cell (occupancy, maximum height
-// above z_min, mean intensity). The fuser with heads (ONNX, card family
-// "bev-fuser") takes "lidar_bev" [1,3,H,W] and, when it has one,
-// "camera_bev" [1,C,H,W]; its CenterPoint outputs are decoded with
-// bev/head and thinned with Scale-NMS.
+// and features [N,C,fH,fW] (card parameters depth_min, depth_max,
+// depth_step give the bins, default 1, 60, 0.5 m; depth_logits 0 when the
+// model already applies the softmax), and the node applies the softmax over
+// depth. bev/lss lifts them into the grid: the frustum geometry (each
+// camera's CameraInfo lens, augmentation matrix and TF extrinsics) is
+// precomputed and rebuilt only when its fingerprint changes, and pooling is
+// interval reduction. Lidar branch: pillar statistics per BEV cell
+// (occupancy, maximum height above z_min, mean intensity). The fuser with
+// heads (ONNX, card family "bev-fuser") takes "lidar_bev" [1,3,H,W] and,
+// when it has one, "camera_bev" [1,C,H,W] (both [.., W, H] when the card's
+// bev_layout is "xy", mmdet3d's order); its CenterPoint outputs (heatmap or
+// score, reg, height, dim, rot, vel; heatmap_logits 0 when the heatmap is
+// already a probability) are decoded with bev/head and thinned with
+// Scale-NMS.
 //
 // Without models the node still publishes the lidar occupancy grid and the
 // BEV semantic image, for calibration checks.

@@ -188,6 +188,12 @@ type rig struct {
 
 func newRig(tb testing.TB, cams []string, models bool) *rig {
 	tb.Helper()
+	return newRigCard(tb, cams, models, fuserCard)
+}
+
+// newRigCard is newRig with the given fuser card.
+func newRigCard(tb testing.TB, cams []string, models bool, fcard string) *rig {
+	tb.Helper()
 	must := func(err error) {
 		if err != nil {
 			tb.Fatal(err)
@@ -205,7 +211,7 @@ func newRig(tb testing.TB, cams []string, models bool) *rig {
 	if models {
 		needORT(tb)
 		dir := tb.TempDir()
-		values["fuser_model"] = writeModel(tb, dir, "fuser", fuserGraph(), fuserCard)
+		values["fuser_model"] = writeModel(tb, dir, "fuser", fuserGraph(), fcard)
 		if len(cams) > 0 {
 			values["encoder_model"] = writeModel(tb, dir, "encoder", encoderGraph(len(cams)), encoderCard(len(cams)))
 		}

@@ -110,3 +110,21 @@ func (p *pillars) occupancy(dst []int8) []int8 {
 	}
 	return dst
 }
+
+// copyTo writes the feature planes into dst in the model's layout: as they
+// are for bev.LayoutYX, transposed to [3, W, H] for bev.LayoutXY.
+func (p *pillars) copyTo(dst []float32, l bev.Layout) {
+	if l != bev.LayoutXY {
+		copy(dst, p.features)
+		return
+	}
+	hw := p.w * p.h
+	for c := range lidarChannels {
+		src, out := p.features[c*hw:(c+1)*hw], dst[c*hw:(c+1)*hw]
+		for j := range p.h {
+			for i := range p.w {
+				out[i*p.h+j] = src[j*p.w+i]
+			}
+		}
+	}
+}

@@ -21,8 +21,8 @@ type lifter struct {
 
 // newLifter prepares the lift for ncam cameras of the encoder e, pooling
 // into grid g with the depth bins the encoder's card declares.
-func newLifter(e *encoder, ncam int, g bev.Grid, zMin, zMax float64, dmin, dmax, dstep float64, chans int) (*lifter, error) {
-	c := lss.Config{Grid: g, Layout: bev.LayoutYX, ZMin: zMin, ZMax: zMax, DepthMin: dmin, DepthMax: dmax, DepthStep: dstep,
+func newLifter(e *encoder, ncam int, g bev.Grid, layout bev.Layout, zMin, zMax float64, dmin, dmax, dstep float64, chans int) (*lifter, error) {
+	c := lss.Config{Grid: g, Layout: layout, ZMin: zMin, ZMax: zMax, DepthMin: dmin, DepthMax: dmax, DepthStep: dstep,
 		InputWidth: e.iw, InputHeight: e.ih, FeatWidth: e.fw, FeatHeight: e.fh}
 	if got := c.DepthBins(); got != e.d {
 		return nil, fmt.Errorf("bevfusion: %w: encoder has %d depth bins, depth_min %g, depth_max %g, depth_step %g give %d",

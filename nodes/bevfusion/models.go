@@ -136,6 +136,7 @@ type fuser struct {
 	m                 *infer.Model
 	lidarIn, cameraIn string
 	cameraC           int
+	layout            bev.Layout // memory order of the BEV planes (card parameter bev_layout)
 	heat              string
 	k, hh, hw         int
 	velOut            string
@@ -160,16 +161,30 @@ func openFuser(path string, providers []string, g bev.Grid, classNames []string,
 	if f.lidarIn == "" && f.cameraIn == "" {
 		return fail("inputs %v, want lidar_bev and/or camera_bev", ins)
 	}
+	card := m.Card()
+	switch v, _ := card.Parameters["bev_layout"].(string); v {
+	case "", "yx":
+		f.layout = bev.LayoutYX
+	case "xy":
+		f.layout = bev.LayoutXY
+	default:
+		return fail("card parameter bev_layout %q, want yx or xy", v)
+	}
 	gw, gh := g.Width(), g.Height()
+	// rows, cols of a BEV plane as the model stores it.
+	rows, cols := gh, gw
+	if f.layout == bev.LayoutXY {
+		rows, cols = gw, gh
+	}
 	if f.lidarIn != "" {
-		if sh := m.InputShape(f.lidarIn); !slices.Equal(sh, []int64{1, lidarChannels, int64(gh), int64(gw)}) {
-			return fail("input %s shape %v, want [1,%d,%d,%d] for the grid", f.lidarIn, sh, lidarChannels, gh, gw)
+		if sh := m.InputShape(f.lidarIn); !slices.Equal(sh, []int64{1, lidarChannels, int64(rows), int64(cols)}) {
+			return fail("input %s shape %v, want [1,%d,%d,%d] for the grid (%s)", f.lidarIn, sh, lidarChannels, rows, cols, f.layout)
 		}
 	}
 	if f.cameraIn != "" {
 		sh := m.InputShape(f.cameraIn)
-		if len(sh) != 4 || sh[0] != 1 || sh[2] != int64(gh) || sh[3] != int64(gw) {
-			return fail("input %s shape %v, want [1,C,%d,%d] for the grid", f.cameraIn, sh, gh, gw)
+		if len(sh) != 4 || sh[0] != 1 || sh[2] != int64(rows) || sh[3] != int64(cols) {
+			return fail("input %s shape %v, want [1,C,%d,%d] for the grid (%s)", f.cameraIn, sh, rows, cols, f.layout)
 		}
 		f.cameraC = int(sh[1])
 	}
@@ -188,10 +203,9 @@ func openFuser(path string, providers []string, g bev.Grid, classNames []string,
 		return fail("output %s shape %v, want [1,K,H,W]", f.heat, hs)
 	}
 	f.k, f.hh, f.hw = int(hs[1]), int(hs[2]), int(hs[3])
-	if gw%f.hw != 0 || gh%f.hh != 0 || gw/f.hw != gh/f.hh {
-		return fail("head grid %d×%d does not divide the BEV grid %d×%d by one stride", f.hh, f.hw, gh, gw)
+	if rows%f.hh != 0 || cols%f.hw != 0 || rows/f.hh != cols/f.hw {
+		return fail("head grid %d×%d does not divide the BEV planes %d×%d by one stride", f.hh, f.hw, rows, cols)
 	}
-	card := m.Card()
 	names := classNames
 	if len(card.Classes) > 0 {
 		names = make([]string, f.k)
@@ -216,7 +230,8 @@ func openFuser(path string, providers []string, g bev.Grid, classNames []string,
 		}
 	}
 	hc.NumClasses = f.k
-	hc.Stride = gw / f.hw
+	hc.Stride = cols / f.hw
+	hc.XAlongRows = f.layout == bev.LayoutXY
 	hc.Resolution = g.Resolution
 	hc.MinX, hc.MinY = g.XMin, g.YMin
 	hc.HeatmapLogits = true

@@ -135,7 +135,7 @@ func New(env node.Env) (node.Node, error) {
 			return nil, fmt.Errorf("bevfusion: %w: encoder gives %d feature channels, fuser camera_bev takes %d", ErrModel, n.enc.c, n.fus.cameraC)
 		}
 		e := n.enc
-		if n.lift, err = newLifter(e, len(n.cams), cfg.Grid, cfg.ZMin, cfg.ZMax, e.depthMin, e.depthMax, e.depthStep, e.c); err != nil {
+		if n.lift, err = newLifter(e, len(n.cams), cfg.Grid, n.fus.layout, cfg.ZMin, cfg.ZMax, e.depthMin, e.depthMax, e.depthStep, e.c); err != nil {
 			n.Close()
 			return nil, err
 		}
@@ -432,7 +432,7 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 	if n.fus != nil {
 		t4 := time.Now()
 		if n.fus.lidarIn != "" {
-			copy(n.fus.m.Input(n.fus.lidarIn), n.pil.features)
+			n.pil.copyTo(n.fus.m.Input(n.fus.lidarIn), n.fus.layout)
 		}
 		if n.fus.cameraIn != "" && !camBEV {
 			clear(n.fus.m.Input(n.fus.cameraIn))

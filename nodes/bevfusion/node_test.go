@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/node"
 	"github.com/gopercept/gopercept/rosmsg/nav_msgs"
 	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
@@ -320,5 +321,26 @@ func TestConfigErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.param) {
 			t.Errorf("%v: error %v, want one naming %s", c.values, err, c.param)
 		}
+	}
+}
+
+// TestXYLayout runs the same frame through a fuser whose card says its BEV
+// planes are [C, X, Y] (mmdet3d's order): the lidar features reach it
+// transposed and the decoded box is the same.
+func TestXYLayout(t *testing.T) {
+	r := newRigCard(t, []string{"front"}, true, strings.Replace(fuserCard, "heatmap_logits: 1", "heatmap_logits: 1\n  bev_layout: xy", 1))
+	if r.n.(*Node).fus.layout != bev.LayoutXY {
+		t.Fatal("card's bev_layout not read")
+	}
+	t0 := 7 * sec
+	r.send(t, "front/camera_info", cameraInfo(t0, imgW, imgH, 40))
+	r.send(t, "front/image", rgbImage(t0, "cam_optical", imgW, imgH))
+	if err := r.send(t, "points", cloudXYZI(t0, "lidar", scene)); err != nil {
+		t.Fatal(err)
+	}
+	checkDetection(t, r, t0)
+	in := r.n.(*Node).fus.m.Input("lidar_bev")
+	if in[22*testCells+10] != 1 || in[10*testCells+22] != 0 {
+		t.Fatal("lidar_bev not transposed to [C, X, Y]")
 	}
 }
