@@ -169,8 +169,9 @@ func (g *Ground) Config() GroundConfig { return g.cfg }
 func (g *Ground) Plane(region int) (Plane, bool) { return g.planes[region], g.hasPlane[region] }
 
 // Segment marks in ground (one value per point) the points of c on the
-// ground. Points that are NaN, infinite, nearer than the first zone edge
-// or in regions without a plane are not ground.
+// ground. A region with fewer than MinPoints points uses the plane of the
+// nearer zone of its sector. Points that are NaN, infinite, nearer than the
+// first zone edge or in regions without a plane are not ground.
 func (g *Ground) Segment(c Cloud, ground []bool) error {
 	n := len(c.X)
 	if len(c.Y) != n || len(c.Z) != n || len(ground) != n {
@@ -213,18 +214,25 @@ func (g *Ground) Segment(c Cloud, ground []bool) error {
 	for r := 0; r < g.regions; r++ {
 		g.hasPlane[r] = false
 		idx := g.order[g.start[r]:g.start[r+1]]
-		if len(idx) < g.cfg.MinPoints {
+		if len(idx) >= g.cfg.MinPoints {
+			g.fitRegion(r, c, idx, ground)
 			continue
 		}
-		if err := g.fitRegion(r, c, idx, ground); err != nil {
-			return err
+		// Too few points to fit (a far zone crossed by one ring of a
+		// sparse sensor): carry the plane of the nearer zone over.
+		if in := r - g.cfg.Sectors; in >= 0 && g.hasPlane[in] {
+			pl := g.planes[in]
+			for _, i := range idx {
+				ground[i] = pl.Distance(float64(c.X[i]), float64(c.Y[i]), float64(c.Z[i])) < g.cfg.DistThreshold
+			}
+			g.planes[r], g.hasPlane[r] = pl, true
 		}
 	}
 	return nil
 }
 
 // fitRegion fits region r's plane and marks its ground points.
-func (g *Ground) fitRegion(r int, c Cloud, idx []int32, ground []bool) error {
+func (g *Ground) fitRegion(r int, c Cloud, idx []int32, ground []bool) {
 	// Lowest-point representative: mean z of the SeedCount lowest points
 	// that are not far below the expected ground.
 	floor := float32(-g.cfg.SensorHeight - g.cfg.BelowGround)
@@ -249,7 +257,7 @@ func (g *Ground) fitRegion(r int, c Cloud, idx []int32, ground []bool) error {
 		low[j] = z
 	}
 	if len(low) == 0 {
-		return nil
+		return
 	}
 	lpr := 0.0
 	for _, z := range low {
@@ -269,14 +277,13 @@ func (g *Ground) fitRegion(r int, c Cloud, idx []int32, ground []bool) error {
 			for _, i := range idx {
 				ground[i] = false
 			}
-			return nil
+			return
 		}
 		for _, i := range idx {
 			ground[i] = pl.Distance(float64(c.X[i]), float64(c.Y[i]), float64(c.Z[i])) < g.cfg.DistThreshold
 		}
 	}
 	g.planes[r], g.hasPlane[r] = pl, true
-	return nil
 }
 
 // fitPlane fits a plane to the points of idx marked in sel by principal
@@ -320,7 +327,12 @@ func (g *Ground) planeFromMoments(mx, my, mz float64, m [6]float64) (Plane, bool
 	if !lapack64.Syev(lapack.EVCompute, sym, g.eigvals[:], g.work, len(g.work)) {
 		return Plane{}, false
 	}
-	// Eigenvalues ascend; the eigenvectors are the columns of a.
+	// Eigenvalues ascend; the eigenvectors are the columns of a. Points
+	// along a line (one ring's arc in a far region) leave the plane's tilt
+	// about that line undetermined: take the level plane through them.
+	if g.eigvals[1] < 0.01*g.eigvals[2] {
+		return Plane{Normal: [3]float64{0, 0, 1}, D: -mz}, true
+	}
 	nx, ny, nz := g.a[0], g.a[3], g.a[6]
 	norm := math.Sqrt(nx*nx + ny*ny + nz*nz)
 	if !(norm > 0) {

@@ -1,8 +1,10 @@
 package lidarseg
 
 import (
+	"bytes"
 	"errors"
 	"math"
+	"os"
 	"testing"
 )
 
@@ -108,5 +110,18 @@ func TestConfusion(t *testing.T) {
 	}
 	if _, err := NewConfusion(3, 5); !errors.Is(err, ErrConfig) {
 		t.Error(err)
+	}
+}
+
+func TestBuiltInLabelMapMatchesParams(t *testing.T) {
+	raw, err := os.ReadFile("../params/semantic-kitti.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(raw, semanticKITTI) {
+		t.Fatal("lidarseg/semantic_kitti.yaml differs from params/semantic-kitti.yaml; copy the params file over it")
+	}
+	if SemanticKITTI().NumClasses() != 20 {
+		t.Fatal("built-in map")
 	}
 }

@@ -1,0 +1,15 @@
+// Package lidarsegnode is the lidarseg node: range-image LiDAR semantic
+// segmentation of sensor_msgs/PointCloud2 sweeps. It wires package lidarseg
+// (projection, kNN post-processing, ground and clusters) and package infer
+// (a model in the RangeNet++ contract, optional) to the node contract, and
+// registers itself as "lidarseg".
+//
+// Input: a PointCloud2 of any driver layout (x, y, z as float32 or float64;
+// intensity, reflectivity or remission of any numeric type; optional ring;
+// organised or not; either endianness). Outputs: the same cloud, same points
+// in the same order and the same header, with the fields label (uint16,
+// SemanticKITTI raw id), rgb (float32-packed colour for rviz2) and instance
+// (uint32, 0 for none) appended; a coloured range image (rgb8); optionally a
+// cloud of the points of chosen classes. A cloud the node cannot read is
+// dropped with the reason "invalid cloud" and an error naming the problem.
+package lidarsegnode

@@ -1,0 +1,125 @@
+package lidarsegnode
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/gopercept/gopercept/infer"
+	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/node"
+)
+
+// Families of model cards the node accepts: RangeNet++ and the models that
+// share its contract.
+var families = []string{"rangenet", "salsanext", "squeezeseg"}
+
+// rangenet is a model in the RangeNet++ contract: input [1, 5, H, W]
+// (range, x, y, z, remission, normalised), output [1, C, H, W] scores.
+type rangenet struct {
+	m       *infer.Model
+	in, out string
+	classes int
+	raw     []uint16 // class index → raw label id
+	softmax bool
+	h, w    int
+	stats   string
+}
+
+// openRangeNet opens the model and makes pc follow its card: image size
+// from the input shape, field of view, horizontal field of view and the
+// normalisation when the card gives them (the card wins over parameters).
+func openRangeNet(path, card string, providers []string, threads int, labels *lidarseg.LabelMap, pc *lidarseg.ProjectionConfig, env node.Env) (*rangenet, error) {
+	cfg := infer.Config{ModelPath: path, CardPath: card, Providers: providers, IntraOpThreads: threads}
+	if env.Log != nil {
+		cfg.Logger = env.Log
+	}
+	m, err := infer.Open(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("lidarseg node: model: %w", err)
+	}
+	r := &rangenet{m: m}
+	if err := r.check(labels, pc); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return r, nil
+}
+
+func (r *rangenet) check(labels *lidarseg.LabelMap, pc *lidarseg.ProjectionConfig) error {
+	c := r.m.Card()
+	if !slices.Contains(families, c.Family) {
+		return fmt.Errorf("%w: card family %q, want one of %v", ErrModel, c.Family, families)
+	}
+	ins, outs := r.m.InputNames(), r.m.OutputNames()
+	if len(ins) != 1 || len(outs) < 1 {
+		return fmt.Errorf("%w: %d inputs and %d outputs, want 1 input and an output", ErrModel, len(ins), len(outs))
+	}
+	r.in, r.out = ins[0], outs[0]
+	is, os := r.m.InputShape(r.in), r.m.OutputShape(r.out)
+	if len(is) != 4 || is[0] != 1 || is[1] != lidarseg.Channels {
+		return fmt.Errorf("%w: input %s has shape %v, want [1, 5, H, W]", ErrModel, r.in, is)
+	}
+	if len(os) != 4 || os[0] != 1 || os[2] != is[2] || os[3] != is[3] || os[1] < 2 {
+		return fmt.Errorf("%w: output %s has shape %v, want [1, C, %d, %d]", ErrModel, r.out, os, is[2], is[3])
+	}
+	r.h, r.w, r.classes = int(is[2]), int(is[3]), int(os[1])
+	pc.Height, pc.Width = r.h, r.w
+	if up, ok := c.Param("fov_up_deg"); ok {
+		pc.FovUpDeg = up
+	}
+	if down, ok := c.Param("fov_down_deg"); ok {
+		pc.FovDownDeg = down
+	}
+	if hf, ok := c.Param("horizontal_fov_deg"); ok {
+		pc.HorizontalFovDeg = hf
+	}
+	if nm := c.Normalisation; len(nm.Mean) > 0 || len(nm.Std) > 0 {
+		if len(nm.Mean) != lidarseg.Channels || len(nm.Std) != lidarseg.Channels {
+			return fmt.Errorf("%w: card normalisation has %d means and %d stds, want 5 each", ErrModel, len(nm.Mean), len(nm.Std))
+		}
+		for i := range lidarseg.Channels {
+			pc.Means[i], pc.Stds[i] = float32(nm.Mean[i]), float32(nm.Std[i])
+		}
+	}
+	if v, ok := c.Parameters["softmax"].(bool); ok {
+		r.softmax = v
+	}
+	// Class index → raw id: the card's raw ids, else the label map's.
+	r.raw = make([]uint16, r.classes)
+	if len(c.Classes) > 0 {
+		if len(c.Classes) != r.classes {
+			return fmt.Errorf("%w: card lists %d classes, output has %d", ErrModel, len(c.Classes), r.classes)
+		}
+		for _, cl := range c.Classes {
+			if cl.ID < 0 || cl.ID >= r.classes {
+				return fmt.Errorf("%w: card class %q has id %d outside 0..%d", ErrModel, cl.Name, cl.ID, r.classes-1)
+			}
+			if cl.RawID != nil {
+				r.raw[cl.ID] = uint16(*cl.RawID)
+			} else {
+				r.raw[cl.ID] = labels.RawID(uint16(cl.ID))
+			}
+		}
+	} else {
+		if labels.NumClasses() != r.classes {
+			return fmt.Errorf("%w: output has %d classes, label map %d (give the card classes with raw ids)", ErrModel, r.classes, labels.NumClasses())
+		}
+		copy(r.raw, labels.Inverse)
+	}
+	r.stats = fmt.Sprintf("%s %s, %d classes, %d×%d, provider %s, softmax in model %v", c.Name, c.Version, r.classes, r.h, r.w, r.m.Provider(), r.softmax)
+	return nil
+}
+
+func (r *rangenet) describe() string  { return r.stats }
+func (r *rangenet) input() []float32  { return r.m.Input(r.in) }
+func (r *rangenet) output() []float32 { return r.m.Output(r.out) }
+func (r *rangenet) run() error        { return r.m.Run() }
+func (r *rangenet) close() error      { return r.m.Close() }
+
+// rawID returns the raw label id of class c (0 for out-of-range classes).
+func (r *rangenet) rawID(c uint16) uint16 {
+	if int(c) >= len(r.raw) {
+		return 0
+	}
+	return r.raw[c]
+}

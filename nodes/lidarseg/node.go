@@ -1,0 +1,398 @@
+package lidarsegnode
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"time"
+
+	"github.com/gopercept/gopercept/cdr"
+	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/node"
+	"github.com/gopercept/gopercept/param"
+	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
+)
+
+func init() {
+	node.Register("lidarseg", func(env node.Env) (node.Node, error) { return New(env) })
+}
+
+// Config is the node's parameters, as declared in New.
+type Config struct {
+	InputTopic, LabelledTopic, RangeImageTopic, ClassCloudTopic string
+	ClassCloudLabels                                            []int
+	Projection                                                  lidarseg.ProjectionConfig
+	ModelPath, CardPath, LabelsPath                             string
+	Providers                                                   []string
+	Threads                                                     int
+	PostProcessing                                              string // "knn" or "none"
+	KNN                                                         lidarseg.KNNConfig
+	GroundEnabled, ClusterEnabled                               bool
+	Ground                                                      lidarseg.GroundConfig
+	Cluster                                                     lidarseg.ClusterConfig
+	GroundLabel, ObjectLabel                                    int
+	MaxPoints                                                   int
+}
+
+// declare reads every parameter from ps.
+func declare(ps *param.Set) (Config, error) {
+	var c Config
+	c.InputTopic = ps.String("input_topic", "/lidar/points", "PointCloud2 topic to segment.")
+	c.LabelledTopic = ps.String("labelled_topic", "/lidarseg/labelled", "Topic of the labelled cloud (input fields plus label, rgb, instance).")
+	c.RangeImageTopic = ps.String("range_image_topic", "/lidarseg/range_image", "Topic of the coloured range image (rgb8); empty disables it.")
+	c.ClassCloudTopic = ps.String("class_cloud.topic", "", "Topic of a cloud holding only the points of class_cloud.labels; empty disables it.")
+	keep := ps.Floats("class_cloud.labels", []float64{10, 11, 15, 18, 20, 30, 31, 32}, "SemanticKITTI raw label ids kept in the class cloud (default: vehicles and people).")
+	preset := ps.String("projection.preset", "hdl64e", "Sensor preset: hdl64e, hdl64e-1024, squeezeseg, vlp16, vlp32, os1-64, os1-128.")
+	h := ps.Int("projection.height", 0, "Range image rows; 0 takes the preset's (a model's card overrides both).")
+	w := ps.Int("projection.width", 0, "Range image columns; 0 takes the preset's (a model's card overrides both).")
+	up := ps.Float("projection.fov_up_deg", 0, "Upper vertical field of view in degrees; 0 with fov_down_deg 0 takes the preset's.")
+	down := ps.Float("projection.fov_down_deg", 0, "Lower vertical field of view in degrees (negative); 0 with fov_up_deg 0 takes the preset's.")
+	hfov := ps.Float("projection.horizontal_fov_deg", -1, "Horizontal field of view in degrees: 0 or 360 for the full sweep, 90 for a SqueezeSeg front sector; -1 takes the preset's.")
+	useRing := ps.Bool("projection.use_ring", true, "Use the cloud's ring field for the row when it has one.")
+	ringOrder := ps.String("projection.ring_order", "preset", "Which beam ring 0 is: bottom_up (Velodyne), top_down (Ouster) or preset.")
+	scale := ps.Float("projection.intensity_scale", 1, "Factor turning the cloud's intensity into remission in 0..1 (1/255 for 8-bit intensity).")
+	c.ModelPath = ps.String("model.path", "", "ONNX model in the RangeNet++ contract; empty runs geometry only (ground and clusters).")
+	c.CardPath = ps.String("model.card", "", "Model card; empty takes <model stem>.card.yaml beside the model.")
+	c.Providers = ps.Strings("model.providers", []string{"cpu"}, "Execution providers to try in order: tensorrt, cuda, cpu.")
+	c.Threads = ps.Int("model.threads", 0, "ONNX Runtime intra-op threads; 0 for its default.")
+	c.LabelsPath = ps.String("labels.path", "", "SemanticKITTI-style label map YAML; empty uses the built-in copy of params/semantic-kitti.yaml.")
+	c.PostProcessing = ps.String("post_processing", "knn", "Labels back to points: knn (RangeNet++ kNN) or none (each point takes its pixel's label).")
+	dk := lidarseg.DefaultKNNConfig()
+	c.KNN.K = ps.Int("knn.k", dk.K, "Nearest neighbours that vote.")
+	c.KNN.Search = ps.Int("knn.search", dk.Search, "Side of the square search window in pixels (odd).")
+	c.KNN.Sigma = ps.Float("knn.sigma", dk.Sigma, "Sigma in pixels of the inverse-Gaussian range weighting.")
+	c.KNN.Cutoff = ps.Float("knn.cutoff", dk.Cutoff, "Weighted range difference in metres beyond which a neighbour does not vote; negative disables it.")
+	dg := lidarseg.DefaultGroundConfig()
+	c.GroundEnabled = ps.Bool("ground.enabled", true, "Run sector-wise ground-plane fitting.")
+	c.Ground.Sectors = ps.Int("ground.sectors", dg.Sectors, "Azimuth sectors of the ground regions.")
+	c.Ground.ZoneEdges = ps.Floats("ground.zone_edges", dg.ZoneEdges, "Horizontal ranges in metres where the ground range zones start, ascending.")
+	c.Ground.SensorHeight = ps.Float("ground.sensor_height", dg.SensorHeight, "Sensor height above the ground in metres.")
+	c.Ground.SeedThreshold = ps.Float("ground.seed_threshold", dg.SeedThreshold, "Height in metres above a region's lowest points within which points seed its plane.")
+	c.Ground.DistThreshold = ps.Float("ground.dist_threshold", dg.DistThreshold, "Height in metres above the fitted plane within which points are ground.")
+	c.Ground.Iterations = ps.Int("ground.iterations", dg.Iterations, "Plane fit iterations per region.")
+	c.Ground.MaxSlopeDeg = ps.Float("ground.max_slope_deg", dg.MaxSlopeDeg, "Steepest plane in degrees taken as ground.")
+	dc := lidarseg.DefaultClusterConfig()
+	c.ClusterEnabled = ps.Bool("cluster.enabled", true, "Cluster non-ground points into instances.")
+	c.Cluster.Distance = ps.Float("cluster.distance", dc.Distance, "Distance in metres within which neighbouring points join an instance.")
+	c.Cluster.RangeFactor = ps.Float("cluster.range_factor", dc.RangeFactor, "Extra distance per metre of range, in metres per metre.")
+	c.Cluster.NeighbourRows = ps.Int("cluster.neighbour_rows", dc.NeighbourRows, "Rows (rings) a pixel reaches.")
+	c.Cluster.NeighbourCols = ps.Int("cluster.neighbour_cols", dc.NeighbourCols, "Columns a pixel reaches.")
+	c.Cluster.MinPoints = ps.Int("cluster.min_points", dc.MinPoints, "Smallest instance in points.")
+	c.GroundLabel = ps.Int("geometry.ground_label", 40, "Raw label id given to ground points when no model runs (40 road).")
+	c.ObjectLabel = ps.Int("geometry.object_label", 99, "Raw label id given to other points when no model runs (99 other-object).")
+	c.MaxPoints = ps.Int("max_points", 2<<20, "Largest cloud accepted, in points.")
+
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: %s: %s", ErrParam, name, fmt.Sprintf(format, args...)))
+	}
+	pc, err := lidarseg.PresetConfig(preset)
+	if err != nil {
+		bad("projection.preset", "%v", err)
+	}
+	if h > 0 {
+		pc.Height = h
+	}
+	if w > 0 {
+		pc.Width = w
+	}
+	if up != 0 || down != 0 {
+		pc.FovUpDeg, pc.FovDownDeg = up, down
+	}
+	if hfov >= 0 {
+		pc.HorizontalFovDeg = hfov
+	}
+	pc.UseRing = useRing
+	switch ringOrder {
+	case "preset":
+	case "bottom_up":
+		pc.RingTopFirst = false
+	case "top_down":
+		pc.RingTopFirst = true
+	default:
+		bad("projection.ring_order", "%q, want bottom_up, top_down or preset", ringOrder)
+	}
+	if !(scale > 0) || math.IsInf(scale, 0) {
+		bad("projection.intensity_scale", "%g, want > 0", scale)
+	}
+	pc.IntensityScale = float32(scale)
+	pc.MaxPoints = c.MaxPoints
+	c.Projection = pc
+	if c.PostProcessing != "knn" && c.PostProcessing != "none" {
+		bad("post_processing", "%q, want knn or none", c.PostProcessing)
+	}
+	for _, v := range keep {
+		if v < 0 || v > math.MaxUint16 || v != math.Trunc(v) {
+			bad("class_cloud.labels", "%g is not a raw label id", v)
+			continue
+		}
+		c.ClassCloudLabels = append(c.ClassCloudLabels, int(v))
+	}
+	for name, v := range map[string]int{"geometry.ground_label": c.GroundLabel, "geometry.object_label": c.ObjectLabel} {
+		if v < 0 || v > math.MaxUint16 {
+			bad(name, "%d is not a raw label id", v)
+		}
+	}
+	if _, err := lidarseg.NewKNN(c.KNN, 2, 1, 1); err != nil {
+		bad("knn", "%v", err)
+	}
+	if c.MaxPoints < 1 {
+		bad("max_points", "%d, want ≥ 1", c.MaxPoints)
+	}
+	if c.InputTopic == "" || c.LabelledTopic == "" {
+		bad("input_topic", "input and labelled topics must be set")
+	}
+	return c, errors.Join(errs...)
+}
+
+// Node is the lidarseg node. Handle is not safe for concurrent use.
+type Node struct {
+	cfg   Config
+	stats *node.Stats
+	dec   cdr.Decoder
+	msg   sensor_msgs.PointCloud2
+	cd    decoder
+	enc   encoder
+
+	labels   *lidarseg.LabelMap
+	model    *rangenet // nil: geometry only
+	proj     *lidarseg.Projector
+	argmax   *lidarseg.Argmax
+	knn      *lidarseg.KNN
+	ground   *lidarseg.Ground
+	clusters *lidarseg.Clusterer
+
+	rawColour []uint32 // raw id → 0xRRGGBB
+	keep      []bool   // raw id → in the class cloud
+	pixClass  []uint16
+	class     []uint16
+	raw       []uint16
+	rgb       []uint32
+	inst      []uint32
+	isGround  []bool
+}
+
+// New builds the node from env's parameters.
+func New(env node.Env) (*Node, error) {
+	cfg, err := declare(env.Params)
+	if err != nil {
+		return nil, err
+	}
+	stats := env.Stats
+	if stats == nil {
+		stats = node.NewStats()
+	}
+	n := &Node{cfg: cfg, stats: stats, argmax: lidarseg.NewArgmax()}
+	n.cd.maxPoints = cfg.MaxPoints
+	resolve := func(p string) string {
+		if p == "" || filepath.IsAbs(p) || env.Root == "" {
+			return p
+		}
+		return filepath.Join(env.Root, p)
+	}
+	n.labels = lidarseg.SemanticKITTI()
+	if cfg.LabelsPath != "" {
+		if n.labels, err = lidarseg.LoadLabelMap(resolve(cfg.LabelsPath)); err != nil {
+			return nil, fmt.Errorf("lidarseg node: labels.path: %w", err)
+		}
+	}
+	pc := cfg.Projection
+	if cfg.ModelPath != "" {
+		m, err := openRangeNet(resolve(cfg.ModelPath), resolve(cfg.CardPath), cfg.Providers, cfg.Threads, n.labels, &pc, env)
+		if err != nil {
+			return nil, err
+		}
+		n.model = m
+		stats.Set("model", m.describe())
+	} else {
+		stats.Set("model", "none (geometry only)")
+	}
+	if n.proj, err = lidarseg.NewProjector(pc); err != nil {
+		n.Close()
+		return nil, fmt.Errorf("lidarseg node: projection: %w", err)
+	}
+	pc = n.proj.Config()
+	if n.model != nil && cfg.PostProcessing == "knn" {
+		if n.knn, err = lidarseg.NewKNN(cfg.KNN, n.model.classes, pc.Height, pc.Width); err != nil {
+			n.Close()
+			return nil, fmt.Errorf("lidarseg node: knn: %w", err)
+		}
+	}
+	if cfg.GroundEnabled {
+		if n.ground, err = lidarseg.NewGround(cfg.Ground); err != nil {
+			n.Close()
+			return nil, fmt.Errorf("lidarseg node: ground: %w", err)
+		}
+	}
+	if cfg.ClusterEnabled {
+		cc := cfg.Cluster
+		cc.Wrap = pc.HorizontalFovDeg == 0 || pc.HorizontalFovDeg == 360
+		if n.clusters, err = lidarseg.NewClusterer(cc); err != nil {
+			n.Close()
+			return nil, fmt.Errorf("lidarseg node: cluster: %w", err)
+		}
+	}
+	n.rawColour = make([]uint32, 1<<16)
+	for id, c := range n.labels.Colours {
+		if id >= 0 && id < 1<<16 {
+			n.rawColour[id] = uint32(c[0])<<16 | uint32(c[1])<<8 | uint32(c[2])
+		}
+	}
+	n.keep = make([]bool, 1<<16)
+	for _, id := range cfg.ClassCloudLabels {
+		n.keep[id] = true
+	}
+	n.pixClass = make([]uint16, pc.Height*pc.Width)
+	stats.Set("projection", fmt.Sprintf("%d×%d, fov %+g/%+g°, horizontal %g°, ring rows %v",
+		pc.Height, pc.Width, pc.FovUpDeg, pc.FovDownDeg, pc.HorizontalFovDeg, pc.UseRing))
+	stats.Set("post_processing", cfg.PostProcessing)
+	return n, nil
+}
+
+// Inputs lists the cloud topic.
+func (n *Node) Inputs() []node.Topic {
+	return []node.Topic{{Name: n.cfg.InputTopic, Type: sensor_msgs.PointCloud2TypeName, QoS: node.SensorData}}
+}
+
+// Outputs lists the labelled cloud, the range image and the class cloud
+// (the last two when enabled).
+func (n *Node) Outputs() []node.Topic {
+	out := []node.Topic{{Name: n.cfg.LabelledTopic, Type: sensor_msgs.PointCloud2TypeName, QoS: node.Reliable}}
+	if n.cfg.RangeImageTopic != "" {
+		out = append(out, node.Topic{Name: n.cfg.RangeImageTopic, Type: sensor_msgs.ImageTypeName, QoS: node.Reliable})
+	}
+	if n.cfg.ClassCloudTopic != "" {
+		out = append(out, node.Topic{Name: n.cfg.ClassCloudTopic, Type: sensor_msgs.PointCloud2TypeName, QoS: node.Reliable})
+	}
+	return out
+}
+
+// Close releases the model.
+func (n *Node) Close() error {
+	if n.model != nil {
+		err := n.model.close()
+		n.model = nil
+		return err
+	}
+	return nil
+}
+
+func (n *Node) stage(name string, t0 time.Time) time.Time {
+	t := time.Now()
+	n.stats.Stage(name, t.Sub(t0))
+	return t
+}
+
+// Handle labels one cloud.
+func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
+	t := time.Now()
+	if err := n.dec.Decode(in.Data, &n.msg); err != nil {
+		return node.Dropf("decode", err)
+	}
+	cloud, err := n.cd.decode(&n.msg)
+	if err != nil {
+		return node.Dropf("invalid cloud", fmt.Errorf("%s: %w", in.Topic, err))
+	}
+	if err := n.enc.prepare(&n.cd.layout); err != nil {
+		return node.Dropf("invalid cloud", fmt.Errorf("%s: cannot append label, rgb, instance: %w", in.Topic, err))
+	}
+	t = n.stage("decode", t)
+
+	var tensor []float32
+	if n.model != nil {
+		tensor = n.model.input()
+	}
+	proj, err := n.proj.Project(cloud, tensor)
+	if err != nil {
+		return node.Dropf("invalid cloud", fmt.Errorf("%s: %w", in.Topic, err))
+	}
+	t = n.stage("projection", t)
+
+	np := cloud.Len()
+	n.class = grow(n.class, np)
+	n.raw = grow(n.raw, np)
+	n.rgb = grow(n.rgb, np)
+	n.inst = grow(n.inst, np)
+	if n.model != nil {
+		if err := n.model.run(); err != nil {
+			return fmt.Errorf("lidarseg node: inference: %w", err)
+		}
+		if err := n.argmax.Run(n.pixClass, n.model.output(), n.model.classes); err != nil {
+			return fmt.Errorf("lidarseg node: %w", err)
+		}
+		t = n.stage("inference", t)
+		if n.knn != nil {
+			err = n.knn.Apply(n.class, proj, n.pixClass)
+		} else {
+			err = lidarseg.Unproject(n.class, proj, n.pixClass)
+		}
+		if err != nil {
+			return fmt.Errorf("lidarseg node: %w", err)
+		}
+		t = n.stage("knn", t)
+	}
+
+	var ground []bool
+	if n.ground != nil {
+		n.isGround = grow(n.isGround, np)
+		if err := n.ground.Segment(cloud, n.isGround); err != nil {
+			return fmt.Errorf("lidarseg node: ground: %w", err)
+		}
+		ground = n.isGround
+		t = n.stage("ground", t)
+	}
+	if n.clusters != nil {
+		k, err := n.clusters.Cluster(proj, cloud, ground, n.inst)
+		if err != nil {
+			return fmt.Errorf("lidarseg node: cluster: %w", err)
+		}
+		n.stats.Set("instances", fmt.Sprint(k))
+		t = n.stage("cluster", t)
+	} else {
+		clear(n.inst)
+	}
+
+	// Raw labels and colours per point.
+	for i := range n.raw {
+		var id uint16
+		switch {
+		case n.model != nil:
+			id = n.model.rawID(n.class[i])
+		case !finite(cloud, i):
+			id = 0
+		case ground != nil && ground[i]:
+			id = uint16(n.cfg.GroundLabel)
+		default:
+			id = uint16(n.cfg.ObjectLabel)
+		}
+		n.raw[i] = id
+		n.rgb[i] = n.rawColour[id]
+	}
+	out := n.enc.labelled(&n.msg, n.raw, n.rgb, n.inst)
+	if err := pub.Publish(n.cfg.LabelledTopic, out); err != nil {
+		return fmt.Errorf("lidarseg node: publish %s: %w", n.cfg.LabelledTopic, err)
+	}
+	if n.cfg.RangeImageTopic != "" {
+		if err := pub.Publish(n.cfg.RangeImageTopic, n.enc.rangeImage(&n.msg, proj, n.rgb)); err != nil {
+			return fmt.Errorf("lidarseg node: publish %s: %w", n.cfg.RangeImageTopic, err)
+		}
+	}
+	if n.cfg.ClassCloudTopic != "" {
+		if err := pub.Publish(n.cfg.ClassCloudTopic, n.enc.selected(n.raw, n.keep)); err != nil {
+			return fmt.Errorf("lidarseg node: publish %s: %w", n.cfg.ClassCloudTopic, err)
+		}
+	}
+	n.stage("encode", t)
+	return nil
+}
+
+// finite reports whether point i has finite coordinates and non-zero range.
+func finite(c lidarseg.Cloud, i int) bool {
+	x, y, z := float64(c.X[i]), float64(c.Y[i]), float64(c.Z[i])
+	s := x*x + y*y + z*z
+	return s > 0 && !math.IsInf(s, 0) && !math.IsNaN(s)
+}
+
+// Labels returns the label map in use.
+func (n *Node) Labels() *lidarseg.LabelMap { return n.labels }

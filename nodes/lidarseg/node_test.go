@@ -1,0 +1,201 @@
+package lidarsegnode
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/gopercept/gopercept/node"
+	"github.com/gopercept/gopercept/pointcloud"
+	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
+)
+
+// layouts are the driver layouts the node must read alike.
+var layouts = []struct {
+	name   string
+	fields []fieldSpec
+	big    bool
+	height int
+	rowPad int
+}{
+	{"velodyne float32", []fieldSpec{{"x", pointcloud.Float32, fX}, {"y", pointcloud.Float32, fY}, {"z", pointcloud.Float32, fZ},
+		{"intensity", pointcloud.Float32, fI}, {"ring", pointcloud.Uint16, fRing}, {"time", pointcloud.Float32, func(point) float64 { return 0.05 }}}, false, 1, 0},
+	{"float64 xyz, uint16 reflectivity, reordered", []fieldSpec{{"t", pointcloud.Uint32, func(point) float64 { return 7 }},
+		{"reflectivity", pointcloud.Uint16, fI}, {"z", pointcloud.Float64, fZ}, {"ring", pointcloud.Uint8, fRing},
+		{"y", pointcloud.Float64, fY}, {"x", pointcloud.Float64, fX}}, false, 1, 0},
+	{"big-endian", []fieldSpec{{"x", pointcloud.Float32, fX}, {"y", pointcloud.Float32, fY}, {"z", pointcloud.Float32, fZ},
+		{"intensity", pointcloud.Uint8, fI}, {"ring", pointcloud.Uint16, fRing}}, true, 1, 0},
+	{"organised, padded rows", []fieldSpec{{"x", pointcloud.Float32, fX}, {"y", pointcloud.Float32, fY}, {"z", pointcloud.Float32, fZ},
+		{"intensity", pointcloud.Float32, fI}, {"ring", pointcloud.Uint16, fRing}}, false, 16, 12},
+}
+
+// TestLayoutsGiveSameLabels runs the geometry-only node on one scene in
+// every layout: the labels, colours and instances must agree, the output
+// keeps every point in order with the input's header and shape, ground is
+// road, the box is one instance, and no-return points are unlabelled.
+func TestLayoutsGiveSameLabels(t *testing.T) {
+	pts := scene(16, 256)
+	var ref []labelledPoint
+	for _, lay := range layouts {
+		t.Run(lay.name, func(t *testing.T) {
+			n, st := newNode(t, map[string]any{"projection.preset": "hdl64e", "projection.height": 16, "projection.width": 256,
+				"class_cloud.topic": "/lidarseg/obstacles", "class_cloud.labels": []any{99}})
+			in := encodeCloud(pts, lay.fields, lay.big, lay.height, lay.rowPad)
+			var pub capture
+			if err := n.Handle(msgOf(in), &pub); err != nil {
+				t.Fatal(err)
+			}
+			var out sensor_msgs.PointCloud2
+			pub.last(t, "/lidarseg/labelled", &out)
+			if out.Header.FrameID != "velodyne" || out.Header.Stamp != in.Header.Stamp || out.Height != in.Height || out.Width != in.Width || out.IsBigendian != in.IsBigendian {
+				t.Fatalf("header or shape changed: %+v %dx%d", out.Header, out.Height, out.Width)
+			}
+			for i, f := range in.Fields {
+				if out.Fields[i] != f {
+					t.Fatalf("input field %d %+v became %+v", i, f, out.Fields[i])
+				}
+			}
+			got := readLabelled(t, &out)
+			if len(got) != len(pts) {
+				t.Fatalf("%d points out, %d in", len(got), len(pts))
+			}
+			for i, p := range pts {
+				g := got[i]
+				if math.IsNaN(p.x) {
+					if !math.IsNaN(g.x) || g.label != 0 || g.instance != 0 {
+						t.Fatalf("no-return point %d: %+v", i, g)
+					}
+					continue
+				}
+				if math.Abs(g.x-p.x) > 1e-4 || math.Abs(g.z-p.z) > 1e-4 {
+					t.Fatalf("point %d moved: %+v, want (%g, %g, %g)", i, g, p.x, p.y, p.z)
+				}
+				if p.z < -1.72 && math.Hypot(p.x, p.y) > 1 && g.label != 40 {
+					t.Fatalf("ground point %d labelled %d", i, g.label)
+				}
+				if p.x > 7.9 && p.x < 8.1 && p.z > -1.3 && (g.label != 99 || g.instance == 0) {
+					t.Fatalf("box point %d: label %d instance %d", i, g.label, g.instance)
+				}
+			}
+			if ref == nil {
+				ref = got
+			} else {
+				for i := range ref {
+					if ref[i].label != got[i].label || ref[i].rgb != got[i].rgb || ref[i].instance != got[i].instance {
+						t.Fatalf("point %d: %+v, first layout %+v", i, got[i], ref[i])
+					}
+				}
+			}
+			var img sensor_msgs.Image
+			pub.last(t, "/lidarseg/range_image", &img)
+			if img.Encoding != "rgb8" || img.Width != 256 || img.Height != 16 || len(img.Data) != 3*256*16 || img.Header != in.Header {
+				t.Errorf("range image %s %dx%d, %d bytes", img.Encoding, img.Width, img.Height, len(img.Data))
+			}
+			var obst sensor_msgs.PointCloud2
+			pub.last(t, "/lidarseg/obstacles", &obst)
+			objects := 0
+			for _, g := range got {
+				if g.label == 99 {
+					objects++
+				}
+			}
+			if int(obst.Width) != objects || obst.Height != 1 {
+				t.Errorf("class cloud has %d points, want %d", obst.Width, objects)
+			}
+			s := st.Snapshot()
+			for _, name := range []string{"decode", "projection", "ground", "cluster", "encode"} {
+				found := false
+				for _, sg := range s.Stages {
+					found = found || sg.Name == name
+				}
+				if !found {
+					t.Errorf("stage %s not recorded", name)
+				}
+			}
+		})
+	}
+}
+
+// TestBadInput drops each broken cloud with the reason "invalid cloud" and
+// an error naming the problem, then processes the next good cloud.
+func TestBadInput(t *testing.T) {
+	n, st := newNode(t, map[string]any{"projection.height": 16, "projection.width": 64})
+	pts := scene(16, 64)
+	good := func() *sensor_msgs.PointCloud2 { return encodeCloud(pts, layouts[0].fields, false, 1, 0) }
+	nan := make([]point, 100)
+	for i := range nan {
+		nan[i] = point{x: math.NaN(), y: math.NaN(), z: math.NaN()}
+	}
+	cases := []struct {
+		name   string
+		cloud  func() *sensor_msgs.PointCloud2
+		reason string
+		is     error
+		says   string
+	}{
+		{"no z", func() *sensor_msgs.PointCloud2 {
+			m := good()
+			m.Fields[2].Name = "zz"
+			return m
+		}, "invalid cloud", pointcloud.ErrNoField, `"z"`},
+		{"point_step too small", func() *sensor_msgs.PointCloud2 { m := good(); m.PointStep = 8; m.RowStep = 8 * m.Width; return m },
+			"invalid cloud", pointcloud.ErrPointStep, "point_step"},
+		{"short data", func() *sensor_msgs.PointCloud2 { m := good(); m.Data = m.Data[:len(m.Data)-1]; return m },
+			"invalid cloud", pointcloud.ErrShortData, "bytes"},
+		{"unknown datatype", func() *sensor_msgs.PointCloud2 { m := good(); m.Fields[3].Datatype = 13; return m },
+			"invalid cloud", pointcloud.ErrDatatype, "intensity"},
+		{"all NaN", func() *sensor_msgs.PointCloud2 { return encodeCloud(nan, layouts[0].fields, false, 1, 0) },
+			"invalid cloud", nil, "no valid point"},
+		{"empty", func() *sensor_msgs.PointCloud2 { return encodeCloud(nil, layouts[0].fields, false, 1, 0) },
+			"invalid cloud", ErrCloud, "no points"},
+		{"too many points", func() *sensor_msgs.PointCloud2 { m := good(); m.Width = 1 << 30; return m },
+			"invalid cloud", pointcloud.ErrTooLarge, "limit"},
+		{"has rgb already", func() *sensor_msgs.PointCloud2 { m := good(); m.Fields[5].Name = "rgb"; return m },
+			"invalid cloud", nil, "rgb"},
+	}
+	for _, c := range cases {
+		var pub capture
+		err := n.Handle(msgOf(c.cloud()), &pub)
+		var d *node.Drop
+		if !errors.As(err, &d) || d.Reason != c.reason || (c.is != nil && !errors.Is(err, c.is)) || !contains(err.Error(), c.says) {
+			t.Errorf("%s: %v (want a %q drop naming %q)", c.name, err, c.reason, c.says)
+		}
+		if len(pub.msgs) != 0 {
+			t.Errorf("%s: published %d topics", c.name, len(pub.msgs))
+		}
+		if err := n.Handle(msgOf(good()), &pub); err != nil {
+			t.Fatalf("good cloud after %s: %v", c.name, err)
+		}
+		if len(pub.msgs["/lidarseg/labelled"]) != 1 {
+			t.Fatalf("good cloud after %s not published", c.name)
+		}
+	}
+	var pub capture
+	err := n.Handle(&node.Msg{Topic: "/lidar/points", Data: []byte{1, 2, 3}}, &pub)
+	if node.DropReason(err) != "decode" {
+		t.Errorf("garbage: %v", err)
+	}
+	if d := st.Snapshot().Dropped["invalid cloud"]; d != 0 {
+		t.Errorf("stats count drops themselves? %d", d)
+	}
+}
+
+func TestParamErrors(t *testing.T) {
+	for _, v := range []map[string]any{
+		{"projection.preset": "hdl128"},
+		{"post_processing": "crf"},
+		{"projection.ring_order": "sideways"},
+		{"projection.intensity_scale": 0.0},
+		{"class_cloud.labels": []any{-1}},
+		{"knn.search": 4},
+		{"ground.sectors": -3},
+		{"cluster.distance": -1.0},
+		{"model.path": "nope.onnx"},
+		{"labels.path": "nope.yaml"},
+	} {
+		ps := newParams(v)
+		if _, err := New(node.Env{Name: "lidarseg", Params: ps}); err == nil {
+			t.Errorf("%v: no error", v)
+		}
+	}
+}
