@@ -40,8 +40,20 @@ type COCOResult struct {
 	Recall [10]float64
 }
 
-// Thresholds are COCO's OKS thresholds 0.50:0.05:0.95.
-var Thresholds = [10]float64{0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95}
+// Thresholds are COCO's OKS thresholds 0.50:0.05:0.95, bit for bit as
+// numpy's linspace gives them to pycocotools (0.9 is 0.8999999999999999).
+var Thresholds = [10]float64{0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.8999999999999999, 0.95}
+
+// recallPoint returns the r-th of the 101 recall thresholds as numpy's
+// linspace(0, 1, 101) computes them: r·0.01, and exactly 1 at the end (so
+// that 70·0.01 = 0.7000000000000001 lies above a recall of exactly 0.7, as in
+// pycocotools).
+func recallPoint(r int) float64 {
+	if r == 100 {
+		return 1
+	}
+	return float64(r) * 0.01
+}
 
 type areaRange struct{ lo, hi float64 }
 
@@ -150,7 +162,7 @@ func evalRange(images []Image, cfg COCOConfig, ar areaRange) (out [2][10]float64
 		}
 		sum := 0.0
 		for r := range 101 {
-			thr := float64(r) / 100
+			thr := recallPoint(r)
 			// The first recall ≥ thr (searchsorted, side left).
 			i, _ := slices.BinarySearch(rc, thr)
 			if i < len(pr) {
