@@ -48,6 +48,10 @@ type Config struct {
 	Log *slog.Logger
 	// Root resolves relative model paths. Default: the working directory.
 	Root string
+	// OnOutput, when set, sees every message a node publishes, with the
+	// log time of the input it came from, before it is written; m is only
+	// valid during the call. Evaluations use it to score outputs in memory.
+	OnOutput func(node, topic string, logTime int64, m cdr.Message)
 }
 
 // NodeSummary is one node's account of the replay.
@@ -100,6 +104,9 @@ func (p *publisher) Publish(topic string, m cdr.Message) error {
 		return fmt.Errorf("replay: node %s published on undeclared topic %q", p.node, topic)
 	}
 	p.stats.Out(topic)
+	if p.r.cfg.OnOutput != nil {
+		p.r.cfg.OnOutput(p.node, topic, p.r.logTime, m)
+	}
 	return p.r.write(topic, m.TypeName(), m.Schema(), "", func(buf []byte) []byte { return cdr.MarshalAppend(buf, m) })
 }
 

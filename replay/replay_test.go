@@ -240,3 +240,20 @@ func BenchmarkReplayNoNodes(b *testing.B) {
 		})
 	}
 }
+
+func TestReplayOnOutput(t *testing.T) {
+	in := filepath.Join(t.TempDir(), "in.mcap")
+	writeInput(t, in)
+	var stamps []int64
+	_, err := replay.Run(context.Background(), replay.Config{Inputs: []string{in}, Nodes: []string{"test_to_base"}, Fast: true,
+		OnOutput: func(nodeName, topic string, logTime int64, m cdr.Message) {
+			pc := m.(*sensor_msgs.PointCloud2)
+			if nodeName != "test_to_base" || topic != "/test/points_base" || logTime != node.StampNS(pc.Header.Stamp)+1000 {
+				t.Errorf("output %s %s at %d", nodeName, topic, logTime)
+			}
+			stamps = append(stamps, logTime)
+		}})
+	if err != nil || len(stamps) != 3 {
+		t.Fatalf("%d outputs seen, err %v", len(stamps), err)
+	}
+}
