@@ -28,13 +28,15 @@ type Config struct {
 	ZMin, ZMax float64
 }
 
-// Pillarizer bins lidar points into pillar statistics. It holds no
-// per-frame state; Run is safe for concurrent use with distinct outputs.
+// Pillarizer bins lidar points into pillar statistics. It keeps one
+// interleaved accumulator (16 bytes per cell) so each point touches a
+// single cache line; Run is not safe for concurrent calls.
 type Pillarizer struct {
 	cfg    Config
 	w, h   int
 	xy     bool
 	fw, fh float64
+	acc    [][4]float32 // per cell: count, max z, Σz, Σintensity
 }
 
 // New validates cfg and returns a Pillarizer.
@@ -55,7 +57,8 @@ func New(cfg Config) (*Pillarizer, error) {
 		return nil, fmt.Errorf("%w: Layout %v", ErrConfig, cfg.Layout)
 	}
 	w, h := cfg.Grid.Width(), cfg.Grid.Height()
-	return &Pillarizer{cfg: cfg, w: w, h: h, xy: cfg.Layout == bev.LayoutXY, fw: float64(w), fh: float64(h)}, nil
+	return &Pillarizer{cfg: cfg, w: w, h: h, xy: cfg.Layout == bev.LayoutXY, fw: float64(w), fh: float64(h),
+		acc: make([][4]float32, w*h)}, nil
 }
 
 // Config returns the configuration with defaults filled in.
@@ -79,13 +82,9 @@ func (p *Pillarizer) Run(x, y, z, intensity []float32, out []float32) (int, erro
 	if len(out) != p.OutputLen() {
 		return 0, shapeError("out", len(out), p.OutputLen())
 	}
-	clear(out)
 	cells := p.w * p.h
-	count := out[ChanCount*cells : (ChanCount+1)*cells]
-	maxZ := out[ChanMaxZ*cells : (ChanMaxZ+1)*cells]
-	sumZ := out[ChanMeanZ*cells : (ChanMeanZ+1)*cells]
-	sumI := out[ChanMeanIntensity*cells : (ChanMeanIntensity+1)*cells]
-	occ := out[ChanOccupancy*cells : (ChanOccupancy+1)*cells]
+	acc := p.acc
+	clear(acc)
 	g := p.cfg.Grid
 	zmin, zmax := float32(p.cfg.ZMin), float32(p.cfg.ZMax)
 	y, z = y[:n], z[:n]
@@ -106,23 +105,31 @@ func (p *Pillarizer) Run(x, y, z, intensity []float32, out []float32) (int, erro
 		} else {
 			c = int(fj)*p.w + int(fi)
 		}
-		if count[c] == 0 || pz > maxZ[c] {
-			maxZ[c] = pz
+		a := &acc[c]
+		if a[0] == 0 || pz > a[1] {
+			a[1] = pz
 		}
-		count[c]++
-		sumZ[c] += pz
+		a[0]++
+		a[2] += pz
 		if intensity != nil {
-			sumI[c] += intensity[k]
+			a[3] += intensity[k]
 		}
 		kept++
 	}
-	for c, cnt := range count {
-		if cnt > 0 {
-			inv := 1 / cnt
-			sumZ[c] *= inv
-			sumI[c] *= inv
-			occ[c] = 1
+	count := out[ChanCount*cells : (ChanCount+1)*cells]
+	maxZ := out[ChanMaxZ*cells : (ChanMaxZ+1)*cells]
+	meanZ := out[ChanMeanZ*cells : (ChanMeanZ+1)*cells]
+	meanI := out[ChanMeanIntensity*cells : (ChanMeanIntensity+1)*cells]
+	occ := out[ChanOccupancy*cells : (ChanOccupancy+1)*cells]
+	maxZ, meanZ, meanI, occ = maxZ[:len(count)], meanZ[:len(count)], meanI[:len(count)], occ[:len(count)]
+	for c := range count {
+		a := acc[c]
+		if a[0] == 0 {
+			count[c], maxZ[c], meanZ[c], meanI[c], occ[c] = 0, 0, 0, 0, 0
+			continue
 		}
+		inv := 1 / a[0]
+		count[c], maxZ[c], meanZ[c], meanI[c], occ[c] = a[0], a[1], a[2]*inv, a[3]*inv, 1
 	}
 	return kept, nil
 }
