@@ -19,15 +19,15 @@ import (
 
 // LidarsegConfig configures Lidarseg.
 type LidarsegConfig struct {
-	Bags        []string                  // bags with the input cloud and its ground truth
-	ParamsFile  string                    // lidarseg parameters (model, projection)
-	Params      map[string]any            // overrides
-	GTTopic     string                    // ground-truth labels cloud; default /gt/lidar/labels
-	OutputTopic string                    // the node's labelled cloud; default /lidarseg/labelled
-	LabelMap    *lidarseg.LabelMap        // raw ids → classes
-	Root        string                    // resolves relative model paths
-	Modes       []string                  // post_processing values to compare; default knn, none
-	Progress    io.Writer                 // optional
+	Bags        []string           // bags with the input cloud and its ground truth
+	ParamsFile  string             // lidarseg parameters (model, projection)
+	Params      map[string]any     // overrides
+	GTTopic     string             // ground-truth labels cloud; default /gt/lidar/labels
+	OutputTopic string             // the node's labelled cloud; default /lidarseg/labelled
+	LabelMap    *lidarseg.LabelMap // raw ids → classes
+	Root        string             // resolves relative model paths
+	Modes       []string           // post_processing values to compare; default knn, none
+	Progress    io.Writer          // optional
 }
 
 // ClassIoU is one class's IoU.
