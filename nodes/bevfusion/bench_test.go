@@ -28,8 +28,9 @@ func benchCloud(ns int64, n int) [][4]float32 {
 	return pts
 }
 
-// BenchmarkPillars bins 131,072 points into BEVFusion's 256×256 grid.
-func BenchmarkPillars(b *testing.B) {
+// BenchmarkLidarBranch reads 131,072 points from a PointCloud2, moves them to
+// base_link and bins them into BEVFusion's 256×256 grid with bev/pillar.
+func BenchmarkLidarBranch(b *testing.B) {
 	g := bev.BEVFusionGrid
 	msg := cloudXYZI(0, "lidar", benchCloud(0, 131072))
 	l := pointcloud.Layout{Width: msg.Width, Height: msg.Height, PointStep: msg.PointStep, RowStep: msg.RowStep}
@@ -40,11 +41,18 @@ func BenchmarkPillars(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	p := newPillars(g)
-	toBase := tf.Transform{Translation: r3.Vec{X: 1, Z: 1.8}, Rotation: tf.Identity().Rotation}
+	lb, err := newLidarBranch(g, bev.LayoutYX, -5, 3)
+	if err != nil {
+		b.Fatal(err)
+	}
+	toBase := tf.Transform{Translation: r3.Vec{X: 1, Z: 1.8}, Rotation: tf.Identity().Rotation}.ToMatrix()
 	b.ReportAllocs()
 	for b.Loop() {
-		p.fill(g, acc, msg.Data, 131072, toBase, -5, 3, 0.3, true)
+		lb.extract(acc, msg.Data, 131072, true, 1, false, 0)
+		lb.transform(toBase)
+		if _, err := lb.run(); err != nil {
+			b.Fatal(err)
+		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/cloud")
 	b.ReportMetric(131072*float64(b.N)/b.Elapsed().Seconds(), "points/s")
@@ -79,7 +87,7 @@ inputs: [{name: img, shape: [6, 3, 256, 704], type: float32}]
 outputs: [{name: depth, shape: [6, 118, 32, 88], type: float32}, {name: feature, shape: [6, 80, 32, 88], type: float32}]
 `
 	fg := onnxbuild.NewGraph("fuser").
-		Input("lidar_bev", onnxbuild.Float, 1, 3, 256, 256).Input("camera_bev", onnxbuild.Float, 1, 80, 256, 256).
+		Input("lidar_bev", onnxbuild.Float, 1, lidarChannels, 256, 256).Input("camera_bev", onnxbuild.Float, 1, 80, 256, 256).
 		Node("Concat", []string{"lidar_bev", "camera_bev"}, []string{"fused"}, onnxbuild.AttrInt("axis", 1)).
 		Node("MaxPool", []string{"fused"}, []string{"pooled"}, onnxbuild.AttrInts("kernel_shape", 2, 2), onnxbuild.AttrInts("strides", 2, 2))
 	outs := "outputs:\n"
@@ -92,7 +100,7 @@ outputs: [{name: depth, shape: [6, 118, 32, 88], type: float32}, {name: feature,
 		for i := range bias {
 			bias[i] = h.bias
 		}
-		fg.Initializer(h.name+"_w", onnxbuild.Float, []int64{int64(h.ch), 83, 1, 1}, w(h.ch*83, 2)).
+		fg.Initializer(h.name+"_w", onnxbuild.Float, []int64{int64(h.ch), 85, 1, 1}, w(h.ch*85, 2)).
 			Initializer(h.name+"_b", onnxbuild.Float, []int64{int64(h.ch)}, bias).
 			Node("Conv", []string{"pooled", h.name + "_w", h.name + "_b"}, []string{h.name}).
 			Output(h.name, onnxbuild.Float, 1, h.ch, 128, 128)
@@ -102,7 +110,7 @@ outputs: [{name: depth, shape: [6, 118, 32, 88], type: float32}, {name: feature,
 version: 0.0.1
 task: bev-detection
 family: bev-fuser
-inputs: [{name: lidar_bev, shape: [1, 3, 256, 256], type: float32}, {name: camera_bev, shape: [1, 80, 256, 256], type: float32}]
+inputs: [{name: lidar_bev, shape: [1, 5, 256, 256], type: float32}, {name: camera_bev, shape: [1, 80, 256, 256], type: float32}]
 ` + outs
 	dir := b.TempDir()
 	return writeModel(b, dir, "enc", eg, ecard), writeModel(b, dir, "fus", fg, fcard)

@@ -15,24 +15,28 @@ const MaxCameras = 8
 
 // Config is the node's configuration, read from its parameters.
 type Config struct {
-	Cameras          []string // camera names; topics <name>/image and <name>/camera_info
-	CompressedImages bool     // read <name>/image/compressed instead of <name>/image
-	CloudTopic       string   // PointCloud2 topic
-	BaseFrame        string   // output frame, base_link
-	SyncTolerance    float64  // s, largest |image − cloud| stamp difference for a match
-	MaxWait          float64  // s of stamp time a cloud waits for its images
-	CloudSyncLimit   float64  // s; a cloud farther than this from every image is dropped
-	Grid             bev.Grid // BEV grid in base_link
-	ZMin, ZMax       float64  // m, pillar height range in base_link
-	ObstacleHeight   float64  // m in base_link above which a point marks its cell occupied
-	EncoderModel     string   // camera encoder ONNX path ("" = none)
-	FuserModel       string   // fuser + heads ONNX path ("" = none)
-	Providers        []string // ONNX Runtime providers
-	InputWidth       int      // encoder input width, px (overridden by the model)
-	InputHeight      int      // encoder input height, px (overridden by the model)
-	ClassNames       []string // used when the fuser card lists no classes
-	Head             head.Config
-	NMS              head.NMSConfig
+	Cameras           []string // camera names; topics <name>/image and <name>/camera_info
+	CompressedImages  bool     // read <name>/image/compressed instead of <name>/image
+	CloudTopic        string   // PointCloud2 topic
+	BaseFrame         string   // output frame, base_link
+	OdomFrame         string   // fixed frame for de-skewing, odom
+	Deskew            bool     // de-skew clouds with per-point time
+	PointTimeScale    float64  // s per unit of the cloud's time field
+	PointTimeAbsolute bool     // the time field is absolute (epoch) rather than relative to the stamp
+	SyncTolerance     float64  // s, largest |image − cloud| stamp difference for a match
+	MaxWait           float64  // s of stamp time a cloud waits for its images
+	CloudSyncLimit    float64  // s; a cloud farther than this from every image is dropped
+	Grid              bev.Grid // BEV grid in base_link
+	ZMin, ZMax        float64  // m, pillar height range in base_link
+	ObstacleHeight    float64  // m in base_link above which a point marks its cell occupied
+	EncoderModel      string   // camera encoder ONNX path ("" = none)
+	FuserModel        string   // fuser + heads ONNX path ("" = none)
+	Providers         []string // ONNX Runtime providers
+	InputWidth        int      // encoder input width, px (overridden by the model)
+	InputHeight       int      // encoder input height, px (overridden by the model)
+	ClassNames        []string // used when the fuser card lists no classes
+	Head              head.Config
+	NMS               head.NMSConfig
 }
 
 // declare reads every parameter of the node from ps.
@@ -42,6 +46,10 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.CompressedImages = ps.Bool("compressed_images", false, "Read sensor_msgs/CompressedImage on <name>/image/compressed instead of raw images.")
 	c.CloudTopic = ps.String("cloud_topic", "points", "The lidar's sensor_msgs/PointCloud2 topic.")
 	c.BaseFrame = ps.String("base_frame", "base_link", "Frame of the BEV grid and of every output.")
+	c.OdomFrame = ps.String("odom_frame", "odom", "Fixed frame in which de-skewing assumes the world still.")
+	c.Deskew = ps.Bool("deskew", true, "Move every lidar point to the sensor pose at the cloud's stamp using its per-point time and odom TF.")
+	c.PointTimeScale = ps.Float("point_time_scale", 1, "Seconds per unit of the cloud's per-point time field (1e-9 for nanoseconds).")
+	c.PointTimeAbsolute = ps.Bool("point_time_absolute", false, "The per-point time is absolute (since the epoch) rather than relative to the header stamp.")
 	c.SyncTolerance = ps.Float("sync_tolerance", 0.05, "Largest stamp difference between an image and the cloud for them to be fused, s.")
 	c.MaxWait = ps.Float("max_wait", 0.1, "How far past a cloud's stamp (judged by later messages' stamps) the node waits for its images before fusing what it has, s.")
 	c.CloudSyncLimit = ps.Float("cloud_sync_limit", 1.0, "A cloud farther than this from every camera image is dropped as out of sync, s.")

@@ -52,33 +52,32 @@ func writeModel(tb testing.TB, dir, stem string, g *onnxbuild.Graph, card string
 // fuserGraph is a fuser+heads with hand-set weights: lidar_bev and
 // camera_bev concatenated (5 channels), a 2×2 max-pool to the head grid,
 // then 1×1 convolutions that ignore the camera channels. Class 0 ("car") has
-// logit 20·(max height above z_min) − 112, so a cell with a point higher
-// than 0.6 m in base_link (z_min −5) scores above 0.5 and ground points do
-// not; class 1 is always −10. The other heads are constants from their
+// logit 20·(max z) − 12 on bev/pillar's max-z plane, so a cell with a point
+// higher than 0.6 m in base_link scores above 0.5 and ground points do not; class 1 is always −10. The other heads are constants from their
 // biases: offset (0.5, 0.5), centre z 0.8 m, size 4 × 2 × 1.5 m, yaw π/2,
 // velocity (2, 0) m/s.
 func fuserGraph() *onnxbuild.Graph {
 	g := onnxbuild.NewGraph("fuser").
-		Input("lidar_bev", onnxbuild.Float, 1, 3, testCells, testCells).
+		Input("lidar_bev", onnxbuild.Float, 1, lidarChannels, testCells, testCells).
 		Input("camera_bev", onnxbuild.Float, 1, 2, testCells, testCells).
 		Node("Concat", []string{"lidar_bev", "camera_bev"}, []string{"fused"}, onnxbuild.AttrInt("axis", 1)).
 		Node("MaxPool", []string{"fused"}, []string{"pooled"}, onnxbuild.AttrInts("kernel_shape", 2, 2), onnxbuild.AttrInts("strides", 2, 2))
 	conv := func(out string, ch int, w []float32, b []float32) {
-		full := make([]float32, ch*5)
+		full := make([]float32, ch*7)
 		for o := range ch {
-			copy(full[o*5:o*5+3], w[o*3:o*3+3])
+			copy(full[o*7:o*7+5], w[o*5:o*5+5])
 		}
-		g.Initializer(out+"_w", onnxbuild.Float, []int64{int64(ch), 5, 1, 1}, full).
+		g.Initializer(out+"_w", onnxbuild.Float, []int64{int64(ch), 7, 1, 1}, full).
 			Initializer(out+"_b", onnxbuild.Float, []int64{int64(ch)}, b).
 			Node("Conv", []string{"pooled", out + "_w", out + "_b"}, []string{out}).
 			Output(out, onnxbuild.Float, 1, ch, testHead, testHead)
 	}
-	conv("heatmap", 2, []float32{0, 20, 0, 0, 0, 0}, []float32{-112, -10})
-	conv("reg", 2, make([]float32, 6), []float32{0.5, 0.5})
-	conv("height", 1, make([]float32, 3), []float32{0.8})
-	conv("dim", 3, make([]float32, 9), []float32{float32(math.Log(4)), float32(math.Log(2)), float32(math.Log(1.5))})
-	conv("rot", 2, make([]float32, 6), []float32{1, 0})
-	conv("vel", 2, make([]float32, 6), []float32{2, 0})
+	conv("heatmap", 2, []float32{0, 20, 0, 0, 0, 0, 0, 0, 0, 0}, []float32{-12, -10})
+	conv("reg", 2, make([]float32, 10), []float32{0.5, 0.5})
+	conv("height", 1, make([]float32, 5), []float32{0.8})
+	conv("dim", 3, make([]float32, 15), []float32{float32(math.Log(4)), float32(math.Log(2)), float32(math.Log(1.5))})
+	conv("rot", 2, make([]float32, 10), []float32{1, 0})
+	conv("vel", 2, make([]float32, 10), []float32{2, 0})
 	return g
 }
 
@@ -87,7 +86,7 @@ version: 0.0.1
 task: bev-detection
 family: bev-fuser
 inputs:
-  - {name: lidar_bev, shape: [1, 3, 32, 32], type: float32}
+  - {name: lidar_bev, shape: [1, 5, 32, 32], type: float32}
   - {name: camera_bev, shape: [1, 2, 32, 32], type: float32}
 outputs:
   - {name: heatmap, shape: [1, 2, 16, 16], type: float32}

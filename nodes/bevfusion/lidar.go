@@ -5,126 +5,119 @@ import (
 	"math"
 
 	"github.com/gopercept/gopercept/bev"
+	"github.com/gopercept/gopercept/bev/pillar"
 	"github.com/gopercept/gopercept/pointcloud"
-	"github.com/gopercept/gopercept/tf"
-	"gonum.org/v1/gonum/spatial/r3"
 )
 
-// lidarChannels is the number of pillar feature planes: occupancy (0/1),
-// maximum height above z_min (m) and mean intensity.
-const lidarChannels = 3
+// lidarChannels is the number of pillar feature planes the fuser's
+// lidar_bev takes: bev/pillar's count, max z, mean z, mean intensity and
+// occupancy.
+const lidarChannels = pillar.NumChannels
 
-// pillars holds one cloud's BEV statistics on the node's grid, each plane in
-// the grid's row-major layout (index j·W + i).
-type pillars struct {
-	w, h     int
-	count    []int32
-	ground   []int32   // points at or below the obstacle height
-	maxZ     []float32 // m above z_min
-	sumI     []float32
-	features []float32 // [3,H,W]: occupancy, max height, mean intensity
+// lidarBranch turns a cloud into bev/pillar planes, keeping its buffers.
+type lidarBranch struct {
+	grid      bev.Grid
+	layout    bev.Layout
+	pz        *pillar.Pillarizer
+	x, y, z   []float32 // points, lidar frame then base_link, m
+	t         []float32 // per-point time relative to the stamp, s
+	intensity []float32
+	planes    []float32 // [NumChannels, cells] in layout
 }
 
-func newPillars(g bev.Grid) *pillars {
-	w, h := g.Width(), g.Height()
-	n := w * h
-	return &pillars{w: w, h: h, count: make([]int32, n), ground: make([]int32, n), maxZ: make([]float32, n),
-		sumI: make([]float32, n), features: make([]float32, lidarChannels*n)}
+func newLidarBranch(g bev.Grid, l bev.Layout, zMin, zMax float64) (*lidarBranch, error) {
+	pz, err := pillar.New(pillar.Config{Grid: g, Layout: l, ZMin: zMin, ZMax: zMax})
+	if err != nil {
+		return nil, err
+	}
+	return &lidarBranch{grid: g, layout: l, pz: pz, planes: make([]float32, pz.OutputLen())}, nil
 }
 
-// fill bins the cloud (points in the lidar frame, moved to base_link by
-// toBase) into the grid and computes the feature planes. Points with a
-// non-finite coordinate or outside [zMin, zMax] are skipped; it returns the
-// number of points binned.
-//
-// f32 says x, y and z are little-endian float32 (the common driver layout),
-// which takes a direct read instead of the generic accessor.
-func (p *pillars) fill(g bev.Grid, acc pointcloud.XYZI, data []byte, n int, toBase tf.Transform, zMin, zMax, obstacleZ float64, f32 bool) int {
-	clear(p.count)
-	clear(p.ground)
-	clear(p.maxZ)
-	clear(p.sumI)
-	hasI := acc.Intensity.Valid()
-	binned := 0
-	m := toBase.ToMatrix()
-	gw, gh := g.Width(), g.Height()
-	inv := 1 / g.Resolution
+// extract copies the cloud's points (lidar frame) into the branch's arrays,
+// with per-point time in seconds relative to the stamp when the cloud has a
+// time field (timeScale s per unit; absolute times have stampS subtracted).
+// It reports whether times were read.
+func (lb *lidarBranch) extract(acc pointcloud.XYZI, data []byte, n int, f32 bool, timeScale float64, absolute bool, stampS float64) bool {
+	lb.x, lb.y, lb.z = resize(lb.x, n), resize(lb.y, n), resize(lb.z, n)
 	for i := range n {
-		var x, y, z float64
 		if f32 {
-			x = float64(math.Float32frombits(binary.LittleEndian.Uint32(data[acc.X.Offset(i):])))
-			y = float64(math.Float32frombits(binary.LittleEndian.Uint32(data[acc.Y.Offset(i):])))
-			z = float64(math.Float32frombits(binary.LittleEndian.Uint32(data[acc.Z.Offset(i):])))
+			lb.x[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[acc.X.Offset(i):]))
+			lb.y[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[acc.Y.Offset(i):]))
+			lb.z[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[acc.Z.Offset(i):]))
 		} else {
-			x, y, z = acc.X.Float(data, i), acc.Y.Float(data, i), acc.Z.Float(data, i)
-		}
-		q := r3.Vec{X: m[0]*x + m[1]*y + m[2]*z + m[3], Y: m[4]*x + m[5]*y + m[6]*z + m[7], Z: m[8]*x + m[9]*y + m[10]*z + m[11]}
-		if !(q.Z >= zMin && q.Z <= zMax) {
-			continue
-		}
-		// Cell index as bev.Grid.Index computes it (half-open cells).
-		fi, fj := math.Floor((q.X-g.XMin)*inv), math.Floor((q.Y-g.YMin)*inv)
-		if !(fi >= 0 && fi < float64(gw) && fj >= 0 && fj < float64(gh)) {
-			continue
-		}
-		c := int(fj)*gw + int(fi)
-		binned++
-		p.count[c]++
-		if q.Z <= obstacleZ {
-			p.ground[c]++
-		}
-		if z := float32(q.Z - zMin); z > p.maxZ[c] {
-			p.maxZ[c] = z
-		}
-		if hasI {
-			if v := acc.Intensity.Float(data, i); !math.IsNaN(v) {
-				p.sumI[c] += float32(v)
-			}
+			lb.x[i], lb.y[i], lb.z[i] = float32(acc.X.Float(data, i)), float32(acc.Y.Float(data, i)), float32(acc.Z.Float(data, i))
 		}
 	}
-	hw := p.w * p.h
-	for c := range hw {
-		occ, mz, mi := float32(0), float32(0), float32(0)
-		if k := p.count[c]; k > 0 {
-			occ, mz, mi = 1, p.maxZ[c], p.sumI[c]/float32(k)
+	if acc.Intensity.Valid() {
+		lb.intensity = resize(lb.intensity, n)
+		for i := range n {
+			lb.intensity[i] = float32(acc.Intensity.Float(data, i))
 		}
-		p.features[c], p.features[hw+c], p.features[2*hw+c] = occ, mz, mi
+	} else {
+		lb.intensity = lb.intensity[:0]
 	}
-	return binned
+	if !acc.Time.Valid() {
+		return false
+	}
+	lb.t = resize(lb.t, n)
+	for i := range n {
+		v := acc.Time.Float(data, i) * timeScale
+		if absolute {
+			v -= stampS
+		}
+		lb.t[i] = float32(v)
+	}
+	return true
 }
 
-// occupancy writes the lidar-only occupancy grid: 100 where some point lies
-// above the obstacle height, 0 where only ground points fell, −1 where no
-// point fell.
-func (p *pillars) occupancy(dst []int8) []int8 {
-	dst = dst[:0]
-	for c, k := range p.count {
-		switch {
-		case k == 0:
-			dst = append(dst, -1)
-		case p.ground[c] < k:
-			dst = append(dst, 100)
-		default:
-			dst = append(dst, 0)
+// transform applies the row-major 4×4 rigid transform m to the points in
+// place.
+func (lb *lidarBranch) transform(m [16]float64) {
+	for i := range lb.x {
+		x, y, z := float64(lb.x[i]), float64(lb.y[i]), float64(lb.z[i])
+		lb.x[i] = float32(m[0]*x + m[1]*y + m[2]*z + m[3])
+		lb.y[i] = float32(m[4]*x + m[5]*y + m[6]*z + m[7])
+		lb.z[i] = float32(m[8]*x + m[9]*y + m[10]*z + m[11])
+	}
+}
+
+// run computes the pillar planes and returns the number of binned points.
+func (lb *lidarBranch) run() (int, error) {
+	var in []float32
+	if len(lb.intensity) == len(lb.x) {
+		in = lb.intensity
+	}
+	return lb.pz.Run(lb.x, lb.y, lb.z, in, lb.planes)
+}
+
+// occupancy writes the lidar-only occupancy grid in OccupancyGrid order: 100
+// where the highest point lies above obstacleZ (m, base_link), 0 where only
+// lower (ground) points fell, −1 where no point fell.
+func (lb *lidarBranch) occupancy(dst []int8, obstacleZ float64) []int8 {
+	w, h := lb.grid.Width(), lb.grid.Height()
+	cells := w * h
+	count := lb.planes[pillar.ChanCount*cells : (pillar.ChanCount+1)*cells]
+	maxZ := lb.planes[pillar.ChanMaxZ*cells : (pillar.ChanMaxZ+1)*cells]
+	dst = resize(dst, cells)
+	for j := range h {
+		for i := range w {
+			o := lb.grid.Offset(lb.layout, i, j)
+			switch {
+			case count[o] == 0:
+				dst[j*w+i] = -1
+			case float64(maxZ[o]) > obstacleZ:
+				dst[j*w+i] = 100
+			default:
+				dst[j*w+i] = 0
+			}
 		}
 	}
 	return dst
 }
 
-// copyTo writes the feature planes into dst in the model's layout: as they
-// are for bev.LayoutYX, transposed to [3, W, H] for bev.LayoutXY.
-func (p *pillars) copyTo(dst []float32, l bev.Layout) {
-	if l != bev.LayoutXY {
-		copy(dst, p.features)
-		return
+func resize[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
 	}
-	hw := p.w * p.h
-	for c := range lidarChannels {
-		src, out := p.features[c*hw:(c+1)*hw], dst[c*hw:(c+1)*hw]
-		for j := range p.h {
-			for i := range p.w {
-				out[i*p.h+j] = src[j*p.w+i]
-			}
-		}
-	}
+	return s[:n]
 }

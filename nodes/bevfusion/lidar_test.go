@@ -11,10 +11,10 @@ import (
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
-// TestPillarsAgainstTwin checks the pillar statistics, with and without the
-// float32 fast path, against a per-point twin that uses tf.Transform.Apply
-// and bev.Grid.Index.
-func TestPillarsAgainstTwin(t *testing.T) {
+// TestLidarBranchTwin checks the float32 fast path against the generic
+// accessors, the in-place transform against tf.Transform.Apply, and that the
+// occupancy grid is the same whichever layout the planes use.
+func TestLidarBranchTwin(t *testing.T) {
 	g := bev.Grid{XMin: -10, XMax: 10, YMin: -6, YMax: 8, Resolution: 0.5}
 	rng := rand.New(rand.NewPCG(9, 9))
 	pts := make([][4]float32, 3000)
@@ -30,55 +30,42 @@ func TestPillarsAgainstTwin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !littleFloat32XYZ(&l) {
+		t.Fatal("float32 layout not recognised")
+	}
 	toBase := tf.Transform{Translation: r3.Vec{X: 1, Y: 0.2, Z: 1.8}, Rotation: tf.QuatFromRPY(0.02, -0.03, 0.4)}
-	const zMin, zMax, obst = -1.0, 2.5, 0.3
-	// Twin.
-	w, h := g.Width(), g.Height()
-	count := make([]int32, w*h)
-	ground := make([]int32, w*h)
-	maxZ := make([]float32, w*h)
-	sumI := make([]float64, w*h)
-	for i := range pts {
-		q := toBase.Apply(r3.Vec{X: acc.X.Float(msg.Data, i), Y: acc.Y.Float(msg.Data, i), Z: acc.Z.Float(msg.Data, i)})
-		if q.Z < zMin || q.Z > zMax {
-			continue
+	var grids [2][]int8
+	for k, layout := range []bev.Layout{bev.LayoutYX, bev.LayoutXY} {
+		fast, err := newLidarBranch(g, layout, -1, 2.5)
+		if err != nil {
+			t.Fatal(err)
 		}
-		c, ok := g.Index(q.X, q.Y)
-		if !ok {
-			continue
+		slow, _ := newLidarBranch(g, layout, -1, 2.5)
+		fast.extract(acc, msg.Data, len(pts), true, 1, false, 0)
+		slow.extract(acc, msg.Data, len(pts), false, 1, false, 0)
+		if !slices.Equal(fast.x, slow.x) || !slices.Equal(fast.y, slow.y) || !slices.Equal(fast.z, slow.z) || !slices.Equal(fast.intensity, slow.intensity) {
+			t.Fatal("fast and generic extraction differ")
 		}
-		count[c]++
-		if q.Z <= obst {
-			ground[c]++
-		}
-		maxZ[c] = max(maxZ[c], float32(q.Z-zMin))
-		sumI[c] += acc.Intensity.Float(msg.Data, i)
-	}
-	for _, fast := range []bool{false, true} {
-		p := newPillars(g)
-		p.fill(g, acc, msg.Data, len(pts), toBase, zMin, zMax, obst, fast)
-		if !slices.Equal(p.count, count) || !slices.Equal(p.ground, ground) {
-			t.Fatalf("fast %v: counts differ from the twin", fast)
-		}
-		hw := w * h
-		for c := range hw {
-			if count[c] == 0 {
-				if p.features[c] != 0 || p.features[hw+c] != 0 || p.features[2*hw+c] != 0 {
-					t.Fatalf("fast %v: empty cell %d has features", fast, c)
-				}
-				continue
-			}
-			mi := float32(sumI[c] / float64(count[c]))
-			if p.features[c] != 1 || abs32(p.features[hw+c]-maxZ[c]) > 1e-5 || abs32(p.features[2*hw+c]-mi) > 1e-3 {
-				t.Fatalf("fast %v: cell %d features %v %v %v, twin 1 %v %v", fast, c, p.features[c], p.features[hw+c], p.features[2*hw+c], maxZ[c], mi)
+		fast.transform(toBase.ToMatrix())
+		for i := range pts {
+			q := toBase.Apply(r3.Vec{X: float64(slow.x[i]), Y: float64(slow.y[i]), Z: float64(slow.z[i])})
+			if d := r3.Norm(r3.Sub(q, r3.Vec{X: float64(fast.x[i]), Y: float64(fast.y[i]), Z: float64(fast.z[i])})); d > 1e-5 {
+				t.Fatalf("point %d moved %g m off the twin", i, d)
 			}
 		}
+		if _, err := fast.run(); err != nil {
+			t.Fatal(err)
+		}
+		grids[k] = fast.occupancy(nil, 0.3)
 	}
-}
-
-func abs32(v float32) float32 {
-	if v < 0 {
-		return -v
+	if !slices.Equal(grids[0], grids[1]) {
+		t.Fatal("occupancy differs between the yx and xy layouts")
 	}
-	return v
+	seen := map[int8]bool{}
+	for _, v := range grids[0] {
+		seen[v] = true
+	}
+	if !seen[-1] || !seen[0] || !seen[100] {
+		t.Fatalf("occupancy values %v, want unknown, free and occupied cells", seen)
+	}
 }

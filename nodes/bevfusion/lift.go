@@ -11,8 +11,6 @@ import (
 // it when the calibration's fingerprint changes.
 type lifter struct {
 	cfg     lss.Config
-	rig     []bev.Camera
-	calib   []bool // rig[i] holds a real calibration (else a placeholder)
 	geom    *lss.Geometry
 	pooler  *lss.Pooler
 	chans   int
@@ -21,18 +19,14 @@ type lifter struct {
 
 // newLifter prepares the lift for ncam cameras of the encoder e, pooling
 // into grid g with the depth bins the encoder's card declares.
-func newLifter(e *encoder, ncam int, g bev.Grid, layout bev.Layout, zMin, zMax float64, dmin, dmax, dstep float64, chans int) (*lifter, error) {
+func newLifter(e *encoder, g bev.Grid, layout bev.Layout, zMin, zMax float64, dmin, dmax, dstep float64, chans int) (*lifter, error) {
 	c := lss.Config{Grid: g, Layout: layout, ZMin: zMin, ZMax: zMax, DepthMin: dmin, DepthMax: dmax, DepthStep: dstep,
 		InputWidth: e.iw, InputHeight: e.ih, FeatWidth: e.fw, FeatHeight: e.fh}
 	if got := c.DepthBins(); got != e.d {
 		return nil, fmt.Errorf("bevfusion: %w: encoder has %d depth bins, depth_min %g, depth_max %g, depth_step %g give %d",
 			ErrModel, e.d, dmin, dmax, dstep, got)
 	}
-	l := &lifter{cfg: c, rig: make([]bev.Camera, ncam), calib: make([]bool, ncam), chans: chans}
-	for i := range l.rig {
-		l.rig[i] = placeholder(i, e.iw, e.ih)
-	}
-	return l, nil
+	return &lifter{cfg: c, chans: chans}, nil
 }
 
 // placeholder is a camera whose frustum lies far outside any grid, standing
@@ -42,20 +36,14 @@ func placeholder(i, w, h int) bev.Camera {
 		Extrinsic: [16]float64{1, 0, 0, 1e9, 0, 1, 0, 1e9, 0, 0, 1, 1e9, 0, 0, 0, 1}}
 }
 
-// set records camera i's current calibration.
-func (l *lifter) set(i int, c bev.Camera) {
-	l.rig[i] = c
-	l.calib[i] = true
-}
-
-// ensure rebuilds the geometry and pooler when the rig changed; it reports
+// ensure rebuilds the geometry and pooler when rig changed; it reports
 // whether it rebuilt.
-func (l *lifter) ensure() (bool, error) {
-	fp := lss.Fingerprint(l.cfg, l.rig)
+func (l *lifter) ensure(rig []bev.Camera) (bool, error) {
+	fp := lss.Fingerprint(l.cfg, rig)
 	if l.geom != nil && l.geom.Fingerprint == fp {
 		return false, nil
 	}
-	g, err := lss.NewGeometry(l.cfg, l.rig)
+	g, err := lss.NewGeometry(l.cfg, rig)
 	if err != nil {
 		return false, err
 	}

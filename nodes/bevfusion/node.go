@@ -3,15 +3,18 @@ package bevfusionnode
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
 	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/head"
+	"github.com/gopercept/gopercept/bev/pillar"
 	"github.com/gopercept/gopercept/cdr"
 	"github.com/gopercept/gopercept/node"
 	"github.com/gopercept/gopercept/pointcloud"
 	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/tf"
 )
 
 func init() { node.Register("bevfusion", New) }
@@ -78,7 +81,8 @@ type Node struct {
 	pending *pendingCloud
 	spare   *pendingCloud
 	last    int64 // stamp of the last processed cloud, ns
-	pil     *pillars
+	lidar   *lidarBranch
+	rig     []bev.Camera // per camera: last good calibration or a placeholder
 	enc     *encoder
 	fus     *fuser
 	nms     *head.NMS
@@ -97,7 +101,7 @@ func New(env node.Env) (node.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{env: env, cfg: cfg, routes: map[string]route{}, pil: newPillars(cfg.Grid)}
+	n := &Node{env: env, cfg: cfg, routes: map[string]route{}}
 	for i, name := range cfg.Cameras {
 		c := &camState{name: name, imageTopic: name + "/image", infoTopic: name + "/camera_info"}
 		if cfg.CompressedImages {
@@ -128,6 +132,19 @@ func New(env node.Env) (node.Node, error) {
 			return nil, err
 		}
 	}
+	layout := bev.LayoutYX
+	if n.fus != nil {
+		layout = n.fus.layout
+	}
+	if n.lidar, err = newLidarBranch(cfg.Grid, layout, cfg.ZMin, cfg.ZMax); err != nil {
+		n.Close()
+		return nil, &ParamError{Param: "grid", Detail: err.Error()}
+	}
+	if n.enc != nil {
+		for i := range n.cams {
+			n.rig = append(n.rig, placeholder(i, n.enc.iw, n.enc.ih))
+		}
+	}
 	pooling := "off: no camera encoder or the fuser takes no camera_bev"
 	if n.enc != nil && n.fus != nil && n.fus.cameraIn != "" {
 		if n.fus.cameraC != n.enc.c {
@@ -135,7 +152,7 @@ func New(env node.Env) (node.Node, error) {
 			return nil, fmt.Errorf("bevfusion: %w: encoder gives %d feature channels, fuser camera_bev takes %d", ErrModel, n.enc.c, n.fus.cameraC)
 		}
 		e := n.enc
-		if n.lift, err = newLifter(e, len(n.cams), cfg.Grid, n.fus.layout, cfg.ZMin, cfg.ZMax, e.depthMin, e.depthMax, e.depthStep, e.c); err != nil {
+		if n.lift, err = newLifter(e, cfg.Grid, n.fus.layout, cfg.ZMin, cfg.ZMax, e.depthMin, e.depthMax, e.depthStep, e.c); err != nil {
 			n.Close()
 			return nil, err
 		}
@@ -144,7 +161,6 @@ func New(env node.Env) (node.Node, error) {
 	if env.Stats != nil {
 		env.Stats.Set("camera_pooling", pooling)
 		env.Stats.Set("ipm", "unavailable: bev/ipm not linked yet")
-		env.Stats.Set("deskew", "off: bev/pillar not linked yet")
 	}
 	return n, nil
 }
@@ -387,6 +403,33 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 	n.fact("cameras_masked", strconv.Itoa(nMasked))
 	n.stage("sync", t0)
 
+	// Lidar branch: points to base_link (de-skewed to the stamp when they
+	// carry times and odom TF allows), then pillars.
+	t3 := time.Now()
+	hasTime := n.lidar.extract(acc, p.data, p.layout.NumPoints(), littleFloat32XYZ(&p.layout), cfg.PointTimeScale, cfg.PointTimeAbsolute, float64(p.stamp)/1e9)
+	switch {
+	case !hasTime:
+		n.fact("deskew", "off: the cloud has no per-point time")
+	case !cfg.Deskew:
+		n.fact("deskew", "off: parameter deskew is false")
+	default:
+		motion := func(t float64) (tf.Transform, error) {
+			return n.env.TF.LookupFull(p.frame, p.stamp, p.frame, p.stamp+int64(math.Round(t*1e9)), cfg.OdomFrame)
+		}
+		if err := pillar.Deskew(n.lidar.x, n.lidar.y, n.lidar.z, n.lidar.t, motion, 0); err != nil {
+			n.fact("deskew", "failed, points left as measured: "+err.Error())
+		} else {
+			n.fact("deskew", "ok")
+		}
+	}
+	n.lidar.transform(toBase.ToMatrix())
+	binned, err := n.lidar.run()
+	if err != nil {
+		return node.Dropf(DropCloud, fmt.Errorf("bevfusion: pillars: %w", err))
+	}
+	n.stage("pillars", t3)
+	n.fact("points_binned", strconv.Itoa(binned))
+
 	// Camera branch.
 	camBEV := false
 	if n.enc != nil && nMasked < len(n.cams) {
@@ -400,14 +443,12 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 				continue
 			}
 			c.preprocess(dst, n.enc.iw, n.enc.ih, n.enc.mean, n.enc.std, n.enc.scale, n.enc.bgr)
-			if n.lift != nil {
-				m := c.model
-				n.lift.set(i, bev.Camera{Name: c.name, Width: m.Width, Height: m.Height, Fx: m.Fx, Fy: m.Fy, Cx: m.Cx, Cy: m.Cy,
-					Distortion: m.Distortion, D: m.D, Lens: m, Aug: c.aug, Extrinsic: n.extr[i]})
-			}
+			m := c.model
+			n.rig[i] = bev.Camera{Name: c.name, Width: m.Width, Height: m.Height, Fx: m.Fx, Fy: m.Fy, Cx: m.Cx, Cy: m.Cy,
+				Distortion: m.Distortion, D: m.D, Lens: m, Aug: c.aug, Extrinsic: n.extr[i]}
 		}
 		if n.enc.depthIn != "" {
-			clear(n.enc.m.Input(n.enc.depthIn)) // sparse lidar depth needs bev/pillar's projection
+			n.sparseDepth()
 		}
 		n.stage("camera_preprocess", t1)
 		t2 := time.Now()
@@ -421,18 +462,12 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 		}
 	}
 
-	// Lidar branch.
-	t3 := time.Now()
-	binned := n.pil.fill(cfg.Grid, acc, p.data, p.layout.NumPoints(), toBase, cfg.ZMin, cfg.ZMax, cfg.ObstacleHeight, littleFloat32XYZ(&p.layout))
-	n.stage("pillars", t3)
-	n.fact("points_binned", strconv.Itoa(binned))
-
 	// Fusion and heads.
 	n.boxes = n.boxes[:0]
 	if n.fus != nil {
 		t4 := time.Now()
 		if n.fus.lidarIn != "" {
-			n.pil.copyTo(n.fus.m.Input(n.fus.lidarIn), n.fus.layout)
+			copy(n.fus.m.Input(n.fus.lidarIn), n.lidar.planes)
 		}
 		if n.fus.cameraIn != "" && !camBEV {
 			clear(n.fus.m.Input(n.fus.cameraIn))
@@ -462,7 +497,7 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 // reason goes to the facts and the frame goes on without cameras.
 func (n *Node) liftToBEV() bool {
 	t0 := time.Now()
-	rebuilt, err := n.lift.ensure()
+	rebuilt, err := n.lift.ensure(n.rig)
 	if err != nil {
 		n.fact("camera_pooling", "failed: "+err.Error())
 		return false
@@ -493,4 +528,25 @@ func littleFloat32XYZ(l *pointcloud.Layout) bool {
 		}
 	}
 	return true
+}
+
+// sparseDepth writes the encoder's depth input: the base_link lidar points
+// projected into each camera's network input (bev/pillar.DepthImage), zero
+// for masked cameras.
+func (n *Node) sparseDepth() {
+	t0 := time.Now()
+	e := n.enc
+	dst := e.m.Input(e.depthIn)
+	if err := pillar.DepthImage(n.lidar.x, n.lidar.y, n.lidar.z, n.rig, e.iw, e.ih, dst); err != nil {
+		clear(dst)
+		n.fact("sparse_depth", "failed: "+err.Error())
+		return
+	}
+	plane := e.iw * e.ih
+	for i, m := range n.masked {
+		if m {
+			clear(dst[i*plane : (i+1)*plane])
+		}
+	}
+	n.stage("sparse_depth", t0)
 }

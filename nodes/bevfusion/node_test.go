@@ -339,8 +339,8 @@ func TestXYLayout(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkDetection(t, r, t0)
-	in := r.n.(*Node).fus.m.Input("lidar_bev")
-	if in[22*testCells+10] != 1 || in[10*testCells+22] != 0 {
+	occ := r.n.(*Node).fus.m.Input("lidar_bev")[4*testCells*testCells:]
+	if occ[22*testCells+10] != 1 || occ[10*testCells+22] != 0 {
 		t.Fatal("lidar_bev not transposed to [C, X, Y]")
 	}
 }

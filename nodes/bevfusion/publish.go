@@ -51,7 +51,7 @@ func (n *Node) publish(stamp int64, pub node.Publisher) error {
 	o := &n.out
 
 	// Occupancy grid: origin at the grid's lower corner, identity rotation.
-	n.occ = n.pil.occupancy(n.occ)
+	n.occ = n.lidar.occupancy(n.occ, n.cfg.ObstacleHeight)
 	ox, oy := g.Origin()
 	o.grid.Header = hdr
 	o.grid.Info = nav_msgs.MapMetaData{MapLoadTime: hdr.Stamp, Resolution: float32(g.Resolution), Width: uint32(w), Height: uint32(h),
