@@ -59,3 +59,13 @@ func parallelFor(wg *sync.WaitGroup, n, minChunk int, fn func(lo, hi int)) {
 	fn(lo, n)
 	wg.Wait()
 }
+
+// Parallel runs loops over index ranges on the package's worker pool, one
+// chunk per CPU. The zero value is ready; a Parallel runs one loop at a
+// time.
+type Parallel struct{ wg sync.WaitGroup }
+
+// For runs fn over [0, n) in at most GOMAXPROCS chunks of at least minChunk
+// indices and returns when all are done. It allocates nothing when fn is a
+// function value built once (a method value kept in a field).
+func (p *Parallel) For(n, minChunk int, fn func(lo, hi int)) { parallelFor(&p.wg, n, minChunk, fn) }

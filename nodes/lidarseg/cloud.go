@@ -30,6 +30,14 @@ type encoder struct {
 	sel     []byte
 	selMsg  sensor_msgs.PointCloud2
 	rangeIm sensor_msgs.Image
+
+	// The frame being written, for write's chunks.
+	src     []byte
+	raw     []uint16
+	rgb     []uint32
+	inst    []uint32
+	par     lidarseg.Parallel
+	writeFn func(lo, hi int)
 }
 
 func sameLayout(a, b *pointcloud.Layout) bool {
@@ -73,31 +81,44 @@ func (e *encoder) prepare(in *pointcloud.Layout) error {
 // label, colour (0xRRGGBB) and instance appended, same header and shape.
 func (e *encoder) labelled(src *sensor_msgs.PointCloud2, raw []uint16, rgb []uint32, inst []uint32) *sensor_msgs.PointCloud2 {
 	out := &e.out
-	step := int(out.PointStep)
 	n := out.NumPoints()
-	e.data = grow(e.data, n*step)
-	w, h := int(e.in.Width), int(e.in.Height)
-	inStep, inRow := int(e.in.PointStep), int(e.in.RowStep)
-	var order binary.ByteOrder = binary.LittleEndian
-	if out.BigEndian {
-		order = binary.BigEndian
+	e.data = grow(e.data, n*int(out.PointStep))
+	e.src, e.raw, e.rgb, e.inst = src.Data, raw, rgb, inst
+	if e.writeFn == nil {
+		e.writeFn = e.write
 	}
-	i := 0
-	for row := 0; row < h; row++ {
-		sb := row * inRow
-		for col := 0; col < w; col++ {
-			d := e.data[i*step : i*step+step]
-			copy(d, src.Data[sb+col*inStep:sb+col*inStep+inStep])
-			clear(d[inStep:])
-			order.PutUint16(d[e.offL:], raw[i])
-			order.PutUint32(d[e.offC:], rgb[i])
-			order.PutUint32(d[e.offI:], inst[i])
-			i++
-		}
-	}
+	e.par.For(n, 16384, e.writeFn)
+	e.src, e.raw, e.rgb, e.inst = nil, nil, nil, nil
 	e.msg = sensor_msgs.PointCloud2{Header: src.Header, Height: out.Height, Width: out.Width, Fields: e.fields,
 		IsBigendian: out.BigEndian, PointStep: out.PointStep, RowStep: out.RowStep, Data: e.data, IsDense: src.IsDense}
 	return &e.msg
+}
+
+// write builds output points [lo, hi).
+func (e *encoder) write(lo, hi int) {
+	step := int(e.out.PointStep)
+	w := int(e.in.Width)
+	inStep, inRow := int(e.in.PointStep), int(e.in.RowStep)
+	row, col := lo/w, lo%w
+	big := e.out.BigEndian
+	for i := lo; i < hi; i++ {
+		d := e.data[i*step : i*step+step]
+		s := row*inRow + col*inStep
+		copy(d, e.src[s:s+inStep])
+		clear(d[inStep:])
+		if big {
+			binary.BigEndian.PutUint16(d[e.offL:], e.raw[i])
+			binary.BigEndian.PutUint32(d[e.offC:], e.rgb[i])
+			binary.BigEndian.PutUint32(d[e.offI:], e.inst[i])
+		} else {
+			binary.LittleEndian.PutUint16(d[e.offL:], e.raw[i])
+			binary.LittleEndian.PutUint32(d[e.offC:], e.rgb[i])
+			binary.LittleEndian.PutUint32(d[e.offI:], e.inst[i])
+		}
+		if col++; col == w {
+			row, col = row+1, 0
+		}
+	}
 }
 
 // selected fills e.selMsg with the labelled points whose raw label keep

@@ -195,3 +195,7 @@ func readLabelled(t *testing.T, m *sensor_msgs.PointCloud2) []labelledPoint {
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
 func newParams(values map[string]any) *param.Set { return param.New("lidarseg", values) }
+
+func envWith(values map[string]any) node.Env {
+	return node.Env{Name: "lidarseg", Params: newParams(values), Stats: node.NewStats()}
+}
