@@ -19,6 +19,7 @@ import (
 	"github.com/gopercept/gopercept/rosmsg/std_msgs"
 	"github.com/gopercept/gopercept/rosmsg/visualization_msgs"
 	"github.com/gopercept/gopercept/tf"
+	"gonum.org/v1/gonum/spatial/r3"
 )
 
 func init() { node.Register("pose2d", New) }
@@ -28,7 +29,6 @@ type depthFrame struct {
 	stamp int64
 	frame string
 	img   imageconv.Depth
-	used  bool
 }
 
 // depthRing is how many recent depth images are kept for pairing.
@@ -64,7 +64,7 @@ type Node struct {
 	ids     []uint64
 	results []plausible.Result
 	joints  []lift.Joint
-	pts     []r3Vec
+	pts     []r3.Vec
 	valid   []bool
 
 	out2D   gopercept_msgs.Skeleton2DArray
@@ -211,10 +211,10 @@ func (n *Node) handleDepth(in *node.Msg) error {
 	slot := &n.depths[n.nDepth%depthRing]
 	raw := imageconv.Raw{Encoding: m.Encoding, Width: int(m.Width), Height: int(m.Height), Step: int(m.Step), BigEndian: m.IsBigendian != 0, Data: m.Data}
 	if err := imageconv.DecodeDepth(&raw, &slot.img); err != nil {
-		slot.stamp, slot.used = math.MinInt64, true
+		slot.stamp = math.MinInt64
 		return node.Dropf("invalid depth", fmt.Errorf("depth of %q: %w", m.Header.FrameID, err))
 	}
-	slot.stamp, slot.frame, slot.used = node.StampNS(m.Header.Stamp), m.Header.FrameID, false
+	slot.stamp, slot.frame = node.StampNS(m.Header.Stamp), m.Header.FrameID
 	n.nDepth++
 	return nil
 }

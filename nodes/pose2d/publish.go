@@ -8,10 +8,7 @@ import (
 	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/rosmsg/std_msgs"
 	"github.com/gopercept/gopercept/rosmsg/visualization_msgs"
-	"gonum.org/v1/gonum/spatial/r3"
 )
-
-type r3Vec = r3.Vec
 
 // build2D fills out2D from people (image pixels) and their track ids.
 func (n *Node) build2D(header std_msgs.Header, people []pose.Person) {
