@@ -1,0 +1,19 @@
+package ipm
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors; every error of this package wraps one of them.
+var (
+	// ErrConfig reports an invalid Config or camera.
+	ErrConfig = errors.New("ipm: invalid config")
+	// ErrShape reports an image of another size than its camera, or a
+	// wrong number of images.
+	ErrShape = errors.New("ipm: image shape mismatch")
+)
+
+func shapeErrorf(format string, a ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrShape}, a...)...)
+}
