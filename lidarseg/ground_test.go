@@ -115,14 +115,20 @@ func TestPlaneFitBruteTwin(t *testing.T) {
 	ours := cost(pl.Normal[0], pl.Normal[1], pl.Normal[2])
 	best := math.Inf(1)
 	var bn [3]float64
-	for th := 0.0; th < 0.5; th += 0.002 {
-		for ph := 0.0; ph < 2*math.Pi; ph += 0.01 {
-			nx, ny, nz := math.Sin(th)*math.Cos(ph), math.Sin(th)*math.Sin(ph), math.Cos(th)
-			if v := cost(nx, ny, nz); v < best {
-				best, bn = v, [3]float64{nx, ny, nz}
+	var bth, bph float64
+	search := func(th0, th1, dth, ph0, ph1, dph float64) {
+		for th := max(th0, 0); th < th1; th += dth {
+			for ph := ph0; ph < ph1; ph += dph {
+				nx, ny, nz := math.Sin(th)*math.Cos(ph), math.Sin(th)*math.Sin(ph), math.Cos(th)
+				if v := cost(nx, ny, nz); v < best {
+					best, bn, bth, bph = v, [3]float64{nx, ny, nz}, th, ph
+				}
 			}
 		}
 	}
+	// A coarse grid over tilts up to 30°, then a fine one around its best.
+	search(0, 0.5, 0.01, 0, 2*math.Pi, 0.02)
+	search(bth-0.01, bth+0.01, 0.0002, bph-0.02, bph+0.02, 0.0005)
 	if ours > best*(1+1e-9) {
 		t.Errorf("PCA cost %g > brute %g", ours, best)
 	}
