@@ -206,3 +206,32 @@ func TestGeometryErrors(t *testing.T) {
 		t.Errorf("default depth bins %d, want 118", n)
 	}
 }
+
+// TestLifterRebuild checks that the Lifter rebuilds only on a rig change.
+func TestLifterRebuild(t *testing.T) {
+	l, err := NewLifter(testConfig(), 3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	cams := testRig(2)
+	for i, want := range []bool{true, false, false} {
+		if got, err := l.Update(cams); err != nil || got != want {
+			t.Fatalf("update %d: rebuilt %v, %v", i, got, err)
+		}
+	}
+	cams[0].Extrinsic[7] += 0.1
+	if got, _ := l.Update(cams); !got {
+		t.Error("extrinsic change not rebuilt")
+	}
+	if got, _ := l.Update(testRig(3)); !got || l.Geometry().NCam != 3 {
+		t.Error("camera count change not rebuilt")
+	}
+	cams[1].Fy = -1
+	if _, err := l.Update(cams); !errors.Is(err, ErrCamera) || l.Geometry() != nil {
+		t.Errorf("bad camera: %v", err)
+	}
+	if _, err := NewLifter(testConfig(), 0, 1); !errors.Is(err, ErrConfig) {
+		t.Errorf("zero channels: %v", err)
+	}
+}
