@@ -201,6 +201,9 @@ func (n *NMS) Apply(boxes []Box) []Box {
 	n.prep = prep
 	keep := n.keep[:0]
 	for i := range boxes {
+		if n.cfg.PostMax > 0 && len(keep) == n.cfg.PostMax {
+			break // greedy: later boxes could only be kept after these
+		}
 		bi, pi := &boxes[i], &prep[i]
 		suppressed := false
 		for _, j := range keep {

@@ -131,6 +131,20 @@ func TestNMSAgainstBrute(t *testing.T) {
 	}
 }
 
+// TestNMSPostMaxEarlyExit checks that stopping at PostMax kept boxes gives
+// the first PostMax boxes of the full suppression.
+func TestNMSPostMaxEarlyExit(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	boxes := randomBoxes(rng, 200, 30)
+	full, _ := NewNMS(NMSConfig{IoUThreshold: 0.1})
+	capped, _ := NewNMS(NMSConfig{IoUThreshold: 0.1, PostMax: 25})
+	want := full.Apply(slices.Clone(boxes))
+	got := capped.Apply(slices.Clone(boxes))
+	if len(want) < 25 || !slices.Equal(got, want[:25]) {
+		t.Fatalf("capped NMS kept %d boxes, not the first 25 of %d", len(got), len(want))
+	}
+}
+
 func randomBoxes(rng *rand.Rand, n int, extent float64) []Box {
 	out := make([]Box, n)
 	for i := range out {

@@ -46,6 +46,7 @@ func BenchmarkLidarBranch(b *testing.B) {
 		b.Fatal(err)
 	}
 	toBase := tf.Transform{Translation: r3.Vec{X: 1, Z: 1.8}, Rotation: tf.Identity().Rotation}.ToMatrix()
+	lb.intensityF32 = true
 	b.ReportAllocs()
 	for b.Loop() {
 		lb.extract(acc, msg.Data, 131072, true, 1, false, 0)
@@ -92,15 +93,16 @@ outputs: [{name: depth, shape: [6, 118, 32, 88], type: float32}, {name: feature,
 		Node("MaxPool", []string{"fused"}, []string{"pooled"}, onnxbuild.AttrInts("kernel_shape", 2, 2), onnxbuild.AttrInts("strides", 2, 2))
 	outs := "outputs:\n"
 	for _, h := range []struct {
-		name string
-		ch   int
-		bias float32
-	}{{"heatmap", 10, -4}, {"reg", 2, 0.5}, {"height", 1, 0}, {"dim", 3, 0.5}, {"rot", 2, 0.5}, {"vel", 2, 0}} {
+		name  string
+		ch    int
+		bias  float32
+		scale float32
+	}{{"heatmap", 10, -4, 0.2}, {"reg", 2, 0.5, 2}, {"height", 1, 0, 2}, {"dim", 3, 0.5, 0.2}, {"rot", 2, 0.5, 2}, {"vel", 2, 0, 2}} {
 		bias := make([]float32, h.ch)
 		for i := range bias {
 			bias[i] = h.bias
 		}
-		fg.Initializer(h.name+"_w", onnxbuild.Float, []int64{int64(h.ch), 85, 1, 1}, w(h.ch*85, 2)).
+		fg.Initializer(h.name+"_w", onnxbuild.Float, []int64{int64(h.ch), 85, 1, 1}, w(h.ch*85, h.scale)).
 			Initializer(h.name+"_b", onnxbuild.Float, []int64{int64(h.ch)}, bias).
 			Node("Conv", []string{"pooled", h.name + "_w", h.name + "_b"}, []string{h.name}).
 			Output(h.name, onnxbuild.Float, 1, h.ch, 128, 128)

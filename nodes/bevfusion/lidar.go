@@ -23,6 +23,9 @@ type lidarBranch struct {
 	t         []float32 // per-point time relative to the stamp, s
 	intensity []float32
 	planes    []float32 // [NumChannels, cells] in layout
+	// intensityF32 says the current cloud's intensity is float32 (set by
+	// the caller with the layout).
+	intensityF32 bool
 }
 
 func newLidarBranch(g bev.Grid, l bev.Layout, zMin, zMax float64) (*lidarBranch, error) {
@@ -50,8 +53,14 @@ func (lb *lidarBranch) extract(acc pointcloud.XYZI, data []byte, n int, f32 bool
 	}
 	if acc.Intensity.Valid() {
 		lb.intensity = resize(lb.intensity, n)
-		for i := range n {
-			lb.intensity[i] = float32(acc.Intensity.Float(data, i))
+		if f32 && lb.intensityF32 {
+			for i := range n {
+				lb.intensity[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[acc.Intensity.Offset(i):]))
+			}
+		} else {
+			for i := range n {
+				lb.intensity[i] = float32(acc.Intensity.Float(data, i))
+			}
 		}
 	} else {
 		lb.intensity = lb.intensity[:0]

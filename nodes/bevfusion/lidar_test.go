@@ -41,6 +41,7 @@ func TestLidarBranchTwin(t *testing.T) {
 			t.Fatal(err)
 		}
 		slow, _ := newLidarBranch(g, layout, -1, 2.5)
+		fast.intensityF32 = fieldIsFloat32(&l, pointcloud.IntensityNames...)
 		fast.extract(acc, msg.Data, len(pts), true, 1, false, 0)
 		slow.extract(acc, msg.Data, len(pts), false, 1, false, 0)
 		if !slices.Equal(fast.x, slow.x) || !slices.Equal(fast.y, slow.y) || !slices.Equal(fast.z, slow.z) || !slices.Equal(fast.intensity, slow.intensity) {

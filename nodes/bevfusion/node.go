@@ -406,6 +406,7 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 	// Lidar branch: points to base_link (de-skewed to the stamp when they
 	// carry times and odom TF allows), then pillars.
 	t3 := time.Now()
+	n.lidar.intensityF32 = fieldIsFloat32(&p.layout, pointcloud.IntensityNames...)
 	hasTime := n.lidar.extract(acc, p.data, p.layout.NumPoints(), littleFloat32XYZ(&p.layout), cfg.PointTimeScale, cfg.PointTimeAbsolute, float64(p.stamp)/1e9)
 	switch {
 	case !hasTime:
@@ -518,16 +519,14 @@ func (n *Node) liftToBEV() bool {
 
 // littleFloat32XYZ reports whether x, y and z are little-endian float32.
 func littleFloat32XYZ(l *pointcloud.Layout) bool {
-	if l.BigEndian {
-		return false
-	}
-	for _, name := range []string{"x", "y", "z"} {
-		f, ok := l.Find(name)
-		if !ok || f.Datatype != pointcloud.Float32 {
-			return false
-		}
-	}
-	return true
+	return !l.BigEndian && fieldIsFloat32(l, "x") && fieldIsFloat32(l, "y") && fieldIsFloat32(l, "z")
+}
+
+// fieldIsFloat32 reports whether the first field found under names is a
+// single float32.
+func fieldIsFloat32(l *pointcloud.Layout, names ...string) bool {
+	f, ok := l.Find(names...)
+	return ok && f.Datatype == pointcloud.Float32
 }
 
 // sparseDepth writes the encoder's depth input: the base_link lidar points
