@@ -174,11 +174,11 @@ func visibility(score, thr float32) uint8 {
 func shapeLen(shape []int) int {
 	n := 1
 	for _, d := range shape {
-		if d < 1 || d > 1<<30 {
+		if d < 1 || d > 1<<24 {
 			return -1
 		}
-		n *= d
-		if n > 1<<34 {
+		n *= d // ≤ 2^32 · 2^24: no overflow
+		if n > 1<<32 {
 			return -1
 		}
 	}

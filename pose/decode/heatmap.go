@@ -16,14 +16,14 @@ func Argmax(hm []float32, w, h int) (x, y int, v float32) {
 	hm = hm[:w*h]
 	best := float32(math.Inf(-1))
 	bb := -1
-	// Maxima of 64-value blocks in four independent lanes; the block that
+	// Maxima of 64-value blocks in eight independent lanes; the block that
 	// first raised the maximum is searched for its index afterwards.
-	for b := 0; b < len(hm); b += 64 {
-		blk := hm[b:min(b+64, len(hm))]
-		m0, m1, m2, m3 := best, best, best, best
-		j := 0
-		for ; j+4 <= len(blk); j += 4 {
-			q := blk[j : j+4 : j+4]
+	b := 0
+	for ; b+64 <= len(hm); b += 64 {
+		blk := hm[b : b+64 : b+64]
+		m0, m1, m2, m3, m4, m5, m6, m7 := best, best, best, best, best, best, best, best
+		for j := 0; j < 64; j += 8 {
+			q := blk[j : j+8 : j+8]
 			if q[0] > m0 {
 				m0 = q[0]
 			}
@@ -36,14 +36,26 @@ func Argmax(hm []float32, w, h int) (x, y int, v float32) {
 			if q[3] > m3 {
 				m3 = q[3]
 			}
-		}
-		for ; j < len(blk); j++ {
-			if blk[j] > m0 {
-				m0 = blk[j]
+			if q[4] > m4 {
+				m4 = q[4]
+			}
+			if q[5] > m5 {
+				m5 = q[5]
+			}
+			if q[6] > m6 {
+				m6 = q[6]
+			}
+			if q[7] > m7 {
+				m7 = q[7]
 			}
 		}
-		if m := max(m0, m1, m2, m3); m > best {
+		if m := max(max(m0, m1, m2, m3), max(m4, m5, m6, m7)); m > best {
 			best, bb = m, b
+		}
+	}
+	for i := b; i < len(hm); i++ {
+		if hm[i] > best {
+			best, bb = hm[i], b
 		}
 	}
 	if bb < 0 {
@@ -76,6 +88,14 @@ func argmaxQuarter(m []float32, w, h int) pose.Keypoint {
 		fy += quarter(m[(y+1)*w+x] - m[(y-1)*w+x])
 	}
 	return pose.Keypoint{X: fx, Y: fy, Score: v}
+}
+
+// finite returns s, or 0 when s is NaN or infinite (a map without numbers).
+func finite(s float32) float32 {
+	if math.IsNaN(float64(s)) || math.IsInf(float64(s), 0) {
+		return 0
+	}
+	return s
 }
 
 func quarter(d float32) float32 {
@@ -329,6 +349,7 @@ func (d *heatmapDecoder) Range(lo, hi int) {
 		}
 		kp.X *= d.sx
 		kp.Y *= d.sy
+		kp.Score = finite(kp.Score)
 		kp.Visibility = visibility(kp.Score, d.cfg.KeypointThreshold)
 		d.people[u/d.k].Keypoints[u%d.k] = kp
 	}

@@ -23,7 +23,7 @@ func gaussian(m []float32, w, h int, cx, cy, sigma float64, amp float32) {
 func TestArgmaxAgainstBrute(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
 	for trial := range 200 {
-		w, h := 1+r.IntN(13), 1+r.IntN(9)
+		w, h := 1+r.IntN(40), 1+r.IntN(30)
 		m := make([]float32, w*h)
 		for i := range m {
 			m[i] = float32(r.IntN(5)) // many ties

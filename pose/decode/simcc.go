@@ -55,6 +55,7 @@ func (d *simccDecoder) Decode(outputs []Tensor, people []pose.Person) ([]pose.Pe
 		people, p = pose.Grow(people, k)
 		SimCC(tx.Data[i*k*wx:(i+1)*k*wx], ty.Data[i*k*hy:(i+1)*k*hy], k, wx, hy, r, d.cfg.SimCCMeanScore, p.Keypoints)
 		for j := range p.Keypoints {
+			p.Keypoints[j].Score = finite(p.Keypoints[j].Score)
 			p.Keypoints[j].Visibility = visibility(p.Keypoints[j].Score, d.cfg.KeypointThreshold)
 		}
 		finishTopDown(p, w, h)
