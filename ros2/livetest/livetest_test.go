@@ -1,0 +1,398 @@
+//go:build ros2
+
+// Package livetest runs each gopercept node as its own process on a real
+// ROS 2 graph (Fast DDS over loopback, an isolated domain), feeds it a
+// simulated drive at sensor rates, and checks what comes out against the
+// same node run in process on the same input; then it sends malformed
+// messages and checks that the node stays up, says so on /diagnostics, and
+// processes the next good message.
+package livetest
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gopercept/gopercept/bag"
+	"github.com/gopercept/gopercept/cdr"
+	"github.com/gopercept/gopercept/node"
+	_ "github.com/gopercept/gopercept/nodes/all"
+	"github.com/gopercept/gopercept/param"
+	"github.com/gopercept/gopercept/replay"
+	"github.com/gopercept/gopercept/ros2"
+	"github.com/gopercept/gopercept/rosmsg"
+	"github.com/gopercept/gopercept/rosmsg/diagnostic_msgs"
+	"github.com/gopercept/gopercept/rosmsg/std_msgs"
+	"github.com/gopercept/gopercept/simulate"
+	"github.com/gopercept/gopercept/tf"
+)
+
+var root = func() string { r, _ := filepath.Abs("../.."); return r }()
+
+func TestMain(m *testing.M) {
+	domain := 1 + (os.Getpid()+97)%200
+	os.Setenv("ROS_DOMAIN_ID", strconv.Itoa(domain))
+	os.Setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
+	os.Setenv("ROS_LOCALHOST_ONLY", "")
+	if os.Getenv("RMW_IMPLEMENTATION") == "" {
+		os.Setenv("RMW_IMPLEMENTATION", "rmw_fastrtps_cpp")
+	}
+	fmt.Fprintf(os.Stderr, "livetest: ROS_DOMAIN_ID=%d\n", domain)
+	os.Exit(m.Run())
+}
+
+// bad is a malformed input and the words /diagnostics must use for it.
+type bad struct {
+	topic, typ string
+	data       func(good []byte) []byte
+	want       string
+}
+
+// liveCase is one node under test: its executable, its parameters, the
+// topics of the simulated drive it reads, and the malformed inputs.
+type liveCase struct {
+	node   string
+	params string // YAML for --params-file, in ROS 2 layout
+	sim    simulate.Config
+	bad    []bad
+}
+
+// simBag simulates cfg into a temporary MCAP and returns its path.
+func simBag(t *testing.T, cfg simulate.Config) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "drive.mcap")
+	w, err := bag.CreateMCAP(path, bag.WriterConfig{Compression: bag.CompressionNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := simulate.Run(context.Background(), cfg, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+type recorded struct {
+	topic string
+	data  []byte
+}
+
+// expected runs the node in process over the bag and returns its outputs
+// by topic and header stamp.
+func expected(t *testing.T, c liveCase, bagPath, paramsFile string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	_, err := replay.Run(context.Background(), replay.Config{Inputs: []string{bagPath}, Nodes: []string{c.node}, ParamsFile: paramsFile, Fast: true, Root: root,
+		OnOutput: func(_, topic string, _ int64, m cdr.Message) {
+			out[key(topic, m)] = cdr.Marshal(m)
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// key identifies an output by topic and header stamp, when it has one.
+func key(topic string, m cdr.Message) string {
+	if s, ok := stampOf(m); ok {
+		return topic + "@" + strconv.FormatInt(s, 10)
+	}
+	return topic
+}
+
+func keyOfBytes(topic, typ string, data []byte) string {
+	m, err := rosmsg.New(typ)
+	if err != nil || cdr.Unmarshal(data, m) != nil {
+		return topic
+	}
+	return key(topic, m)
+}
+
+func buildNode(t *testing.T, name string) string {
+	t.Helper()
+	exe := filepath.Join(t.TempDir(), name)
+	cmd := exec.Command("go", "build", "-tags", "ros2", "-o", exe, "./nodes/"+name+"/cmd/"+name)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", name, err, out)
+	}
+	return exe
+}
+
+func runLive(t *testing.T, c liveCase) {
+	bagPath := simBag(t, c.sim)
+	params := filepath.Join(t.TempDir(), "params.yaml")
+	if err := os.WriteFile(params, []byte(c.params), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := expected(t, c, bagPath, params)
+	if len(want) == 0 {
+		t.Fatalf("%s produced nothing in process: the live comparison would be empty", c.node)
+	}
+
+	exe := buildNode(t, c.node)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs bytes.Buffer
+	proc := exec.CommandContext(ctx, exe, "--ros-args", "--params-file", params, "-p", "diagnostics_period:=0.25")
+	proc.Dir = root
+	proc.Env = append(os.Environ(), "GOPERCEPT_ROOT="+root)
+	proc.Stdout, proc.Stderr = &logs, &logs
+	if err := proc.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- proc.Wait() }()
+	defer func() {
+		proc.Process.Signal(os.Interrupt)
+		select {
+		case err := <-exited:
+			if err != nil && ctx.Err() == nil {
+				t.Errorf("%s exited badly on SIGINT: %v\n%s", c.node, err, logs.String())
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("%s did not stop on SIGINT", c.node)
+			proc.Process.Kill()
+		}
+	}()
+
+	peer, err := ros2.NewNode("livetest_"+c.node, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+
+	// The node's declared outputs, subscribed reliably.
+	f, err := node.Lookup(c.node)
+	if err != nil {
+		t.Fatal(err)
+	}
+	declared, err := describe(f, c, params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer declared.Close()
+	var mu sync.Mutex
+	var arrivals atomic.Int64
+	got := map[string][]byte{}
+	var diags []diagnostic_msgs.DiagnosticStatus
+	for _, o := range declared.Outputs() {
+		o := o
+		if _, err := peer.NewSubscription(o.Name, o.Type, ros2.Reliable(50), func(b []byte, _ ros2.MessageInfo) {
+			k := keyOfBytes(o.Name, o.Type, b)
+			arrivals.Add(1)
+			mu.Lock()
+			got[k] = append([]byte(nil), b...)
+			mu.Unlock()
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := peer.NewSubscription("/diagnostics", diagnostic_msgs.DiagnosticArrayTypeName, ros2.Reliable(50), func(b []byte, _ ros2.MessageInfo) {
+		var a diagnostic_msgs.DiagnosticArray
+		if cdr.Unmarshal(b, &a) == nil {
+			mu.Lock()
+			diags = append(diags, a.Status...)
+			mu.Unlock()
+		}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// Publishers for every topic of the drive the node reads, plus TF.
+	inputs := map[string]bool{"/tf": true, "/tf_static": true}
+	for _, in := range declared.Inputs() {
+		inputs[in.Name] = true
+	}
+	pubs := map[string]*ros2.Publisher{}
+	rd, err := bag.Open(bagPath, bag.ReaderConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ti := range rd.Topics() {
+		if !inputs[ti.Name] {
+			continue
+		}
+		q := ros2.SensorData()
+		switch ti.Name {
+		case "/tf_static":
+			q = ros2.TransientLocal(1)
+		case "/tf":
+			q = ros2.Reliable(100)
+		}
+		if pubs[ti.Name], err = peer.NewPublisher(ti.Name, ti.Type, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, b := range c.bad {
+		if pubs[b.topic] == nil {
+			if pubs[b.topic], err = peer.NewPublisher(b.topic, b.typ, ros2.SensorData()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	spinCtx, stopSpin := context.WithCancel(ctx)
+	spinDone := make(chan struct{})
+	go func() { defer close(spinDone); peer.Spin(spinCtx) }()
+	defer func() { stopSpin(); <-spinDone }()
+
+	// Wait until the node (lazy: it subscribes once we subscribe to its
+	// outputs) has subscribed to every input.
+	waitFor(t, 30*time.Second, c.node+" subscribing to its inputs", func() bool {
+		for _, in := range declared.Inputs() {
+			if p := pubs[in.Name]; p != nil {
+				if n, _ := p.SubscriptionCount(); n == 0 {
+					return false
+				}
+			}
+		}
+		return true
+	}, &logs)
+
+	// Play the drive at its own rate; keep one good message per input to
+	// resend after the malformed ones.
+	lastGood := map[string][]byte{}
+	var first int64 = -1
+	start := time.Now()
+	for m, err := range rd.All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := pubs[m.Topic]
+		if p == nil {
+			continue
+		}
+		if first < 0 {
+			first = m.LogTime
+		}
+		if d := time.Until(start.Add(time.Duration(m.LogTime - first))); d > 0 {
+			time.Sleep(d)
+		}
+		if err := p.Publish(m.Data); err != nil {
+			t.Fatal(err)
+		}
+		lastGood[m.Topic] = append([]byte(nil), m.Data...)
+	}
+	rd.Close()
+	time.Sleep(time.Second)
+
+	// Outputs: right types, stamps from the inputs, and the same bytes as
+	// the in-process run for every stamp both saw.
+	mu.Lock()
+	matched := 0
+	for k, b := range got {
+		if w, ok := want[k]; ok {
+			if !bytes.Equal(w, b) {
+				t.Errorf("%s: live output %s differs from the in-process pipeline", c.node, k)
+			}
+			matched++
+		} else if strings.Contains(k, "@") {
+			t.Errorf("%s: live output %s has a stamp no input had in process", c.node, k)
+		}
+	}
+	mu.Unlock()
+	if matched == 0 {
+		t.Fatalf("%s: no live output matched the in-process run (got %v, want %v)\n%s", c.node, keys(got), keys(want), logs.String())
+	}
+	t.Logf("%s: %d live outputs matched the in-process pipeline byte for byte (%d expected)", c.node, matched, len(want))
+
+	// Malformed inputs: the node survives, reports each, and goes on.
+	for _, b := range c.bad {
+		if err := pubs[b.topic].Publish(b.data(lastGood[b.topic])); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, 10*time.Second, fmt.Sprintf("%s reporting %q on /diagnostics", c.node, b.want), func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, d := range diags {
+				for _, kv := range d.Values {
+					if strings.Contains(kv.Key+" "+kv.Value, b.want) {
+						return true
+					}
+				}
+				if strings.Contains(d.Message, b.want) {
+					return true
+				}
+			}
+			return false
+		}, &logs)
+		select {
+		case err := <-exited:
+			t.Fatalf("%s died on a malformed %s: %v\n%s", c.node, b.topic, err, logs.String())
+		default:
+		}
+		// Resend the good inputs: a new output must follow.
+		before := arrivals.Load()
+		for topic, data := range lastGood {
+			if topic != "/tf_static" {
+				pubs[topic].Publish(data)
+			}
+		}
+		waitFor(t, 10*time.Second, c.node+" processing the next good message", func() bool {
+			return arrivals.Load() > before
+		}, &logs)
+	}
+}
+
+// describe builds the node in process with the case's parameters to learn
+// its topics.
+func describe(f node.Factory, c liveCase, paramsFile string) (node.Node, error) {
+	values, err := param.LoadFile(paramsFile, c.node)
+	if err != nil {
+		return nil, err
+	}
+	ps := param.New(c.node, values)
+	node.DeclareDriverParams(ps)
+	buf, _ := tf.New(tf.Config{})
+	return f(node.Env{Name: c.node, Params: ps, TF: buf, Stats: node.NewStats(), Root: root})
+}
+
+// stampOf returns a message's header stamp, if it has a header.
+func stampOf(m cdr.Message) (int64, bool) {
+	v := reflect.ValueOf(m).Elem()
+	h := v.FieldByName("Header")
+	if !h.IsValid() {
+		return 0, false
+	}
+	hdr, ok := h.Interface().(std_msgs.Header)
+	if !ok {
+		return 0, false
+	}
+	return node.StampNS(hdr.Stamp), true
+}
+
+func keys(m map[string][]byte) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	if len(out) > 8 {
+		out = append(out[:8], "…")
+	}
+	return out
+}
+
+func waitFor(t *testing.T, d time.Duration, what string, ok func() bool, logs *bytes.Buffer) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if ok() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s\nnode log:\n%s", what, logs.String())
+}
