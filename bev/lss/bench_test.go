@@ -80,6 +80,25 @@ func BenchmarkPool(b *testing.B) { benchPool(b, false) }
 // points at the same configuration.
 func BenchmarkScatterAdd(b *testing.B) { benchPool(b, true) }
 
+// BenchmarkSoftmaxDepthPooler is the same softmax on the pooling workers.
+func BenchmarkSoftmaxDepthPooler(b *testing.B) {
+	g, err := NewGeometry(Config{}, nuScenesRig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, _ := NewPooler(g, 80, 0)
+	defer p.Close()
+	x := make([]float32, 6*118*32*88)
+	for i := range x {
+		x[i] = float32(i%17) * 0.1
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = p.SoftmaxDepth(x)
+	}
+	b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mlogits/s")
+}
+
 // BenchmarkSoftmaxDepth is the depth softmax of 6×118×32×88 logits.
 func BenchmarkSoftmaxDepth(b *testing.B) {
 	x := make([]float32, 6*118*32*88)

@@ -36,6 +36,7 @@ type chunk struct {
 const (
 	jobTranspose = 0
 	jobPool      = 1 << 24
+	jobSoftmax   = 2 << 24
 )
 
 // NewPooler prepares pooling of channels feature channels over g with
@@ -115,7 +116,9 @@ func (p *Pooler) worker() {
 	id := <-p.ids
 	buf := p.buf[id]
 	for j := range p.jobs {
-		if j >= jobPool {
+		if j >= jobSoftmax {
+			softmaxJob(p.depth, p.g.D, p.hw, j-jobSoftmax)
+		} else if j >= jobPool {
 			p.poolChunk(&p.chunks[j-jobPool], buf)
 		} else {
 			p.transpose(j)
@@ -158,6 +161,28 @@ func (p *Pooler) Pool(depth, feat, out []float32) error {
 	}
 	p.wg.Wait()
 	p.depth, p.feat, p.out = nil, nil, nil
+	return nil
+}
+
+// SoftmaxDepth is the package-level SoftmaxDepth of depth logits
+// [NCam, D, FH, FW] of this pooler's geometry, in place, run on the
+// pooling workers. It does not allocate.
+func (p *Pooler) SoftmaxDepth(logits []float32) error {
+	if p.closed {
+		return ErrClosed
+	}
+	g := p.g
+	if err := checkSoftmax(logits, g.NCam, g.D, p.hw); err != nil {
+		return err
+	}
+	p.depth = logits
+	jobs := g.NCam * ((p.hw + softmaxBlock - 1) / softmaxBlock)
+	p.wg.Add(jobs)
+	for j := 0; j < jobs; j++ {
+		p.jobs <- jobSoftmax + j
+	}
+	p.wg.Wait()
+	p.depth = nil
 	return nil
 }
 

@@ -224,9 +224,39 @@ func TestSoftmaxBrute(t *testing.T) {
 			}
 		}
 	}
+	// The pooler's parallel softmax gives the same bits.
+	g, err := NewGeometry(testConfig(), testRig(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := NewPooler(g, 4, 2)
+	defer p.Close()
+	a := make([]float32, g.NCam*g.D*g.FH*g.FW)
+	for i := range a {
+		a[i] = float32(5 * rng.NormFloat64())
+	}
+	b := append([]float32(nil), a...)
+	if err := SoftmaxDepth(a, g.NCam, g.D, g.FH*g.FW); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.SoftmaxDepth(b); err != nil {
+		t.Fatal(err)
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			t.Fatalf("parallel softmax [%d] = %v, want %v", i, b[i], a[i])
+		}
+	}
+	if allocs := testing.AllocsPerRun(5, func() { _ = p.SoftmaxDepth(b) }); allocs != 0 {
+		t.Errorf("Pooler.SoftmaxDepth allocates %v", allocs)
+	}
 	y := []float32{float32(math.Inf(1)), 0, float32(math.Inf(1))}
 	if err := SoftmaxDepth(y, 1, 3, 1); err != nil || y[0] != 0.5 || y[1] != 0 || y[2] != 0.5 {
 		t.Errorf("inf logits: %v %v", y, err)
+	}
+	nan := []float32{1, float32(math.NaN()), 2}
+	if err := SoftmaxDepth(nan, 1, 3, 1); err != nil || !math.IsNaN(float64(nan[0])) || !math.IsNaN(float64(nan[2])) {
+		t.Errorf("NaN logit: %v %v", nan, err)
 	}
 	if err := SoftmaxDepth(y, 1, 2, 1); !errors.Is(err, ErrShape) {
 		t.Errorf("bad shape: %v", err)
