@@ -335,3 +335,21 @@ func BenchmarkCluster(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)*float64(len(c.X))/b.Elapsed().Seconds(), "points/s")
 }
+
+func TestGroundClusterAllocs(t *testing.T) {
+	c := syntheticSweep(64, 512, 1)
+	pr, _ := NewProjector(ProjectionConfig{Height: 64, Width: 512, FovUpDeg: 3, FovDownDeg: -25, UseRing: true})
+	p, _ := pr.Project(c, nil)
+	g, _ := NewGround(GroundConfig{})
+	ground := make([]bool, len(c.X))
+	cl, _ := NewClusterer(DefaultClusterConfig())
+	inst := make([]uint32, len(c.X))
+	run := func() {
+		_ = g.Segment(c, ground)
+		_, _ = cl.Cluster(p, c, ground, inst)
+	}
+	run()
+	if n := testing.AllocsPerRun(5, run); n != 0 {
+		t.Errorf("ground and clusters allocate %v times per frame", n)
+	}
+}

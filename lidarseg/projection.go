@@ -37,8 +37,13 @@ type ProjectionConfig struct {
 	// RingTopFirst says ring 0 is the top beam (Ouster); false says ring 0
 	// is the lowest beam (Velodyne). Rings at or above Height are clamped.
 	RingTopFirst bool
-	// Means and Stds normalise the channels: (value − mean) / std. A zero
-	// Stds selects DefaultMeans and DefaultStds.
+	// ChannelOrder names the tensor's channels in order, one letter each of
+	// r (range), x, y, z and i (remission): "rxyzi" (RangeNet++, the
+	// default when empty) or "xyzir" (SqueezeSeg).
+	ChannelOrder string
+	// Means and Stds normalise the channels, in ChannelOrder:
+	// (value − mean) / std. A zero Stds selects DefaultMeans and
+	// DefaultStds (RangeNet++'s, for "rxyzi").
 	Means, Stds [Channels]float32
 	// IntensityScale multiplies the cloud's intensity to give remission in
 	// 0..1 (1/255 for 8-bit Velodyne intensity); 0 means 1.
@@ -58,7 +63,7 @@ type Preset struct {
 var presets = []Preset{
 	{"hdl64e", ProjectionConfig{Height: 64, Width: 2048, FovUpDeg: 3, FovDownDeg: -25}},
 	{"hdl64e-1024", ProjectionConfig{Height: 64, Width: 1024, FovUpDeg: 3, FovDownDeg: -25}},
-	{"squeezeseg", ProjectionConfig{Height: 64, Width: 512, FovUpDeg: 3, FovDownDeg: -25, HorizontalFovDeg: 90}},
+	{"squeezeseg", ProjectionConfig{Height: 64, Width: 512, FovUpDeg: 3, FovDownDeg: -25, HorizontalFovDeg: 90, ChannelOrder: "xyzir"}},
 	{"vlp16", ProjectionConfig{Height: 16, Width: 1024, FovUpDeg: 15, FovDownDeg: -15}},
 	{"vlp32", ProjectionConfig{Height: 32, Width: 1024, FovUpDeg: 15, FovDownDeg: -25}},
 	{"os1-64", ProjectionConfig{Height: 64, Width: 1024, FovUpDeg: 22.5, FovDownDeg: -22.5, RingTopFirst: true}},
@@ -100,6 +105,17 @@ func (c *ProjectionConfig) defaults() error {
 	}
 	if c.HorizontalFovDeg < 0 || c.HorizontalFovDeg > 360 {
 		return configErr("HorizontalFovDeg", "%g°, want 0 (full) or (0, 360]", c.HorizontalFovDeg)
+	}
+	if c.ChannelOrder == "" {
+		c.ChannelOrder = "rxyzi"
+	}
+	if len(c.ChannelOrder) != Channels {
+		return configErr("ChannelOrder", "%q, want the five letters r, x, y, z, i in some order", c.ChannelOrder)
+	}
+	for _, ch := range "rxyzi" {
+		if !strings.ContainsRune(c.ChannelOrder, ch) {
+			return configErr("ChannelOrder", "%q lacks %q", c.ChannelOrder, ch)
+		}
 	}
 	if c.Stds == ([Channels]float32{}) {
 		c.Means, c.Stds = DefaultMeans, DefaultStds
@@ -176,9 +192,10 @@ type Projector struct {
 	colTab    stepTable
 	pixFn     func(lo, hi int)
 	scatterFn func(lo, hi int)
-	cells     []pixel      // the range image during the scatter
-	counts    []int        // projected points per scatter chunk, by its first row
-	packed    [][4]float32 // per point x, y, z, remission
+	cells     []pixel       // the range image during the scatter
+	source    [Channels]int // per tensor channel: 0 range, 1 x, 2 y, 3 z, 4 remission
+	counts    []int         // projected points per scatter chunk, by its first row
+	packed    [][4]float32  // per point x, y, z, remission
 }
 
 // NewProjector checks cfg and returns a Projector.
@@ -198,6 +215,9 @@ func NewProjector(cfg ProjectionConfig) (*Projector, error) {
 	p.out = Projection{Height: cfg.Height, Width: cfg.Width,
 		PixelPoint: make([]int32, n), PixelRange: make([]float32, n), Mask: make([]uint8, n)}
 	p.counts = make([]int, cfg.Height)
+	for ch, r := range cfg.ChannelOrder {
+		p.source[ch] = strings.IndexRune("rxyzi", r)
+	}
 	p.cells = make([]pixel, n)
 	p.buildTables()
 	p.pointFn = p.projectPoints
@@ -213,8 +233,8 @@ func (p *Projector) Config() ProjectionConfig { return p.cfg }
 func (p *Projector) TensorLen() int { return Channels * p.cfg.Height * p.cfg.Width }
 
 // Project projects c. When tensor is not nil it must hold TensorLen values
-// and receives the normalised channels range, x, y, z, remission in
-// [5, Height, Width] order, empty pixels 0. Arithmetic mirrors
+// and receives the normalised channels (range, x, y, z, remission, or as
+// ChannelOrder says) in [5, Height, Width] order, empty pixels 0. Arithmetic mirrors
 // lidar-bonnetal's float32 numpy code: r = ‖p‖, yaw = −atan2(y, x),
 // pitch = asin(z/r), u = ⌊0.5 (yaw/π + 1) W⌋, v = ⌊(1 − (pitch + |fov_down|)
 // / fov) H⌋, both clamped to the image, and the nearest point of a pixel
@@ -452,10 +472,9 @@ func (p *Projector) fillPixels(lo, hi int) {
 			continue
 		}
 		q := &p.packed[j]
-		t[pix] = (c.r - m[0]) / sd[0]
-		t[plane+pix] = (q[0] - m[1]) / sd[1]
-		t[2*plane+pix] = (q[1] - m[2]) / sd[2]
-		t[3*plane+pix] = (q[2] - m[3]) / sd[3]
-		t[4*plane+pix] = (q[3] - m[4]) / sd[4]
+		v := [Channels]float32{c.r, q[0], q[1], q[2], q[3]}
+		for ch := 0; ch < Channels; ch++ {
+			t[ch*plane+pix] = (v[p.source[ch]] - m[ch]) / sd[ch]
+		}
 	}
 }

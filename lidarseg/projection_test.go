@@ -405,3 +405,32 @@ func abs32(v int32) int32 {
 	}
 	return v
 }
+
+func TestProjectionChannelOrder(t *testing.T) {
+	c := Cloud{X: []float32{10}, Y: []float32{1}, Z: []float32{-1}, Intensity: []float32{0.5}}
+	cfg, _ := PresetConfig("squeezeseg")
+	cfg.Means = [5]float32{}
+	cfg.Stds = [5]float32{1, 1, 1, 1, 1}
+	p, err := NewProjector(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tensor := make([]float32, p.TensorLen())
+	out, err := p.Project(c, tensor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pix := int(out.PointV[0])*cfg.Width + int(out.PointU[0])
+	plane := cfg.Height * cfg.Width
+	want := []float32{10, 1, -1, 0.5, out.PointRange[0]} // x, y, z, intensity, range
+	for ch, w := range want {
+		if tensor[ch*plane+pix] != w {
+			t.Errorf("channel %d = %g, want %g", ch, tensor[ch*plane+pix], w)
+		}
+	}
+	for _, bad := range []string{"rxyz", "rxyzz", "abcde"} {
+		if _, err := NewProjector(ProjectionConfig{Height: 4, Width: 4, FovUpDeg: 3, FovDownDeg: -25, ChannelOrder: bad}); !errors.Is(err, ErrConfig) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}

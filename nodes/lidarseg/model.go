@@ -81,6 +81,9 @@ func (r *rangenet) check(labels *lidarseg.LabelMap, pc *lidarseg.ProjectionConfi
 			pc.Means[i], pc.Stds[i] = float32(nm.Mean[i]), float32(nm.Std[i])
 		}
 	}
+	if v, ok := c.Parameters["channel_order"].(string); ok {
+		pc.ChannelOrder = v
+	}
 	if v, ok := c.Parameters["softmax"].(bool); ok {
 		r.softmax = v
 	}

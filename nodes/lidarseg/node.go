@@ -51,6 +51,7 @@ func declare(ps *param.Set) (Config, error) {
 	hfov := ps.Float("projection.horizontal_fov_deg", -1, "Horizontal field of view in degrees: 0 or 360 for the full sweep, 90 for a SqueezeSeg front sector; -1 takes the preset's.")
 	useRing := ps.Bool("projection.use_ring", true, "Use the cloud's ring field for the row when it has one.")
 	ringOrder := ps.String("projection.ring_order", "preset", "Which beam ring 0 is: bottom_up (Velodyne), top_down (Ouster) or preset.")
+	order := ps.String("projection.channel_order", "", "Tensor channel order, letters of r, x, y, z, i: rxyzi (RangeNet++), xyzir (SqueezeSeg); empty takes the preset's (a model card's channel_order wins).")
 	scale := ps.Float("projection.intensity_scale", 1, "Factor turning the cloud's intensity into remission in 0..1 (1/255 for 8-bit intensity).")
 	c.ModelPath = ps.String("model.path", "", "ONNX model in the RangeNet++ contract; empty runs geometry only (ground and clusters).")
 	c.CardPath = ps.String("model.card", "", "Model card; empty takes <model stem>.card.yaml beside the model.")
@@ -104,6 +105,9 @@ func declare(ps *param.Set) (Config, error) {
 		pc.HorizontalFovDeg = hfov
 	}
 	pc.UseRing = useRing
+	if order != "" {
+		pc.ChannelOrder = order
+	}
 	switch ringOrder {
 	case "preset":
 	case "bottom_up":
