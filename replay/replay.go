@@ -31,6 +31,9 @@ type Config struct {
 	Nodes []string
 	// ParamsFile is a ROS 2 parameter YAML giving every node its values.
 	ParamsFile string
+	// ParamsFiles are more parameter files, applied after ParamsFile in
+	// order (one per node is the usual layout: params/<node>.yaml).
+	ParamsFiles []string
 	// Params are extra values per node, applied over ParamsFile.
 	Params map[string]map[string]any
 	// Rate scales the bag's clock: 1 plays in real time, 2 twice as fast.
@@ -177,9 +180,16 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			return nil, fmt.Errorf("replay: %w", err)
 		}
 		values := map[string]any{}
-		if cfg.ParamsFile != "" {
-			if values, err = param.LoadFile(cfg.ParamsFile, name); err != nil {
+		for _, pf := range append([]string{cfg.ParamsFile}, cfg.ParamsFiles...) {
+			if pf == "" {
+				continue
+			}
+			v, err := param.LoadFile(pf, name)
+			if err != nil {
 				return nil, fmt.Errorf("replay: params for %s: %w", name, err)
+			}
+			for k, x := range v {
+				values[k] = x
 			}
 		}
 		for k, v := range cfg.Params[name] {

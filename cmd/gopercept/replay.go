@@ -19,7 +19,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	out := fs.String("o", "", "output MCAP file (required unless --dry-run)")
 	nodes := fs.String("nodes", "", "comma-separated nodes to run (see 'gopercept nodes')")
-	params := fs.String("params", "", "ROS 2 parameter YAML for the nodes")
+	params := fs.String("params", "", "ROS 2 parameter YAML files for the nodes, comma-separated (e.g. params/lidarseg.yaml,params/pose2d.yaml)")
 	rate := fs.Float64("rate", 1, "playback rate on the bag's clock (2 = twice real time)")
 	fast := fs.Bool("fast", false, "run as fast as possible, ignoring --rate")
 	keep := fs.Bool("keep-inputs", false, "also write the input messages to the output")
@@ -46,7 +46,7 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		*out = ""
 	}
 	cfg := replay.Config{
-		Inputs: inputs, Output: *out, Nodes: splitList(*nodes), ParamsFile: *params,
+		Inputs: inputs, Output: *out, Nodes: splitList(*nodes), ParamsFiles: splitList(*params),
 		Rate: *rate, Fast: *fast, KeepInputs: *keep, Compression: bag.Compression(*comp),
 		Progress: os.Stderr,
 	}

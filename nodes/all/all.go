@@ -2,3 +2,7 @@
 // its side effects registers the nodes with package node, so that
 // `gopercept replay --nodes lidarseg,pose2d,bevfusion` can build them.
 package all
+
+import (
+	_ "github.com/gopercept/gopercept/nodes/pose2d" // registers "pose2d"
+)
