@@ -26,6 +26,7 @@ type Config struct {
 	SyncTolerance     float64  // s, largest |image − cloud| stamp difference for a match
 	MaxWait           float64  // s of stamp time a cloud waits for its images
 	CloudSyncLimit    float64  // s; a cloud farther than this from every image is dropped
+	TemporalMaxGap    float64  // s; an older previous frame is not warped (BEVDet4D)
 	Grid              bev.Grid // BEV grid in base_link
 	ZMin, ZMax        float64  // m, pillar height range in base_link
 	ObstacleHeight    float64  // m in base_link above which a point marks its cell occupied
@@ -53,6 +54,7 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.SyncTolerance = ps.Float("sync_tolerance", 0.05, "Largest stamp difference between an image and the cloud for them to be fused, s.")
 	c.MaxWait = ps.Float("max_wait", 0.1, "How far past a cloud's stamp (judged by later messages' stamps) the node waits for its images before fusing what it has, s.")
 	c.CloudSyncLimit = ps.Float("cloud_sync_limit", 1.0, "A cloud farther than this from every camera image is dropped as out of sync, s.")
+	c.TemporalMaxGap = ps.Float("temporal_max_gap", 1.0, "For fusers with a previous-BEV input (BEVDet4D): a previous frame older than this is replaced by the current one, s.")
 	c.Grid.XMin = ps.Float("grid.x_min", -51.2, "BEV grid rear edge in base_link, m.")
 	c.Grid.XMax = ps.Float("grid.x_max", 51.2, "BEV grid front edge in base_link, m.")
 	c.Grid.YMin = ps.Float("grid.y_min", -51.2, "BEV grid right edge in base_link, m.")
@@ -100,7 +102,7 @@ func declare(ps *param.Set, root string) (Config, error) {
 	for _, f := range []struct {
 		name string
 		v    float64
-	}{{"sync_tolerance", c.SyncTolerance}, {"max_wait", c.MaxWait}, {"cloud_sync_limit", c.CloudSyncLimit}} {
+	}{{"sync_tolerance", c.SyncTolerance}, {"max_wait", c.MaxWait}, {"cloud_sync_limit", c.CloudSyncLimit}, {"temporal_max_gap", c.TemporalMaxGap}} {
 		if !(f.v >= 0) || math.IsInf(f.v, 0) {
 			return c, &ParamError{Param: f.name, Detail: fmt.Sprintf("%g s, want a finite value ≥ 0", f.v)}
 		}

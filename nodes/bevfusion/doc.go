@@ -42,7 +42,15 @@
 // bev_layout is "xy", mmdet3d's order); its CenterPoint outputs (heatmap or
 // score, reg, height, dim, rot, vel; heatmap_logits 0 when the heatmap is
 // already a probability) are decoded with bev/head and thinned with
-// Scale-NMS.
+// Scale-NMS. A fuser with a "prev_camera_bev" input (BEVDet4D) gets the
+// previous frame's camera BEV warped into the current ego frame by the
+// odom←base_link motion between the two stamps (bev/warp); the first frame,
+// a gap over temporal_max_gap or missing odom TF repeat the current one.
+//
+// Clouds with a per-point time field are de-skewed to the stamp with odom TF
+// (bev/pillar.Deskew); for camera encoders with a "depth" input
+// (CUDA-BEVFusion) the node projects the lidar points into each camera's
+// network input as a sparse depth image (bev/pillar.DepthImage).
 //
 // Without models the node still publishes the lidar occupancy grid and the
 // BEV semantic image, for calibration checks.

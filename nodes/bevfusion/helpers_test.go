@@ -56,18 +56,29 @@ func writeModel(tb testing.TB, dir, stem string, g *onnxbuild.Graph, card string
 // higher than 0.6 m in base_link scores above 0.5 and ground points do not; class 1 is always −10. The other heads are constants from their
 // biases: offset (0.5, 0.5), centre z 0.8 m, size 4 × 2 × 1.5 m, yaw π/2,
 // velocity (2, 0) m/s.
-func fuserGraph() *onnxbuild.Graph {
+func fuserGraph() *onnxbuild.Graph { return fuserGraphPrev(false) }
+
+// fuserGraphPrev is fuserGraph, with a prev_camera_bev input (BEVDet4D)
+// concatenated too when prev is set.
+func fuserGraphPrev(prev bool) *onnxbuild.Graph {
+	ins := []string{"lidar_bev", "camera_bev"}
+	width := 7
 	g := onnxbuild.NewGraph("fuser").
 		Input("lidar_bev", onnxbuild.Float, 1, lidarChannels, testCells, testCells).
-		Input("camera_bev", onnxbuild.Float, 1, 2, testCells, testCells).
-		Node("Concat", []string{"lidar_bev", "camera_bev"}, []string{"fused"}, onnxbuild.AttrInt("axis", 1)).
+		Input("camera_bev", onnxbuild.Float, 1, 2, testCells, testCells)
+	if prev {
+		g.Input("prev_camera_bev", onnxbuild.Float, 1, 2, testCells, testCells)
+		ins = append(ins, "prev_camera_bev")
+		width = 9
+	}
+	g.Node("Concat", ins, []string{"fused"}, onnxbuild.AttrInt("axis", 1)).
 		Node("MaxPool", []string{"fused"}, []string{"pooled"}, onnxbuild.AttrInts("kernel_shape", 2, 2), onnxbuild.AttrInts("strides", 2, 2))
 	conv := func(out string, ch int, w []float32, b []float32) {
-		full := make([]float32, ch*7)
+		full := make([]float32, ch*width)
 		for o := range ch {
-			copy(full[o*7:o*7+5], w[o*5:o*5+5])
+			copy(full[o*width:o*width+5], w[o*5:o*5+5])
 		}
-		g.Initializer(out+"_w", onnxbuild.Float, []int64{int64(ch), 7, 1, 1}, full).
+		g.Initializer(out+"_w", onnxbuild.Float, []int64{int64(ch), int64(width), 1, 1}, full).
 			Initializer(out+"_b", onnxbuild.Float, []int64{int64(ch)}, b).
 			Node("Conv", []string{"pooled", out + "_w", out + "_b"}, []string{out}).
 			Output(out, onnxbuild.Float, 1, ch, testHead, testHead)
@@ -187,11 +198,17 @@ type rig struct {
 
 func newRig(tb testing.TB, cams []string, models bool) *rig {
 	tb.Helper()
-	return newRigCard(tb, cams, models, fuserCard)
+	return newRigModel(tb, cams, models, fuserGraph(), fuserCard)
 }
 
 // newRigCard is newRig with the given fuser card.
 func newRigCard(tb testing.TB, cams []string, models bool, fcard string) *rig {
+	tb.Helper()
+	return newRigModel(tb, cams, models, fuserGraph(), fcard)
+}
+
+// newRigModel is newRig with the given fuser graph and card.
+func newRigModel(tb testing.TB, cams []string, models bool, fgraph *onnxbuild.Graph, fcard string) *rig {
 	tb.Helper()
 	must := func(err error) {
 		if err != nil {
@@ -210,7 +227,7 @@ func newRigCard(tb testing.TB, cams []string, models bool, fcard string) *rig {
 	if models {
 		needORT(tb)
 		dir := tb.TempDir()
-		values["fuser_model"] = writeModel(tb, dir, "fuser", fuserGraph(), fcard)
+		values["fuser_model"] = writeModel(tb, dir, "fuser", fgraph, fcard)
 		if len(cams) > 0 {
 			values["encoder_model"] = writeModel(tb, dir, "encoder", encoderGraph(len(cams)), encoderCard(len(cams)))
 		}

@@ -136,6 +136,7 @@ type fuser struct {
 	m                 *infer.Model
 	lidarIn, cameraIn string
 	cameraC           int
+	prevIn            string     // previous camera BEV input (BEVDet4D), if any
 	layout            bev.Layout // memory order of the BEV planes (card parameter bev_layout)
 	heat              string
 	k, hh, hw         int
@@ -158,6 +159,7 @@ func openFuser(path string, providers []string, g bev.Grid, classNames []string,
 	ins, outs := m.InputNames(), m.OutputNames()
 	f.lidarIn = firstOf(ins, "lidar_bev", "lidar")
 	f.cameraIn = firstOf(ins, "camera_bev", "camera")
+	f.prevIn = firstOf(ins, "prev_camera_bev", "camera_bev_prev", "prev_bev")
 	if f.lidarIn == "" && f.cameraIn == "" {
 		return fail("inputs %v, want lidar_bev and/or camera_bev", ins)
 	}
@@ -187,6 +189,11 @@ func openFuser(path string, providers []string, g bev.Grid, classNames []string,
 			return fail("input %s shape %v, want [1,C,%d,%d] for the grid (%s)", f.cameraIn, sh, rows, cols, f.layout)
 		}
 		f.cameraC = int(sh[1])
+	}
+	if f.prevIn != "" {
+		if f.cameraIn == "" || !slices.Equal(m.InputShape(f.prevIn), m.InputShape(f.cameraIn)) {
+			return fail("input %s shape %v, want camera_bev's %v", f.prevIn, m.InputShape(f.prevIn), m.InputShape(f.cameraIn))
+		}
 	}
 	f.heat = firstOf(outs, "heatmap", "score", "hm")
 	for _, n := range []string{"reg", "height", "dim", "rot"} {

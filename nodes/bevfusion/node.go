@@ -87,6 +87,7 @@ type Node struct {
 	fus     *fuser
 	nms     *head.NMS
 	lift    *lifter
+	temp    *temporal
 	extr    [][16]float64 // base_link←camera of this frame's images
 	masked  []bool
 	reasons []string
@@ -157,6 +158,12 @@ func New(env node.Env) (node.Node, error) {
 			return nil, err
 		}
 		pooling = "bev/lss interval reduction"
+	}
+	if n.fus != nil && n.fus.prevIn != "" {
+		if n.temp, err = newTemporal(cfg.Grid, n.fus.layout, n.fus.cameraC, cfg.TemporalMaxGap); err != nil {
+			n.Close()
+			return nil, &ParamError{Param: "grid", Detail: err.Error()}
+		}
 	}
 	if env.Stats != nil {
 		env.Stats.Set("camera_pooling", pooling)
@@ -472,6 +479,16 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 		}
 		if n.fus.cameraIn != "" && !camBEV {
 			clear(n.fus.m.Input(n.fus.cameraIn))
+		}
+		var pose tf.Transform
+		var poseErr error
+		if n.temp != nil {
+			tw := time.Now()
+			pose, poseErr = n.env.TF.Lookup(cfg.OdomFrame, cfg.BaseFrame, p.stamp)
+			cur := n.fus.m.Input(n.fus.cameraIn)
+			n.fact("temporal", n.temp.fill(n.fus.m.Input(n.fus.prevIn), cur, pose, poseErr, p.stamp))
+			n.temp.keep(cur, pose, poseErr, p.stamp)
+			n.stage("temporal_warp", tw)
 		}
 		if err := n.fus.m.Run(); err != nil {
 			return node.Dropf(DropInference, fmt.Errorf("bevfusion: fuser: %w", err))
