@@ -122,7 +122,7 @@ func TestInvert3Brute(t *testing.T) {
 
 func TestCameraValidateAndFingerprint(t *testing.T) {
 	c := Camera{Name: "front", Width: 1600, Height: 900, Fx: 1266, Fy: 1266, Cx: 816, Cy: 491,
-		Aug: ResizeCrop(0.48, 0.48, 32, 176),
+		Aug:       ResizeCrop(0.48, 0.48, 32, 176),
 		Extrinsic: [16]float64{0, 0, 1, 1.5, -1, 0, 0, 0, 0, -1, 0, 1.6, 0, 0, 0, 1}}
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
