@@ -77,6 +77,11 @@ type Env struct {
 	// Root is the project (or installed share) directory that relative
 	// model and config paths resolve against.
 	Root string
+	// Describe asks only for the node's topics and declared parameters
+	// (for `gopercept nodes`, the README tables and launch-file checks): a
+	// node built with it set must declare every parameter but need not load
+	// models or other files, and is never handed a message.
+	Describe bool
 }
 
 // Factory builds a node.

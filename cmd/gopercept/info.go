@@ -95,7 +95,7 @@ func describeNodes() ([]nodeInfo, error) {
 		f, _ := node.Lookup(name)
 		ps := param.New(name, nil)
 		node.DeclareDriverParams(ps)
-		n, err := f(node.Env{Name: name, Params: ps, Stats: node.NewStats()})
+		n, err := f(node.Env{Name: name, Params: ps, Stats: node.NewStats(), Describe: true})
 		if err != nil {
 			return nil, fmt.Errorf("nodes: build %s with defaults: %w", name, err)
 		}
