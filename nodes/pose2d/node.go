@@ -115,6 +115,9 @@ func New(env node.Env) (node.Node, error) {
 			return nil, fmt.Errorf("%w: lift: %w", ErrConfig, err)
 		}
 	}
+	if env.Describe {
+		return n, nil // topics and parameters only: no model is loaded
+	}
 	logf := func(s string) { n.log.Info(s) }
 	if n.est, err = newEstimator(&n.cfg, n.stats, logf); err != nil {
 		return nil, err
