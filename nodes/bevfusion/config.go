@@ -27,6 +27,9 @@ type Config struct {
 	MaxWait           float64  // s of stamp time a cloud waits for its images
 	CloudSyncLimit    float64  // s; a cloud farther than this from every image is dropped
 	TemporalMaxGap    float64  // s; an older previous frame is not warped (BEVDet4D)
+	IPM               bool     // publish the IPM image
+	IPMGroundZ        float64  // m, ground plane height in base_link for IPM
+	IPMOrientation    string   // "forward_up" or "grid"
 	Grid              bev.Grid // BEV grid in base_link
 	ZMin, ZMax        float64  // m, pillar height range in base_link
 	ObstacleHeight    float64  // m in base_link above which a point marks its cell occupied
@@ -63,6 +66,9 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.ZMin = ps.Float("grid.z_min", -5, "Lowest lidar point kept in base_link, m.")
 	c.ZMax = ps.Float("grid.z_max", 3, "Highest lidar point kept in base_link, m.")
 	c.ObstacleHeight = ps.Float("obstacle_height", 0.3, "Height in base_link above which a lidar point marks its cell occupied (lower points mark it observed free), m.")
+	c.IPM = ps.Bool("ipm.enabled", true, "Publish the stitched top-down camera image (inverse perspective mapping on the ground plane) on bevfusion/ipm.")
+	c.IPMGroundZ = ps.Float("ipm.ground_z", 0, "Height of the flat ground in base_link for IPM, m.")
+	c.IPMOrientation = ps.String("ipm.orientation", "forward_up", "IPM image pixel order: forward_up (forward at the top, for people) or grid (the OccupancyGrid's order).")
 	c.EncoderModel = ps.String("encoder_model", "", "Camera encoder ONNX model (card family bev-camera); empty for none. Relative paths are under the project root.")
 	c.FuserModel = ps.String("fuser_model", "", "Fuser and detection heads ONNX model (card family bev-fuser); empty for none.")
 	c.Providers = ps.Strings("providers", []string{"cpu"}, "ONNX Runtime execution providers in order of preference.")

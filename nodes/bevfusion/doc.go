@@ -52,8 +52,8 @@
 // (CUDA-BEVFusion) the node projects the lidar points into each camera's
 // network input as a sparse depth image (bev/pillar.DepthImage).
 //
-// Without models the node still publishes the lidar occupancy grid and the
-// BEV semantic image, for calibration checks.
+// Without models the node still publishes the lidar occupancy grid, the BEV
+// semantic image and the IPM image, for calibration checks.
 //
 // # Outputs
 //
@@ -62,5 +62,8 @@
 // label, ARROW velocity), bevfusion/occupancy (nav_msgs/OccupancyGrid: 100
 // occupied, 0 observed free, −1 unknown; origin at the grid's lower corner
 // in base_link), bevfusion/bev_image (rgb8, row 0 at y = y_min, column 0 at
-// x = x_min).
+// x = x_min), bevfusion/ipm (rgb8, the cameras stitched on the flat ground
+// z = ipm.ground_z by bev/ipm; forward at the top by default). Per-stage
+// latencies and the facts named above go to the node's Stats for
+// /diagnostics.
 package bevfusionnode

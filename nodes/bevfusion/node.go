@@ -25,6 +25,7 @@ const (
 	TopicMarkers    = "bevfusion/markers"
 	TopicOccupancy  = "bevfusion/occupancy"
 	TopicBEVImage   = "bevfusion/bev_image"
+	TopicIPM        = "bevfusion/ipm"
 )
 
 // Mask reasons, as they appear in the "camera.<name>" facts.
@@ -88,6 +89,7 @@ type Node struct {
 	nms     *head.NMS
 	lift    *lifter
 	temp    *temporal
+	ipm     *ipmView
 	extr    [][16]float64 // base_link←camera of this frame's images
 	masked  []bool
 	reasons []string
@@ -159,6 +161,12 @@ func New(env node.Env) (node.Node, error) {
 		}
 		pooling = "bev/lss interval reduction"
 	}
+	if cfg.IPM && len(n.cams) > 0 {
+		if n.ipm, err = newIPMView(cfg.Grid, cfg.IPMGroundZ, cfg.IPMOrientation, len(n.cams)); err != nil {
+			n.Close()
+			return nil, err
+		}
+	}
 	if n.fus != nil && n.fus.prevIn != "" {
 		if n.temp, err = newTemporal(cfg.Grid, n.fus.layout, n.fus.cameraC, cfg.TemporalMaxGap); err != nil {
 			n.Close()
@@ -167,7 +175,6 @@ func New(env node.Env) (node.Node, error) {
 	}
 	if env.Stats != nil {
 		env.Stats.Set("camera_pooling", pooling)
-		env.Stats.Set("ipm", "unavailable: bev/ipm not linked yet")
 	}
 	return n, nil
 }
@@ -193,6 +200,7 @@ func (n *Node) Outputs() []node.Topic {
 		{Name: TopicMarkers, Type: "visualization_msgs/msg/MarkerArray", QoS: node.Reliable},
 		{Name: TopicOccupancy, Type: "nav_msgs/msg/OccupancyGrid", QoS: node.Reliable},
 		{Name: TopicBEVImage, Type: sensor_msgs.ImageTypeName, QoS: node.Reliable},
+		{Name: TopicIPM, Type: sensor_msgs.ImageTypeName, QoS: node.Reliable},
 	}
 }
 
@@ -393,6 +401,17 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 				break
 			}
 			n.masked[i] = false
+			if n.ipm != nil {
+				m := c.model
+				n.ipm.rig[i] = bev.Camera{Name: c.name, Width: m.Width, Height: m.Height, Fx: m.Fx, Fy: m.Fy, Cx: m.Cx, Cy: m.Cy,
+					Distortion: m.Distortion, D: m.D, Lens: m, Extrinsic: n.extr[i]}
+			}
+		}
+		if n.ipm != nil {
+			n.ipm.images[i] = nil
+			if !n.masked[i] {
+				n.ipm.images[i] = &c.rgb
+			}
 		}
 	}
 	if len(n.cams) > 0 && anyImage && !anyNear {

@@ -344,3 +344,42 @@ func TestXYLayout(t *testing.T) {
 		t.Fatal("lidar_bev not transposed to [C, X, Y]")
 	}
 }
+
+// TestIPMWithoutModels: with a camera and no models the node publishes the
+// lidar occupancy and the stitched top-down camera image, whose cells ahead
+// of the camera (ground farther than 3.75 m from it) show the image.
+func TestIPMWithoutModels(t *testing.T) {
+	r := newRig(t, []string{"front"}, false)
+	ts := 3 * sec
+	r.send(t, "front/camera_info", cameraInfo(ts, imgW, imgH, 40))
+	img := rgbImage(ts, "cam_optical", imgW, imgH)
+	for i := range img.Data {
+		img.Data[i] = 200
+	}
+	r.send(t, "front/image", img)
+	if err := r.send(t, "points", cloudXYZI(ts, "lidar", scene)); err != nil {
+		t.Fatal(err)
+	}
+	var im sensor_msgs.Image
+	if !r.pub.last(t, TopicIPM, &im) {
+		t.Fatalf("no IPM image; ipm fact %q", r.fact("ipm"))
+	}
+	if im.Width != testCells || im.Height != testCells || im.Encoding != "rgb8" || node.StampNS(im.Header.Stamp) != ts {
+		t.Fatalf("IPM image %d×%d %s at %d", im.Width, im.Height, im.Encoding, node.StampNS(im.Header.Stamp))
+	}
+	// forward_up: row 0 is the front edge (x ≈ 7.75 m), the middle column
+	// is y ≈ 0; the rear half is unseen.
+	mid := testCells / 2
+	if px := im.Data[(0*testCells+mid)*3]; px != 200 {
+		t.Errorf("front centre pixel %d, want the camera's 200", px)
+	}
+	if px := im.Data[((testCells-1)*testCells+mid)*3]; px != 0 {
+		t.Errorf("rear centre pixel %d, want black (unseen)", px)
+	}
+	if !strings.HasPrefix(r.fact("ipm"), "ok") {
+		t.Errorf("ipm fact %q", r.fact("ipm"))
+	}
+	if r.pub.count(TopicOccupancy) != 1 || r.pub.count(TopicDetections) != 0 {
+		t.Errorf("published %d grids and %d detection arrays, want 1 and 0", r.pub.count(TopicOccupancy), r.pub.count(TopicDetections))
+	}
+}

@@ -20,6 +20,7 @@ type outputs struct {
 	markers visualization_msgs.MarkerArray
 	grid    nav_msgs.OccupancyGrid
 	image   sensor_msgs.Image
+	ipm     sensor_msgs.Image
 }
 
 // yawPose returns a pose at (x, y, z) turned by yaw about +z.
@@ -86,6 +87,19 @@ func (n *Node) publish(stamp int64, pub node.Publisher) error {
 	o.image.Data = pix
 	if err := pub.Publish(TopicBEVImage, &o.image); err != nil {
 		return err
+	}
+	if n.ipm != nil {
+		img, err := n.ipm.render()
+		if err != nil {
+			n.fact("ipm", "failed: "+err.Error())
+		} else {
+			n.fact("ipm", fmt.Sprintf("ok, %.0f%% of the grid seen", 100*n.ipm.m.Coverage()))
+			o.ipm = sensor_msgs.Image{Header: hdr, Width: uint32(img.Width), Height: uint32(img.Height), Encoding: "rgb8",
+				Step: uint32(3 * img.Width), Data: img.Pix[:3*img.Width*img.Height]}
+			if err := pub.Publish(TopicIPM, &o.ipm); err != nil {
+				return err
+			}
+		}
 	}
 	if n.fus == nil {
 		return nil

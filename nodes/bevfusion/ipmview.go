@@ -1,0 +1,55 @@
+package bevfusionnode
+
+import (
+	"fmt"
+
+	"github.com/gopercept/gopercept/bev"
+	"github.com/gopercept/gopercept/bev/ipm"
+	"github.com/gopercept/gopercept/imageconv"
+)
+
+// ipmView renders the stitched top-down camera image (bev/ipm), rebuilding
+// its lookup when the rig's calibration changes.
+type ipmView struct {
+	cfg    ipm.Config
+	rig    []bev.Camera // original-image cameras (identity augmentation)
+	images []*imageconv.RGB
+	m      *ipm.Mapper
+	fp     uint64
+	out    imageconv.RGB
+}
+
+func newIPMView(g bev.Grid, groundZ float64, orientation string, ncam int) (*ipmView, error) {
+	c := ipm.Config{Grid: g, GroundZ: groundZ}
+	switch orientation {
+	case "forward_up", "":
+		c.Orientation = ipm.OrientForwardUp
+	case "grid":
+		c.Orientation = ipm.OrientGrid
+	default:
+		return nil, &ParamError{Param: "ipm.orientation", Detail: fmt.Sprintf("%q, want forward_up or grid", orientation)}
+	}
+	v := &ipmView{cfg: c, rig: make([]bev.Camera, ncam), images: make([]*imageconv.RGB, ncam)}
+	for i := range v.rig {
+		v.rig[i] = placeholder(i, 16, 16)
+	}
+	return v, nil
+}
+
+// render draws the cameras' current images (nil where masked) and returns
+// the image, or an error when the lookup cannot be built.
+func (v *ipmView) render() (*imageconv.RGB, error) {
+	g := v.cfg.Grid
+	fp := bev.Fingerprint(v.rig, g.XMin, g.XMax, g.YMin, g.YMax, g.Resolution, v.cfg.GroundZ, float64(v.cfg.Orientation))
+	if v.m == nil || fp != v.fp {
+		m, err := ipm.NewMapper(v.cfg, v.rig)
+		if err != nil {
+			return nil, err
+		}
+		v.m, v.fp = m, fp
+	}
+	if err := v.m.Render(v.images, &v.out); err != nil {
+		return nil, err
+	}
+	return &v.out, nil
+}
