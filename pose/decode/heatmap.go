@@ -98,6 +98,13 @@ func finite(s float32) float32 {
 	return s
 }
 
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
+
 func quarter(d float32) float32 {
 	switch {
 	case d > 0:
@@ -168,18 +175,24 @@ func (d *DARK) offset(m []float32, w, h, x, y int, peak float64) (float64, float
 	r := d.r
 	cols := 5 + 2*r
 	x0 := x - 2 - r // first column of the vertical pass
-	// Vertical pass: v[ry][c] = Σ_t g[t]·m(x0+c, y−2+ry+t−r), zero outside.
+	// Vertical pass: v[ry][c] = Σ_t g[t]·m(x0+c, y−2+ry+t−r),
+	// zero outside the map. The horizontal pass reads row 2 (y) at columns
+	// 0..4+2r, rows 1 and 3 at columns 1..3+2r, rows 0 and 4 at 2..2+2r.
 	var vbuf [5 * (5 + 30)]float64
 	v := vbuf[:5*cols]
-	c0, c1 := max(0, -x0), min(cols, w-x0) // columns inside the map
 	for ry := range 5 {
-		vr := v[ry*cols+c0 : ry*cols+c1]
+		lo, hi := 2-min(2-abs(ry-2), 2), 3+2*r+min(2-abs(ry-2), 2)
+		lo, hi = max(lo, -x0), min(hi, w-x0) // columns inside the map
+		if lo >= hi {
+			continue
+		}
+		vr := v[ry*cols+lo : ry*cols+hi]
 		for t, g := range d.kernel {
 			yt := y - 2 + ry + t - r
 			if yt < 0 || yt >= h {
 				continue
 			}
-			src := m[yt*w+x0+c0 : yt*w+x0+c1]
+			src := m[yt*w+x0+lo : yt*w+x0+hi]
 			src = src[:len(vr)]
 			for c, s := range src {
 				vr[c] += g * float64(s)

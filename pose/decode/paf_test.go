@@ -196,9 +196,11 @@ func BenchmarkPAFTenPeople(b *testing.B) {
 	outs := []Tensor{{Shape: []int{1, 18, h, w}, Data: hm}, {Shape: []int{1, 42, h, w}, Data: paf}}
 	var people []pose.Person
 	b.ReportAllocs()
+	c0 := cpuSeconds()
 	for b.Loop() {
 		people, _ = d.Decode(outs, people)
 	}
+	b.ReportMetric((cpuSeconds()-c0)*1e3/float64(b.N), "cpu-ms/frame")
 	if len(people) != 10 {
 		b.Fatal(fmt.Sprintf("%d people", len(people)))
 	}
