@@ -44,7 +44,7 @@ lint: vet
 unit: ort peer-deps
 	$(GO) test -count=1 ./...
 
-test: ort peer-deps vet
+test: ort peer-deps ros2 vet
 	$(GO) test -count=1 ./...
 	@if [ -x scripts/ros2/test.sh ]; then scripts/ros2/test.sh; else echo "make test: scripts/ros2/test.sh is missing: the live ROS 2 tier did not run" >&2; exit 1; fi
 
