@@ -3,7 +3,8 @@
 // (AP, AP50, AP75, medium and large, 101-point interpolated precision over
 // OKS thresholds 0.50:0.05:0.95, detections matched greedily by score as
 // pycocotools does), PCK at a fraction of the torso size, PCKh at a fraction
-// of the head size, PCP, PDJ, and MPJPE for 3D skeletons.
+// of the head size, PCP, PDJ, and MPJPE (raw, root-relative and
+// Procrustes-aligned) for 3D skeletons.
 //
 // Coordinates are pixels of one image (metres for MPJPE); a ground-truth
 // keypoint counts as labelled when its Visibility is above

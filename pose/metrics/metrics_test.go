@@ -3,6 +3,7 @@ package metrics
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/gopercept/gopercept/pose"
@@ -285,5 +286,85 @@ func TestMPJPE(t *testing.T) {
 	}
 	if _, err := MPJPE(pred, gt, []bool{false, false, false}); !errors.Is(err, ErrNoGroundTruth) {
 		t.Fatalf("none valid: %v", err)
+	}
+}
+
+func TestPAMPJPE(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for trial := range 50 {
+		gt := make([][3]float64, 17)
+		for i := range gt {
+			gt[i] = [3]float64{r.NormFloat64(), r.NormFloat64(), r.NormFloat64()}
+		}
+		// A random similarity transform of the truth aligns exactly.
+		q := quatRandom(r)
+		s := 0.5 + r.Float64()*2
+		tr := [3]float64{r.NormFloat64() * 5, r.NormFloat64() * 5, r.NormFloat64() * 5}
+		pred := make([][3]float64, len(gt))
+		for i, g := range gt {
+			rg := rotate(q, g)
+			for c := range 3 {
+				pred[i][c] = s*rg[c] + tr[c]
+			}
+		}
+		v, err := PAMPJPE(pred, gt, nil)
+		if err != nil || v > 1e-9 {
+			t.Fatalf("trial %d: similarity-transformed truth gives %g %v", trial, v, err)
+		}
+		// With noise: never worse than the transform that made it (brute twin:
+		// the known inverse transform is one candidate of the minimisation),
+		// and invariant to a further similarity transform of the prediction.
+		for i := range pred {
+			for c := range 3 {
+				pred[i][c] += r.NormFloat64() * 0.05
+			}
+		}
+		v, _ = PAMPJPE(pred, gt, nil)
+		inv := make([][3]float64, len(pred))
+		qi := [4]float64{q[0], -q[1], -q[2], -q[3]}
+		for i, p := range pred {
+			inv[i] = rotate(qi, [3]float64{(p[0] - tr[0]) / s, (p[1] - tr[1]) / s, (p[2] - tr[2]) / s})
+		}
+		known, _ := MPJPE(inv, gt, nil)
+		// PA-MPJPE minimises the squared error, MPJPE averages distances:
+		// allow 5% slack for that difference of criteria.
+		if v > known*1.05 {
+			t.Fatalf("trial %d: PA-MPJPE %g above the known alignment's %g", trial, v, known)
+		}
+		q2 := quatRandom(r)
+		moved := make([][3]float64, len(pred))
+		for i, p := range pred {
+			rp := rotate(q2, p)
+			moved[i] = [3]float64{3*rp[0] + 1, 3*rp[1] - 2, 3*rp[2] + 7}
+		}
+		v2, _ := PAMPJPE(moved, gt, nil)
+		if math.Abs(v2-v) > 1e-9 {
+			t.Fatalf("trial %d: not invariant: %g vs %g", trial, v2, v)
+		}
+	}
+	// A mirror image is not a rotation: the error stays positive.
+	gt := [][3]float64{{0, 0, 0}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}}
+	mirror := [][3]float64{{0, 0, 0}, {-1, 0, 0}, {0, 1, 0}, {0, 0, 1}}
+	if v, _ := PAMPJPE(mirror, gt, nil); v < 0.1 {
+		t.Fatalf("mirror aligned to %g", v)
+	}
+	if _, err := PAMPJPE(gt[:2], gt[:2], nil); !errors.Is(err, ErrNoGroundTruth) {
+		t.Fatalf("two joints: %v", err)
+	}
+}
+
+func quatRandom(r *rand.Rand) [4]float64 {
+	q := [4]float64{r.NormFloat64(), r.NormFloat64(), r.NormFloat64(), r.NormFloat64()}
+	n := math.Sqrt(q[0]*q[0] + q[1]*q[1] + q[2]*q[2] + q[3]*q[3])
+	return [4]float64{q[0] / n, q[1] / n, q[2] / n, q[3] / n}
+}
+
+// rotate applies the unit quaternion q = (w, x, y, z) to v.
+func rotate(q [4]float64, v [3]float64) [3]float64 {
+	w, x, y, z := q[0], q[1], q[2], q[3]
+	return [3]float64{
+		(1-2*(y*y+z*z))*v[0] + 2*(x*y-w*z)*v[1] + 2*(x*z+w*y)*v[2],
+		2*(x*y+w*z)*v[0] + (1-2*(x*x+z*z))*v[1] + 2*(y*z-w*x)*v[2],
+		2*(x*z-w*y)*v[0] + 2*(y*z+w*x)*v[1] + (1-2*(x*x+y*y))*v[2],
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 
+	"gonum.org/v1/gonum/mat"
+
 	"github.com/gopercept/gopercept/pose"
 )
 
@@ -237,6 +239,94 @@ func RootRelative(joints [][3]float64, root int) [][3]float64 {
 	r := joints[root]
 	for i, j := range joints {
 		out[i] = [3]float64{j[0] - r[0], j[1] - r[1], j[2] - r[2]}
+	}
+	return out
+}
+
+// PAMPJPE returns the Procrustes-aligned MPJPE (protocol 2 of Human3.6M):
+// the prediction is first moved by the similarity transform (scale,
+// rotation, translation; no reflection) that best fits it to the ground
+// truth in least squares (Umeyama's solution), over the joints where valid
+// is true (nil: all; at least three needed).
+func PAMPJPE(pred, gt [][3]float64, valid []bool) (float64, error) {
+	if len(pred) != len(gt) || (valid != nil && len(valid) != len(gt)) {
+		return 0, fmt.Errorf("PA-MPJPE of %d predicted and %d true joints: %w", len(pred), len(gt), ErrLength)
+	}
+	var p, g [][3]float64
+	for i := range gt {
+		if valid == nil || valid[i] {
+			p, g = append(p, pred[i]), append(g, gt[i])
+		}
+	}
+	if len(p) < 3 {
+		return 0, fmt.Errorf("PA-MPJPE with %d valid joints: %w", len(p), ErrNoGroundTruth)
+	}
+	aligned := Procrustes(p, g)
+	return MPJPE(aligned, g, nil)
+}
+
+// Procrustes returns pred moved by the least-squares similarity transform
+// onto gt (Umeyama 1991): centroids matched, rotation from the SVD of the
+// cross-covariance with the reflection removed, scale = trace(S·D)/‖pred −
+// centroid‖². Degenerate inputs (all joints at one point) are only
+// translated.
+func Procrustes(pred, gt [][3]float64) [][3]float64 {
+	n := float64(len(pred))
+	var mp, mg [3]float64
+	for i := range pred {
+		for c := range 3 {
+			mp[c] += pred[i][c] / n
+			mg[c] += gt[i][c] / n
+		}
+	}
+	// Cross-covariance H = Σ (p − mp)(g − mg)ᵀ and the spread of p.
+	h := mat.NewDense(3, 3, nil)
+	varP := 0.0
+	for i := range pred {
+		for r := range 3 {
+			pr := pred[i][r] - mp[r]
+			varP += pr * pr
+			for c := range 3 {
+				h.Set(r, c, h.At(r, c)+pr*(gt[i][c]-mg[c]))
+			}
+		}
+	}
+	out := make([][3]float64, len(pred))
+	var svd mat.SVD
+	if varP == 0 || !svd.Factorize(h, mat.SVDFull) {
+		for i := range pred {
+			for c := range 3 {
+				out[i][c] = pred[i][c] - mp[c] + mg[c]
+			}
+		}
+		return out
+	}
+	var u, v mat.Dense
+	svd.UTo(&u)
+	svd.VTo(&v)
+	sv := svd.Values(nil)
+	// R = V·D·Uᵀ with D = diag(1, 1, sign det(V·Uᵀ)) to exclude reflections.
+	var vu mat.Dense
+	vu.Mul(&v, u.T())
+	d := 1.0
+	if mat.Det(&vu) < 0 {
+		d = -1
+	}
+	dm := mat.NewDiagDense(3, []float64{1, 1, d})
+	var rot, tmp mat.Dense
+	tmp.Mul(&v, dm)
+	rot.Mul(&tmp, u.T())
+	scale := (sv[0] + sv[1] + d*sv[2]) / varP
+	for i := range pred {
+		var q [3]float64
+		for r := range 3 {
+			for c := range 3 {
+				q[r] += rot.At(r, c) * (pred[i][c] - mp[c])
+			}
+		}
+		for c := range 3 {
+			out[i][c] = scale*q[c] + mg[c]
+		}
 	}
 	return out
 }
