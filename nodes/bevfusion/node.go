@@ -39,6 +39,10 @@ const (
 	MaskDecode     = "decode"
 )
 
+// staleReset is the number of consecutive stale clouds after which the node
+// assumes time went backwards for good and starts afresh.
+const staleReset = 3
+
 // Drop reasons of clouds.
 const (
 	DropTF        = "tf"
@@ -70,32 +74,33 @@ type pendingCloud struct {
 // Node is the bevfusion node. Handle is not safe for concurrent use; the
 // drivers call it from one goroutine.
 type Node struct {
-	env     node.Env
-	cfg     Config
-	cams    []*camState
-	routes  map[string]route
-	dec     cdr.Decoder
-	image   sensor_msgs.Image
-	cimage  sensor_msgs.CompressedImage
-	info    sensor_msgs.CameraInfo
-	cloud   sensor_msgs.PointCloud2
-	pending *pendingCloud
-	spare   *pendingCloud
-	last    int64 // stamp of the last processed cloud, ns
-	lidar   *lidarBranch
-	rig     []bev.Camera // per camera: last good calibration or a placeholder
-	enc     *encoder
-	fus     *fuser
-	nms     *head.NMS
-	lift    *lifter
-	temp    *temporal
-	ipm     *ipmView
-	extr    [][16]float64 // base_link←camera of this frame's images
-	masked  []bool
-	reasons []string
-	boxes   []head.Box
-	occ     []int8
-	out     outputs
+	env      node.Env
+	cfg      Config
+	cams     []*camState
+	routes   map[string]route
+	dec      cdr.Decoder
+	image    sensor_msgs.Image
+	cimage   sensor_msgs.CompressedImage
+	info     sensor_msgs.CameraInfo
+	cloud    sensor_msgs.PointCloud2
+	pending  *pendingCloud
+	spare    *pendingCloud
+	last     int64 // stamp of the last processed cloud, ns
+	staleRun int   // consecutive stale clouds
+	lidar    *lidarBranch
+	rig      []bev.Camera // per camera: last good calibration or a placeholder
+	enc      *encoder
+	fus      *fuser
+	nms      *head.NMS
+	lift     *lifter
+	temp     *temporal
+	ipm      *ipmView
+	extr     [][16]float64 // base_link←camera of this frame's images
+	masked   []bool
+	reasons  []string
+	boxes    []head.Box
+	occ      []int8
+	out      outputs
 }
 
 // New builds the node from env's parameters and opens its models.
@@ -263,8 +268,22 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 	m := &n.cloud
 	t := node.StampNS(m.Header.Stamp)
 	if n.last != 0 && t <= n.last {
-		return node.Dropf(DropStale, fmt.Errorf("bevfusion: %s at %d ns, last processed %d ns: %w", in.Topic, t, n.last, ErrStale))
+		n.staleRun++
+		if n.staleRun < staleReset {
+			return node.Dropf(DropStale, fmt.Errorf("bevfusion: %s at %d ns, last processed %d ns: %w", in.Topic, t, n.last, ErrStale))
+		}
+		// Time went backwards for good (a bag looped, simulated time
+		// restarted, or one bogus future stamp): start afresh.
+		n.fact("time_reset", fmt.Sprintf("time went back from %d ns to %d ns", n.last, t))
+		n.last, n.pending = 0, nil
+		for _, c := range n.cams {
+			c.images = c.images[:0]
+		}
+		if n.temp != nil {
+			n.temp.prevNS = 0
+		}
 	}
+	n.staleRun = 0
 	// A newer cloud ends the wait of the pending one.
 	if n.pending != nil {
 		n.flush(pub, true)

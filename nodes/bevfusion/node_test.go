@@ -383,3 +383,28 @@ func TestIPMWithoutModels(t *testing.T) {
 		t.Errorf("published %d grids and %d detection arrays, want 1 and 0", r.pub.count(TopicOccupancy), r.pub.count(TopicDetections))
 	}
 }
+
+// TestTimeJumpBack: one stale cloud is dropped, but after staleReset
+// consecutive ones the node assumes time went back (a looped bag) and
+// starts afresh.
+func TestTimeJumpBack(t *testing.T) {
+	r := newRig(t, nil, true)
+	if err := r.send(t, "points", cloudXYZI(100*sec, "lidar", scene)); err != nil {
+		t.Fatal(err)
+	}
+	for k := range staleReset {
+		err := r.send(t, "points", cloudXYZI(int64(k+1)*sec, "lidar", scene))
+		if k < staleReset-1 && node.DropReason(err) != DropStale {
+			t.Fatalf("cloud %d: %v, want a stale drop", k, err)
+		}
+		if k == staleReset-1 {
+			if err != nil {
+				t.Fatalf("cloud %d after the time reset: %v", k, err)
+			}
+			checkDetection(t, r, int64(k+1)*sec)
+		}
+	}
+	if r.fact("time_reset") == "" {
+		t.Fatal("no time_reset fact")
+	}
+}
