@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/gopercept/gopercept/imageconv"
@@ -340,4 +341,44 @@ func BenchmarkYOLOPose8400(b *testing.B) {
 		b.Fatalf("%d people", len(got))
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/frame")
+}
+
+// TestNMSAgainstBrute compares nms with its definition run literally:
+// repeatedly take the best remaining box and delete every box overlapping
+// it by more than the threshold.
+func TestNMSAgainstBrute(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	for trial := range 200 {
+		n := r.IntN(40)
+		cands := make([]candidate, n)
+		for i := range cands {
+			x, y := r.Float32()*100, r.Float32()*100
+			cands[i] = candidate{score: float32(r.IntN(20)) / 20, index: i, box: [4]float32{x, y, x + 5 + r.Float32()*30, y + 5 + r.Float32()*30}}
+		}
+		thr := 0.2 + r.Float32()*0.7
+		limit := 1 + r.IntN(30)
+		got := nms(slices.Clone(cands), nil, thr, limit)
+
+		rest := slices.Clone(cands)
+		var want []candidate
+		for len(rest) > 0 && len(want) < limit {
+			bi := 0
+			for i, c := range rest {
+				if c.score > rest[bi].score || (c.score == rest[bi].score && c.index < rest[bi].index) {
+					bi = i
+				}
+			}
+			best := rest[bi]
+			want = append(want, best)
+			rest = slices.DeleteFunc(rest, func(c candidate) bool { return c.index == best.index || IoU(c.box, best.box) > thr })
+		}
+		if len(got) != len(want) {
+			t.Fatalf("trial %d: %d kept, brute %d", trial, len(got), len(want))
+		}
+		for i := range got {
+			if got[i].index != want[i].index {
+				t.Fatalf("trial %d: kept %d is anchor %d, brute %d", trial, i, got[i].index, want[i].index)
+			}
+		}
+	}
 }

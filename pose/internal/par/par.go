@@ -48,6 +48,8 @@ func Workers() int {
 // For runs body over [0, n) split into at most workers chunks (Workers() when
 // workers ≤ 0), the calling goroutine taking the first; it returns when all
 // chunks are done. wg must be a WaitGroup owned by the caller and not in use.
+// Several goroutines may call For at once; a Body must not call For itself
+// (the workers would wait on work queued behind them).
 func For(n, workers int, body Body, wg *sync.WaitGroup) {
 	once.Do(start)
 	if workers <= 0 || workers > nw {
