@@ -31,12 +31,14 @@ func BenchmarkGeometry(b *testing.B) {
 	cams := nuScenesRig()
 	b.ReportAllocs()
 	var g *Geometry
+	cpu0 := processCPU()
 	for b.Loop() {
 		var err error
 		if g, err = NewGeometry(Config{}, cams); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(processCPU()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(g.Frustum())*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mpoints/s")
 	b.ReportMetric(float64(g.Kept()), "kept")
 	b.ReportMetric(float64(len(g.Intervals)), "intervals")
@@ -57,6 +59,7 @@ func benchPool(b *testing.B, scatter bool) {
 	defer p.Close()
 	out := make([]float32, p.OutputLen())
 	b.ReportAllocs()
+	cpu0 := processCPU()
 	for b.Loop() {
 		if scatter {
 			err = ScatterAdd(g, c, depth, feat, out)
@@ -67,6 +70,7 @@ func benchPool(b *testing.B, scatter bool) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(processCPU()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 	b.ReportMetric(float64(g.Kept())*c*float64(b.N)/b.Elapsed().Seconds()/1e9, "GMAC/s")
 }

@@ -19,11 +19,13 @@ func BenchmarkPillarize(b *testing.B) {
 	x, y, z, in := randomCloud(131072, 1)
 	out := make([]float32, p.OutputLen())
 	b.ReportAllocs()
+	cpu0 := processCPU()
 	for b.Loop() {
 		if _, err := p.Run(x, y, z, in, out); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(processCPU()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
 	b.ReportMetric(131072*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mpoints/s")
 }
 
