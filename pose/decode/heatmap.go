@@ -81,10 +81,12 @@ func ArgmaxQuarter(hm []float32, k, w, h int, out []pose.Keypoint) {
 func argmaxQuarter(m []float32, w, h int) pose.Keypoint {
 	x, y, v := Argmax(m, w, h)
 	fx, fy := float32(x), float32(y)
-	if x > 0 && x < w-1 {
+	// The bounds of mmpose's refine_keypoints (x = 1 and y = 1 included in
+	// neither).
+	if x > 1 && x < w-1 {
 		fx += quarter(m[y*w+x+1] - m[y*w+x-1])
 	}
-	if y > 0 && y < h-1 {
+	if y > 1 && y < h-1 {
 		fy += quarter(m[(y+1)*w+x] - m[(y-1)*w+x])
 	}
 	return pose.Keypoint{X: fx, Y: fy, Score: v}
@@ -116,16 +118,15 @@ func quarter(d float32) float32 {
 }
 
 // DARK decodes heatmaps distribution-aware (Zhang et al., CVPR 2020) as
-// mmpose's refine_keypoints_dark does: each heatmap is smoothed with a
+// mmpose 1.x's refine_keypoints_dark does: each heatmap is smoothed with a
 // Gaussian kernel (size Kernel, σ as OpenCV derives it from the size: 0.3·
 // ((Kernel−1)/2 − 1) + 0.8, zero outside the map), rescaled to keep its
-// maximum, clipped to [1e-3, 50] and logged; one Newton step −H⁻¹∇ on the log
-// at the argmax gives the sub-cell offset. The smoothing is evaluated only in
-// the 5×5 cells around the argmax, which is all the step reads; the maximum
-// used to rescale is the smoothed maximum over the 3×3 cells around the
-// argmax (the global one in mmpose,
-// which differs only when another mode is higher after smoothing, and then
-// only through the clipping).
+// maximum, floored at 1e-10 and logged; one Newton step −H⁻¹∇ on the log at
+// the argmax gives the sub-cell offset. The smoothing is evaluated only at
+// the cells the step reads (the 3×3 around the argmax and the four two cells
+// away on the axes); the rescaling uses the smoothed maximum over the 3×3
+// cells instead of the whole map, which changes the log by a constant and
+// so the step not at all unless the floor is reached.
 // A DARK is read-only after NewDARK and safe for concurrent use.
 type DARK struct {
 	kernel []float64 // normalised 1-D Gaussian, length 2r+1
@@ -229,7 +230,7 @@ func (d *DARK) offset(m []float32, w, h, x, y int, peak float64) (float64, float
 		return 0, 0
 	}
 	c := peak / bmax
-	l := func(ry, rx int) float64 { return math.Log(min(max(b[ry][rx]*c, 1e-3), 50)) }
+	l := func(ry, rx int) float64 { return math.Log(max(b[ry][rx]*c, 1e-10)) }
 	l22 := l(2, 2)
 	l21, l23, l12, l32 := l(2, 1), l(2, 3), l(1, 2), l(3, 2)
 	dx := 0.5 * (l23 - l21)
