@@ -136,7 +136,7 @@ func (n *Node) publish(stamp int64, pub node.Publisher) error {
 			Action: visualization_msgs.Marker_ADD, Pose: yawPose(b.X, b.Y, b.Z+b.H/2+0.5, 0),
 			Scale: geometry_msgs.Vector3{Z: 0.8}, Color: std_msgs.ColorRGBA{R: 1, G: 1, B: 1, A: 1},
 			Text: fmt.Sprintf("%s %.2f", n.className(b), b.Score)})
-		if math.Hypot(b.VX, b.VY) > 0.2 {
+		if n.fus.velOut != "" {
 			ms = append(ms, visualization_msgs.Marker{Header: hdr, NS: "bevfusion/velocity", ID: int32(i), Type: visualization_msgs.Marker_ARROW,
 				Action: visualization_msgs.Marker_ADD, Pose: geometry_msgs.Pose{Orientation: geometry_msgs.Quaternion{W: 1}},
 				Scale: geometry_msgs.Vector3{X: 0.15, Y: 0.3, Z: 0.3}, Color: col,
