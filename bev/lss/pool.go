@@ -7,8 +7,9 @@ import (
 )
 
 // Pooler runs interval-reduction BEV pooling for one Geometry and channel
-// count with a fixed set of worker goroutines. Pool is not safe for
-// concurrent calls on one Pooler; Close stops the workers.
+// count with a fixed set of worker goroutines. Pool and SoftmaxDepth are
+// not safe for concurrent calls on one Pooler. Close stops the workers; a
+// Pooler that is dropped without Close keeps its goroutines.
 type Pooler struct {
 	g       *Geometry
 	c       int
@@ -53,6 +54,9 @@ func NewPooler(g *Geometry, channels, workers int) (*Pooler, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	hw := g.FH * g.FW
+	if int64(g.NCam)*int64(hw)*int64(channels) >= 1<<31 {
+		return nil, &ConfigError{Field: "channels", Reason: fmt.Sprintf("%d channels overflow the feature index", channels)}
+	}
 	p := &Pooler{
 		g: g, c: channels, hw: hw,
 		featOff: make([]int32, len(g.DepthIndex)),
@@ -60,9 +64,6 @@ func NewPooler(g *Geometry, channels, workers int) (*Pooler, error) {
 		buf:     make([][]float32, workers),
 		jobs:    make(chan int, 1024),
 		ids:     make(chan int, workers),
-	}
-	if int64(g.NCam)*int64(hw)*int64(channels) >= 1<<31 {
-		return nil, &ConfigError{Field: "channels", Reason: fmt.Sprintf("%d channels overflow the feature index", channels)}
 	}
 	dhw := int32(g.D * hw)
 	for i, idx := range g.DepthIndex {
