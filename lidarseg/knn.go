@@ -81,13 +81,6 @@ func InverseGaussian(search int, sigma float64) []float32 {
 	return out
 }
 
-// window is one position of the search window.
-type window struct {
-	off int     // offset in the padded image from the window's top-left
-	pos uint64  // row-major position in the window
-	w   float32 // inverse-Gaussian weight
-}
-
 // KNN is RangeNet++'s kNN post-processing: it labels every point, occluded
 // ones included, by a vote of the pixels around its own, weighing each by
 // its range difference to the point. It is not safe for concurrent use.
@@ -98,7 +91,9 @@ type KNN struct {
 	pad      int
 	wp       int       // padded width
 	weights  []float32 // search², row-major
-	order    []window  // window positions by increasing weight
+	offs     []int     // window positions but the centre, by increasing weight: offset in the padded image
+	ws       []float32 // their weights
+	posKey   []uint64  // their row-major positions, shifted to key bits
 	prange   []float32 // padded range image: +Inf empty, 0 outside
 	plabel   []uint16  // padded pixel labels: 0 outside
 	wg       sync.WaitGroup
@@ -124,10 +119,20 @@ func NewKNN(cfg KNNConfig, classes, height, width int) (*KNN, error) {
 	k := &KNN{cfg: cfg, classes: classes, h: height, w: width, pad: (cfg.Search - 1) / 2}
 	k.wp = width + 2*k.pad
 	k.weights = InverseGaussian(cfg.Search, cfg.Sigma)
-	for pos, w := range k.weights {
-		k.order = append(k.order, window{off: (pos/cfg.Search)*k.wp + pos%cfg.Search, pos: uint64(pos), w: w})
+	byWeight := make([]int, len(k.weights))
+	for i := range byWeight {
+		byWeight[i] = i
 	}
-	slices.SortStableFunc(k.order, func(a, b window) int { return cmp.Compare(a.w, b.w) })
+	slices.SortStableFunc(byWeight, func(a, b int) int { return cmp.Compare(k.weights[a], k.weights[b]) })
+	centre := k.pad*cfg.Search + k.pad
+	for _, pos := range byWeight {
+		if pos == centre {
+			continue
+		}
+		k.offs = append(k.offs, (pos/cfg.Search)*k.wp+pos%cfg.Search)
+		k.ws = append(k.ws, k.weights[pos])
+		k.posKey = append(k.posKey, uint64(pos)<<16)
+	}
 	n := (height + 2*k.pad) * k.wp
 	k.prange = make([]float32, n)
 	k.plabel = make([]uint16, n)
@@ -173,7 +178,12 @@ func (k *KNN) fillPadded(lo, hi int) {
 		rr := k.prange[(y+k.pad)*k.wp : (y+k.pad+1)*k.wp]
 		ll := k.plabel[(y+k.pad)*k.wp : (y+k.pad+1)*k.wp]
 		src := k.proj.PixelRange[y*k.w : (y+1)*k.w]
-		copy(ll[k.pad:], k.pixLabel[y*k.w:(y+1)*k.w])
+		for x, l := range k.pixLabel[y*k.w : (y+1)*k.w] {
+			if int(l) >= k.classes {
+				l = 0 // not a class: never wins a vote
+			}
+			ll[k.pad+x] = l
+		}
 		for x, r := range src {
 			if r < 0 {
 				r = inf
@@ -195,8 +205,17 @@ func (k *KNN) vote(lo, hi int) {
 	}
 	centre := k.pad*s + k.pad
 	top := k.classes // labels ≥ classes never win
-	order := k.order
 	prange, plabel := k.prange, k.plabel
+	// Window positions other than the centre, by increasing weight: their
+	// offsets from the window's corner, weights and positions as key bits.
+	offs := k.offs
+	ws := k.ws[:len(offs)]
+	posKey := k.posKey[:len(offs)]
+	span := (s-1)*k.wp + s
+	centreOff := k.pad*k.wp + k.pad
+	centreKey := uint64(centre) << 16
+	var votes [256]uint8 // per class, for up to 256 classes
+	small := k.classes <= 256
 	us, vs, rs := p.PointU[lo:hi], p.PointV[lo:hi], p.PointRange[lo:hi]
 	dst := k.dst[lo:hi]
 	// A candidate is one uint64 key: the bits of its weighted distance
@@ -204,7 +223,7 @@ func (k *KNN) vote(lo, hi int) {
 	// by window order) and its class. Keys under the cutoff are gathered
 	// without branches, then the K smallest kept.
 	var keys [15 * 15]uint64
-	var best [MaxK]uint64
+	var sel [MaxK]uint64
 	cutBits := uint64(math.Float32bits(cutoff))
 	for i, u := range us {
 		if u < 0 {
@@ -213,60 +232,76 @@ func (k *KNN) vote(lo, hi int) {
 		}
 		r := rs[i]
 		base := int(vs[i])*k.wp + int(u)
-		m := 0
-		// Window positions nearest the centre first: they are the likeliest
+		// The centre first (its own pixel, distance 0), then the other
+		// window positions by increasing weight: they are the likeliest
 		// neighbours, so that fewer keys are replaced below. The order does
 		// not change the result: ties are settled by the key's position.
-		for _, c := range order {
-			d := math.Float32frombits(math.Float32bits(prange[base+c.off]-r)&0x7fffffff) * c.w
+		wr := prange[base : base+span]
+		wl := plabel[base : base+span]
+		keys[0] = centreKey | uint64(wl[centreOff])
+		m := 1
+		for j, off := range offs {
+			d := math.Float32frombits(math.Float32bits(wr[off]-r)&0x7fffffff) * ws[j]
 			db := uint64(math.Float32bits(d))
-			if c.pos == uint64(centre) {
-				db = 0
-			}
-			keys[m] = db<<32 | c.pos<<16 | uint64(plabel[base+c.off])
-			if db <= cutBits {
-				m++
-			}
+			keys[m] = db<<32 | posKey[j] | uint64(wl[off])
+			m += int(1 ^ (cutBits-db)>>63) // without a branch: 1 when db ≤ cutBits
 		}
 		// The K smallest keys, in any order (the vote ignores it): fill,
 		// then replace the largest kept while a smaller key comes. Keys are
 		// unique, so the set is the one a full sort would give.
 		n := min(m, kk)
-		copy(best[:n], keys[:n])
+		copy(sel[:n], keys[:n])
 		if m > kk {
-			kb := best[:kk]
+			kb := sel[:kk]
 			wj, worst := worstKey(kb)
+			_ = wj
 			for _, key := range keys[kk:m] {
 				if key < worst {
-					kb[wj] = key
-					wj, worst = 0, kb[0]
-					for j := 1; j < len(kb); j++ {
-						if kb[j] > worst {
-							wj, worst = j, kb[j]
+					// Replace the largest (keys are unique) and find the
+					// new largest, with conditional moves, not branches.
+					nw := uint64(0)
+					for j, v := range kb {
+						if v == worst {
+							v = key
 						}
+						kb[j] = v
+						nw = max(nw, v)
 					}
+					worst = nw
 				}
 			}
-		}
-		var bestL [MaxK]uint16
-		for a := 0; a < n; a++ {
-			bestL[a] = uint16(best[a])
 		}
 		// Vote: most frequent real class, lower class on ties.
-		best, bestN := uint16(0), 0
-		for a := 0; a < n; a++ {
-			l := bestL[a]
-			if l == 0 || int(l) >= top {
-				continue
+		best, bestN := uint16(0), uint8(0)
+		if small {
+			for _, key := range sel[:n] {
+				votes[uint8(key)]++
 			}
-			c := 0
-			for b := 0; b < n; b++ {
-				if bestL[b] == l {
-					c++
+			for _, key := range sel[:n] {
+				l := uint16(uint8(key))
+				c := votes[l]
+				if l != 0 && int(l) < top && (c > bestN || (c == bestN && l < best)) {
+					best, bestN = l, c
 				}
 			}
-			if c > bestN || (c == bestN && l < best) {
-				best, bestN = l, c
+			for _, key := range sel[:n] {
+				votes[uint8(key)] = 0
+			}
+		} else {
+			for _, ka := range sel[:n] {
+				l := uint16(ka)
+				if l == 0 || int(l) >= top {
+					continue
+				}
+				c := uint8(0)
+				for _, kc := range sel[:n] {
+					if uint16(kc) == l {
+						c++
+					}
+				}
+				if c > bestN || (c == bestN && l < best) {
+					best, bestN = l, c
+				}
 			}
 		}
 		dst[i] = best
