@@ -208,7 +208,7 @@ func newRigCard(tb testing.TB, cams []string, models bool, fcard string) *rig {
 }
 
 // newRigModel is newRig with the given fuser graph and card.
-func newRigModel(tb testing.TB, cams []string, models bool, fgraph *onnxbuild.Graph, fcard string) *rig {
+func newRigModel(tb testing.TB, cams []string, models bool, fgraph *onnxbuild.Graph, fcard string, extra ...map[string]any) *rig {
 	tb.Helper()
 	must := func(err error) {
 		if err != nil {
@@ -230,6 +230,11 @@ func newRigModel(tb testing.TB, cams []string, models bool, fgraph *onnxbuild.Gr
 		values["fuser_model"] = writeModel(tb, dir, "fuser", fgraph, fcard)
 		if len(cams) > 0 {
 			values["encoder_model"] = writeModel(tb, dir, "encoder", encoderGraph(len(cams)), encoderCard(len(cams)))
+		}
+	}
+	for _, e := range extra {
+		for k, v := range e {
+			values[k] = v
 		}
 	}
 	ps := param.New("bevfusion", values)
