@@ -109,17 +109,18 @@ func (l *Letterbox) Run(img *imageconv.RGB, dst []float32) (pose.Affine, error) 
 	return a, nil
 }
 
-// geometry computes the content size, padding and sampling tables.
+// geometry computes the content size, padding and sampling tables. It
+// rounds half to even, as Python's round in Ultralytics' LetterBox.
 func (l *Letterbox) geometry(w, h int) {
 	if w == l.w && h == l.h {
 		return
 	}
 	s := l.size
 	r := min(float64(s)/float64(w), float64(s)/float64(h))
-	nw := max(1, min(s, int(math.Round(float64(w)*r))))
-	nh := max(1, min(s, int(math.Round(float64(h)*r))))
-	left := int(math.Round(float64(s-nw)/2 - 0.1))
-	top := int(math.Round(float64(s-nh)/2 - 0.1))
+	nw := max(1, min(s, int(math.RoundToEven(float64(w)*r))))
+	nh := max(1, min(s, int(math.RoundToEven(float64(h)*r))))
+	left := int(math.RoundToEven(float64(s-nw)/2 - 0.1))
+	top := int(math.RoundToEven(float64(s-nh)/2 - 0.1))
 	l.w, l.h, l.nw, l.nh, l.left, l.top, l.gain = w, h, nw, nh, left, top, r
 	l.x0, l.x1, l.wx = resizeTaps(l.x0, l.x1, l.wx, w, nw, 3)
 	l.y0, l.y1, l.wy = resizeTaps(l.y0, l.y1, l.wy, h, nh, 3*w)

@@ -24,9 +24,9 @@ func randomImage(w, h int, seed uint64) *imageconv.RGB {
 func bruteLetterbox(img *imageconv.RGB, s int, pad float64, n Norm) []float32 {
 	w, h := img.Width, img.Height
 	r := math.Min(float64(s)/float64(w), float64(s)/float64(h))
-	nw, nh := int(math.Round(float64(w)*r)), int(math.Round(float64(h)*r))
-	left := int(math.Round(float64(s-nw)/2 - 0.1))
-	top := int(math.Round(float64(s-nh)/2 - 0.1))
+	nw, nh := int(math.RoundToEven(float64(w)*r)), int(math.RoundToEven(float64(h)*r))
+	left := int(math.RoundToEven(float64(s-nw)/2 - 0.1))
+	top := int(math.RoundToEven(float64(s-nh)/2 - 0.1))
 	out := make([]float32, 3*s*s)
 	for v := range s {
 		for u := range s {
@@ -134,6 +134,11 @@ func TestLetterboxGeometry1080p(t *testing.T) {
 		if math.Abs(a[i]-want[i]) > 1e-12 {
 			t.Fatalf("transform %v, want %v", a, want)
 		}
+	}
+	// 1280×721: content height 360.5 rounds to even (360, as Python's
+	// round), so the top padding is round(139.9) = 140, not 139.
+	if a := l.Transform(1280, 721); a[5] != 140 {
+		t.Fatalf("1280×721 top padding %g, want 140", a[5])
 	}
 	img := &imageconv.RGB{Width: 1920, Height: 1080, Pix: make([]uint8, 3*1920*1080)}
 	for i := range img.Pix {
