@@ -205,7 +205,7 @@ func (p *Pooler) transpose(r int) {
 
 // blockCells is the number of cells a worker reduces into its
 // channels-last block buffer before writing them plane by plane.
-const blockCells = 128
+const blockCells = 64
 
 // poolChunk reduces the intervals of ch and writes every cell of its range:
 // cells are reduced in blocks of blockCells into buf ([cell, C]), and each
