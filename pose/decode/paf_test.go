@@ -17,22 +17,29 @@ var standing = [pose.NumKeypoints][2]float64{
 	{0.10, 0.05}, {-0.10, 0.05}, {0.11, 0.28}, {-0.11, 0.28}, {0.12, 0.50}, {-0.12, 0.50},
 }
 
-// pafScene renders trt_pose-style heatmaps [1,18,h,w] and PAFs [1,42,h,w]
-// for people given as centre and height in cells; it returns the 18 parts
-// of each person (COCO-17 then neck) in cells.
-func pafScene(w, h int, centres [][3]float64, r *rand.Rand) (hm, paf []float32, parts [][18][2]float64) {
-	top := TRTPose
+// pafScene renders heatmaps [1,channels,h,w] and PAFs [1,2L,h,w] in the
+// layout of topology top for people given as centre and height in cells; it
+// returns each person's COCO-17 keypoints in cells. The neck part is the
+// shoulders' midpoint.
+func pafScene(top *Topology, channels, w, h int, centres [][3]float64, r *rand.Rand) (hm, paf []float32, kps [][pose.NumKeypoints][2]float64) {
 	np := len(top.Parts)
-	hm = make([]float32, np*w*h)
+	hm = make([]float32, channels*w*h)
 	paf = make([]float32, 2*len(top.Limbs)*w*h)
 	cnt := make([]float32, len(top.Limbs)*w*h)
 	for _, c := range centres {
-		var p [18][2]float64
+		var k [pose.NumKeypoints][2]float64
 		for j, s := range standing {
-			p[j] = [2]float64{c[0] + s[0]*c[2] + r.Float64()*0.6 - 0.3, c[1] + s[1]*c[2] + r.Float64()*0.6 - 0.3}
+			k[j] = [2]float64{c[0] + s[0]*c[2] + r.Float64()*0.6 - 0.3, c[1] + s[1]*c[2] + r.Float64()*0.6 - 0.3}
 		}
-		p[17] = [2]float64{(p[5][0] + p[6][0]) / 2, (p[5][1] + p[6][1]) / 2}
-		parts = append(parts, p)
+		kps = append(kps, k)
+		p := make([][2]float64, np)
+		for i, name := range top.Parts {
+			if name == "neck" {
+				p[i] = [2]float64{(k[pose.LeftShoulder][0] + k[pose.RightShoulder][0]) / 2, (k[pose.LeftShoulder][1] + k[pose.RightShoulder][1]) / 2}
+			} else {
+				p[i] = k[pose.KeypointIndex(name)]
+			}
+		}
 		for j := range np {
 			gaussian(hm[j*w*h:(j+1)*w*h], w, h, p[j][0], p[j][1], 1, 1)
 		}
@@ -65,7 +72,7 @@ func pafScene(w, h int, centres [][3]float64, r *rand.Rand) (hm, paf []float32, 
 			}
 		}
 	}
-	return hm, paf, parts
+	return hm, paf, kps
 }
 
 func TestLimbScoreKnown(t *testing.T) {
@@ -102,24 +109,28 @@ func TestLimbScoreKnown(t *testing.T) {
 
 func TestPAFGroupsKnownPeople(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		w, h    int
-		centres [][3]float64
+		name     string
+		top      *Topology
+		channels int
+		w, h     int
+		centres  [][3]float64
 	}{
-		{"two", 80, 64, [][3]float64{{22, 32, 48}, {58, 30.5, 44}}},
-		{"three close", 100, 80, [][3]float64{{20, 40, 50}, {48.3, 41, 44}, {77.7, 38, 56}}},
-		{"ten", 200, 120, tenPeople()},
+		{"trt_pose two", TRTPose, 18, 80, 64, [][3]float64{{22, 32, 48}, {58, 30.5, 44}}},
+		{"trt_pose three close", TRTPose, 18, 100, 80, [][3]float64{{20, 40, 50}, {48.3, 41, 44}, {77.7, 38, 56}}},
+		{"trt_pose ten", TRTPose, 18, 200, 120, tenPeople()},
+		// CMU's layout: 18 parts and a background channel, 38 PAF channels.
+		{"openpose three", OpenPoseCOCO, 19, 100, 80, [][3]float64{{20, 40, 50}, {48.3, 41, 44}, {77.7, 38, 56}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(21, 22))
-			hm, paf, parts := pafScene(tc.w, tc.h, tc.centres, r)
-			d, err := New("openpose", Config{InputWidth: 8 * tc.w, InputHeight: 8 * tc.h})
+			hm, paf, parts := pafScene(tc.top, tc.channels, tc.w, tc.h, tc.centres, r)
+			d, err := New("openpose", Config{InputWidth: 8 * tc.w, InputHeight: 8 * tc.h, PAF: PAFConfig{Topology: tc.top}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			outs := []Tensor{
-				{Name: "cmap", Shape: []int{1, 18, tc.h, tc.w}, Data: hm},
-				{Name: "paf", Shape: []int{1, 42, tc.h, tc.w}, Data: paf},
+				{Name: "heatmaps", Shape: []int{1, tc.channels, tc.h, tc.w}, Data: hm},
+				{Name: "pafs", Shape: []int{1, 2 * len(tc.top.Limbs), tc.h, tc.w}, Data: paf},
 			}
 			people, err := d.Decode(outs, nil)
 			if err != nil {
@@ -191,7 +202,7 @@ func tenPeople() [][3]float64 {
 
 func BenchmarkPAFTenPeople(b *testing.B) {
 	const w, h = 200, 120
-	hm, paf, _ := pafScene(w, h, tenPeople(), rand.New(rand.NewPCG(1, 2)))
+	hm, paf, _ := pafScene(TRTPose, 18, w, h, tenPeople(), rand.New(rand.NewPCG(1, 2)))
 	d, _ := New("openpose", Config{})
 	outs := []Tensor{{Shape: []int{1, 18, h, w}, Data: hm}, {Shape: []int{1, 42, h, w}, Data: paf}}
 	var people []pose.Person
@@ -205,4 +216,26 @@ func BenchmarkPAFTenPeople(b *testing.B) {
 		b.Fatal(fmt.Sprintf("%d people", len(people)))
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/frame")
+}
+
+// TestPAFNeedsTheField checks that peaks alone make nobody: with a zero
+// field no limb passes the alignment test, and with the field reversed
+// (pointing from B to A) neither.
+func TestPAFNeedsTheField(t *testing.T) {
+	const w, h = 80, 64
+	hm, paf, _ := pafScene(TRTPose, 18, w, h, [][3]float64{{22, 32, 48}, {58, 30.5, 44}}, rand.New(rand.NewPCG(1, 1)))
+	d, _ := New("openpose", Config{})
+	for name, field := range map[string]func(float32) float32{
+		"zero":     func(float32) float32 { return 0 },
+		"reversed": func(v float32) float32 { return -v },
+	} {
+		f := make([]float32, len(paf))
+		for i, v := range paf {
+			f[i] = field(v)
+		}
+		people, err := d.Decode([]Tensor{{Shape: []int{1, 18, h, w}, Data: hm}, {Shape: []int{1, 42, h, w}, Data: f}}, nil)
+		if err != nil || len(people) != 0 {
+			t.Fatalf("%s field: %d people, %v", name, len(people), err)
+		}
+	}
 }
