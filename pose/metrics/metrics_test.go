@@ -368,3 +368,31 @@ func rotate(q [4]float64, v [3]float64) [3]float64 {
 		2*(x*z-w*y)*v[0] + 2*(y*z+w*x)*v[1] + (1-2*(x*x+y*y))*v[2],
 	}
 }
+
+func TestEvaluate(t *testing.T) {
+	a, b := person(100, 100, 100), person(300, 100, 100)
+	a.HeadSize = 13
+	pa := predict(a, 0.9, 0, 0)
+	pa.Keypoints[pose.LeftWrist].X += 7 // beyond 0.2 × torso 33 and 0.5 × head 13
+	r, err := Evaluate([]Image{{GT: []Annotation{a, b}, Pred: []pose.Person{pa}}}, COCOConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.People != 2 || r.Matched != 1 {
+		t.Fatalf("people %d matched %d", r.People, r.Matched)
+	}
+	// PCK: 16 of 34 keypoints; PCKh only over the person with a head size:
+	// 16 of 17; PCP: the left forearm's wrist 7 px < 9.06 stays, so 10 of 20;
+	// PDJ: 7 < 8.65, 17 of 34.
+	if math.Abs(r.PCK-16.0/34) > 1e-12 || math.Abs(r.PCKh-16.0/17) > 1e-12 || math.Abs(r.PCP-0.5) > 1e-12 || math.Abs(r.PDJ-0.5) > 1e-12 {
+		t.Fatalf("report %+v", r)
+	}
+	if math.Abs(r.COCO.AR-0.5) > 1e-12 {
+		t.Fatalf("AR %g", r.COCO.AR)
+	}
+	b.HeadSize, a.HeadSize = 0, 0
+	r, _ = Evaluate([]Image{{GT: []Annotation{a, b}, Pred: []pose.Person{pa}}}, COCOConfig{})
+	if r.PCKh != -1 {
+		t.Fatalf("PCKh without head sizes %g", r.PCKh)
+	}
+}
