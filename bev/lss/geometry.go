@@ -135,7 +135,11 @@ func Fingerprint(c Config, cams []bev.Camera) uint64 {
 // InputPixel returns the network-input pixel, px, of feature cell (u, v)
 // under c (after defaults).
 func (c Config) InputPixel(u, v int) (x, y float64) {
-	c = c.withDefaults()
+	return c.withDefaults().inputPixel(u, v)
+}
+
+// inputPixel is InputPixel on a defaulted config.
+func (c Config) inputPixel(u, v int) (x, y float64) {
 	if c.Sampling == SampleLinspace {
 		x, y = 0, 0
 		if c.FeatWidth > 1 {
@@ -242,7 +246,7 @@ func NewGeometry(cfg Config, cams []bev.Camera) (*Geometry, error) {
 		cg := camGeo{dir: make([]float64, 3*hw), ok: make([]bool, hw), t: [3]float64{e[3], e[7], e[11]}}
 		for v := 0; v < fh; v++ {
 			for u := 0; u < fw; u++ {
-				px, py := c.InputPixel(u, v)
+				px, py := c.inputPixel(u, v)
 				ox := ainv[0]*px + ainv[1]*py + ainv[2]
 				oy := ainv[3]*px + ainv[4]*py + ainv[5]
 				ow := ainv[6]*px + ainv[7]*py + ainv[8]
@@ -264,23 +268,25 @@ func NewGeometry(cfg Config, cams []bev.Camera) (*Geometry, error) {
 	gw, gh := grid.Width(), grid.Height()
 	cells := gw * gh
 	pointCell := make([]int32, total)
-	// Lift in parallel over (camera, depth bin) slabs; each slab writes its
-	// own range of pointCell.
-	workers := runtime.GOMAXPROCS(0)
+	// Each worker lifts a contiguous range of (camera, depth bin) slabs and
+	// counts its points per cell; the counts give every worker its own
+	// write position per cell, so the scatter of the stable counting sort
+	// also runs in parallel and still keeps tensor order inside a cell.
 	slabs := len(cams) * nd
-	var wg sync.WaitGroup
-	next := make(chan int, slabs)
-	for s := 0; s < slabs; s++ {
-		next <- s
-	}
-	close(next)
+	workers := max(1, min(runtime.GOMAXPROCS(0), slabs))
+	counts := make([][]int32, workers)
 	xmin, ymin, res := grid.XMin, grid.YMin, grid.Resolution
 	fgw, fgh := float64(gw), float64(gh)
+	slabRange := func(w int) (int, int) { return w * slabs / workers, (w + 1) * slabs / workers }
+	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for s := range next {
+			cnt := make([]int32, cells)
+			counts[w] = cnt
+			s0, s1 := slabRange(w)
+			for s := s0; s < s1; s++ {
 				n, k := s/nd, s%nd
 				cg := &geos[n]
 				depth := c.DepthMin + float64(k)*c.DepthStep
@@ -300,50 +306,66 @@ func NewGeometry(cfg Config, cams []bev.Camera) (*Geometry, error) {
 						continue
 					}
 					i, j := int(fi), int(fj)
+					var cell int
 					if c.Layout == bev.LayoutXY {
-						out[p] = int32(i*gh + j)
+						cell = i*gh + j
 					} else {
-						out[p] = int32(j*gw + i)
+						cell = j*gw + i
 					}
+					out[p] = int32(cell)
+					cnt[cell]++
 				}
 			}
 		}()
 	}
 	wg.Wait()
 
-	// Stable counting sort by cell.
-	start := make([]int32, cells+1)
-	for _, cell := range pointCell {
-		if cell >= 0 {
-			start[cell+1]++
-		}
-	}
+	// Prefix sums: intervals, and each worker's first slot per cell.
+	var intervals []Interval
 	nInt := 0
-	for i := 0; i < cells; i++ {
-		if start[i+1] > 0 {
+	pos := int32(0)
+	for cell := 0; cell < cells; cell++ {
+		var l int32
+		for w := range counts {
+			l += counts[w][cell]
+		}
+		if l > 0 {
 			nInt++
 		}
-		start[i+1] += start[i]
 	}
-	kept := int(start[cells])
+	intervals = make([]Interval, 0, nInt)
+	for cell := 0; cell < cells; cell++ {
+		start := pos
+		for w := range counts {
+			n := counts[w][cell]
+			counts[w][cell] = pos
+			pos += n
+		}
+		if pos > start {
+			intervals = append(intervals, Interval{Start: start, Len: pos - start, Cell: int32(cell)})
+		}
+	}
 	g := &Geometry{
 		Config: c, NCam: len(cams), D: nd, FH: fh, FW: fw,
 		Fingerprint: Fingerprint(c, cams),
-		DepthIndex:  make([]int32, kept),
-		Intervals:   make([]Interval, 0, nInt),
+		DepthIndex:  make([]int32, pos),
+		Intervals:   intervals,
 		pointCell:   pointCell,
 	}
-	for i := 0; i < cells; i++ {
-		if l := start[i+1] - start[i]; l > 0 {
-			g.Intervals = append(g.Intervals, Interval{Start: start[i], Len: l, Cell: int32(i)})
-		}
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fill := counts[w]
+			s0, s1 := slabRange(w)
+			for idx := s0 * hw; idx < s1*hw; idx++ {
+				if cell := pointCell[idx]; cell >= 0 {
+					g.DepthIndex[fill[cell]] = int32(idx)
+					fill[cell]++
+				}
+			}
+		}()
 	}
-	fill := start[:cells]
-	for idx, cell := range pointCell {
-		if cell >= 0 {
-			g.DepthIndex[fill[cell]] = int32(idx)
-			fill[cell]++
-		}
-	}
+	wg.Wait()
 	return g, nil
 }
