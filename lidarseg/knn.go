@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sync"
 )
 
 // MaxK bounds KNNConfig.K.
@@ -96,7 +95,7 @@ type KNN struct {
 	posKey   []uint64  // their row-major positions, shifted to key bits
 	prange   []float32 // padded range image: +Inf empty, 0 outside
 	plabel   []uint16  // padded pixel labels: 0 outside
-	wg       sync.WaitGroup
+	par      Parallel
 	padFn    func(lo, hi int)
 	pointFn  func(lo, hi int)
 	proj     *Projection
@@ -165,8 +164,8 @@ func (k *KNN) Apply(dst []uint16, proj *Projection, pixelLabels []uint16) error 
 		return fmt.Errorf("%w: %d labels for %d points", ErrInput, len(dst), proj.NumPoints())
 	}
 	k.proj, k.pixLabel, k.dst = proj, pixelLabels, dst
-	parallelFor(&k.wg, k.h, 8, k.padFn)
-	parallelFor(&k.wg, len(dst), 4096, k.pointFn)
+	k.par.For(k.h, 8, k.padFn)
+	k.par.For(len(dst), 4096, k.pointFn)
 	k.proj, k.pixLabel, k.dst = nil, nil, nil
 	return nil
 }
@@ -332,7 +331,7 @@ func Unproject(dst []uint16, proj *Projection, pixelLabels []uint16) error {
 // Argmax turns per-pixel class scores into per-pixel classes, in parallel.
 // It is not safe for concurrent use.
 type Argmax struct {
-	wg      sync.WaitGroup
+	par     Parallel
 	fn      func(lo, hi int)
 	dst     []uint16
 	scores  []float32
@@ -356,7 +355,7 @@ func (a *Argmax) Run(dst []uint16, scores []float32, classes int) error {
 		return fmt.Errorf("%w: %d scores for %d classes × %d pixels", ErrInput, len(scores), classes, len(dst))
 	}
 	a.dst, a.scores, a.classes = dst, scores, classes
-	parallelFor(&a.wg, len(dst), 8192, a.fn)
+	a.par.For(len(dst), 8192, a.fn)
 	a.dst, a.scores = nil, nil
 	return nil
 }

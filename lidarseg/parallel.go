@@ -3,18 +3,12 @@ package lidarseg
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
-
-// job is one chunk of a parallel loop handed to a pool worker.
-type job struct {
-	fn     func(lo, hi int)
-	lo, hi int
-	wg     *sync.WaitGroup
-}
 
 var (
 	poolOnce sync.Once
-	poolJobs chan job
+	poolJobs chan *Parallel
 )
 
 // startPool starts one long-lived worker per CPU. The workers are shared by
@@ -22,50 +16,66 @@ var (
 // lets a frame run in parallel without allocating goroutine closures.
 func startPool() {
 	n := runtime.GOMAXPROCS(0)
-	poolJobs = make(chan job, 4*n)
+	poolJobs = make(chan *Parallel, 4*n)
 	for range n {
 		go func() {
-			for j := range poolJobs {
-				j.fn(j.lo, j.hi)
-				j.wg.Done()
+			for p := range poolJobs {
+				p.run()
+				p.wg.Done()
 			}
 		}()
 	}
 }
 
-// parallelFor runs fn over [0, n) split into at most GOMAXPROCS chunks of
-// at least minChunk items, the caller running the last chunk itself. fn must
-// be a function value built once (a method value stored at construction),
-// so that the call allocates nothing; wg must be owned by the caller and
-// idle.
-func parallelFor(wg *sync.WaitGroup, n, minChunk int, fn func(lo, hi int)) {
+// Parallel runs loops over index ranges on the package's worker pool. The
+// range is cut into up to four chunks per CPU that the caller and the
+// workers take in turn, so that a busy CPU delays a frame by one chunk at
+// most. The zero value is ready; a Parallel runs one loop at a time.
+type Parallel struct {
+	wg     sync.WaitGroup
+	next   atomic.Int64
+	chunks int
+	step   int
+	n      int
+	fn     func(lo, hi int)
+}
+
+// For runs fn over [0, n) in chunks of at least minChunk indices and
+// returns when all are done. It allocates nothing when fn is a function
+// value built once (a method value kept in a field).
+func (p *Parallel) For(n, minChunk int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
 	}
-	chunks := min(runtime.GOMAXPROCS(0), n/max(minChunk, 1))
-	if chunks <= 1 {
+	workers := runtime.GOMAXPROCS(0)
+	chunks := min(4*workers, n/max(minChunk, 1))
+	if chunks <= 1 || workers == 1 {
 		fn(0, n)
 		return
 	}
 	poolOnce.Do(startPool)
-	step := (n + chunks - 1) / chunks
-	lo := 0
-	for c := 0; c < chunks-1; c++ {
-		hi := min(lo+step, n)
-		wg.Add(1)
-		poolJobs <- job{fn: fn, lo: lo, hi: hi, wg: wg}
-		lo = hi
+	p.step = (n + chunks - 1) / chunks
+	p.chunks = (n + p.step - 1) / p.step
+	p.n, p.fn = n, fn
+	p.next.Store(0)
+	helpers := min(workers, p.chunks) - 1
+	p.wg.Add(helpers)
+	for range helpers {
+		poolJobs <- p
 	}
-	fn(lo, n)
-	wg.Wait()
+	p.run()
+	p.wg.Wait()
+	p.fn = nil
 }
 
-// Parallel runs loops over index ranges on the package's worker pool, one
-// chunk per CPU. The zero value is ready; a Parallel runs one loop at a
-// time.
-type Parallel struct{ wg sync.WaitGroup }
-
-// For runs fn over [0, n) in at most GOMAXPROCS chunks of at least minChunk
-// indices and returns when all are done. It allocates nothing when fn is a
-// function value built once (a method value kept in a field).
-func (p *Parallel) For(n, minChunk int, fn func(lo, hi int)) { parallelFor(&p.wg, n, minChunk, fn) }
+// run takes chunks until none is left.
+func (p *Parallel) run() {
+	for {
+		c := int(p.next.Add(1)) - 1
+		if c >= p.chunks {
+			return
+		}
+		lo := c * p.step
+		p.fn(lo, min(lo+p.step, p.n))
+	}
+}

@@ -3,9 +3,9 @@ package lidarseg
 import (
 	"fmt"
 	"math"
+	"runtime"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // Channels is the number of model-input channels: range, x, y, z, remission.
@@ -186,7 +186,7 @@ type Projector struct {
 	cloud     Cloud
 	ring      bool
 	tensor    []float32
-	wg        sync.WaitGroup
+	par       Parallel
 	pointFn   func(lo, hi int)
 	rowTab    stepTable
 	colTab    stepTable
@@ -269,13 +269,13 @@ func (p *Projector) Project(c Cloud, tensor []float32) (*Projection, error) {
 	p.tensor = tensor
 
 	// Each point's pixel, in parallel.
-	parallelFor(&p.wg, n, 8192, p.pointFn)
+	p.par.For(n, 8192, p.pointFn)
 
 	// Nearest point per pixel: each worker scans the points in index order
 	// and keeps those of its own rows, which equals writing the points in
 	// descending range with ties kept by index.
 	clear(p.counts)
-	parallelFor(&p.wg, p.cfg.Height, 8, p.scatterFn)
+	p.par.For(p.cfg.Height, max(8, p.cfg.Height/runtime.GOMAXPROCS(0)), p.scatterFn) // each chunk scans every point: one per CPU
 	projected := 0
 	for _, c := range p.counts {
 		projected += c
@@ -283,7 +283,7 @@ func (p *Projector) Project(c Cloud, tensor []float32) (*Projection, error) {
 	o.Projected = projected
 
 	// Mask and tensor, in parallel over rows.
-	parallelFor(&p.wg, p.cfg.Height, 8, p.pixFn)
+	p.par.For(p.cfg.Height, 4, p.pixFn)
 	p.cloud = Cloud{}
 	p.tensor = nil
 	if projected == 0 {
