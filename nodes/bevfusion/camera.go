@@ -37,6 +37,14 @@ type camState struct {
 	images     []bufferedImage // oldest first
 	rgb        imageconv.RGB
 	aug        [9]float64 // input pixel ← original pixel, row-major 3×3
+	// Column taps of preprocess for the last image size: byte offsets of
+	// the two source columns, the weight of the second and whether the
+	// sample is inside the image; colFor is (width, scale, crop x) they
+	// were computed for.
+	colX0, colX1 []int
+	colF         []float32
+	colIn        []bool
+	colFor       [3]float64
 }
 
 // setInfo records a CameraInfo, keeping the reason when it is unusable.
@@ -89,57 +97,78 @@ func (c *camState) decode(b *bufferedImage) error {
 }
 
 // augFor returns BEVDet's test-time image transform for an image of w×h
-// into an input of iw×ih: scale s = iw/w, keep the bottom ih rows (crop the
-// top), centre horizontally. It returns s and the crop offsets in scaled
-// pixels; input pixel = s·original − crop.
-func augFor(w, h, iw, ih int) (s, cropX, cropY float64) {
+// into an input of iw×ih: scale by resize (0 means iw/w, fitting the width),
+// keep the bottom ih rows (crop the top), centre horizontally. It returns
+// the scale and the crop offsets in scaled pixels; input pixel =
+// s·original − crop. CUDA-BEVFusion's nuScenes setting, resize 0.48 on
+// 1600×900 into 704×256, gives the crop (32, 176).
+func augFor(w, h, iw, ih int, resize float64) (s, cropX, cropY float64) {
 	s = float64(iw) / float64(w)
+	if resize > 0 {
+		s = resize
+	}
 	newW, newH := math.Round(float64(w)*s), math.Round(float64(h)*s)
 	return s, math.Floor((newW - float64(iw)) / 2), newH - float64(ih)
 }
 
 // preprocess writes the normalised, resized and cropped image into dst
 // ([3, ih, iw], planar in the model's colour order) and records the
-// augmentation matrix. Pixels that fall outside the source are 0 after
-// normalisation's mean is subtracted (i.e. the mean colour).
-func (c *camState) preprocess(dst []float32, iw, ih int, mean, std [3]float32, scale float32, bgr bool) {
+// augmentation matrix. Sampling is bilinear with pixel centres at
+// (i + ½)/s − ½ in the source, neighbours clamped to the image; input pixels
+// whose sample falls outside the source get the mean colour (0 after
+// normalisation).
+func (c *camState) preprocess(dst []float32, iw, ih int, imgScale float64, mean, std [3]float32, scale float32, bgr bool) {
 	src := &c.rgb
-	s, cx, cy := augFor(src.Width, src.Height, iw, ih)
+	s, cx, cy := augFor(src.Width, src.Height, iw, ih, imgScale)
 	c.aug = bev.ResizeCrop(s, s, cx, cy)
-	plane := iw * ih
 	W, H := src.Width, src.Height
+	// Per-column taps, computed once per image size.
+	if len(c.colX0) != iw || c.colFor != [3]float64{float64(W), s, cx} {
+		// (The taps depend on the width, scale and crop only.)
+		c.colX0, c.colX1 = resize(c.colX0, iw), resize(c.colX1, iw)
+		c.colF, c.colIn = resize(c.colF, iw), resize(c.colIn, iw)
+		for x := range iw {
+			sx := (float64(x)+cx+0.5)/s - 0.5
+			x0 := int(math.Floor(sx))
+			c.colF[x] = float32(sx - float64(x0))
+			c.colIn[x] = sx > -1 && sx < float64(W)
+			c.colX0[x], c.colX1[x] = 3*min(max(x0, 0), W-1), 3*min(max(x0+1, 0), W-1)
+		}
+		c.colFor = [3]float64{float64(W), s, cx}
+	}
+	r, g, b := 0, 1, 2
+	if bgr {
+		r, b = 2, 0
+	}
+	// k[ch]·v + o[ch] = (v·scale − mean)/std.
+	var k, o [3]float32
+	for ch := range 3 {
+		k[ch], o[ch] = scale/std[ch], -mean[ch]/std[ch]
+	}
+	plane := iw * ih
+	d0, d1, d2 := dst[:plane], dst[plane:2*plane], dst[2*plane:3*plane]
 	for y := range ih {
 		sy := (float64(y)+cy+0.5)/s - 0.5
 		y0 := int(math.Floor(sy))
 		fy := float32(sy - float64(y0))
+		rowIn := sy > -1 && sy < float64(H)
+		r0 := src.Pix[min(max(y0, 0), H-1)*3*W:]
+		r1 := src.Pix[min(max(y0+1, 0), H-1)*3*W:]
+		base := y * iw
 		for x := range iw {
-			sx := (float64(x)+cx+0.5)/s - 0.5
-			x0 := int(math.Floor(sx))
-			fx := float32(sx - float64(x0))
-			var px [3]float32
-			inside := sy > -1 && sy < float64(H) && sx > -1 && sx < float64(W)
-			if inside {
-				for _, tap := range [4]struct {
-					dx, dy int
-					w      float32
-				}{{0, 0, (1 - fx) * (1 - fy)}, {1, 0, fx * (1 - fy)}, {0, 1, (1 - fx) * fy}, {1, 1, fx * fy}} {
-					xx, yy := min(max(x0+tap.dx, 0), W-1), min(max(y0+tap.dy, 0), H-1)
-					o := (yy*W + xx) * 3
-					px[0] += tap.w * float32(src.Pix[o])
-					px[1] += tap.w * float32(src.Pix[o+1])
-					px[2] += tap.w * float32(src.Pix[o+2])
-				}
+			if !rowIn || !c.colIn[x] {
+				d0[base+x], d1[base+x], d2[base+x] = 0, 0, 0
+				continue
 			}
-			if bgr {
-				px[0], px[2] = px[2], px[0]
+			fx := c.colF[x]
+			a, bb := c.colX0[x], c.colX1[x]
+			w00, w01, w10, w11 := (1-fx)*(1-fy), fx*(1-fy), (1-fx)*fy, fx*fy
+			px := func(ch int) float32 {
+				return w00*float32(r0[a+ch]) + w01*float32(r0[bb+ch]) + w10*float32(r1[a+ch]) + w11*float32(r1[bb+ch])
 			}
-			for ch := range 3 {
-				v := mean[ch]
-				if inside {
-					v = px[ch] * scale
-				}
-				dst[ch*plane+y*iw+x] = (v - mean[ch]) / std[ch]
-			}
+			d0[base+x] = px(r)*k[0] + o[0]
+			d1[base+x] = px(g)*k[1] + o[1]
+			d2[base+x] = px(b)*k[2] + o[2]
 		}
 	}
 }

@@ -26,7 +26,8 @@
 // # Pipeline
 //
 // Camera branch: each image is resized and cropped to the encoder input as
-// BEVDet does (scale to the input width, keep the bottom rows, centre
+// BEVDet does (scale to the input width, or by the card parameter
+// image_resize, e.g. CUDA-BEVFusion's 0.48; keep the bottom rows, centre
 // horizontally), the transform kept as a 3×3 image-augmentation matrix; the
 // encoder (ONNX, card family "bev-camera") gives depth logits [N,D,fH,fW]
 // and features [N,C,fH,fW] (card parameters depth_min, depth_max,

@@ -28,6 +28,7 @@ type encoder struct {
 	depthMin          float64   // m, card parameter depth_min (default 1)
 	depthMax          float64   // m, card parameter depth_max (default 60)
 	depthStep         float64   // m, card parameter depth_step (default 0.5)
+	resize            float64   // card parameter image_resize; 0 fits the width
 }
 
 // firstOf returns the first of names that is in have.
@@ -100,7 +101,7 @@ func openEncoder(path string, providers []string, cams int, log *slog.Logger) (*
 	for _, p := range []struct {
 		key string
 		dst *float64
-	}{{"depth_min", &e.depthMin}, {"depth_max", &e.depthMax}, {"depth_step", &e.depthStep}} {
+	}{{"depth_min", &e.depthMin}, {"depth_max", &e.depthMax}, {"depth_step", &e.depthStep}, {"image_resize", &e.resize}} {
 		if v, ok := card.Param(p.key); ok {
 			*p.dst = v
 		}

@@ -488,7 +488,7 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 				clear(dst)
 				continue
 			}
-			c.preprocess(dst, n.enc.iw, n.enc.ih, n.enc.mean, n.enc.std, n.enc.scale, n.enc.bgr)
+			c.preprocess(dst, n.enc.iw, n.enc.ih, n.enc.resize, n.enc.mean, n.enc.std, n.enc.scale, n.enc.bgr)
 			m := c.model
 			n.rig[i] = bev.Camera{Name: c.name, Width: m.Width, Height: m.Height, Fx: m.Fx, Fy: m.Fy, Cx: m.Cx, Cy: m.Cy,
 				Distortion: m.Distortion, D: m.D, Lens: m, Aug: c.aug, Extrinsic: n.extr[i]}
