@@ -104,10 +104,10 @@ type PAFConfig struct {
 	MinMeanScore float32
 }
 
-// Peak is a part candidate: position in heatmap cells (refined by the 3×3
+// peak is a part candidate: position in heatmap cells (refined by the 3×3
 // weighted centroid), score the heatmap value at the local maximum, Part its
 // heatmap channel.
-type Peak struct {
+type peak struct {
 	X, Y  float32
 	Score float32
 	Part  int
@@ -123,7 +123,7 @@ type pafDecoder struct {
 	cfg   Config
 	p     PAFConfig
 	top   *Topology
-	peaks []Peak
+	peaks []peak
 	start []int // per part: first peak index; start[P] = len(peaks)
 	cands []limbCand
 	conns []limbCand
@@ -179,9 +179,6 @@ func newPAFDecoder(cfg Config) (*pafDecoder, error) {
 }
 
 func (d *pafDecoder) Name() string { return "openpose" }
-
-// Peaks returns the part peaks found by the last Decode (reused storage).
-func (d *pafDecoder) Peaks() []Peak { return d.peaks }
 
 // Decode reads the heatmaps (named "heatmaps" or "cmap", else outputs[0]) as
 // [1,C,H,W] with C ≥ the topology's parts, and the fields (named "pafs" or
@@ -245,12 +242,12 @@ func (d *pafDecoder) findPeaks(hm []float32, np, w, h int) {
 					continue
 				}
 				px, py := refine(m, w, h, x, y)
-				d.peaks = append(d.peaks, Peak{X: px, Y: py, Score: v, Part: c})
+				d.peaks = append(d.peaks, peak{X: px, Y: py, Score: v, Part: c})
 			}
 		}
 		if n := len(d.peaks) - first; n > d.p.MaxPeaks {
 			part := d.peaks[first:]
-			slices.SortStableFunc(part, func(a, b Peak) int { return cmp.Compare(b.Score, a.Score) })
+			slices.SortStableFunc(part, func(a, b peak) int { return cmp.Compare(b.Score, a.Score) })
 			d.peaks = d.peaks[:first+d.p.MaxPeaks]
 		}
 	}
