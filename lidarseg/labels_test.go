@@ -125,3 +125,21 @@ func TestBuiltInLabelMapMatchesParams(t *testing.T) {
 		t.Fatal("built-in map")
 	}
 }
+
+func TestConfusionAddRaw(t *testing.T) {
+	m := SemanticKITTI()
+	c, _ := NewConfusion(m.NumClasses(), 0)
+	// car (moving car in truth), road (lane marking in truth), a missed
+	// person, and an unlabelled truth point that is not counted.
+	pred := []uint16{10, 40, 40, 10}
+	gt := []uint32{252 | 3<<16, 60, 30, 0}
+	if err := c.AddRaw(m, pred, gt); err != nil {
+		t.Fatal(err)
+	}
+	if c.Count(1, 1) != 1 || c.Count(9, 9) != 1 || c.Count(9, 6) != 1 || c.Accuracy() != 2.0/3 {
+		t.Errorf("counts wrong: car %d road %d person→road %d", c.Count(1, 1), c.Count(9, 9), c.Count(9, 6))
+	}
+	if err := c.AddRaw(m, pred[:1], gt); !errors.Is(err, ErrInput) {
+		t.Error(err)
+	}
+}

@@ -135,3 +135,24 @@ func (c *Confusion) Accuracy() float64 {
 	}
 	return float64(right) / float64(all)
 }
+
+// AddRaw counts one cloud labelled with raw ids: pred are the raw label ids
+// a node wrote (its label field), gt the ground-truth raw labels as in
+// SemanticKITTI's .label files (instance in the upper 16 bits, dropped).
+// Both are mapped to class indices with m's learning map.
+func (c *Confusion) AddRaw(m *LabelMap, pred []uint16, gt []uint32) error {
+	if len(pred) != len(gt) {
+		return fmt.Errorf("%w: %d predictions for %d ground-truth labels", ErrInput, len(pred), len(gt))
+	}
+	if m.NumClasses() != c.classes {
+		return fmt.Errorf("%w: label map of %d classes for a %d-class matrix", ErrInput, m.NumClasses(), c.classes)
+	}
+	for i, g := range gt {
+		gc := m.Class(g)
+		if c.ignore[gc] {
+			continue
+		}
+		c.m[int(m.Class(uint32(pred[i])))*c.classes+int(gc)]++
+	}
+	return nil
+}
