@@ -27,16 +27,17 @@ type bufferedImage struct {
 
 // camState is everything the node keeps about one camera.
 type camState struct {
-	name       string
-	imageTopic string
-	infoTopic  string
-	model      *camera.Model // from the latest valid CameraInfo
-	infoErr    error         // why the latest CameraInfo is unusable
-	infoW      int           // size of the latest CameraInfo, px
-	infoH      int
-	images     []bufferedImage // oldest first
-	rgb        imageconv.RGB
-	aug        [9]float64 // input pixel ← original pixel, row-major 3×3
+	name         string
+	imageTopic   string
+	infoTopic    string
+	model        *camera.Model // from the latest valid CameraInfo
+	infoErr      error         // why the latest CameraInfo is unusable
+	infoW        int           // size of the latest CameraInfo, px
+	infoH        int
+	images       []bufferedImage // oldest first
+	maskedFrames int64           // frames in which the camera was masked
+	rgb          imageconv.RGB
+	aug          [9]float64 // input pixel ← original pixel, row-major 3×3
 	// Column taps of preprocess for the last image size: byte offsets of
 	// the two source columns, the weight of the second and whether the
 	// sample is inside the image; colFor is (width, scale, crop x) they

@@ -440,7 +440,9 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 	for i, c := range n.cams {
 		if n.masked[i] {
 			nMasked++
+			c.maskedFrames++
 			n.fact("camera."+c.name, "masked: "+n.reasons[i])
+			n.fact("camera."+c.name+".masked_frames", strconv.FormatInt(c.maskedFrames, 10))
 		} else {
 			n.fact("camera."+c.name, "ok")
 		}
@@ -536,8 +538,10 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 		if n.boxes, err = n.fus.dec.Decode(n.fus.tensors(), n.boxes); err != nil {
 			return node.Dropf(DropInference, fmt.Errorf("bevfusion: decode: %w", err))
 		}
+		candidates := len(n.boxes)
 		n.boxes = n.nms.Apply(n.boxes)
 		n.stage("decode_nms", t5)
+		n.fact("detections", fmt.Sprintf("%d (of %d peaks)", len(n.boxes), candidates))
 	}
 	n.last = p.stamp
 	t6 := time.Now()

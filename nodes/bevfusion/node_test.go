@@ -262,7 +262,7 @@ func TestBadInputs(t *testing.T) {
 		}
 		r.send(t, "back/image", rgbImage(ts+sec/5, "cam_optical", imgW, imgH))
 		masked("front", MaskOutOfSync)
-		if r.fact("cameras_masked") != "1" {
+		if r.fact("cameras_masked") != "1" || r.fact("camera.front.masked_frames") == "" {
 			t.Fatalf("cameras_masked %q", r.fact("cameras_masked"))
 		}
 		checkDetection(t, r, ts)
