@@ -411,13 +411,16 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 				break
 			}
 			n.extr[i] = ext.ToMatrix()
-			if err := c.decode(b); err != nil {
-				n.reasons[i] = MaskDecode + ": " + err.Error()
-				break
-			}
-			if c.rgb.Width != c.infoW || c.rgb.Height != c.infoH {
-				n.reasons[i] = fmt.Sprintf("%s: image %d×%d, camera_info %d×%d", MaskSizeDiffer, c.rgb.Width, c.rgb.Height, c.infoW, c.infoH)
-				break
+			// Pixels are decoded only when something uses them.
+			if n.enc != nil || n.ipm != nil {
+				if err := c.decode(b); err != nil {
+					n.reasons[i] = MaskDecode + ": " + err.Error()
+					break
+				}
+				if c.rgb.Width != c.infoW || c.rgb.Height != c.infoH {
+					n.reasons[i] = fmt.Sprintf("%s: image %d×%d, camera_info %d×%d", MaskSizeDiffer, c.rgb.Width, c.rgb.Height, c.infoW, c.infoH)
+					break
+				}
 			}
 			n.masked[i] = false
 			if n.ipm != nil {
