@@ -62,10 +62,43 @@ func testRig() []bev.Camera {
 	}
 }
 
+// radialLens is a test lens with one radial coefficient on normalised
+// coordinates: x_d = x·(1 + k1·r²).
+type radialLens struct{ fx, fy, cx, cy, k1 float64 }
+
+func (l radialLens) Project(p r3.Vec) (u, v float64, ok bool) {
+	if !(p.Z > 0) {
+		return 0, 0, false
+	}
+	x, y := p.X/p.Z, p.Y/p.Z
+	s := 1 + l.k1*(x*x+y*y)
+	return l.fx*x*s + l.cx, l.fy*y*s + l.cy, true
+}
+
+func (l radialLens) Undistort(u, v float64) (x, y float64) {
+	xd, yd := (u-l.cx)/l.fx, (v-l.cy)/l.fy
+	x, y = xd, yd
+	for i := 0; i < 40; i++ {
+		s := 1 + l.k1*(x*x+y*y)
+		x, y = xd/s, yd/s
+	}
+	return x, y
+}
+
 // TestIPMPaintedGround maps the painted ground back to the grid: the red
 // square lands in the cells that hold it and the ramp elsewhere.
 func TestIPMPaintedGround(t *testing.T) {
-	cams := testRig()
+	t.Run("pinhole", func(t *testing.T) { paintedGround(t, testRig()) })
+	t.Run("distorted", func(t *testing.T) {
+		cams := testRig()
+		c := &cams[0]
+		c.Distortion, c.D = "radial", []float64{-0.08}
+		c.Lens = radialLens{c.Fx, c.Fy, c.Cx, c.Cy, -0.08}
+		paintedGround(t, cams)
+	})
+}
+
+func paintedGround(t *testing.T, cams []bev.Camera) {
 	images := make([]*imageconv.RGB, len(cams))
 	for i := range cams {
 		images[i] = renderCamera(cams[i])
@@ -229,4 +262,39 @@ func BenchmarkRender(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 	b.ReportMetric(m.Coverage(), "coverage")
+}
+
+// TestIPMLensMatters renders through a distorted lens and maps back with
+// the pinhole that ignores it: the ground must come out misplaced, so the
+// distorted case of TestIPMPaintedGround really exercises the Lens.
+func TestIPMLensMatters(t *testing.T) {
+	cams := testRig()[:1]
+	c := &cams[0]
+	c.Distortion, c.D = "radial", []float64{-0.08}
+	c.Lens = radialLens{c.Fx, c.Fy, c.Cx, c.Cy, -0.08}
+	images := []*imageconv.RGB{renderCamera(cams[0])}
+	pin := []bev.Camera{cams[0]}
+	pin[0].Lens, pin[0].D = nil, nil
+	g := bev.Grid{XMin: 0, XMax: 20, YMin: -6, YMax: 6, Resolution: 0.25}
+	m, err := NewMapper(Config{Grid: g}, pin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out imageconv.RGB
+	if err := m.Render(images, &out); err != nil {
+		t.Fatal(err)
+	}
+	worst := 0.0
+	for _, pt := range [][2]float64{{12.1, -2.1}, {15.1, 3.1}, {7.1, 4.1}} {
+		i, j, _ := g.Cell(pt[0], pt[1])
+		x, y := g.Center(i, j)
+		want := ground(x, y)
+		p := out.Pix[3*(j*out.Width+i):]
+		for k := 0; k < 3; k++ {
+			worst = math.Max(worst, math.Abs(float64(p[k])-want[k]))
+		}
+	}
+	if worst <= 3 {
+		t.Errorf("ignoring the distortion changes the colours by only %v", worst)
+	}
 }
