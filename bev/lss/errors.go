@@ -20,7 +20,9 @@ var (
 
 // ConfigError names the Config field that is wrong.
 type ConfigError struct {
-	Field  string
+	// Field is the Go name of the offending Config field or argument.
+	Field string
+	// Reason says what is wrong with it.
 	Reason string
 }
 
