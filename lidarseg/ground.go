@@ -123,6 +123,9 @@ type Ground struct {
 	region   []int32 // per point, −1 when not a candidate
 	start    []int32 // per region+1, offsets into order
 	order    []int32 // point indices grouped by region
+	gx, gy   []float32
+	gz       []float32 // coordinates in that order
+	sel      []bool    // ground flags in that order
 	fill     []int32
 	lowest   []float32
 	a        [9]float64 // covariance, then eigenvectors (row-major)
@@ -204,42 +207,59 @@ func (g *Ground) Segment(c Cloud, ground []bool) error {
 	for r := 0; r < g.regions; r++ {
 		g.start[r+1] += g.start[r]
 	}
+	// Gather each region's points contiguously, so that the fits below
+	// read memory in order.
+	g.gx, g.gy, g.gz = grow(g.gx, n), grow(g.gy, n), grow(g.gz, n)
+	g.sel = grow(g.sel, n)
 	copy(g.fill, g.start[:g.regions])
 	for i, r := range g.region[:n] {
 		if r >= 0 {
-			g.order[g.fill[r]] = int32(i)
+			k := g.fill[r]
+			g.order[k] = int32(i)
+			g.gx[k], g.gy[k], g.gz[k] = c.X[i], c.Y[i], c.Z[i]
 			g.fill[r]++
 		}
 	}
 	for r := 0; r < g.regions; r++ {
 		g.hasPlane[r] = false
-		idx := g.order[g.start[r]:g.start[r+1]]
-		if len(idx) >= g.cfg.MinPoints {
-			g.fitRegion(r, c, idx, ground)
-			continue
-		}
-		// Too few points to fit (a far zone crossed by one ring of a
-		// sparse sensor): carry the plane of the nearer zone over.
-		if in := r - g.cfg.Sectors; in >= 0 && g.hasPlane[in] {
+		lo, hi := g.start[r], g.start[r+1]
+		xs, ys, zs, sel := g.gx[lo:hi], g.gy[lo:hi], g.gz[lo:hi], g.sel[lo:hi]
+		clear(sel)
+		if len(xs) >= g.cfg.MinPoints {
+			g.fitRegion(r, xs, ys, zs, sel)
+		} else if in := r - g.cfg.Sectors; in >= 0 && g.hasPlane[in] {
+			// Too few points to fit (a far zone crossed by one ring of a
+			// sparse sensor): carry the plane of the nearer zone over.
 			pl := g.planes[in]
-			for _, i := range idx {
-				ground[i] = pl.Distance(float64(c.X[i]), float64(c.Y[i]), float64(c.Z[i])) < g.cfg.DistThreshold
-			}
+			g.classify(pl, xs, ys, zs, sel)
 			g.planes[r], g.hasPlane[r] = pl, true
+		}
+		for k, s := range sel {
+			ground[g.order[int(lo)+k]] = s
 		}
 	}
 	return nil
 }
 
-// fitRegion fits region r's plane and marks its ground points.
-func (g *Ground) fitRegion(r int, c Cloud, idx []int32, ground []bool) {
+// classify marks the points up to DistThreshold above the plane (or below
+// it) as ground.
+func (g *Ground) classify(pl Plane, xs, ys, zs []float32, sel []bool) {
+	nx, ny, nz, d, thr := pl.Normal[0], pl.Normal[1], pl.Normal[2], pl.D, g.cfg.DistThreshold
+	ys, zs, sel = ys[:len(xs)], zs[:len(xs)], sel[:len(xs)]
+	for k, x := range xs {
+		sel[k] = nx*float64(x)+ny*float64(ys[k])+nz*float64(zs[k])+d < thr
+	}
+}
+
+// fitRegion fits a region's plane to its points and marks its ground
+// points in sel.
+func (g *Ground) fitRegion(r int, xs, ys, zs []float32, sel []bool) {
 	// Lowest-point representative: mean z of the SeedCount lowest points
 	// that are not far below the expected ground.
 	floor := float32(-g.cfg.SensorHeight - g.cfg.BelowGround)
 	low := g.lowest[:0]
 	k := g.cfg.SeedCount
-	for _, i := range idx {
-		z := c.Z[i]
+	for _, z := range zs {
 		if z < floor {
 			continue
 		}
@@ -264,59 +284,61 @@ func (g *Ground) fitRegion(r int, c Cloud, idx []int32, ground []bool) {
 		lpr += float64(z)
 	}
 	lpr /= float64(len(low))
-	seedTop := lpr + g.cfg.SeedThreshold
-	for _, i := range idx {
-		z := float64(c.Z[i])
-		ground[i] = z < seedTop && z >= float64(floor)
+	seedTop := float32(lpr + g.cfg.SeedThreshold)
+	for k, z := range zs {
+		sel[k] = z < seedTop && z >= floor
 	}
 	var pl Plane
 	for it := 0; it < g.cfg.Iterations; it++ {
 		var ok bool
-		pl, ok = g.fitPlane(c, idx, ground)
+		pl, ok = g.fitPlane(xs, ys, zs, sel)
 		if !ok || pl.Normal[2] < g.cosSlope {
-			for _, i := range idx {
-				ground[i] = false
-			}
+			clear(sel)
 			return
 		}
-		for _, i := range idx {
-			ground[i] = pl.Distance(float64(c.X[i]), float64(c.Y[i]), float64(c.Z[i])) < g.cfg.DistThreshold
-		}
+		g.classify(pl, xs, ys, zs, sel)
 	}
 	g.planes[r], g.hasPlane[r] = pl, true
 }
 
-// fitPlane fits a plane to the points of idx marked in sel by principal
-// component analysis: the normal is the eigenvector of the covariance with
-// the smallest eigenvalue.
-func (g *Ground) fitPlane(c Cloud, idx []int32, sel []bool) (Plane, bool) {
-	var sx, sy, sz float64
-	cnt := 0
-	for _, i := range idx {
-		if sel[i] {
-			sx += float64(c.X[i])
-			sy += float64(c.Y[i])
-			sz += float64(c.Z[i])
-			cnt++
+// fitPlane fits a plane to the selected points by principal component
+// analysis: the normal is the eigenvector of the covariance with the
+// smallest eigenvalue. Moments are taken about the first selected point,
+// in one pass, to keep float64 cancellation small.
+func (g *Ground) fitPlane(xs, ys, zs []float32, sel []bool) (Plane, bool) {
+	ys, zs, sel = ys[:len(xs)], zs[:len(xs)], sel[:len(xs)]
+	var ox, oy, oz float64
+	for k, s := range sel {
+		if s {
+			ox, oy, oz = float64(xs[k]), float64(ys[k]), float64(zs[k])
+			break
 		}
+	}
+	var sx, sy, sz, xx, xy, xz, yy, yz, zz float64
+	cnt := 0
+	for k, s := range sel {
+		if !s {
+			continue
+		}
+		dx, dy, dz := float64(xs[k])-ox, float64(ys[k])-oy, float64(zs[k])-oz
+		sx += dx
+		sy += dy
+		sz += dz
+		xx += dx * dx
+		xy += dx * dy
+		xz += dx * dz
+		yy += dy * dy
+		yz += dy * dz
+		zz += dz * dz
+		cnt++
 	}
 	if cnt < 3 {
 		return Plane{}, false
 	}
-	mx, my, mz := sx/float64(cnt), sy/float64(cnt), sz/float64(cnt)
-	var xx, xy, xz, yy, yz, zz float64
-	for _, i := range idx {
-		if sel[i] {
-			dx, dy, dz := float64(c.X[i])-mx, float64(c.Y[i])-my, float64(c.Z[i])-mz
-			xx += dx * dx
-			xy += dx * dy
-			xz += dx * dz
-			yy += dy * dy
-			yz += dy * dz
-			zz += dz * dz
-		}
-	}
-	return g.planeFromMoments(mx, my, mz, [6]float64{xx, xy, xz, yy, yz, zz})
+	f := float64(cnt)
+	mx, my, mz := sx/f, sy/f, sz/f
+	m := [6]float64{xx - f*mx*mx, xy - f*mx*my, xz - f*mx*mz, yy - f*my*my, yz - f*my*mz, zz - f*mz*mz}
+	return g.planeFromMoments(mx+ox, my+oy, mz+oz, m)
 }
 
 // planeFromMoments solves the 3×3 symmetric eigenproblem with gonum's

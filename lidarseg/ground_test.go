@@ -84,16 +84,15 @@ func TestPlaneFitBruteTwin(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	n := 300
 	c := Cloud{X: make([]float32, n), Y: make([]float32, n), Z: make([]float32, n)}
-	idx := make([]int32, n)
 	sel := make([]bool, n)
 	for i := range n {
 		x, y := rng.Float64()*10, rng.Float64()*10-5
 		c.X[i], c.Y[i] = float32(x), float32(y)
 		c.Z[i] = float32(-1.5 + 0.1*x - 0.05*y + rng.NormFloat64()*0.05)
-		idx[i], sel[i] = int32(i), true
+		sel[i] = true
 	}
 	g, _ := NewGround(GroundConfig{})
-	pl, ok := g.fitPlane(c, idx, sel)
+	pl, ok := g.fitPlane(c.X, c.Y, c.Z, sel)
 	if !ok {
 		t.Fatal("no plane")
 	}
