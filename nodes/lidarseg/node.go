@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/gopercept/gopercept/cdr"
@@ -175,6 +176,8 @@ type Node struct {
 	rgb       []uint32
 	inst      []uint32
 	isGround  []bool
+
+	lastInstances int
 }
 
 // New builds the node from env's parameters.
@@ -187,7 +190,7 @@ func New(env node.Env) (*Node, error) {
 	if stats == nil {
 		stats = node.NewStats()
 	}
-	n := &Node{cfg: cfg, stats: stats, argmax: lidarseg.NewArgmax()}
+	n := &Node{cfg: cfg, stats: stats, argmax: lidarseg.NewArgmax(), lastInstances: -1}
 	n.cd.maxPoints = cfg.MaxPoints
 	resolve := func(p string) string {
 		if p == "" || filepath.IsAbs(p) || env.Root == "" {
@@ -351,7 +354,10 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 		if err != nil {
 			return fmt.Errorf("lidarseg node: cluster: %w", err)
 		}
-		n.stats.Set("instances", fmt.Sprint(k))
+		if k != n.lastInstances { // a fact string only when it changes
+			n.lastInstances = k
+			n.stats.Set("instances", strconv.Itoa(k))
+		}
 		t = n.stage("cluster", t)
 	} else {
 		clear(n.inst)
