@@ -301,7 +301,10 @@ func (e *estimator) runTopDown(img *imageconv.RGB) ([]pose.Person, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Keep dets and boxes aligned: a detection whose box is empty once
+	// clamped to the image is removed from both.
 	e.boxes = e.boxes[:0]
+	kept := e.dets[:0]
 	for _, d := range e.dets {
 		b := mapBox(inv, d.box)
 		b[0], b[1] = max(b[0], 0), max(b[1], 0)
@@ -309,8 +312,10 @@ func (e *estimator) runTopDown(img *imageconv.RGB) ([]pose.Person, error) {
 		if b[2] <= b[0] || b[3] <= b[1] {
 			continue
 		}
+		kept = append(kept, d)
 		e.boxes = append(e.boxes, b)
 	}
+	e.dets = kept
 	t = e.stage("detector_decode", t)
 	e.stats.Set("people_detected", fmt.Sprint(len(e.boxes)))
 	e.people = e.people[:0]
