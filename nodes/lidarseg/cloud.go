@@ -45,12 +45,22 @@ func sameLayout(a, b *pointcloud.Layout) bool {
 		a.RowStep == b.RowStep && a.BigEndian == b.BigEndian && slices.Equal(a.Fields, b.Fields)
 }
 
-// prepare builds the output layout for in (when it changed).
+// prepare builds the output layout for in (when it changed): in's fields,
+// except any named label, rgb or instance, then ours.
 func (e *encoder) prepare(in *pointcloud.Layout) error {
 	if e.out.PointStep != 0 && sameLayout(&e.in, in) {
 		return nil
 	}
-	out, err := in.WithFields(
+	// An input field named like one of ours (a coloured cloud's rgb) is
+	// replaced: its bytes are still copied but no field names them.
+	kept := *in
+	kept.Fields = nil
+	for _, f := range in.Fields {
+		if f.Name != FieldLabel && f.Name != FieldRGB && f.Name != FieldInstance {
+			kept.Fields = append(kept.Fields, f)
+		}
+	}
+	out, err := kept.WithFields(
 		pointcloud.Field{Name: FieldLabel, Datatype: pointcloud.Uint16, Count: 1},
 		pointcloud.Field{Name: FieldRGB, Datatype: pointcloud.Float32, Count: 1},
 		pointcloud.Field{Name: FieldInstance, Datatype: pointcloud.Uint32, Count: 1},

@@ -9,7 +9,9 @@
 // organised or not; either endianness). Outputs: the same cloud, same points
 // in the same order and the same header, with the fields label (uint16,
 // SemanticKITTI raw id), rgb (float32-packed colour for rviz2) and instance
-// (uint32, 0 for none) appended; a coloured range image (rgb8); optionally a
+// (uint32, 0 for none) appended (an input field of one of these names, such
+// as a coloured cloud's rgb, is replaced); a coloured range image (rgb8);
+// optionally a
 // cloud of the points of chosen classes. A cloud the node cannot read is
 // dropped with the reason "invalid cloud" and an error naming the problem.
 package lidarsegnode

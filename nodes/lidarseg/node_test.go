@@ -150,8 +150,6 @@ func TestBadInput(t *testing.T) {
 			"invalid cloud", ErrCloud, "no points"},
 		{"too many points", func() *sensor_msgs.PointCloud2 { m := good(); m.Width = 1 << 30; return m },
 			"invalid cloud", pointcloud.ErrTooLarge, "limit"},
-		{"has rgb already", func() *sensor_msgs.PointCloud2 { m := good(); m.Fields[5].Name = "rgb"; return m },
-			"invalid cloud", nil, "rgb"},
 	}
 	for _, c := range cases {
 		var pub capture
@@ -196,6 +194,33 @@ func TestParamErrors(t *testing.T) {
 		ps := newParams(v)
 		if _, err := New(node.Env{Name: "lidarseg", Params: ps}); err == nil {
 			t.Errorf("%v: no error", v)
+		}
+	}
+}
+
+// TestReplacesExistingFields: a coloured cloud's rgb field is replaced by
+// the label colour, not duplicated.
+func TestReplacesExistingFields(t *testing.T) {
+	n, _ := newNode(t, map[string]any{"projection.height": 16, "projection.width": 64})
+	pts := scene(16, 64)
+	fields := append(append([]fieldSpec(nil), layouts[0].fields...), fieldSpec{"rgb", pointcloud.Float32, func(point) float64 { return 1 }})
+	var pub capture
+	if err := n.Handle(msgOf(encodeCloud(pts, fields, false, 1, 0)), &pub); err != nil {
+		t.Fatal(err)
+	}
+	var out sensor_msgs.PointCloud2
+	pub.last(t, "/lidarseg/labelled", &out)
+	names := map[string]int{}
+	for _, f := range out.Fields {
+		names[f.Name]++
+	}
+	if names["rgb"] != 1 || names["label"] != 1 || names["x"] != 1 {
+		t.Fatalf("fields %v", names)
+	}
+	got := readLabelled(t, &out)
+	for i, p := range pts {
+		if p.z < -1.72 && got[i].rgb != 0xff00ff {
+			t.Fatalf("ground point %d has rgb %06x, want road magenta", i, got[i].rgb)
 		}
 	}
 }
