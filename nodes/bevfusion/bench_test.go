@@ -97,7 +97,7 @@ outputs: [{name: depth, shape: [6, 118, 32, 88], type: float32}, {name: feature,
 		ch    int
 		bias  float32
 		scale float32
-	}{{"heatmap", 10, -4, 0.2}, {"reg", 2, 0.5, 2}, {"height", 1, 0, 2}, {"dim", 3, 0.5, 0.2}, {"rot", 2, 0.5, 2}, {"vel", 2, 0, 2}} {
+	}{{"heatmap", 10, -5, 0.1}, {"reg", 2, 0.5, 2}, {"height", 1, 0, 2}, {"dim", 3, 0.5, 0.01}, {"rot", 2, 0.5, 2}, {"vel", 2, 0, 2}} {
 		bias := make([]float32, h.ch)
 		for i := range bias {
 			bias[i] = h.bias
@@ -181,8 +181,13 @@ func BenchmarkFrameNuScenes(b *testing.B) {
 	if len(pub.msgs) == 0 {
 		b.Fatal("nothing published")
 	}
-	for _, s := range st.Snapshot().Stages {
+	snap := st.Snapshot()
+	for _, s := range snap.Stages {
 		b.ReportMetric(s.P50, s.Name+"_ms")
 	}
+	var kept, peaks int
+	fmt.Sscanf(snap.Facts["detections"], "%d (of %d peaks)", &kept, &peaks)
+	b.ReportMetric(float64(kept), "detections")
+	b.ReportMetric(float64(peaks), "peaks")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "frames/s")
 }

@@ -21,6 +21,8 @@ type outputs struct {
 	grid    nav_msgs.OccupancyGrid
 	image   sensor_msgs.Image
 	ipm     sensor_msgs.Image
+	results []vision_msgs.ObjectHypothesisWithPose // backing arrays reused per frame
+	points  []geometry_msgs.Point
 }
 
 // yawPose returns a pose at (x, y, z) turned by yaw about +z.
@@ -108,15 +110,18 @@ func (n *Node) publish(stamp int64, pub node.Publisher) error {
 	// Detections.
 	o.dets.Header = hdr
 	o.dets.Detections = o.dets.Detections[:0]
-	for _, b := range n.boxes {
+	o.results = resize(o.results, len(n.boxes))
+	o.points = resize(o.points, 2*len(n.boxes))
+	for i, b := range n.boxes {
 		pose := yawPose(b.X, b.Y, b.Z, b.Yaw)
+		o.results[i] = vision_msgs.ObjectHypothesisWithPose{
+			Hypothesis: vision_msgs.ObjectHypothesis{ClassID: n.className(b), Score: b.Score},
+			Pose:       geometry_msgs.PoseWithCovariance{Pose: pose},
+		}
 		o.dets.Detections = append(o.dets.Detections, vision_msgs.Detection3D{
-			Header: hdr,
-			Results: []vision_msgs.ObjectHypothesisWithPose{{
-				Hypothesis: vision_msgs.ObjectHypothesis{ClassID: n.className(b), Score: b.Score},
-				Pose:       geometry_msgs.PoseWithCovariance{Pose: pose},
-			}},
-			Bbox: vision_msgs.BoundingBox3D{Center: pose, Size: geometry_msgs.Vector3{X: b.L, Y: b.W, Z: b.H}},
+			Header:  hdr,
+			Results: o.results[i : i+1 : i+1],
+			Bbox:    vision_msgs.BoundingBox3D{Center: pose, Size: geometry_msgs.Vector3{X: b.L, Y: b.W, Z: b.H}},
 		})
 	}
 	if err := pub.Publish(TopicDetections, &o.dets); err != nil {
@@ -140,7 +145,7 @@ func (n *Node) publish(stamp int64, pub node.Publisher) error {
 			ms = append(ms, visualization_msgs.Marker{Header: hdr, NS: "bevfusion/velocity", ID: int32(i), Type: visualization_msgs.Marker_ARROW,
 				Action: visualization_msgs.Marker_ADD, Pose: geometry_msgs.Pose{Orientation: geometry_msgs.Quaternion{W: 1}},
 				Scale: geometry_msgs.Vector3{X: 0.15, Y: 0.3, Z: 0.3}, Color: col,
-				Points: []geometry_msgs.Point{{X: b.X, Y: b.Y, Z: b.Z}, {X: b.X + b.VX, Y: b.Y + b.VY, Z: b.Z}}})
+				Points: arrow(o.points[2*i:2*i+2:2*i+2], b)})
 		}
 	}
 	o.markers.Markers = ms
@@ -164,4 +169,12 @@ func paintBox(pix []uint8, xMin, yMin, res float64, w, h int, b head.Box, c [3]u
 			}
 		}
 	}
+}
+
+// arrow fills dst (two points) with b's velocity arrow: from the centre to
+// where the box will be in one second.
+func arrow(dst []geometry_msgs.Point, b head.Box) []geometry_msgs.Point {
+	dst[0] = geometry_msgs.Point{X: b.X, Y: b.Y, Z: b.Z}
+	dst[1] = geometry_msgs.Point{X: b.X + b.VX, Y: b.Y + b.VY, Z: b.Z}
+	return dst
 }
