@@ -36,8 +36,6 @@ type Config struct {
 	EncoderModel      string   // camera encoder ONNX path ("" = none)
 	FuserModel        string   // fuser + heads ONNX path ("" = none)
 	Providers         []string // ONNX Runtime providers
-	InputWidth        int      // encoder input width, px (overridden by the model)
-	InputHeight       int      // encoder input height, px (overridden by the model)
 	ClassNames        []string // used when the fuser card lists no classes
 	Head              head.Config
 	NMS               head.NMSConfig
@@ -72,8 +70,6 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.EncoderModel = ps.String("encoder_model", "", "Camera encoder ONNX model (card family bev-camera); empty for none. Relative paths are under the project root.")
 	c.FuserModel = ps.String("fuser_model", "", "Fuser and detection heads ONNX model (card family bev-fuser); empty for none.")
 	c.Providers = ps.Strings("providers", []string{"cpu"}, "ONNX Runtime execution providers in order of preference.")
-	c.InputWidth = ps.Int("input_width", 704, "Encoder input width when the model's is dynamic, px.")
-	c.InputHeight = ps.Int("input_height", 256, "Encoder input height when the model's is dynamic, px.")
 	c.ClassNames = ps.Strings("class_names", []string{"car", "truck", "construction_vehicle", "bus", "trailer", "barrier", "motorcycle", "bicycle", "pedestrian", "traffic_cone"}, "Detection class names in head channel order, used when the fuser card lists no classes.")
 	c.Head.ScoreThreshold = ps.Float("score_threshold", 0.1, "Lowest detection score kept.")
 	c.Head.TopK = ps.Int("top_k", 500, "Most heatmap peaks decoded per frame.")
@@ -115,9 +111,6 @@ func declare(ps *param.Set, root string) (Config, error) {
 	}
 	if !(c.ZMax > c.ZMin) {
 		return c, &ParamError{Param: "grid.z_max", Detail: fmt.Sprintf("%g m must exceed grid.z_min %g m", c.ZMax, c.ZMin)}
-	}
-	if c.InputWidth <= 0 || c.InputHeight <= 0 {
-		return c, &ParamError{Param: "input_width/input_height", Detail: "must be > 0"}
 	}
 	for _, p := range []*string{&c.EncoderModel, &c.FuserModel} {
 		if *p != "" && !filepath.IsAbs(*p) && root != "" {

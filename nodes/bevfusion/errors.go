@@ -13,8 +13,6 @@ var (
 	ErrModel = errors.New("model does not fit the bevfusion node")
 	// ErrCameraInfo reports an unusable CameraInfo.
 	ErrCameraInfo = errors.New("invalid camera_info")
-	// ErrImageSize reports an image whose size differs from its CameraInfo.
-	ErrImageSize = errors.New("image size differs from camera_info")
 	// ErrOutOfSync reports a message too far in time from its partners.
 	ErrOutOfSync = errors.New("out of sync")
 	// ErrStale reports a cloud older than the last processed one.

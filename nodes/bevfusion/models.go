@@ -68,6 +68,10 @@ func openEncoder(path string, providers []string, cams int, log *slog.Logger) (*
 		m.Close()
 		return nil, modelError(path, "input %s shape %v, want [%d,3,H,W] for %d cameras", e.img, m.InputShape(e.img), cams, cams)
 	}
+	if sh[2] <= 0 || sh[3] <= 0 {
+		m.Close()
+		return nil, modelError(path, "input %s shape %v: the image size must be fixed in the model", e.img, m.InputShape(e.img))
+	}
 	e.n, e.ih, e.iw = int(sh[0]), int(sh[2]), int(sh[3])
 	ds, fs := m.OutputShape(e.depthOut), m.OutputShape(e.featOut)
 	if len(ds) == 5 {

@@ -198,7 +198,8 @@ func (n *Node) Inputs() []node.Topic {
 	return ts
 }
 
-// Outputs lists the detections, markers, occupancy grid and BEV image.
+// Outputs lists the detections, markers, occupancy grid, BEV image and
+// IPM image.
 func (n *Node) Outputs() []node.Topic {
 	return []node.Topic{
 		{Name: TopicDetections, Type: "vision_msgs/msg/Detection3DArray", QoS: node.Reliable},
