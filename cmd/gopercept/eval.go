@@ -14,13 +14,15 @@ import (
 
 func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("eval: which node? lidarseg")
+		return errors.New("eval: which node? lidarseg or pose2d")
 	}
 	switch args[0] {
 	case "lidarseg":
 		return evalLidarseg(ctx, args[1:], stdout, stderr)
+	case "pose2d":
+		return evalPose(ctx, args[1:], stdout, stderr)
 	}
-	return fmt.Errorf("eval: unknown node %q (have lidarseg)", args[0])
+	return fmt.Errorf("eval: unknown node %q (have lidarseg, pose2d)", args[0])
 }
 
 func evalLidarseg(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -54,5 +56,36 @@ func evalLidarseg(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return writeJSON(stdout, rs)
 	}
 	evaluate.WriteLidarsegText(stdout, rs)
+	return nil
+}
+
+func evalPose(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("eval pose2d", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	params := fs.String("params", "", "pose2d parameter YAML")
+	camera := fs.String("camera", "cam_front", "simulated camera to evaluate: its image, camera_info and ground truth")
+	output := fs.String("output", "skeletons", "the node's Skeleton2DArray topic")
+	asJSON := fs.Bool("json", false, "print JSON")
+	bags, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(bags) == 0 {
+		return errors.New("eval pose2d: give bags with camera images and /gt/cameras/<camera>/skeletons")
+	}
+	root, _ := os.Getwd()
+	over := map[string]any{
+		"image.topic":       "/cameras/" + *camera + "/image_raw",
+		"camera_info.topic": "/cameras/" + *camera + "/camera_info",
+	}
+	r, err := evaluate.Pose(ctx, evaluate.PoseConfig{Bags: bags, ParamsFile: *params, Params: over,
+		GTTopic: "/gt/cameras/" + *camera + "/skeletons", OutputTopic: *output, Root: root, Progress: stderr})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, r)
+	}
+	evaluate.WritePoseText(stdout, r)
 	return nil
 }
