@@ -106,6 +106,7 @@ func (p *publisher) Publish(topic string, m cdr.Message) error {
 	if !p.allowed[topic] {
 		return fmt.Errorf("replay: node %s published on undeclared topic %q", p.node, topic)
 	}
+	topic = ResolveTopic(topic, p.node)
 	p.stats.Out(topic)
 	if p.r.cfg.OnOutput != nil {
 		p.r.cfg.OnOutput(p.node, topic, p.r.logTime, m)
@@ -208,7 +209,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			return nil, fmt.Errorf("replay: %w", err)
 		}
 		for _, t := range n.Inputs() {
-			rn.inputs[t.Name] = true
+			rn.inputs[ResolveTopic(t.Name, name)] = true
 		}
 	}
 	pubs := make([]*publisher, len(runners))
@@ -234,11 +235,12 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 				if err != nil {
 					return nil, fmt.Errorf("replay: node %s output %s: %w", rn.name, t.Name, err)
 				}
-				id, err := w.AddTopic(bag.Topic{Name: t.Name, Type: m.TypeName(), SchemaText: m.Schema(), QoS: qosYAML(t)})
+				name := ResolveTopic(t.Name, rn.name)
+				id, err := w.AddTopic(bag.Topic{Name: name, Type: m.TypeName(), SchemaText: m.Schema(), QoS: qosYAML(t)})
 				if err != nil {
 					return nil, err
 				}
-				r.chans[t.Name] = id
+				r.chans[name] = id
 			}
 		}
 	}
@@ -497,4 +499,16 @@ func firstLine(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// ResolveTopic expands a node's topic name as ROS 2 does in the root
+// namespace: "points" → "/points", "~/labelled" → "/<node>/labelled".
+func ResolveTopic(name, nodeName string) string {
+	switch {
+	case strings.HasPrefix(name, "/"):
+		return name
+	case strings.HasPrefix(name, "~/"):
+		return "/" + nodeName + "/" + name[2:]
+	}
+	return "/" + name
 }

@@ -64,7 +64,7 @@ func evalPose(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	params := fs.String("params", "", "pose2d parameter YAML")
 	camera := fs.String("camera", "cam_front", "simulated camera to evaluate: its image, camera_info and ground truth")
-	output := fs.String("output", "skeletons", "the node's Skeleton2DArray topic")
+	output := fs.String("output", "/skeletons", "the node's Skeleton2DArray topic")
 	asJSON := fs.Bool("json", false, "print JSON")
 	bags, err := parseInterspersed(fs, args)
 	if err != nil {
