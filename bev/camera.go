@@ -227,3 +227,32 @@ func Fingerprint(cams []Camera, extra ...float64) uint64 {
 	}
 	return h.Sum64()
 }
+
+// borderSamples is the number of points per image edge MaxRadius2 checks.
+const borderSamples = 16
+
+// MaxRadius2 returns the largest squared radius x²+y² of the normalised
+// undistorted rays through the border of the original image (its four
+// edges, at pixel coordinates −0.5 and Width−0.5, Height−0.5), +Inf if the
+// lens gives a non-finite ray there. A point whose ray (X/Z, Y/Z) lies
+// further out cannot be seen: distortion polynomials fold back beyond the
+// image, so Project may still put such a point inside it. Projections
+// into the image should reject rays with X²+Y² > MaxRadius2·Z²·1.02.
+func (c *Camera) MaxRadius2() float64 {
+	lens := c.LensModel()
+	w, h := float64(c.Width)-0.5, float64(c.Height)-0.5
+	r2 := 0.0
+	for k := 0; k <= borderSamples; k++ {
+		f := float64(k) / borderSamples
+		u, v := -0.5+f*(w+0.5), -0.5+f*(h+0.5)
+		for _, p := range [4][2]float64{{u, -0.5}, {u, h}, {-0.5, v}, {w, v}} {
+			x, y := lens.Undistort(p[0], p[1])
+			q := x*x + y*y
+			if math.IsNaN(q) || math.IsInf(q, 0) {
+				return math.Inf(1)
+			}
+			r2 = max(r2, q)
+		}
+	}
+	return r2
+}

@@ -157,3 +157,11 @@ func TestCameraValidateAndFingerprint(t *testing.T) {
 		t.Errorf("pinhole round trip %v %v", x, y)
 	}
 }
+
+func TestMaxRadius2(t *testing.T) {
+	c := Camera{Name: "c", Width: 200, Height: 100, Fx: 100, Fy: 50, Cx: 99.5, Cy: 49.5}
+	// Corners at (±100/100, ±50/50): r² = 1 + 1.
+	if got := c.MaxRadius2(); math.Abs(got-2) > 1e-12 {
+		t.Errorf("pinhole MaxRadius2 = %v, want 2", got)
+	}
+}

@@ -6,7 +6,8 @@
 // markings that break at camera seams).
 //
 // NewMapper precomputes, per cell, every camera that sees the ground point
-// (optical depth ≥ MinDepth, projection inside the original image) with
+// (optical depth ≥ MinDepth, ray inside the field of view given by
+// bev.Camera.MaxRadius2, projection inside the original image) with
 // its sub-pixel position and a centrality score (squared distance from the
 // principal point, normalised by the image size). Mapper.Render then
 // samples rgb8 images bilinearly (pixel centres at integer coordinates,

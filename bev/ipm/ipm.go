@@ -98,8 +98,10 @@ func NewMapper(cfg Config, cams []bev.Camera) (*Mapper, error) {
 	cells := m.w * m.h
 	m.start = make([]int32, cells+1)
 	lenses := make([]bev.Lens, len(cams))
+	r2max := make([]float64, len(cams))
 	for n := range cams {
 		lenses[n] = cams[n].LensModel()
+		r2max[n] = cams[n].MaxRadius2() * 1.02
 	}
 	var cell []sample
 	for j := 0; j < m.h; j++ {
@@ -107,7 +109,7 @@ func NewMapper(cfg Config, cams []bev.Camera) (*Mapper, error) {
 			x, y := g.Center(i, j)
 			cell = cell[:0]
 			for n := range cams {
-				if u, v, ok := view(&cams[n], lenses[n], r3.Vec{X: x, Y: y, Z: cfg.GroundZ}); ok {
+				if u, v, ok := view(&cams[n], lenses[n], r2max[n], r3.Vec{X: x, Y: y, Z: cfg.GroundZ}); ok {
 					du := (u - cams[n].Cx) / float64(cams[n].Width)
 					dv := (v - cams[n].Cy) / float64(cams[n].Height)
 					cell = append(cell, sample{cam: uint8(n), u: float32(u), v: float32(v), score: float32(du*du + dv*dv)})
@@ -122,8 +124,9 @@ func NewMapper(cfg Config, cams []bev.Camera) (*Mapper, error) {
 }
 
 // view projects the base_link point p into camera c: the original-image
-// pixel and whether it is visible (depth ≥ MinDepth, inside the image).
-func view(c *bev.Camera, lens bev.Lens, p r3.Vec) (u, v float64, ok bool) {
+// pixel and whether it is visible (depth ≥ MinDepth, ray within the field
+// of view r2max = 1.02·MaxRadius2, inside the image).
+func view(c *bev.Camera, lens bev.Lens, r2max float64, p r3.Vec) (u, v float64, ok bool) {
 	e := c.Extrinsic
 	dx, dy, dz := p.X-e[3], p.Y-e[7], p.Z-e[11]
 	q := r3.Vec{
@@ -131,7 +134,7 @@ func view(c *bev.Camera, lens bev.Lens, p r3.Vec) (u, v float64, ok bool) {
 		Y: e[1]*dx + e[5]*dy + e[9]*dz,
 		Z: e[2]*dx + e[6]*dy + e[10]*dz,
 	}
-	if !(q.Z >= MinDepth) {
+	if !(q.Z >= MinDepth) || q.X*q.X+q.Y*q.Y > r2max*q.Z*q.Z {
 		return 0, 0, false
 	}
 	u, v, ok = lens.Project(q)

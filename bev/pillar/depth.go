@@ -16,7 +16,9 @@ const MinDepth = 0.1
 // (x[i], y[i], z[i]) that project into each network-input pixel of each
 // camera, or 0. A point reaches the input image through the inverse of
 // Camera.Extrinsic, Camera.Lens (or its pinhole) and Camera.Aug; points
-// nearer than MinDepth or outside the original image are dropped. It does
+// nearer than MinDepth, with a ray outside the camera's field of view
+// (Camera.MaxRadius2) or projecting outside the original image are
+// dropped. It does
 // not allocate beyond what the Lens and a nil-Lens pinhole (one small
 // interface value per camera) need.
 func DepthImage(x, y, z []float32, cams []bev.Camera, width, height int, out []float32) error {
@@ -41,6 +43,7 @@ func DepthImage(x, y, z []float32, cams []bev.Camera, width, height int, out []f
 		a := cam.AugMatrix()
 		lens := cam.LensModel()
 		ow, oh := float64(cam.Width), float64(cam.Height)
+		r2max := cam.MaxRadius2() * 1.02
 		for i := range x {
 			// Optical frame: p_cam = Rᵀ (p − t).
 			dx, dy, dz := float64(x[i])-e[3], float64(y[i])-e[7], float64(z[i])-e[11]
@@ -50,6 +53,9 @@ func DepthImage(x, y, z []float32, cams []bev.Camera, width, height int, out []f
 			}
 			cx := e[0]*dx + e[4]*dy + e[8]*dz
 			cy := e[1]*dx + e[5]*dy + e[9]*dz
+			if cx*cx+cy*cy > r2max*cz*cz {
+				continue // outside the field of view, where the lens may fold back
+			}
 			u, v, ok := lens.Project(r3.Vec{X: cx, Y: cy, Z: cz})
 			if !ok || !(u >= -0.5 && u < ow-0.5 && v >= -0.5 && v < oh-0.5) {
 				continue

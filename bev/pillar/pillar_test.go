@@ -236,3 +236,53 @@ func TestDepthImageBrute(t *testing.T) {
 		t.Errorf("short out: %v", err)
 	}
 }
+
+// foldLens is a radial lens whose polynomial folds back at r ≈ 1.83.
+type foldLens struct{ f, c, k1 float64 }
+
+func (l foldLens) Project(p r3.Vec) (u, v float64, ok bool) {
+	if !(p.Z > 0) {
+		return 0, 0, false
+	}
+	x, y := p.X/p.Z, p.Y/p.Z
+	s := 1 + l.k1*(x*x+y*y)
+	return l.f*x*s + l.c, l.f*y*s + l.c, true
+}
+
+func (l foldLens) Undistort(u, v float64) (x, y float64) {
+	xd, yd := (u-l.c)/l.f, (v-l.c)/l.f
+	x, y = xd, yd
+	for i := 0; i < 60; i++ {
+		s := 1 + l.k1*(x*x+y*y)
+		x, y = xd/s, yd/s
+	}
+	return x, y
+}
+
+// TestDepthImageFoldBack: a point far outside the field of view whose
+// distortion polynomial folds it back into the image must be dropped.
+func TestDepthImageFoldBack(t *testing.T) {
+	cam := bev.Camera{Name: "wide", Width: 160, Height: 160, Fx: 90, Fy: 90, Cx: 79.5, Cy: 79.5,
+		Distortion: "radial", D: []float64{-0.1}, Lens: foldLens{90, 79.5, -0.1},
+		Extrinsic: [16]float64{0, 0, 1, 0, -1, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0, 1}}
+	// Ray (X/Z, Y/Z) = (3, 0): the polynomial gives 3·(1 − 0.9) = 0.3,
+	// pixel 106.5, inside the image.
+	if u, _, _ := cam.Lens.Project(r3.Vec{X: 3, Z: 1}); u < 0 || u > 160 {
+		t.Fatalf("test lens does not fold: u = %v", u)
+	}
+	// base_link point 1 m ahead, 3 m to the right (optical x = −y).
+	x, y, z := []float32{1, 1}, []float32{-3, -0.2}, []float32{0, 0}
+	out := make([]float32, 160*160)
+	if err := DepthImage(x, y, z, []bev.Camera{cam}, 160, 160, out); err != nil {
+		t.Fatal(err)
+	}
+	hits := 0
+	for _, d := range out {
+		if d != 0 {
+			hits++
+		}
+	}
+	if hits != 1 {
+		t.Errorf("%d pixels hit, want only the point inside the field of view", hits)
+	}
+}
