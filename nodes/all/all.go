@@ -4,5 +4,7 @@
 package all
 
 import (
-	_ "github.com/gopercept/gopercept/nodes/pose2d" // registers "pose2d"
+	_ "github.com/gopercept/gopercept/nodes/bevfusion" // registers "bevfusion"
+	_ "github.com/gopercept/gopercept/nodes/lidarseg"  // registers "lidarseg"
+	_ "github.com/gopercept/gopercept/nodes/pose2d"    // registers "pose2d"
 )
