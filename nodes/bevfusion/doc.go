@@ -63,7 +63,9 @@
 // label, ARROW velocity), bevfusion/occupancy (nav_msgs/OccupancyGrid: 100
 // occupied, 0 observed free, −1 unknown; origin at the grid's lower corner
 // in base_link), bevfusion/bev_image (rgb8, row 0 at y = y_min, column 0 at
-// x = x_min), bevfusion/ipm (rgb8, the cameras stitched on the flat ground
+// x = x_min: lidar occupancy in grey, the fuser's map segmentation output
+// "seg" [1,S,rows,cols] over the grid's extent when it has one, detection
+// footprints in their class colours), bevfusion/ipm (rgb8, the cameras stitched on the flat ground
 // z = ipm.ground_z by bev/ipm; forward at the top by default). Per-stage
 // latencies and the facts named above go to the node's Stats for
 // /diagnostics.

@@ -60,7 +60,11 @@ func fuserGraph() *onnxbuild.Graph { return fuserGraphPrev(false) }
 
 // fuserGraphPrev is fuserGraph, with a prev_camera_bev input (BEVDet4D)
 // concatenated too when prev is set.
-func fuserGraphPrev(prev bool) *onnxbuild.Graph {
+func fuserGraphPrev(prev bool) *onnxbuild.Graph { return fuserGraphOpts(prev, false) }
+
+// fuserGraphOpts is fuserGraphPrev with, when seg is set, a one-class map
+// segmentation output "seg" [1,1,16,16] whose logit is 10·occupancy − 5.
+func fuserGraphOpts(prev, seg bool) *onnxbuild.Graph {
 	ins := []string{"lidar_bev", "camera_bev"}
 	width := 7
 	g := onnxbuild.NewGraph("fuser").
@@ -89,6 +93,9 @@ func fuserGraphPrev(prev bool) *onnxbuild.Graph {
 	conv("dim", 3, make([]float32, 15), []float32{float32(math.Log(4)), float32(math.Log(2)), float32(math.Log(1.5))})
 	conv("rot", 2, make([]float32, 10), []float32{1, 0})
 	conv("vel", 2, make([]float32, 10), []float32{2, 0})
+	if seg {
+		conv("seg", 1, []float32{0, 0, 0, 0, 10}, []float32{-5})
+	}
 	return g
 }
 

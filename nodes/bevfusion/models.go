@@ -146,6 +146,10 @@ type fuser struct {
 	heat              string
 	k, hh, hw         int
 	velOut            string
+	segOut            string // BEV map segmentation output [1,S,rows,cols], if any
+	segC              int
+	segRows, segCols  int
+	segLogits         bool // seg holds logits (sigmoid per class) rather than probabilities
 	classes           []string
 	colours           [][3]uint8
 	dec               *head.Decoder
@@ -210,6 +214,17 @@ func openFuser(path string, providers []string, g bev.Grid, classNames []string,
 		return fail("outputs %v lack heatmap (or score)", outs)
 	}
 	f.velOut = firstOf(outs, "vel")
+	if f.segOut = firstOf(outs, "seg", "bev_seg", "map_seg"); f.segOut != "" {
+		ss := m.OutputShape(f.segOut)
+		if len(ss) != 4 || ss[0] != 1 || ss[1] < 1 || ss[2] < 1 || ss[3] < 1 {
+			return fail("output %s shape %v, want [1,S,rows,cols] over the grid", f.segOut, ss)
+		}
+		f.segC, f.segRows, f.segCols = int(ss[1]), int(ss[2]), int(ss[3])
+		f.segLogits = true
+		if v, ok := card.Param("seg_logits"); ok {
+			f.segLogits = v != 0
+		}
+	}
 	hs := m.OutputShape(f.heat)
 	if len(hs) != 4 || hs[0] != 1 {
 		return fail("output %s shape %v, want [1,K,H,W]", f.heat, hs)

@@ -440,3 +440,36 @@ func TestEvalBoxes(t *testing.T) {
 		t.Fatalf("car %+v, want AP 1 and zero errors", c)
 	}
 }
+
+// TestSegImage: a fuser with a map-segmentation output colours the BEV
+// image where the seg logit is positive (here: cells with lidar points), the
+// detection box still painted over it.
+func TestSegImage(t *testing.T) {
+	card := strings.Replace(fuserCard, "  - {name: vel,", "  - {name: seg, shape: [1, 1, 16, 16], type: float32}\n  - {name: vel,", 1)
+	r := newRigModel(t, nil, true, fuserGraphOpts(false, true), card)
+	if r.n.(*Node).fus.segOut != "seg" {
+		t.Fatal("seg output not recognised")
+	}
+	ts := 6 * sec
+	if err := r.send(t, "points", cloudXYZI(ts, "lidar", scene)); err != nil {
+		t.Fatal(err)
+	}
+	var im sensor_msgs.Image
+	if !r.pub.last(t, TopicBEVImage, &im) {
+		t.Fatal("no BEV image")
+	}
+	want := palette(2) // after the two detection classes
+	at := func(i, j int) []uint8 { o := (j*testCells + i) * 3; return im.Data[o : o+3] }
+	// The ground point's head cell (3, 13) covers grid cells 6–7, 26–27.
+	for _, c := range [][2]int{{6, 26}, {7, 27}} {
+		if px := at(c[0], c[1]); px[0] != want[0]/2+60 || px[1] != want[1]/2+60 {
+			t.Errorf("cell %v colour %v, want the seg colour", c, px)
+		}
+	}
+	if px := at(0, 0); px[0] != 0 {
+		t.Errorf("empty cell colour %v, want black", px)
+	}
+	if px := at(23, 11); px[0] != 255 || px[1] != 0 {
+		t.Errorf("box cell colour %v, want the car's red", px)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/head"
 	"github.com/gopercept/gopercept/node"
 	"github.com/gopercept/gopercept/rosmsg/geometry_msgs"
@@ -81,6 +82,9 @@ func (n *Node) publish(stamp int64, pub node.Publisher) error {
 			c = 255
 		}
 		pix = append(pix, c, c, c)
+	}
+	if n.fus != nil && n.fus.segOut != "" {
+		n.paintSeg(pix, w, h)
 	}
 	for _, b := range n.boxes {
 		col := n.classColour(b)
@@ -177,4 +181,44 @@ func arrow(dst []geometry_msgs.Point, b head.Box) []geometry_msgs.Point {
 	dst[0] = geometry_msgs.Point{X: b.X, Y: b.Y, Z: b.Z}
 	dst[1] = geometry_msgs.Point{X: b.X + b.VX, Y: b.Y + b.VY, Z: b.Z}
 	return dst
+}
+
+// paintSeg colours each grid cell by the map-segmentation class with the
+// highest probability when it exceeds 0.5 (multi-label sigmoid, as
+// BEVFusion's map head), sampling the seg output, which covers the grid's
+// extent in the fuser's layout, at the nearest cell. Colours are the
+// palette after the detection classes'.
+func (n *Node) paintSeg(pix []uint8, w, h int) {
+	f := n.fus
+	seg := f.m.Output(f.segOut)
+	plane := f.segRows * f.segCols
+	nx, ny := f.segCols, f.segRows
+	if f.layout == bev.LayoutXY {
+		nx, ny = f.segRows, f.segCols
+	}
+	thr := float32(0.5)
+	if f.segLogits {
+		thr = 0
+	}
+	for j := range h {
+		sj := min(j*ny/h, ny-1)
+		for i := range w {
+			si := min(i*nx/w, nx-1)
+			o := sj*f.segCols + si
+			if f.layout == bev.LayoutXY {
+				o = si*f.segCols + sj
+			}
+			best, bestV := -1, thr
+			for s := range f.segC {
+				if v := seg[s*plane+o]; v > bestV {
+					best, bestV = s, v
+				}
+			}
+			if best >= 0 {
+				c := palette(len(f.classes) + best)
+				q := (j*w + i) * 3
+				pix[q], pix[q+1], pix[q+2] = c[0]/2+60, c[1]/2+60, c[2]/2+60
+			}
+		}
+	}
 }
