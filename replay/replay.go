@@ -456,11 +456,17 @@ func (s *Summary) WriteText(w io.Writer) {
 	}
 	fmt.Fprintf(w, "  tf: %d messages, %d errors\n", s.TFMessages, s.TFErrors)
 	if len(s.Unconsumed) > 0 {
-		m := map[string]int{}
+		var msgs int64
+		names := make([]string, 0, len(s.Unconsumed))
 		for k, v := range s.Unconsumed {
-			m[k] = int(v)
+			msgs += v
+			names = append(names, k)
 		}
-		fmt.Fprintf(w, "  topics no node consumes: %s\n", formatCounts(m))
+		sort.Strings(names)
+		if len(names) > 4 {
+			names = append(names[:4], "…")
+		}
+		fmt.Fprintf(w, "  %d topics (%d messages) no node consumes: %s\n", len(s.Unconsumed), msgs, strings.Join(names, ", "))
 	}
 	for _, n := range s.Nodes {
 		processed := n.TotalIn() - n.TotalDropped()
