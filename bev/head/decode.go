@@ -223,22 +223,7 @@ func (d *Decoder) Decode(t *Tensors, dst []Box) ([]Box, error) {
 		}
 		b.X = (float64(x)+float64(t.Reg[p]))*d.cell + d.cfg.MinX
 		b.Y = (float64(y)+float64(t.Reg[hw+p]))*d.cell + d.cfg.MinY
-		d0, d1, d2 := float64(t.Dim[p]), float64(t.Dim[hw+p]), float64(t.Dim[2*hw+p])
-		if !d.cfg.LinearSize {
-			d0, d1, d2 = math.Exp(d0), math.Exp(d1), math.Exp(d2)
-		}
-		if d.swapLW {
-			d0, d1 = d1, d0
-		}
-		b.L, b.W, b.H = d0, d1, d2
-		b.Z = float64(t.Height[p])
-		if d.cfg.HeightIsBottom {
-			b.Z += b.H / 2
-		}
-		b.Yaw = math.Atan2(float64(t.Rot[p]), float64(t.Rot[hw+p]))
-		if t.Vel != nil {
-			b.VX, b.VY = float64(t.Vel[p]), float64(t.Vel[hw+p])
-		}
+		d.fillBox(&b, p, hw, t.Dim, t.Height, t.Rot, t.Vel)
 		dst = append(dst, b)
 	}
 	return dst, nil

@@ -171,3 +171,42 @@ func TestDecodeXAlongRows(t *testing.T) {
 		t.Fatalf("boxes %+v, want one at (1.5, 4.25)", boxes)
 	}
 }
+
+// TestDecodeProposals decodes TransFusion-style proposals: the best class
+// per proposal, centres in head cells, and the threshold.
+func TestDecodeProposals(t *testing.T) {
+	d, err := New(Config{NumClasses: 3, Stride: 8, Resolution: 0.075, MinX: -54, MinY: -54, ScoreThreshold: 0.2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 3
+	p := &Proposals{N: n,
+		Score:  []float32{0.1, 0.05, 0.3 /* class 0 */, 0.7, 0.1, 0.2 /* class 1 */, 0.2, 0.15, 0.1 /* class 2 */},
+		Center: []float32{90.5, 10, 100, 45.25, 170, 30},
+		Height: []float32{1, 0.5, -1},
+		Dim:    make([]float32, 3*n),
+		Rot:    []float32{0, 1, 1, 1, 0, 0},
+		Vel:    []float32{1, 0, 0, 2, 0, 0},
+	}
+	p.Dim[0], p.Dim[n], p.Dim[2*n] = float32(math.Log(4.5)), float32(math.Log(2)), float32(math.Log(1.7))
+	boxes, err := d.DecodeProposals(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Proposal 0 → class 1 (0.7); proposal 2 → class 0 (0.3); proposal 1's
+	// best is 0.15 < 0.2.
+	if len(boxes) != 2 {
+		t.Fatalf("%d boxes, want 2: %+v", len(boxes), boxes)
+	}
+	want := Box{X: 90.5*0.6 - 54, Y: 45.25*0.6 - 54, Z: 1, L: 4.5, W: 2, H: 1.7, Yaw: 0, VX: 1, VY: 2, Score: 0.7, Class: 1}
+	if !boxClose(boxes[0], want, 1e-5) {
+		t.Errorf("box 0 %+v, want %+v", boxes[0], want)
+	}
+	if boxes[1].Class != 0 || math.Abs(boxes[1].Score-0.3) > 1e-6 || math.Abs(boxes[1].Yaw-math.Pi/2) > 1e-6 {
+		t.Errorf("box 1 %+v, want class 0 score 0.3 yaw π/2", boxes[1])
+	}
+	p.Rot = p.Rot[:1]
+	if _, err := d.DecodeProposals(p, nil); err == nil {
+		t.Error("short rot accepted")
+	}
+}

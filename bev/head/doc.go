@@ -13,6 +13,12 @@
 //	y = (row + reg_y) · stride · resolution + min_y
 //	yaw = atan2(sin, cos), size = exp(dim)
 //
+// Query-based heads (TransFusion, as CUDA-BEVFusion exports it) give N
+// proposals instead of a dense map: [K,N] scores, the centre in head cells
+// (query position plus offset) and the same box channels as [C,N];
+// DecodeProposals takes each proposal's best class and needs no peak
+// finding.
+//
 // NMS suppresses boxes by their exact bird's-eye-view IoU (the intersection
 // polygon of two rotated rectangles), optionally after BEVDet's Scale-NMS
 // (per-class factors on the box footprint, so that tiny objects such as
