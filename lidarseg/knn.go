@@ -97,6 +97,11 @@ type KNN struct {
 	plabel   []uint16  // padded pixel labels: 0 outside
 	par      Parallel
 	padFn    func(lo, hi int)
+	rowFn    func(lo, hi int)
+	colFn    func(lo, hi int)
+	hrun     []uint16 // padded rows × width: the class of the window's row when uniform, else noClass
+	vrun     []int32  // per column: rows of equal window-row class below, during uniformWindows
+	uniform  []uint16 // per pixel: the class of its whole window when uniform and real, else 0
 	pointFn  func(lo, hi int)
 	proj     *Projection
 	pixLabel []uint16
@@ -136,6 +141,11 @@ func NewKNN(cfg KNNConfig, classes, height, width int) (*KNN, error) {
 	k.prange = make([]float32, n)
 	k.plabel = make([]uint16, n)
 	k.padFn = k.fillPadded
+	k.rowFn = k.uniformRows
+	k.colFn = k.uniformWindows
+	k.hrun = make([]uint16, (height+2*k.pad)*width)
+	k.uniform = make([]uint16, height*width)
+	k.vrun = make([]int32, width)
 	k.pointFn = k.vote
 	return k, nil
 }
@@ -165,6 +175,8 @@ func (k *KNN) Apply(dst []uint16, proj *Projection, pixelLabels []uint16) error 
 	}
 	k.proj, k.pixLabel, k.dst = proj, pixelLabels, dst
 	k.par.For(k.h, 8, k.padFn)
+	k.par.For(k.h+2*k.pad, 8, k.rowFn)
+	k.par.For(k.w, 256, k.colFn)
 	k.par.For(len(dst), 4096, k.pointFn)
 	k.proj, k.pixLabel, k.dst = nil, nil, nil
 	return nil
@@ -191,6 +203,71 @@ func (k *KNN) fillPadded(lo, hi int) {
 		}
 	}
 	// Borders stay 0 from construction: they are never written.
+}
+
+// noClass marks a window row whose pixels disagree.
+const noClass = math.MaxUint16
+
+// uniformRows finds, for padded rows [lo, hi), the windows' rows whose
+// Search pixels all carry one class, from the length of the run of equal
+// classes starting at each pixel (one backward pass per row).
+func (k *KNN) uniformRows(lo, hi int) {
+	s := k.cfg.Search
+	for y := lo; y < hi; y++ {
+		row := k.plabel[y*k.wp : (y+1)*k.wp]
+		out := k.hrun[y*k.w : (y+1)*k.w]
+		run := 1
+		for x := k.wp - 2; x >= 0; x-- {
+			if row[x] == row[x+1] {
+				run++
+			} else {
+				run = 1
+			}
+			if x < len(out) {
+				l := row[x]
+				if run < s {
+					l = noClass
+				}
+				out[x] = l
+			}
+		}
+	}
+}
+
+// uniformWindows marks, for image columns [lo, hi), the pixels whose whole
+// window carries one real class. Every neighbour of a point there votes
+// for that class (its own pixel always does, at distance 0), so the vote
+// is known without comparing a range: the shortcut changes no result.
+func (k *KNN) uniformWindows(lo, hi int) {
+	s := k.cfg.Search
+	rows := k.h + 2*k.pad
+	runs := k.vrun[lo:hi]
+	for x := range runs {
+		runs[x] = 1
+	}
+	for y := rows - 1; y >= 0; y-- {
+		cur := k.hrun[y*k.w+lo : y*k.w+hi]
+		if y+1 < rows {
+			next := k.hrun[(y+1)*k.w+lo : (y+1)*k.w+hi]
+			for x, l := range cur {
+				if l == next[x] {
+					runs[x]++
+				} else {
+					runs[x] = 1
+				}
+			}
+		}
+		if y >= k.h {
+			continue
+		}
+		out := k.uniform[y*k.w+lo : y*k.w+hi]
+		for x, l := range cur {
+			if runs[x] < int32(s) || l == noClass || int(l) >= k.classes {
+				l = 0 // class 0 never wins, and padding is class 0
+			}
+			out[x] = l
+		}
+	}
 }
 
 // vote labels points [lo, hi).
@@ -227,6 +304,10 @@ func (k *KNN) vote(lo, hi int) {
 	for i, u := range us {
 		if u < 0 {
 			dst[i] = 0
+			continue
+		}
+		if l := k.uniform[int(vs[i])*k.w+int(u)]; l != 0 {
+			dst[i] = l
 			continue
 		}
 		r := rs[i]

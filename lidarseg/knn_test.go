@@ -114,6 +114,13 @@ func TestKNNBruteTwin(t *testing.T) {
 		for seed := uint64(1); seed <= 3; seed++ {
 			const classes = 6
 			proj, pix := randomScene(t, seed, 16, 64, 3000, classes)
+			if seed == 3 {
+				// Blocks of one class, so that whole windows agree and the
+				// uniform-window shortcut is taken for many points.
+				for p := range pix {
+					pix[p] = uint16(((p%64)/9 + (p/64)/6) % classes)
+				}
+			}
 			k, err := NewKNN(cfg, classes, 16, 64)
 			if err != nil {
 				t.Fatal(err)
@@ -245,29 +252,53 @@ func TestKNNAllocs(t *testing.T) {
 	}
 }
 
-// sweepScene is a 64×2048 synthetic sweep with per-pixel classes that
-// follow its geometry, for the benchmarks.
-func sweepScene(b *testing.B) (*Projection, []uint16) {
+// sweepScene is a 64×2048 synthetic sweep with per-pixel classes as a
+// segmentation network would give them: by surface (ground road, front box
+// car, left box building, the rest vegetation) with 2 % of the pixels
+// flipped to a random class. With noisy set, the class instead changes
+// with every metre of range, a worst case where hardly any window agrees.
+func sweepScene(b *testing.B, noisy bool) (*Projection, []uint16) {
 	c := syntheticSweep(64, 2048, 1)
 	p, _ := NewProjector(ProjectionConfig{Height: 64, Width: 2048, FovUpDeg: 3, FovDownDeg: -25})
 	proj, err := p.Project(c, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
+	rng := rand.New(rand.NewPCG(1, 2))
 	pix := make([]uint16, 64*2048)
 	for i, j := range proj.PixelPoint {
-		if j >= 0 {
+		if j < 0 {
+			continue
+		}
+		x, y, z := c.X[j], c.Y[j], c.Z[j]
+		switch {
+		case noisy:
 			pix[i] = uint16(1 + int(proj.PixelRange[i])%19)
+		case rng.IntN(50) == 0:
+			pix[i] = uint16(rng.IntN(20))
+		case z < -1.6:
+			pix[i] = 9
+		case x > 7.9 && x < 8.1:
+			pix[i] = 1
+		case y > 4.9 && y < 5.1:
+			pix[i] = 13
+		default:
+			pix[i] = 15
 		}
 	}
 	return proj, pix
 }
 
-func BenchmarkKNN(b *testing.B) {
-	proj, pix := sweepScene(b)
+func BenchmarkKNN(b *testing.B)      { benchKNN(b, false) }
+func BenchmarkKNNNoisy(b *testing.B) { benchKNN(b, true) }
+
+func benchKNN(b *testing.B, noisy bool) {
+	proj, pix := sweepScene(b, noisy)
 	k, _ := NewKNN(DefaultKNNConfig(), 20, 64, 2048)
 	dst := make([]uint16, proj.NumPoints())
+	_ = k.Apply(dst, proj, pix)
 	b.ReportAllocs()
+	b.ResetTimer()
 	for b.Loop() {
 		if err := k.Apply(dst, proj, pix); err != nil {
 			b.Fatal(err)
