@@ -41,8 +41,9 @@ const (
 	TopicBEV         = "/gt/bev"
 )
 
-// CameraTopic returns the topic of a camera's stream: kind is "image_raw",
-// "image_raw/compressed", "camera_info" or "depth".
+// CameraTopic returns the topic of a camera's stream: kind is "image",
+// "image/compressed", "camera_info" or "depth" (the layout bevfusion reads:
+// <camera>/image and <camera>/camera_info).
 func CameraTopic(camera, kind string) string { return "/cameras/" + camera + "/" + kind }
 
 // GTSkeletonTopic returns the ground-truth 2D skeleton topic of a camera.
@@ -480,12 +481,12 @@ func (s *session) writeCamera(c *sim.Camera, t float64) error {
 		if err := jpeg.Encode(&b, img.ToImage(), &jpeg.Options{Quality: s.cfg.JPEGQuality}); err != nil {
 			return fmt.Errorf("simulate: jpeg: %w", err)
 		}
-		if err := s.write(CameraTopic(name, "image_raw/compressed"), t, &sensor_msgs.CompressedImage{Header: h, Format: "rgb8; jpeg compressed rgb8", Data: b.Bytes()}); err != nil {
+		if err := s.write(CameraTopic(name, "image/compressed"), t, &sensor_msgs.CompressedImage{Header: h, Format: "rgb8; jpeg compressed rgb8", Data: b.Bytes()}); err != nil {
 			return err
 		}
 	} else {
 		img := &sensor_msgs.Image{Header: h, Width: uint32(m.Width), Height: uint32(m.Height), Encoding: "rgb8", Step: uint32(3 * m.Width), Data: fr.RGB}
-		if err := s.write(CameraTopic(name, "image_raw"), t, img); err != nil {
+		if err := s.write(CameraTopic(name, "image"), t, img); err != nil {
 			return err
 		}
 	}

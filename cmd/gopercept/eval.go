@@ -75,7 +75,7 @@ func evalPose(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	root, _ := os.Getwd()
 	over := map[string]any{
-		"image.topic":       "/cameras/" + *camera + "/image_raw",
+		"image.topic":       "/cameras/" + *camera + "/image",
 		"camera_info.topic": "/cameras/" + *camera + "/camera_info",
 	}
 	r, err := evaluate.Pose(ctx, evaluate.PoseConfig{Bags: bags, ParamsFile: *params, Params: over,
