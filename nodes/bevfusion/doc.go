@@ -43,7 +43,10 @@
 // bev_layout is "xy", mmdet3d's order); its CenterPoint outputs (heatmap or
 // score, reg, height, dim, rot, vel; heatmap_logits 0 when the heatmap is
 // already a probability) are decoded with bev/head and thinned with
-// Scale-NMS. A fuser with a "prev_camera_bev" input (BEVDet4D) gets the
+// Scale-NMS. A query-based head (TransFusion as CUDA-BEVFusion exports it:
+// score [1,K,N], reg or center [1,2,N] in head cells, height, dim, rot, vel
+// [1,C,N]) is recognised by its three-dimensional score and needs the card
+// parameter head_cell_size (m per head cell). A fuser with a "prev_camera_bev" input (BEVDet4D) gets the
 // previous frame's camera BEV warped into the current ego frame by the
 // odom←base_link motion between the two stamps (bev/warp); the first frame,
 // a gap over temporal_max_gap or missing odom TF repeat the current one.

@@ -146,7 +146,10 @@ type fuser struct {
 	heat              string
 	k, hh, hw         int
 	velOut            string
-	segOut            string // BEV map segmentation output [1,S,rows,cols], if any
+	regOut            string  // "reg" (dense offset, or proposal centre) or "center"
+	nprop             int     // proposals of a query-based head; 0 for a dense head
+	cell              float64 // m per head cell of a query-based head (card head_cell_size)
+	segOut            string  // BEV map segmentation output [1,S,rows,cols], if any
 	segC              int
 	segRows, segCols  int
 	segLogits         bool // seg holds logits (sigmoid per class) rather than probabilities
@@ -205,7 +208,11 @@ func openFuser(path string, providers []string, g bev.Grid, classNames []string,
 		}
 	}
 	f.heat = firstOf(outs, "heatmap", "score", "hm")
-	for _, n := range []string{"reg", "height", "dim", "rot"} {
+	f.regOut = firstOf(outs, "reg", "center")
+	if f.regOut == "" {
+		return fail("outputs %v lack reg (or center)", outs)
+	}
+	for _, n := range []string{"height", "dim", "rot"} {
 		if !slices.Contains(outs, n) {
 			return fail("outputs %v lack %s", outs, n)
 		}
@@ -226,12 +233,33 @@ func openFuser(path string, providers []string, g bev.Grid, classNames []string,
 		}
 	}
 	hs := m.OutputShape(f.heat)
-	if len(hs) != 4 || hs[0] != 1 {
-		return fail("output %s shape %v, want [1,K,H,W]", f.heat, hs)
-	}
-	f.k, f.hh, f.hw = int(hs[1]), int(hs[2]), int(hs[3])
-	if rows%f.hh != 0 || cols%f.hw != 0 || rows/f.hh != cols/f.hw {
-		return fail("head grid %d×%d does not divide the BEV planes %d×%d by one stride", f.hh, f.hw, rows, cols)
+	switch {
+	case len(hs) == 3 && hs[0] == 1 && hs[1] > 0 && hs[2] > 0:
+		// Query-based head: [1,K,N] proposals.
+		f.k, f.nprop = int(hs[1]), int(hs[2])
+		for _, c := range []struct {
+			name string
+			ch   int64
+		}{{f.regOut, 2}, {"height", 1}, {"dim", 3}, {"rot", 2}, {f.velOut, 2}} {
+			if c.name == "" {
+				continue
+			}
+			if sh := m.OutputShape(c.name); !slices.Equal(sh, []int64{1, c.ch, int64(f.nprop)}) {
+				return fail("output %s shape %v, want [1,%d,%d] like the proposals", c.name, sh, c.ch, f.nprop)
+			}
+		}
+		cell, ok := card.Param("head_cell_size")
+		if !(ok && cell > 0) {
+			return fail("a proposal head needs the card parameter head_cell_size (m per head cell, e.g. 0.6 = 8 × 0.075)")
+		}
+		f.cell = cell
+	case len(hs) == 4 && hs[0] == 1:
+		f.k, f.hh, f.hw = int(hs[1]), int(hs[2]), int(hs[3])
+		if rows%f.hh != 0 || cols%f.hw != 0 || rows/f.hh != cols/f.hw {
+			return fail("head grid %d×%d does not divide the BEV planes %d×%d by one stride", f.hh, f.hw, rows, cols)
+		}
+	default:
+		return fail("output %s shape %v, want [1,K,H,W] (dense) or [1,K,N] (proposals)", f.heat, hs)
 	}
 	names := classNames
 	if len(card.Classes) > 0 {
@@ -257,9 +285,12 @@ func openFuser(path string, providers []string, g bev.Grid, classNames []string,
 		}
 	}
 	hc.NumClasses = f.k
-	hc.Stride = cols / f.hw
-	hc.XAlongRows = f.layout == bev.LayoutXY
-	hc.Resolution = g.Resolution
+	if f.nprop > 0 {
+		hc.Stride, hc.Resolution = 1, f.cell
+	} else {
+		hc.Stride, hc.Resolution = cols/f.hw, g.Resolution
+		hc.XAlongRows = f.layout == bev.LayoutXY
+	}
 	hc.MinX, hc.MinY = g.XMin, g.YMin
 	hc.HeatmapLogits = true
 	if v, ok := card.Param("heatmap_logits"); ok {
@@ -271,14 +302,18 @@ func openFuser(path string, providers []string, g bev.Grid, classNames []string,
 	return f, nil
 }
 
-// tensors returns the head outputs of the last run.
-func (f *fuser) tensors() *head.Tensors {
-	t := &head.Tensors{H: f.hh, W: f.hw, Heatmap: f.m.Output(f.heat), Reg: f.m.Output("reg"),
-		Height: f.m.Output("height"), Dim: f.m.Output("dim"), Rot: f.m.Output("rot")}
+// decode appends the boxes of the last run to dst.
+func (f *fuser) decode(dst []head.Box) ([]head.Box, error) {
+	var vel []float32
 	if f.velOut != "" {
-		t.Vel = f.m.Output(f.velOut)
+		vel = f.m.Output(f.velOut)
 	}
-	return t
+	if f.nprop > 0 {
+		return f.dec.DecodeProposals(&head.Proposals{N: f.nprop, Score: f.m.Output(f.heat), Center: f.m.Output(f.regOut),
+			Height: f.m.Output("height"), Dim: f.m.Output("dim"), Rot: f.m.Output("rot"), Vel: vel}, dst)
+	}
+	return f.dec.Decode(&head.Tensors{H: f.hh, W: f.hw, Heatmap: f.m.Output(f.heat), Reg: f.m.Output(f.regOut),
+		Height: f.m.Output("height"), Dim: f.m.Output("dim"), Rot: f.m.Output("rot"), Vel: vel}, dst)
 }
 
 // palette returns a distinct colour for class i.

@@ -539,7 +539,7 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 		}
 		n.stage("fuser", t4)
 		t5 := time.Now()
-		if n.boxes, err = n.fus.dec.Decode(n.fus.tensors(), n.boxes); err != nil {
+		if n.boxes, err = n.fus.decode(n.boxes); err != nil {
 			return node.Dropf(DropInference, fmt.Errorf("bevfusion: decode: %w", err))
 		}
 		candidates := len(n.boxes)
