@@ -1,0 +1,13 @@
+//go:build ros2
+
+// Command bevfusion runs the bevfusion node on a live ROS 2 graph:
+//
+//	ros2 run gopercept bevfusion --ros-args --params-file params/bevfusion.yaml
+package main
+
+import (
+	_ "github.com/gopercept/gopercept/nodes/bevfusion" // registers "bevfusion"
+	"github.com/gopercept/gopercept/ros2"
+)
+
+func main() { ros2.Main("bevfusion") }
