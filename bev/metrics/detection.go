@@ -37,16 +37,23 @@ type ClassConfig struct {
 	NoOrientation bool
 	// NoVelocity makes AVE undefined (NaN) for the class (cone, barrier).
 	NoVelocity bool
+	// MaxRange drops ground truth and predictions of the class whose centre
+	// lies farther than this from the frame origin in x, y (m), as nuScenes'
+	// class ranges do; 0 keeps all.
+	MaxRange float64
 }
 
 // NuScenesClasses returns nuScenes' ten detection classes in CenterPoint's
-// head order, with nuScenes' orientation and velocity exceptions.
+// head order, with nuScenes' orientation and velocity exceptions and class
+// ranges (50 m for vehicles, 40 m for pedestrians and two-wheelers, 30 m
+// for barriers and cones).
 func NuScenesClasses() []ClassConfig {
 	return []ClassConfig{
-		{Name: "car"}, {Name: "truck"}, {Name: "construction_vehicle"}, {Name: "bus"}, {Name: "trailer"},
-		{Name: "barrier", YawPeriod: math.Pi, NoVelocity: true},
-		{Name: "motorcycle"}, {Name: "bicycle"}, {Name: "pedestrian"},
-		{Name: "traffic_cone", NoOrientation: true, NoVelocity: true},
+		{Name: "car", MaxRange: 50}, {Name: "truck", MaxRange: 50}, {Name: "construction_vehicle", MaxRange: 50},
+		{Name: "bus", MaxRange: 50}, {Name: "trailer", MaxRange: 50},
+		{Name: "barrier", YawPeriod: math.Pi, NoVelocity: true, MaxRange: 30},
+		{Name: "motorcycle", MaxRange: 40}, {Name: "bicycle", MaxRange: 40}, {Name: "pedestrian", MaxRange: 40},
+		{Name: "traffic_cone", NoOrientation: true, NoVelocity: true, MaxRange: 30},
 	}
 }
 
@@ -156,8 +163,10 @@ func NewEvaluator(cfg Config) (*Evaluator, error) {
 	return &Evaluator{cfg: cfg}, nil
 }
 
-// Add records one frame: its ground-truth boxes and its predictions.
-// Predictions only match ground truth of the same frame. It returns an error
+// Add records one frame: its ground-truth boxes and its predictions, both
+// in the frame's ego coordinates when class ranges are used (boxes beyond
+// their class's MaxRange are dropped). Predictions only match ground truth
+// of the same frame. It returns an error
 // wrapping ErrClass, and records nothing, when a box's class is out of
 // range.
 func (e *Evaluator) Add(gt, pred []Box) error {
@@ -172,13 +181,23 @@ func (e *Evaluator) Add(gt, pred []Box) error {
 		}
 	}
 	for _, b := range gt {
-		e.gt = append(e.gt, framed{b, e.frames})
+		if e.inRange(b) {
+			e.gt = append(e.gt, framed{b, e.frames})
+		}
 	}
 	for _, b := range pred {
-		e.pred = append(e.pred, framed{b, e.frames})
+		if e.inRange(b) {
+			e.pred = append(e.pred, framed{b, e.frames})
+		}
 	}
 	e.frames++
 	return nil
+}
+
+// inRange reports whether b lies within its class's MaxRange.
+func (e *Evaluator) inRange(b Box) bool {
+	r := e.cfg.Classes[b.Class].MaxRange
+	return r <= 0 || math.Hypot(b.X, b.Y) <= r
 }
 
 // Evaluate scores one batch of frames: gt[f] and pred[f] are frame f.

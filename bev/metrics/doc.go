@@ -28,7 +28,9 @@
 //
 // Unlike nuScenes, a class without ground truth reports AP NaN and is left
 // out of the means, so that a bag without, say, trailers does not lower the
-// mAP; nuScenes' class ranges and point-count filters are left to the caller.
+// mAP. Class ranges (ClassConfig.MaxRange) drop boxes as nuScenes does;
+// nuScenes' filter of ground truth without lidar points is left to the
+// caller.
 //
 // # Occupancy
 //

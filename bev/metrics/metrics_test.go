@@ -203,3 +203,23 @@ func TestOccupancyIoU(t *testing.T) {
 		t.Fatal("empty IoU not NaN")
 	}
 }
+
+// TestClassRange: a pedestrian 45 m away is beyond nuScenes' 40 m range, so
+// neither its ground truth nor the prediction on it counts.
+func TestClassRange(t *testing.T) {
+	classes := NuScenesClasses()
+	far := Box{X: 45, L: 0.6, W: 0.6, H: 1.7, Class: 8}
+	near := Box{X: 10, L: 0.6, W: 0.6, H: 1.7, Class: 8}
+	pf, pn := far, near
+	pf.Score, pn.Score = 0.9, 0.8
+	r, err := Evaluate(Config{Classes: classes}, [][]Box{{far, near}}, [][]Box{{pf, pn}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := r.Classes[8]
+	if c.NumGT != 1 || c.NumPred != 1 || !near1(c.MeanAP) {
+		t.Fatalf("pedestrian %d GT, %d predictions, AP %g; want 1, 1, 1", c.NumGT, c.NumPred, c.MeanAP)
+	}
+}
+
+func near1(v float64) bool { return math.Abs(v-1) < 1e-9 }
