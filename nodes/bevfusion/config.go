@@ -15,30 +15,31 @@ const MaxCameras = 8
 
 // Config is the node's configuration, read from its parameters.
 type Config struct {
-	Cameras           []string // camera names; topics <name>/image and <name>/camera_info
-	CompressedImages  bool     // read <name>/image/compressed instead of <name>/image
-	CloudTopic        string   // PointCloud2 topic
-	BaseFrame         string   // output frame, base_link
-	OdomFrame         string   // fixed frame for de-skewing, odom
-	Deskew            bool     // de-skew clouds with per-point time
-	PointTimeScale    float64  // s per unit of the cloud's time field
-	PointTimeAbsolute bool     // the time field is absolute (epoch) rather than relative to the stamp
-	SyncTolerance     float64  // s, largest |image − cloud| stamp difference for a match
-	MaxWait           float64  // s of stamp time a cloud waits for its images
-	CloudSyncLimit    float64  // s; a cloud farther than this from every image is dropped
-	TemporalMaxGap    float64  // s; an older previous frame is not warped (BEVDet4D)
-	IPM               bool     // publish the IPM image
-	IPMGroundZ        float64  // m, ground plane height in base_link for IPM
-	IPMOrientation    string   // "forward_up" or "grid"
-	Grid              bev.Grid // BEV grid in base_link
-	ZMin, ZMax        float64  // m, pillar height range in base_link
-	ObstacleHeight    float64  // m in base_link above which a point marks its cell occupied
-	EncoderModel      string   // camera encoder ONNX path ("" = none)
-	FuserModel        string   // fuser + heads ONNX path ("" = none)
-	Providers         []string // ONNX Runtime providers
-	ClassNames        []string // used when the fuser card lists no classes
-	Head              head.Config
-	NMS               head.NMSConfig
+	Cameras            []string // camera names; topics <name>/image and <name>/camera_info
+	CompressedImages   bool     // read <name>/image/compressed instead of <name>/image
+	CloudTopic         string   // PointCloud2 topic
+	BaseFrame          string   // output frame, base_link
+	OdomFrame          string   // fixed frame for de-skewing, odom
+	Deskew             bool     // de-skew clouds with per-point time
+	MotionCompensation bool     // camera poses at their image stamps in base_link at the cloud's stamp
+	PointTimeScale     float64  // s per unit of the cloud's time field
+	PointTimeAbsolute  bool     // the time field is absolute (epoch) rather than relative to the stamp
+	SyncTolerance      float64  // s, largest |image − cloud| stamp difference for a match
+	MaxWait            float64  // s of stamp time a cloud waits for its images
+	CloudSyncLimit     float64  // s; a cloud farther than this from every image is dropped
+	TemporalMaxGap     float64  // s; an older previous frame is not warped (BEVDet4D)
+	IPM                bool     // publish the IPM image
+	IPMGroundZ         float64  // m, ground plane height in base_link for IPM
+	IPMOrientation     string   // "forward_up" or "grid"
+	Grid               bev.Grid // BEV grid in base_link
+	ZMin, ZMax         float64  // m, pillar height range in base_link
+	ObstacleHeight     float64  // m in base_link above which a point marks its cell occupied
+	EncoderModel       string   // camera encoder ONNX path ("" = none)
+	FuserModel         string   // fuser + heads ONNX path ("" = none)
+	Providers          []string // ONNX Runtime providers
+	ClassNames         []string // used when the fuser card lists no classes
+	Head               head.Config
+	NMS                head.NMSConfig
 }
 
 // declare reads every parameter of the node from ps.
@@ -50,6 +51,7 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.BaseFrame = ps.String("base_frame", "base_link", "Frame of the BEV grid and of every output.")
 	c.OdomFrame = ps.String("odom_frame", "odom", "Fixed frame in which de-skewing assumes the world still.")
 	c.Deskew = ps.Bool("deskew", true, "Move every lidar point to the sensor pose at the cloud's stamp using its per-point time and odom TF.")
+	c.MotionCompensation = ps.Bool("camera_motion_compensation", true, "Place each camera at its image's stamp in base_link at the cloud's stamp, through odom TF (ego motion between the two stamps); without odom TF the static extrinsic is used.")
 	c.PointTimeScale = ps.Float("point_time_scale", 1, "Seconds per unit of the cloud's per-point time field (1e-9 for nanoseconds).")
 	c.PointTimeAbsolute = ps.Bool("point_time_absolute", false, "The per-point time is absolute (since the epoch) rather than relative to the header stamp.")
 	c.SyncTolerance = ps.Float("sync_tolerance", 0.05, "Largest stamp difference between an image and the cloud for them to be fused, s.")

@@ -111,3 +111,36 @@ func TestSparseDepth(t *testing.T) {
 		t.Fatalf("depth at (14, 9) = %g with %d non-zero pixels, want 4.5 and 1", got, nonzero)
 	}
 }
+
+// TestCameraMotionCompensation: an image 40 ms older than the cloud while
+// driving at 10 m/s was taken 0.4 m further back, so the camera sits at
+// x = 1.5 − 0.4 in base_link at the cloud's stamp; without odom TF the
+// static extrinsic is used and the fact says so.
+func TestCameraMotionCompensation(t *testing.T) {
+	r := newRig(t, []string{"front"}, true)
+	nd := r.n.(*Node)
+	t0 := 60 * sec
+	frame := func(ts int64) {
+		t.Helper()
+		r.send(t, "front/camera_info", cameraInfo(ts, imgW, imgH, 40))
+		r.send(t, "front/image", rgbImage(ts-40_000_000, "cam_optical", imgW, imgH))
+		if err := r.send(t, "points", cloudXYZI(ts, "lidar", scene)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	frame(t0)
+	if f := r.fact("camera.front.motion"); !strings.HasPrefix(f, "uncompensated") || math.Abs(nd.extr[0][3]-1.5) > 1e-9 {
+		t.Fatalf("without odom: motion %q, camera x %g; want uncompensated and 1.5", f, nd.extr[0][3])
+	}
+	for _, ts := range []int64{t0, t0 + sec, t0 + 2*sec} {
+		x := 10 * float64(ts) / 1e9
+		if err := r.tf.SetTransform("odom", "base_link", ts, tf.Transform{Translation: r3.Vec{X: x}, Rotation: tf.Identity().Rotation}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	frame(t0 + sec)
+	if f := r.fact("camera.front.motion"); f != "compensated" || math.Abs(nd.extr[0][3]-1.1) > 1e-6 {
+		t.Fatalf("with odom: motion %q, camera x %g; want compensated and 1.1", f, nd.extr[0][3])
+	}
+	checkDetection(t, r, t0+sec)
+}

@@ -51,6 +51,11 @@
 // odom←base_link motion between the two stamps (bev/warp); the first frame,
 // a gap over temporal_max_gap or missing odom TF repeat the current one.
 //
+// Each camera is placed at its image's stamp in base_link at the cloud's
+// stamp through odom TF (camera_motion_compensation), so the ego motion
+// between the two stamps does not shift the lifted features; the geometry
+// is rebuilt only when that pose moves by more than 1 cm.
+//
 // Clouds with a per-point time field are de-skewed to the stamp with odom TF
 // (bev/pillar.Deskew); for camera encoders with a "depth" input
 // (CUDA-BEVFusion) the node projects the lidar points into each camera's

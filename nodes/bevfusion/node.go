@@ -13,7 +13,10 @@ import (
 	"github.com/gopercept/gopercept/cdr"
 	"github.com/gopercept/gopercept/node"
 	"github.com/gopercept/gopercept/pointcloud"
+	"github.com/gopercept/gopercept/rosmsg/nav_msgs"
 	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/rosmsg/vision_msgs"
+	"github.com/gopercept/gopercept/rosmsg/visualization_msgs"
 	"github.com/gopercept/gopercept/tf"
 )
 
@@ -202,9 +205,9 @@ func (n *Node) Inputs() []node.Topic {
 // IPM image.
 func (n *Node) Outputs() []node.Topic {
 	return []node.Topic{
-		{Name: TopicDetections, Type: "vision_msgs/msg/Detection3DArray", QoS: node.Reliable},
-		{Name: TopicMarkers, Type: "visualization_msgs/msg/MarkerArray", QoS: node.Reliable},
-		{Name: TopicOccupancy, Type: "nav_msgs/msg/OccupancyGrid", QoS: node.Reliable},
+		{Name: TopicDetections, Type: vision_msgs.Detection3DArrayTypeName, QoS: node.Reliable},
+		{Name: TopicMarkers, Type: visualization_msgs.MarkerArrayTypeName, QoS: node.Reliable},
+		{Name: TopicOccupancy, Type: nav_msgs.OccupancyGridTypeName, QoS: node.Reliable},
 		{Name: TopicBEVImage, Type: sensor_msgs.ImageTypeName, QoS: node.Reliable},
 		{Name: TopicIPM, Type: sensor_msgs.ImageTypeName, QoS: node.Reliable},
 	}
@@ -411,7 +414,21 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 				n.reasons[i] = MaskTF + ": " + err.Error()
 				break
 			}
-			n.extr[i] = ext.ToMatrix()
+			if cfg.MotionCompensation && b.stamp != p.stamp {
+				// The camera's pose at its image stamp in base_link at the
+				// cloud's stamp, the world assumed still in odom.
+				if comp, err := n.env.TF.LookupFull(cfg.BaseFrame, p.stamp, b.frame, b.stamp, cfg.OdomFrame); err == nil {
+					ext = comp
+					n.fact("camera."+c.name+".motion", "compensated")
+				} else {
+					n.fact("camera."+c.name+".motion", "uncompensated: "+err.Error())
+				}
+			}
+			// Keep the previous extrinsic when the change is negligible, so
+			// that the lifted geometry is not rebuilt for noise.
+			if m := ext.ToMatrix(); !extrinsicClose(m, n.extr[i]) {
+				n.extr[i] = m
+			}
 			// Pixels are decoded only when something uses them.
 			if n.enc != nil || n.ipm != nil {
 				if err := c.decode(b); err != nil {
@@ -611,4 +628,20 @@ func (n *Node) sparseDepth() {
 		}
 	}
 	n.stage("sparse_depth", t0)
+}
+
+// extrinsicClose reports whether two rigid transforms (row-major 4×4)
+// differ by less than 1 cm in translation and 1e-4 in every rotation
+// element (about 0.006°).
+func extrinsicClose(a, b [16]float64) bool {
+	for i, v := range a {
+		tol := 1e-4
+		if i == 3 || i == 7 || i == 11 {
+			tol = 0.01
+		}
+		if math.Abs(v-b[i]) > tol {
+			return false
+		}
+	}
+	return true
 }
