@@ -70,3 +70,34 @@ func dotSIMD(acc, feat []float32, offs []int32, depth []float32, di []int32) int
 	}
 	return done
 }
+
+// transpose8x8 writes the transpose of the 8×8 float tile at src (rows
+// srcStride bytes apart) to dst (rows dstStride bytes apart), with
+// non-temporal stores when both are 32-byte aligned.
+//
+//go:noescape
+func transpose8x8(dst *float32, dstStride uintptr, src *float32, srcStride uintptr)
+
+// sfence orders the non-temporal stores before later stores.
+func sfence()
+
+// storeBlock writes n cells of the channels-last block buf ([n, c]) into
+// the c planes of out starting at cell lo; tiles of 8×8 go through the
+// AVX transpose, the rest through storeBlockGo.
+func storeBlock(out []float32, plane, lo, n int, buf []float32, c int) {
+	if !useSIMD {
+		storeBlockGo(out, plane, lo, n, buf, c, 0, 0)
+		return
+	}
+	n8, c8 := n&^7, c&^7
+	if n8 > 0 && c8 > 0 {
+		_ = out[(c8-1)*plane+lo+n8-1] // every tile below lies inside out
+		_ = buf[(n8-1)*c+c8-1]
+		for j := 0; j < c8; j += 8 {
+			for i := 0; i < n8; i += 8 {
+				transpose8x8(&out[j*plane+lo+i], uintptr(plane*4), &buf[i*c+j], uintptr(c*4))
+			}
+		}
+	}
+	storeBlockGo(out, plane, lo, n, buf, c, n8, c8)
+}

@@ -7,3 +7,11 @@ var useSIMD = false
 
 // dotSIMD does nothing without an assembly kernel.
 func dotSIMD(acc, feat []float32, offs []int32, depth []float32, di []int32) int { return 0 }
+
+// sfence does nothing without non-temporal stores.
+func sfence() {}
+
+// storeBlock writes the block with the portable loop.
+func storeBlock(out []float32, plane, lo, n int, buf []float32, c int) {
+	storeBlockGo(out, plane, lo, n, buf, c, 0, 0)
+}

@@ -76,21 +76,34 @@ func NewPooler(g *Geometry, channels, workers int) (*Pooler, error) {
 	nChunks := 8 * workers
 	total := int64(len(g.DepthIndex)) + int64(cells)
 	per := total/int64(nChunks) + 1
+	// Chunk boundaries fall on multiples of blockCells, so every block
+	// starts 32-byte aligned in a page-aligned output and the tiles can use
+	// non-temporal stores.
 	var cur chunk
 	var work int64
-	for i, iv := range g.Intervals {
-		work += int64(iv.Len) + 1
-		if work >= per {
-			cur.intHi = int32(i + 1)
-			cur.cellHi = iv.Cell + 1
-			p.chunks = append(p.chunks, cur)
-			cur = chunk{cellLo: cur.cellHi, intLo: cur.intHi}
-			work = 0
+	ivs := g.Intervals
+	for i := 0; i < len(ivs); {
+		work += int64(ivs[i].Len) + 1
+		if work < per {
+			i++
+			continue
 		}
+		hi := min((int(ivs[i].Cell)/blockCells+1)*blockCells, cells)
+		j := i + 1
+		for j < len(ivs) && int(ivs[j].Cell) < hi {
+			j++
+		}
+		cur.intHi, cur.cellHi = int32(j), int32(hi)
+		p.chunks = append(p.chunks, cur)
+		cur = chunk{cellLo: cur.cellHi, intLo: cur.intHi}
+		work = 0
+		i = j
 	}
-	cur.intHi = int32(len(g.Intervals))
-	cur.cellHi = int32(cells)
-	p.chunks = append(p.chunks, cur)
+	if int(cur.cellLo) < cells {
+		cur.intHi = int32(len(ivs))
+		cur.cellHi = int32(cells)
+		p.chunks = append(p.chunks, cur)
+	}
 	for w := 0; w < workers; w++ {
 		p.buf[w] = make([]float32, blockCells*channels)
 		p.ids <- w
@@ -226,13 +239,28 @@ func (p *Pooler) poolChunk(ch *chunk, buf []float32) {
 			done := dotSIMD(acc, p.featT, p.featOff[s:e], p.depth, di[s:e])
 			reduceGo(acc[done:], p.featT[done:], p.featOff[s:e], p.depth, di[s:e])
 		}
-		n := hi - lo
-		for j := 0; j < c; j++ {
-			dst := p.out[j*plane+lo : j*plane+hi]
-			src := buf[j:]
-			for i := range dst[:n] {
-				dst[i] = src[i*c]
-			}
+		storeBlock(p.out, plane, lo, hi-lo, buf, c)
+	}
+	sfence()
+}
+
+// storeBlockGo writes the part of the channels-last block buf ([n, c])
+// that the tiles of storeBlock left out — cells [n8, n) of channels
+// [0, c8) and all cells of channels [c8, c) — into the planes of out from
+// cell lo. With n8 = c8 = 0 it writes everything.
+func storeBlockGo(out []float32, plane, lo, n int, buf []float32, c int, n8, c8 int) {
+	for j := 0; j < c; j++ {
+		i0 := 0
+		if j < c8 {
+			i0 = n8
+		}
+		if i0 >= n {
+			continue
+		}
+		dst := out[j*plane+lo+i0 : j*plane+lo+n]
+		src := buf[i0*c+j:]
+		for i := range dst {
+			dst[i] = src[i*c]
 		}
 	}
 }
