@@ -180,22 +180,23 @@ type Projector struct {
 	fovD float32 // |fov_down| in radians, float32 as numpy sees it
 	fov  float32 // |fov_down| + |fov_up| in radians
 	// sector: horizontal field of view in radians for the front-sector mode.
-	sector    float64
-	full      bool
-	wf, hf    float32
-	cloud     Cloud
-	ring      bool
-	tensor    []float32
-	par       Parallel
-	pointFn   func(lo, hi int)
-	rowTab    stepTable
-	colTab    stepTable
-	pixFn     func(lo, hi int)
-	scatterFn func(lo, hi int)
-	cells     []pixel       // the range image during the scatter
-	source    [Channels]int // per tensor channel: 0 range, 1 x, 2 y, 3 z, 4 remission
-	counts    []int         // projected points per scatter chunk, by its first row
-	packed    [][4]float32  // per point x, y, z, remission
+	sector     float64
+	full       bool
+	wf, hf     float32
+	cloud      Cloud
+	ring       bool
+	tensor     []float32
+	par        Parallel
+	pointFn    func(lo, hi int)
+	rowTab     stepTable
+	colTab     stepTable
+	pixFn      func(lo, hi int)
+	scatterFn  func(lo, hi int)
+	cells      []pixel       // the range image during the scatter
+	source     [Channels]int // per tensor channel: 0 range, 1 x, 2 y, 3 z, 4 remission
+	rangeFirst bool          // ChannelOrder is "rxyzi"
+	counts     []int         // projected points per scatter chunk, by its first row
+	packed     [][4]float32  // per point x, y, z, remission
 }
 
 // NewProjector checks cfg and returns a Projector.
@@ -215,6 +216,7 @@ func NewProjector(cfg ProjectionConfig) (*Projector, error) {
 	p.out = Projection{Height: cfg.Height, Width: cfg.Width,
 		PixelPoint: make([]int32, n), PixelRange: make([]float32, n), Mask: make([]uint8, n)}
 	p.counts = make([]int, cfg.Height)
+	p.rangeFirst = cfg.ChannelOrder == "rxyzi"
 	for ch, r := range cfg.ChannelOrder {
 		p.source[ch] = strings.IndexRune("rxyzi", r)
 	}
@@ -472,6 +474,14 @@ func (p *Projector) fillPixels(lo, hi int) {
 			continue
 		}
 		q := &p.packed[j]
+		if p.rangeFirst { // RangeNet++'s order: no indirection
+			t[pix] = (c.r - m[0]) / sd[0]
+			t[plane+pix] = (q[0] - m[1]) / sd[1]
+			t[2*plane+pix] = (q[1] - m[2]) / sd[2]
+			t[3*plane+pix] = (q[2] - m[3]) / sd[3]
+			t[4*plane+pix] = (q[3] - m[4]) / sd[4]
+			continue
+		}
 		v := [Channels]float32{c.r, q[0], q[1], q[2], q[3]}
 		for ch := 0; ch < Channels; ch++ {
 			t[ch*plane+pix] = (v[p.source[ch]] - m[ch]) / sd[ch]
