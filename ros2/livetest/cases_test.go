@@ -1,0 +1,77 @@
+//go:build ros2
+
+package livetest
+
+import (
+	"testing"
+
+	"github.com/gopercept/gopercept/cdr"
+	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/simulate"
+)
+
+func truncated(good []byte) []byte { return append([]byte(nil), good[:len(good)-10]...) }
+
+func cloudWith(mod func(*sensor_msgs.PointCloud2)) func([]byte) []byte {
+	return func(good []byte) []byte {
+		var pc sensor_msgs.PointCloud2
+		if err := cdr.Unmarshal(good, &pc); err != nil {
+			panic(err)
+		}
+		mod(&pc)
+		return cdr.Marshal(&pc)
+	}
+}
+
+func imageWith(mod func(*sensor_msgs.Image)) func([]byte) []byte {
+	return func(good []byte) []byte {
+		var im sensor_msgs.Image
+		if err := cdr.Unmarshal(good, &im); err != nil {
+			panic(err)
+		}
+		mod(&im)
+		return cdr.Marshal(&im)
+	}
+}
+
+// drive is a short, light simulated drive: a 32-beam lidar at 512
+// columns and one small front camera.
+var drive = simulate.Config{Seed: 5, Duration: 1.5, Lidar: "hdl32", Columns: 512, Cameras: "front", Width: 352, Height: 128, Depth: true, Pedestrians: 40}
+
+const cloudT = "sensor_msgs/msg/PointCloud2"
+const imageT = "sensor_msgs/msg/Image"
+
+func TestLidarsegLive(t *testing.T) {
+	runLive(t, liveCase{
+		node: "lidarseg",
+		params: `lidarseg:
+  ros__parameters:
+    input_topic: /lidar/points
+    projection:
+      preset: hdl64e-1024
+`,
+		sim: drive,
+		bad: []bad{
+			{topic: "/lidar/points", typ: cloudT, data: truncated, want: "dropped decode"},
+			{topic: "/lidar/points", typ: cloudT, data: cloudWith(func(pc *sensor_msgs.PointCloud2) { pc.PointStep = 4 }), want: "dropped invalid cloud"},
+			{topic: "/lidar/points", typ: cloudT, data: cloudWith(func(pc *sensor_msgs.PointCloud2) { pc.Data = pc.Data[:len(pc.Data)/2] }), want: "data shorter"},
+		},
+	})
+}
+
+func TestBevfusionLive(t *testing.T) {
+	runLive(t, liveCase{
+		node: "bevfusion",
+		params: `bevfusion:
+  ros__parameters:
+    cameras: [/cameras/cam_front]
+    cloud_topic: /lidar/points
+`,
+		sim: drive,
+		bad: []bad{
+			{topic: "/lidar/points", typ: cloudT, data: truncated, want: "dropped decode"},
+			{topic: "/cameras/cam_front/image", typ: imageT, data: imageWith(func(im *sensor_msgs.Image) { im.Encoding = "bayer_unknown16" }), want: "dropped invalid image"},
+			{topic: "/cameras/cam_front/image", typ: imageT, data: imageWith(func(im *sensor_msgs.Image) { im.Width, im.Height, im.Data = 0, 0, nil }), want: "zero width"},
+		},
+	})
+}
