@@ -36,6 +36,7 @@ type camState struct {
 	infoH        int
 	images       []bufferedImage // oldest first
 	maskedFrames int64           // frames in which the camera was masked
+	lastReason   string          // mask reason of the previous frame ("" = fused)
 	rgb          imageconv.RGB
 	aug          [9]float64 // input pixel ← original pixel, row-major 3×3
 	// Column taps of preprocess for the last image size: byte offsets of

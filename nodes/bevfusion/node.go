@@ -459,6 +459,14 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 	}
 	nMasked := 0
 	for i, c := range n.cams {
+		if n.reasons[i] != c.lastReason && n.env.Log != nil {
+			if n.masked[i] {
+				n.env.Log.Warn("bevfusion: camera masked", "camera", c.name, "reason", n.reasons[i])
+			} else {
+				n.env.Log.Info("bevfusion: camera back", "camera", c.name)
+			}
+		}
+		c.lastReason = n.reasons[i]
 		if n.masked[i] {
 			nMasked++
 			c.maskedFrames++
