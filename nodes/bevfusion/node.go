@@ -312,8 +312,9 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 }
 
 // ready reports whether the pending cloud can be fused now: every camera
-// with a usable CameraInfo has an image within sync_tolerance, or now (a
-// stamp, ns) is max_wait past the cloud.
+// with a usable CameraInfo that is not silent (an image within
+// cloud_sync_limit before the cloud) has an image within sync_tolerance, or
+// now (a stamp, ns) is max_wait past the cloud.
 func (n *Node) ready(now int64) bool {
 	p := n.pending
 	if p == nil {
@@ -323,8 +324,14 @@ func (n *Node) ready(now int64) bool {
 		return true
 	}
 	tol := int64(n.cfg.SyncTolerance * 1e9)
+	silent := int64(n.cfg.CloudSyncLimit * 1e9)
 	for _, c := range n.cams {
 		if c.model == nil {
+			continue
+		}
+		// A camera silent for longer than cloud_sync_limit is not waited
+		// for: it will be masked as missing or out of sync.
+		if len(c.images) == 0 || c.images[len(c.images)-1].stamp < p.stamp-silent {
 			continue
 		}
 		if b, d := c.nearest(p.stamp); b == nil || d > tol {

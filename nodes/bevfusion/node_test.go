@@ -473,3 +473,30 @@ func TestSegImage(t *testing.T) {
 		t.Errorf("box cell colour %v, want the car's red", px)
 	}
 }
+
+// TestSilentCamera: a camera silent for longer than cloud_sync_limit is not
+// waited for; the cloud is fused at once with the camera masked.
+func TestSilentCamera(t *testing.T) {
+	r := newRig(t, []string{"front", "back"}, true)
+	ts := 40 * sec
+	for _, c := range []string{"front", "back"} {
+		r.send(t, c+"/camera_info", cameraInfo(ts, imgW, imgH, 40))
+		r.send(t, c+"/image", rgbImage(ts, "cam_optical", imgW, imgH))
+	}
+	if err := r.send(t, "points", cloudXYZI(ts, "lidar", scene)); err != nil {
+		t.Fatal(err)
+	}
+	ts += 3 * sec // the back camera falls silent
+	r.send(t, "front/image", rgbImage(ts, "cam_optical", imgW, imgH))
+	before := r.pub.count(TopicDetections)
+	if err := r.send(t, "points", cloudXYZI(ts, "lidar", scene)); err != nil {
+		t.Fatal(err)
+	}
+	if r.pub.count(TopicDetections) != before+1 {
+		t.Fatal("the cloud waited for a silent camera")
+	}
+	if f := r.fact("camera.back"); !strings.HasPrefix(f, "masked: "+MaskOutOfSync) {
+		t.Fatalf("camera.back %q", f)
+	}
+	checkDetection(t, r, ts)
+}
