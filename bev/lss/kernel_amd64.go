@@ -14,6 +14,16 @@ func xgetbv0() (eax, edx uint32)
 //go:noescape
 func dot32AVX2(acc *float32, feat *float32, offs *int32, depth *float32, di *int32, n int)
 
+// dot80AVX2 is dot32AVX2 for 80 channels, BEVFusion's feature width.
+//
+//go:noescape
+func dot80AVX2(acc *float32, feat *float32, offs *int32, depth *float32, di *int32, n int)
+
+// dot64AVX2 is dot32AVX2 for 64 channels.
+//
+//go:noescape
+func dot64AVX2(acc *float32, feat *float32, offs *int32, depth *float32, di *int32, n int)
+
 // dot16AVX2 is dot32AVX2 for 16 channels.
 //
 //go:noescape
@@ -57,6 +67,13 @@ func dotSIMD(acc, feat []float32, offs []int32, depth []float32, di []int32) int
 	c := len(acc) &^ 7
 	n := len(offs)
 	done := 0
+	for ; done+80 <= c; done += 80 {
+		dot80AVX2(&acc[done], &feat[done], &offs[0], &depth[0], &di[0], n)
+	}
+	if done+64 <= c {
+		dot64AVX2(&acc[done], &feat[done], &offs[0], &depth[0], &di[0], n)
+		done += 64
+	}
 	for ; done+32 <= c; done += 32 {
 		dot32AVX2(&acc[done], &feat[done], &offs[0], &depth[0], &di[0], n)
 	}

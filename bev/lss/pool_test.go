@@ -84,6 +84,8 @@ func TestPoolBrute(t *testing.T) {
 		{6, 12, 0, bev.LayoutYX},
 		{2, 44, 2, bev.LayoutYX},
 		{2, 80, 2, bev.LayoutXY},
+		{3, 72, 2, bev.LayoutYX},
+		{1, 161, 2, bev.LayoutYX},
 	} {
 		for _, useSIMD = range []bool{simd, false} {
 			cfg := testConfig()
