@@ -319,36 +319,44 @@ func (k *KNN) vote(lo, hi int) {
 		wr := prange[base : base+span]
 		wl := plabel[base : base+span]
 		keys[0] = centreKey | uint64(wl[centreOff])
-		m := 1
+		kw := keys[1 : len(offs)+1]
 		for j, off := range offs {
 			d := math.Float32frombits(math.Float32bits(wr[off]-r)&0x7fffffff) * ws[j]
 			db := uint64(math.Float32bits(d))
-			keys[m] = db<<32 | posKey[j] | uint64(wl[off])
-			m += int(1 ^ (cutBits-db)>>63) // without a branch: 1 when db ≤ cutBits
+			// Beyond the cutoff, the distance bits become all ones: such a
+			// key is larger than any other and, keeping its position, unique.
+			beyond := uint64(int64(cutBits-db)>>63) << 32
+			kw[j] = db<<32 | posKey[j] | uint64(wl[off]) | beyond
 		}
-		// The K smallest keys, in any order (the vote ignores it): fill,
-		// then replace the largest kept while a smaller key comes. Keys are
-		// unique, so the set is the one a full sort would give.
-		n := min(m, kk)
-		copy(sel[:n], keys[:n])
-		if m > kk {
-			kb := sel[:kk]
-			wj, worst := worstKey(kb)
-			_ = wj
-			for _, key := range keys[kk:m] {
-				if key < worst {
-					// Replace the largest (keys are unique) and find the
-					// new largest, with conditional moves, not branches.
-					nw := uint64(0)
-					for j, v := range kb {
-						if v == worst {
-							v = key
-						}
-						kb[j] = v
-						nw = max(nw, v)
+		// The K smallest keys, in any order (the vote ignores it): the K
+		// likeliest first, then each smaller key replaces the largest kept.
+		// Keys are unique, so the set is the one a full sort would give.
+		kb := sel[:kk]
+		copy(kb, keys[:kk])
+		worst := uint64(0)
+		for _, v := range kb {
+			worst = max(worst, v)
+		}
+		for _, key := range keys[kk : len(offs)+1] {
+			if key < worst {
+				// Replace the largest and find the new largest, with
+				// conditional moves, not branches.
+				nw := uint64(0)
+				for j, v := range kb {
+					if v == worst {
+						v = key
 					}
-					worst = nw
+					kb[j] = v
+					nw = max(nw, v)
 				}
+				worst = nw
+			}
+		}
+		n := 0
+		for _, key := range kb {
+			if key>>32 != math.MaxUint32 {
+				sel[n] = key
+				n++
 			}
 		}
 		// Vote: most frequent real class, lower class on ties.
