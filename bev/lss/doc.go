@@ -39,7 +39,9 @@
 // (cells without points get 0), so no clearing or atomics are needed. The
 // features are first transposed into a channels-last scratch buffer so each
 // point reads C contiguous floats; on amd64 with AVX2 and FMA the sums run
-// in 8-lane assembly kernels holding up to 32 channels in registers (the
+// in 8-lane assembly kernels holding up to 80 channels in registers,
+// and the pooled blocks are transposed into the output planes 8×8 at a time
+// with non-temporal stores (the
 // build tag purego, or a CPU without them, selects the portable Go loop,
 // which the tests also check). Pool allocates nothing.
 //
@@ -50,6 +52,11 @@
 // The output layout follows Config.Layout: bev.LayoutYX is [C, H, W] as an
 // OccupancyGrid (see package bev), bev.LayoutXY is mmdet3d's [C, W, H].
 //
-// SoftmaxDepth turns raw depth logits [Ncam, D, fH, fW] into depth
-// probabilities in place.
+// SoftmaxDepth (or Pooler.SoftmaxDepth, on the pooling workers) turns raw
+// depth logits [Ncam, D, fH, fW] into depth probabilities in place.
+//
+// Lifter bundles the three for a node: it keeps the Geometry and Pooler of
+// the last rig and rebuilds them only when Fingerprint changes. A camera
+// that is missing in a frame is masked by zeroing its depth slab; its
+// geometry stays.
 package lss
