@@ -18,6 +18,7 @@ type ConfigError struct {
 	Detail string
 }
 
+// Error implements error.
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("head: %s: %v: %s", e.Field, ErrConfig, e.Detail)
 }
@@ -31,6 +32,7 @@ type ShapeError struct {
 	Got, Want int    // element counts
 }
 
+// Error implements error.
 func (e *ShapeError) Error() string {
 	return fmt.Sprintf("head: %s: %v: %d elements, want %d", e.Tensor, ErrShape, e.Got, e.Want)
 }

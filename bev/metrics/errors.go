@@ -21,6 +21,7 @@ type ConfigError struct {
 	Detail string
 }
 
+// Error implements error.
 func (e *ConfigError) Error() string {
 	return fmt.Sprintf("metrics: %s: %v: %s", e.Field, ErrConfig, e.Detail)
 }

@@ -25,6 +25,7 @@ type ParamError struct {
 	Detail string
 }
 
+// Error implements error.
 func (e *ParamError) Error() string {
 	return fmt.Sprintf("bevfusion: parameter %s: %v: %s", e.Param, ErrConfig, e.Detail)
 }
