@@ -38,12 +38,12 @@
 // persistent worker goroutines; each output element is written exactly once
 // (cells without points get 0), so no clearing or atomics are needed. The
 // features are first transposed into a channels-last scratch buffer so each
-// point reads C contiguous floats; on amd64 with AVX2 and FMA the sums run
-// in 8-lane assembly kernels holding up to 80 channels in registers,
-// and the pooled blocks are transposed into the output planes 8×8 at a time
-// with non-temporal stores (the
-// build tag purego, or a CPU without them, selects the portable Go loop,
-// which the tests also check). Pool allocates nothing.
+// point reads C contiguous floats. On amd64 with AVX2 and FMA the sums run
+// in 8-lane assembly kernels holding up to 80 channels in registers, and
+// each block of pooled cells goes into the output planes as 8×8 transposed
+// tiles with non-temporal stores; the build tag purego, or a CPU without
+// AVX2/FMA, selects the portable Go loops, which the tests also check.
+// Pool allocates nothing.
 //
 // ScatterAdd is the straightforward reference: a scatter-add of every
 // frustum point into its cell, in tensor order. Tests check Pool against it
