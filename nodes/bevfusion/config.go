@@ -79,6 +79,7 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.NMS.IoUThreshold = ps.Float("nms_iou", 0.2, "Rotated NMS: IoU above which the lower-scoring box is suppressed.")
 	c.NMS.Scale = ps.Floats("nms_scale", []float64{1, 0.7, 0.7, 0.4, 0.55, 1.1, 1, 1, 4.5, 9}, "Scale-NMS factor per class on length and width before the IoU test (BEVDet's nuScenes values).")
 	c.NMS.Radius = ps.Floats("nms_radius", []float64{4, 12, 10, 1, 0.85, 0.175}, "Circle NMS radius per class (one value for all), m.")
+	groups := ps.Floats("nms_groups", nil, "NMS group per class (CenterPoint/BEVDet tasks, e.g. [0, 1, 1, 2, 2, 3, 4, 4, 5, 5]): boxes suppress only boxes of their group; empty means one group per class.")
 	c.NMS.PostMax = ps.Int("max_detections", 300, "Most detections published per frame.")
 	if err := ps.Err(); err != nil {
 		return c, err
@@ -86,6 +87,12 @@ func declare(ps *param.Set, root string) (Config, error) {
 	var err error
 	if c.NMS.Kind, err = head.ParseNMSKind(nmsKind); err != nil {
 		return c, &ParamError{Param: "nms", Detail: err.Error()}
+	}
+	for i, g := range groups {
+		if g != math.Trunc(g) || g < 0 || g > 1e6 {
+			return c, &ParamError{Param: "nms_groups", Detail: fmt.Sprintf("entry %d is %g, want a whole number ≥ 0", i, g)}
+		}
+		c.NMS.Group = append(c.NMS.Group, int(g))
 	}
 	if c.NMS.Kind != head.CircleNMS {
 		c.NMS.Radius = nil

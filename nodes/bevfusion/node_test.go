@@ -317,6 +317,7 @@ func TestConfigErrors(t *testing.T) {
 		{map[string]any{"grid.resolution": 0.0}, "grid"},
 		{map[string]any{"nms": "box"}, "nms"},
 		{map[string]any{"sync_tolerance": -1.0}, "sync_tolerance"},
+		{map[string]any{"nms_groups": []any{0.0, 1.5}}, "nms_groups"},
 	} {
 		_, err := New(node.Env{Name: "bevfusion", Params: paramSet(c.values), Stats: node.NewStats()})
 		if err == nil || !strings.Contains(err.Error(), c.param) {
