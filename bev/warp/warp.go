@@ -45,6 +45,14 @@ func New(g bev.Grid, l bev.Layout) (*Warper, error) {
 	return &Warper{grid: g, layout: l, w: g.Width(), h: g.Height(), idx: make([][4]int32, n), wt: make([][4]float32, n)}, nil
 }
 
+// offset is Grid.Offset with the cached size.
+func (w *Warper) offset(i, j int) int {
+	if w.layout == bev.LayoutXY {
+		return i*w.h + j
+	}
+	return j*w.w + i
+}
+
 // sampleAt returns the continuous previous-grid coordinates (column,
 // row), in cells, with cell centres at integers, of the current cell
 // (i, j) under prev←now, snapped to integers within snapEps.
@@ -75,7 +83,7 @@ func (w *Warper) SetMotion(nowFromPrev tf.Transform) error {
 	for j := 0; j < w.h; j++ {
 		for i := 0; i < w.w; i++ {
 			fi, fj := w.sampleAt(inv, i, j)
-			c := w.grid.Offset(w.layout, i, j)
+			c := w.offset(i, j)
 			var idx [4]int32
 			var wt [4]float32
 			if fi > -1 && fi < float64(w.w) && fj > -1 && fj < float64(w.h) {
@@ -87,7 +95,7 @@ func (w *Warper) SetMotion(nowFromPrev tf.Transform) error {
 					if ii < 0 || ii >= w.w || jj < 0 || jj >= w.h || ws[k] == 0 {
 						continue
 					}
-					idx[k] = int32(w.grid.Offset(w.layout, ii, jj))
+					idx[k] = int32(w.offset(ii, jj))
 					wt[k] = float32(ws[k])
 				}
 			}
