@@ -37,6 +37,7 @@ func commands() []command {
 	return []command{
 		{"replay", "run nodes over bags and write their outputs to MCAP", cmdReplay},
 		{"simulate", "write a synthetic drive with exact ground truth as a rosbag2", cmdSimulate},
+		{"bench", "measure a node's per-stage latency, throughput and allocations", cmdBench},
 		{"eval", "score a node against a bag's ground truth (lidarseg)", cmdEval},
 		{"info", "list a bag's topics, types, counts and time range", cmdInfo},
 		{"nodes", "list the nodes and their parameters", cmdNodes},
