@@ -115,3 +115,14 @@ func BenchmarkSoftmaxDepth(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(x))*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mlogits/s")
 }
+
+// BenchmarkFingerprint is the per-frame check whether the rig changed.
+func BenchmarkFingerprint(b *testing.B) {
+	cams := nuScenesRig()
+	b.ReportAllocs()
+	var fp uint64
+	for b.Loop() {
+		fp ^= Fingerprint(Config{}, cams)
+	}
+	_ = fp
+}
