@@ -71,14 +71,14 @@ func TestBEVIoUExact(t *testing.T) {
 	}
 }
 
-// TestBEVIoURasterTwin checks the exact polygon IoU against a 600×600
+// TestBEVIoURasterTwin checks the exact polygon IoU against a 400×400
 // raster on random box pairs; the raster's error is about one sample row
-// along each edge, so the tolerance is 0.01 absolute.
+// along each edge, so the tolerance is 0.015 absolute.
 func TestBEVIoURasterTwin(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	const n, tol = 600, 0.01
+	const n, tol = 400, 0.015
 	overlapping := 0
-	for i := range 60 {
+	for i := range 40 {
 		a := Box{X: rng.Float64()*2 - 1, Y: rng.Float64()*2 - 1, L: 0.5 + rng.Float64()*4, W: 0.3 + rng.Float64()*2, Yaw: rng.Float64()*2*math.Pi - math.Pi}
 		b := Box{X: rng.Float64()*2 - 1, Y: rng.Float64()*2 - 1, L: 0.5 + rng.Float64()*4, W: 0.3 + rng.Float64()*2, Yaw: rng.Float64()*2*math.Pi - math.Pi}
 		got, want := BEVIoU(a, b), rasterIoU(a, b, n)
@@ -92,8 +92,8 @@ func TestBEVIoURasterTwin(t *testing.T) {
 			t.Errorf("pair %d: intersection %g larger than the smaller box", i, inter)
 		}
 	}
-	if overlapping < 30 {
-		t.Fatalf("only %d of 60 random pairs overlap: the test does not exercise the clipper", overlapping)
+	if overlapping < 20 {
+		t.Fatalf("only %d of 40 random pairs overlap: the test does not exercise the clipper", overlapping)
 	}
 }
 
