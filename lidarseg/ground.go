@@ -127,10 +127,12 @@ type Ground struct {
 	gz       []float32 // coordinates in that order
 	sel      []bool    // ground flags in that order
 	fill     []int32
-	lowest   []float32
-	a        [9]float64 // covariance, then eigenvectors (row-major)
-	eigvals  [3]float64
-	work     []float64 // LAPACK workspace, sized once
+	fitters  []fitter // one per sector: sectors are fitted in parallel
+	par      Parallel
+	regionFn func(lo, hi int)
+	fitFn    func(lo, hi int)
+	cloud    Cloud     // the cloud being segmented, for the chunks
+	out      []bool    // its ground flags
 	secTab   stepTable // sector from the diamond angle
 	cosSlope float64
 	planes   []Plane
@@ -146,11 +148,17 @@ func NewGround(cfg GroundConfig) (*Ground, error) {
 	g := &Ground{cfg: cfg, regions: cfg.Sectors * len(cfg.ZoneEdges)}
 	g.start = make([]int32, g.regions+1)
 	g.fill = make([]int32, g.regions)
-	g.lowest = make([]float32, 0, cfg.SeedCount)
 	// Workspace query, so that every later Dsyev call reuses it.
 	var q [1]float64
-	lapack64.Syev(lapack.EVCompute, blas64.Symmetric{N: 3, Stride: 3, Uplo: blas.Upper, Data: g.a[:]}, g.eigvals[:], q[:], -1)
-	g.work = make([]float64, int(q[0]))
+	var a [9]float64
+	var ev [3]float64
+	lapack64.Syev(lapack.EVCompute, blas64.Symmetric{N: 3, Stride: 3, Uplo: blas.Upper, Data: a[:]}, ev[:], q[:], -1)
+	g.fitters = make([]fitter, cfg.Sectors)
+	for i := range g.fitters {
+		g.fitters[i] = fitter{g: g, work: make([]float64, int(q[0])), lowest: make([]float32, 0, cfg.SeedCount)}
+	}
+	g.regionFn = g.assign
+	g.fitFn = g.fitSectors
 	// Sector boundaries at angles −π + 2πk/Sectors, as diamond angles.
 	thr := make([]float64, 0, cfg.Sectors-1)
 	for k := 1; k < cfg.Sectors; k++ {
@@ -182,27 +190,13 @@ func (g *Ground) Segment(c Cloud, ground []bool) error {
 	}
 	g.region = grow(g.region, n)
 	g.order = grow(g.order, n)
+	g.cloud, g.out = c, ground
+	g.par.For(n, 16384, g.regionFn)
 	clear(g.start)
-	edges := g.cfg.ZoneEdges
-	for i := range n {
-		ground[i] = false
-		x, y, z := float64(c.X[i]), float64(c.Y[i]), float64(c.Z[i])
-		rho := math.Sqrt(x*x + y*y)
-		if math.IsNaN(rho+z) || math.IsInf(rho+z, 0) || rho < edges[0] {
-			g.region[i] = -1
-			continue
+	for _, r := range g.region {
+		if r >= 0 {
+			g.start[r+1]++
 		}
-		zone := 0
-		for zone+1 < len(edges) && rho >= edges[zone+1] {
-			zone++
-		}
-		sec := 0
-		if g.cfg.Sectors > 1 {
-			sec = min(g.secTab.count(diamond(x, y)), g.cfg.Sectors-1)
-		}
-		r := int32(zone*g.cfg.Sectors + sec)
-		g.region[i] = r
-		g.start[r+1]++
 	}
 	for r := 0; r < g.regions; r++ {
 		g.start[r+1] += g.start[r]
@@ -220,25 +214,58 @@ func (g *Ground) Segment(c Cloud, ground []bool) error {
 			g.fill[r]++
 		}
 	}
-	for r := 0; r < g.regions; r++ {
-		g.hasPlane[r] = false
-		lo, hi := g.start[r], g.start[r+1]
-		xs, ys, zs, sel := g.gx[lo:hi], g.gy[lo:hi], g.gz[lo:hi], g.sel[lo:hi]
-		clear(sel)
-		if len(xs) >= g.cfg.MinPoints {
-			g.fitRegion(r, xs, ys, zs, sel)
-		} else if in := r - g.cfg.Sectors; in >= 0 && g.hasPlane[in] {
-			// Too few points to fit (a far zone crossed by one ring of a
-			// sparse sensor): carry the plane of the nearer zone over.
-			pl := g.planes[in]
-			g.classify(pl, xs, ys, zs, sel)
-			g.planes[r], g.hasPlane[r] = pl, true
+	g.par.For(g.cfg.Sectors, 1, g.fitFn)
+	g.cloud, g.out = Cloud{}, nil
+	return nil
+}
+
+// assign finds the region of points [lo, hi) and clears their flags.
+func (g *Ground) assign(lo, hi int) {
+	c := &g.cloud
+	edges := g.cfg.ZoneEdges
+	for i := lo; i < hi; i++ {
+		g.out[i] = false
+		x, y, z := float64(c.X[i]), float64(c.Y[i]), float64(c.Z[i])
+		rho := math.Sqrt(x*x + y*y)
+		if math.IsNaN(rho+z) || math.IsInf(rho+z, 0) || rho < edges[0] {
+			g.region[i] = -1
+			continue
 		}
-		for k, s := range sel {
-			ground[g.order[int(lo)+k]] = s
+		zone := 0
+		for zone+1 < len(edges) && rho >= edges[zone+1] {
+			zone++
+		}
+		sec := 0
+		if g.cfg.Sectors > 1 {
+			sec = min(g.secTab.count(diamond(x, y)), g.cfg.Sectors-1)
+		}
+		g.region[i] = int32(zone*g.cfg.Sectors + sec)
+	}
+}
+
+// fitSectors fits the regions of sectors [lo, hi), zone by zone outwards.
+func (g *Ground) fitSectors(lo, hi int) {
+	for sec := lo; sec < hi; sec++ {
+		f := &g.fitters[sec]
+		for r := sec; r < g.regions; r += g.cfg.Sectors {
+			g.hasPlane[r] = false
+			a, b := g.start[r], g.start[r+1]
+			xs, ys, zs, sel := g.gx[a:b], g.gy[a:b], g.gz[a:b], g.sel[a:b]
+			clear(sel)
+			if len(xs) >= g.cfg.MinPoints {
+				f.fitRegion(r, xs, ys, zs, sel)
+			} else if in := r - g.cfg.Sectors; in >= 0 && g.hasPlane[in] {
+				// Too few points to fit (a far zone crossed by one ring of
+				// a sparse sensor): carry the plane of the nearer zone over.
+				pl := g.planes[in]
+				g.classify(pl, xs, ys, zs, sel)
+				g.planes[r], g.hasPlane[r] = pl, true
+			}
+			for k, s := range sel {
+				g.out[g.order[int(a)+k]] = s
+			}
 		}
 	}
-	return nil
 }
 
 // classify marks the points up to DistThreshold above the plane (or below
@@ -251,13 +278,28 @@ func (g *Ground) classify(pl Plane, xs, ys, zs []float32, sel []bool) {
 	}
 }
 
+// fitter holds one worker's plane-fitting state.
+type fitter struct {
+	g       *Ground
+	a       [9]float64 // covariance, then eigenvectors (row-major)
+	eigvals [3]float64
+	work    []float64 // LAPACK workspace, sized once
+	lowest  []float32
+}
+
+// fitPlane fits a plane to the selected points (see fitter.fitPlane).
+func (g *Ground) fitPlane(xs, ys, zs []float32, sel []bool) (Plane, bool) {
+	return g.fitters[0].fitPlane(xs, ys, zs, sel)
+}
+
 // fitRegion fits a region's plane to its points and marks its ground
 // points in sel.
-func (g *Ground) fitRegion(r int, xs, ys, zs []float32, sel []bool) {
+func (f *fitter) fitRegion(r int, xs, ys, zs []float32, sel []bool) {
+	g := f.g
 	// Lowest-point representative: mean z of the SeedCount lowest points
 	// that are not far below the expected ground.
 	floor := float32(-g.cfg.SensorHeight - g.cfg.BelowGround)
-	low := g.lowest[:0]
+	low := f.lowest[:0]
 	k := g.cfg.SeedCount
 	for _, z := range zs {
 		if z < floor {
@@ -291,7 +333,7 @@ func (g *Ground) fitRegion(r int, xs, ys, zs []float32, sel []bool) {
 	var pl Plane
 	for it := 0; it < g.cfg.Iterations; it++ {
 		var ok bool
-		pl, ok = g.fitPlane(xs, ys, zs, sel)
+		pl, ok = f.fitPlane(xs, ys, zs, sel)
 		if !ok || pl.Normal[2] < g.cosSlope {
 			clear(sel)
 			return
@@ -305,7 +347,7 @@ func (g *Ground) fitRegion(r int, xs, ys, zs []float32, sel []bool) {
 // analysis: the normal is the eigenvector of the covariance with the
 // smallest eigenvalue. Moments are taken about the first selected point,
 // in one pass, to keep float64 cancellation small.
-func (g *Ground) fitPlane(xs, ys, zs []float32, sel []bool) (Plane, bool) {
+func (f *fitter) fitPlane(xs, ys, zs []float32, sel []bool) (Plane, bool) {
 	ys, zs, sel = ys[:len(xs)], zs[:len(xs)], sel[:len(xs)]
 	var ox, oy, oz float64
 	for k, s := range sel {
@@ -335,27 +377,27 @@ func (g *Ground) fitPlane(xs, ys, zs []float32, sel []bool) (Plane, bool) {
 	if cnt < 3 {
 		return Plane{}, false
 	}
-	f := float64(cnt)
-	mx, my, mz := sx/f, sy/f, sz/f
-	m := [6]float64{xx - f*mx*mx, xy - f*mx*my, xz - f*mx*mz, yy - f*my*my, yz - f*my*mz, zz - f*mz*mz}
-	return g.planeFromMoments(mx+ox, my+oy, mz+oz, m)
+	nf := float64(cnt)
+	mx, my, mz := sx/nf, sy/nf, sz/nf
+	m := [6]float64{xx - nf*mx*mx, xy - nf*mx*my, xz - nf*mx*mz, yy - nf*my*my, yz - nf*my*mz, zz - nf*mz*mz}
+	return f.planeFromMoments(mx+ox, my+oy, mz+oz, m)
 }
 
 // planeFromMoments solves the 3×3 symmetric eigenproblem with gonum's
 // LAPACK (Dsyev) in preallocated storage.
-func (g *Ground) planeFromMoments(mx, my, mz float64, m [6]float64) (Plane, bool) {
-	g.a = [9]float64{m[0], m[1], m[2], 0, m[3], m[4], 0, 0, m[5]}
-	sym := blas64.Symmetric{N: 3, Stride: 3, Uplo: blas.Upper, Data: g.a[:]}
-	if !lapack64.Syev(lapack.EVCompute, sym, g.eigvals[:], g.work, len(g.work)) {
+func (f *fitter) planeFromMoments(mx, my, mz float64, m [6]float64) (Plane, bool) {
+	f.a = [9]float64{m[0], m[1], m[2], 0, m[3], m[4], 0, 0, m[5]}
+	sym := blas64.Symmetric{N: 3, Stride: 3, Uplo: blas.Upper, Data: f.a[:]}
+	if !lapack64.Syev(lapack.EVCompute, sym, f.eigvals[:], f.work, len(f.work)) {
 		return Plane{}, false
 	}
 	// Eigenvalues ascend; the eigenvectors are the columns of a. Points
 	// along a line (one ring's arc in a far region) leave the plane's tilt
 	// about that line undetermined: take the level plane through them.
-	if g.eigvals[1] < 0.01*g.eigvals[2] {
+	if f.eigvals[1] < 0.01*f.eigvals[2] {
 		return Plane{Normal: [3]float64{0, 0, 1}, D: -mz}, true
 	}
-	nx, ny, nz := g.a[0], g.a[3], g.a[6]
+	nx, ny, nz := f.a[0], f.a[3], f.a[6]
 	norm := math.Sqrt(nx*nx + ny*ny + nz*nz)
 	if !(norm > 0) {
 		return Plane{}, false
