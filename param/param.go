@@ -35,7 +35,9 @@ func New(node string, values map[string]any) *Set {
 }
 
 // LoadFile reads a ROS 2 parameter YAML and returns the values for node: the
-// "/**" section merged with the node's own section (which wins).
+// "/**" section merged with the node's own section (which wins). The node's
+// section may be keyed "node", "/node" or "/**/node" (any namespace, the
+// form gopercept's own files use so one file set serves several nodes).
 func LoadFile(path, node string) (map[string]any, error) {
 	raw, err := os.ReadFile(path)
 	if err != nil {
@@ -51,7 +53,7 @@ func Parse(raw []byte, node string) (map[string]any, error) {
 		return nil, fmt.Errorf("param: parse: %w", err)
 	}
 	out := map[string]any{}
-	for _, key := range []string{"/**", node, "/" + node} {
+	for _, key := range []string{"/**", "/**/" + node, node, "/" + node} {
 		sec, ok := doc[key].(map[string]any)
 		if !ok {
 			continue

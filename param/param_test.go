@@ -62,3 +62,10 @@ func TestErrors(t *testing.T) {
 		t.Fatal("section without ros__parameters accepted")
 	}
 }
+
+func TestWildcardNamespaceSection(t *testing.T) {
+	vals, err := Parse([]byte("/**/lidarseg:\n  ros__parameters:\n    k: 3\n/**/pose2d:\n  ros__parameters:\n    k: 9\n"), "lidarseg")
+	if err != nil || vals["k"] != 3 {
+		t.Fatalf("got %v %v", vals, err)
+	}
+}

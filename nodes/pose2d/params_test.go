@@ -101,7 +101,7 @@ func TestParamsFileSchemaAndDeclarations(t *testing.T) {
 	if err := json.Unmarshal(raw, &root); err != nil {
 		t.Fatal(err)
 	}
-	params := root.Properties["/**"].Properties["ros__parameters"]
+	params := root.Properties["/**/pose2d"].Properties["ros__parameters"]
 	schema := map[string]*schemaNode{}
 	leaves("", params, schema)
 
