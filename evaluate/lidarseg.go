@@ -20,7 +20,7 @@ import (
 // LidarsegConfig configures Lidarseg.
 type LidarsegConfig struct {
 	Bags        []string           // bags with the input cloud and its ground truth
-	ParamsFile  string             // lidarseg parameters (model, projection)
+	ParamsFiles []string           // lidarseg parameter files (model, projection)
 	Params      map[string]any     // overrides
 	GTTopic     string             // ground-truth labels cloud; default /gt/lidar/labels
 	OutputTopic string             // the node's labelled cloud; default /lidarseg/labelled
@@ -87,7 +87,7 @@ func Lidarseg(ctx context.Context, cfg LidarsegConfig) ([]LidarsegResult, error)
 		var fields []pointcloud.Field
 		var scoreErr error
 		_, err = replay.Run(ctx, replay.Config{
-			Inputs: cfg.Bags, Nodes: []string{"lidarseg"}, ParamsFile: cfg.ParamsFile,
+			Inputs: cfg.Bags, Nodes: []string{"lidarseg"}, ParamsFiles: cfg.ParamsFiles,
 			Params: map[string]map[string]any{"lidarseg": params}, Fast: true, Root: cfg.Root,
 			OnOutput: func(_, topic string, _ int64, m cdr.Message) {
 				pc, ok := m.(*sensor_msgs.PointCloud2)

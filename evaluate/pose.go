@@ -16,9 +16,9 @@ import (
 
 // PoseConfig configures Pose.
 type PoseConfig struct {
-	Bags       []string
-	ParamsFile string
-	Params     map[string]any
+	Bags        []string
+	ParamsFiles []string
+	Params      map[string]any
 	// GTTopic holds the ground-truth skeletons of the evaluated camera;
 	// OutputTopic the node's Skeleton2DArray.
 	GTTopic, OutputTopic string
@@ -62,7 +62,7 @@ func Pose(ctx context.Context, cfg PoseConfig) (*PoseResult, error) {
 		return nil, err
 	}
 	preds := map[int64][]pose.Person{}
-	_, err = replay.Run(ctx, replay.Config{Inputs: cfg.Bags, Nodes: []string{"pose2d"}, ParamsFile: cfg.ParamsFile,
+	_, err = replay.Run(ctx, replay.Config{Inputs: cfg.Bags, Nodes: []string{"pose2d"}, ParamsFiles: cfg.ParamsFiles,
 		Params: map[string]map[string]any{"pose2d": cfg.Params}, Fast: true, Root: cfg.Root,
 		OnOutput: func(_, topic string, _ int64, m cdr.Message) {
 			if a, ok := m.(*gopercept_msgs.Skeleton2DArray); ok && topic == cfg.OutputTopic {

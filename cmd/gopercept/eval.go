@@ -28,7 +28,7 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 func evalLidarseg(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("eval lidarseg", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	params := fs.String("params", "", "lidarseg parameter YAML")
+	params := fs.String("params", "", "lidarseg parameter YAML files, comma-separated")
 	model := fs.String("model", "", "ONNX model (sets model.path); empty keeps the params file's")
 	labels := fs.String("labels", "params/semantic-kitti.yaml", "SemanticKITTI label map")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -48,7 +48,7 @@ func evalLidarseg(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		over["model.path"] = *model
 	}
 	root, _ := os.Getwd()
-	rs, err := evaluate.Lidarseg(ctx, evaluate.LidarsegConfig{Bags: bags, ParamsFile: *params, Params: over, LabelMap: lm, Root: root, Progress: stderr})
+	rs, err := evaluate.Lidarseg(ctx, evaluate.LidarsegConfig{Bags: bags, ParamsFiles: splitList(*params), Params: over, LabelMap: lm, Root: root, Progress: stderr})
 	if err != nil {
 		return err
 	}
@@ -62,7 +62,7 @@ func evalLidarseg(ctx context.Context, args []string, stdout, stderr io.Writer) 
 func evalPose(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("eval pose2d", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	params := fs.String("params", "", "pose2d parameter YAML")
+	params := fs.String("params", "", "pose2d parameter YAML files, comma-separated")
 	camera := fs.String("camera", "cam_front", "simulated camera to evaluate: its image, camera_info and ground truth")
 	output := fs.String("output", "/skeletons", "the node's Skeleton2DArray topic")
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -78,7 +78,7 @@ func evalPose(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		"image.topic":       "/cameras/" + *camera + "/image",
 		"camera_info.topic": "/cameras/" + *camera + "/camera_info",
 	}
-	r, err := evaluate.Pose(ctx, evaluate.PoseConfig{Bags: bags, ParamsFile: *params, Params: over,
+	r, err := evaluate.Pose(ctx, evaluate.PoseConfig{Bags: bags, ParamsFiles: splitList(*params), Params: over,
 		GTTopic: "/gt/cameras/" + *camera + "/skeletons", OutputTopic: *output, Root: root, Progress: stderr})
 	if err != nil {
 		return err
