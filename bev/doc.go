@@ -36,4 +36,17 @@
 // OccupancyGrid the right way round because it applies the origin pose.
 // Some exported models (mmdet3d / BEVFusion) store their BEV tensors the
 // other way, [C, W, H] with x along rows; see Layout.
+//
+// # Cameras
+//
+// Camera describes one camera of a rig for all BEV code: original image
+// size and intrinsics, a Lens (camera.Model, or the Pinhole of the
+// intrinsics), the image augmentation the network input went through
+// (BEVDet's post-rotation/translation as a 3×3 matrix from original pixels
+// to input pixels, see ResizeCrop), and the extrinsic base_link←optical
+// frame as a row-major 4×4 (tf.Transform.ToMatrix). Pixel coordinates put
+// pixel centres at integers (OpenCV). Fingerprint hashes a rig so that
+// precomputed geometry is rebuilt only when calibration or static TF
+// changes, and MaxRadius2 bounds the field of view so that projections
+// reject rays a distortion polynomial would fold back into the image.
 package bev
