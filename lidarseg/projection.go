@@ -52,15 +52,15 @@ type ProjectionConfig struct {
 	MaxPoints int
 }
 
-// Preset is a sensor's projection.
-type Preset struct {
+// preset is a sensor's projection.
+type preset struct {
 	Name string
 	ProjectionConfig
 }
 
 // presets are the sensors Projection knows by name. The Velodyne ring 0 is
 // the lowest beam, the Ouster channel 0 the top one.
-var presets = []Preset{
+var presets = []preset{
 	{"hdl64e", ProjectionConfig{Height: 64, Width: 2048, FovUpDeg: 3, FovDownDeg: -25}},
 	{"hdl64e-1024", ProjectionConfig{Height: 64, Width: 1024, FovUpDeg: 3, FovDownDeg: -25}},
 	{"squeezeseg", ProjectionConfig{Height: 64, Width: 512, FovUpDeg: 3, FovDownDeg: -25, HorizontalFovDeg: 90, ChannelOrder: "xyzir"}},
