@@ -103,6 +103,9 @@ func (c Config) validate() error {
 	if !(c.DepthStep > 0) || !(c.DepthMin > 0) || !(c.DepthMax > c.DepthMin) || math.IsInf(c.DepthMax, 0) {
 		return bad("DepthStep", "need 0 < DepthMin < DepthMax finite and DepthStep > 0, got %v, %v, %v", c.DepthMin, c.DepthMax, c.DepthStep)
 	}
+	if nb := (c.DepthMax - c.DepthMin) / c.DepthStep; !(nb <= 1<<16) {
+		return bad("DepthStep", "%v bins over [%v, %v) m, more than %d", nb, c.DepthMin, c.DepthMax, 1<<16)
+	}
 	if c.InputWidth <= 0 || c.InputHeight <= 0 {
 		return bad("InputWidth", "input %d×%d must be positive", c.InputWidth, c.InputHeight)
 	}

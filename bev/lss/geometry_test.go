@@ -202,6 +202,11 @@ func TestGeometryErrors(t *testing.T) {
 	if _, err := NewGeometry(testConfig(), cams); !errors.Is(err, ErrCamera) || !errors.Is(err, bev.ErrInvalidCamera) {
 		t.Errorf("camera: %v", err)
 	}
+	bad = testConfig()
+	bad.DepthStep = 1e-300
+	if _, err := NewGeometry(bad, testRig(1)); !errors.As(err, &ce) || ce.Field != "DepthStep" {
+		t.Errorf("tiny depth step: %v", err)
+	}
 	if n := (Config{}).DepthBins(); n != 118 {
 		t.Errorf("default depth bins %d, want 118", n)
 	}
