@@ -25,9 +25,11 @@ type rangenet struct {
 	stats   string
 }
 
-// openRangeNet opens the model and makes pc follow its card: image size
-// from the input shape, field of view, horizontal field of view and the
-// normalisation when the card gives them (the card wins over parameters).
+// openRangeNet opens the model and makes pc follow its card (the card wins
+// over parameters): image size from the input shape; and from the card's
+// parameters when given: fov_up_deg, fov_down_deg, horizontal_fov_deg,
+// channel_order, intensity_scale, use_ring (false when absent: RangeNet++
+// projects by pitch), softmax; normalisation mean and std.
 func openRangeNet(path, card string, providers []string, threads int, labels *lidarseg.LabelMap, pc *lidarseg.ProjectionConfig, env node.Env) (*rangenet, error) {
 	cfg := infer.Config{ModelPath: path, CardPath: card, Providers: providers, IntraOpThreads: threads}
 	if env.Log != nil {
@@ -80,6 +82,18 @@ func (r *rangenet) check(labels *lidarseg.LabelMap, pc *lidarseg.ProjectionConfi
 		for i := range lidarseg.Channels {
 			pc.Means[i], pc.Stds[i] = float32(nm.Mean[i]), float32(nm.Std[i])
 		}
+	}
+	// Rows from rings only when the card says the model was trained so:
+	// the RangeNet++ contract is the spherical projection.
+	pc.UseRing = false
+	if v, ok := c.Parameters["use_ring"].(bool); ok {
+		pc.UseRing = v
+	}
+	if v, ok := c.Param("intensity_scale"); ok {
+		if !(v > 0) {
+			return fmt.Errorf("%w: card intensity_scale %g, want > 0", ErrModel, v)
+		}
+		pc.IntensityScale = float32(v)
 	}
 	if v, ok := c.Parameters["channel_order"].(string); ok {
 		pc.ChannelOrder = v

@@ -140,3 +140,27 @@ outputs:
 		t.Errorf("wrong family: %v", err)
 	}
 }
+
+// TestModelCardProjection: the card's parameters set the projection.
+func TestModelCardProjection(t *testing.T) {
+	needORT(t)
+	card := `name: tiny-rangenet
+version: 0.1.0
+task: lidar-segmentation
+family: rangenet
+inputs:
+  - {name: range_image, shape: [1, 5, 16, 128], type: float32}
+outputs:
+  - {name: logits, shape: [1, 20, 16, 128], type: float32}
+parameters: {fov_up_deg: 2.0, fov_down_deg: -24.0, intensity_scale: 0.00392156862745098, channel_order: xyzir}
+`
+	n, st := newNode(t, map[string]any{"model.path": tinyRangeNet(t, 16, 128, card)})
+	pc := n.proj.Config()
+	if pc.Height != 16 || pc.Width != 128 || pc.FovUpDeg != 2 || pc.FovDownDeg != -24 || pc.UseRing ||
+		pc.ChannelOrder != "xyzir" || math.Abs(float64(pc.IntensityScale)-1.0/255) > 1e-9 {
+		t.Errorf("projection %+v", pc)
+	}
+	if f := st.Snapshot().Facts["projection"]; !contains(f, "16×128") {
+		t.Errorf("projection fact %q", f)
+	}
+}
