@@ -138,8 +138,9 @@ func WriteLidarDataset(ctx context.Context, cfg DatasetConfig, dir string, progr
 	meta := map[string]any{
 		"kind": "lidarseg", "seed": cfg.Seed, "scans": n, "lidar": cfg.Lidar, "columns": cfg.Columns,
 		"classes": Classes(cfg.LabelMap),
-		"projection": map[string]any{"height": H, "width": W, "fov_up": pc.FovUpDeg, "fov_down": pc.FovDownDeg,
-			"horizontal_fov": pc.HorizontalFovDeg, "intensity_scale": pc.IntensityScale},
+		// Named as the lidarseg node reads them from a model card.
+		"projection": map[string]any{"height": H, "width": W, "fov_up_deg": pc.FovUpDeg, "fov_down_deg": pc.FovDownDeg,
+			"horizontal_fov_deg": pc.HorizontalFovDeg, "intensity_scale": float64(pc.IntensityScale), "use_ring": false},
 		"channels": []string{"range", "x", "y", "z", "remission"},
 	}
 	raw, err := yaml.Marshal(meta)

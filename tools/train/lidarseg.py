@@ -174,7 +174,7 @@ def main():
         "outputs": [{"name": "output", "shape": [1, classes, H, W], "type": "float32", "layout": "NCHW"}],
         "normalisation": {"mean": [round(float(v), 5) for v in mean], "std": [round(float(v), 5) for v in std]},
         "classes": meta["classes"],
-        "parameters": dict(meta.get("projection", {}), softmax=True),
+        "parameters": dict({k: v for k, v in meta.get("projection", {}).items() if k not in ("height", "width")}, softmax=True),
         "provenance": {"training_data": "gopercept simulate --dataset lidarseg, seeds " + ",".join(os.path.basename(d) for d in a.train),
                        "seed": a.seed, "command": a.command, "license": "Apache-2.0", "source": "tools/train/lidarseg.py"},
         "metrics": {"val_pixel_miou": round(float(m), 4), "params": common.count_params(net), "size_bytes": size,
