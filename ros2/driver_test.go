@@ -129,7 +129,7 @@ func TestDriverLive(t *testing.T) {
 	defer sub.Close()
 	stopSpin = spin()
 	defer stopSpin()
-	waitFor(t, 10*time.Second, "the node to subscribe once the output has a subscriber", func() bool {
+	waitFor(t, 20*time.Second, "the node to subscribe once the output has a subscriber", func() bool {
 		n, _ := in.SubscriptionCount()
 		return n == 1
 	})
@@ -153,7 +153,7 @@ func TestDriverLive(t *testing.T) {
 		}
 		time.Sleep(150 * time.Millisecond)
 	}
-	waitFor(t, 10*time.Second, "three outputs and a diagnostic naming the broken cloud", func() bool {
+	waitFor(t, 20*time.Second, "three outputs and a diagnostic naming the broken cloud", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		if len(outs) < 3 {

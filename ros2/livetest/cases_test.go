@@ -70,8 +70,8 @@ func TestBevfusionLive(t *testing.T) {
 		sim: drive,
 		bad: []bad{
 			{topic: "/lidar/points", typ: cloudT, data: truncated, want: "dropped decode"},
-			{topic: "/cameras/cam_front/image", typ: imageT, data: imageWith(func(im *sensor_msgs.Image) { im.Encoding = "bayer_unknown16" }), want: "dropped invalid image"},
-			{topic: "/cameras/cam_front/image", typ: imageT, data: imageWith(func(im *sensor_msgs.Image) { im.Width, im.Height, im.Data = 0, 0, nil }), want: "zero width"},
+			{topic: "/cameras/cam_front/image", typ: imageT, data: imageWith(func(im *sensor_msgs.Image) { im.Encoding = "bayer_unknown16" }), want: "unknown or unsupported encoding"},
+			{topic: "/cameras/cam_front/image", typ: imageT, data: imageWith(func(im *sensor_msgs.Image) { im.Width, im.Height, im.Data = 0, 0, nil }), want: "image 0×0"},
 		},
 	})
 }

@@ -192,7 +192,7 @@ func runLive(t *testing.T, c liveCase) {
 	for _, o := range declared.Outputs() {
 		o := o
 		if _, err := peer.NewSubscription(o.Name, o.Type, ros2.Reliable(50), func(b []byte, _ ros2.MessageInfo) {
-			k := keyOfBytes(o.Name, o.Type, b)
+			k := keyOfBytes(replay.ResolveTopic(o.Name, c.node), o.Type, b)
 			arrivals.Add(1)
 			mu.Lock()
 			got[k] = append([]byte(nil), b...)
@@ -217,6 +217,7 @@ func runLive(t *testing.T, c liveCase) {
 		inputs[in.Name] = true
 	}
 	pubs := map[string]*ros2.Publisher{}
+	typeOf := map[string]string{}
 	rd, err := bag.Open(bagPath, bag.ReaderConfig{})
 	if err != nil {
 		t.Fatal(err)
@@ -232,6 +233,7 @@ func runLive(t *testing.T, c liveCase) {
 		case "/tf":
 			q = ros2.Reliable(100)
 		}
+		typeOf[ti.Name] = ti.Type
 		if pubs[ti.Name], err = peer.NewPublisher(ti.Name, ti.Type, q); err != nil {
 			t.Fatal(err)
 		}
@@ -264,6 +266,7 @@ func runLive(t *testing.T, c liveCase) {
 	// Play the drive at its own rate; keep one good message per input to
 	// resend after the malformed ones.
 	lastGood := map[string][]byte{}
+	var lastStamp int64
 	var first int64 = -1
 	start := time.Now()
 	for m, err := range rd.All() {
@@ -284,6 +287,7 @@ func runLive(t *testing.T, c liveCase) {
 			t.Fatal(err)
 		}
 		lastGood[m.Topic] = append([]byte(nil), m.Data...)
+		lastStamp = max(lastStamp, m.LogTime)
 	}
 	rd.Close()
 	time.Sleep(time.Second)
@@ -308,12 +312,42 @@ func runLive(t *testing.T, c liveCase) {
 	}
 	t.Logf("%s: %d live outputs matched the in-process pipeline byte for byte (%d expected)", c.node, matched, len(want))
 
-	// Malformed inputs: the node survives, reports each, and goes on.
-	for _, b := range c.bad {
-		if err := pubs[b.topic].Publish(b.data(lastGood[b.topic])); err != nil {
-			t.Fatal(err)
+	// Malformed inputs: the node survives, reports each, and goes on. Each
+	// round is stamped a second after the last (nodes rightly drop frames
+	// older than the last they processed), with TF first and the malformed
+	// message in place of its topic's good one, so that nodes that only
+	// look at an input when another arrives (bevfusion's camera sync) see it.
+	stampNow := lastStamp
+	round := func(badTopic string, badData func([]byte) []byte) {
+		stampNow += int64(time.Second)
+		for _, topic := range resendOrder(lastGood) {
+			data := restamp(t, typeOf[topic], lastGood[topic], stampNow)
+			if topic == badTopic {
+				data = badData(data)
+			}
+			if err := pubs[topic].Publish(data); err != nil {
+				t.Fatal(err)
+			}
 		}
-		waitFor(t, 10*time.Second, fmt.Sprintf("%s reporting %q on /diagnostics", c.node, b.want), func() bool {
+		time.Sleep(100 * time.Millisecond)
+	}
+	for _, b := range c.bad {
+		round(b.topic, b.data)
+		round(b.topic, b.data)
+		lastDiag := func() string {
+			mu.Lock()
+			defer mu.Unlock()
+			if len(diags) == 0 {
+				return "(none)"
+			}
+			d := diags[len(diags)-1]
+			out := d.Message
+			for _, kv := range d.Values {
+				out += "\n  " + kv.Key + " = " + kv.Value
+			}
+			return out
+		}
+		waitFor(t, 20*time.Second, fmt.Sprintf("%s reporting %q on /diagnostics (last: %s)", c.node, b.want, lastDiag()), func() bool {
 			mu.Lock()
 			defer mu.Unlock()
 			for _, d := range diags {
@@ -333,14 +367,10 @@ func runLive(t *testing.T, c liveCase) {
 			t.Fatalf("%s died on a malformed %s: %v\n%s", c.node, b.topic, err, logs.String())
 		default:
 		}
-		// Resend the good inputs: a new output must follow.
 		before := arrivals.Load()
-		for topic, data := range lastGood {
-			if topic != "/tf_static" {
-				pubs[topic].Publish(data)
-			}
-		}
-		waitFor(t, 10*time.Second, c.node+" processing the next good message", func() bool {
+		round("", nil)
+		round("", nil)
+		waitFor(t, 20*time.Second, c.node+" processing the next good message", func() bool {
 			return arrivals.Load() > before
 		}, &logs)
 	}
@@ -395,4 +425,53 @@ func waitFor(t *testing.T, d time.Duration, what string, ok func() bool, logs *b
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Fatalf("timed out waiting for %s\nnode log:\n%s", what, logs.String())
+}
+
+// restamp returns data with every header stamp in the message set to
+// stamp (ns), so that all inputs of a round are in sync.
+func restamp(t *testing.T, typ string, data []byte, stamp int64) []byte {
+	m, err := rosmsg.New(typ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cdr.Unmarshal(data, m); err != nil {
+		t.Fatal(err)
+	}
+	setStamps(reflect.ValueOf(m).Elem(), stamp)
+	return cdr.Marshal(m)
+}
+
+func setStamps(v reflect.Value, stamp int64) {
+	switch v.Kind() {
+	case reflect.Struct:
+		if h, ok := v.Addr().Interface().(*std_msgs.Header); ok {
+			h.Stamp = node.TimeFromNS(stamp)
+			return
+		}
+		for i := 0; i < v.NumField(); i++ {
+			setStamps(v.Field(i), stamp)
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Type().Elem().Kind() == reflect.Struct {
+			for i := 0; i < v.Len(); i++ {
+				setStamps(v.Index(i), stamp)
+			}
+		}
+	}
+}
+
+// resendOrder lists the topics to resend: /tf first, then the rest sorted,
+// /tf_static left out (it is timeless and already latched).
+func resendOrder(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		if k != "/tf" && k != "/tf_static" {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	if _, ok := m["/tf"]; ok {
+		out = append([]string{"/tf"}, out...)
+	}
+	return out
 }
