@@ -224,12 +224,24 @@ func WriteLidarsegText(w io.Writer, rs []LidarsegResult) {
 		fmt.Fprintf(w, " %8s", r.Mode)
 	}
 	fmt.Fprintln(w)
-	for i, c := range rs[0].PerClass {
-		fmt.Fprintf(w, "%-14s", c.Class)
+	var order []string
+	seen := map[string]bool{}
+	for _, r := range rs {
+		for _, c := range r.PerClass {
+			if !seen[c.Class] {
+				seen[c.Class] = true
+				order = append(order, c.Class)
+			}
+		}
+	}
+	for _, name := range order {
+		fmt.Fprintf(w, "%-14s", name)
 		for _, r := range rs {
 			v := math.NaN()
-			if i < len(r.PerClass) && r.PerClass[i].Class == c.Class {
-				v = r.PerClass[i].IoU
+			for _, c := range r.PerClass {
+				if c.Class == name {
+					v = c.IoU
+				}
 			}
 			fmt.Fprintf(w, " %8.3f", v)
 		}
