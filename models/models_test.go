@@ -1,0 +1,107 @@
+// Package models holds gopercept's own small models, each an ONNX file with
+// a model card beside it. This test is what CI does instead of training:
+// every model loads on the real ONNX Runtime, matches its card's contract,
+// and reproduces the held-out metric its card records, within the card's
+// tolerance, on a drive simulated on the spot.
+package models
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gopercept/gopercept/bag"
+	"github.com/gopercept/gopercept/evaluate"
+	"github.com/gopercept/gopercept/infer"
+	"github.com/gopercept/gopercept/lidarseg"
+	_ "github.com/gopercept/gopercept/nodes/all"
+	"github.com/gopercept/gopercept/simulate"
+)
+
+func TestEveryModelMatchesItsCard(t *testing.T) {
+	if err := infer.Init(); err != nil {
+		t.Fatalf("ONNX Runtime: %v (run scripts/fetch-ort.sh or make ort)", err)
+	}
+	files, _ := filepath.Glob("*.onnx")
+	if len(files) == 0 {
+		t.Fatal("no models committed")
+	}
+	for _, f := range files {
+		m, err := infer.Open(infer.Config{ModelPath: f})
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		c := m.Card()
+		if c.Provenance.Command == "" || c.Provenance.TrainingData == "" {
+			t.Errorf("%s: the card does not say how to retrain it", f)
+		}
+		if len(c.Metrics) == 0 {
+			t.Errorf("%s: the card records no metrics", f)
+		}
+		m.Close()
+	}
+}
+
+// heldOut simulates a short drive no training set used.
+func heldOut(t *testing.T, cfg simulate.Config) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "heldout.mcap")
+	w, err := bag.CreateMCAP(path, bag.WriterConfig{Compression: bag.CompressionNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := simulate.Run(context.Background(), cfg, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func cardMetric(t *testing.T, c *infer.Card, key string) float64 {
+	t.Helper()
+	v, ok := c.Metrics[key]
+	if !ok {
+		t.Fatalf("%s: card has no metrics.%s", c.Name, key)
+	}
+	switch x := v.(type) {
+	case float64:
+		return x
+	case int:
+		return float64(x)
+	}
+	t.Fatalf("%s: metrics.%s is %T", c.Name, key, v)
+	return 0
+}
+
+// TestLidarsegReproducesCard scores lidarseg-small through the lidarseg node
+// (projection, inference, kNN) on held-out seed 301 and compares with the
+// card's ci_miou.
+func TestLidarsegReproducesCard(t *testing.T) {
+	card, err := infer.LoadCard("lidarseg-small.card.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := cardMetric(t, card, "ci_miou")
+	tol := cardMetric(t, card, "ci_tolerance")
+	path := heldOut(t, simulate.Config{Seed: 301, Duration: 1, Cameras: "none"})
+	rs, err := evaluate.Lidarseg(context.Background(), evaluate.LidarsegConfig{
+		Bags: []string{path}, ParamsFiles: []string{"../params/lidarseg.yaml"}, Root: "..",
+		Params: map[string]any{"model.path": "models/lidarseg-small.onnx"}, LabelMap: lidarseg.SemanticKITTI(), Modes: []string{"knn"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := rs[0].MeanIoU
+	t.Logf("lidarseg-small on held-out seed 301 (1 s, %d clouds): mIoU %.4f (card %.4f ± %.3f)", rs[0].Clouds, got, want, tol)
+	if math.IsNaN(got) || math.Abs(got-want) > tol {
+		t.Fatalf("mIoU %.4f, card says %.4f ± %.3f", got, want, tol)
+	}
+	if !strings.Contains(card.Family, "rangenet") {
+		t.Fatalf("family %q", card.Family)
+	}
+}
