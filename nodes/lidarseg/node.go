@@ -205,7 +205,7 @@ func New(env node.Env) (*Node, error) {
 		}
 	}
 	pc := cfg.Projection
-	if cfg.ModelPath != "" {
+	if cfg.ModelPath != "" && !env.Describe { // Describe: topics and parameters only
 		m, err := openRangeNet(resolve(cfg.ModelPath), resolve(cfg.CardPath), cfg.Providers, cfg.Threads, n.labels, &pc, env)
 		if err != nil {
 			return nil, err
