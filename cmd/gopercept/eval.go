@@ -14,15 +14,17 @@ import (
 
 func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("eval: which node? lidarseg or pose2d")
+		return errors.New("eval: which node? lidarseg, pose2d or bevfusion")
 	}
 	switch args[0] {
 	case "lidarseg":
 		return evalLidarseg(ctx, args[1:], stdout, stderr)
 	case "pose2d":
 		return evalPose(ctx, args[1:], stdout, stderr)
+	case "bevfusion":
+		return evalBEV(ctx, args[1:], stdout, stderr)
 	}
-	return fmt.Errorf("eval: unknown node %q (have lidarseg, pose2d)", args[0])
+	return fmt.Errorf("eval: unknown node %q (have lidarseg, pose2d, bevfusion)", args[0])
 }
 
 func evalLidarseg(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -87,5 +89,29 @@ func evalPose(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return writeJSON(stdout, r)
 	}
 	evaluate.WritePoseText(stdout, r)
+	return nil
+}
+
+func evalBEV(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("eval bevfusion", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	params := fs.String("params", "", "bevfusion parameter YAML files, comma-separated")
+	asJSON := fs.Bool("json", false, "print JSON")
+	bags, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(bags) == 0 {
+		return errors.New("eval bevfusion: give bags with cameras, /lidar/points, /gt/bev and /gt/boxes")
+	}
+	root, _ := os.Getwd()
+	r, err := evaluate.BEV(ctx, evaluate.BEVConfig{Bags: bags, ParamsFiles: splitList(*params), Root: root, Progress: stderr})
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(stdout, r)
+	}
+	evaluate.WriteBEVText(stdout, r)
 	return nil
 }

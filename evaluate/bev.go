@@ -1,0 +1,181 @@
+package evaluate
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+
+	"github.com/gopercept/gopercept/bag"
+	"github.com/gopercept/gopercept/bev/metrics"
+	"github.com/gopercept/gopercept/cdr"
+	"github.com/gopercept/gopercept/node"
+	bevfusionnode "github.com/gopercept/gopercept/nodes/bevfusion"
+	"github.com/gopercept/gopercept/replay"
+	"github.com/gopercept/gopercept/rosmsg/nav_msgs"
+	"github.com/gopercept/gopercept/rosmsg/vision_msgs"
+	"github.com/gopercept/gopercept/rosmsg/visualization_msgs"
+)
+
+// BEVConfig configures BEV.
+type BEVConfig struct {
+	Bags        []string
+	ParamsFiles []string
+	Params      map[string]any
+	// Ground truth and outputs; defaults /gt/bev, /gt/boxes and the node's
+	// /bevfusion/occupancy, /bevfusion/detections, /bevfusion/markers.
+	GTGrid, GTBoxes               string
+	OutGrid, OutBoxes, OutMarkers string
+	// Classes scored for detection AP, as both the ground truth and the
+	// model name them; default car, truck, person.
+	Classes  []string
+	Root     string
+	Progress io.Writer
+}
+
+// BEVResult is the BEV score of one bag set.
+type BEVResult struct {
+	Frames       int                   `json:"frames"`
+	OccupancyIoU float64               `json:"occupancy_iou"`
+	Detections   int                   `json:"detections"`
+	MAP          float64               `json:"map"`
+	Classes      []metrics.ClassResult `json:"classes,omitempty"`
+}
+
+// BEV replays the bags through bevfusion and scores its occupancy grid by
+// IoU and its detections by nuScenes-style AP against the ground truth of
+// the same stamp.
+func BEV(ctx context.Context, cfg BEVConfig) (*BEVResult, error) {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&cfg.GTGrid, "/gt/bev")
+	def(&cfg.GTBoxes, "/gt/boxes")
+	def(&cfg.OutGrid, "/bevfusion/occupancy")
+	def(&cfg.OutBoxes, "/bevfusion/detections")
+	def(&cfg.OutMarkers, "/bevfusion/markers")
+	if len(cfg.Classes) == 0 {
+		cfg.Classes = []string{"car", "truck", "person"}
+	}
+	gtGrids := map[int64][]int8{}
+	gtBoxes := map[int64][]metrics.Box{}
+	for _, path := range cfg.Bags {
+		rd, err := bag.Open(path, bag.ReaderConfig{Topics: []string{cfg.GTGrid, cfg.GTBoxes}})
+		if err != nil {
+			return nil, err
+		}
+		for m, err := range rd.All() {
+			if err != nil {
+				rd.Close()
+				return nil, err
+			}
+			switch m.Topic {
+			case cfg.GTGrid:
+				var g nav_msgs.OccupancyGrid
+				if err := cdr.Unmarshal(m.Data, &g); err != nil {
+					rd.Close()
+					return nil, err
+				}
+				gtGrids[node.StampNS(g.Header.Stamp)] = append([]int8(nil), g.Data...)
+			case cfg.GTBoxes:
+				var d vision_msgs.Detection3DArray
+				if err := cdr.Unmarshal(m.Data, &d); err != nil {
+					rd.Close()
+					return nil, err
+				}
+				boxes, _ := bevfusionnode.EvalBoxes(&d, nil, cfg.Classes)
+				gtBoxes[node.StampNS(d.Header.Stamp)] = boxes
+			}
+		}
+		rd.Close()
+	}
+	predGrids := map[int64][]int8{}
+	predDets := map[int64]*vision_msgs.Detection3DArray{}
+	predMarkers := map[int64]*visualization_msgs.MarkerArray{}
+	var lastStamp int64
+	_, err := replay.Run(ctx, replay.Config{Inputs: cfg.Bags, Nodes: []string{"bevfusion"}, ParamsFiles: cfg.ParamsFiles,
+		Params: map[string]map[string]any{"bevfusion": cfg.Params}, Fast: true, Root: cfg.Root,
+		OnOutput: func(_, topic string, _ int64, m cdr.Message) {
+			switch x := m.(type) {
+			case *nav_msgs.OccupancyGrid:
+				if topic == cfg.OutGrid {
+					predGrids[node.StampNS(x.Header.Stamp)] = append([]int8(nil), x.Data...)
+				}
+			case *vision_msgs.Detection3DArray:
+				if topic == cfg.OutBoxes {
+					lastStamp = node.StampNS(x.Header.Stamp)
+					c := *x
+					c.Detections = append([]vision_msgs.Detection3D(nil), x.Detections...)
+					predDets[lastStamp] = &c
+				}
+			case *visualization_msgs.MarkerArray:
+				if topic == cfg.OutMarkers && lastStamp != 0 {
+					c := *x
+					c.Markers = append([]visualization_msgs.Marker(nil), x.Markers...)
+					predMarkers[lastStamp] = &c
+				}
+			}
+		}})
+	if err != nil {
+		return nil, err
+	}
+	res := &BEVResult{}
+	var occ metrics.OccupancyIoU
+	for stamp, gt := range gtGrids {
+		pred, ok := predGrids[stamp]
+		if !ok {
+			continue
+		}
+		if err := occ.Add(pred, gt); err != nil {
+			return nil, err
+		}
+		res.Frames++
+	}
+	if res.Frames == 0 {
+		return nil, fmt.Errorf("evaluate: no bevfusion occupancy grid on %s shares a stamp with %s", cfg.OutGrid, cfg.GTGrid)
+	}
+	res.OccupancyIoU = occ.IoU()
+	res.MAP = math.NaN()
+	if len(predDets) > 0 {
+		cls := make([]metrics.ClassConfig, len(cfg.Classes))
+		for i, c := range cfg.Classes {
+			cls[i] = metrics.ClassConfig{Name: c, MaxRange: 50}
+		}
+		ev, err := metrics.NewEvaluator(metrics.Config{Classes: cls})
+		if err != nil {
+			return nil, err
+		}
+		for stamp, gt := range gtBoxes {
+			d, ok := predDets[stamp]
+			if !ok {
+				continue
+			}
+			pred, _ := bevfusionnode.EvalBoxes(d, predMarkers[stamp], cfg.Classes)
+			res.Detections += len(pred)
+			if err := ev.Add(gt, pred); err != nil {
+				return nil, err
+			}
+		}
+		r := ev.Result()
+		res.MAP, res.Classes = r.MAP, r.Classes
+	}
+	if cfg.Progress != nil {
+		fmt.Fprintf(cfg.Progress, "eval bevfusion: %d frames, occupancy IoU %.3f, %d detections\n", res.Frames, res.OccupancyIoU, res.Detections)
+	}
+	return res, nil
+}
+
+// WriteBEVText prints a BEV result for people.
+func WriteBEVText(w io.Writer, r *BEVResult) {
+	fmt.Fprintf(w, "bevfusion: %d frames, occupancy IoU %.3f\n", r.Frames, r.OccupancyIoU)
+	if r.Detections == 0 {
+		fmt.Fprintln(w, "  no detections (no camera encoder / fuser model configured)")
+		return
+	}
+	fmt.Fprintf(w, "  %d detections, mAP %.3f\n", r.Detections, r.MAP)
+	for _, c := range r.Classes {
+		fmt.Fprintf(w, "  %-10s AP@0.5/1/2/4 m %v\n", c.Name, c.AP)
+	}
+}
