@@ -44,7 +44,8 @@ func CachedLibrary(root string) string {
 }
 
 // LibraryPath returns the ONNX Runtime shared library to load: the file named
-// by GOPERCEPT_ORT_LIB when that is set, else the project cache under the
+// by GOPERCEPT_ORT_LIB when that is set, else the pinned copy installed
+// beside the executable (a colcon install), else the project cache under the
 // repository root (GOPERCEPT_ROOT, or the directory of the go.mod found by
 // walking up from the working directory), whose SHA-256 must be
 // LibrarySHA256. A missing library gives an error wrapping ErrLibraryMissing
@@ -60,6 +61,14 @@ func LibraryPath() (string, error) {
 			return "", fmt.Errorf("%w: %s=%s is a directory", ErrLibraryMissing, EnvLibrary, p)
 		}
 		return p, nil
+	}
+	// An installed node (colcon: lib/gopercept/<node>) carries the pinned
+	// library beside its executable.
+	if exe, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(exe), "libonnxruntime.so.1")
+		if sum, err := fileSHA256(p); err == nil && sum == LibrarySHA256 {
+			return p, nil
+		}
 	}
 	root, err := repoRoot()
 	if err != nil {

@@ -198,6 +198,7 @@ func (d *driver) run(ctx context.Context) error {
 			}
 		} else if !want && d.subs != nil {
 			d.unsubscribe()
+			d.log.Info(d.rn.Name() + ": no output subscribers, inputs unsubscribed (lazy)")
 		}
 		spinCtx, cancel := context.WithCancel(ctx)
 		watchDone := make(chan struct{})
@@ -270,7 +271,6 @@ func (d *driver) unsubscribe() {
 		s.Close()
 	}
 	d.subs = nil
-	d.log.Info(d.rn.Name() + ": no output subscribers, inputs unsubscribed (lazy)")
 }
 
 func (d *driver) feedTF(b []byte, static bool) {
