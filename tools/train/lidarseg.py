@@ -138,6 +138,7 @@ def main():
     lossf = nn.CrossEntropyLoss(weight=torch.from_numpy(weights), ignore_index=0)
     rng = np.random.default_rng(a.seed)
     t0 = time.time()
+    best = -1.0
     for ep in range(a.epochs):
         net.train()
         order = rng.permutation(len(xs))
@@ -161,10 +162,16 @@ def main():
         conf = evaluate(net, vx, vy, mean, std, classes)
         m, _ = miou(conf)
         common.log(f"lidarseg: epoch {ep + 1}/{a.epochs} loss {total / steps_per_epoch:.3f} val pixel mIoU {m:.3f} ({time.time() - t0:.0f} s)")
-    conf = evaluate(net, vx, vy, mean, std, classes)
-    m, ious = miou(conf)
+        if m > best:
+            # Keep the best epoch on disk, so a run cut short still leaves a model.
+            best = m
+            write_model(a, net, meta, mean, std, classes, H, W, m, ep + 1)
+
+
+def write_model(a, net, meta, mean, std, classes, H, W, m, epochs):
     onnx_path = a.out + ".onnx"
     common.export(WithSoftmax(net), torch.zeros(1, 5, H, W), ["input"], ["output"], onnx_path)
+    net.train()
     size = os.path.getsize(onnx_path)
     card = {
         "name": os.path.basename(a.out), "version": "1", "task": "lidar semantic segmentation",
@@ -177,11 +184,11 @@ def main():
         "parameters": dict({k: v for k, v in meta.get("projection", {}).items() if k not in ("height", "width")}, softmax=True),
         "provenance": {"training_data": "gopercept simulate --dataset lidarseg, seeds " + ",".join(os.path.basename(d) for d in a.train),
                        "seed": a.seed, "command": a.command, "license": "Apache-2.0", "source": "tools/train/lidarseg.py"},
-        "metrics": {"val_pixel_miou": round(float(m), 4), "params": common.count_params(net), "size_bytes": size,
+        "metrics": {"val_pixel_miou": round(float(m), 4), "epochs": epochs, "params": common.count_params(net), "size_bytes": size,
                     "onnx_sha256": common.sha256(onnx_path)},
     }
     common.write_card(a.out + ".card.yaml", card)
-    common.log(f"lidarseg: wrote {onnx_path} ({size / 1e6:.2f} MB), validation pixel mIoU {m:.3f}")
+    common.log(f"lidarseg: wrote {onnx_path} ({size / 1e6:.2f} MB) after epoch {epochs}, validation pixel mIoU {m:.3f}")
 
 
 if __name__ == "__main__":
