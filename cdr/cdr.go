@@ -34,9 +34,20 @@ func Marshal(m Message) []byte { return MarshalAppend(nil, m) }
 // MarshalAppend serializes m into buf[:0], growing it as needed, and returns
 // the result; passing the previous result back in avoids allocation.
 func MarshalAppend(buf []byte, m Message) []byte {
-	var e Encoder
+	e := encoderPool.Get().(*Encoder)
+	out := e.Encode(buf, m)
+	e.buf = nil
+	encoderPool.Put(e)
+	return out
+}
+
+var encoderPool = sync.Pool{New: func() any { return new(Encoder) }}
+
+// Encode serializes m into buf[:0] with the encapsulation header and
+// returns the result; hot paths that keep their own Encoder call this.
+func (e *Encoder) Encode(buf []byte, m Message) []byte {
 	e.Reset(buf[:0])
-	m.EncodeCDR(&e)
+	m.EncodeCDR(e)
 	return e.Bytes()
 }
 
