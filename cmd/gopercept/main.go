@@ -41,6 +41,7 @@ func commands() []command {
 		{"eval", "score a node against a bag's ground truth (lidarseg)", cmdEval},
 		{"info", "list a bag's topics, types, counts and time range", cmdInfo},
 		{"nodes", "list the nodes and their parameters", cmdNodes},
+		{"snapshot", "write one image of a bag as PNG", cmdSnapshot},
 	}
 }
 
