@@ -31,7 +31,7 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.BoolVar(&cfg.Depth, "depth", false, "publish an aligned 16UC1 depth image for the front camera")
 	fs.IntVar(&cfg.Pedestrians, "pedestrians", 0, "pedestrians in the world (0: the world's default)")
 	comp := fs.String("compression", "zstd", "chunk compression: zstd, lz4 or none")
-	dataset := fs.String("dataset", "", "write a training set instead of a bag: lidarseg or pose")
+	dataset := fs.String("dataset", "", "write a training set instead of a bag: lidarseg, pose or bev")
 	preset := fs.String("preset", "hdl64e", "range-image projection preset of a lidarseg training set")
 	labels := fs.String("labels", "params/semantic-kitti.yaml", "SemanticKITTI label map for training labels")
 	every := fs.Int("every", 1, "keep one sweep in EVERY for a training set")
@@ -121,6 +121,18 @@ func writeDataset(ctx context.Context, kind string, cfg simulate.Config, preset,
 		}
 		fmt.Fprintf(stdout, "simulate: wrote %d person crops and %d detector frames to %s in %.1f s\n", crops, frames, dir, time.Since(t0).Seconds())
 		return nil
+	case "bev":
+		lm, err := lidarseg.LoadLabelMap(labels)
+		if err != nil {
+			return err
+		}
+		t0 := time.Now()
+		n, err := simulate.WriteBEVDataset(ctx, simulate.BEVDatasetConfig{Config: cfg, LabelMap: lm, Every: every}, dir, stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "simulate: wrote %d BEV samples to %s in %.1f s\n", n, dir, time.Since(t0).Seconds())
+		return nil
 	}
-	return fmt.Errorf("simulate: unknown dataset %q (have lidarseg, pose)", kind)
+	return fmt.Errorf("simulate: unknown dataset %q (have lidarseg, pose, bev)", kind)
 }
