@@ -129,7 +129,7 @@ func TestDecodeRGBBadInput(t *testing.T) {
 		{"zero size", func(r *Raw) { r.Width, r.Height = 0, 0 }, ErrEmpty},
 		{"step too small", func(r *Raw) { r.Step = 11 }, ErrStep},
 		{"truncated", func(r *Raw) { r.Data = r.Data[:len(r.Data)-1] }, ErrShortData},
-		{"huge", func(r *Raw) { r.Width, r.Height, r.Step = 1 << 20, 1 << 20, 3 << 20 }, ErrTooLarge},
+		{"huge", func(r *Raw) { r.Width, r.Height, r.Step = 1<<20, 1<<20, 3<<20 }, ErrTooLarge},
 	}
 	for _, c := range cases {
 		r := good

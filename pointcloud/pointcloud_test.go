@@ -17,7 +17,9 @@ type layoutCase struct {
 }
 
 func driverLayouts() []layoutCase {
-	f := func(name string, off uint32, dt uint8) Field { return Field{Name: name, Offset: off, Datatype: dt, Count: 1} }
+	f := func(name string, off uint32, dt uint8) Field {
+		return Field{Name: name, Offset: off, Datatype: dt, Count: 1}
+	}
 	return []layoutCase{
 		{"velodyne", Layout{Width: 5, Height: 1, PointStep: 22, Fields: []Field{
 			f("x", 0, Float32), f("y", 4, Float32), f("z", 8, Float32), f("intensity", 12, Float32), f("ring", 16, Uint16), f("time", 18, Float32)}}},

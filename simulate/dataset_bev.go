@@ -205,7 +205,7 @@ func WriteBEVDataset(ctx context.Context, cfg BEVDatasetConfig, dir string, prog
 		names[i] = CameraName(c)
 	}
 	meta := map[string]any{"kind": "bev", "seed": cfg.Seed, "samples": n, "cameras": names, "image": map[string]int{"width": W, "height": H},
-		"grid": map[string]any{"size": G, "range": g0.Range, "resolution": g0.Resolution, "rows_along": "y", "columns_along": "x"},
+		"grid":        map[string]any{"size": G, "range": g0.Range, "resolution": g0.Resolution, "rows_along": "y", "columns_along": "x"},
 		"box_classes": cfg.Classes, "semantic_classes": Classes(cfg.LabelMap), "frame": "base_link"}
 	raw, err := yaml.Marshal(meta)
 	if err != nil {
