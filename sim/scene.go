@@ -90,6 +90,9 @@ func (sc *scene) cast(o, d r3.Vec, tmax float64, ignInst, ignMask uint32, any bo
 	var stackT [bvhStack]float64
 	for pass := 0; pass < 2; pass++ {
 		nodes := sc.w.nodes
+		if pass == 0 && len(sc.w.static) == 0 {
+			continue
+		}
 		if pass == 1 {
 			nodes = sc.nodes
 			if len(sc.acts) == 0 {
