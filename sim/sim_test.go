@@ -458,7 +458,10 @@ func TestConfigErrors(t *testing.T) {
 		}(), "WorldConfig.ExtraPedestrians[0].Height"},
 		{"columns", func() error { _, e := NewLidar(LidarConfig{Columns: 3}); return e }(), "LidarConfig.Columns"},
 		{"range", func() error { _, e := NewLidar(LidarConfig{MinRange: 200}); return e }(), "LidarConfig.MaxRange"},
-		{"camera", func() error { _, e := NewCamera("c", "c", CameraModel{Width: 10, Height: 10}, r3.Vec{}, 0, 0); return e }(), "CameraModel.Fx"},
+		{"camera", func() error {
+			_, e := NewCamera("c", "c", CameraModel{Width: 10, Height: 10}, r3.Vec{}, 0, 0)
+			return e
+		}(), "CameraModel.Fx"},
 	}
 	for _, tc := range cases {
 		var ce *ConfigError
