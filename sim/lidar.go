@@ -45,7 +45,8 @@ type LidarConfig struct {
 	// metres. Default 0.02; negative for none.
 	RangeSigma float64
 	// DetectionScale s0 sets dropouts: a return is detected with probability
-	// 1 - exp(-s/s0), s = reflectivity · sqrt(cos incidence) · (IntensityRefRange/r)².
+	// 0.997 · (1 - exp(-s/s0)), s = reflectivity · sqrt(cos incidence) ·
+	// (IntensityRefRange/r)², so dark, grazing and distant surfaces drop out.
 	// Default 1e-3; negative for no dropouts.
 	DetectionScale float64
 	// IntensityRefRange is the range below which intensity does not fall off,
