@@ -344,7 +344,10 @@ var (
 
 // SweepCloud packs a sweep as a driver's PointCloud2 and its per-point
 // ground truth as a second cloud with the same points in the same order.
-func SweepCloud(sw *sim.Sweep, header std_msgs.Header) (cloud, labels *sensor_msgs.PointCloud2) {
+// The simulator numbers rings from the top beam; with ringsBottomUp > 0 the
+// ring field is renumbered from the bottom (ring' = ringsBottomUp−1−ring),
+// as Velodyne's driver does; Ouster's numbers from the top, as sim does.
+func SweepCloud(sw *sim.Sweep, header std_msgs.Header, ringsBottomUp int) (cloud, labels *sensor_msgs.PointCloud2) {
 	n := len(sw.Points)
 	const step, lstep = 24, 20
 	data := make([]byte, n*step)
@@ -356,7 +359,11 @@ func SweepCloud(sw *sim.Sweep, header std_msgs.Header) (cloud, labels *sensor_ms
 		le.PutUint32(d[4:], math.Float32bits(p.Y))
 		le.PutUint32(d[8:], math.Float32bits(p.Z))
 		le.PutUint32(d[12:], math.Float32bits(p.Intensity))
-		le.PutUint16(d[16:], p.Ring)
+		ring := p.Ring
+		if ringsBottomUp > 0 {
+			ring = uint16(ringsBottomUp-1) - ring
+		}
+		le.PutUint16(d[16:], ring)
 		le.PutUint32(d[20:], math.Float32bits(p.Time))
 		l := ldata[i*lstep:]
 		copy(l[:12], d[:12])
@@ -378,7 +385,11 @@ func (s *session) writeSweep(start, end float64) error {
 	sw := s.world.LidarSweep(s.lidar, s.rig.LidarMount, start)
 	h := stamp(start)
 	h.FrameID = sw.Frame
-	cloud, labels := SweepCloud(&sw, h)
+	bottomUp := 0
+	if s.cfg.Lidar != "os1-128" { // Velodyne-like presets number rings from the bottom beam
+		bottomUp = s.lidar.Rings()
+	}
+	cloud, labels := SweepCloud(&sw, h, bottomUp)
 	if err := s.write(TopicPoints, end, cloud); err != nil {
 		return err
 	}
