@@ -387,6 +387,12 @@ def main():
             "target_oks_ap": 0.70, "target_pck02": 0.90,
             "meets_target": not short,
             "shortfall": "; ".join(short) if short else "none",
+            "to_close_gap": ("more optimisation steps and data: this run had "
+                             f"{done_epochs:.2f} epochs ({int(round(done_epochs * steps_per_epoch))} steps of {a.batch}) on a "
+                             "2-core CPU shared with ~10 jobs and validation AP was still rising every epoch; "
+                             "train >= 40 epochs (~20k steps) on >= 16 seeds (~16k crops, half with --cameras six for "
+                             "side and rear views) at width 48 (~1 MB more); ~10 h of one free CPU core, minutes on a GPU"
+                             ) if short else "none",
             "epochs": round(done_epochs, 3), "epochs_planned": a.epochs, "batch": a.batch, "width": a.width, "ema": a.ema,
             "val_ap_per_epoch": history,
             "train_seconds": round(train_s), "train_threads": nthreads,
