@@ -69,6 +69,9 @@ type Config struct {
 	JPEGQuality   int     // default 90
 	Depth         bool    // aligned 16UC1 depth for the first camera
 	Pedestrians   int     // pedestrians in the world; default: sim's
+	// Crowd adds people along the ego's route, 4–16 m ahead of where the
+	// ego will be (the pose training and evaluation drives).
+	Crowd bool
 	Compression   bag.Compression
 	// Progress receives one line per simulated second; nil for none.
 	Progress io.Writer
@@ -169,11 +172,13 @@ func Run(ctx context.Context, cfg Config, w Writer) (*Summary, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
 	}
-	wc := sim.WorldConfig{Seed: cfg.Seed}
-	if cfg.Pedestrians > 0 {
-		wc.NumPedestrians = cfg.Pedestrians
+	var world *sim.World
+	var err error
+	if cfg.Crowd {
+		world, err = crowdedWorld(cfg)
+	} else {
+		world, err = sim.NewWorld(sim.WorldConfig{Seed: cfg.Seed, NumPedestrians: cfg.Pedestrians})
 	}
-	world, err := sim.NewWorld(wc)
 	if err != nil {
 		return nil, fmt.Errorf("simulate: %w", err)
 	}
