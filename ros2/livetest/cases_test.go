@@ -75,3 +75,33 @@ func TestBevfusionLive(t *testing.T) {
 		},
 	})
 }
+
+func TestPose2dLive(t *testing.T) {
+	runLive(t, liveCase{
+		node: "pose2d",
+		params: `pose2d:
+  ros__parameters:
+    image:
+      topic: /cameras/cam_front/image
+    camera_info:
+      topic: /cameras/cam_front/camera_info
+    # Depth pairing and tracking depend on which topic's message arrives
+    # first, which DDS does not fix; without them each output depends on
+    # its image alone and must equal the in-process one byte for byte.
+    depth:
+      topic: ""
+    tracking:
+      enabled: false
+    model:
+      path: models/pose-heatmap-small.onnx
+    detector:
+      path: models/detector-person-small.onnx
+`,
+		sim: drive,
+		bad: []bad{
+			{topic: "/cameras/cam_front/image", typ: imageT, data: imageWith(func(im *sensor_msgs.Image) { im.Encoding = "bayer_unknown16" }), want: "dropped invalid image"},
+			{topic: "/cameras/cam_front/image", typ: imageT, data: imageWith(func(im *sensor_msgs.Image) { im.Width, im.Height, im.Data = 0, 0, nil }), want: "zero width or height"},
+			{topic: "/cameras/cam_front/image", typ: imageT, data: imageWith(func(im *sensor_msgs.Image) { im.Step = 3 }), want: "step smaller"},
+		},
+	})
+}
