@@ -9,7 +9,6 @@ import (
 
 	"github.com/gopercept/gopercept/lidarseg"
 	"github.com/gopercept/gopercept/npy"
-	"github.com/gopercept/gopercept/sim"
 	"gopkg.in/yaml.v3"
 )
 
@@ -62,19 +61,7 @@ func WriteLidarDataset(ctx context.Context, cfg DatasetConfig, dir string, progr
 	if err != nil {
 		return 0, err
 	}
-	world, err := sim.NewWorld(sim.WorldConfig{Seed: cfg.Seed, NumPedestrians: cfg.Pedestrians})
-	if err != nil {
-		return 0, err
-	}
-	rig, err := sim.DefaultRig(sim.RigConfig{})
-	if err != nil {
-		return 0, err
-	}
-	lc, err := lidarConfig(cfg.Config)
-	if err != nil {
-		return 0, err
-	}
-	lidar, err := sim.NewLidar(lc)
+	world, rig, lidar, err := setup(cfg.Config)
 	if err != nil {
 		return 0, err
 	}

@@ -48,19 +48,7 @@ func WriteBEVDataset(ctx context.Context, cfg BEVDatasetConfig, dir string, prog
 	if len(cfg.Classes) == 0 {
 		cfg.Classes = []string{"car", "truck", "person", "bicyclist"}
 	}
-	world, err := sim.NewWorld(sim.WorldConfig{Seed: cfg.Seed, NumPedestrians: cfg.Pedestrians})
-	if err != nil {
-		return 0, err
-	}
-	rig, err := Rig(cfg.Config)
-	if err != nil {
-		return 0, err
-	}
-	lc, err := lidarConfig(cfg.Config)
-	if err != nil {
-		return 0, err
-	}
-	lidar, err := sim.NewLidar(lc)
+	world, rig, lidar, err := setup(cfg.Config)
 	if err != nil {
 		return 0, err
 	}

@@ -59,11 +59,8 @@ func WritePoseDataset(ctx context.Context, cfg PoseDatasetConfig, dir string, pr
 	if cfg.Every <= 0 {
 		cfg.Every = 1
 	}
-	world, err := crowdedWorld(cfg.Config)
-	if err != nil {
-		return 0, 0, err
-	}
-	rig, err := Rig(cfg.Config)
+	cfg.Crowd = true // people along the route, at useful scales
+	world, rig, _, err := setup(cfg.Config)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -164,14 +164,9 @@ func lidarConfig(cfg Config) (sim.LidarConfig, error) {
 	return lc, nil
 }
 
-// CameraName returns the topic name of a sim camera ("CAM_FRONT" → "cam_front").
-func CameraName(c *sim.Camera) string { return strings.ToLower(c.Name) }
-
-// Run simulates cfg.Duration seconds and writes every topic to w.
-func Run(ctx context.Context, cfg Config, w Writer) (*Summary, error) {
-	if err := cfg.defaults(); err != nil {
-		return nil, err
-	}
+// setup builds the world, the sensor rig and the lidar that cfg describes
+// (cfg's defaults already applied).
+func setup(cfg Config) (*sim.World, *sim.Rig, *sim.Lidar, error) {
 	var world *sim.World
 	var err error
 	if cfg.Crowd {
@@ -180,22 +175,37 @@ func Run(ctx context.Context, cfg Config, w Writer) (*Summary, error) {
 		world, err = sim.NewWorld(sim.WorldConfig{Seed: cfg.Seed, NumPedestrians: cfg.Pedestrians})
 	}
 	if err != nil {
-		return nil, fmt.Errorf("simulate: %w", err)
+		return nil, nil, nil, fmt.Errorf("simulate: %w", err)
 	}
 	rig, err := Rig(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("simulate: %w", err)
+		return nil, nil, nil, fmt.Errorf("simulate: %w", err)
 	}
 	if cfg.Cameras == "none" {
 		rig.Cameras = nil
 	}
 	lc, err := lidarConfig(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	lidar, err := sim.NewLidar(lc)
 	if err != nil {
-		return nil, fmt.Errorf("simulate: %w", err)
+		return nil, nil, nil, fmt.Errorf("simulate: %w", err)
+	}
+	return world, rig, lidar, nil
+}
+
+// CameraName returns the topic name of a sim camera ("CAM_FRONT" → "cam_front").
+func CameraName(c *sim.Camera) string { return strings.ToLower(c.Name) }
+
+// Run simulates cfg.Duration seconds and writes every topic to w.
+func Run(ctx context.Context, cfg Config, w Writer) (*Summary, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	world, rig, lidar, err := setup(cfg)
+	if err != nil {
+		return nil, err
 	}
 	s := &session{cfg: cfg, w: w, world: world, rig: rig, lidar: lidar, ids: map[string]uint16{},
 		sum: &Summary{Messages: map[string]int{}}, persons: map[uint32]bool{}}
