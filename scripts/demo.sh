@@ -15,7 +15,7 @@ fi
 if [[ ! -f out/people/metadata.yaml ]]; then
   rm -rf out/people
   echo "demo: simulating the people drive (10 s, a 640×480 front camera with depth, people along the route)" >&2
-  "$bin" simulate -o out/people --seed 17 --duration 10 --cameras front --width 640 --height 480 --depth --crowd --lidar hdl32 --columns 1024
+  "$bin" simulate -o out/people --seed 97 --duration 10 --cameras front --width 640 --height 480 --depth --crowd --lidar hdl32 --columns 1024
 fi
 "$bin" info out/sample
 params=params/lidarseg.yaml,params/pose2d.yaml,params/bevfusion.yaml,params/demo.yaml
