@@ -8,7 +8,7 @@ bin=bin/gopercept
 mkdir -p docs
 at=${AT:-2}
 "$bin" snapshot out/demo.mcap --topic /lidarseg/range_image --at "$at" -o docs/lidarseg_range_image.png
-"$bin" snapshot out/demo.mcap --topic /overlay --at "$at" -o docs/pose2d_overlay.png
+"$bin" snapshot out/demo_people.mcap --topic /overlay --at "$at" -o docs/pose2d_overlay.png
 "$bin" snapshot out/demo.mcap --topic /bevfusion/ipm --at "$at" -o docs/bevfusion_ipm.png
 "$bin" snapshot out/demo.mcap --topic /bevfusion/bev_image --at "$at" -o docs/bevfusion_bev.png
 cp out/preview/range_labels.png docs/ground_truth_range_labels.png
