@@ -6,7 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=bin/gopercept
 mkdir -p docs
-at=${AT:-2}
+# 2.1 s: the sweep that starts at 2.0 s (the preview time) is published when it ends
+at=${AT:-2.1}
 "$bin" snapshot out/demo.mcap --topic /lidarseg/range_image --at "$at" -o docs/lidarseg_range_image.png
 "$bin" snapshot out/demo_people.mcap --topic /overlay --at "$at" -o docs/pose2d_overlay.png
 "$bin" snapshot out/demo.mcap --topic /bevfusion/ipm --at "$at" -o docs/bevfusion_ipm.png
