@@ -105,3 +105,28 @@ func TestLidarsegReproducesCard(t *testing.T) {
 		t.Fatalf("family %q", card.Family)
 	}
 }
+
+// TestPoseReproducesCard scores the person detector and the heatmap pose
+// model through the pose2d node on a held-out people drive (seed 301, 1 s,
+// 640×480 front camera) and compares with pose-heatmap-small's card.
+func TestPoseReproducesCard(t *testing.T) {
+	card, err := infer.LoadCard("pose-heatmap-small.card.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAP, wantPCK := cardMetric(t, card, "ci_ap"), cardMetric(t, card, "ci_pck")
+	tol := cardMetric(t, card, "ci_tolerance")
+	path := heldOut(t, simulate.Config{Seed: 301, Duration: 1, Cameras: "front", Width: 640, Height: 480, Crowd: true, Lidar: "hdl32", Columns: 512})
+	r, err := evaluate.Pose(context.Background(), evaluate.PoseConfig{
+		Bags: []string{path}, ParamsFiles: []string{"../params/pose2d.yaml"}, Root: "..",
+		Params: map[string]any{"image.topic": "/cameras/cam_front/image", "camera_info.topic": "/cameras/cam_front/camera_info", "depth.topic": ""},
+		GTTopic: "/gt/cameras/cam_front/skeletons", OutputTopic: "/skeletons",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("detector + pose-heatmap-small on held-out seed 301 (%d frames, %d people): AP %.4f PCK@0.2 %.4f (card %.4f / %.4f ± %.3f)", r.Frames, r.People, r.AP, r.PCK, wantAP, wantPCK, tol)
+	if math.Abs(r.AP-wantAP) > tol || math.Abs(r.PCK-wantPCK) > tol {
+		t.Fatalf("AP %.4f PCK %.4f, card says %.4f / %.4f ± %.3f", r.AP, r.PCK, wantAP, wantPCK, tol)
+	}
+}
