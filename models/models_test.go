@@ -119,7 +119,7 @@ func TestPoseReproducesCard(t *testing.T) {
 	path := heldOut(t, simulate.Config{Seed: 301, Duration: 1, Cameras: "front", Width: 640, Height: 480, Crowd: true, Lidar: "hdl32", Columns: 512})
 	r, err := evaluate.Pose(context.Background(), evaluate.PoseConfig{
 		Bags: []string{path}, ParamsFiles: []string{"../params/pose2d.yaml"}, Root: "..",
-		Params: map[string]any{"image.topic": "/cameras/cam_front/image", "camera_info.topic": "/cameras/cam_front/camera_info", "depth.topic": ""},
+		Params:  map[string]any{"image.topic": "/cameras/cam_front/image", "camera_info.topic": "/cameras/cam_front/camera_info", "depth.topic": ""},
 		GTTopic: "/gt/cameras/cam_front/skeletons", OutputTopic: "/skeletons",
 	})
 	if err != nil {

@@ -71,8 +71,8 @@ type Config struct {
 	Pedestrians   int     // pedestrians in the world; default: sim's
 	// Crowd adds people along the ego's route, 4–16 m ahead of where the
 	// ego will be (the pose training and evaluation drives).
-	Crowd bool
-	Compression   bag.Compression
+	Crowd       bool
+	Compression bag.Compression
 	// Progress receives one line per simulated second; nil for none.
 	Progress io.Writer
 }
