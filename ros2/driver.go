@@ -102,6 +102,7 @@ func Run(ctx context.Context, cfg RunConfig) error {
 
 type slot struct {
 	topic, typ string
+	staleErr   error // built once: a stale frame is counted without allocating
 	data       []byte
 	spare      []byte
 	recv       int64
@@ -182,7 +183,8 @@ func (d *driver) run(ctx context.Context) error {
 		defer clk.Close()
 	}
 	for _, t := range d.n.Inputs() {
-		d.slots = append(d.slots, &slot{topic: t.Name, typ: t.Type})
+		d.slots = append(d.slots, &slot{topic: t.Name, typ: t.Type,
+			staleErr: errors.New(t.Name + ": superseded by a newer frame before it was processed")})
 	}
 	d.log.Info(fmt.Sprintf("%s: %d inputs, %d outputs, lazy=%v, inputs %s, outputs %s", d.rn.Name(), len(d.slots), len(d.outPubs), d.dp.Lazy, d.dp.InputReliability, d.dp.OutputReliability))
 
@@ -306,7 +308,7 @@ func (d *driver) onInput(i int, b []byte) {
 	d.stats.In(s.topic)
 	d.mu.Lock()
 	if s.full {
-		d.stats.Drop("stale", errors.New(s.topic+": superseded by a newer frame before it was processed"))
+		d.stats.Drop("stale", s.staleErr)
 	} else {
 		d.pending = append(d.pending, i)
 	}

@@ -2,6 +2,7 @@ package pose2dnode
 
 import (
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/gopercept/gopercept/imageconv"
@@ -33,24 +34,25 @@ func familyOf(decoder string) string {
 // estimator runs the models of one family on an image and returns people
 // in image pixels.
 type estimator struct {
-	family   string
-	decName  string
-	pose     *infer.Model
-	det      *infer.Model // top-down only
-	dec      decode.Decoder
-	lb       *preprocess.Letterbox // detector (top-down) or pose model input
-	crop     *preprocess.Cropper   // top-down only
-	poseIn   string
-	detIn    string
-	outs     []decode.Tensor
-	dets     []detection
-	boxes    [][4]float32
-	xf       []pose.Affine
-	people   []pose.Person
-	batch    []pose.Person
-	cfg      *Config
-	stats    *node.Stats
-	maxBatch int
+	lastDetected int // people_detected last reported, -1 before the first frame
+	family       string
+	decName      string
+	pose         *infer.Model
+	det          *infer.Model // top-down only
+	dec          decode.Decoder
+	lb           *preprocess.Letterbox // detector (top-down) or pose model input
+	crop         *preprocess.Cropper   // top-down only
+	poseIn       string
+	detIn        string
+	outs         []decode.Tensor
+	dets         []detection
+	boxes        [][4]float32
+	xf           []pose.Affine
+	people       []pose.Person
+	batch        []pose.Person
+	cfg          *Config
+	stats        *node.Stats
+	maxBatch     int
 }
 
 // normFor converts a card's normalisation (value = (raw·Scale − Mean)/Std on
@@ -96,7 +98,7 @@ func imageInput(m *infer.Model) (string, int, int, error) {
 }
 
 func newEstimator(cfg *Config, stats *node.Stats, logf func(string)) (*estimator, error) {
-	e := &estimator{cfg: cfg, stats: stats}
+	e := &estimator{cfg: cfg, stats: stats, lastDetected: -1}
 	open := func(path string, batch int) (*infer.Model, error) {
 		return infer.Open(infer.Config{ModelPath: path, Providers: cfg.Providers, IntraOpThreads: cfg.Threads, Batch: batch, MaxBatch: max(cfg.MaxPeople, 1), Logf: logf})
 	}
@@ -317,7 +319,10 @@ func (e *estimator) runTopDown(img *imageconv.RGB) ([]pose.Person, error) {
 	}
 	e.dets = kept
 	t = e.stage("detector_decode", t)
-	e.stats.Set("people_detected", fmt.Sprint(len(e.boxes)))
+	if len(e.boxes) != e.lastDetected { // a fact changes rarely; don't format it every frame
+		e.lastDetected = len(e.boxes)
+		e.stats.Set("people_detected", strconv.Itoa(len(e.boxes)))
+	}
 	e.people = e.people[:0]
 	// Crops in batches of at most maxBatch.
 	for lo := 0; lo < len(e.boxes); lo += e.maxBatch {
