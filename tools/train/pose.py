@@ -285,7 +285,11 @@ def main():
     ap.add_argument("--shift", type=float, default=0.05, help="shift range, fraction of the crop")
     ap.add_argument("--ema", type=float, default=0.998, help="decay of the weights' moving average")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--time-budget", type=float, default=0, help="stop after this many seconds of training (0: none)")
+    ap.add_argument("--time-budget", type=float, default=0,
+                    help="stop after the step that exceeds this many seconds of training (0: none); the log and the card "
+                         "give the step, and --max-steps with it reproduces the run")
+    ap.add_argument("--max-steps", type=int, default=0,
+                    help="stop after this many optimiser steps, the learning-rate schedule still planned for --epochs (0: none)")
     ap.add_argument("--command", default="")
     a = ap.parse_args()
     common.seed_everything(a.seed)
@@ -337,15 +341,16 @@ def main():
                 for e, q in zip(ema.buffers(), net.buffers()):
                     e.copy_(q)
             total += loss.item()
-            if a.time_budget and time.time() - t0 > a.time_budget:
+            if (a.time_budget and time.time() - t0 > a.time_budget) or (a.max_steps and step >= a.max_steps):
                 break
         done_epochs = ep + (s + 1) / steps_per_epoch
         m = evaluate(ema, vx, vk)
         history.append(round(m["oks_ap"], 4))
         common.log(f"pose: epoch {ep + 1}/{a.epochs} loss {total / steps_per_epoch:.3f} val AP {m['oks_ap']:.3f} "
                    f"AP50 {m['oks_ap50']:.3f} PCK@0.2 vis {m['pck02_visible']:.3f} lab {m['pck02_labelled']:.3f} ({time.time() - t0:.0f} s)")
-        if a.time_budget and time.time() - t0 > a.time_budget:
-            common.log(f"pose: time budget {a.time_budget:.0f} s spent after {done_epochs:.2f} epochs; stopping early")
+        if (a.time_budget and time.time() - t0 > a.time_budget) or (a.max_steps and step >= a.max_steps):
+            common.log(f"pose: stopping after step {step} ({done_epochs:.2f} epochs) of {total_steps}: "
+                       f"time budget or --max-steps reached; rerun with --max-steps {step} to reproduce")
             break
     train_s = time.time() - t0
     net = ema
@@ -393,7 +398,7 @@ def main():
                              "train >= 40 epochs (~20k steps) on >= 16 seeds (~16k crops, half with --cameras six for "
                              "side and rear views) at width 48 (~1 MB more); ~10 h of one free CPU core, minutes on a GPU"
                              ) if short else "none",
-            "epochs": round(done_epochs, 3), "epochs_planned": a.epochs, "batch": a.batch, "width": a.width, "ema": a.ema,
+            "epochs": round(done_epochs, 3), "epochs_planned": a.epochs, "steps": step, "steps_planned": total_steps, "batch": a.batch, "width": a.width, "ema": a.ema,
             "val_ap_per_epoch": history,
             "train_seconds": round(train_s), "train_threads": nthreads,
             "params": common.count_params(net), "flops": int(flops), "size_bytes": size,
