@@ -116,7 +116,7 @@ func TestReplayAccountsForEveryFrame(t *testing.T) {
 	}
 	var text bytes.Buffer
 	s.WriteText(&text)
-	for _, want := range []string{"5 frames in, 3 processed, 2 dropped, 3 out", "decode 1, tf 1", "total"} {
+	for _, want := range []string{"5 frames in, 3 processed, 2 dropped, 3 out", "decode 1, tf 1", "message"} {
 		if !bytes.Contains(text.Bytes(), []byte(want)) {
 			t.Errorf("summary lacks %q:\n%s", want, text.String())
 		}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"time"
 
 	"github.com/gopercept/gopercept/bag"
@@ -67,7 +68,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "bench: simulating %.0f s of drive\n", *duration)
 		cfg := simulate.Config{Seed: 3, Duration: *duration, Cameras: "six", Width: 704, Height: 256, Depth: true, Pedestrians: 60}
 		if name == "pose2d" {
-			cfg.Cameras, cfg.Width, cfg.Height = "front", 640, 480
+			// People along the route, so every frame has some to crop and decode.
+			cfg.Cameras, cfg.Width, cfg.Height, cfg.Crowd, cfg.Pedestrians = "front", 640, 480, true, 0
 		}
 		if _, err := simulate.Run(ctx, cfg, w); err != nil {
 			return err
@@ -120,6 +122,14 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	for k, v := range rep.Dropped {
 		fmt.Fprintf(stdout, "  dropped %s: %d\n", k, v)
+	}
+	keys := make([]string, 0, len(rep.Facts))
+	for k := range rep.Facts {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(stdout, "  last frame: %s = %s\n", k, rep.Facts[k])
 	}
 	return nil
 }

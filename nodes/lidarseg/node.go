@@ -293,7 +293,8 @@ func (n *Node) stage(name string, t0 time.Time) time.Time {
 
 // Handle labels one cloud.
 func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
-	t := time.Now()
+	t0 := time.Now()
+	t := t0
 	if err := n.dec.Decode(in.Data, &n.msg); err != nil {
 		return node.Dropf("decode", err)
 	}
@@ -394,6 +395,7 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 		}
 	}
 	n.stage("encode", t)
+	n.stage("total", t0)
 	return nil
 }
 

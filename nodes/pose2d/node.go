@@ -34,6 +34,39 @@ type depthFrame struct {
 // depthRing is how many recent depth images are kept for pairing.
 const depthRing = 4
 
+// depthWaitWindow bounds waiting for a colour frame's depth image: when the
+// newest depth is older than the frame by more than this, the depth stream
+// is stale and the frame's 3D is skipped at once instead of held.
+const depthWaitWindow = int64(1e9)
+
+// pending3D is a colour frame's people waiting for their depth image: a
+// camera driver may publish depth after colour, so the frame is lifted
+// when the matching depth arrives instead of being paired with an older one.
+type pending3D struct {
+	active bool
+	header std_msgs.Header
+	stamp  int64
+	width  int
+	height int
+	people []pose.Person
+	ids    []uint64
+}
+
+// set copies people (keypoints included) and ids into the reused buffers.
+func (p *pending3D) set(header std_msgs.Header, stamp int64, width, height int, people []pose.Person, ids []uint64) {
+	p.active, p.header, p.stamp, p.width, p.height = true, header, stamp, width, height
+	if cap(p.people) < len(people) {
+		p.people = append(p.people[:cap(p.people)], make([]pose.Person, len(people)-cap(p.people))...)
+	}
+	p.people = p.people[:len(people)]
+	for i := range people {
+		kps := p.people[i].Keypoints[:0]
+		p.people[i] = people[i]
+		p.people[i].Keypoints = append(kps, people[i].Keypoints...)
+	}
+	p.ids = append(p.ids[:0], ids...)
+}
+
 // Node is the pose2d node.
 type Node struct {
 	cfg   Config
@@ -60,6 +93,7 @@ type Node struct {
 	camFrame string
 	depths   [depthRing]depthFrame
 	nDepth   int
+	pending  pending3D
 
 	ids     []uint64
 	results []plausible.Result
@@ -167,7 +201,7 @@ func (n *Node) Close() error {
 func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 	switch in.Topic {
 	case n.cfg.DepthTopic:
-		return n.handleDepth(in)
+		return n.handleDepth(in, pub)
 	case n.cfg.CameraInfoTopic:
 		return n.handleInfo(in)
 	case n.imageTopic:
@@ -206,7 +240,7 @@ func sameInfo(c *camera.Model, m *sensor_msgs.CameraInfo) bool {
 	return true
 }
 
-func (n *Node) handleDepth(in *node.Msg) error {
+func (n *Node) handleDepth(in *node.Msg, pub node.Publisher) error {
 	if err := n.dec.Decode(in.Data, &n.depthMsg); err != nil {
 		return node.Dropf("invalid depth", fmt.Errorf("decode depth Image: %w", err))
 	}
@@ -219,19 +253,48 @@ func (n *Node) handleDepth(in *node.Msg) error {
 	}
 	slot.stamp, slot.frame = node.StampNS(m.Header.Stamp), m.Header.FrameID
 	n.nDepth++
+	if p := &n.pending; p.active && n.lifter != nil {
+		diff := slot.stamp - p.stamp
+		switch {
+		case math.Abs(float64(diff))*1e-9 <= n.cfg.DepthMaxStampDiff:
+			p.active = false
+			n.report3D(n.do3D(p.header, p.stamp, p.width, p.height, p.people, p.ids, slot, pub))
+		case diff > 0:
+			// A newer depth image passed the frame's stamp: its own will not come.
+			p.active = false
+			n.report3D(fmt.Errorf("%w: no depth image within %.3f s of the colour image at %d ns (next depth %.3f s later)", ErrDepth, n.cfg.DepthMaxStampDiff, p.stamp, float64(diff)*1e-9))
+		}
+	}
 	return nil
 }
 
+// report3D records in the node's facts whether the last 3D lift ran.
+func (n *Node) report3D(err error) {
+	if err != nil {
+		n.stats.Set("3d", "skipped: "+err.Error())
+		n.log.Debug("3d skipped", "err", err)
+		return
+	}
+	n.stats.Set("3d", "ok")
+}
+
 // pickDepth returns the depth image closest in stamp to the colour image,
-// within depth.max_stamp_diff, or the reason there is none.
-func (n *Node) pickDepth(stamp int64) (*depthFrame, error) {
-	var best *depthFrame
+// within depth.max_stamp_diff, or the reason there is none; wait is true
+// when no depth image at or after the stamp has arrived yet, so the one that
+// matches may still come.
+func (n *Node) pickDepth(stamp int64) (best *depthFrame, wait bool, err error) {
 	bestD := int64(math.MaxInt64)
+	wait = true
+	newest := int64(math.MinInt64)
 	for i := range n.depths {
 		d := &n.depths[i]
 		if d.img.Width == 0 || d.stamp == math.MinInt64 {
 			continue
 		}
+		if d.stamp >= stamp {
+			wait = false
+		}
+		newest = max(newest, d.stamp)
 		diff := d.stamp - stamp
 		if diff < 0 {
 			diff = -diff
@@ -240,13 +303,16 @@ func (n *Node) pickDepth(stamp int64) (*depthFrame, error) {
 			best, bestD = d, diff
 		}
 	}
+	if best != nil && stamp-newest > depthWaitWindow {
+		wait = false
+	}
 	if best == nil {
-		return nil, fmt.Errorf("%w: no depth image received on %s", ErrDepth, n.cfg.DepthTopic)
+		return nil, true, fmt.Errorf("%w: no depth image received on %s", ErrDepth, n.cfg.DepthTopic)
 	}
 	if float64(bestD)*1e-9 > n.cfg.DepthMaxStampDiff {
-		return nil, fmt.Errorf("%w: nearest depth image is %.3f s from the colour image (depth.max_stamp_diff %.3f s)", ErrDepth, float64(bestD)*1e-9, n.cfg.DepthMaxStampDiff)
+		return nil, wait, fmt.Errorf("%w: nearest depth image is %.3f s from the colour image (depth.max_stamp_diff %.3f s)", ErrDepth, float64(bestD)*1e-9, n.cfg.DepthMaxStampDiff)
 	}
-	return best, nil
+	return best, false, nil
 }
 
 func (n *Node) handleImage(in *node.Msg, pub node.Publisher) error {
@@ -319,11 +385,18 @@ func (n *Node) handleImage(in *node.Msg, pub node.Publisher) error {
 	t = stage(n.stats, "publish_2d", t)
 
 	if n.lifter != nil {
-		if err := n.do3D(header, stamp, people, pub); err != nil {
-			n.stats.Set("3d", "skipped: "+err.Error())
-			n.log.Debug("3d skipped", "err", err)
-		} else {
-			n.stats.Set("3d", "ok")
+		if n.pending.active {
+			n.pending.active = false
+			n.report3D(fmt.Errorf("%w: no depth image within %.3f s of the colour image at %d ns arrived before the next colour image", ErrDepth, n.cfg.DepthMaxStampDiff, n.pending.stamp))
+		}
+		d, wait, err := n.pickDepth(stamp)
+		switch {
+		case err == nil:
+			n.report3D(n.do3D(header, stamp, n.rgb.Width, n.rgb.Height, people, n.ids, d, pub))
+		case wait:
+			n.pending.set(header, stamp, n.rgb.Width, n.rgb.Height, people, n.ids)
+		default:
+			n.report3D(err)
 		}
 		stage(n.stats, "lift", t)
 	}
@@ -346,21 +419,19 @@ func (n *Node) filter(people []pose.Person) []pose.Person {
 	return people[:k]
 }
 
-// do3D lifts people with the paired depth image and publishes the 3D
-// skeletons and markers; an error says why 3D was skipped.
-func (n *Node) do3D(header std_msgs.Header, stamp int64, people []pose.Person, pub node.Publisher) error {
-	d, err := n.pickDepth(stamp)
-	if err != nil {
-		return err
-	}
+// do3D lifts people (with their track ids) of a width×height colour frame
+// with the paired depth image d and publishes the 3D skeletons and markers;
+// an error says why 3D was skipped.
+func (n *Node) do3D(header std_msgs.Header, stamp int64, width, height int, people []pose.Person, ids []uint64, d *depthFrame, pub node.Publisher) error {
+	var err error
 	if n.cam == nil {
 		return ErrNoCameraInfo
 	}
-	if n.cam.Width != n.rgb.Width || n.cam.Height != n.rgb.Height {
-		return fmt.Errorf("%w: CameraInfo is %d×%d but the image is %d×%d", ErrDepth, n.cam.Width, n.cam.Height, n.rgb.Width, n.rgb.Height)
+	if n.cam.Width != width || n.cam.Height != height {
+		return fmt.Errorf("%w: CameraInfo is %d×%d but the image is %d×%d", ErrDepth, n.cam.Width, n.cam.Height, width, height)
 	}
-	if d.img.Width != n.rgb.Width || d.img.Height != n.rgb.Height {
-		return fmt.Errorf("%w: depth image is %d×%d but the colour image is %d×%d (not aligned)", ErrDepth, d.img.Width, d.img.Height, n.rgb.Width, n.rgb.Height)
+	if d.img.Width != width || d.img.Height != height {
+		return fmt.Errorf("%w: depth image is %d×%d but the colour image is %d×%d (not aligned)", ErrDepth, d.img.Width, d.img.Height, width, height)
 	}
 	if d.frame != header.FrameID {
 		return fmt.Errorf("%w: depth frame %q differs from the colour frame %q (not aligned)", ErrDepth, d.frame, header.FrameID)
@@ -392,7 +463,7 @@ func (n *Node) do3D(header std_msgs.Header, stamp int64, people []pose.Person, p
 		}
 		n.out3D.Skeletons = append(n.out3D.Skeletons, gopercept_msgs.Skeleton3D{})
 		s := &n.out3D.Skeletons[len(n.out3D.Skeletons)-1]
-		s.TrackID, s.Score, s.Convention = n.ids[i], p.Score, pose.Convention
+		s.TrackID, s.Score, s.Convention = ids[i], p.Score, pose.Convention
 		s.Keypoints = s.Keypoints[:0]
 		for _, j := range n.joints {
 			k := gopercept_msgs.Keypoint3D{Score: j.Score}

@@ -491,3 +491,59 @@ func TestConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestDepthAfterColour: a driver that publishes the depth image after its
+// colour image still gets 3D, lifted when the depth arrives; a frame whose
+// depth never comes is reported once a later depth or image passes it.
+func TestDepthAfterColour(t *testing.T) {
+	n, st := newNode(t, nil)
+	var r recorder
+	h := header(frameID)
+	for _, m := range []*node.Msg{infoMsg(h), depthMsg(h, imgW, imgH, 2.5), goodImage(h)} {
+		if err := n.Handle(m, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r.count("skeletons_3d") != 1 {
+		t.Fatalf("depth before colour: %d 3D messages, want 1", r.count("skeletons_3d"))
+	}
+	// Colour first, then its depth: nothing lifted until the depth arrives.
+	h2 := header(frameID)
+	if err := n.Handle(goodImage(h2), &r); err != nil {
+		t.Fatal(err)
+	}
+	checkSkeletons(t, &r, 1)
+	if r.count("skeletons_3d") != 1 {
+		t.Fatalf("3D published before its depth arrived")
+	}
+	if err := n.Handle(depthMsg(h2, imgW, imgH, 3), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.count("skeletons_3d") != 2 {
+		t.Fatalf("depth after colour: %d 3D messages, want 2", r.count("skeletons_3d"))
+	}
+	var s3 gopercept_msgs.Skeleton3DArray
+	r.last(t, "skeletons_3d", &s3)
+	if s3.Header != h2 || len(s3.Skeletons) != 1 || s3.Skeletons[0].TrackID != 1 {
+		t.Fatalf("3D %+v, want the colour frame's header and track", s3.Header)
+	}
+	for _, k := range s3.Skeletons[0].Keypoints {
+		if k.Visibility != 0 && math.Abs(k.Position.Z-3) > 1e-6 {
+			t.Fatalf("3D keypoint at z %g, want the late depth's 3 m", k.Position.Z)
+		}
+	}
+	// Colour whose depth never comes: a later depth passes it.
+	h3 := header(frameID)
+	if err := n.Handle(goodImage(h3), &r); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Handle(depthMsg(header(frameID), imgW, imgH, 3), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.count("skeletons_3d") != 2 {
+		t.Fatalf("3D published with a depth image a second away")
+	}
+	if f := st.Snapshot().Facts["3d"]; !strings.Contains(f, "no depth image within") {
+		t.Errorf("diagnostics 3d = %q, want the missing depth named", f)
+	}
+}
