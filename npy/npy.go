@@ -123,6 +123,20 @@ func (w *Writer) WriteUint16(row []uint16) error {
 	return err
 }
 
+// WriteInt32 appends one row of int32 values.
+func (w *Writer) WriteInt32(row []int32) error {
+	if w.dtype != "int32" || len(row) != w.rowLen() {
+		return fmt.Errorf("npy: row of %d int32 for a %s array with rows of %d", len(row), w.dtype, w.rowLen())
+	}
+	w.buf = w.buf[:0]
+	for _, v := range row {
+		w.buf = binary.LittleEndian.AppendUint32(w.buf, uint32(v))
+	}
+	w.rows++
+	_, err := w.w.Write(w.buf)
+	return err
+}
+
 // Close writes the final header and closes the file.
 func (w *Writer) Close() error {
 	if err := w.w.Flush(); err != nil {

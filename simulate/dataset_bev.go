@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/gopercept/gopercept/bev"
+	"github.com/gopercept/gopercept/bev/lss"
 	"github.com/gopercept/gopercept/lidarseg"
 	"github.com/gopercept/gopercept/npy"
 	"github.com/gopercept/gopercept/sim"
@@ -34,7 +36,12 @@ type BEVDatasetConfig struct {
 // intensity; padded with zeros, count in npoints.npy [N] int32 as float32),
 // occupancy.npy [N,G,G] uint8, semantic.npy [N,G,G] uint8 class indices,
 // boxes.npy [N,B,10] float32 (x, y, z, l, w, h, yaw, vx, vy, class; class
-// −1 pads), all in base_link at the sample's time. meta.yaml records it.
+// −1 pads), all in base_link at the sample's time. frustum_cells.npy
+// [C,D,H/16,W/16] int32 is the rig's lift geometry as the bevfusion node
+// computes it (bev/lss with its default depth bins, 1–60 m by 0.5 m, the
+// node's default grid and height band): the grid cell of every frustum
+// point, −1 when it falls outside, so a trainer pools exactly as the node
+// does. meta.yaml records it.
 func WriteBEVDataset(ctx context.Context, cfg BEVDatasetConfig, dir string, progress io.Writer) (int, error) {
 	if err := cfg.defaults(); err != nil {
 		return 0, err
@@ -116,6 +123,10 @@ func WriteBEVDataset(ctx context.Context, cfg BEVDatasetConfig, dir string, prog
 			float32(r[3]), float32(r[4]), float32(r[5]), float32(e.Translation.Y),
 			float32(r[6]), float32(r[7]), float32(r[8]), float32(e.Translation.Z), 0, 0, 0, 1})
 	}
+	if err := writeFrustumCells(filepath.Join(dir, "frustum_cells.npy"), rig, intr, extr, W, H); err != nil {
+		closeAll()
+		return 0, err
+	}
 	n := 0
 	period := 1 / cfg.LidarHz
 	for k := 0; float64(k+1)*period <= cfg.Duration+1e-9; k += cfg.Every {
@@ -193,11 +204,54 @@ func WriteBEVDataset(ctx context.Context, cfg BEVDatasetConfig, dir string, prog
 		names[i] = CameraName(c)
 	}
 	meta := map[string]any{"kind": "bev", "seed": cfg.Seed, "samples": n, "cameras": names, "image": map[string]int{"width": W, "height": H},
-		"grid":        map[string]any{"size": G, "range": g0.Range, "resolution": g0.Resolution, "rows_along": "y", "columns_along": "x"},
+		"grid": map[string]any{"size": G, "range": g0.Range, "resolution": g0.Resolution, "rows_along": "y", "columns_along": "x"},
+		"frustum": map[string]any{"feature_height": H / FrustumStride, "feature_width": W / FrustumStride, "depth_min": frustumDepth.DepthMin,
+			"depth_max": frustumDepth.DepthMax, "depth_step": frustumDepth.DepthStep, "z_min": frustumDepth.ZMin, "z_max": frustumDepth.ZMax},
 		"box_classes": cfg.Classes, "semantic_classes": Classes(cfg.LabelMap), "frame": "base_link"}
 	raw, err := yaml.Marshal(meta)
 	if err != nil {
 		return n, err
 	}
 	return n, os.WriteFile(filepath.Join(dir, "meta.yaml"), raw, 0o644)
+}
+
+// FrustumStride is the camera encoder's output stride the BEV training set's
+// lift geometry assumes (704×256 images → 44×16 features).
+const FrustumStride = 16
+
+// frustumDepth holds the depth bins and height band of the written lift
+// geometry: the bevfusion node's defaults.
+var frustumDepth = lss.Config{DepthMin: 1, DepthMax: 60, DepthStep: 0.5, ZMin: -5, ZMax: 3}
+
+// writeFrustumCells writes the rig's lift geometry (see WriteBEVDataset).
+func writeFrustumCells(path string, rig *sim.Rig, intr, extr []float32, w, h int) error {
+	cams := make([]bev.Camera, len(rig.Cameras))
+	for c, cam := range rig.Cameras {
+		k := intr[9*c:]
+		bc := bev.Camera{Name: CameraName(cam), Width: w, Height: h, Fx: float64(k[0]), Fy: float64(k[4]), Cx: float64(k[2]), Cy: float64(k[5])}
+		for i := range bc.Extrinsic {
+			bc.Extrinsic[i] = float64(extr[16*c+i])
+		}
+		cams[c] = bc
+	}
+	cfg := frustumDepth
+	cfg.Grid, cfg.Layout = bev.BEVFusionGrid, bev.LayoutYX
+	cfg.InputWidth, cfg.InputHeight = w, h
+	cfg.FeatWidth, cfg.FeatHeight = w/FrustumStride, h/FrustumStride
+	g, err := lss.NewGeometry(cfg, cams)
+	if err != nil {
+		return fmt.Errorf("simulate: bev dataset lift geometry: %w", err)
+	}
+	f, err := npy.Create(path, "int32", g.D, g.FH, g.FW)
+	if err != nil {
+		return err
+	}
+	cells, per := g.PointCells(), g.D*g.FH*g.FW
+	for c := range cams {
+		if err := f.WriteInt32(cells[c*per : (c+1)*per]); err != nil {
+			f.Close()
+			return err
+		}
+	}
+	return f.Close()
 }

@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"context"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"testing"
@@ -62,9 +63,37 @@ func TestDatasets(t *testing.T) {
 	if err != nil || nb != 2 {
 		t.Fatalf("bev: %d samples, %v", nb, err)
 	}
-	for name, want := range map[string][]int{"images.npy": {2, 1, 3, 64, 96}, "extrinsics.npy": {2, 1, 4, 4}, "occupancy.npy": {2, 256, 256}, "boxes.npy": {2, 64, 10}} {
+	for name, want := range map[string][]int{"images.npy": {2, 1, 3, 64, 96}, "extrinsics.npy": {2, 1, 4, 4}, "occupancy.npy": {2, 256, 256}, "boxes.npy": {2, 64, 10},
+		"frustum_cells.npy": {1, 118, 4, 6}} {
 		if s := shapeOf(t, filepath.Join(dir, "b", name)); !same(s, want) {
 			t.Fatalf("%s %v, want %v", name, s, want)
 		}
+	}
+	// The front camera's frustum reaches the grid ahead of the car: far bins
+	// land in front (x > 0), the cells are in range or −1.
+	f, err := os.Open(filepath.Join(dir, "b", "frustum_cells.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	arr, err := npy.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, ahead := 0, 0
+	for i := 0; i+4 <= len(arr.Data); i += 4 {
+		c := int32(binary.LittleEndian.Uint32(arr.Data[i:]))
+		if c < -1 || c >= 256*256 {
+			t.Fatalf("frustum cell %d out of the grid", c)
+		}
+		if c >= 0 {
+			kept++
+			if c%256 >= 128 { // column = x index; x > 0 from column 128
+				ahead++
+			}
+		}
+	}
+	if kept == 0 || ahead != kept {
+		t.Fatalf("frustum cells: %d kept, %d ahead of the car", kept, ahead)
 	}
 }
