@@ -68,9 +68,11 @@
 //
 // bevfusion/detections (vision_msgs/Detection3DArray, base_link, the
 // cloud's stamp), bevfusion/markers (CUBE per box coloured by class, TEXT
-// label, ARROW velocity), bevfusion/occupancy (nav_msgs/OccupancyGrid: 100
-// occupied, 0 observed free, −1 unknown; origin at the grid's lower corner
-// in base_link), bevfusion/bev_image (rgb8, row 0 at y = y_min, column 0 at
+// label, ARROW velocity), bevfusion/occupancy (nav_msgs/OccupancyGrid,
+// origin at the grid's lower corner in base_link: from a fuser with an
+// "occupancy" output [1,1,rows,cols] (logits unless the card's
+// occupancy_logits is 0) its probability in percent, 0–100; without one the
+// lidar's, 100 occupied, 0 observed free, −1 unknown), bevfusion/bev_image (rgb8, row 0 at y = y_min, column 0 at
 // x = x_min: lidar occupancy in grey, the fuser's map segmentation output
 // "seg" [1,S,rows,cols] over the grid's extent when it has one, detection
 // footprints in their class colours), bevfusion/ipm (rgb8, the cameras stitched on the flat ground

@@ -3,6 +3,7 @@ package bevfusionnode
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 
 	"github.com/gopercept/gopercept/bev"
@@ -153,6 +154,8 @@ type fuser struct {
 	segC              int
 	segRows, segCols  int
 	segLogits         bool // seg holds logits (sigmoid per class) rather than probabilities
+	occOut            string // learned occupancy output [1,1,rows,cols] over the grid, if any
+	occLogits         bool   // occupancy holds logits rather than probabilities
 	classes           []string
 	colours           [][3]uint8
 	dec               *head.Decoder
@@ -230,6 +233,15 @@ func openFuser(path string, providers []string, g bev.Grid, classNames []string,
 		f.segLogits = true
 		if v, ok := card.Param("seg_logits"); ok {
 			f.segLogits = v != 0
+		}
+	}
+	if f.occOut = firstOf(outs, "occupancy", "occ"); f.occOut != "" {
+		if sh := m.OutputShape(f.occOut); !slices.Equal(sh, []int64{1, 1, int64(rows), int64(cols)}) {
+			return fail("output %s shape %v, want [1,1,%d,%d] over the grid (%s)", f.occOut, sh, rows, cols, f.layout)
+		}
+		f.occLogits = true
+		if v, ok := card.Param("occupancy_logits"); ok {
+			f.occLogits = v != 0
 		}
 	}
 	hs := m.OutputShape(f.heat)
@@ -314,6 +326,28 @@ func (f *fuser) decode(dst []head.Box) ([]head.Box, error) {
 	}
 	return f.dec.Decode(&head.Tensors{H: f.hh, W: f.hw, Heatmap: f.m.Output(f.heat), Reg: f.m.Output(f.regOut),
 		Height: f.m.Output("height"), Dim: f.m.Output("dim"), Rot: f.m.Output("rot"), Vel: vel}, dst)
+}
+
+// occupancy writes the learned occupancy of the last run into dst (row j =
+// y index, column i = x index, as nav_msgs/OccupancyGrid wants) as a
+// probability in percent, 0–100.
+func (f *fuser) occupancy(dst []int8, g bev.Grid) []int8 {
+	w, h := g.Width(), g.Height()
+	out := f.m.Output(f.occOut)
+	dst = resize(dst, w*h)
+	for j := range h {
+		for i := range w {
+			v := float64(out[g.Offset(f.layout, i, j)])
+			if f.occLogits {
+				v = 1 / (1 + math.Exp(-v))
+			}
+			if !(v >= 0) { // NaN
+				v = 0
+			}
+			dst[j*w+i] = int8(math.Round(100 * min(v, 1)))
+		}
+	}
+	return dst
 }
 
 // palette returns a distinct colour for class i.

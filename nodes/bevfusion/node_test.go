@@ -7,6 +7,7 @@ import (
 
 	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/metrics"
+	"github.com/gopercept/gopercept/infer/onnxbuild"
 	"github.com/gopercept/gopercept/node"
 	"github.com/gopercept/gopercept/rosmsg/nav_msgs"
 	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
@@ -500,4 +501,44 @@ func TestSilentCamera(t *testing.T) {
 		t.Fatalf("camera.back %q", f)
 	}
 	checkDetection(t, r, ts)
+}
+
+// TestLearnedOccupancy: a fuser with an "occupancy" output fills the
+// OccupancyGrid with its probability in percent (here logit 10·occupancy −
+// 5: 99 where the lidar has points, 1 elsewhere) instead of the lidar's.
+func TestLearnedOccupancy(t *testing.T) {
+	g := fuserGraph()
+	w := make([]float32, 7) // lidar planes then the two camera channels
+	w[4] = 10               // bev/pillar's occupancy plane
+	g.Initializer("occ_w", onnxbuild.Float, []int64{1, 7, 1, 1}, w).
+		Initializer("occ_b", onnxbuild.Float, []int64{1}, []float32{-5}).
+		Node("Conv", []string{"fused", "occ_w", "occ_b"}, []string{"occupancy"}).
+		Output("occupancy", onnxbuild.Float, 1, 1, testCells, testCells)
+	card := strings.Replace(fuserCard, "  - {name: vel,", "  - {name: occupancy, shape: [1, 1, 32, 32], type: float32}\n  - {name: vel,", 1)
+	r := newRigModel(t, nil, true, g, card)
+	if r.n.(*Node).fus.occOut != "occupancy" {
+		t.Fatal("occupancy output not recognised")
+	}
+	if err := r.send(t, "points", cloudXYZI(7*sec, "lidar", scene)); err != nil {
+		t.Fatal(err)
+	}
+	var grid nav_msgs.OccupancyGrid
+	if !r.pub.last(t, TopicOccupancy, &grid) {
+		t.Fatal("no occupancy grid")
+	}
+	planes := r.n.(*Node).lidar.planes
+	cells := testCells * testCells
+	hit := 0
+	for c, v := range grid.Data {
+		want := int8(1)
+		if planes[4*cells+c] > 0 {
+			want, hit = 99, hit+1
+		}
+		if v != want {
+			t.Fatalf("cell %d = %d, want %d", c, v, want)
+		}
+	}
+	if hit == 0 {
+		t.Fatal("no cell had lidar points")
+	}
 }

@@ -54,8 +54,13 @@ func (n *Node) publish(stamp int64, pub node.Publisher) error {
 	w, h := g.Width(), g.Height()
 	o := &n.out
 
-	// Occupancy grid: origin at the grid's lower corner, identity rotation.
-	n.occ = n.lidar.occupancy(n.occ, n.cfg.ObstacleHeight)
+	// Occupancy grid: origin at the grid's lower corner, identity rotation;
+	// the fuser's learned occupancy when it has one, else the lidar's.
+	if n.fus != nil && n.fus.occOut != "" {
+		n.occ = n.fus.occupancy(n.occ, g)
+	} else {
+		n.occ = n.lidar.occupancy(n.occ, n.cfg.ObstacleHeight)
+	}
 	ox, oy := g.Origin()
 	o.grid.Header = hdr
 	o.grid.Info = nav_msgs.MapMetaData{MapLoadTime: hdr.Stamp, Resolution: float32(g.Resolution), Width: uint32(w), Height: uint32(h),
