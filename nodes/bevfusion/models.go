@@ -153,7 +153,7 @@ type fuser struct {
 	segOut            string  // BEV map segmentation output [1,S,rows,cols], if any
 	segC              int
 	segRows, segCols  int
-	segLogits         bool // seg holds logits (sigmoid per class) rather than probabilities
+	segLogits         bool   // seg holds logits (sigmoid per class) rather than probabilities
 	occOut            string // learned occupancy output [1,1,rows,cols] over the grid, if any
 	occLogits         bool   // occupancy holds logits rather than probabilities
 	classes           []string
