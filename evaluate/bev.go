@@ -176,6 +176,14 @@ func WriteBEVText(w io.Writer, r *BEVResult) {
 	}
 	fmt.Fprintf(w, "  %d detections, mAP %.3f\n", r.Detections, r.MAP)
 	for _, c := range r.Classes {
-		fmt.Fprintf(w, "  %-10s AP@0.5/1/2/4 m %v\n", c.Name, c.AP)
+		fmt.Fprintf(w, "  %-10s %4d gt %5d pred  AP@0.5/1/2/4 m %.3f %.3f %.3f %.3f  ATE %.2f m  ASE %.2f  AOE %.2f rad  AVE %.2f m/s\n",
+			c.Name, c.NumGT, c.NumPred, at(c.AP, 0), at(c.AP, 1), at(c.AP, 2), at(c.AP, 3), c.ATE, c.ASE, c.AOE, c.AVE)
 	}
+}
+
+func at(v []float64, i int) float64 {
+	if i < len(v) {
+		return v[i]
+	}
+	return math.NaN()
 }

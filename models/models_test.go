@@ -130,3 +130,34 @@ func TestPoseReproducesCard(t *testing.T) {
 		t.Fatalf("AP %.4f PCK %.4f, card says %.4f / %.4f ± %.3f", r.AP, r.PCK, wantAP, wantPCK, tol)
 	}
 }
+
+// TestBEVReproducesCard scores the camera encoder and fuser through the
+// bevfusion node (lift–splat with bev/lss, pillars, CenterPoint decoding,
+// Scale-NMS) on held-out seed 301 (1 s, six 704×256 cameras) and compares
+// the car AP at 2 m and the occupancy IoU with the fuser card's ci_ values.
+func TestBEVReproducesCard(t *testing.T) {
+	card, err := infer.LoadCard("bev-small-fuser.card.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAP, wantIoU := cardMetric(t, card, "ci_car_ap_2m"), cardMetric(t, card, "ci_occupancy_iou")
+	tol := cardMetric(t, card, "ci_tolerance")
+	path := heldOut(t, simulate.Config{Seed: 301, Duration: 1, Cameras: "six", Width: 704, Height: 256})
+	r, err := evaluate.BEV(context.Background(), evaluate.BEVConfig{
+		Bags: []string{path}, ParamsFiles: []string{"../params/bevfusion.yaml", "../params/demo.yaml"}, Root: "..",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	car := math.NaN()
+	for _, c := range r.Classes {
+		if c.Name == "car" && len(c.AP) > 2 {
+			car = c.AP[2]
+		}
+	}
+	t.Logf("bev-small on held-out seed 301 (%d frames, %d detections): car AP@2m %.4f, occupancy IoU %.4f (card %.4f / %.4f ± %.3f)",
+		r.Frames, r.Detections, car, r.OccupancyIoU, wantAP, wantIoU, tol)
+	if math.IsNaN(car) || math.Abs(car-wantAP) > tol || math.Abs(r.OccupancyIoU-wantIoU) > tol {
+		t.Fatalf("car AP %.4f, occupancy IoU %.4f; card says %.4f / %.4f ± %.3f", car, r.OccupancyIoU, wantAP, wantIoU, tol)
+	}
+}

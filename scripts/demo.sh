@@ -10,7 +10,7 @@ mkdir -p out
 if [[ ! -f out/sample/metadata.yaml ]]; then
   rm -rf out/sample
   echo "demo: simulating the sample drive (10 s: 100 HDL-64E sweeps, six cameras, depth, ground truth)" >&2
-  "$bin" simulate -o out/sample --seed 7 --duration 10 --cameras six --width 352 --height 128 --depth --pedestrians 60 --preview out/preview
+  "$bin" simulate -o out/sample --seed 7 --duration 10 --cameras six --width 704 --height 256 --depth --pedestrians 60 --preview out/preview
 fi
 if [[ ! -f out/people/metadata.yaml ]]; then
   rm -rf out/people

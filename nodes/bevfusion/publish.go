@@ -70,21 +70,18 @@ func (n *Node) publish(stamp int64, pub node.Publisher) error {
 		return err
 	}
 
-	// BEV semantic image: occupancy in grey, detection footprints in their
-	// class colour; row j is y index j, column i is x index i.
+	// BEV semantic image: occupancy in grey (black unknown, dark grey free,
+	// white occupied, a learned probability in between), detection
+	// footprints in their class colour; row j is y index j, column i is x
+	// index i.
 	o.image.Header = hdr
 	o.image.Width, o.image.Height, o.image.Encoding, o.image.Step = uint32(w), uint32(h), "rgb8", uint32(3*w)
 	o.image.IsBigendian = 0
 	pix := o.image.Data[:0]
 	for _, v := range n.occ {
 		var c uint8
-		switch {
-		case v < 0:
-			c = 0
-		case v == 0:
-			c = 90
-		default:
-			c = 255
+		if v >= 0 {
+			c = uint8(90 + int(min(v, 100))*165/100)
 		}
 		pix = append(pix, c, c, c)
 	}

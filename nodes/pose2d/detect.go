@@ -11,6 +11,7 @@ import (
 type detection struct {
 	box   [4]float32
 	score float32
+	pass  int // detector pass: 0 the whole image, k > 0 tile k
 }
 
 // decodeYOLODet reads a YOLO detection output of shape [1, 4+C, A]
@@ -82,6 +83,49 @@ func nms(dets []detection, iou float32, maxN int) []detection {
 		}
 	}
 	return keep
+}
+
+// mergePasses merges the detections of several passes (whole image and
+// tiles), best first: a box is removed when it overlaps a better one by
+// more than iou, or, when the two come from different passes, when most of
+// the smaller lies inside the other (the same person seen at two scales).
+func mergePasses(dets []detection, iou float32, maxN int) []detection {
+	slices.SortFunc(dets, func(a, b detection) int {
+		switch {
+		case a.score > b.score:
+			return -1
+		case a.score < b.score:
+			return 1
+		}
+		return slices.Compare(a.box[:], b.box[:])
+	})
+	keep := dets[:0]
+	for _, d := range dets {
+		ok := true
+		for _, k := range keep {
+			if boxIoU(d.box, k.box) > iou || d.pass != k.pass && boxIoS(d.box, k.box) > 0.7 {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			keep = append(keep, d)
+			if len(keep) == maxN {
+				break
+			}
+		}
+	}
+	return keep
+}
+
+// boxIoS is the intersection over the smaller box's area.
+func boxIoS(a, b [4]float32) float32 {
+	iw := min(a[2], b[2]) - max(a[0], b[0])
+	ih := min(a[3], b[3]) - max(a[1], b[1])
+	if iw <= 0 || ih <= 0 {
+		return 0
+	}
+	return iw * ih / min((a[2]-a[0])*(a[3]-a[1]), (b[2]-b[0])*(b[3]-b[1]))
 }
 
 func boxIoU(a, b [4]float32) float32 {

@@ -46,6 +46,8 @@ type estimator struct {
 	detIn        string
 	outs         []decode.Tensor
 	dets         []detection
+	passDets     []detection  // one detector pass's output
+	tile         imageconv.RGB // a tile's pixels for slicing-aided detection
 	boxes        [][4]float32
 	xf           []pose.Affine
 	people       []pose.Person
@@ -53,6 +55,8 @@ type estimator struct {
 	cfg          *Config
 	stats        *node.Stats
 	maxBatch     int
+	frameW       int // size of the frame being tiled
+	frameH       int
 }
 
 // normFor converts a card's normalisation (value = (raw·Scale − Mean)/Std on
@@ -284,41 +288,35 @@ func (e *estimator) run(img *imageconv.RGB) ([]pose.Person, error) {
 }
 
 func (e *estimator) runTopDown(img *imageconv.RGB) ([]pose.Person, error) {
-	t := time.Now()
-	xf, err := e.lb.Run(img, e.det.Input(e.detIn))
-	if err != nil {
+	var spent [3]time.Duration // preprocess, inference, decode over every pass
+	e.dets = e.dets[:0]
+	if err := e.detect(img, 0, 0, 0, &spent); err != nil {
 		return nil, err
 	}
-	t = e.stage("detector_preprocess", t)
-	if err := e.det.Run(); err != nil {
-		return nil, err
-	}
-	t = e.stage("detector_inference", t)
-	names := e.det.OutputNames()
-	e.dets, err = decodeYOLODet(e.det.Output(names[0]), e.det.OutputShape(names[0]), e.cfg.PersonClass, float32(e.cfg.DetScore), float32(e.cfg.DetIoU), e.cfg.MaxPeople, e.dets)
-	if err != nil {
-		return nil, err
-	}
-	inv, err := xf.Inverse()
-	if err != nil {
-		return nil, err
-	}
-	// Keep dets and boxes aligned: a detection whose box is empty once
-	// clamped to the image is removed from both.
-	e.boxes = e.boxes[:0]
-	kept := e.dets[:0]
-	for _, d := range e.dets {
-		b := mapBox(inv, d.box)
-		b[0], b[1] = max(b[0], 0), max(b[1], 0)
-		b[2], b[3] = min(b[2], float32(img.Width)), min(b[3], float32(img.Height))
-		if b[2] <= b[0] || b[3] <= b[1] {
-			continue
+	if n := e.cfg.DetTiles; n > 1 {
+		// Tiles overlap by a quarter of their side, so a person cut by one
+		// tile's edge is whole in its neighbour's or in the whole image.
+		tw := min(img.Width, (img.Width*5+4*n-1)/(4*n))
+		th := min(img.Height, (img.Height*5+4*n-1)/(4*n))
+		for ty := range n {
+			for tx := range n {
+				x0, y0 := tx*(img.Width-tw)/(n-1), ty*(img.Height-th)/(n-1)
+				e.cutTile(img, x0, y0, tw, th)
+				if err := e.detect(&e.tile, x0, y0, 1+ty*n+tx, &spent); err != nil {
+					return nil, err
+				}
+			}
 		}
-		kept = append(kept, d)
-		e.boxes = append(e.boxes, b)
+		e.dets = mergePasses(e.dets, float32(e.cfg.DetIoU), e.cfg.MaxPeople)
 	}
-	e.dets = kept
-	t = e.stage("detector_decode", t)
+	e.stats.Stage("detector_preprocess", spent[0])
+	e.stats.Stage("detector_inference", spent[1])
+	e.stats.Stage("detector_decode", spent[2])
+	t := time.Now()
+	e.boxes = e.boxes[:0]
+	for _, d := range e.dets {
+		e.boxes = append(e.boxes, d.box)
+	}
 	if len(e.boxes) != e.lastDetected { // a fact changes rarely; don't format it every frame
 		e.lastDetected = len(e.boxes)
 		e.stats.Set("people_detected", strconv.Itoa(len(e.boxes)))
@@ -378,6 +376,67 @@ func (e *estimator) runTopDown(img *imageconv.RGB) ([]pose.Person, error) {
 		}
 	}
 	return e.people[:n], nil
+}
+
+// detect runs the detector on img, the part of the frame whose top-left
+// corner is (x0, y0), and appends its detections to e.dets in frame pixels,
+// tagged with pass. A tile's detection touching an inner edge of the tile
+// is left out: that person is cut, and whole in another pass.
+func (e *estimator) detect(img *imageconv.RGB, x0, y0, pass int, spent *[3]time.Duration) error {
+	t := time.Now()
+	xf, err := e.lb.Run(img, e.det.Input(e.detIn))
+	if err != nil {
+		return err
+	}
+	t1 := time.Now()
+	if err := e.det.Run(); err != nil {
+		return err
+	}
+	t2 := time.Now()
+	names := e.det.OutputNames()
+	e.passDets, err = decodeYOLODet(e.det.Output(names[0]), e.det.OutputShape(names[0]), e.cfg.PersonClass, float32(e.cfg.DetScore), float32(e.cfg.DetIoU), e.cfg.MaxPeople, e.passDets)
+	if err != nil {
+		return err
+	}
+	inv, err := xf.Inverse()
+	if err != nil {
+		return err
+	}
+	w, h := float32(img.Width), float32(img.Height)
+	const edge = 2 // px
+	for _, d := range e.passDets {
+		b := mapBox(inv, d.box)
+		b[0], b[1] = max(b[0], 0), max(b[1], 0)
+		b[2], b[3] = min(b[2], w), min(b[3], h)
+		if b[2] <= b[0] || b[3] <= b[1] {
+			continue
+		}
+		if pass > 0 && (x0 > 0 && b[0] < edge || y0 > 0 && b[1] < edge ||
+			x0+img.Width < e.frameW && b[2] > w-edge || y0+img.Height < e.frameH && b[3] > h-edge) {
+			continue
+		}
+		d.box = [4]float32{b[0] + float32(x0), b[1] + float32(y0), b[2] + float32(x0), b[3] + float32(y0)}
+		d.pass = pass
+		e.dets = append(e.dets, d)
+	}
+	spent[0] += t1.Sub(t)
+	spent[1] += t2.Sub(t1)
+	spent[2] += time.Since(t2)
+	return nil
+}
+
+// cutTile copies the w×h part of img at (x0, y0) into e.tile.
+func (e *estimator) cutTile(img *imageconv.RGB, x0, y0, w, h int) {
+	e.frameW, e.frameH = img.Width, img.Height
+	e.tile.Width, e.tile.Height = w, h
+	if cap(e.tile.Pix) < 3*w*h {
+		e.tile.Pix = make([]uint8, 3*w*h)
+	}
+	e.tile.Pix = e.tile.Pix[:3*w*h]
+	for y := range h {
+		src := img.Pix[3*((y0+y)*img.Width+x0):]
+		copy(e.tile.Pix[3*y*w:3*(y+1)*w], src[:3*w])
+	}
 }
 
 // meanScore is the mean score of the keypoints at or above thr (mmpose's

@@ -21,6 +21,7 @@ type Config struct {
 	DetectorPath            string
 	DetScore, DetIoU        float64
 	PersonClass, MaxPeople  int
+	DetTiles                int
 	PersonScore             float64
 	KeypointThreshold       float64
 
@@ -62,6 +63,7 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.DetIoU = ps.Float("detector.iou_threshold", 0.6, "NMS box IoU above which the lower-scored detection is removed, 0..1.")
 	c.PersonClass = ps.Int("detector.person_class", 0, "Class index of person in the detector's output.")
 	c.MaxPeople = ps.Int("detector.max_people", 10, "Most people per image.")
+	c.DetTiles = ps.Int("detector.tiles", 1, "Slicing-aided detection: besides the whole image, run the detector on an N×N grid of overlapping tiles at a larger scale, for small, distant people; 1 is the whole image only.")
 	c.PersonScore = ps.Float("pose.score_threshold", 0.25, "Lowest person score published, 0..1.")
 	c.KeypointThreshold = ps.Float("pose.keypoint_threshold", 0.3, "Keypoint score from which a keypoint counts as visible, 0..1.")
 	c.Tracking = ps.Bool("tracking.enabled", true, "Keep track ids across frames.")
@@ -89,6 +91,8 @@ func declare(ps *param.Set, root string) (Config, error) {
 		return c, fmt.Errorf("%w: image.transport %q, want raw or compressed", ErrConfig, c.ImageTransport)
 	case c.PlausibilityMode != "off" && c.PlausibilityMode != "flag" && c.PlausibilityMode != "filter":
 		return c, fmt.Errorf("%w: plausibility.mode %q, want off, flag or filter", ErrConfig, c.PlausibilityMode)
+	case c.DetTiles < 1 || c.DetTiles > 4:
+		return c, fmt.Errorf("%w: detector.tiles %d, want 1..4", ErrConfig, c.DetTiles)
 	case c.MaxPeople < 1:
 		return c, fmt.Errorf("%w: detector.max_people %d, want ≥ 1", ErrConfig, c.MaxPeople)
 	case !(c.DetScore >= 0 && c.DetScore <= 1):
