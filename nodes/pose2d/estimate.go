@@ -46,7 +46,7 @@ type estimator struct {
 	detIn        string
 	outs         []decode.Tensor
 	dets         []detection
-	passDets     []detection  // one detector pass's output
+	passDets     []detection   // one detector pass's output
 	tile         imageconv.RGB // a tile's pixels for slicing-aided detection
 	boxes        [][4]float32
 	xf           []pose.Affine
