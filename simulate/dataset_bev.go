@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 
@@ -33,7 +34,7 @@ type BEVDatasetConfig struct {
 // augmentation is the identity), intrinsics.npy [N,C,3,3] and
 // extrinsics.npy [N,C,4,4] (base_link ← camera optical frame) float32,
 // points.npy [N,P,4] float32 lidar points in base_link (x, y, z,
-// intensity; padded with zeros, count in npoints.npy [N] int32 as float32),
+// intensity; de-skewed to the sweep's start; padded with zeros, count in npoints.npy [N] int32 as float32),
 // occupancy.npy [N,G,G] uint8, semantic.npy [N,G,G] uint8 class indices,
 // boxes.npy [N,B,10] float32 (x, y, z, l, w, h, yaw, vx, vy, class; class
 // −1 pads), all in base_link at the sample's time. frustum_cells.npy
@@ -147,11 +148,18 @@ func WriteBEVDataset(ctx context.Context, cfg BEVDatasetConfig, dir string, prog
 			pts[i] = 0
 		}
 		np := 0
+		// Points in base_link at the sweep's start, as the bevfusion node
+		// de-skews them to the cloud's stamp: each is fired from the pose at
+		// its own time.
+		toStart := world.EgoPose(t).Inverse()
 		for _, p := range sw.Points {
 			if np == maxPoints {
 				break
 			}
-			q := rig.LidarMount.Apply(r3.Vec{X: float64(p.X), Y: float64(p.Y), Z: float64(p.Z)})
+			if math.IsNaN(float64(p.X)) {
+				continue
+			}
+			q := toStart.Apply(world.EgoPose(t + float64(p.Time)).Apply(rig.LidarMount.Apply(r3.Vec{X: float64(p.X), Y: float64(p.Y), Z: float64(p.Z)})))
 			copy(pts[4*np:], []float32{float32(q.X), float32(q.Y), float32(q.Z), p.Intensity})
 			np++
 		}

@@ -70,6 +70,9 @@ func TestBevfusionLive(t *testing.T) {
     # end; live, that /tf message may arrive after the cloud (DDS orders
     # nothing across topics), so the output would depend on timing.
     deskew: false
+    # The bundled fuser on lidar pillars (one camera: no six-camera
+    # encoder), so the live node runs a real network.
+    fuser_model: models/bev-small-fuser.onnx
 `,
 		sim: drive,
 		bad: []bad{

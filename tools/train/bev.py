@@ -59,8 +59,10 @@ class CameraEncoder(nn.Module):
 
 
 class Fuser(nn.Module):
-    """Camera and lidar BEV concatenated, a small U-Net at 128/64/32 cells,
-    CenterPoint heads at 128×128 and occupancy upsampled to the grid."""
+    """Camera and lidar BEV concatenated, a small U-Net at 128/64/32/16
+    cells (the coarse levels see whole buildings, whose footprints the
+    occupancy must fill from their facades), CenterPoint heads at 128×128
+    and occupancy upsampled to the grid."""
 
     def __init__(self, cam_channels, classes, w=32):
         super().__init__()
@@ -68,6 +70,9 @@ class Fuser(nn.Module):
         self.b1 = conv_bn(w, w)
         self.down1 = nn.Sequential(conv_bn(w, 2 * w, 3, 2), conv_bn(2 * w, 2 * w), conv_bn(2 * w, 2 * w))
         self.down2 = nn.Sequential(conv_bn(2 * w, 3 * w, 3, 2), conv_bn(3 * w, 3 * w))
+        self.down3 = nn.Sequential(conv_bn(3 * w, 4 * w, 3, 2), conv_bn(4 * w, 4 * w))
+        self.lat3 = nn.Conv2d(4 * w, 3 * w, 1)
+        self.up2 = conv_bn(3 * w, 3 * w)
         self.lat2 = nn.Conv2d(3 * w, 2 * w, 1)
         self.up1 = conv_bn(2 * w, 2 * w)
         self.lat1 = nn.Conv2d(2 * w, w, 1)
@@ -84,7 +89,9 @@ class Fuser(nn.Module):
         x1 = self.b1(self.stem(torch.cat([lid, camera_bev], 1)))
         x2 = self.down1(x1)
         x3 = self.down2(x2)
-        y = self.up1(x2 + F.interpolate(self.lat2(x3), scale_factor=2.0, mode="nearest"))
+        x4 = self.down3(x3)
+        y = self.up2(x3 + F.interpolate(self.lat3(x4), scale_factor=2.0, mode="nearest"))
+        y = self.up1(x2 + F.interpolate(self.lat2(y), scale_factor=2.0, mode="nearest"))
         y = self.up0(x1 + F.interpolate(self.lat1(y), scale_factor=2.0, mode="nearest"))
         y = self.shared(y)
         out = {k: h(y) for k, h in self.heads.items()}
@@ -361,7 +368,7 @@ def main():
         for step, i in enumerate(rng.permutation(len(train))):
             dl, out = forward(enc, fus, train, i, cam_dropout=0.1, rng=rng)
             parts = losses(dl, out, train, i)
-            loss = parts[0] + 2 * parts[1] + parts[2] + 0.5 * parts[3]
+            loss = parts[0] + 2 * parts[1] + 2 * parts[2] + 0.5 * parts[3]
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -394,8 +401,8 @@ def write_models(a, enc, fus, data, meta, car_ap, occ_iou, epochs, history, seco
     common.export(FuserExport(fus), (torch.zeros(1, 5, G, G), torch.zeros(1, a.channels, G, G)), ["lidar_bev", "camera_bev"], HEADS, fus_path)
     enc.train()
     fus.train()
-    prov = {"training_data": "gopercept simulate --dataset bev, seeds " + ",".join(os.path.basename(d) for d in a.train),
-            "validation": os.path.basename(a.val), "seed": a.seed, "command": a.command, "license": "Apache-2.0", "source": "tools/train/bev.py"}
+    prov = {"training_data": "gopercept simulate --dataset bev, seeds " + ",".join(os.path.basename(d) for d in a.train)
+            + "; validation " + os.path.basename(a.val), "seed": a.seed, "command": a.command, "license": "Apache-2.0", "source": "tools/train/bev.py"}
     metrics = {"val_car_ap_2m": round(car_ap, 4), "val_occupancy_iou": round(occ_iou, 4), "epochs": epochs, "history_car_ap_occ_iou": history,
                "train_seconds": round(seconds), "train_threads": threads,
                "metric_definition": "Python, on the validation seed's samples: car AP by centre distance 2 m (101-point) within 50 m, "
