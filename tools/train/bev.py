@@ -419,7 +419,8 @@ def write_models(a, enc, fus, data, meta, car_ap, occ_iou, epochs, history, seco
         "normalisation": {"mean": [float(v) for v in MEAN], "std": [float(v) for v in STD], "scale": 1.0, "colour_order": "rgb"},
         "parameters": {"depth_min": fr["depth_min"], "depth_max": fr["depth_max"], "depth_step": fr["depth_step"], "depth_logits": 1},
         "provenance": prov,
-        "metrics": dict(metrics, params=common.count_params(enc), size_bytes=os.path.getsize(cam_path), onnx_sha256=common.sha256(cam_path)),
+        "metrics": dict(metrics, params=common.count_params(enc), flops=2 * common.macs(enc, torch.zeros(ncam, 3, H, W)),
+                        size_bytes=os.path.getsize(cam_path), onnx_sha256=common.sha256(cam_path)),
     }
     fus_card = {
         "name": os.path.basename(a.out) + "-fuser", "version": "1", "task": "bev detection and occupancy", "family": "bev-fuser",
@@ -433,7 +434,8 @@ def write_models(a, enc, fus, data, meta, car_ap, occ_iou, epochs, history, seco
         "classes": classes,
         "parameters": {"heatmap_logits": 1, "occupancy_logits": 1, "bev_layout": "yx"},
         "provenance": prov,
-        "metrics": dict(metrics, params=common.count_params(fus), size_bytes=os.path.getsize(fus_path), onnx_sha256=common.sha256(fus_path)),
+        "metrics": dict(metrics, params=common.count_params(fus), flops=2 * common.macs(fus, torch.zeros(1, 5, G, G), torch.zeros(1, a.channels, G, G)),
+                        size_bytes=os.path.getsize(fus_path), onnx_sha256=common.sha256(fus_path)),
     }
     common.write_card(a.out + "-camera.card.yaml", cam_card)
     common.write_card(a.out + "-fuser.card.yaml", fus_card)

@@ -59,3 +59,24 @@ def write_card(path, card):
 
 def log(msg):
     print(msg, flush=True)
+
+
+def macs(net, *example):
+    """Multiply-accumulates of one forward pass on example (convolutions
+    only, which is nearly all of these networks' work)."""
+    import torch.nn as nn
+    total = 0
+
+    def hook(mod, inp, out):
+        nonlocal total
+        total += out.numel() * (mod.in_channels // mod.groups) * mod.kernel_size[0] * mod.kernel_size[1]
+
+    hs = [m.register_forward_hook(hook) for m in net.modules() if isinstance(m, nn.Conv2d)]
+    was_training = net.training
+    net.eval()
+    with torch.no_grad():
+        net(*example)
+    for h in hs:
+        h.remove()
+    net.train(was_training)
+    return total

@@ -420,7 +420,7 @@ def main():
     common.export(exp, torch.zeros(1, 3, SIZE, SIZE), ["images"], ["output0"], onnx_path)
     size = os.path.getsize(onnx_path)
     A = len(centres)
-    flops = 2 * macs(net)
+    flops = 2 * common.macs(net, torch.zeros(1, 3, SIZE, SIZE))
     card = {
         "name": os.path.basename(a.out), "version": "1", "task": "detection",
         "family": "yolo", "decoder": "yolo",
@@ -454,21 +454,6 @@ def main():
     common.log(f"detector: wrote {onnx_path} ({size / 1e6:.2f} MB, {flops / 1e9:.2f} GFLOPs), validation AP@0.5 {ap_main:.3f} "
                f"(all sizes {ap_all:.3f}), in {train_s:.0f} s")
 
-
-def macs(net):
-    total = 0
-
-    def hook(mod, inp, out):
-        nonlocal total
-        total += out.numel() * (mod.in_channels // mod.groups) * mod.kernel_size[0] * mod.kernel_size[1]
-
-    hs = [m.register_forward_hook(hook) for m in net.modules() if isinstance(m, nn.Conv2d)]
-    net.eval()
-    with torch.no_grad():
-        net(torch.zeros(1, 3, SIZE, SIZE))
-    for h in hs:
-        h.remove()
-    return total
 
 
 if __name__ == "__main__":

@@ -191,7 +191,8 @@ def write_model(a, net, meta, mean, std, classes, H, W, m, epochs):
         "parameters": dict({k: v for k, v in meta.get("projection", {}).items() if k not in ("height", "width")}, softmax=True),
         "provenance": {"training_data": "gopercept simulate --dataset lidarseg, seeds " + ",".join(os.path.basename(d) for d in a.train),
                        "seed": a.seed, "command": a.command, "license": "Apache-2.0", "source": "tools/train/lidarseg.py"},
-        "metrics": {"val_pixel_miou": round(float(m), 4), "epochs": epochs, "params": common.count_params(net), "size_bytes": size,
+        "metrics": {"val_pixel_miou": round(float(m), 4), "epochs": epochs, "params": common.count_params(net),
+                    "flops": 2 * common.macs(net, torch.zeros(1, 5, H, W)), "size_bytes": size,
                     "onnx_sha256": common.sha256(onnx_path)},
     }
     common.write_card(a.out + ".card.yaml", card)

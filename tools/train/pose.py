@@ -359,7 +359,7 @@ def main():
     common.export(Heatmaps(net), torch.zeros(1, 3, IN_H, IN_W), ["input"], ["heatmaps"], onnx_path,
                   dynamic_axes={"input": {0: "N"}, "heatmaps": {0: "N"}})
     size = os.path.getsize(onnx_path)
-    flops = macs(net) * 2
+    flops = common.macs(net, torch.zeros(1, 3, IN_H, IN_W)) * 2
     target = {"oks_ap": 0.70, "pck02_visible": 0.90}
     short = [f"{k} {m[k]:.3f} < {v}" for k, v in target.items() if m[k] < v]
     card = {
@@ -409,22 +409,6 @@ def main():
     common.log(f"pose: wrote {onnx_path} ({size / 1e6:.2f} MB, {flops / 1e9:.2f} GFLOPs), validation OKS AP {m['oks_ap']:.3f}, "
                f"PCK@0.2 visible {m['pck02_visible']:.3f}, in {train_s:.0f} s")
 
-
-def macs(net):
-    """Multiply-accumulates of one 256×192 forward pass (convolutions only)."""
-    total = 0
-
-    def hook(mod, inp, out):
-        nonlocal total
-        total += out.numel() * (mod.in_channels // mod.groups) * mod.kernel_size[0] * mod.kernel_size[1]
-
-    hs = [m.register_forward_hook(hook) for m in net.modules() if isinstance(m, nn.Conv2d)]
-    net.eval()
-    with torch.no_grad():
-        net(torch.zeros(1, 3, IN_H, IN_W))
-    for h in hs:
-        h.remove()
-    return total
 
 
 if __name__ == "__main__":
