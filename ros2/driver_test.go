@@ -179,7 +179,7 @@ func TestDriverLive(t *testing.T) {
 		keys = append(keys, kv.Key+"="+kv.Value)
 	}
 	joined := strings.Join(keys, "; ")
-	for _, want := range []string{"input /drivertest/in frames=6", "dropped decode=3", "output /drivertest/out messages=3", "latency total"} {
+	for _, want := range []string{"input /drivertest/in frames=6", "dropped decode=3", "output /drivertest/out messages=3", "latency message"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("diagnostics lack %q: %s", want, joined)
 		}
