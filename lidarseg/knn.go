@@ -312,14 +312,6 @@ func (k *KNN) vote(lo, hi int) {
 		}
 		r := rs[i]
 		base := int(vs[i])*k.wp + int(u)
-		if c := plabel[base+centreOff]; c != 0 && int(c) < top && prange[base+centreOff] == r && k.onlyClass(base, c, r) {
-			// The point owns its pixel (distance 0: always among the K
-			// nearest) and every other candidate is of its class or of class
-			// 0, which never wins: the vote is the centre's class. Most
-			// windows at an object's edge next to empty pixels end here.
-			dst[i] = c
-			continue
-		}
 		// The centre first (its own pixel, distance 0), then the other
 		// window positions by increasing weight: they are the likeliest
 		// neighbours, so that fewer keys are replaced below. The order does
@@ -402,21 +394,6 @@ func (k *KNN) vote(lo, hi int) {
 		}
 		dst[i] = best
 	}
-}
-
-// onlyClass reports whether every window position but the centre (window
-// corner base in the padded image) holds class c, or class 0 at a range
-// other than r (a class-0 pixel at exactly r could tie with the centre and
-// push it out of the K nearest).
-func (k *KNN) onlyClass(base int, c uint16, r float32) bool {
-	wl := k.plabel[base:]
-	wr := k.prange[base:]
-	for _, off := range k.offs {
-		if l := wl[off]; l != c && (l != 0 || wr[off] == r) {
-			return false
-		}
-	}
-	return true
 }
 
 // Unproject writes every point's class from the class of its pixel
