@@ -46,6 +46,12 @@ func (m *Model) sessionOptions(provider string) (*ort.SessionOptions, string, er
 			return fail(err)
 		}
 	}
+	// ONNX Runtime's worker threads spin after a run by default; a node's
+	// own stages (kNN, decoding, encoding) follow every run on the same
+	// cores, so the spinning would only steal their time.
+	if err := opts.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); err != nil {
+		return fail(err)
+	}
 	precision := "fp32"
 	switch provider {
 	case ProviderTensorRT:
