@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 
 	"github.com/gopercept/gopercept/bag"
 	"github.com/gopercept/gopercept/bev/metrics"
@@ -12,7 +13,9 @@ import (
 	"github.com/gopercept/gopercept/node"
 	bevfusionnode "github.com/gopercept/gopercept/nodes/bevfusion"
 	"github.com/gopercept/gopercept/replay"
+	"github.com/gopercept/gopercept/rosconv"
 	"github.com/gopercept/gopercept/rosmsg/nav_msgs"
+	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/rosmsg/vision_msgs"
 	"github.com/gopercept/gopercept/rosmsg/visualization_msgs"
 )
@@ -28,9 +31,16 @@ type BEVConfig struct {
 	OutGrid, OutBoxes, OutMarkers string
 	// Classes scored for detection AP, as both the ground truth and the
 	// model name them; default car, truck, person.
-	Classes  []string
-	Root     string
-	Progress io.Writer
+	Classes []string
+	// GTPoints is the ground-truth lidar cloud with a per-point instance
+	// field (default /gt/lidar/labels): as nuScenes does, a ground-truth box
+	// with fewer than MinPoints lidar points of its instance (default 1) is
+	// not scored, since no sensor saw it (a car behind a building). Set
+	// MinPoints to −1 to score every box.
+	GTPoints  string
+	MinPoints int
+	Root      string
+	Progress  io.Writer
 }
 
 // BEVResult is the BEV score of one bag set.
@@ -56,11 +66,22 @@ func BEV(ctx context.Context, cfg BEVConfig) (*BEVResult, error) {
 	def(&cfg.OutGrid, "/bevfusion/occupancy")
 	def(&cfg.OutBoxes, "/bevfusion/detections")
 	def(&cfg.OutMarkers, "/bevfusion/markers")
+	def(&cfg.GTPoints, "/gt/lidar/labels")
+	if cfg.MinPoints == 0 {
+		cfg.MinPoints = 1
+	}
 	if len(cfg.Classes) == 0 {
 		cfg.Classes = []string{"car", "truck", "person"}
 	}
 	gtGrids := map[int64][]int8{}
 	gtBoxes := map[int64][]metrics.Box{}
+	var seen map[int64]map[uint32]int
+	if cfg.MinPoints > 0 {
+		var err error
+		if seen, err = instancePoints(cfg.Bags, cfg.GTPoints); err != nil {
+			return nil, err
+		}
+	}
 	for _, path := range cfg.Bags {
 		rd, err := bag.Open(path, bag.ReaderConfig{Topics: []string{cfg.GTGrid, cfg.GTBoxes}})
 		if err != nil {
@@ -85,8 +106,24 @@ func BEV(ctx context.Context, cfg BEVConfig) (*BEVResult, error) {
 					rd.Close()
 					return nil, err
 				}
+				st := node.StampNS(d.Header.Stamp)
+				if seen != nil {
+					counts, ok := seen[st]
+					if !ok {
+						rd.Close()
+						return nil, fmt.Errorf("evaluate: no %s cloud at the stamp of the %s boxes (%d ns) to tell which boxes the lidar saw", cfg.GTPoints, cfg.GTBoxes, st)
+					}
+					kept := d.Detections[:0]
+					for _, b := range d.Detections {
+						id, err := strconv.ParseUint(b.ID, 10, 32)
+						if err != nil || counts[uint32(id)] >= cfg.MinPoints {
+							kept = append(kept, b) // boxes without an instance id are always scored
+						}
+					}
+					d.Detections = kept
+				}
 				boxes, _ := bevfusionnode.EvalBoxes(&d, nil, cfg.Classes)
-				gtBoxes[node.StampNS(d.Header.Stamp)] = boxes
+				gtBoxes[st] = boxes
 			}
 		}
 		rd.Close()
@@ -186,4 +223,45 @@ func at(v []float64, i int) float64 {
 		return v[i]
 	}
 	return math.NaN()
+}
+
+// instancePoints counts, per cloud stamp, the points of each instance id in
+// the ground-truth clouds on topic (field "instance").
+func instancePoints(bags []string, topic string) (map[int64]map[uint32]int, error) {
+	out := map[int64]map[uint32]int{}
+	for _, path := range bags {
+		rd, err := bag.Open(path, bag.ReaderConfig{Topics: []string{topic}})
+		if err != nil {
+			return nil, err
+		}
+		var pc sensor_msgs.PointCloud2
+		for m, err := range rd.All() {
+			if err != nil {
+				rd.Close()
+				return nil, err
+			}
+			if err := cdr.Unmarshal(m.Data, &pc); err != nil {
+				rd.Close()
+				return nil, fmt.Errorf("evaluate: %s: %w", topic, err)
+			}
+			l := rosconv.Layout(&pc, nil)
+			if err := l.Validate(len(pc.Data), 0); err != nil {
+				rd.Close()
+				return nil, fmt.Errorf("evaluate: %s: %w", topic, err)
+			}
+			f, ok := l.Find("instance")
+			if !ok {
+				rd.Close()
+				return nil, fmt.Errorf("evaluate: %s has no instance field", topic)
+			}
+			a := l.Accessor(f)
+			counts := map[uint32]int{}
+			for i := range l.NumPoints() {
+				counts[uint32(a.Float(pc.Data, i))]++
+			}
+			out[node.StampNS(pc.Header.Stamp)] = counts
+		}
+		rd.Close()
+	}
+	return out, nil
 }
