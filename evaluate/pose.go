@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 
 	"github.com/gopercept/gopercept/bag"
 	"github.com/gopercept/gopercept/cdr"
@@ -22,6 +24,10 @@ type PoseConfig struct {
 	// GTTopic holds the ground-truth skeletons of the evaluated camera;
 	// OutputTopic the node's Skeleton2DArray.
 	GTTopic, OutputTopic string
+	// GT3DTopic and Output3DTopic, when both set, add MPJPE: the node's 3D
+	// skeletons (lifted with depth) against the ground truth's in the
+	// camera's optical frame, for the people found in 2D.
+	GT3DTopic, Output3DTopic string
 	// MinVisible and MinHeight select the people that count: others become
 	// ignore regions (COCO's iscrowd), so detecting them is neither right
 	// nor wrong. Defaults 3 keypoints and 24 px.
@@ -43,6 +49,11 @@ type PoseResult struct {
 	PCK     float64 `json:"pck_0.2"`
 	PCP     float64 `json:"pcp_0.5"`
 	PDJ     float64 `json:"pdj_0.2"`
+	// MPJPE is the mean 3D joint error in metres over Joints3D joints that
+	// are visible in the ground truth and lifted by the node, for people
+	// found in 2D with OKS ≥ 0.5 (NaN without 3D).
+	MPJPE    float64 `json:"mpjpe_m"`
+	Joints3D int     `json:"joints_3d"`
 }
 
 // Pose replays the bags through pose2d and scores its skeletons against the
@@ -61,19 +72,40 @@ func Pose(ctx context.Context, cfg PoseConfig) (*PoseResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	with3D := cfg.GT3DTopic != "" && cfg.Output3DTopic != ""
+	var gt3 map[int64]*gopercept_msgs.Skeleton3DArray
+	if with3D {
+		if gt3, err = readSkeletons3D(cfg.Bags, cfg.GT3DTopic); err != nil {
+			return nil, err
+		}
+	}
 	preds := map[int64][]pose.Person{}
+	preds3 := map[int64]*gopercept_msgs.Skeleton3DArray{}
 	_, err = replay.Run(ctx, replay.Config{Inputs: cfg.Bags, Nodes: []string{"pose2d"}, ParamsFiles: cfg.ParamsFiles,
 		Params: map[string]map[string]any{"pose2d": cfg.Params}, Fast: true, Root: cfg.Root,
 		OnOutput: func(_, topic string, _ int64, m cdr.Message) {
-			if a, ok := m.(*gopercept_msgs.Skeleton2DArray); ok && topic == cfg.OutputTopic {
-				preds[node.StampNS(a.Header.Stamp)] = people(a)
+			switch a := m.(type) {
+			case *gopercept_msgs.Skeleton2DArray:
+				if topic == cfg.OutputTopic {
+					preds[node.StampNS(a.Header.Stamp)] = people(a)
+				}
+			case *gopercept_msgs.Skeleton3DArray:
+				if with3D && topic == cfg.Output3DTopic {
+					c := *a
+					c.Skeletons = append([]gopercept_msgs.Skeleton3D(nil), a.Skeletons...)
+					for i := range c.Skeletons {
+						c.Skeletons[i].Keypoints = append([]gopercept_msgs.Keypoint3D(nil), a.Skeletons[i].Keypoints...)
+					}
+					preds3[node.StampNS(a.Header.Stamp)] = &c
+				}
 			}
 		}})
 	if err != nil {
 		return nil, err
 	}
 	var images []metrics.Image
-	res := &PoseResult{}
+	res := &PoseResult{MPJPE: math.NaN()}
+	var errSum float64
 	for stamp, g := range gt {
 		p, ok := preds[stamp]
 		if !ok {
@@ -94,6 +126,17 @@ func Pose(ctx context.Context, cfg PoseConfig) (*PoseResult, error) {
 			img.GT = append(img.GT, a)
 		}
 		images = append(images, img)
+		if with3D {
+			s, n, err := jointErrors(img, g, gt3[stamp], preds3[stamp])
+			if err != nil {
+				return nil, fmt.Errorf("evaluate: pose 3D at %d ns: %w", stamp, err)
+			}
+			errSum += s
+			res.Joints3D += n
+		}
+	}
+	if res.Joints3D > 0 {
+		res.MPJPE = errSum / float64(res.Joints3D)
 	}
 	if len(images) == 0 {
 		return nil, fmt.Errorf("evaluate: no frame of %s has both ground truth and a pose2d output on %s", cfg.GTTopic, cfg.OutputTopic)
@@ -109,6 +152,92 @@ func Pose(ctx context.Context, cfg PoseConfig) (*PoseResult, error) {
 		fmt.Fprintf(cfg.Progress, "eval pose2d: %d frames, %d people, AP %.3f, PCK@0.2 %.3f\n", res.Frames, res.People, res.AP, res.PCK)
 	}
 	return res, nil
+}
+
+// jointErrors sums the 3D distances of the joints visible in the ground
+// truth and lifted by the node, over the people the 2D matching pairs with
+// OKS ≥ 0.5: GT
+// 2D and 3D arrays are paired by track id (the simulator's instance), the
+// node's 2D and 3D arrays by order (it publishes both for the same people).
+func jointErrors(img metrics.Image, g2 *gopercept_msgs.Skeleton2DArray, g3, p3 *gopercept_msgs.Skeleton3DArray) (float64, int, error) {
+	if g3 == nil || p3 == nil {
+		return 0, 0, nil // no depth for this frame: nothing lifted
+	}
+	if len(p3.Skeletons) != len(img.Pred) {
+		return 0, 0, fmt.Errorf("%d 3D skeletons for %d 2D ones", len(p3.Skeletons), len(img.Pred))
+	}
+	byID := map[uint64]*gopercept_msgs.Skeleton3D{}
+	for i := range g3.Skeletons {
+		byID[g3.Skeletons[i].TrackID] = &g3.Skeletons[i]
+	}
+	pairs, err := metrics.Match(img.Pred, img.GT, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	var sum float64
+	n := 0
+	for _, pr := range pairs {
+		if pr.Pred == nil || pr.GT.Crowd {
+			continue
+		}
+		// Pairs hold pointers into img: back to indices.
+		j := slices.IndexFunc(img.Pred, func(p pose.Person) bool { return &p.Keypoints[0] == &pr.Pred.Keypoints[0] })
+		i := -1
+		for x := range img.GT {
+			if &img.GT[x] == pr.GT {
+				i = x
+			}
+		}
+		if j < 0 || i < 0 {
+			continue
+		}
+		gt, ok := byID[g2.Skeletons[i].TrackID]
+		if !ok {
+			continue
+		}
+		// Only people found in 2D (OKS ≥ 0.5, AP50's criterion): a loose
+		// match pairs two different people, whose distance says nothing
+		// about the lift.
+		if oks, err := metrics.OKS(pr.Pred.Keypoints, pr.GT, nil); err != nil || oks < 0.5 {
+			continue
+		}
+		pred := p3.Skeletons[j].Keypoints
+		for k := range min(len(pred), len(gt.Keypoints)) {
+			// Visible joints only: depth measures the surface in front, and an
+			// occluded joint's depth is its occluder's.
+			if gt.Keypoints[k].Visibility != pose.Visible || pred[k].Visibility == 0 {
+				continue
+			}
+			a, b := pred[k].Position, gt.Keypoints[k].Position
+			sum += math.Sqrt((a.X-b.X)*(a.X-b.X) + (a.Y-b.Y)*(a.Y-b.Y) + (a.Z-b.Z)*(a.Z-b.Z))
+			n++
+		}
+	}
+	return sum, n, nil
+}
+
+func readSkeletons3D(bags []string, topic string) (map[int64]*gopercept_msgs.Skeleton3DArray, error) {
+	out := map[int64]*gopercept_msgs.Skeleton3DArray{}
+	for _, path := range bags {
+		rd, err := bag.Open(path, bag.ReaderConfig{Topics: []string{topic}})
+		if err != nil {
+			return nil, err
+		}
+		for m, err := range rd.All() {
+			if err != nil {
+				rd.Close()
+				return nil, err
+			}
+			a := new(gopercept_msgs.Skeleton3DArray)
+			if err := cdr.Unmarshal(m.Data, a); err != nil {
+				rd.Close()
+				return nil, fmt.Errorf("evaluate: %s: %w", topic, err)
+			}
+			out[node.StampNS(a.Header.Stamp)] = a
+		}
+		rd.Close()
+	}
+	return out, nil
 }
 
 func people(a *gopercept_msgs.Skeleton2DArray) []pose.Person {
@@ -155,4 +284,7 @@ func WritePoseText(w io.Writer, r *PoseResult) {
 	fmt.Fprintf(w, "pose2d: %d frames, %d people (%d matched)\n", r.Frames, r.People, r.Matched)
 	fmt.Fprintf(w, "  AP %.3f  AP50 %.3f  AP75 %.3f  AR %.3f\n", r.AP, r.AP50, r.AP75, r.AR)
 	fmt.Fprintf(w, "  PCK@0.2 %.3f  PCP@0.5 %.3f  PDJ@0.2 %.3f\n", r.PCK, r.PCP, r.PDJ)
+	if r.Joints3D > 0 {
+		fmt.Fprintf(w, "  3D with depth: MPJPE %.0f mm over %d joints\n", 1000*r.MPJPE, r.Joints3D)
+	}
 }
