@@ -4,16 +4,17 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 
-	"github.com/gopercept/gopercept/bag"
 	"github.com/gopercept/gopercept/bev/metrics"
 	"github.com/gopercept/gopercept/cdr"
 	"github.com/gopercept/gopercept/node"
 	bevfusionnode "github.com/gopercept/gopercept/nodes/bevfusion"
+	"github.com/gopercept/gopercept/pointcloud"
 	"github.com/gopercept/gopercept/replay"
-	"github.com/gopercept/gopercept/rosconv"
 	"github.com/gopercept/gopercept/rosmsg/nav_msgs"
 	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/rosmsg/vision_msgs"
@@ -82,57 +83,42 @@ func BEV(ctx context.Context, cfg BEVConfig) (*BEVResult, error) {
 			return nil, err
 		}
 	}
-	for _, path := range cfg.Bags {
-		rd, err := bag.Open(path, bag.ReaderConfig{Topics: []string{cfg.GTGrid, cfg.GTBoxes}})
-		if err != nil {
-			return nil, err
-		}
-		for m, err := range rd.All() {
-			if err != nil {
-				rd.Close()
-				return nil, err
-			}
-			switch m.Topic {
-			case cfg.GTGrid:
-				var g nav_msgs.OccupancyGrid
-				if err := cdr.Unmarshal(m.Data, &g); err != nil {
-					rd.Close()
-					return nil, err
+	err := eachMessage(cfg.Bags, []string{cfg.GTGrid}, func() *nav_msgs.OccupancyGrid { return new(nav_msgs.OccupancyGrid) },
+		func(_ string, g *nav_msgs.OccupancyGrid) error {
+			gtGrids[node.StampNS(g.Header.Stamp)] = g.Data
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = eachMessage(cfg.Bags, []string{cfg.GTBoxes}, func() *vision_msgs.Detection3DArray { return new(vision_msgs.Detection3DArray) },
+		func(_ string, d *vision_msgs.Detection3DArray) error {
+			st := node.StampNS(d.Header.Stamp)
+			if seen != nil {
+				counts, ok := seen[st]
+				if !ok {
+					return fmt.Errorf("evaluate: no %s cloud at the stamp of the %s boxes (%d ns) to tell which boxes the lidar saw", cfg.GTPoints, cfg.GTBoxes, st)
 				}
-				gtGrids[node.StampNS(g.Header.Stamp)] = append([]int8(nil), g.Data...)
-			case cfg.GTBoxes:
-				var d vision_msgs.Detection3DArray
-				if err := cdr.Unmarshal(m.Data, &d); err != nil {
-					rd.Close()
-					return nil, err
-				}
-				st := node.StampNS(d.Header.Stamp)
-				if seen != nil {
-					counts, ok := seen[st]
-					if !ok {
-						rd.Close()
-						return nil, fmt.Errorf("evaluate: no %s cloud at the stamp of the %s boxes (%d ns) to tell which boxes the lidar saw", cfg.GTPoints, cfg.GTBoxes, st)
+				kept := d.Detections[:0]
+				for _, b := range d.Detections {
+					id, err := strconv.ParseUint(b.ID, 10, 32)
+					if err != nil || counts[uint32(id)] >= cfg.MinPoints {
+						kept = append(kept, b) // boxes without an instance id are always scored
 					}
-					kept := d.Detections[:0]
-					for _, b := range d.Detections {
-						id, err := strconv.ParseUint(b.ID, 10, 32)
-						if err != nil || counts[uint32(id)] >= cfg.MinPoints {
-							kept = append(kept, b) // boxes without an instance id are always scored
-						}
-					}
-					d.Detections = kept
 				}
-				boxes, _ := bevfusionnode.EvalBoxes(&d, nil, cfg.Classes)
-				gtBoxes[st] = boxes
+				d.Detections = kept
 			}
-		}
-		rd.Close()
+			gtBoxes[st], _ = bevfusionnode.EvalBoxes(d, nil, cfg.Classes)
+			return nil
+		})
+	if err != nil {
+		return nil, err
 	}
 	predGrids := map[int64][]int8{}
 	predDets := map[int64]*vision_msgs.Detection3DArray{}
 	predMarkers := map[int64]*visualization_msgs.MarkerArray{}
 	var lastStamp int64
-	_, err := replay.Run(ctx, replay.Config{Inputs: cfg.Bags, Nodes: []string{"bevfusion"}, ParamsFiles: cfg.ParamsFiles,
+	_, err = replay.Run(ctx, replay.Config{Inputs: cfg.Bags, Nodes: []string{"bevfusion"}, ParamsFiles: cfg.ParamsFiles,
 		Params: map[string]map[string]any{"bevfusion": cfg.Params}, Fast: true, Root: cfg.Root,
 		OnOutput: func(_, topic string, _ int64, m cdr.Message) {
 			switch x := m.(type) {
@@ -160,7 +146,8 @@ func BEV(ctx context.Context, cfg BEVConfig) (*BEVResult, error) {
 	}
 	res := &BEVResult{}
 	var occ metrics.OccupancyIoU
-	for stamp, gt := range gtGrids {
+	for _, stamp := range slices.Sorted(maps.Keys(gtGrids)) {
+		gt := gtGrids[stamp]
 		pred, ok := predGrids[stamp]
 		if !ok {
 			continue
@@ -184,7 +171,8 @@ func BEV(ctx context.Context, cfg BEVConfig) (*BEVResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		for stamp, gt := range gtBoxes {
+		for _, stamp := range slices.Sorted(maps.Keys(gtBoxes)) {
+			gt := gtBoxes[stamp]
 			d, ok := predDets[stamp]
 			if !ok {
 				continue
@@ -229,39 +217,13 @@ func at(v []float64, i int) float64 {
 // the ground-truth clouds on topic (field "instance").
 func instancePoints(bags []string, topic string) (map[int64]map[uint32]int, error) {
 	out := map[int64]map[uint32]int{}
-	for _, path := range bags {
-		rd, err := bag.Open(path, bag.ReaderConfig{Topics: []string{topic}})
-		if err != nil {
-			return nil, err
+	err := eachCloud(bags, topic, "instance", func(pc *sensor_msgs.PointCloud2, l *pointcloud.Layout, a pointcloud.Accessor) error {
+		counts := map[uint32]int{}
+		for i := range l.NumPoints() {
+			counts[uint32(a.Float(pc.Data, i))]++
 		}
-		var pc sensor_msgs.PointCloud2
-		for m, err := range rd.All() {
-			if err != nil {
-				rd.Close()
-				return nil, err
-			}
-			if err := cdr.Unmarshal(m.Data, &pc); err != nil {
-				rd.Close()
-				return nil, fmt.Errorf("evaluate: %s: %w", topic, err)
-			}
-			l := rosconv.Layout(&pc, nil)
-			if err := l.Validate(len(pc.Data), 0); err != nil {
-				rd.Close()
-				return nil, fmt.Errorf("evaluate: %s: %w", topic, err)
-			}
-			f, ok := l.Find("instance")
-			if !ok {
-				rd.Close()
-				return nil, fmt.Errorf("evaluate: %s has no instance field", topic)
-			}
-			a := l.Accessor(f)
-			counts := map[uint32]int{}
-			for i := range l.NumPoints() {
-				counts[uint32(a.Float(pc.Data, i))]++
-			}
-			out[node.StampNS(pc.Header.Stamp)] = counts
-		}
-		rd.Close()
-	}
-	return out, nil
+		out[node.StampNS(pc.Header.Stamp)] = counts
+		return nil
+	})
+	return out, err
 }

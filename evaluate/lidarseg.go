@@ -7,7 +7,6 @@ import (
 	"math"
 	"strings"
 
-	"github.com/gopercept/gopercept/bag"
 	"github.com/gopercept/gopercept/cdr"
 	"github.com/gopercept/gopercept/lidarseg"
 	"github.com/gopercept/gopercept/node"
@@ -170,44 +169,15 @@ func labelsOf(dst []uint16, l *pointcloud.Layout, data []byte, lm *lidarseg.Labe
 // cloud, keyed by header stamp.
 func readLabelClouds(bags []string, topic string) (map[int64][]uint16, error) {
 	out := map[int64][]uint16{}
-	for _, path := range bags {
-		rd, err := bag.Open(path, bag.ReaderConfig{Topics: []string{topic}})
-		if err != nil {
-			return nil, err
+	err := eachCloud(bags, topic, "label", func(pc *sensor_msgs.PointCloud2, l *pointcloud.Layout, a pointcloud.Accessor) error {
+		labels := make([]uint16, l.NumPoints())
+		for i := range labels {
+			labels[i] = uint16(a.Float(pc.Data, i))
 		}
-		var pc sensor_msgs.PointCloud2
-		for m, err := range rd.All() {
-			if err != nil {
-				rd.Close()
-				return nil, err
-			}
-			if m.Topic != topic {
-				continue
-			}
-			if err := cdr.Unmarshal(m.Data, &pc); err != nil {
-				rd.Close()
-				return nil, fmt.Errorf("evaluate: %s: %w", topic, err)
-			}
-			l := rosconv.Layout(&pc, nil)
-			if err := l.Validate(len(pc.Data), 0); err != nil {
-				rd.Close()
-				return nil, err
-			}
-			f, ok := l.Find("label")
-			if !ok {
-				rd.Close()
-				return nil, fmt.Errorf("evaluate: %s has no label field", topic)
-			}
-			a := l.Accessor(f)
-			labels := make([]uint16, l.NumPoints())
-			for i := range labels {
-				labels[i] = uint16(a.Float(pc.Data, i))
-			}
-			out[node.StampNS(pc.Header.Stamp)] = labels
-		}
-		rd.Close()
-	}
-	return out, nil
+		out[node.StampNS(pc.Header.Stamp)] = labels
+		return nil
+	})
+	return out, err
 }
 
 // WriteLidarsegText prints results for people: mIoU per mode, per-class IoU

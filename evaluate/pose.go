@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 
-	"github.com/gopercept/gopercept/bag"
 	"github.com/gopercept/gopercept/cdr"
 	"github.com/gopercept/gopercept/node"
 	"github.com/gopercept/gopercept/pose"
@@ -106,7 +106,9 @@ func Pose(ctx context.Context, cfg PoseConfig) (*PoseResult, error) {
 	var images []metrics.Image
 	res := &PoseResult{MPJPE: math.NaN()}
 	var errSum float64
-	for stamp, g := range gt {
+	// Frames in stamp order: the scores must not depend on map order.
+	for _, stamp := range slices.Sorted(maps.Keys(gt)) {
+		g := gt[stamp]
 		p, ok := preds[stamp]
 		if !ok {
 			continue // a frame the node dropped is reported by replay, not scored
@@ -218,26 +220,12 @@ func jointErrors(img metrics.Image, g2 *gopercept_msgs.Skeleton2DArray, g3, p3 *
 
 func readSkeletons3D(bags []string, topic string) (map[int64]*gopercept_msgs.Skeleton3DArray, error) {
 	out := map[int64]*gopercept_msgs.Skeleton3DArray{}
-	for _, path := range bags {
-		rd, err := bag.Open(path, bag.ReaderConfig{Topics: []string{topic}})
-		if err != nil {
-			return nil, err
-		}
-		for m, err := range rd.All() {
-			if err != nil {
-				rd.Close()
-				return nil, err
-			}
-			a := new(gopercept_msgs.Skeleton3DArray)
-			if err := cdr.Unmarshal(m.Data, a); err != nil {
-				rd.Close()
-				return nil, fmt.Errorf("evaluate: %s: %w", topic, err)
-			}
+	err := eachMessage(bags, []string{topic}, func() *gopercept_msgs.Skeleton3DArray { return new(gopercept_msgs.Skeleton3DArray) },
+		func(_ string, a *gopercept_msgs.Skeleton3DArray) error {
 			out[node.StampNS(a.Header.Stamp)] = a
-		}
-		rd.Close()
-	}
-	return out, nil
+			return nil
+		})
+	return out, err
 }
 
 func people(a *gopercept_msgs.Skeleton2DArray) []pose.Person {
@@ -254,29 +242,12 @@ func people(a *gopercept_msgs.Skeleton2DArray) []pose.Person {
 
 func readSkeletons(bags []string, topic string) (map[int64]*gopercept_msgs.Skeleton2DArray, error) {
 	out := map[int64]*gopercept_msgs.Skeleton2DArray{}
-	for _, path := range bags {
-		rd, err := bag.Open(path, bag.ReaderConfig{Topics: []string{topic}})
-		if err != nil {
-			return nil, err
-		}
-		for m, err := range rd.All() {
-			if err != nil {
-				rd.Close()
-				return nil, err
-			}
-			if m.Topic != topic {
-				continue
-			}
-			a := new(gopercept_msgs.Skeleton2DArray)
-			if err := cdr.Unmarshal(m.Data, a); err != nil {
-				rd.Close()
-				return nil, fmt.Errorf("evaluate: %s: %w", topic, err)
-			}
+	err := eachMessage(bags, []string{topic}, func() *gopercept_msgs.Skeleton2DArray { return new(gopercept_msgs.Skeleton2DArray) },
+		func(_ string, a *gopercept_msgs.Skeleton2DArray) error {
 			out[node.StampNS(a.Header.Stamp)] = a
-		}
-		rd.Close()
-	}
-	return out, nil
+			return nil
+		})
+	return out, err
 }
 
 // WritePoseText prints a pose result for people.
