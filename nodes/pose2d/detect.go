@@ -54,42 +54,11 @@ func decodeYOLODet(data []float32, shape []int64, cls int, minScore, iou float32
 }
 
 // nms sorts dets by score (ties by position, for determinism) and removes
-// every box overlapping a better one by more than iou; it keeps at most
-// maxN.
+// every box overlapping a better one by more than iou, or, when the two
+// come from different detector passes (whole image and tiles), with most of
+// the smaller inside the other (the same person seen at two scales); it
+// keeps at most maxN.
 func nms(dets []detection, iou float32, maxN int) []detection {
-	slices.SortFunc(dets, func(a, b detection) int {
-		switch {
-		case a.score > b.score:
-			return -1
-		case a.score < b.score:
-			return 1
-		}
-		return slices.Compare(a.box[:], b.box[:])
-	})
-	keep := dets[:0]
-	for _, d := range dets {
-		ok := true
-		for _, k := range keep {
-			if boxIoU(d.box, k.box) > iou {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			keep = append(keep, d)
-			if len(keep) == maxN {
-				break
-			}
-		}
-	}
-	return keep
-}
-
-// mergePasses merges the detections of several passes (whole image and
-// tiles), best first: a box is removed when it overlaps a better one by
-// more than iou, or, when the two come from different passes, when most of
-// the smaller lies inside the other (the same person seen at two scales).
-func mergePasses(dets []detection, iou float32, maxN int) []detection {
 	slices.SortFunc(dets, func(a, b detection) int {
 		switch {
 		case a.score > b.score:

@@ -6,11 +6,11 @@ import (
 	"github.com/gopercept/gopercept/imageconv"
 )
 
-// TestMergePasses: across passes the same person seen at two scales (one
+// TestNMSAcrossPasses: across passes the same person seen at two scales (one
 // box mostly inside the other) is kept once, the better scored; within a
 // pass two overlapping people are both kept unless their IoU passes the
 // threshold.
-func TestMergePasses(t *testing.T) {
+func TestNMSAcrossPasses(t *testing.T) {
 	dets := []detection{
 		{box: [4]float32{100, 100, 140, 200}, score: 0.8, pass: 0},
 		{box: [4]float32{102, 104, 138, 196}, score: 0.9, pass: 3}, // same person from a tile
@@ -18,7 +18,7 @@ func TestMergePasses(t *testing.T) {
 		{box: [4]float32{300, 50, 310, 70}, score: 0.5, pass: 2},   // small person, only in a tile
 		{box: [4]float32{121, 101, 161, 201}, score: 0.6, pass: 0}, // duplicate of the neighbour
 	}
-	got := mergePasses(dets, 0.6, 10)
+	got := nms(dets, 0.6, 10)
 	want := [][4]float32{{102, 104, 138, 196}, {120, 100, 160, 200}, {300, 50, 310, 70}}
 	if len(got) != len(want) {
 		t.Fatalf("kept %d: %+v", len(got), got)
@@ -28,7 +28,7 @@ func TestMergePasses(t *testing.T) {
 			t.Errorf("kept[%d] = %v, want %v", i, got[i].box, w)
 		}
 	}
-	if got := mergePasses(append([]detection(nil), dets...), 0.6, 2); len(got) != 2 {
+	if got := nms(append([]detection(nil), dets...), 0.6, 2); len(got) != 2 {
 		t.Errorf("maxN 2 kept %d", len(got))
 	}
 }

@@ -307,7 +307,7 @@ func (e *estimator) runTopDown(img *imageconv.RGB) ([]pose.Person, error) {
 				}
 			}
 		}
-		e.dets = mergePasses(e.dets, float32(e.cfg.DetIoU), e.cfg.MaxPeople)
+		e.dets = nms(e.dets, float32(e.cfg.DetIoU), e.cfg.MaxPeople)
 	}
 	e.stats.Stage("detector_preprocess", spent[0])
 	e.stats.Stage("detector_inference", spent[1])
