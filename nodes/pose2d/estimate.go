@@ -309,9 +309,11 @@ func (e *estimator) runTopDown(img *imageconv.RGB) ([]pose.Person, error) {
 		}
 		e.dets = nms(e.dets, float32(e.cfg.DetIoU), e.cfg.MaxPeople)
 	}
-	e.stats.Stage("detector_preprocess", spent[0])
-	e.stats.Stage("detector_inference", spent[1])
-	e.stats.Stage("detector_decode", spent[2])
+	if e.stats != nil {
+		e.stats.Stage("detector_preprocess", spent[0])
+		e.stats.Stage("detector_inference", spent[1])
+		e.stats.Stage("detector_decode", spent[2])
+	}
 	t := time.Now()
 	e.boxes = e.boxes[:0]
 	for _, d := range e.dets {
