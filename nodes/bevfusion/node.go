@@ -450,8 +450,16 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 			n.masked[i] = false
 			if n.ipm != nil {
 				m := c.model
+				// The IPM lookup is rebuilt when its rig changes; a camera
+				// moved by ego-motion compensation less than a fraction of a
+				// 0.4 m cell keeps its last pose, so the mosaic is not rebuilt
+				// every frame.
+				e := n.extr[i]
+				if old := n.ipm.rig[i].Extrinsic; extrinsicWithin(old, e, 0.05, 5e-4) {
+					e = old
+				}
 				n.ipm.rig[i] = bev.Camera{Name: c.name, Width: m.Width, Height: m.Height, Fx: m.Fx, Fy: m.Fy, Cx: m.Cx, Cy: m.Cy,
-					Distortion: m.Distortion, D: m.D, Lens: m, Extrinsic: n.extr[i]}
+					Distortion: m.Distortion, D: m.D, Lens: m, Extrinsic: e}
 			}
 		}
 		if n.ipm != nil {
@@ -648,11 +656,15 @@ func (n *Node) sparseDepth() {
 // extrinsicClose reports whether two rigid transforms (row-major 4×4)
 // differ by less than 1 cm in translation and 1e-4 in every rotation
 // element (about 0.006°).
-func extrinsicClose(a, b [16]float64) bool {
+func extrinsicClose(a, b [16]float64) bool { return extrinsicWithin(a, b, 0.01, 1e-4) }
+
+// extrinsicWithin reports whether two rigid transforms differ by at most
+// tolT metres in translation and tolR in every rotation element.
+func extrinsicWithin(a, b [16]float64, tolT, tolR float64) bool {
 	for i, v := range a {
-		tol := 1e-4
+		tol := tolR
 		if i == 3 || i == 7 || i == 11 {
-			tol = 0.01
+			tol = tolT
 		}
 		if math.Abs(v-b[i]) > tol {
 			return false
