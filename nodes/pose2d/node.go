@@ -55,14 +55,11 @@ type pending3D struct {
 // set copies people (keypoints included) and ids into the reused buffers.
 func (p *pending3D) set(header std_msgs.Header, stamp int64, width, height int, people []pose.Person, ids []uint64) {
 	p.active, p.header, p.stamp, p.width, p.height = true, header, stamp, width, height
-	if cap(p.people) < len(people) {
-		p.people = append(p.people[:cap(p.people)], make([]pose.Person, len(people)-cap(p.people))...)
-	}
-	p.people = p.people[:len(people)]
+	p.people = p.people[:0]
 	for i := range people {
-		kps := p.people[i].Keypoints[:0]
-		p.people[i] = people[i]
-		p.people[i].Keypoints = append(kps, people[i].Keypoints...)
+		var q *pose.Person
+		p.people, q = pose.Grow(p.people, len(people[i].Keypoints))
+		q.CopyFrom(&people[i])
 	}
 	p.ids = append(p.ids[:0], ids...)
 }
@@ -279,9 +276,9 @@ func (n *Node) report3D(err error) {
 }
 
 // pickDepth returns the depth image closest in stamp to the colour image,
-// within depth.max_stamp_diff, or the reason there is none; wait is true
-// when no depth image at or after the stamp has arrived yet, so the one that
-// matches may still come.
+// within depth.max_stamp_diff, or the reason there is none; wait (with no
+// image and no error) when none matches yet but no depth image at or after
+// the stamp has arrived, so the one that matches may still come.
 func (n *Node) pickDepth(stamp int64) (best *depthFrame, wait bool, err error) {
 	bestD := int64(math.MaxInt64)
 	wait = true
@@ -306,11 +303,13 @@ func (n *Node) pickDepth(stamp int64) (best *depthFrame, wait bool, err error) {
 	if best != nil && stamp-newest > depthWaitWindow {
 		wait = false
 	}
-	if best == nil {
-		return nil, true, fmt.Errorf("%w: no depth image received on %s", ErrDepth, n.cfg.DepthTopic)
+	if wait && (best == nil || float64(bestD)*1e-9 > n.cfg.DepthMaxStampDiff) {
+		// The usual case when depth follows colour (and the only one
+		// without any depth yet): no error to format.
+		return nil, true, nil
 	}
 	if float64(bestD)*1e-9 > n.cfg.DepthMaxStampDiff {
-		return nil, wait, fmt.Errorf("%w: nearest depth image is %.3f s from the colour image (depth.max_stamp_diff %.3f s)", ErrDepth, float64(bestD)*1e-9, n.cfg.DepthMaxStampDiff)
+		return nil, false, fmt.Errorf("%w: nearest depth image is %.3f s from the colour image (depth.max_stamp_diff %.3f s)", ErrDepth, float64(bestD)*1e-9, n.cfg.DepthMaxStampDiff)
 	}
 	return best, false, nil
 }
@@ -385,18 +384,21 @@ func (n *Node) handleImage(in *node.Msg, pub node.Publisher) error {
 	t = stage(n.stats, "publish_2d", t)
 
 	if n.lifter != nil {
-		if n.pending.active {
+		if n.pending.active && n.nDepth == 0 {
+			n.pending.active = false
+			n.report3D(fmt.Errorf("%w: no depth image received on %s", ErrDepth, n.cfg.DepthTopic))
+		} else if n.pending.active {
 			n.pending.active = false
 			n.report3D(fmt.Errorf("%w: no depth image within %.3f s of the colour image at %d ns arrived before the next colour image", ErrDepth, n.cfg.DepthMaxStampDiff, n.pending.stamp))
 		}
 		d, wait, err := n.pickDepth(stamp)
 		switch {
-		case err == nil:
-			n.report3D(n.do3D(header, stamp, n.rgb.Width, n.rgb.Height, people, n.ids, d, pub))
 		case wait:
 			n.pending.set(header, stamp, n.rgb.Width, n.rgb.Height, people, n.ids)
-		default:
+		case err != nil:
 			n.report3D(err)
+		default:
+			n.report3D(n.do3D(header, stamp, n.rgb.Width, n.rgb.Height, people, n.ids, d, pub))
 		}
 		stage(n.stats, "lift", t)
 	}
