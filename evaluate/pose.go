@@ -68,14 +68,14 @@ func Pose(ctx context.Context, cfg PoseConfig) (*PoseResult, error) {
 	if cfg.MinHeight == 0 {
 		cfg.MinHeight = 24
 	}
-	gt, err := readSkeletons(cfg.Bags, cfg.GTTopic)
+	gt, err := byStamp(cfg.Bags, cfg.GTTopic, func(a *gopercept_msgs.Skeleton2DArray) int64 { return node.StampNS(a.Header.Stamp) })
 	if err != nil {
 		return nil, err
 	}
 	with3D := cfg.GT3DTopic != "" && cfg.Output3DTopic != ""
 	var gt3 map[int64]*gopercept_msgs.Skeleton3DArray
 	if with3D {
-		if gt3, err = readSkeletons3D(cfg.Bags, cfg.GT3DTopic); err != nil {
+		if gt3, err = byStamp(cfg.Bags, cfg.GT3DTopic, func(a *gopercept_msgs.Skeleton3DArray) int64 { return node.StampNS(a.Header.Stamp) }); err != nil {
 			return nil, err
 		}
 	}
@@ -218,16 +218,6 @@ func jointErrors(img metrics.Image, g2 *gopercept_msgs.Skeleton2DArray, g3, p3 *
 	return sum, n, nil
 }
 
-func readSkeletons3D(bags []string, topic string) (map[int64]*gopercept_msgs.Skeleton3DArray, error) {
-	out := map[int64]*gopercept_msgs.Skeleton3DArray{}
-	err := eachMessage(bags, []string{topic}, func() *gopercept_msgs.Skeleton3DArray { return new(gopercept_msgs.Skeleton3DArray) },
-		func(_ string, a *gopercept_msgs.Skeleton3DArray) error {
-			out[node.StampNS(a.Header.Stamp)] = a
-			return nil
-		})
-	return out, err
-}
-
 func people(a *gopercept_msgs.Skeleton2DArray) []pose.Person {
 	out := make([]pose.Person, 0, len(a.Skeletons))
 	for _, s := range a.Skeletons {
@@ -240,13 +230,17 @@ func people(a *gopercept_msgs.Skeleton2DArray) []pose.Person {
 	return out
 }
 
-func readSkeletons(bags []string, topic string) (map[int64]*gopercept_msgs.Skeleton2DArray, error) {
-	out := map[int64]*gopercept_msgs.Skeleton2DArray{}
-	err := eachMessage(bags, []string{topic}, func() *gopercept_msgs.Skeleton2DArray { return new(gopercept_msgs.Skeleton2DArray) },
-		func(_ string, a *gopercept_msgs.Skeleton2DArray) error {
-			out[node.StampNS(a.Header.Stamp)] = a
-			return nil
-		})
+// byStamp reads every message on topic into a map by the header stamp
+// that stamp returns.
+func byStamp[T any, M interface {
+	*T
+	cdr.Message
+}](bags []string, topic string, stamp func(M) int64) (map[int64]M, error) {
+	out := map[int64]M{}
+	err := eachMessage(bags, []string{topic}, func() M { return new(T) }, func(_ string, m M) error {
+		out[stamp(m)] = m
+		return nil
+	})
 	return out, err
 }
 
