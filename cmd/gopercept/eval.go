@@ -21,4 +21,3 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	return fmt.Errorf("eval: unknown node %q (have lidarseg, pose2d, bevfusion)", args[0])
 }
-

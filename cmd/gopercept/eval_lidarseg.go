@@ -44,4 +44,3 @@ func evalLidarseg(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	evaluate.WriteLidarsegText(stdout, rs)
 	return nil
 }
-

@@ -42,4 +42,3 @@ func evalPose(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	evaluate.WritePoseText(stdout, r)
 	return nil
 }
-
