@@ -6,7 +6,7 @@ GO ?= go
 export GOFLAGS := -buildvcs=false
 export GONOSUMDB := github.com/tiiuae/rclgo
 
-.PHONY: all build test unit demo ort peer-deps ros2 ros2-test generate check-generated vet bench fuzz lint clean
+.PHONY: all build test unit demo ort peer-deps ros2 ros2-test generate check-generated vet bench fuzz golden lint clean
 
 all: build
 
@@ -54,6 +54,11 @@ demo: ort build
 
 bench: ort
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+
+# golden regenerates the reference-conformance golden files with the
+# reference implementations themselves (PyPI, Debian, their sources; not CI).
+golden:
+	@scripts/golden.sh
 
 # fuzz gives each fuzz target a short run (FUZZTIME=30s by default).
 fuzz:
