@@ -240,7 +240,8 @@ func (p *Projector) TensorLen() int { return Channels * p.cfg.Height * p.cfg.Wid
 // lidar-bonnetal's float32 numpy code: r = ‖p‖, yaw = −atan2(y, x),
 // pitch = asin(z/r), u = ⌊0.5 (yaw/π + 1) W⌋, v = ⌊(1 − (pitch + |fov_down|)
 // / fov) H⌋, both clamped to the image, and the nearest point of a pixel
-// wins (the lower index on equal ranges). Points with a NaN or infinite
+// wins (the lower index on equal ranges, where lidar-bonnetal's unstable
+// argsort keeps either). Points with a NaN or infinite
 // coordinate or zero range are skipped. It returns an error wrapping
 // ErrInput, ErrTooLarge or ErrNoPoints; the Projection is valid (empty) in
 // the last case.

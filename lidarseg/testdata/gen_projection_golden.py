@@ -1,14 +1,22 @@
 #!/usr/bin/env python3
 """Writes projection_golden.bin: a random cloud and the pixel of every point
-as lidar-bonnetal's numpy range projection computes it (float32 arithmetic).
+as lidar-bonnetal's own LaserScan.do_range_projection computes it.
 
-Run with numpy installed:  python3 gen_projection_golden.py
+Run with scripts/golden.sh (it checks the reference out under GOLDEN_SRC).
 Layout (little endian): uint32 N, H, W; float32 fov_up_deg, fov_down_deg;
 N×4 float32 points (x, y, z, remission); N int32 proj_x; N int32 proj_y;
 H×W int32 proj_idx (−1 empty).
 """
+# golden-requires: numpy==1.26.4
+# golden-reference: https://github.com/PRBonn/lidar-bonnetal 99b827f0228ff0e997473ac8e2cecbaa4af7d7c7
+import os
 import struct
+import sys
+
 import numpy as np
+
+sys.path.insert(0, os.path.join(os.environ["GOLDEN_SRC"], "lidar-bonnetal", "train", "common"))
+from laserscan import LaserScan  # noqa: E402  lidar-bonnetal's own class
 
 H, W, FOV_UP, FOV_DOWN = 32, 256, 3.0, -25.0
 rng = np.random.default_rng(7)
@@ -31,27 +39,16 @@ extra += [[-5, 0, 0, 0.1], [-5, -0.0, 0, 0.1], [5, 0, 0, 0.1], [0, 5, 0, 0.1], [
 pts = np.concatenate([pts, np.array(extra)]).astype(np.float32)
 n = pts.shape[0]
 
-depth = np.linalg.norm(pts[:, 0:3], 2, axis=1)
-x, y, z = pts[:, 0], pts[:, 1], pts[:, 2]
-fov_up = FOV_UP / 180.0 * np.pi
-fov_down = FOV_DOWN / 180.0 * np.pi
-fov = abs(fov_down) + abs(fov_up)
-yaw = -np.arctan2(y, x)
-pitch = np.arcsin(z / depth)
-proj_x = 0.5 * (yaw / np.pi + 1.0)
-proj_y = 1.0 - (pitch + abs(fov_down)) / fov
-proj_x *= W
-proj_y *= H
-proj_x = np.maximum(0, np.minimum(W - 1, np.floor(proj_x))).astype(np.int32)
-proj_y = np.maximum(0, np.minimum(H - 1, np.floor(proj_y))).astype(np.int32)
-assert depth.dtype == np.float32 and proj_x.dtype == np.int32
-order = np.argsort(depth, kind="stable")[::-1]
-idx = np.full((H, W), -1, dtype=np.int32)
-idx[proj_y[order], proj_x[order]] = np.arange(n, dtype=np.int32)[order]
-
+# As LaserScan.open_scan hands a .bin scan over: float32 xyz and remission.
+scan = LaserScan(project=True, H=H, W=W, fov_up=FOV_UP, fov_down=FOV_DOWN)
+scan.set_points(np.ascontiguousarray(pts[:, 0:3]), np.ascontiguousarray(pts[:, 3]))
+assert scan.unproj_range.dtype == np.float32 and scan.proj_x.dtype == np.int32
+# Where two points share a pixel and their float32 range, the one written
+# there is the one numpy's unstable argsort puts last: the Go test names
+# that exception (the cloud has such ties).
 with open("projection_golden.bin", "wb") as f:
     f.write(struct.pack("<3I2f", n, H, W, FOV_UP, FOV_DOWN))
     f.write(pts.astype("<f4").tobytes())
-    f.write(proj_x.astype("<i4").tobytes())
-    f.write(proj_y.astype("<i4").tobytes())
-    f.write(idx.astype("<i4").tobytes())
+    f.write(scan.proj_x.astype("<i4").tobytes())
+    f.write(scan.proj_y.astype("<i4").tobytes())
+    f.write(scan.proj_idx.astype("<i4").tobytes())
