@@ -3,6 +3,7 @@ package cdr
 import (
 	"encoding/binary"
 	"math"
+	"reflect"
 	"sync"
 )
 
@@ -314,4 +315,17 @@ func Resize[T any](s []T, n int) []T {
 		return s[:n]
 	}
 	return append(s[:cap(s)], make([]T, n-cap(s))...)
+}
+
+// Clone returns a deep copy of m that shares no memory with it: what a
+// consumer keeps from a message its producer reuses (a node's outputs, a
+// bag reader's buffer) must be cloned. It round-trips through CDR, so the
+// copy is exactly what a subscriber would receive.
+func Clone[M Message](m M) M {
+	c := reflect.New(reflect.TypeOf(m).Elem()).Interface().(M)
+	// Unmarshal cannot fail on what Marshal just wrote for the same type.
+	if err := Unmarshal(Marshal(m), c); err != nil {
+		panic("cdr: clone of " + m.TypeName() + ": " + err.Error())
+	}
+	return c
 }

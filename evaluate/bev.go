@@ -114,36 +114,13 @@ func BEV(ctx context.Context, cfg BEVConfig) (*BEVResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	predGrids := map[int64][]int8{}
-	predDets := map[int64]*vision_msgs.Detection3DArray{}
-	predMarkers := map[int64]*visualization_msgs.MarkerArray{}
-	var lastStamp int64
+	out := newBEVOutputs(cfg)
 	_, err = replay.Run(ctx, replay.Config{Inputs: cfg.Bags, Nodes: []string{"bevfusion"}, ParamsFiles: cfg.ParamsFiles,
-		Params: map[string]map[string]any{"bevfusion": cfg.Params}, Fast: true, Root: cfg.Root,
-		OnOutput: func(_, topic string, _ int64, m cdr.Message) {
-			switch x := m.(type) {
-			case *nav_msgs.OccupancyGrid:
-				if topic == cfg.OutGrid {
-					predGrids[node.StampNS(x.Header.Stamp)] = append([]int8(nil), x.Data...)
-				}
-			case *vision_msgs.Detection3DArray:
-				if topic == cfg.OutBoxes {
-					lastStamp = node.StampNS(x.Header.Stamp)
-					c := *x
-					c.Detections = append([]vision_msgs.Detection3D(nil), x.Detections...)
-					predDets[lastStamp] = &c
-				}
-			case *visualization_msgs.MarkerArray:
-				if topic == cfg.OutMarkers && lastStamp != 0 {
-					c := *x
-					c.Markers = append([]visualization_msgs.Marker(nil), x.Markers...)
-					predMarkers[lastStamp] = &c
-				}
-			}
-		}})
+		Params: map[string]map[string]any{"bevfusion": cfg.Params}, Fast: true, Root: cfg.Root, OnOutput: out.keep})
 	if err != nil {
 		return nil, err
 	}
+	predGrids, predDets, predMarkers := out.grids, out.dets, out.markers
 	res := &BEVResult{}
 	var occ metrics.OccupancyIoU
 	for _, stamp := range slices.Sorted(maps.Keys(gtGrids)) {
@@ -190,6 +167,41 @@ func BEV(ctx context.Context, cfg BEVConfig) (*BEVResult, error) {
 		fmt.Fprintf(cfg.Progress, "eval bevfusion: %d frames, occupancy IoU %.3f, %d detections\n", res.Frames, res.OccupancyIoU, res.Detections)
 	}
 	return res, nil
+}
+
+// bevOutputs keeps the node's outputs by stamp. The node reuses its output
+// messages every frame, so everything kept is a deep copy (cdr.Clone).
+type bevOutputs struct {
+	cfg       *BEVConfig
+	grids     map[int64][]int8
+	dets      map[int64]*vision_msgs.Detection3DArray
+	markers   map[int64]*visualization_msgs.MarkerArray
+	lastStamp int64
+}
+
+func newBEVOutputs(cfg BEVConfig) *bevOutputs {
+	return &bevOutputs{cfg: &cfg, grids: map[int64][]int8{}, dets: map[int64]*vision_msgs.Detection3DArray{},
+		markers: map[int64]*visualization_msgs.MarkerArray{}}
+}
+
+// keep is a replay.Config.OnOutput.
+func (o *bevOutputs) keep(_, topic string, _ int64, m cdr.Message) {
+	switch x := m.(type) {
+	case *nav_msgs.OccupancyGrid:
+		if topic == o.cfg.OutGrid {
+			o.grids[node.StampNS(x.Header.Stamp)] = append([]int8(nil), x.Data...)
+		}
+	case *vision_msgs.Detection3DArray:
+		if topic == o.cfg.OutBoxes {
+			o.lastStamp = node.StampNS(x.Header.Stamp)
+			o.dets[o.lastStamp] = cdr.Clone(x)
+		}
+	case *visualization_msgs.MarkerArray:
+		// The node publishes a frame's markers right after its detections.
+		if topic == o.cfg.OutMarkers && o.lastStamp != 0 {
+			o.markers[o.lastStamp] = cdr.Clone(x)
+		}
+	}
 }
 
 // WriteBEVText prints a BEV result for people.

@@ -91,12 +91,7 @@ func Pose(ctx context.Context, cfg PoseConfig) (*PoseResult, error) {
 				}
 			case *gopercept_msgs.Skeleton3DArray:
 				if with3D && topic == cfg.Output3DTopic {
-					c := *a
-					c.Skeletons = append([]gopercept_msgs.Skeleton3D(nil), a.Skeletons...)
-					for i := range c.Skeletons {
-						c.Skeletons[i].Keypoints = append([]gopercept_msgs.Keypoint3D(nil), a.Skeletons[i].Keypoints...)
-					}
-					preds3[node.StampNS(a.Header.Stamp)] = &c
+					preds3[node.StampNS(a.Header.Stamp)] = cdr.Clone(a) // the node reuses a
 				}
 			}
 		}})

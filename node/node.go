@@ -47,8 +47,11 @@ type Msg struct {
 
 // Publisher sends a node's outputs.
 type Publisher interface {
-	// Publish sends m on topic. stamp (ns) is the header stamp of the input
-	// it came from; replay writes the output at the input's receive time.
+	// Publish sends m on topic; replay writes the output at the receive
+	// time of the input it came from. Nodes reuse their output messages
+	// frame to frame, so m and everything it points to is only valid during
+	// the call: a publisher that keeps it (evaluation, a queue) keeps
+	// cdr.Clone(m).
 	Publish(topic string, m cdr.Message) error
 }
 

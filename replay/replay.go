@@ -53,7 +53,8 @@ type Config struct {
 	Root string
 	// OnOutput, when set, sees every message a node publishes, with the
 	// log time of the input it came from, before it is written; m is only
-	// valid during the call. Evaluations use it to score outputs in memory.
+	// valid during the call (the node reuses it): keep cdr.Clone(m).
+	// Evaluations use it to score outputs in memory.
 	OnOutput func(node, topic string, logTime int64, m cdr.Message)
 }
 
