@@ -11,6 +11,19 @@ import (
 // 0.01, …, 1.
 const RecallPoints = 101
 
+// recallGrid holds the recall samples as the nuScenes devkit's accumulate
+// makes them, numpy.linspace(0, 1, 101): i times the float nearest 0.01, and
+// exactly 1 last. i/100 differs from it in the last bit at 10 points, which
+// moves an interpolated precision and so AP.
+var recallGrid = func() (g [RecallPoints]float64) {
+	step := 1.0 / (RecallPoints - 1)
+	for i := range g {
+		g[i] = float64(i) * step
+	}
+	g[RecallPoints-1] = 1
+	return g
+}()
+
 // Box is one ground-truth or predicted box for evaluation, in any one
 // metric frame shared by the ground truth and the predictions of a frame
 // (base_link or a global frame): centre X, Y, Z in metres, size L (along the
@@ -121,7 +134,7 @@ type ClassResult struct {
 	// undefined for the class or without ground truth.
 	ATE, ASE, AOE, AVE float64
 	// Precision holds the resampled precision curve per threshold at recall
-	// i/100, i = 0…100.
+	// i·0.01, i = 0…100 (numpy.linspace(0, 1, 101), as the devkit samples).
 	Precision [][RecallPoints]float64
 }
 
@@ -341,8 +354,7 @@ func accumulate(gt, preds []framed, th float64, cc ClassConfig) *curve {
 		}
 		return cv
 	}
-	for i := range RecallPoints {
-		r := float64(i) / (RecallPoints - 1)
+	for i, r := range recallGrid {
 		cv.precision[i] = interp(r, rec, prec, 0)
 		cv.confidence[i] = interp(r, rec, conf, 0)
 	}

@@ -9,7 +9,8 @@
 // matched to the nearest not yet matched ground-truth box of its class in the
 // same frame whose bird's-eye-view centre distance is below the threshold
 // (strictly). The cumulative precision tp/(tp+fp) against recall tp/#gt is
-// resampled at 101 recall points 0, 0.01, …, 1 by linear interpolation (the
+// resampled at 101 recall points 0, 0.01, …, 1 (numpy.linspace(0, 1, 101),
+// as the devkit samples) by linear interpolation (the
 // first precision is held below the first recall, and precision is 0 beyond
 // the largest recall reached), without a monotone envelope. AP is the mean of
 // max(precision − 0.1, 0)/(1 − 0.1) over the recall points above 0.1
