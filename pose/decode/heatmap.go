@@ -118,11 +118,11 @@ func quarter(d float32) float32 {
 }
 
 // DARK decodes heatmaps distribution-aware (Zhang et al., CVPR 2020) as
-// mmpose 1.x's refine_keypoints_dark does: each heatmap is smoothed with a
-// Gaussian kernel (size Kernel, σ as OpenCV derives it from the size: 0.3·
-// ((Kernel−1)/2 − 1) + 0.8, zero outside the map), rescaled to keep its
-// maximum, floored at 1e-10 and logged; one Newton step −H⁻¹∇ on the log at
-// the argmax gives the sub-cell offset. The smoothing is evaluated only at
+// mmpose 1.x's refine_keypoints_dark does: each heatmap is smoothed with the
+// Gaussian kernel OpenCV's GaussianBlur uses for size Kernel and σ = 0 (see
+// gaussianKernel; zero outside the map), rescaled to keep its maximum,
+// floored at 1e-10 and logged; one Newton step −H⁻¹∇ on the log at the
+// argmax gives the sub-cell offset. The smoothing is evaluated only at
 // the cells the step reads (the 3×3 around the argmax and the four two cells
 // away on the axes); the rescaling uses the smoothed maximum over the 3×3
 // cells instead of the whole map, which changes the log by a constant and
@@ -138,19 +138,49 @@ func NewDARK(kernel int) (*DARK, error) {
 	if kernel < 1 || kernel%2 == 0 || kernel > 31 {
 		return nil, &ConfigError{Field: "BlurKernel", Reason: fmt.Sprintf("%d, want odd 1..31", kernel)}
 	}
+	g := gaussianKernel(kernel)
 	r := kernel / 2
-	sigma := 0.3*(float64(kernel-1)*0.5-1) + 0.8
-	g := make([]float64, kernel)
+	return &DARK{kernel: g, r: r}, nil
+}
+
+// gaussianKernel returns the normalised 1-D Gaussian of odd size n that
+// OpenCV's GaussianBlur applies at σ = 0 (getGaussianKernel): fixed binomial-
+// like tables for n ≤ 9 (OpenCV 4.x; mmpose's default kernels 3..9 hit
+// them), else exp(−t²/2σ²) with σ = 0.3·((n−1)/2 − 1) + 0.8. The tables
+// differ from the σ formula by up to 0.022 (n = 3).
+func gaussianKernel(n int) []float64 {
+	var tab []float64
+	switch n {
+	case 1:
+		tab = []float64{1}
+	case 3:
+		tab = []float64{1, 2, 1}
+	case 5:
+		tab = []float64{1, 4, 6, 4, 1}
+	case 7:
+		tab = []float64{2, 7, 14, 18, 14, 7, 2}
+	case 9:
+		tab = []float64{4, 13, 30, 51, 60, 51, 30, 13, 4}
+	}
+	g := make([]float64, n)
+	if tab != nil {
+		copy(g, tab)
+	} else {
+		r := n / 2
+		sigma := 0.3*(float64(n-1)*0.5-1) + 0.8
+		for i := range g {
+			t := float64(i - r)
+			g[i] = math.Exp(-t * t / (2 * sigma * sigma))
+		}
+	}
 	s := 0.0
-	for i := range g {
-		t := float64(i - r)
-		g[i] = math.Exp(-t * t / (2 * sigma * sigma))
-		s += g[i]
+	for _, v := range g {
+		s += v
 	}
 	for i := range g {
 		g[i] /= s
 	}
-	return &DARK{kernel: g, r: r}, nil
+	return g
 }
 
 // Decode decodes the k heatmaps of one person (hm is [k,h,w]) into out[:k] in

@@ -85,18 +85,12 @@ func TestSubPixelGaussianRecovered(t *testing.T) {
 }
 
 // bruteDARK is the twin of DARK.Decode for one heatmap, written from mmpose's
-// definition: a direct 2-D blur of the whole map with zero padding, rescaled
-// by the global maxima, floored at 1e-10, logged, then the Newton step, all
+// definition with the same 1-D kernel: a direct 2-D blur of the whole map
+// with zero padding, rescaled by the global maxima, floored at 1e-10, logged, then the Newton step, all
 // in float64.
 func bruteDARK(m []float32, w, h, kernel int) (float64, float64) {
 	r := kernel / 2
-	sigma := 0.3*(float64(kernel-1)*0.5-1) + 0.8
-	g := make([]float64, kernel)
-	gs := 0.0
-	for i := range g {
-		g[i] = math.Exp(-float64((i-r)*(i-r)) / (2 * sigma * sigma))
-		gs += g[i]
-	}
+	g := gaussianKernel(kernel) // checked against OpenCV by TestDARKAgainstMMPose
 	b := make([]float64, w*h)
 	bmax, omax := 0.0, math.Inf(-1)
 	px, py := 0, 0
@@ -110,7 +104,7 @@ func bruteDARK(m []float32, w, h, kernel int) (float64, float64) {
 				for tx := -r; tx <= r; tx++ {
 					xx, yy := x+tx, y+ty
 					if xx >= 0 && xx < w && yy >= 0 && yy < h {
-						s += g[tx+r] * g[ty+r] / (gs * gs) * float64(m[yy*w+xx])
+						s += g[tx+r] * g[ty+r] * float64(m[yy*w+xx])
 					}
 				}
 			}
