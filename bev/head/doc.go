@@ -23,5 +23,6 @@
 // polygon of two rotated rectangles), optionally after BEVDet's Scale-NMS
 // (per-class factors on the box footprint, so that tiny objects such as
 // pedestrians and cones overlap measurably), or by centre distance
-// (CenterPoint's circle NMS). Nothing here knows ROS.
+// (CenterPoint's circle NMS: squared distance against min_radius, per task
+// group). Nothing here knows ROS.
 package head

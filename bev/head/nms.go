@@ -14,10 +14,11 @@ const (
 	// RotatedNMS suppresses a box whose exact bird's-eye-view IoU with a
 	// better kept box of its group exceeds IoUThreshold.
 	RotatedNMS NMSKind = iota
-	// CircleNMS suppresses a box whose centre lies within Radius metres of a
-	// better kept box of its group (CenterPoint's circle NMS).
+	// CircleNMS suppresses a box whose squared centre distance to a better
+	// kept box of its group is at most MinRadius of that group (CenterPoint's
+	// circle_nms, whose min_radius is compared with the squared distance).
 	CircleNMS
-	// NoNMS keeps every box (only PreMax/PostMax apply).
+	// NoNMS keeps every box (only PreMax, PostMax and GroupPostMax apply).
 	NoNMS
 )
 
@@ -60,11 +61,15 @@ type NMSConfig struct {
 	// and zeros mean 1. Only the test sees scaled boxes; the output keeps the
 	// decoded sizes.
 	Scale []float64
-	// Radius holds the CircleNMS distance in metres per class; a single
-	// entry applies to every class. Required for CircleNMS.
-	Radius []float64
-	// Group maps each class to an NMS group; boxes suppress only boxes of
-	// the same group. Nil means one group per class (class-aware NMS).
+	// MinRadius holds CenterPoint's circle-NMS threshold per NMS group (its
+	// test_cfg.min_radius, one per task): a box goes when its squared
+	// centre distance to a better kept box of the group is ≤ MinRadius, in
+	// m², so 4 suppresses within 2 m. A single entry applies to every group.
+	// Required for CircleNMS.
+	MinRadius []float64
+	// Group maps each class to an NMS group (CenterPoint's task, i.e. head);
+	// boxes suppress only boxes of the same group, whatever their class
+	// within it. Nil means one group per class (class-aware NMS).
 	Group []int
 	// ClassAgnostic puts every class into one group, overriding Group.
 	ClassAgnostic bool
@@ -74,6 +79,10 @@ type NMSConfig struct {
 	// PostMax keeps only the PostMax best boxes after suppression; 0 keeps
 	// all.
 	PostMax int
+	// GroupPostMax keeps only the GroupPostMax best boxes of each group
+	// after suppression (CenterPoint's nms_post_max_size, which applies per
+	// task); 0 keeps all.
+	GroupPostMax int
 }
 
 // nmsBox is a box prepared for the overlap tests.
@@ -87,9 +96,10 @@ type nmsBox struct {
 // NMS suppresses overlapping boxes, reusing its buffers between calls. An
 // NMS is not safe for concurrent use.
 type NMS struct {
-	cfg  NMSConfig
-	prep []nmsBox
-	keep []int
+	cfg       NMSConfig
+	prep      []nmsBox
+	keep      []int
+	groupKept map[int]int // kept boxes per group, for GroupPostMax
 }
 
 // NewNMS validates cfg, fills its defaults and returns an NMS.
@@ -103,12 +113,19 @@ func NewNMS(cfg NMSConfig) (*NMS, error) {
 			return nil, &ConfigError{Field: "IoUThreshold", Detail: fmt.Sprintf("%g, want in (0, 1]", cfg.IoUThreshold)}
 		}
 	case CircleNMS:
-		if len(cfg.Radius) == 0 {
-			return nil, &ConfigError{Field: "Radius", Detail: "circle NMS needs at least one radius"}
+		if len(cfg.MinRadius) == 0 {
+			return nil, &ConfigError{Field: "MinRadius", Detail: "circle NMS needs at least one min_radius"}
 		}
-		for i, r := range cfg.Radius {
+		for i, r := range cfg.MinRadius {
 			if !(r >= 0) || math.IsInf(r, 0) {
-				return nil, &ConfigError{Field: "Radius", Detail: fmt.Sprintf("entry %d is %g m, want a finite value ≥ 0", i, r)}
+				return nil, &ConfigError{Field: "MinRadius", Detail: fmt.Sprintf("entry %d is %g m², want a finite value ≥ 0", i, r)}
+			}
+		}
+		if len(cfg.MinRadius) > 1 && !cfg.ClassAgnostic {
+			for c, g := range cfg.Group {
+				if g < 0 || g >= len(cfg.MinRadius) {
+					return nil, &ConfigError{Field: "MinRadius", Detail: fmt.Sprintf("class %d is in group %d, which has no min_radius (%d given)", c, g, len(cfg.MinRadius))}
+				}
 			}
 		}
 	case NoNMS:
@@ -120,8 +137,8 @@ func NewNMS(cfg NMSConfig) (*NMS, error) {
 			return nil, &ConfigError{Field: "Scale", Detail: fmt.Sprintf("entry %d is %g, want a finite value ≥ 0", i, s)}
 		}
 	}
-	if cfg.PreMax < 0 || cfg.PostMax < 0 {
-		return nil, &ConfigError{Field: "PreMax/PostMax", Detail: "must be ≥ 0"}
+	if cfg.PreMax < 0 || cfg.PostMax < 0 || cfg.GroupPostMax < 0 {
+		return nil, &ConfigError{Field: "PreMax/PostMax/GroupPostMax", Detail: "must be ≥ 0"}
 	}
 	return &NMS{cfg: cfg}, nil
 }
@@ -149,14 +166,31 @@ func (n *NMS) scale(class int) float64 {
 	return 1
 }
 
-func (n *NMS) radius(class int) float64 {
-	if len(n.cfg.Radius) == 1 {
-		return n.cfg.Radius[0]
+// minRadius returns group's squared suppression distance, m², and whether
+// the configuration gives it one.
+func (n *NMS) minRadius(group int) (float64, bool) {
+	if len(n.cfg.MinRadius) == 1 {
+		return n.cfg.MinRadius[0], true
 	}
-	if class >= 0 && class < len(n.cfg.Radius) {
-		return n.cfg.Radius[class]
+	if group >= 0 && group < len(n.cfg.MinRadius) {
+		return n.cfg.MinRadius[group], true
 	}
-	return 0
+	return 0, false
+}
+
+// CheckClasses reports an error naming the first of classes 0..k−1 that
+// circle NMS has no min_radius for through its group; Apply would only
+// suppress exact duplicates of such a class. It is nil for other kinds.
+func (n *NMS) CheckClasses(k int) error {
+	if n.cfg.Kind != CircleNMS {
+		return nil
+	}
+	for c := range k {
+		if _, ok := n.minRadius(n.group(c)); !ok {
+			return &ConfigError{Field: "MinRadius", Detail: fmt.Sprintf("class %d (group %d) has no min_radius: %d given, one per group (CenterPoint task)", c, n.group(c), len(n.cfg.MinRadius))}
+		}
+	}
+	return nil
 }
 
 // Apply sorts boxes by score (best first, stable), suppresses overlaps and
@@ -173,7 +207,7 @@ func (n *NMS) Apply(boxes []Box) []Box {
 	if n.cfg.PreMax > 0 && len(boxes) > n.cfg.PreMax {
 		boxes = boxes[:n.cfg.PreMax]
 	}
-	if n.cfg.Kind == NoNMS {
+	if n.cfg.Kind == NoNMS && n.cfg.GroupPostMax == 0 {
 		return n.post(boxes)
 	}
 	prep := slices.Grow(n.prep[:0], len(boxes))[:len(boxes)]
@@ -181,7 +215,7 @@ func (n *NMS) Apply(boxes []Box) []Box {
 		b := &boxes[i]
 		p := &prep[i]
 		p.group = n.group(b.Class)
-		if n.cfg.Kind == CircleNMS {
+		if n.cfg.Kind != RotatedNMS {
 			continue
 		}
 		s := n.scale(b.Class)
@@ -200,21 +234,35 @@ func (n *NMS) Apply(boxes []Box) []Box {
 	}
 	n.prep = prep
 	keep := n.keep[:0]
+	if n.cfg.GroupPostMax > 0 {
+		if n.groupKept == nil {
+			n.groupKept = map[int]int{}
+		}
+		clear(n.groupKept)
+	}
 	for i := range boxes {
 		if n.cfg.PostMax > 0 && len(keep) == n.cfg.PostMax {
 			break // greedy: later boxes could only be kept after these
 		}
 		bi, pi := &boxes[i], &prep[i]
+		if n.cfg.GroupPostMax > 0 && n.groupKept[pi.group] == n.cfg.GroupPostMax {
+			continue // the group is full; its later boxes could only be kept after these
+		}
 		suppressed := false
 		for _, j := range keep {
+			if n.cfg.Kind == NoNMS {
+				break
+			}
 			pj := &prep[j]
 			if pj.group != pi.group {
 				continue
 			}
 			if n.cfg.Kind == CircleNMS {
-				r := n.radius(bi.Class)
+				// CenterPoint compares the squared distance with min_radius
+				// itself: min_radius 4 suppresses within 2 m.
+				r, _ := n.minRadius(pi.group)
 				dx, dy := bi.X-boxes[j].X, bi.Y-boxes[j].Y
-				if dx*dx+dy*dy <= r*r {
+				if dx*dx+dy*dy <= r {
 					suppressed = true
 					break
 				}
@@ -232,6 +280,9 @@ func (n *NMS) Apply(boxes []Box) []Box {
 		}
 		if !suppressed {
 			keep = append(keep, i)
+			if n.cfg.GroupPostMax > 0 {
+				n.groupKept[pi.group]++
+			}
 		}
 	}
 	n.keep = keep

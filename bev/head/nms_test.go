@@ -1,8 +1,11 @@
 package head
 
 import (
+	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -56,21 +59,149 @@ func TestScaleNMS(t *testing.T) {
 	}
 }
 
+// TestCircleNMS checks CenterPoint's semantics: min_radius is compared with
+// the squared centre distance (4 → 2 m, boundary included), per group.
 func TestCircleNMS(t *testing.T) {
-	n, err := NewNMS(NMSConfig{Kind: CircleNMS, Radius: []float64{4, 0.175}})
+	n, err := NewNMS(NMSConfig{Kind: CircleNMS, MinRadius: []float64{4, 0.175}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := n.Apply([]Box{{Score: 0.9}, {X: 3.9, Score: 0.8}, {X: 4.1, Score: 0.7}, {Y: 0.2, Score: 0.6, Class: 1}, {Y: 0.3, Score: 0.5, Class: 1}})
+	got := n.Apply([]Box{{Score: 0.9}, {X: 1.9, Score: 0.85}, {Y: 2, Score: 0.8}, {X: 2.1, Score: 0.7}, {X: 3.9, Score: 0.65},
+		{Y: 0.2, Score: 0.6, Class: 1}, {Y: 0.6, Score: 0.5, Class: 1}, {Y: 0.3, Score: 0.4, Class: 1}})
 	var s []float64
 	for _, b := range got {
 		s = append(s, b.Score)
 	}
+	// 1.9 m and exactly 2 m go; 2.1 m stays, and 3.9 m (within 2 m of it)
+	// goes; class 1 at 0.4 m (0.16 m² ≤ 0.175) goes, 0.1 m goes.
 	if !slices.Equal(s, []float64{0.9, 0.7, 0.6}) {
 		t.Fatalf("kept %v, want [0.9 0.7 0.6]", s)
 	}
 	if _, err := NewNMS(NMSConfig{Kind: CircleNMS}); err == nil {
-		t.Fatal("circle NMS without a radius accepted")
+		t.Fatal("circle NMS without a min_radius accepted")
+	}
+	if _, err := NewNMS(NMSConfig{Kind: CircleNMS, MinRadius: []float64{4, 1}, Group: []int{0, 2}}); err == nil {
+		t.Fatal("a group without a min_radius accepted")
+	}
+	perClass, _ := NewNMS(NMSConfig{Kind: CircleNMS, MinRadius: []float64{4, 12, 10, 1, 0.85, 0.175}})
+	if err := perClass.CheckClasses(10); err == nil {
+		t.Fatal("six per-task radii accepted for ten classes without a task map")
+	}
+	tasks, _ := NewNMS(NMSConfig{Kind: CircleNMS, MinRadius: []float64{4, 12, 10, 1, 0.85, 0.175}, Group: []int{0, 1, 1, 2, 2, 3, 4, 4, 5, 5}})
+	if err := tasks.CheckClasses(10); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// circleGolden is testdata/circle_nms_golden.json, written by
+// gen_circle_nms_golden.py with CenterPoint's own circle_nms.
+type circleGolden struct {
+	Config struct {
+		Tasks          [][]string `json:"tasks"`
+		Classes        []string   `json:"classes"`
+		MinRadius      []float64  `json:"min_radius"`
+		NMSPostMaxSize int        `json:"nms_post_max_size"`
+		CircularNMS    bool       `json:"circular_nms"`
+	} `json:"config"`
+	Cases []struct {
+		Name        string       `json:"name"`
+		Dets        [][3]float64 `json:"dets"`
+		Thresh      float64      `json:"thresh"`
+		PostMaxSize int          `json:"post_max_size"`
+		Keep        []int        `json:"keep"`
+	} `json:"cases"`
+	MultiTask []struct {
+		Name        string       `json:"name"`
+		Dets        [][3]float64 `json:"dets"`
+		Labels      []int        `json:"labels"`
+		PostMaxSize int          `json:"post_max_size"`
+		KeepPerTask [][]int      `json:"keep_per_task"`
+	} `json:"multi_task"`
+}
+
+func loadCircleGolden(t *testing.T) *circleGolden {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", "circle_nms_golden.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g circleGolden
+	if err := json.Unmarshal(raw, &g); err != nil {
+		t.Fatalf("circle_nms_golden.json: %v", err)
+	}
+	if len(g.Cases) == 0 || len(g.MultiTask) == 0 || len(g.Config.MinRadius) != len(g.Config.Tasks) {
+		t.Fatalf("circle_nms_golden.json: %d cases, %d multi-task cases, %d min_radius for %d tasks",
+			len(g.Cases), len(g.MultiTask), len(g.Config.MinRadius), len(g.Config.Tasks))
+	}
+	return &g
+}
+
+// goldenBoxes turns [x, y, score] rows into boxes that carry their row
+// index in Z (which NMS ignores), so kept boxes name their input.
+func goldenBoxes(dets [][3]float64, labels []int) []Box {
+	boxes := make([]Box, len(dets))
+	for i, d := range dets {
+		boxes[i] = Box{X: d[0], Y: d[1], Z: float64(i), L: 1, W: 1, Score: d[2]}
+		if labels != nil {
+			boxes[i].Class = labels[i]
+		}
+	}
+	return boxes
+}
+
+// TestCircleNMSGolden compares the kept boxes, in order, with CenterPoint's
+// circle_nms followed by [:post_max_size], one task at a time.
+func TestCircleNMSGolden(t *testing.T) {
+	g := loadCircleGolden(t)
+	for _, c := range g.Cases {
+		n, err := NewNMS(NMSConfig{Kind: CircleNMS, MinRadius: []float64{c.Thresh}, PostMax: c.PostMaxSize})
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		got := []int{}
+		for _, b := range n.Apply(goldenBoxes(c.Dets, nil)) {
+			got = append(got, int(b.Z))
+		}
+		if !slices.Equal(got, c.Keep) {
+			t.Errorf("%s: kept %v, CenterPoint kept %v", c.Name, got, c.Keep)
+		}
+	}
+}
+
+// TestCircleNMSGoldenTasks runs CenterPoint's nuScenes configuration as the
+// golden records it (tasks, min_radius per task, nms_post_max_size per task)
+// over boxes of all ten classes, with the class→task map as Group.
+func TestCircleNMSGoldenTasks(t *testing.T) {
+	g := loadCircleGolden(t)
+	if !g.Config.CircularNMS {
+		t.Fatal("the reference config does not use circular NMS")
+	}
+	var group []int
+	for ti, task := range g.Config.Tasks {
+		for range task {
+			group = append(group, ti)
+		}
+	}
+	for _, c := range g.MultiTask {
+		n, err := NewNMS(NMSConfig{Kind: CircleNMS, MinRadius: g.Config.MinRadius, Group: group, GroupPostMax: c.PostMaxSize})
+		if err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		if err := n.CheckClasses(len(group)); err != nil {
+			t.Fatalf("%s: %v", c.Name, err)
+		}
+		perTask := make([][]int, len(g.Config.Tasks))
+		for i := range perTask {
+			perTask[i] = []int{}
+		}
+		for _, b := range n.Apply(goldenBoxes(c.Dets, c.Labels)) {
+			perTask[group[b.Class]] = append(perTask[group[b.Class]], int(b.Z))
+		}
+		for ti := range perTask {
+			if !slices.Equal(perTask[ti], c.KeepPerTask[ti]) {
+				t.Errorf("%s task %v: kept %v, CenterPoint kept %v", c.Name, g.Config.Tasks[ti], perTask[ti], c.KeepPerTask[ti])
+			}
+		}
 	}
 }
 

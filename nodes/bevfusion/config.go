@@ -78,7 +78,7 @@ func declare(ps *param.Set, root string) (Config, error) {
 	nmsKind := ps.String("nms", "rotated", "NMS kind: rotated (BEV IoU, with nms_scale as BEVDet's Scale-NMS), circle (centre distance) or none.")
 	c.NMS.IoUThreshold = ps.Float("nms_iou", 0.2, "Rotated NMS: IoU above which the lower-scoring box is suppressed.")
 	c.NMS.Scale = ps.Floats("nms_scale", []float64{1, 0.7, 0.7, 0.4, 0.55, 1.1, 1, 1, 4.5, 9}, "Scale-NMS factor per class on length and width before the IoU test (BEVDet's nuScenes values).")
-	c.NMS.Radius = ps.Floats("nms_radius", []float64{4, 12, 10, 1, 0.85, 0.175}, "Circle NMS radius per class (one value for all), m.")
+	c.NMS.MinRadius = ps.Floats("nms_radius", []float64{4, 12, 10, 1, 0.85, 0.175}, "Circle NMS min_radius per NMS group (CenterPoint task; one value for all), compared like CenterPoint's with the squared centre distance: m², 4 suppresses within 2 m. Every class needs one through nms_groups.")
 	groups := ps.Floats("nms_groups", nil, "NMS group per class (CenterPoint/BEVDet tasks, e.g. [0, 1, 1, 2, 2, 3, 4, 4, 5, 5]): boxes suppress only boxes of their group; empty means one group per class.")
 	c.NMS.PostMax = ps.Int("max_detections", 300, "Most detections published per frame.")
 	if err := ps.Err(); err != nil {
@@ -95,7 +95,7 @@ func declare(ps *param.Set, root string) (Config, error) {
 		c.NMS.Group = append(c.NMS.Group, int(g))
 	}
 	if c.NMS.Kind != head.CircleNMS {
-		c.NMS.Radius = nil
+		c.NMS.MinRadius = nil
 	}
 	if len(c.Cameras) > MaxCameras {
 		return c, &ParamError{Param: "cameras", Detail: fmt.Sprintf("%d cameras, at most %d", len(c.Cameras), MaxCameras)}

@@ -142,6 +142,10 @@ func New(env node.Env) (node.Node, error) {
 			n.Close()
 			return nil, err
 		}
+		if err := n.nms.CheckClasses(n.fus.k); err != nil {
+			n.Close()
+			return nil, &ParamError{Param: "nms_radius", Detail: fmt.Sprintf("%v (set nms_groups to the class→task map)", err)}
+		}
 	}
 	layout := bev.LayoutYX
 	if n.fus != nil {
