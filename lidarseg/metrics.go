@@ -101,9 +101,65 @@ func (c *Confusion) IoU() []float64 {
 	return out
 }
 
+// Stats returns class k's true positives, false positives (predicted k,
+// truly another class not ignored) and false negatives (truly k, predicted
+// anything else, ignored classes included), as semantic-kitti-api's
+// iouEval.getStats counts them.
+func (c *Confusion) Stats(k int) (tp, fp, fn uint64) { return c.stats(k) }
+
+// Ignored reports whether class k is ignored.
+func (c *Confusion) Ignored(k int) bool { return c.ignore[k] }
+
+// MeanIoUSemanticKITTI returns SemanticKITTI's official mean IoU and the
+// number of classes averaged: the mean over every class not ignored (19
+// for SemanticKITTI), a class absent from both the ground truth and the
+// predictions counting as 0, as semantic-kitti-api's iouEval.getIoU does
+// (its union + 1e-15 turns 0/0 into 0). NaN when every class is ignored.
+func (c *Confusion) MeanIoUSemanticKITTI() (float64, int) {
+	sum, n := 0.0, 0
+	for k := 0; k < c.classes; k++ {
+		if c.ignore[k] {
+			continue
+		}
+		n++
+		if tp, fp, fn := c.stats(k); tp > 0 {
+			sum += float64(tp) / float64(tp+fp+fn)
+		}
+	}
+	if n == 0 {
+		return math.NaN(), 0
+	}
+	return sum / float64(n), n
+}
+
+// AccuracySemanticKITTI returns the accuracy as semantic-kitti-api's
+// iouEval.getacc computes it: right predictions over the points predicted
+// as a class not ignored, so that points predicted as an ignored class
+// count neither way (Accuracy counts them as wrong). NaN when there are
+// none.
+func (c *Confusion) AccuracySemanticKITTI() float64 {
+	var right, all uint64
+	for p := 0; p < c.classes; p++ {
+		if c.ignore[p] {
+			continue
+		}
+		for g := 0; g < c.classes; g++ {
+			v := c.m[p*c.classes+g]
+			all += v
+			if p == g {
+				right += v
+			}
+		}
+	}
+	if all == 0 {
+		return math.NaN()
+	}
+	return float64(right) / float64(all)
+}
+
 // MeanIoU returns the mean IoU over the classes present in the ground truth
 // or the predictions (and not ignored), and how many there were; NaN when
-// none.
+// none. MeanIoUSemanticKITTI is the benchmark's figure.
 func (c *Confusion) MeanIoU() (float64, int) {
 	sum, n := 0.0, 0
 	for _, v := range c.IoU() {
