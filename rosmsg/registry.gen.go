@@ -9,6 +9,7 @@ import (
 	"github.com/gopercept/gopercept/rosmsg/geometry_msgs"
 	"github.com/gopercept/gopercept/rosmsg/gopercept_msgs"
 	"github.com/gopercept/gopercept/rosmsg/nav_msgs"
+	"github.com/gopercept/gopercept/rosmsg/rcl_interfaces"
 	"github.com/gopercept/gopercept/rosmsg/rosgraph_msgs"
 	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/rosmsg/std_msgs"
@@ -41,6 +42,16 @@ var registry = map[string]func() cdr.Message{
 	"nav_msgs/msg/MapMetaData":                 func() cdr.Message { return new(nav_msgs.MapMetaData) },
 	"nav_msgs/msg/OccupancyGrid":               func() cdr.Message { return new(nav_msgs.OccupancyGrid) },
 	"nav_msgs/msg/Odometry":                    func() cdr.Message { return new(nav_msgs.Odometry) },
+	"rcl_interfaces/msg/FloatingPointRange":    func() cdr.Message { return new(rcl_interfaces.FloatingPointRange) },
+	"rcl_interfaces/msg/IntegerRange":          func() cdr.Message { return new(rcl_interfaces.IntegerRange) },
+	"rcl_interfaces/msg/ListParametersResult":  func() cdr.Message { return new(rcl_interfaces.ListParametersResult) },
+	"rcl_interfaces/msg/Log":                   func() cdr.Message { return new(rcl_interfaces.Log) },
+	"rcl_interfaces/msg/Parameter":             func() cdr.Message { return new(rcl_interfaces.Parameter) },
+	"rcl_interfaces/msg/ParameterDescriptor":   func() cdr.Message { return new(rcl_interfaces.ParameterDescriptor) },
+	"rcl_interfaces/msg/ParameterEvent":        func() cdr.Message { return new(rcl_interfaces.ParameterEvent) },
+	"rcl_interfaces/msg/ParameterType":         func() cdr.Message { return new(rcl_interfaces.ParameterType) },
+	"rcl_interfaces/msg/ParameterValue":        func() cdr.Message { return new(rcl_interfaces.ParameterValue) },
+	"rcl_interfaces/msg/SetParametersResult":   func() cdr.Message { return new(rcl_interfaces.SetParametersResult) },
 	"rosgraph_msgs/msg/Clock":                  func() cdr.Message { return new(rosgraph_msgs.Clock) },
 	"sensor_msgs/msg/CameraInfo":               func() cdr.Message { return new(sensor_msgs.CameraInfo) },
 	"sensor_msgs/msg/CompressedImage":          func() cdr.Message { return new(sensor_msgs.CompressedImage) },
