@@ -57,10 +57,12 @@ func OKS(pred []pose.Keypoint, gt *Annotation, sigmas []float64) (float64, error
 	}
 	area := gt.area()
 	n := gt.labelled()
-	// The box enlarged by its width and height on each side, as pycocotools.
-	bw, bh := float64(gt.Box[2]-gt.Box[0]), float64(gt.Box[3]-gt.Box[1])
-	x0, x1 := float64(gt.Box[0])-bw, float64(gt.Box[2])+bw
-	y0, y1 := float64(gt.Box[1])-bh, float64(gt.Box[3])+bh
+	// The box enlarged by its width and height on each side, computed from
+	// (x, y, w, h) in float64 as pycocotools does (x − w, x + 2w).
+	bx, by := float64(gt.Box[0]), float64(gt.Box[1])
+	bw, bh := float64(gt.Box[2])-bx, float64(gt.Box[3])-by
+	x0, x1 := bx-bw, bx+bw*2
+	y0, y1 := by-bh, by+bh*2
 	sum, cnt := 0.0, 0
 	for i, p := range pred {
 		g := gt.Keypoints[i]

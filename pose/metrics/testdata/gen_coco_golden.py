@@ -1,8 +1,9 @@
+# golden-requires: pycocotools==2.0.11 numpy==1.26.4
 """Writes coco_golden.json: random keypoint scenes scored by pycocotools.
 
 The Go test TestCOCOEvalAgainstPycocotools reads the file and checks that
 metrics.COCOEval gives the same ten statistics. Regenerate with
-    python3 gen_coco_golden.py   (needs pycocotools and numpy)
+    scripts/golden.sh pose/metrics/testdata/gen_coco_golden.py
 """
 import json
 import random
