@@ -85,6 +85,12 @@ type Config struct {
 	// MinPrecision is subtracted from the precision (clipped at 0) before
 	// averaging; default 0.1.
 	MinPrecision float64
+	// SkipEmptyClasses reports a class without ground truth as NaN (AP and
+	// errors) and leaves it out of the means, so that a bag without, say,
+	// trailers does not lower the mAP of a model that never claims one.
+	// By default such a class scores as in the nuScenes devkit: AP 0 and
+	// errors 1, counted in the means.
+	SkipEmptyClasses bool
 }
 
 func (c *Config) fill() error {
@@ -111,8 +117,8 @@ func (c *Config) fill() error {
 	if c.MinPrecision == 0 {
 		c.MinPrecision = 0.1
 	}
-	if !(c.MinRecall >= 0 && c.MinRecall < 1) {
-		return &ConfigError{Field: "MinRecall", Detail: fmt.Sprintf("%g, want in [0, 1)", c.MinRecall)}
+	if !(c.MinRecall >= 0 && firstRecall(c.MinRecall) < RecallPoints) {
+		return &ConfigError{Field: "MinRecall", Detail: fmt.Sprintf("%g, want in [0, 0.995)", c.MinRecall)}
 	}
 	if !(c.MinPrecision >= 0 && c.MinPrecision < 1) {
 		return &ConfigError{Field: "MinPrecision", Detail: fmt.Sprintf("%g, want in [0, 1)", c.MinPrecision)}
@@ -125,13 +131,15 @@ type ClassResult struct {
 	Name           string
 	NumGT, NumPred int
 	// AP holds the average precision per Config.Thresholds entry, in [0, 1];
-	// NaN when the class has no ground truth.
+	// 0 when the class has no ground truth (NaN with
+	// Config.SkipEmptyClasses).
 	AP []float64
 	// MeanAP is the mean of AP over the thresholds.
 	MeanAP float64
 	// ATE (m), ASE (1 − IoU), AOE (rad) and AVE (m/s) are the true-positive
-	// errors at Config.TPThreshold; 1 when nothing matched, NaN when
-	// undefined for the class or without ground truth.
+	// errors at Config.TPThreshold; 1 when nothing matched (or without
+	// ground truth), NaN when undefined for the class (or without ground
+	// truth with Config.SkipEmptyClasses).
 	ATE, ASE, AOE, AVE float64
 	// Precision holds the resampled precision curve per threshold at recall
 	// i·0.01, i = 0…100 (numpy.linspace(0, 1, 101), as the devkit samples).
@@ -142,7 +150,8 @@ type ClassResult struct {
 type Result struct {
 	Thresholds []float64
 	Classes    []ClassResult
-	// MAP is the mean of MeanAP over classes with ground truth.
+	// MAP is the mean of MeanAP over the classes (those with ground truth
+	// with Config.SkipEmptyClasses).
 	MAP float64
 	// MATE, MASE, MAOE and MAVE are the means of the class errors over the
 	// classes where they are defined.
@@ -207,10 +216,11 @@ func (e *Evaluator) Add(gt, pred []Box) error {
 	return nil
 }
 
-// inRange reports whether b lies within its class's MaxRange.
+// inRange reports whether b lies within its class's MaxRange: strictly
+// closer, as the devkit's filter_eval_boxes keeps ego_dist < range.
 func (e *Evaluator) inRange(b Box) bool {
 	r := e.cfg.Classes[b.Class].MaxRange
-	return r <= 0 || math.Hypot(b.X, b.Y) <= r
+	return r <= 0 || math.Sqrt(b.X*b.X+b.Y*b.Y) < r
 }
 
 // Evaluate scores one batch of frames: gt[f] and pred[f] are frame f.
@@ -255,8 +265,11 @@ func (e *Evaluator) Result() *Result {
 		cr := ClassResult{Name: cc.Name, NumGT: len(gtBy[c]), NumPred: len(predBy[c]),
 			AP: make([]float64, len(e.cfg.Thresholds)), Precision: make([][RecallPoints]float64, len(e.cfg.Thresholds))}
 		preds := predBy[c]
+		// Best score first, and among equal scores the later box first: the
+		// devkit walks sorted((score, index)) backwards.
+		slices.Reverse(preds)
 		slices.SortStableFunc(preds, func(a, b framed) int { return cmp.Compare(b.Score, a.Score) })
-		if cr.NumGT == 0 {
+		if cr.NumGT == 0 && e.cfg.SkipEmptyClasses {
 			cr.MeanAP, cr.ATE, cr.ASE, cr.AOE, cr.AVE = math.NaN(), math.NaN(), math.NaN(), math.NaN(), math.NaN()
 			for i := range cr.AP {
 				cr.AP[i] = math.NaN()
@@ -338,16 +351,19 @@ func accumulate(gt, preds []framed, th float64, cc ClassConfig) *curve {
 			ate = append(ate, bestD)
 			ase = append(ase, 1-ScaleIoU(g, p.Box))
 			aoe = append(aoe, YawDiff(g.Yaw, p.Yaw, period))
-			ave = append(ave, math.Hypot(g.VX-p.VX, g.VY-p.VY))
+			ave = append(ave, math.Sqrt((g.VX-p.VX)*(g.VX-p.VX)+(g.VY-p.VY)*(g.VY-p.VY)))
 		} else {
 			fp++
 		}
 		prec = append(prec, float64(tp)/float64(tp+fp))
-		rec = append(rec, float64(tp)/float64(len(gt)))
+		if len(gt) > 0 {
+			rec = append(rec, float64(tp)/float64(len(gt)))
+		}
 		conf = append(conf, p.Score)
 	}
 	if tp == 0 {
-		// nuScenes' no_predictions: precision and confidence 0, errors 1.
+		// nuScenes' no_predictions (also its answer for a class without
+		// ground truth): precision and confidence 0, errors 1.
 		cv.noMatch = true
 		for i := range RecallPoints {
 			cv.ate[i], cv.ase[i], cv.aoe[i], cv.ave[i] = 1, 1, 1, 1
@@ -375,12 +391,13 @@ func accumulate(gt, preds []framed, th float64, cc ClassConfig) *curve {
 	return cv
 }
 
+// firstRecall is the first recall point above minRecall, as calc_ap and
+// calc_tp index it: Python's round (half to even) of 100·minRecall, plus 1.
+func firstRecall(minRecall float64) int { return int(math.RoundToEven(100*minRecall)) + 1 }
+
 // ap is nuScenes' calc_ap.
 func (e *Evaluator) ap(cv *curve) float64 {
-	first := int(math.Round(100*e.cfg.MinRecall)) + 1
-	if first >= RecallPoints {
-		return 0
-	}
+	first := firstRecall(e.cfg.MinRecall)
 	var s float64
 	for _, p := range cv.precision[first:] {
 		s += max(p-e.cfg.MinPrecision, 0)
@@ -391,7 +408,7 @@ func (e *Evaluator) ap(cv *curve) float64 {
 // tp is nuScenes' calc_tp: the mean error from just above MinRecall to the
 // largest recall reached, 1 when that range is empty.
 func (e *Evaluator) tp(cv *curve, errs *[RecallPoints]float64) float64 {
-	first := int(math.Round(100*e.cfg.MinRecall)) + 1
+	first := firstRecall(e.cfg.MinRecall)
 	last := -1
 	for i := RecallPoints - 1; i >= 0; i-- {
 		if cv.confidence[i] != 0 {
@@ -431,26 +448,44 @@ func interp(x float64, xp, fp []float64, right float64) float64 {
 		return 1
 	})
 	j--
-	if j >= n-1 {
-		return fp[n-1]
+	if j >= n-1 || xp[j] == x {
+		return fp[j]
 	}
-	t := (x - xp[j]) / (xp[j+1] - xp[j])
-	return fp[j] + t*(fp[j+1]-fp[j])
+	// numpy's order of operations, slope first.
+	slope := (fp[j+1] - fp[j]) / (xp[j+1] - xp[j])
+	return slope*(x-xp[j]) + fp[j]
 }
 
-// cummean returns the running means of x.
+// cummean returns the running means of x, skipping NaN (an unknown
+// velocity) as the devkit's cummean does: 0 before the first number, and
+// all ones when x holds no number at all.
 func cummean(x []float64) []float64 {
 	out := make([]float64, len(x))
 	var s float64
+	n := 0
 	for i, v := range x {
-		s += v
-		out[i] = s / float64(i+1)
+		if !math.IsNaN(v) {
+			s += v
+			n++
+		}
+		if n > 0 {
+			out[i] = s / float64(n)
+		}
+	}
+	if n == 0 {
+		for i := range out {
+			out[i] = 1
+		}
 	}
 	return out
 }
 
-// centreDistance is the bird's-eye-view distance between box centres, m.
-func centreDistance(a, b Box) float64 { return math.Hypot(a.X-b.X, a.Y-b.Y) }
+// centreDistance is the bird's-eye-view distance between box centres, m,
+// computed as numpy.linalg.norm does.
+func centreDistance(a, b Box) float64 {
+	dx, dy := a.X-b.X, a.Y-b.Y
+	return math.Sqrt(dx*dx + dy*dy)
+}
 
 // ScaleIoU returns the 3D IoU of a and b after aligning their centres and
 // yaws: the overlap of the two size boxes, min(l)·min(w)·min(h), over the

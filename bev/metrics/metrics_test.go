@@ -89,7 +89,10 @@ func TestTPErrors(t *testing.T) {
 	cg := Box{X: 20, L: 0.4, W: 0.4, H: 1, Class: 9}
 	cp := cg
 	cp.Yaw, cp.VX, cp.Score = 1, 5, 0.5
-	r := eval(t, classes, [][]Box{{g, bg, cg}}, [][]Box{{p, bp, cp}})
+	r, err := Evaluate(Config{Classes: classes, SkipEmptyClasses: true}, [][]Box{{g, bg, cg}}, [][]Box{{p, bp, cp}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := r.Classes[0]
 	if !near(c.ATE, 1) || !near(c.ASE, 0.5) || !near(c.AOE, 2*math.Pi-6) || !near(c.AVE, 1) {
 		t.Errorf("car errors ATE %g ASE %g AOE %g AVE %g; want 1, 0.5, %g, 1", c.ATE, c.ASE, c.AOE, c.AVE, 2*math.Pi-6)
@@ -102,13 +105,23 @@ func TestTPErrors(t *testing.T) {
 	if !math.IsNaN(cone.AOE) || !math.IsNaN(cone.AVE) || !near(cone.ATE, 0) {
 		t.Errorf("cone %+v: want ATE 0, AOE and AVE NaN", cone)
 	}
-	// Classes without ground truth are NaN and left out of the means.
-	// The car is exactly 1 m off: AP 0.5 over the four thresholds.
+	// With SkipEmptyClasses, classes without ground truth are NaN and left
+	// out of the means. The car is exactly 1 m off: AP 0.5 over the four
+	// thresholds.
 	if !math.IsNaN(r.Classes[1].MeanAP) || !near(r.MAP, 2.5/3) {
 		t.Errorf("truck mAP %g, overall mAP %g; want NaN and 2.5/3", r.Classes[1].MeanAP, r.MAP)
 	}
 	if !near(r.MATE, 1.0/3) || !near(r.MAOE, (2*math.Pi-6+0.1)/2) || !near(r.MAVE, 1) {
 		t.Errorf("MATE %g MAOE %g MAVE %g, want 1/3, the car–barrier mean, 1", r.MATE, r.MAOE, r.MAVE)
+	}
+	// By default, as in the devkit, the seven empty classes score AP 0 and
+	// errors 1 and count in the means.
+	r = eval(t, classes, [][]Box{{g, bg, cg}}, [][]Box{{p, bp, cp}})
+	if tr := r.Classes[1]; !near(tr.MeanAP, 0) || !near(tr.ATE, 1) || !near(tr.AVE, 1) || !near(r.MAP, 2.5/10) {
+		t.Errorf("truck mAP %g ATE %g AVE %g, overall mAP %g; want 0, 1, 1 and 2.5/10", tr.MeanAP, tr.ATE, tr.AVE, r.MAP)
+	}
+	if !near(r.MATE, (1+7)/10.0) || !near(r.MAVE, (1+7)/8.0) {
+		t.Errorf("MATE %g MAVE %g, want 8/10 and 8/8", r.MATE, r.MAVE)
 	}
 }
 
