@@ -1,10 +1,11 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"io"
 	"strings"
+
+	"github.com/gopercept/gopercept/internal/jsonnull"
 )
 
 // parseInterspersed parses flags that may come before, between or after
@@ -38,7 +39,10 @@ func splitList(s string) []string {
 }
 
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	b, err := jsonnull.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }
