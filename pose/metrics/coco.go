@@ -38,6 +38,10 @@ type COCOResult struct {
 	Precision [10][101]float64
 	// Recall holds the recall per threshold (area range all).
 	Recall [10]float64
+	// GT, GTMedium and GTLarge count the ground truth scored in each area
+	// range (not crowd, at least one labelled keypoint): a metric is −1
+	// exactly when its count is 0.
+	GT, GTMedium, GTLarge int
 }
 
 // Thresholds are COCO's OKS thresholds 0.50:0.05:0.95, bit for bit as
@@ -85,13 +89,13 @@ func COCOEval(images []Image, cfg COCOConfig) (COCOResult, error) {
 	var res COCOResult
 	var err error
 	var all, med, lrg [2][10]float64
-	if all, res.Precision, res.Recall, err = evalRange(images, cfg, areaAll); err != nil {
+	if all, res.Precision, res.Recall, res.GT, err = evalRange(images, cfg, areaAll); err != nil {
 		return res, err
 	}
-	if med, _, _, err = evalRange(images, cfg, areaMedium); err != nil {
+	if med, _, _, res.GTMedium, err = evalRange(images, cfg, areaMedium); err != nil {
 		return res, err
 	}
-	if lrg, _, _, err = evalRange(images, cfg, areaLarge); err != nil {
+	if lrg, _, _, res.GTLarge, err = evalRange(images, cfg, areaLarge); err != nil {
 		return res, err
 	}
 	res.AP, res.AP50, res.AP75 = mean(all[0][:]), all[0][0], all[0][5]
@@ -114,15 +118,15 @@ func mean(v []float64) float64 {
 }
 
 // evalRange returns per threshold the AP and recall ([0] and [1]), the
-// interpolated precision and the recall for one area range.
-func evalRange(images []Image, cfg COCOConfig, ar areaRange) (out [2][10]float64, prec [10][101]float64, rec [10]float64, err error) {
+// interpolated precision and the recall for one area range, and the number
+// of ground truth scored in it.
+func evalRange(images []Image, cfg COCOConfig, ar areaRange) (out [2][10]float64, prec [10][101]float64, rec [10]float64, npig int, err error) {
 	var dets []detection
-	npig := 0
 	for ii := range images {
 		im := &images[ii]
 		d, n, e := evalImage(im, cfg, ar)
 		if e != nil {
-			return out, prec, rec, fmt.Errorf("image %d: %w", ii, e)
+			return out, prec, rec, 0, fmt.Errorf("image %d: %w", ii, e)
 		}
 		dets = append(dets, d...)
 		npig += n
@@ -134,7 +138,7 @@ func evalRange(images []Image, cfg COCOConfig, ar areaRange) (out [2][10]float64
 				prec[t][r] = -1
 			}
 		}
-		return out, prec, rec, nil
+		return out, prec, rec, 0, nil
 	}
 	// Stable sort by descending score, as pycocotools' mergesort.
 	slices.SortStableFunc(dets, func(a, b detection) int { return cmp.Compare(b.score, a.score) })
@@ -173,7 +177,7 @@ func evalRange(images []Image, cfg COCOConfig, ar areaRange) (out [2][10]float64
 		out[0][t] = sum / 101
 		out[1][t] = rec[t]
 	}
-	return out, prec, rec, nil
+	return out, prec, rec, npig, nil
 }
 
 // evalImage matches one image's predictions at every threshold and returns

@@ -100,6 +100,13 @@ func TestCOCOEvalAgainstPycocotools(t *testing.T) {
 		}
 		got := []float64{r.AP, r.AP50, r.AP75, r.APMedium, r.APLarge, r.AR, r.AR50, r.AR75, r.ARMedium, r.ARLarge}
 		names := []string{"AP", "AP50", "AP75", "APm", "APl", "AR", "AR50", "AR75", "ARm", "ARl"}
+		// pycocotools' −1 (undefined) exactly where no ground truth is scored.
+		counts := []int{r.GT, r.GT, r.GT, r.GTMedium, r.GTLarge, r.GT, r.GT, r.GT, r.GTMedium, r.GTLarge}
+		for i, n := range counts {
+			if (c.stats[i] == -1) != (n == 0) {
+				t.Errorf("seed %d %s: pycocotools %g with %d ground truth scored", c.seed, names[i], c.stats[i], n)
+			}
+		}
 		for i := range got {
 			// Tolerance: float32 coordinates against pycocotools' float64.
 			if math.Abs(got[i]-c.stats[i]) > 1e-6 {
