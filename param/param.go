@@ -23,6 +23,7 @@ type Set struct {
 	decls    []Decl
 	declared map[string]bool
 	errs     []error
+	meta     meta // ranges and run-time changes (dynamic.go)
 }
 
 // New returns a Set for node holding values (flattened names with dots, as
