@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/gopercept/gopercept/cdr"
+	"github.com/gopercept/gopercept/internal/jsonnull"
 	"github.com/gopercept/gopercept/node"
 	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/pose/metrics"
@@ -35,25 +36,60 @@ type PoseConfig struct {
 	MinHeight  float32
 	Root       string
 	Progress   io.Writer
+	// COCOGT and COCOResults, when set, receive the scored frames' ground
+	// truth and the node's skeletons as COCO keypoint files (image ids 1..n
+	// in stamp order, file_name "<GTTopic>@<stamp ns>"), for pycocotools or
+	// PoseFromCOCO.
+	COCOGT, COCOResults io.Writer
 }
 
-// PoseResult is the pose score of one bag set.
+// PoseResult is the pose score of one bag set (or of a COCO ground-truth
+// and results file pair). A score with nothing to score is NaN, written as
+// null in JSON, and the count beside it says why: People, COCOPeople,
+// COCOPeopleMedium and COCOPeopleLarge for the AP/AR and PCK family,
+// Joints3D for MPJPE.
 type PoseResult struct {
-	Frames  int     `json:"frames"`
-	People  int     `json:"people"`
-	Matched int     `json:"matched"`
-	AP      float64 `json:"ap"`
-	AP50    float64 `json:"ap50"`
-	AP75    float64 `json:"ap75"`
-	AR      float64 `json:"ar"`
-	PCK     float64 `json:"pck_0.2"`
-	PCP     float64 `json:"pcp_0.5"`
-	PDJ     float64 `json:"pdj_0.2"`
+	Frames int `json:"frames"`
+	// People counts the non-crowd ground-truth people, Matched those a
+	// prediction was matched to (for PCK, PCP and PDJ).
+	People  int `json:"people"`
+	Matched int `json:"matched"`
+	// COCO keypoint AP/AR (pycocotools' ten statistics) by OKS. OKSArea says
+	// what scales OKS: "box" for bag ground truth, which has no segmentation
+	// (the person box's area, larger than COCO's segment area, so OKS is
+	// more lenient and AP higher than COCO's definition would give), or
+	// "annotation" for a ground-truth file's area field.
+	OKSArea  string  `json:"oks_area"`
+	AP       float64 `json:"ap"`
+	AP50     float64 `json:"ap50"`
+	AP75     float64 `json:"ap75"`
+	APMedium float64 `json:"ap_medium"`
+	APLarge  float64 `json:"ap_large"`
+	AR       float64 `json:"ar"`
+	AR50     float64 `json:"ar50"`
+	AR75     float64 `json:"ar75"`
+	ARMedium float64 `json:"ar_medium"`
+	ARLarge  float64 `json:"ar_large"`
+	// COCOPeople counts the ground truth COCO scores (not crowd, a labelled
+	// keypoint), in all, medium (32²–96² px²) and large areas.
+	COCOPeople       int     `json:"coco_people"`
+	COCOPeopleMedium int     `json:"coco_people_medium"`
+	COCOPeopleLarge  int     `json:"coco_people_large"`
+	PCK              float64 `json:"pck_0.2"`
+	PCP              float64 `json:"pcp_0.5"`
+	PDJ              float64 `json:"pdj_0.2"`
 	// MPJPE is the mean 3D joint error in metres over Joints3D joints that
 	// are visible in the ground truth and lifted by the node, for people
-	// found in 2D with OKS ≥ 0.5 (NaN without 3D).
+	// found in 2D with OKS ≥ 0.5 (NaN when Joints3D is 0: no 3D output).
 	MPJPE    float64 `json:"mpjpe_m"`
 	Joints3D int     `json:"joints_3d"`
+}
+
+// MarshalJSON writes the result with its NaN (undefined) scores as null,
+// where encoding/json would refuse them.
+func (r PoseResult) MarshalJSON() ([]byte, error) {
+	type fields PoseResult // without this method
+	return jsonnull.Marshal(fields(r))
 }
 
 // Pose replays the bags through pose2d and scores its skeletons against the
@@ -99,8 +135,9 @@ func Pose(ctx context.Context, cfg PoseConfig) (*PoseResult, error) {
 		return nil, err
 	}
 	var images []metrics.Image
-	res := &PoseResult{MPJPE: math.NaN()}
+	var names []string
 	var errSum float64
+	var joints int
 	// Frames in stamp order: the scores must not depend on map order.
 	for _, stamp := range slices.Sorted(maps.Keys(gt)) {
 		g := gt[stamp]
@@ -123,32 +160,75 @@ func Pose(ctx context.Context, cfg PoseConfig) (*PoseResult, error) {
 			img.GT = append(img.GT, a)
 		}
 		images = append(images, img)
+		names = append(names, fmt.Sprintf("%s@%d", cfg.GTTopic, stamp))
 		if with3D {
 			s, n, err := jointErrors(img, g, gt3[stamp], preds3[stamp])
 			if err != nil {
 				return nil, fmt.Errorf("evaluate: pose 3D at %d ns: %w", stamp, err)
 			}
 			errSum += s
-			res.Joints3D += n
+			joints += n
 		}
-	}
-	if res.Joints3D > 0 {
-		res.MPJPE = errSum / float64(res.Joints3D)
 	}
 	if len(images) == 0 {
 		return nil, fmt.Errorf("evaluate: no frame of %s has both ground truth and a pose2d output on %s", cfg.GTTopic, cfg.OutputTopic)
 	}
-	rep, err := metrics.Evaluate(images, metrics.COCOConfig{})
+	if cfg.COCOGT != nil {
+		if err := metrics.WriteCOCOGroundTruth(cfg.COCOGT, images, names); err != nil {
+			return nil, fmt.Errorf("evaluate: pose: %w", err)
+		}
+	}
+	if cfg.COCOResults != nil {
+		if err := metrics.WriteCOCOResults(cfg.COCOResults, images); err != nil {
+			return nil, fmt.Errorf("evaluate: pose: %w", err)
+		}
+	}
+	res, err := scorePose(images, "box")
 	if err != nil {
 		return nil, err
 	}
-	res.Frames, res.People, res.Matched = len(images), rep.People, rep.Matched
-	res.AP, res.AP50, res.AP75, res.AR = rep.COCO.AP, rep.COCO.AP50, rep.COCO.AP75, rep.COCO.AR
-	res.PCK, res.PCP, res.PDJ = rep.PCK, rep.PCP, rep.PDJ
+	res.Joints3D = joints
+	if joints > 0 {
+		res.MPJPE = errSum / float64(joints)
+	}
 	if cfg.Progress != nil {
 		fmt.Fprintf(cfg.Progress, "eval pose2d: %d frames, %d people, AP %.3f, PCK@0.2 %.3f\n", res.Frames, res.People, res.AP, res.PCK)
 	}
 	return res, nil
+}
+
+// PoseFromCOCO scores a COCO keypoint results list against a COCO keypoint
+// ground-truth file (see metrics.ReadCOCO) as Pose scores bags: COCO AP/AR
+// by OKS scaled by the files' area field, the PCK family; no 3D.
+func PoseFromCOCO(gt, results io.Reader) (*PoseResult, error) {
+	images, err := metrics.ReadCOCO(gt, results)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: pose: %w", err)
+	}
+	if len(images) == 0 {
+		return nil, fmt.Errorf("evaluate: pose: the COCO ground truth has no image")
+	}
+	return scorePose(images, "annotation")
+}
+
+// scorePose computes the 2D scores of images; −1 (undefined) becomes NaN.
+func scorePose(images []metrics.Image, oksArea string) (*PoseResult, error) {
+	rep, err := metrics.Evaluate(images, metrics.COCOConfig{})
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: pose: %w", err)
+	}
+	c := rep.COCO
+	r := &PoseResult{Frames: len(images), People: rep.People, Matched: rep.Matched, OKSArea: oksArea,
+		AP: c.AP, AP50: c.AP50, AP75: c.AP75, APMedium: c.APMedium, APLarge: c.APLarge,
+		AR: c.AR, AR50: c.AR50, AR75: c.AR75, ARMedium: c.ARMedium, ARLarge: c.ARLarge,
+		COCOPeople: c.GT, COCOPeopleMedium: c.GTMedium, COCOPeopleLarge: c.GTLarge,
+		PCK: rep.PCK, PCP: rep.PCP, PDJ: rep.PDJ, MPJPE: math.NaN()}
+	for _, v := range []*float64{&r.AP, &r.AP50, &r.AP75, &r.APMedium, &r.APLarge, &r.AR, &r.AR50, &r.AR75, &r.ARMedium, &r.ARLarge, &r.PCK, &r.PCP, &r.PDJ} {
+		if *v < 0 {
+			*v = math.NaN()
+		}
+	}
+	return r, nil
 }
 
 // jointErrors sums the 3D distances of the joints visible in the ground
@@ -239,12 +319,27 @@ func byStamp[T any, M interface {
 	return out, err
 }
 
-// WritePoseText prints a pose result for people.
+// WritePoseText prints a pose result for people; an undefined score is
+// "n/a" with the count that explains it.
 func WritePoseText(w io.Writer, r *PoseResult) {
+	f := func(v float64) string {
+		if math.IsNaN(v) {
+			return "n/a"
+		}
+		return fmt.Sprintf("%.3f", v)
+	}
 	fmt.Fprintf(w, "pose2d: %d frames, %d people (%d matched)\n", r.Frames, r.People, r.Matched)
-	fmt.Fprintf(w, "  AP %.3f  AP50 %.3f  AP75 %.3f  AR %.3f\n", r.AP, r.AP50, r.AP75, r.AR)
-	fmt.Fprintf(w, "  PCK@0.2 %.3f  PCP@0.5 %.3f  PDJ@0.2 %.3f\n", r.PCK, r.PCP, r.PDJ)
+	scale := "the ground truth's area field"
+	if r.OKSArea == "box" {
+		scale = "the person box's area (no segmentation: COCO's segment area is smaller, so this is more lenient)"
+	}
+	fmt.Fprintf(w, "  COCO keypoints over %d people (%d medium, %d large); OKS scaled by %s\n", r.COCOPeople, r.COCOPeopleMedium, r.COCOPeopleLarge, scale)
+	fmt.Fprintf(w, "  AP %s  AP50 %s  AP75 %s  APm %s  APl %s\n", f(r.AP), f(r.AP50), f(r.AP75), f(r.APMedium), f(r.APLarge))
+	fmt.Fprintf(w, "  AR %s  AR50 %s  AR75 %s  ARm %s  ARl %s\n", f(r.AR), f(r.AR50), f(r.AR75), f(r.ARMedium), f(r.ARLarge))
+	fmt.Fprintf(w, "  PCK@0.2 %s  PCP@0.5 %s  PDJ@0.2 %s\n", f(r.PCK), f(r.PCP), f(r.PDJ))
 	if r.Joints3D > 0 {
 		fmt.Fprintf(w, "  3D with depth: MPJPE %.0f mm over %d joints\n", 1000*r.MPJPE, r.Joints3D)
+	} else {
+		fmt.Fprintf(w, "  3D: MPJPE n/a (0 joints scored: no 3D output or depth)\n")
 	}
 }

@@ -1,7 +1,11 @@
 package evaluate
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/gopercept/gopercept/pose"
@@ -52,5 +56,148 @@ func TestJointErrors(t *testing.T) {
 	p3.Skeletons = p3.Skeletons[:2]
 	if _, _, err := jointErrors(img, g2, g3, p3); err == nil {
 		t.Fatal("3D and 2D arrays of different lengths accepted")
+	}
+}
+
+// poseScene is a small scene for the scoring tests: small and large people
+// (no medium ones), one a crowd region, with noisy and false predictions.
+func poseScene() []metrics.Image {
+	person := func(x0, y0, h float32, dx float32) (metrics.Annotation, pose.Person) {
+		a := metrics.Annotation{Person: pose.Person{Box: [4]float32{x0, y0, x0 + 0.4*h, y0 + h}}}
+		p := pose.Person{Score: 0.9 - dx/100}
+		for k := range pose.NumKeypoints {
+			x, y := x0+0.4*h*float32(k%3)/2, y0+h*float32(k)/16
+			a.Keypoints = append(a.Keypoints, pose.Keypoint{X: x, Y: y, Visibility: pose.Visible})
+			p.Keypoints = append(p.Keypoints, pose.Keypoint{X: x + dx*float32(k%2), Y: y - dx/2, Score: 0.8})
+		}
+		return a, p
+	}
+	var images []metrics.Image
+	for i := range 4 {
+		var im metrics.Image
+		for j, h := range []float32{20, 250, 300} {
+			a, p := person(50+200*float32(j), 40+10*float32(i), h, float32(i+j))
+			a.Crowd = i == 1 && j == 2
+			im.GT = append(im.GT, a)
+			im.Pred = append(im.Pred, p)
+		}
+		_, fp := person(700, 300, 120, 0)
+		im.Pred = append(im.Pred, fp)
+		images = append(images, im)
+	}
+	return images
+}
+
+// TestPoseResultJSONNull: without 3D output and without medium-sized
+// people, json.Marshal (not only the CLI's writer) gives null for MPJPE and
+// the medium AP/AR, with the counts (0 joints, 0 medium people) beside them.
+func TestPoseResultJSONNull(t *testing.T) {
+	r, err := scorePose(poseScene(), "box")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatalf("json.Marshal: %v", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, b)
+	}
+	for _, c := range []struct {
+		key   string
+		null  bool
+		count string
+		n     float64
+	}{
+		{"mpjpe_m", true, "joints_3d", 0},
+		{"ap_medium", true, "coco_people_medium", 0},
+		{"ar_medium", true, "coco_people_medium", 0},
+		{"ap_large", false, "coco_people_large", 7},
+		{"ap", false, "coco_people", 11},
+	} {
+		v, ok := m[c.key]
+		if !ok || (v == nil) != c.null || m[c.count] != c.n {
+			t.Errorf("%s = %v (present %v), %s = %v; want null %v with %s %g\n%s", c.key, v, ok, c.count, m[c.count], c.null, c.count, c.n, b)
+		}
+	}
+	if m["oks_area"] != "box" {
+		t.Errorf("oks_area = %v, want box", m["oks_area"])
+	}
+	var text bytes.Buffer
+	WritePoseText(&text, r)
+	for _, want := range []string{"APm n/a", "MPJPE n/a (0 joints", "OKS scaled by the person box's area"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("text lacks %q:\n%s", want, text.String())
+		}
+	}
+}
+
+// TestPoseCOCOFilesRoundTrip: the COCO files Pose writes for its frames,
+// scored bag-free by PoseFromCOCO, give the scores Pose computed.
+func TestPoseCOCOFilesRoundTrip(t *testing.T) {
+	images := poseScene()
+	want, err := scorePose(images, "box")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gt, res bytes.Buffer
+	if err := metrics.WriteCOCOGroundTruth(&gt, images, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := metrics.WriteCOCOResults(&res, images); err != nil {
+		t.Fatal(err)
+	}
+	got, err := PoseFromCOCO(&gt, &res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.OKSArea != "annotation" {
+		t.Fatalf("oks_area %q, want annotation", got.OKSArea)
+	}
+	got.OKSArea = want.OKSArea
+	gj, _ := json.Marshal(got)
+	wj, _ := json.Marshal(want)
+	if !bytes.Equal(gj, wj) {
+		t.Fatalf("bag-free scores\n%s\ndiffer from the frames'\n%s", gj, wj)
+	}
+}
+
+// TestPoseFromCOCOAgainstPycocotools scores pose/metrics' committed pair
+// (written by our Go writer) bag-free and checks pycocotools' ten
+// statistics for the same files (testdata/gen_coco_pair_golden.py there).
+func TestPoseFromCOCOAgainstPycocotools(t *testing.T) {
+	raw, err := os.ReadFile("../pose/metrics/testdata/coco_pair_stats.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var golden struct {
+		Stats []float64 `json:"stats"`
+	}
+	if err := json.Unmarshal(raw, &golden); err != nil || len(golden.Stats) != 10 {
+		t.Fatalf("coco_pair_stats.json: %v, %d stats", err, len(golden.Stats))
+	}
+	gt, err := os.Open("../pose/metrics/testdata/coco_pair_gt.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gt.Close()
+	res, err := os.Open("../pose/metrics/testdata/coco_pair_results.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Close()
+	r, err := PoseFromCOCO(gt, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []float64{r.AP, r.AP50, r.AP75, r.APMedium, r.APLarge, r.AR, r.AR50, r.AR75, r.ARMedium, r.ARLarge}
+	names := []string{"AP", "AP50", "AP75", "APm", "APl", "AR", "AR50", "AR75", "ARm", "ARl"}
+	for i := range got {
+		// Same matches; only numpy's pairwise order of the final means
+		// differs from ours, a few ulps.
+		if !(math.Abs(got[i]-golden.Stats[i]) <= 1e-14) {
+			t.Errorf("%s = %.17g, pycocotools %.17g", names[i], got[i], golden.Stats[i])
+		}
 	}
 }
