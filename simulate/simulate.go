@@ -38,7 +38,10 @@ const (
 	TopicPoints      = "/lidar/points"
 	TopicPointLabels = "/gt/lidar/labels"
 	TopicBoxes       = "/gt/boxes"
-	TopicBEV         = "/gt/bev"
+	// TopicBoxMarkers carries the velocity arrows of TopicBoxes' boxes
+	// (VelocityMarkers), at the same stamp.
+	TopicBoxMarkers = "/gt/markers"
+	TopicBEV        = "/gt/bev"
 )
 
 // CameraTopic returns the topic of a camera's stream: kind is "image",
@@ -415,7 +418,11 @@ func (s *session) writeSweep(start, end float64) error {
 	// Ground truth in base_link at the sweep's start, as the boxes' stamp says.
 	hb := stamp(start)
 	hb.FrameID = sim.FrameBaseLink
-	if err := s.write(TopicBoxes, end, Detections(s.world.Boxes3D(start, 0), hb)); err != nil {
+	boxes := s.world.Boxes3D(start, 0)
+	if err := s.write(TopicBoxes, end, Detections(boxes, hb)); err != nil {
+		return err
+	}
+	if err := s.write(TopicBoxMarkers, end, VelocityMarkers(boxes, hb)); err != nil {
 		return err
 	}
 	grid, err := s.world.BEV(start, sim.BEVConfig{})
