@@ -114,9 +114,14 @@ func (c *Confusion) Ignored(k int) bool { return c.ignore[k] }
 // number of classes averaged: the mean over every class not ignored (19
 // for SemanticKITTI), a class absent from both the ground truth and the
 // predictions counting as 0, as semantic-kitti-api's iouEval.getIoU does
-// (its union + 1e-15 turns 0/0 into 0). NaN when every class is ignored.
+// (its union + 1e-15 turns 0/0 into 0). NaN when every class is ignored or
+// no point was counted (where iouEval would say 0).
 func (c *Confusion) MeanIoUSemanticKITTI() (float64, int) {
 	sum, n := 0.0, 0
+	var counted uint64
+	for _, v := range c.m {
+		counted += v
+	}
 	for k := 0; k < c.classes; k++ {
 		if c.ignore[k] {
 			continue
@@ -126,8 +131,8 @@ func (c *Confusion) MeanIoUSemanticKITTI() (float64, int) {
 			sum += float64(tp) / float64(tp+fp+fn)
 		}
 	}
-	if n == 0 {
-		return math.NaN(), 0
+	if n == 0 || counted == 0 {
+		return math.NaN(), n
 	}
 	return sum / float64(n), n
 }
