@@ -39,6 +39,11 @@
 // without lidar points and of bicycles in bicycle racks are left to the
 // caller.
 //
+// WriteSubmission writes predictions as a nuScenes detection submission
+// (meta and results, sizes w, l, h, rotations as quaternions) that the
+// devkit's load_prediction reads; the golden file records the devkit's own
+// parse of testdata/nuscenes_submission.json.
+//
 // # Occupancy
 //
 // Occupancy IoU counts cells occupied in both grids over cells occupied in
