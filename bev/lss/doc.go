@@ -9,8 +9,11 @@
 // feature cell (u, v) of the fH×fW feature map it
 //
 //  1. takes the feature cell's position in the network input image, px
-//     (Config.Sampling: the cell centre by default, or BEVDet's linspace
-//     over [0, InputWidth−1]),
+//     (Config.Sampling: the cell centre by default, or BEVFusion's and
+//     BEVDet's linspace over [0, InputWidth−1], checked against BEVFusion's
+//     create_frustum in testdata/frustum_golden.json; the bevfusion node
+//     reads it from the encoder card's frustum parameter, linspace unless
+//     the card says pixel_centers),
 //  2. maps it through the inverse of the camera's augmentation matrix
 //     (bev.Camera.Aug) to a pixel of the original image,
 //  3. undistorts it with the camera's lens to a ray (x, y, 1) in the

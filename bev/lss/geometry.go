@@ -31,6 +31,29 @@ const (
 	SampleLinspace
 )
 
+// String returns the model-card spelling: "pixel_centers" or "linspace".
+func (s Sampling) String() string {
+	switch s {
+	case SampleCentre:
+		return "pixel_centers"
+	case SampleLinspace:
+		return "linspace"
+	}
+	return fmt.Sprintf("Sampling(%d)", int(s))
+}
+
+// ParseSampling maps a model card's frustum value, "linspace" (BEVFusion's
+// and CUDA-BEVFusion's create_frustum) or "pixel_centers", to its Sampling.
+func ParseSampling(s string) (Sampling, error) {
+	switch s {
+	case "linspace":
+		return SampleLinspace, nil
+	case "pixel_centers":
+		return SampleCentre, nil
+	}
+	return 0, &ConfigError{Field: "Sampling", Reason: fmt.Sprintf("frustum %q, want linspace or pixel_centers", s)}
+}
+
 // Config describes the frustum and the BEV grid. Zero fields take the
 // documented defaults (BEVFusion's nuScenes configuration).
 type Config struct {
@@ -53,7 +76,7 @@ type Config struct {
 	// 88×32.
 	FeatWidth, FeatHeight int
 	// Sampling places feature cells in the input image. Default
-	// SampleCentre.
+	// SampleCentre (the zero value); BEVFusion exports need SampleLinspace.
 	Sampling Sampling
 }
 
@@ -140,6 +163,18 @@ func Fingerprint(c Config, cams []bev.Camera) uint64 {
 func (c Config) InputPixel(u, v int) (x, y float64) {
 	return c.withDefaults().inputPixel(u, v)
 }
+
+// FrustumPoint returns frustum point (k, v, u) under c (after defaults):
+// the network-input pixel of feature cell (u, v) and the depth of bin k, m,
+// as BEVFusion's create_frustum lays out frustum[k, v, u] = (x, y, d).
+func (c Config) FrustumPoint(k, v, u int) (x, y, d float64) {
+	c = c.withDefaults()
+	x, y = c.inputPixel(u, v)
+	return x, y, c.depth(k)
+}
+
+// depth is the depth of bin k on a defaulted config, m.
+func (c Config) depth(k int) float64 { return c.DepthMin + float64(k)*c.DepthStep }
 
 // inputPixel is InputPixel on a defaulted config.
 func (c Config) inputPixel(u, v int) (x, y float64) {
@@ -292,7 +327,7 @@ func NewGeometry(cfg Config, cams []bev.Camera) (*Geometry, error) {
 			for s := s0; s < s1; s++ {
 				n, k := s/nd, s%nd
 				cg := &geos[n]
-				depth := c.DepthMin + float64(k)*c.DepthStep
+				depth := c.depth(k)
 				out := pointCell[s*hw : (s+1)*hw]
 				for p := range out {
 					out[p] = -1

@@ -140,6 +140,8 @@ func encoderGraph(n int) *onnxbuild.Graph {
 		Output("feature", onnxbuild.Float, n, 2, 2, 4)
 }
 
+// encoderCard is the test encoder's card; its frustum is pixel_centers, the
+// sampling testdata/golden/frame.json was recorded with.
 func encoderCard(n int) string {
 	return `name: test-encoder
 version: 0.0.1
@@ -151,7 +153,7 @@ outputs:
   - {name: depth, shape: [` + itoa(n) + `, 4, 2, 4], type: float32}
   - {name: feature, shape: [` + itoa(n) + `, 2, 2, 4], type: float32}
 normalisation: {mean: [123.675, 116.28, 103.53], std: [58.395, 57.12, 57.375], colour_order: rgb}
-parameters: {depth_min: 1, depth_max: 9, depth_step: 2}
+parameters: {depth_min: 1, depth_max: 9, depth_step: 2, frustum: pixel_centers}
 `
 }
 

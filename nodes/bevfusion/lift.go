@@ -18,10 +18,11 @@ type lifter struct {
 }
 
 // newLifter prepares the lift for ncam cameras of the encoder e, pooling
-// into grid g with the depth bins the encoder's card declares.
+// into grid g with the depth bins and frustum sampling the encoder's card
+// declares.
 func newLifter(e *encoder, g bev.Grid, layout bev.Layout, zMin, zMax float64, dmin, dmax, dstep float64, chans int) (*lifter, error) {
 	c := lss.Config{Grid: g, Layout: layout, ZMin: zMin, ZMax: zMax, DepthMin: dmin, DepthMax: dmax, DepthStep: dstep,
-		InputWidth: e.iw, InputHeight: e.ih, FeatWidth: e.fw, FeatHeight: e.fh}
+		InputWidth: e.iw, InputHeight: e.ih, FeatWidth: e.fw, FeatHeight: e.fh, Sampling: e.sampling}
 	if got := c.DepthBins(); got != e.d {
 		return nil, fmt.Errorf("bevfusion: %w: encoder has %d depth bins, depth_min %g, depth_max %g, depth_step %g give %d",
 			ErrModel, e.d, dmin, dmax, dstep, got)

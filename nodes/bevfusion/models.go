@@ -25,11 +25,12 @@ type encoder struct {
 	mean, std         [3]float32
 	scale             float32
 	bgr               bool
-	prob              []float32 // softmax over depth, [N,D,fH,fW]
-	depthMin          float64   // m, card parameter depth_min (default 1)
-	depthMax          float64   // m, card parameter depth_max (default 60)
-	depthStep         float64   // m, card parameter depth_step (default 0.5)
-	resize            float64   // card parameter image_resize; 0 fits the width
+	prob              []float32    // softmax over depth, [N,D,fH,fW]
+	depthMin          float64      // m, card parameter depth_min (default 1)
+	depthMax          float64      // m, card parameter depth_max (default 60)
+	depthStep         float64      // m, card parameter depth_step (default 0.5)
+	resize            float64      // card parameter image_resize; 0 fits the width
+	sampling          lss.Sampling // card parameter frustum: linspace (default) or pixel_centers
 }
 
 // firstOf returns the first of names that is in have.
@@ -100,6 +101,17 @@ func openEncoder(path string, providers []string, cams int, log *slog.Logger) (*
 			e.scale = float32(nm.Scale)
 		}
 		e.bgr = nm.ColourOrder == "bgr"
+	}
+	// Where feature cells sit in the input image: BEVFusion's and
+	// CUDA-BEVFusion's create_frustum (linspace) unless the card says
+	// otherwise, so their exports need no card change.
+	e.sampling = lss.SampleLinspace
+	if v, ok := card.Parameters["frustum"]; ok {
+		str, _ := v.(string)
+		if e.sampling, err = lss.ParseSampling(str); err != nil {
+			m.Close()
+			return nil, modelError(path, "card parameter frustum %v, want linspace (BEVFusion's create_frustum) or pixel_centers", v)
+		}
 	}
 	e.prob = make([]float32, e.n*e.d*e.fh*e.fw)
 	e.depthMin, e.depthMax, e.depthStep = 1, 60, 0.5
