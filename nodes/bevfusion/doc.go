@@ -32,8 +32,11 @@
 // encoder (ONNX, card family "bev-camera") gives depth logits [N,D,fH,fW]
 // and features [N,C,fH,fW] (card parameters depth_min, depth_max,
 // depth_step give the bins, default 1, 60, 0.5 m; depth_logits 0 when the
-// model already applies the softmax), and the node applies the softmax over
-// depth. bev/lss lifts them into the grid: the frustum geometry (each
+// model already applies the softmax; frustum "linspace", the default, puts
+// feature cell u at pixel u·(W−1)/(fW−1) as BEVFusion's create_frustum
+// does, "pixel_centers" at the centre of the pixels it covers), and the
+// node applies the softmax over depth. bev/lss lifts them into the grid:
+// the frustum geometry (each
 // camera's CameraInfo lens, augmentation matrix and TF extrinsics) is
 // precomputed and rebuilt only when its fingerprint changes, and pooling is
 // interval reduction. Lidar branch: pillar statistics per BEV cell
@@ -43,7 +46,9 @@
 // bev_layout is "xy", mmdet3d's order); its CenterPoint outputs (heatmap or
 // score, reg, height, dim, rot, vel; heatmap_logits 0 when the heatmap is
 // already a probability) are decoded with bev/head and thinned with
-// Scale-NMS. A query-based head (TransFusion as CUDA-BEVFusion exports it:
+// Scale-NMS (or CenterPoint's circle NMS: nms_radius is its min_radius per
+// task, against the squared centre distance; nms_groups maps classes to
+// tasks). A query-based head (TransFusion as CUDA-BEVFusion exports it:
 // score [1,K,N], reg or center [1,2,N] in head cells, height, dim, rot, vel
 // [1,C,N]) is recognised by its three-dimensional score and needs the card
 // parameter head_cell_size (m per head cell). A fuser with a "prev_camera_bev" input (BEVDet4D) gets the
