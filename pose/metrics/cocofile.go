@@ -152,8 +152,8 @@ func WriteCOCOResults(w io.Writer, images []Image) error {
 // (pycocotools ignores a person by num_keypoints but scores by v). The
 // third value of a result keypoint becomes its Score (its Visibility stays
 // NotLabelled: results carry none, and no metric reads a prediction's).
-// Coordinates and
-// scores are read into float32, as the rest of gopercept holds them.
+// Coordinates and scores are read into float32, as the rest of gopercept
+// holds them.
 func ReadCOCO(gt, results io.Reader) ([]Image, error) {
 	var g COCOGroundTruth
 	if err := json.NewDecoder(gt).Decode(&g); err != nil {
