@@ -33,7 +33,7 @@ func TestEvalLidarsegSemanticKITTI(t *testing.T) {
 				if dz >= 0 {
 					continue
 				}
-				d, label := 1.73 / -dz, uint32(40) // road
+				d, label := 1.73/-dz, uint32(40) // road
 				if dx > 0 {
 					if b := (8 + float64(s)) / dx; b < d && math.Abs(b*dy) < 1 && b*dz > -1.73 && b*dz < -0.2 {
 						d, label = b, 10|uint32(s+1)<<16 // car, instance s+1
