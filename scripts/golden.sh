@@ -35,7 +35,13 @@ for g in "${gens[@]}"; do
       echo "golden: cloning $url at $commit into $GOLDEN_SRC/$name" >&2
       git clone -q "$url" "$GOLDEN_SRC/$name"
     fi
-    git -C "$GOLDEN_SRC/$name" checkout -q "$commit" 2>/dev/null || echo "golden: $GOLDEN_SRC/$name is not at $commit (using it as it is)" >&2
+    # Only a checkout of its own: git -C on a plain folder would act on the
+    # enclosing repository (this one).
+    if [ -e "$GOLDEN_SRC/$name/.git" ]; then
+      git -C "$GOLDEN_SRC/$name" checkout -q "$commit" || { echo "golden: cannot check out $commit in $GOLDEN_SRC/$name" >&2; exit 1; }
+    else
+      echo "golden: $GOLDEN_SRC/$name is not a git checkout; using it as it is (it must be $commit)" >&2
+    fi
   fi
   if [ -n "$apt" ]; then
     # shellcheck disable=SC2086
