@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,7 +27,9 @@ type Config struct {
 	// Inputs are bag paths (.mcap, .db3 or bag directories). Required.
 	Inputs []string
 	// Output is the MCAP file to write; empty writes nothing (a dry run
-	// that still runs the nodes and reports).
+	// that still runs the nodes and reports). It is written under a
+	// temporary name (PartialName) and renamed when the run completes; it
+	// must not be, or lie inside, one of the Inputs.
 	Output string
 	// Nodes are registered node names to run, in order. May be empty.
 	Nodes []string
@@ -36,6 +40,12 @@ type Config struct {
 	ParamsFiles []string
 	// Params are extra values per node, applied over ParamsFile.
 	Params map[string]map[string]any
+	// Remap renames topics as ROS's -r from:=to does, per node name; the
+	// key "" applies to every node. Names are resolved (absolute).
+	Remap map[string]map[string]string
+	// MaxGap caps how long real-time playback waits across a jump in log
+	// time (an outlier stamp, two bags on different clocks). Default 1 s.
+	MaxGap time.Duration
 	// Rate scales the bag's clock: 1 plays in real time, 2 twice as fast.
 	// Ignored when Fast. Default 1.
 	Rate float64
@@ -75,16 +85,33 @@ type Summary struct {
 	TFMessages      int64            `json:"tf_messages"`
 	TFErrors        int64            `json:"tf_errors"`
 	Unconsumed      map[string]int64 `json:"unconsumed_topics"`
-	BagSeconds      float64          `json:"bag_seconds"`
-	WallSeconds     float64          `json:"wall_seconds"`
-	Nodes           []NodeSummary    `json:"nodes"`
+	// TimeGaps are jumps in log time longer than Config.MaxGap; real-time
+	// playback waited MaxGap across each. GapCount counts all of them,
+	// TimeGaps lists the first few.
+	GapCount int       `json:"gap_count"`
+	TimeGaps []TimeGap `json:"time_gaps,omitempty"`
+	// Partial names the incomplete output a failed run left behind.
+	Partial     string        `json:"partial_output,omitempty"`
+	BagSeconds  float64       `json:"bag_seconds"`
+	WallSeconds float64       `json:"wall_seconds"`
+	Nodes       []NodeSummary `json:"nodes"`
+}
+
+// TimeGap is one jump in log time between consecutive messages.
+type TimeGap struct {
+	LogTime int64   `json:"log_time"` // of the message after the jump
+	Topic   string  `json:"topic"`
+	Seconds float64 `json:"seconds"` // negative: the clock went back
 }
 
 type runner struct {
-	name   string
-	n      node.Node
+	name string
+	n    node.Node
+	// inputs maps the bag topic (after remapping) to the node's own name
+	// for it, which is what the node sees in Msg.Topic.
+	inputs map[string]string
+	remap  map[string]string
 	stats  *node.Stats
-	inputs map[string]bool
 }
 
 // publisher writes a node's outputs at the current input's log time.
@@ -93,6 +120,14 @@ type publisher struct {
 	stats   *node.Stats
 	allowed map[string]bool
 	node    string
+	names   map[string]string // remapping of the node's resolved names
+}
+
+func (p *publisher) remap(topic string) string {
+	if to, ok := p.names[topic]; ok {
+		return to
+	}
+	return topic
 }
 
 type replay struct {
@@ -101,13 +136,16 @@ type replay struct {
 	chans   map[string]uint16
 	logTime int64
 	buf     []byte
+	// writeErr is the first failed write: it ends the run (a full disk
+	// must not turn every later frame into a "drop").
+	writeErr error
 }
 
 func (p *publisher) Publish(topic string, m cdr.Message) error {
 	if !p.allowed[topic] {
 		return fmt.Errorf("replay: node %s published on undeclared topic %q", p.node, topic)
 	}
-	topic = ResolveTopic(topic, p.node)
+	topic = p.remap(ResolveTopic(topic, p.node))
 	p.stats.Out(topic)
 	if p.r.cfg.OnOutput != nil {
 		p.r.cfg.OnOutput(p.node, topic, p.r.logTime, m)
@@ -119,12 +157,24 @@ func (r *replay) write(topic, typ, schema, qos string, enc func([]byte) []byte) 
 	if r.w == nil {
 		return nil
 	}
+	if r.writeErr != nil {
+		return r.writeErr
+	}
+	err := r.writeMsg(topic, typ, schema, qos, enc)
+	if err != nil {
+		r.writeErr = fmt.Errorf("replay: write %s: %w", r.cfg.Output, err)
+		return r.writeErr
+	}
+	return nil
+}
+
+func (r *replay) writeMsg(topic, typ, schema, qos string, enc func([]byte) []byte) error {
 	id, ok := r.chans[topic]
 	if !ok {
 		var err error
 		id, err = r.w.AddTopic(bag.Topic{Name: topic, Type: typ, SchemaText: schema, QoS: qos})
 		if err != nil {
-			return fmt.Errorf("replay: add topic %s: %w", topic, err)
+			return fmt.Errorf("add topic %s: %w", topic, err)
 		}
 		r.chans[topic] = id
 	}
@@ -132,7 +182,9 @@ func (r *replay) write(topic, typ, schema, qos string, enc func([]byte) []byte) 
 	return r.w.Write(id, r.logTime, r.logTime, r.buf)
 }
 
-// Run replays cfg.Inputs through cfg.Nodes.
+// Run replays cfg.Inputs through cfg.Nodes. On an error after the replay
+// started (a failed write, a node that received nothing) it returns the
+// summary of what was done with the error.
 func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if len(cfg.Inputs) == 0 {
 		return nil, errors.New("replay: no input bags")
@@ -140,8 +192,16 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	if cfg.Rate <= 0 {
 		cfg.Rate = 1
 	}
+	if cfg.MaxGap <= 0 {
+		cfg.MaxGap = time.Second
+	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Output != "" {
+		if err := CheckOutput(cfg.Output, cfg.Inputs); err != nil {
+			return nil, err
+		}
 	}
 	sum := &Summary{Inputs: cfg.Inputs, Output: cfg.Output, SkippedRecords: map[string]int{}, Unconsumed: map[string]int64{}}
 
@@ -177,41 +237,11 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		}
 	}()
 	for _, name := range cfg.Nodes {
-		f, err := node.Lookup(name)
+		rn, err := startNode(cfg, name, buffer)
 		if err != nil {
-			return nil, fmt.Errorf("replay: %w", err)
+			return nil, err
 		}
-		values := map[string]any{}
-		for _, pf := range append([]string{cfg.ParamsFile}, cfg.ParamsFiles...) {
-			if pf == "" {
-				continue
-			}
-			v, err := param.LoadFile(pf, name)
-			if err != nil {
-				return nil, fmt.Errorf("replay: params for %s: %w", name, err)
-			}
-			for k, x := range v {
-				values[k] = x
-			}
-		}
-		for k, v := range cfg.Params[name] {
-			values[k] = v
-		}
-		ps := param.New(name, values)
-		node.DeclareDriverParams(ps) // live-only settings; accepted so one params file serves both
-		st := node.NewStats()
-		n, err := f(node.Env{Name: name, Params: ps, TF: buffer, Stats: st, Log: cfg.Log.With("node", name), Root: cfg.Root})
-		if err != nil {
-			return nil, fmt.Errorf("replay: start %s: %w", name, err)
-		}
-		rn := &runner{name: name, n: n, stats: st, inputs: map[string]bool{}}
 		runners = append(runners, rn)
-		if err := ps.Err(); err != nil {
-			return nil, fmt.Errorf("replay: %w", err)
-		}
-		for _, t := range n.Inputs() {
-			rn.inputs[ResolveTopic(t.Name, name)] = true
-		}
 	}
 	pubs := make([]*publisher, len(runners))
 	for i, rn := range runners {
@@ -219,37 +249,62 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		for _, t := range rn.n.Outputs() {
 			allowed[t.Name] = true
 		}
-		pubs[i] = &publisher{r: r, stats: rn.stats, allowed: allowed, node: rn.name}
+		pubs[i] = &publisher{r: r, stats: rn.stats, allowed: allowed, node: rn.name, names: rn.remap}
 	}
 
+	partial := ""
 	if cfg.Output != "" {
-		w, err := bag.CreateMCAP(cfg.Output, bag.WriterConfig{Compression: cfg.Compression})
+		partial = PartialName(cfg.Output)
+		w, err := bag.CreateMCAP(partial, bag.WriterConfig{Compression: cfg.Compression, FileName: filepath.Base(cfg.Output)})
 		if err != nil {
+			os.Remove(partial)
 			return nil, fmt.Errorf("replay: create %s: %w", cfg.Output, err)
 		}
 		r.w = w
 		// Declare the nodes' outputs first, in node order, so every output
 		// file lists its channels the same way whatever the data.
-		for _, rn := range runners {
+		for i, rn := range runners {
 			for _, t := range rn.n.Outputs() {
 				m, err := rosmsg.New(t.Type)
 				if err != nil {
+					w.Close()
+					os.Remove(partial)
 					return nil, fmt.Errorf("replay: node %s output %s: %w", rn.name, t.Name, err)
 				}
-				name := ResolveTopic(t.Name, rn.name)
+				name := pubs[i].remap(ResolveTopic(t.Name, rn.name))
 				id, err := w.AddTopic(bag.Topic{Name: name, Type: m.TypeName(), SchemaText: m.Schema(), QoS: qosYAML(t)})
 				if err != nil {
-					return nil, err
+					w.Close()
+					os.Remove(partial)
+					return nil, fmt.Errorf("replay: %s: %w", cfg.Output, err)
 				}
 				r.chans[name] = id
 			}
 		}
 	}
+	wallStart := time.Now()
+	var bagStart, bagEnd, prev int64 = -1, 0, 0
+	// fail ends a started run: the summary so far, the partial output kept
+	// readable under a name that says so.
+	fail := func(err error) (*Summary, error) {
+		finish(sum, runners, readers)
+		if bagStart >= 0 {
+			sum.BagSeconds = float64(bagEnd-bagStart) / 1e9
+		}
+		sum.WallSeconds = time.Since(wallStart).Seconds()
+		if r.w != nil {
+			r.w.Close()
+			sum.MessagesWritten = r.w.MessageCount()
+			r.w = nil
+			sum.Partial = partial
+			err = fmt.Errorf("%w (partial output kept at %s)", err, partial)
+		}
+		return sum, err
+	}
 
 	merged := newMerger(readers)
 	prog := newProgress(cfg.Progress, totalMsgs)
-	wallStart := time.Now()
-	var bagStart, bagEnd int64 = -1, 0
+	var clock time.Duration // bag time played so far, gaps capped at MaxGap
 	msg := &node.Msg{}
 	for {
 		if err := ctx.Err(); err != nil {
@@ -260,16 +315,26 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("replay: read: %w", err)
+			return fail(fmt.Errorf("replay: read: %w", err))
 		}
 		sum.MessagesRead++
 		sum.BytesRead += int64(len(m.Data))
 		if bagStart < 0 {
-			bagStart = m.LogTime
+			bagStart, prev = m.LogTime, m.LogTime
 		}
 		bagEnd = m.LogTime
+		step := time.Duration(m.LogTime - prev)
+		if step > cfg.MaxGap || step < -cfg.MaxGap {
+			if sum.GapCount++; len(sum.TimeGaps) < 10 {
+				sum.TimeGaps = append(sum.TimeGaps, TimeGap{LogTime: m.LogTime, Topic: m.Topic, Seconds: step.Seconds()})
+			}
+			cfg.Log.Warn("replay: jump in log time", "topic", m.Topic, "log_time", m.LogTime, "seconds", step.Seconds())
+			step = min(max(step, 0), cfg.MaxGap)
+		}
+		clock += max(step, 0)
+		prev = m.LogTime
 		if !cfg.Fast {
-			due := wallStart.Add(time.Duration(float64(m.LogTime-bagStart) / cfg.Rate))
+			due := wallStart.Add(time.Duration(float64(clock) / cfg.Rate))
 			if d := time.Until(due); d > 0 {
 				select {
 				case <-time.After(d):
@@ -285,7 +350,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			}
 			data := m.Data
 			if err := r.write(m.Topic, m.Type, schema, bag.DefaultQoS(m.Topic), func(b []byte) []byte { return append(b, data...) }); err != nil {
-				return nil, err
+				return fail(err)
 			}
 		}
 		consumed := false
@@ -297,15 +362,20 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 				cfg.Log.Warn("replay: bad TF message", "topic", m.Topic, "log_time", m.LogTime, "err", err)
 			}
 		}
-		msg.Topic, msg.Type, msg.Data, msg.ReceiveTime = m.Topic, m.Type, m.Data, m.LogTime
+		msg.Type, msg.Data, msg.ReceiveTime = m.Type, m.Data, m.LogTime
 		for i, rn := range runners {
-			if !rn.inputs[m.Topic] {
+			own, ok := rn.inputs[m.Topic]
+			if !ok {
 				continue
 			}
 			consumed = true
-			rn.stats.In(m.Topic)
+			msg.Topic = own
+			rn.stats.In(own)
 			if err := handle(rn, msg, pubs[i]); err != nil {
 				rn.stats.Drop(node.DropReason(err), err)
+			}
+			if r.writeErr != nil {
+				return fail(r.writeErr)
 			}
 		}
 		if !consumed {
@@ -314,25 +384,203 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		prog.update(sum.MessagesRead, m.LogTime-bagStart)
 	}
 	prog.done(sum.MessagesRead)
+	if bagStart >= 0 {
+		sum.BagSeconds = float64(bagEnd-bagStart) / 1e9
+	}
+	sum.WallSeconds = time.Since(wallStart).Seconds()
+	if err := ctx.Err(); err != nil {
+		return fail(fmt.Errorf("replay: interrupted: %w", err))
+	}
+	finish(sum, runners, readers)
+	if err := idle(sum, runners, readers); err != nil {
+		return fail(err)
+	}
+	if r.w != nil {
+		w := r.w
+		r.w = nil
+		err := w.Close()
+		sum.MessagesWritten = w.MessageCount()
+		if err != nil {
+			sum.Partial = partial
+			return sum, fmt.Errorf("replay: finish %s: %w (partial output kept at %s)", cfg.Output, err, partial)
+		}
+		if err := os.Rename(partial, cfg.Output); err != nil {
+			sum.Partial = partial
+			return sum, fmt.Errorf("replay: %w (complete output kept at %s)", err, partial)
+		}
+	}
+	return sum, nil
+}
+
+// startNode builds one node with its parameters and topic remapping.
+func startNode(cfg Config, name string, buffer *tf.Buffer) (*runner, error) {
+	f, err := node.Lookup(name)
+	if err != nil {
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	values := map[string]any{}
+	for _, pf := range append([]string{cfg.ParamsFile}, cfg.ParamsFiles...) {
+		if pf == "" {
+			continue
+		}
+		v, err := param.LoadFile(pf, name)
+		if err != nil {
+			return nil, fmt.Errorf("replay: params for %s: %w", name, err)
+		}
+		for k, x := range v {
+			values[k] = x
+		}
+	}
+	for k, v := range cfg.Params[name] {
+		values[k] = v
+	}
+	ps := param.New(name, values)
+	node.DeclareDriverParams(ps) // live-only settings; accepted so one params file serves both
+	st := node.NewStats()
+	n, err := f(node.Env{Name: name, Params: ps, TF: buffer, Stats: st, Log: cfg.Log.With("node", name), Root: cfg.Root})
+	if err != nil {
+		return nil, fmt.Errorf("replay: start %s: %w", name, err)
+	}
+	if err := ps.Err(); err != nil {
+		n.Close()
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	rn := &runner{name: name, n: n, stats: st, inputs: map[string]string{}, remap: map[string]string{}}
+	for _, m := range []map[string]string{cfg.Remap[""], cfg.Remap[name]} {
+		for from, to := range m {
+			rn.remap[ResolveTopic(from, name)] = ResolveTopic(to, name)
+		}
+	}
+	for _, t := range n.Inputs() {
+		own := ResolveTopic(t.Name, name)
+		bagTopic := own
+		if to, ok := rn.remap[own]; ok {
+			bagTopic = to
+		}
+		rn.inputs[bagTopic] = own
+	}
+	return rn, nil
+}
+
+// finish fills the summary's per-node and per-reader accounts.
+func finish(sum *Summary, runners []*runner, readers []*bag.Reader) {
+	clear(sum.SkippedRecords)
 	for _, rd := range readers {
 		for k, v := range rd.SkipCounts() {
 			sum.SkippedRecords[k] += v
 		}
 	}
-	if r.w != nil {
-		if err := r.w.Close(); err != nil {
-			return nil, fmt.Errorf("replay: finish %s: %w", cfg.Output, err)
-		}
-		sum.MessagesWritten = r.w.MessageCount()
-	}
-	if bagStart >= 0 {
-		sum.BagSeconds = float64(bagEnd-bagStart) / 1e9
-	}
-	sum.WallSeconds = time.Since(wallStart).Seconds()
+	sum.Nodes = sum.Nodes[:0]
 	for _, rn := range runners {
 		sum.Nodes = append(sum.Nodes, NodeSummary{Name: rn.name, Summary: rn.stats.Snapshot()})
 	}
-	return sum, ctx.Err()
+}
+
+// idle is the error for a run in which a node did nothing useful: it
+// received no input (it names the node's topics, the bag's topics of the
+// same types and the -r that connects them) or processed none.
+func idle(sum *Summary, runners []*runner, readers []*bag.Reader) error {
+	byType := map[string][]string{}
+	for _, rd := range readers {
+		for _, t := range rd.Topics() {
+			if !slices.Contains(byType[t.Type], t.Name) {
+				byType[t.Type] = append(byType[t.Type], t.Name)
+			}
+		}
+	}
+	var problems []string
+	for i, rn := range runners {
+		s := sum.Nodes[i].Summary
+		if s.TotalIn() > 0 {
+			if s.TotalIn() == s.TotalDropped() {
+				problems = append(problems, fmt.Sprintf("node %s processed none of its %d input messages (dropped: %s)", rn.name, s.TotalIn(), formatCounts64(s.Dropped)))
+			}
+			continue
+		}
+		var wants, hints []string
+		for _, t := range rn.n.Inputs() {
+			own := ResolveTopic(t.Name, rn.name)
+			from := own
+			for bagTopic, o := range rn.inputs {
+				if o == own {
+					from = bagTopic
+				}
+			}
+			wants = append(wants, fmt.Sprintf("%s (%s)", from, t.Type))
+			for _, have := range byType[t.Type] {
+				if have != from {
+					hints = append(hints, fmt.Sprintf("-r %s:%s:=%s", rn.name, own, have))
+				}
+			}
+		}
+		p := fmt.Sprintf("node %s received no messages: it subscribes to %s", rn.name, strings.Join(wants, ", "))
+		if len(hints) > 0 {
+			p += "; the bags have those types on other topics: connect them with " + strings.Join(hints, " ")
+		} else {
+			p += "; the bags have no topic of those types"
+		}
+		problems = append(problems, p)
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return fmt.Errorf("replay: %s", strings.Join(problems, "; "))
+}
+
+func formatCounts64(m map[string]int64) string {
+	c := make(map[string]int, len(m))
+	for k, v := range m {
+		c[k] = int(v)
+	}
+	return formatCounts(c)
+}
+
+// PartialName is where Run writes output before renaming it to output when
+// the run completes; a failed run leaves it there.
+func PartialName(output string) string {
+	ext := filepath.Ext(output)
+	return strings.TrimSuffix(output, ext) + ".partial" + ext
+}
+
+// CheckOutput refuses an output that is one of the inputs (same path or
+// same file) or lies inside an input directory, before anything is opened
+// for writing.
+func CheckOutput(output string, inputs []string) error {
+	out, err := filepath.Abs(output)
+	if err != nil {
+		return fmt.Errorf("replay: output %s: %w", output, err)
+	}
+	outInfo, outErr := os.Stat(out)
+	for _, in := range inputs {
+		abs, err := filepath.Abs(in)
+		if err != nil {
+			return fmt.Errorf("replay: input %s: %w", in, err)
+		}
+		if abs == out {
+			return fmt.Errorf("replay: the output %s is also an input; write elsewhere", output)
+		}
+		info, err := os.Stat(abs)
+		if err != nil {
+			continue // bag.Open reports it
+		}
+		if outErr == nil && os.SameFile(info, outInfo) {
+			return fmt.Errorf("replay: the output %s is the input %s (same file); write elsewhere", output, in)
+		}
+		if info.IsDir() {
+			if rel, err := filepath.Rel(abs, out); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+				return fmt.Errorf("replay: the output %s lies inside the input bag directory %s; write elsewhere", output, in)
+			}
+			if outErr == nil {
+				entries, _ := os.ReadDir(abs)
+				for _, e := range entries {
+					if fi, err := os.Stat(filepath.Join(abs, e.Name())); err == nil && os.SameFile(fi, outInfo) {
+						return fmt.Errorf("replay: the output %s is a file of the input bag %s; write elsewhere", output, in)
+					}
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // handle runs one input through a node; a panic is turned into a drop so

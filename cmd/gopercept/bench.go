@@ -40,6 +40,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	params := fs.String("params", "", "parameter YAML files for the node, comma-separated (default params/<node>.yaml)")
 	duration := fs.Float64("duration", 3, "seconds of simulated drive when no bag is given")
 	asJSON := fs.Bool("json", false, "print JSON")
+	var ros rosArgs
+	ros.register(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -53,6 +55,10 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if *params == "" {
 		*params = filepath.Join("params", name+".yaml")
+		if len(bags) == 0 {
+			// The simulated drive's topics, as make demo uses them.
+			*params += "," + filepath.Join("params", "demo.yaml")
+		}
 	}
 	if len(bags) == 0 {
 		dir, err := os.MkdirTemp("", "gopercept-bench-")
@@ -82,7 +88,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	root, _ := os.Getwd()
 	// Warm up once (model load, first-frame allocations), then measure.
 	run := func() (*replay.Summary, error) {
-		return replay.Run(ctx, replay.Config{Inputs: bags, Nodes: []string{name}, ParamsFiles: splitList(*params), Fast: true, Root: root})
+		return replay.Run(ctx, replay.Config{Inputs: bags, Nodes: []string{name}, ParamsFiles: splitList(*params), Fast: true, Root: root,
+			Params: ros.nodeParams([]string{name}), Remap: ros.remap})
 	}
 	if _, err := run(); err != nil {
 		return err

@@ -18,6 +18,9 @@ func cmdEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return evalPose(ctx, args[1:], stdout, stderr)
 	case "bevfusion":
 		return evalBEV(ctx, args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(stdout, "usage: gopercept eval lidarseg|pose2d|bevfusion BAG... [flags]\n\nRun 'gopercept eval NODE -h' for a node's flags.")
+		return nil
 	}
 	return fmt.Errorf("eval: unknown node %q (have lidarseg, pose2d, bevfusion)", args[0])
 }

@@ -10,10 +10,13 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -38,7 +41,7 @@ func commands() []command {
 		{"replay", "run nodes over bags and write their outputs to MCAP", cmdReplay},
 		{"simulate", "write a synthetic drive with exact ground truth as a rosbag2", cmdSimulate},
 		{"bench", "measure a node's per-stage latency, throughput and allocations", cmdBench},
-		{"eval", "score a node against a bag's ground truth (lidarseg)", cmdEval},
+		{"eval", "score a node against ground truth: lidarseg, pose2d or bevfusion", cmdEval},
 		{"info", "list a bag's topics, types, counts and time range", cmdInfo},
 		{"nodes", "list the nodes and their parameters", cmdNodes},
 		{"snapshot", "write one image of a bag as PNG", cmdSnapshot},
@@ -50,9 +53,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		usage(stdout)
 		return nil
 	}
+	if args[0] == "--version" || args[0] == "version" {
+		fmt.Fprintln(stdout, "gopercept", version())
+		return nil
+	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			return c.run(ctx, args[1:], stdout, stderr)
+			err := c.run(ctx, args[1:], stdout, stderr)
+			if errors.Is(err, flag.ErrHelp) {
+				return nil // -h printed the command's usage: not a failure
+			}
+			return err
 		}
 	}
 	usage(stderr)
@@ -65,4 +76,19 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'gopercept COMMAND -h' for a command's flags.")
+}
+
+// version is the module version and VCS revision the binary was built from.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" {
+			v += " " + s.Value
+		}
+	}
+	return v + " " + bi.GoVersion
 }

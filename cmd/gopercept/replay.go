@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
+	"time"
 
 	"github.com/gopercept/gopercept/bag"
 	_ "github.com/gopercept/gopercept/nodes/all" // register the nodes
@@ -27,6 +29,9 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	dry := fs.Bool("dry-run", false, "run the nodes without writing an output file")
 	asJSON := fs.Bool("json", false, "print the summary as JSON on stdout")
 	verbose := fs.Bool("v", false, "log node warnings to stderr")
+	maxGap := fs.Duration("max-gap", time.Second, "longest wait across a jump in log time in real-time playback (such jumps are reported)")
+	var ros rosArgs
+	ros.register(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: gopercept replay IN... -o OUT.mcap [flags]\n\nIN is an .mcap file, a .db3 file or a rosbag2 directory.")
 		fs.PrintDefaults()
@@ -45,8 +50,21 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *dry {
 		*out = ""
 	}
+	if !*fast && (*rate <= 0 || math.IsNaN(*rate) || math.IsInf(*rate, 0)) {
+		return fmt.Errorf("replay: --rate %g: must be a positive number (use --fast for as fast as possible)", *rate)
+	}
+	switch bag.Compression(*comp) {
+	case bag.CompressionZstd, bag.CompressionLZ4, bag.CompressionNone:
+	default:
+		return fmt.Errorf("replay: --compression %q: want zstd, lz4 or none", *comp)
+	}
+	nodeList := splitList(*nodes)
+	if len(nodeList) == 0 && !*keep {
+		return errors.New("replay: nothing to do: name the nodes to run with --nodes (see 'gopercept nodes'), or copy the bags with --keep-inputs")
+	}
 	cfg := replay.Config{
-		Inputs: inputs, Output: *out, Nodes: splitList(*nodes), ParamsFiles: splitList(*params),
+		Inputs: inputs, Output: *out, Nodes: nodeList, ParamsFiles: splitList(*params),
+		Params: ros.nodeParams(nodeList), Remap: ros.remap, MaxGap: *maxGap,
 		Rate: *rate, Fast: *fast, KeepInputs: *keep, Compression: bag.Compression(*comp),
 		Progress: os.Stderr,
 	}
@@ -58,6 +76,9 @@ func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	sum, err := replay.Run(ctx, cfg)
 	if err != nil {
+		if sum != nil { // what was done before the run failed
+			sum.WriteText(stderr)
+		}
 		return err
 	}
 	if *asJSON {
