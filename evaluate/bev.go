@@ -19,6 +19,7 @@ import (
 	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/rosmsg/vision_msgs"
 	"github.com/gopercept/gopercept/rosmsg/visualization_msgs"
+	"github.com/gopercept/gopercept/simulate"
 )
 
 // BEVConfig configures BEV.
@@ -40,17 +41,33 @@ type BEVConfig struct {
 	// MinPoints to −1 to score every box.
 	GTPoints  string
 	MinPoints int
-	Root      string
-	Progress  io.Writer
+	// GTMarkers carries the ground-truth velocity arrows (default
+	// /gt/markers); without it AVE is undefined.
+	GTMarkers string
+	// Remap renames the node's topics as ROS's -r from:=to does.
+	Remap map[string]string
+	// Submission, when set, receives the node's detections as a nuScenes
+	// detection-submission JSON (the devkit's load_prediction format),
+	// one sample per scored frame, its token the stamp in ns.
+	Submission io.Writer
+	Root       string
+	Progress   io.Writer
 }
 
 // BEVResult is the BEV score of one bag set.
 type BEVResult struct {
-	Frames       int                   `json:"frames"`
-	OccupancyIoU float64               `json:"occupancy_iou"`
-	Detections   int                   `json:"detections"`
-	MAP          float64               `json:"map"`
-	Classes      []metrics.ClassResult `json:"classes,omitempty"`
+	Frames       int     `json:"frames"`
+	OccupancyIoU float64 `json:"occupancy_iou"`
+	Detections   int     `json:"detections"`
+	// MAP averages the classes with ground truth on the drive (a class
+	// with none is listed with num_gt 0 and undefined scores).
+	MAP float64 `json:"map"`
+	// MATE…MAVE average the true-positive errors over those classes.
+	MATE    float64               `json:"mate_m"`
+	MASE    float64               `json:"mase"`
+	MAOE    float64               `json:"maoe_rad"`
+	MAVE    float64               `json:"mave_m_s"`
+	Classes []metrics.ClassResult `json:"classes,omitempty"`
 }
 
 // BEV replays the bags through bevfusion and scores its occupancy grid by
@@ -68,6 +85,7 @@ func BEV(ctx context.Context, cfg BEVConfig) (*BEVResult, error) {
 	def(&cfg.OutBoxes, "/bevfusion/detections")
 	def(&cfg.OutMarkers, "/bevfusion/markers")
 	def(&cfg.GTPoints, "/gt/lidar/labels")
+	def(&cfg.GTMarkers, simulate.TopicBoxMarkers)
 	if cfg.MinPoints == 0 {
 		cfg.MinPoints = 1
 	}
@@ -76,6 +94,17 @@ func BEV(ctx context.Context, cfg BEVConfig) (*BEVResult, error) {
 	}
 	gtGrids := map[int64][]int8{}
 	gtBoxes := map[int64][]metrics.Box{}
+	gtMarkers := map[int64]*visualization_msgs.MarkerArray{}
+	err := eachMessage(cfg.Bags, []string{cfg.GTMarkers}, func() *visualization_msgs.MarkerArray { return new(visualization_msgs.MarkerArray) },
+		func(_ string, m *visualization_msgs.MarkerArray) error {
+			if len(m.Markers) > 0 { // the first marker (a clear) carries the frame's stamp
+				gtMarkers[node.StampNS(m.Markers[0].Header.Stamp)] = m
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
 	var seen map[int64]map[uint32]int
 	if cfg.MinPoints > 0 {
 		var err error
@@ -83,7 +112,7 @@ func BEV(ctx context.Context, cfg BEVConfig) (*BEVResult, error) {
 			return nil, err
 		}
 	}
-	err := eachMessage(cfg.Bags, []string{cfg.GTGrid}, func() *nav_msgs.OccupancyGrid { return new(nav_msgs.OccupancyGrid) },
+	err = eachMessage(cfg.Bags, []string{cfg.GTGrid}, func() *nav_msgs.OccupancyGrid { return new(nav_msgs.OccupancyGrid) },
 		func(_ string, g *nav_msgs.OccupancyGrid) error {
 			gtGrids[node.StampNS(g.Header.Stamp)] = g.Data
 			return nil
@@ -108,7 +137,7 @@ func BEV(ctx context.Context, cfg BEVConfig) (*BEVResult, error) {
 				}
 				d.Detections = kept
 			}
-			gtBoxes[st], _ = bevfusionnode.EvalBoxes(d, nil, cfg.Classes)
+			gtBoxes[st], _ = simulate.EvalBoxes(d, gtMarkers[st], cfg.Classes)
 			return nil
 		})
 	if err != nil {
@@ -116,7 +145,8 @@ func BEV(ctx context.Context, cfg BEVConfig) (*BEVResult, error) {
 	}
 	out := newBEVOutputs(cfg)
 	_, err = replay.Run(ctx, replay.Config{Inputs: cfg.Bags, Nodes: []string{"bevfusion"}, ParamsFiles: cfg.ParamsFiles,
-		Params: map[string]map[string]any{"bevfusion": cfg.Params}, Fast: true, Root: cfg.Root, OnOutput: out.keep})
+		Params: map[string]map[string]any{"bevfusion": cfg.Params}, Remap: map[string]map[string]string{"bevfusion": cfg.Remap},
+		Fast: true, Root: cfg.Root, OnOutput: out.keep})
 	if err != nil {
 		return nil, err
 	}
@@ -139,12 +169,16 @@ func BEV(ctx context.Context, cfg BEVConfig) (*BEVResult, error) {
 	}
 	res.OccupancyIoU = occ.IoU()
 	res.MAP = math.NaN()
+	res.MATE, res.MASE, res.MAOE, res.MAVE = math.NaN(), math.NaN(), math.NaN(), math.NaN()
+	var frames []metrics.SubmissionFrame
 	if len(predDets) > 0 {
 		cls := make([]metrics.ClassConfig, len(cfg.Classes))
 		for i, c := range cfg.Classes {
-			cls[i] = metrics.ClassConfig{Name: c, MaxRange: 50}
+			cls[i] = classConfig(c)
 		}
-		ev, err := metrics.NewEvaluator(metrics.Config{Classes: cls})
+		// A class the drive has no ground truth of is reported, not scored
+		// as 0: the devkit's rule assumes every class occurs.
+		ev, err := metrics.NewEvaluator(metrics.Config{Classes: cls, SkipEmptyClasses: true})
 		if err != nil {
 			return nil, err
 		}
@@ -159,14 +193,49 @@ func BEV(ctx context.Context, cfg BEVConfig) (*BEVResult, error) {
 			if err := ev.Add(gt, pred); err != nil {
 				return nil, err
 			}
+			frames = append(frames, metrics.SubmissionFrame{Token: metrics.StampToken(stamp), Boxes: pred})
 		}
 		r := ev.Result()
 		res.MAP, res.Classes = r.MAP, r.Classes
+		res.MATE, res.MASE, res.MAOE, res.MAVE = r.MATE, r.MASE, r.MAOE, r.MAVE
+	}
+	if cfg.Submission != nil {
+		sub := make([]metrics.ClassConfig, len(cfg.Classes))
+		for i, c := range cfg.Classes {
+			sub[i] = metrics.ClassConfig{Name: nuScenesName(c)}
+		}
+		meta := metrics.SubmissionMeta{UseCamera: true, UseLidar: true}
+		if err := metrics.WriteSubmission(cfg.Submission, meta, sub, frames); err != nil {
+			return nil, fmt.Errorf("evaluate: nuScenes submission: %w", err)
+		}
 	}
 	if cfg.Progress != nil {
 		fmt.Fprintf(cfg.Progress, "eval bevfusion: %d frames, occupancy IoU %.3f, %d detections\n", res.Frames, res.OccupancyIoU, res.Detections)
 	}
 	return res, nil
+}
+
+// classConfig is the nuScenes detection config of a class, by our name or
+// the devkit's: its range and which errors are defined.
+func classConfig(name string) metrics.ClassConfig {
+	c := metrics.ClassConfig{Name: name, MaxRange: 50}
+	switch nuScenesName(name) {
+	case "pedestrian", "motorcycle", "bicycle":
+		c.MaxRange = 40
+	case "traffic_cone":
+		c.MaxRange, c.NoOrientation, c.NoVelocity = 30, true, true
+	case "barrier":
+		c.MaxRange, c.YawPeriod, c.NoVelocity = 30, math.Pi, true
+	}
+	return c
+}
+
+// nuScenesName maps the simulator's class names to the devkit's.
+func nuScenesName(name string) string {
+	if name == "person" {
+		return "pedestrian"
+	}
+	return name
 }
 
 // bevOutputs keeps the node's outputs by stamp. The node reuses its output
@@ -211,7 +280,7 @@ func WriteBEVText(w io.Writer, r *BEVResult) {
 		fmt.Fprintln(w, "  no detections (no camera encoder / fuser model configured)")
 		return
 	}
-	fmt.Fprintf(w, "  %d detections, mAP %.3f\n", r.Detections, r.MAP)
+	fmt.Fprintf(w, "  %d detections, mAP %.3f over the classes with ground truth (nuScenes centre-distance AP; ranges car/truck 50 m, person 40 m)\n", r.Detections, r.MAP)
 	for _, c := range r.Classes {
 		fmt.Fprintf(w, "  %-10s %4d gt %5d pred  AP@0.5/1/2/4 m %.3f %.3f %.3f %.3f  ATE %.2f m  ASE %.2f  AOE %.2f rad  AVE %.2f m/s\n",
 			c.Name, c.NumGT, c.NumPred, at(c.AP, 0), at(c.AP, 1), at(c.AP, 2), at(c.AP, 3), c.ATE, c.ASE, c.AOE, c.AVE)

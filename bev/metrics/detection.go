@@ -128,22 +128,26 @@ func (c *Config) fill() error {
 
 // ClassResult holds one class's scores.
 type ClassResult struct {
-	Name           string
-	NumGT, NumPred int
+	Name    string `json:"name"`
+	NumGT   int    `json:"num_gt"`
+	NumPred int    `json:"num_pred"`
 	// AP holds the average precision per Config.Thresholds entry, in [0, 1];
 	// 0 when the class has no ground truth (NaN with
 	// Config.SkipEmptyClasses).
-	AP []float64
+	AP []float64 `json:"ap"`
 	// MeanAP is the mean of AP over the thresholds.
-	MeanAP float64
+	MeanAP float64 `json:"mean_ap"`
 	// ATE (m), ASE (1 − IoU), AOE (rad) and AVE (m/s) are the true-positive
 	// errors at Config.TPThreshold; 1 when nothing matched (or without
 	// ground truth), NaN when undefined for the class (or without ground
 	// truth with Config.SkipEmptyClasses).
-	ATE, ASE, AOE, AVE float64
+	ATE float64 `json:"ate_m"`
+	ASE float64 `json:"ase"`
+	AOE float64 `json:"aoe_rad"`
+	AVE float64 `json:"ave_m_s"`
 	// Precision holds the resampled precision curve per threshold at recall
 	// i·0.01, i = 0…100 (numpy.linspace(0, 1, 101), as the devkit samples).
-	Precision [][RecallPoints]float64
+	Precision [][RecallPoints]float64 `json:"-"`
 }
 
 // Result holds the evaluation of all classes.

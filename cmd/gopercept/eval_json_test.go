@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -21,20 +22,30 @@ func TestEvalBEVJSONWithUndefinedScores(t *testing.T) {
 	}
 	out.Reset()
 	errb.Reset()
-	if err := run(context.Background(), []string{"eval", "bevfusion", "--json", "--params", "params/bevfusion.yaml,params/demo.yaml", drive}, &out, &errb); err != nil {
+	sub := filepath.Join(dir, "submission.json")
+	if err := run(context.Background(), []string{"eval", "bevfusion", "--json", "--nuscenes-json", sub, "--params", "params/bevfusion.yaml,params/demo.yaml", drive}, &out, &errb); err != nil {
 		t.Fatalf("eval bevfusion --json: %v\n%s", err, errb.String())
 	}
 	var r struct {
 		Frames  int      `json:"frames"`
 		MAP     *float64 `json:"map"`
 		Classes []struct {
-			Name  string
-			NumGT int
-			AP    []*float64
+			Name  string     `json:"name"`
+			NumGT int        `json:"num_gt"`
+			AP    []*float64 `json:"ap"`
 		} `json:"classes"`
 	}
 	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
 		t.Fatalf("not JSON: %v\n%s", err, out.String())
+	}
+	var submission struct {
+		Meta    map[string]bool `json:"meta"`
+		Results map[string][]struct {
+			Name string `json:"detection_name"`
+		} `json:"results"`
+	}
+	if b, err := os.ReadFile(sub); err != nil || json.Unmarshal(b, &submission) != nil || len(submission.Results) != r.Frames || !submission.Meta["use_lidar"] {
+		t.Fatalf("nuScenes submission: %v, %d samples for %d frames", err, len(submission.Results), r.Frames)
 	}
 	noGT := 0
 	for _, c := range r.Classes {

@@ -130,3 +130,14 @@ func (a *rosArgs) nodeParams(nodes []string) map[string]map[string]any {
 	}
 	return out
 }
+
+// forRemap merges the remappings for every node with those for name.
+func (a *rosArgs) forRemap(name string) map[string]string {
+	out := map[string]string{}
+	for _, m := range []map[string]string{a.remap[""], a.remap[name]} {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
