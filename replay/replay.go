@@ -223,6 +223,11 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		}
 	}
 
+	types, err := topicTypes(cfg.Inputs, readers)
+	if err != nil {
+		return nil, err
+	}
+
 	buffer, err := tf.New(tf.Config{CacheDuration: 30 * time.Second})
 	if err != nil {
 		return nil, err
@@ -242,6 +247,20 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			return nil, err
 		}
 		runners = append(runners, rn)
+	}
+	for _, rn := range runners {
+		for bagTopic := range rn.inputs {
+			if len(types[bagTopic]) > 1 {
+				return nil, fmt.Errorf("replay: node %s reads %s, which the bags carry as %s: replay the bags separately or remap one", rn.name, bagTopic, strings.Join(types[bagTopic], " and "))
+			}
+		}
+	}
+	if cfg.KeepInputs {
+		for topic, ts := range types {
+			if len(ts) > 1 {
+				return nil, fmt.Errorf("replay: --keep-inputs: topic %s has types %s in the bags; one output channel cannot hold both", topic, strings.Join(ts, " and "))
+			}
+		}
 	}
 	pubs := make([]*publisher, len(runners))
 	for i, rn := range runners {
@@ -460,6 +479,25 @@ func startNode(cfg Config, name string, buffer *tf.Buffer) (*runner, error) {
 		rn.inputs[bagTopic] = own
 	}
 	return rn, nil
+}
+
+// topicTypes lists each topic's types across the bags, with the bag each
+// came from when there are several.
+func topicTypes(paths []string, readers []*bag.Reader) (map[string][]string, error) {
+	out := map[string][]string{}
+	for i, rd := range readers {
+		for _, t := range rd.Topics() {
+			have := out[t.Name]
+			known := false
+			for _, h := range have {
+				known = known || strings.HasPrefix(h, t.Type+" ")
+			}
+			if !known {
+				out[t.Name] = append(have, t.Type+" ("+paths[i]+")")
+			}
+		}
+	}
+	return out, nil
 }
 
 // finish fills the summary's per-node and per-reader accounts.

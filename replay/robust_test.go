@@ -15,6 +15,7 @@ import (
 	"github.com/gopercept/gopercept/cdr"
 	"github.com/gopercept/gopercept/internal/testbag"
 	"github.com/gopercept/gopercept/replay"
+	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
 )
 
 // writeClouds writes a static TF and n clouds of pts points each, 0.1 s
@@ -185,5 +186,33 @@ func TestFirstWriteErrorEndsTheRun(t *testing.T) {
 	}
 	if _, err := os.Stat(replay.PartialName(out)); err != nil {
 		t.Fatalf("partial output: %v", err)
+	}
+}
+
+// TestKeepInputsRefusesOneTopicTwoTypes: merging two bags that use one
+// topic name for two types once wrote Images into a PointCloud2 channel.
+func TestKeepInputsRefusesOneTopicTwoTypes(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.mcap"), filepath.Join(dir, "b.mcap")
+	writeClouds(t, a, "/sensor", 2, 4, nil)
+	w, err := bag.CreateMCAP(b, bag.WriterConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := &sensor_msgs.Image{Width: 1, Height: 1, Encoding: "mono8", Step: 1, Data: []byte{7}}
+	id, _ := w.AddTopic(bag.Topic{Name: "/sensor", Type: img.TypeName(), SchemaText: img.Schema()})
+	if err := w.Write(id, t0, t0, cdr.Marshal(img)); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	out := filepath.Join(dir, "out.mcap")
+	_, err = replay.Run(context.Background(), replay.Config{Inputs: []string{a, b}, Output: out, KeepInputs: true, Fast: true})
+	if err == nil || !strings.Contains(err.Error(), "sensor_msgs/msg/PointCloud2 ("+a+") and sensor_msgs/msg/Image ("+b+")") {
+		t.Fatalf("%v", err)
+	}
+	_, err = replay.Run(context.Background(), replay.Config{Inputs: []string{a, b}, Nodes: []string{"test_to_base"}, Fast: true,
+		Remap: map[string]map[string]string{"": {"/lidar/points": "/sensor"}}})
+	if err == nil || !strings.Contains(err.Error(), "node test_to_base reads /sensor") {
+		t.Fatalf("%v", err)
 	}
 }
