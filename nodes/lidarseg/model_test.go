@@ -1,11 +1,14 @@
 package lidarsegnode
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gopercept/gopercept/infer"
@@ -162,5 +165,34 @@ parameters: {fov_up_deg: 2.0, fov_down_deg: -24.0, intensity_scale: 0.0039215686
 	}
 	if f := st.Snapshot().Facts["projection"]; !contains(f, "16×128") {
 		t.Errorf("projection fact %q", f)
+	}
+
+	// What the user set and the card replaced is said once, with both values;
+	// defaults the user never chose are not.
+	for _, c := range []struct {
+		values map[string]any
+		want   []string
+	}{
+		{map[string]any{"projection.preset": "os1-64", "projection.intensity_scale": 1.0},
+			[]string{"projection.height 64 (card 16)", "projection.fov_up_deg 22.5 (card 2)", "projection.intensity_scale 1 (card 0.003921", "projection.channel_order rxyzi (card xyzir)"}},
+		{map[string]any{}, nil},
+	} {
+		var logs bytes.Buffer
+		c.values["model.path"] = tinyRangeNet(t, 16, 128, card)
+		env := envWith(c.values)
+		env.Log = slog.New(slog.NewTextHandler(&logs, nil))
+		n, err := New(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n.Close()
+		if got := strings.Count(logs.String(), "the model card fixes the projection"); got != min(len(c.want), 1) {
+			t.Errorf("%v: %d warnings:\n%s", c.values, got, logs.String())
+		}
+		for _, w := range c.want {
+			if !strings.Contains(logs.String(), w) {
+				t.Errorf("%v: warning lacks %q:\n%s", c.values, w, logs.String())
+			}
+		}
 	}
 }

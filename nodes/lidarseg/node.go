@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gopercept/gopercept/cdr"
@@ -212,6 +213,9 @@ func New(env node.Env) (*Node, error) {
 		}
 		n.model = m
 		stats.Set("model", m.describe())
+		if w := cardOverrides(env.Params, cfg.Projection, pc); w != "" && env.Log != nil {
+			env.Log.Warn("lidarseg: the model card fixes the projection it was trained with, and wins over the parameters: "+w, "model", cfg.ModelPath)
+		}
 	} else {
 		stats.Set("model", "none (geometry only)")
 	}
@@ -408,3 +412,41 @@ func finite(c lidarseg.Cloud, i int) bool {
 
 // Labels returns the label map in use.
 func (n *Node) Labels() *lidarseg.LabelMap { return n.labels }
+
+// cardOverrides lists the projection settings the user gave (directly or
+// through projection.preset) that the model card replaced, with both values.
+func cardOverrides(ps *param.Set, mine, card lidarseg.ProjectionConfig) string {
+	given := func(names ...string) bool {
+		for _, n := range names {
+			if ps != nil && ps.Given(n) {
+				return true
+			}
+		}
+		return false
+	}
+	var out []string
+	add := func(name string, a, b any, params ...string) {
+		if a != b && given(append(params, "projection.preset")...) {
+			out = append(out, fmt.Sprintf("%s %v (card %v)", name, a, b))
+		}
+	}
+	add("projection.height", mine.Height, card.Height, "projection.height")
+	add("projection.width", mine.Width, card.Width, "projection.width")
+	add("projection.fov_up_deg", mine.FovUpDeg, card.FovUpDeg, "projection.fov_up_deg")
+	add("projection.fov_down_deg", mine.FovDownDeg, card.FovDownDeg, "projection.fov_down_deg")
+	add("projection.horizontal_fov_deg", mine.HorizontalFovDeg, card.HorizontalFovDeg, "projection.horizontal_fov_deg")
+	order := func(o string) string {
+		if o == "" {
+			return "rxyzi" // the projection's default, RangeNet++'s order
+		}
+		return o
+	}
+	add("projection.channel_order", order(mine.ChannelOrder), order(card.ChannelOrder), "projection.channel_order")
+	if mine.UseRing != card.UseRing && given("projection.use_ring") {
+		out = append(out, fmt.Sprintf("projection.use_ring %v (card %v)", mine.UseRing, card.UseRing))
+	}
+	if mine.IntensityScale != card.IntensityScale && given("projection.intensity_scale") {
+		out = append(out, fmt.Sprintf("projection.intensity_scale %v (card %v)", mine.IntensityScale, card.IntensityScale))
+	}
+	return strings.Join(out, ", ")
+}
