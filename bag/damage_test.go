@@ -52,6 +52,9 @@ func TestTruncated(t *testing.T) {
 						want++
 					}
 				}
+				if len(got) != want {
+					t.Logf("cut %d: %+v", n, r.Skipped())
+				}
 				sameMsgs(t, got, msgs[:want])
 				sk := r.Skipped()
 				if len(sk) == 0 {

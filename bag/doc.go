@@ -45,9 +45,12 @@
 // library's reader: a record whose length runs past the end of the file, a
 // chunk whose CRC does not match or that fails to decompress, a malformed
 // record or a file cut short with no summary is recorded as a Skipped (file,
-// byte offset, reason) and reading goes on with the next record, found
-// through the summary's chunk index or, without one, by scanning for the
-// next plausible chunk header. Every length read from a file is checked
+// byte offset, reason) and reading goes on with the next record: past a
+// chunk whose own header says where it ends, else at the summary's next
+// indexed chunk or, without one, at the next offset holding a valid record
+// (defined opcode, length that fits, consistent body, a chunk's CRC where it
+// has one, a plausible record after it). A chunk whose length field is wrong
+// is caught before its body is read, so the chunk after it is not lost. Every length read from a file is checked
 // against the bytes left before anything is allocated, and decompressed
 // chunks are capped by ReaderConfig.MaxChunkBytes.
 //

@@ -345,10 +345,72 @@ func (s *mcapSource) seek(off int64) error {
 	return nil
 }
 
-// resync looks for the next record to read after damage at bad: the next
-// indexed chunk if the summary lists chunks, else the next offset whose
-// bytes parse as a plausible chunk header. It reports whether one was found.
+// knownOp reports whether op is an opcode the MCAP specification defines.
+func knownOp(op byte) bool { return op >= byte(mcap.OpHeader) && op <= byte(mcap.OpDataEnd) }
+
+// headerAt reads the record header at off, if the file holds one.
+func (s *mcapSource) headerAt(off int64) (op byte, n uint64, ok bool) {
+	if off < 0 || off > s.size-recordHeaderLen {
+		return 0, 0, false
+	}
+	var h [recordHeaderLen]byte
+	if _, err := s.f.ReadAt(h[:], off); err != nil {
+		return 0, 0, false
+	}
+	return h[0], binary.LittleEndian.Uint64(h[1:]), true
+}
+
+// plausibleNext reports whether a record may start at off: the end of the
+// file, or a defined opcode whose length fits in the file. It checks where
+// a record's length says the next one starts.
+func (s *mcapSource) plausibleNext(off int64) bool {
+	return off == s.size || s.recordAt(off)
+}
+
+// recordAt reports whether a defined opcode whose length fits in the file
+// is at off.
+func (s *mcapSource) recordAt(off int64) bool {
+	op, n, ok := s.headerAt(off)
+	return ok && knownOp(op) && n <= uint64(s.size-off-recordHeaderLen)
+}
+
+// chunkExtent returns the end offset of the chunk record at off as its
+// header fields (compression and records length) give it, which disagrees
+// with its length field when that field is damaged. It fails unless those
+// fields look like a chunk's.
+func (s *mcapSource) chunkExtent(off int64) (int64, bool) {
+	var b [recordHeaderLen + chunkFixedLen + 16]byte
+	n, _ := s.f.ReadAt(b[:], off)
+	c := newCursor(b[recordHeaderLen:n])
+	start, end := c.u64(), c.u64()
+	c.take(12)
+	cl := c.u32()
+	if cl > 4 || start > end {
+		return 0, false
+	}
+	comp := string(c.take(uint64(cl)))
+	recLen := c.u64()
+	if !c.ok || (comp != "" && comp != "zstd" && comp != "lz4") || recLen > uint64(s.size) {
+		return 0, false
+	}
+	e := off + recordHeaderLen + chunkFixedLen + int64(cl) + int64(recLen)
+	return e, e <= s.size
+}
+
+// resync finds where to go on reading after a damaged record at bad, and
+// seeks there; it reports whether it found a place. A chunk whose own
+// header says where it ends, with a plausible record there, is stepped
+// over whole, so the records inside it are not mistaken for loose ones.
+// Otherwise it takes the next chunk of the summary's chunk index, or scans
+// forward for the next valid record: a defined opcode, a length that fits,
+// a consistent body (a chunk's CRC checked where it has one, a message's
+// channel known) and a plausible record after it.
 func (s *mcapSource) resync(bad int64) bool {
+	// The damaged record may be a chunk whose opcode or length field was
+	// hit: its header still says where it ends.
+	if end, ok := s.chunkExtent(bad); ok && end > bad && s.plausibleNext(end) {
+		return s.seek(end) == nil
+	}
 	if len(s.chunks) > 0 {
 		i := sort.Search(len(s.chunks), func(i int) bool { return s.chunks[i].off > bad })
 		if i < len(s.chunks) && s.chunks[i].off < s.size {
@@ -357,8 +419,7 @@ func (s *mcapSource) resync(bad int64) bool {
 		return false
 	}
 	const window = 1 << 20
-	const need = recordHeaderLen + chunkFixedLen + 16
-	buf := make([]byte, min(window+need, s.size-bad))
+	buf := make([]byte, min(window+recordHeaderLen, s.size-bad))
 	for pos := bad + 1; pos < s.size; pos += window {
 		n, err := s.f.ReadAt(buf, pos)
 		if n == 0 && err != nil {
@@ -366,10 +427,15 @@ func (s *mcapSource) resync(bad int64) bool {
 		}
 		b := buf[:n]
 		for i := 0; i < n && i < window; i++ {
-			if b[i] != byte(mcap.OpChunk) {
+			if !knownOp(b[i]) {
 				continue
 			}
-			if s.plausibleChunk(b[i:], pos+int64(i)) {
+			// Most candidates fail on their length; test it without a read.
+			at := pos + int64(i)
+			if i+recordHeaderLen <= n && binary.LittleEndian.Uint64(b[i+1:]) > uint64(s.size-at-recordHeaderLen) {
+				continue
+			}
+			if s.validRecord(pos + int64(i)) {
 				return s.seek(pos+int64(i)) == nil
 			}
 		}
@@ -377,20 +443,86 @@ func (s *mcapSource) resync(bad int64) bool {
 	return false
 }
 
-// plausibleChunk reports whether b, found at file offset off, starts with a
-// chunk record header consistent with itself and with the file size.
-func (s *mcapSource) plausibleChunk(b []byte, off int64) bool {
-	if len(b) < recordHeaderLen+chunkFixedLen {
+// validRecord reports whether the bytes at off hold a record worth resuming
+// at, checked as far as its kind allows.
+// A record that only the end of the file follows is not enough: the bytes
+// of a cut chunk can look like one.
+func (s *mcapSource) validRecord(off int64) bool {
+	op, n, ok := s.headerAt(off)
+	if !ok || !knownOp(op) || n > uint64(s.size-off-recordHeaderLen) {
 		return false
 	}
-	n := binary.LittleEndian.Uint64(b[1:])
-	if n < chunkFixedLen || n > uint64(s.size-off-recordHeaderLen) {
+	end := off + recordHeaderLen + int64(n)
+	switch mcap.OpCode(op) {
+	case mcap.OpChunk:
+		return s.plausibleChunk(off, n)
+	case mcap.OpFooter:
+		return n == footerBodyLen && end == s.size-8
+	case mcap.OpDataEnd:
+		return n == 4 && s.recordAt(end)
+	case mcap.OpMessage:
+		if n < messageFixedLen {
+			return false
+		}
+		var b [2]byte
+		if _, err := s.f.ReadAt(b[:], off+recordHeaderLen); err != nil {
+			return false
+		}
+		_, known := s.channels[binary.LittleEndian.Uint16(b[:])]
+		return known && s.recordAt(end)
+	case mcap.OpSchema, mcap.OpChannel, mcap.OpMessageIndex:
+		if n > uint64(s.cfg.MaxChunkBytes) || n < 6 || !s.recordAt(end) {
+			return false
+		}
+		body := make([]byte, n)
+		if _, err := s.f.ReadAt(body, off+recordHeaderLen); err != nil {
+			return false
+		}
+		return wellFormed(op, body)
+	}
+	return false
+}
+
+// wellFormed reports whether body parses as a record of kind op and uses
+// all its bytes.
+func wellFormed(op byte, body []byte) bool {
+	c := newCursor(body)
+	switch mcap.OpCode(op) {
+	case mcap.OpSchema:
+		c.u16()
+		c.str()
+		c.str()
+		c.str()
+	case mcap.OpChannel:
+		c.u16()
+		c.u16()
+		c.str()
+		c.str()
+		c.strMap()
+	case mcap.OpMessageIndex:
+		c.u16()
+		if recs := c.bytes32(); len(recs)%16 != 0 {
+			return false
+		}
+	default:
 		return false
 	}
-	c := newCursor(b[recordHeaderLen:])
+	return c.ok && len(c.b) == 0
+}
+
+// plausibleChunk reports whether the chunk record at off with body length n
+// is consistent with itself and the file; an uncompressed chunk with a CRC
+// must match it.
+func (s *mcapSource) plausibleChunk(off int64, n uint64) bool {
+	if n < chunkFixedLen || n > uint64(s.cfg.MaxChunkBytes) {
+		return false
+	}
+	var b [chunkFixedLen + 16]byte
+	k, _ := s.f.ReadAt(b[:min(uint64(len(b)), n)], off+recordHeaderLen)
+	c := newCursor(b[:k])
 	start, end := c.u64(), c.u64()
 	c.u64()
-	c.u32()
+	crc := c.u32()
 	cl := c.u32()
 	if start > end || cl > 4 {
 		return false
@@ -399,6 +531,34 @@ func (s *mcapSource) plausibleChunk(b []byte, off int64) bool {
 	if !c.ok || (comp != "" && comp != "zstd" && comp != "lz4") {
 		return false
 	}
+	recLen := c.u64()
+	if !c.ok || recLen != n-uint64(chunkFixedLen)-uint64(cl) {
+		return false
+	}
+	if comp == "" && crc != 0 && !s.cfg.SkipCRC {
+		recs := make([]byte, recLen)
+		if _, err := s.f.ReadAt(recs, off+recordHeaderLen+int64(chunkFixedLen)+int64(cl)); err != nil {
+			return false
+		}
+		return crc32.ChecksumIEEE(recs) == crc
+	}
+	return s.plausibleNext(off + recordHeaderLen + int64(n))
+}
+
+// chunkHeaderOK checks, before a chunk's body is read, that its header
+// fields agree with its length field n.
+func (s *mcapSource) chunkHeaderOK(n uint64) bool {
+	if n < chunkFixedLen {
+		return false
+	}
+	b, _ := s.br.Peek(int(min(n, chunkFixedLen+16)))
+	c := newCursor(b)
+	c.take(28)
+	cl := c.u32()
+	if cl > 16 {
+		return false
+	}
+	c.take(uint64(cl))
 	recLen := c.u64()
 	return c.ok && recLen == n-uint64(chunkFixedLen)-uint64(cl)
 }
@@ -435,8 +595,24 @@ func (s *mcapSource) readPending() (*pendingRec, error) {
 			}
 			continue
 		}
-		if op == 0 {
-			s.skip(recOff, ReasonMalformed, "opcode 0")
+		if op == 0 || (!knownOp(op) && !s.plausibleNext(recOff+recordHeaderLen+int64(n))) {
+			// An undefined opcode is skipped as the specification asks only
+			// when a plausible record follows it.
+			s.skip(recOff, ReasonMalformed, "opcode %#x", op)
+			if !s.resync(recOff) {
+				s.done = true
+			}
+			continue
+		}
+		if op == byte(mcap.OpChunk) && !s.chunkHeaderOK(n) {
+			s.skip(recOff, ReasonMalformed, "chunk length field %d disagrees with its header", n)
+			if !s.resync(recOff) {
+				s.done = true
+			}
+			continue
+		}
+		if op == byte(mcap.OpMessage) && !s.plausibleNext(recOff+recordHeaderLen+int64(n)) {
+			s.skip(recOff, ReasonMalformed, "message length %d not followed by a record", n)
 			if !s.resync(recOff) {
 				s.done = true
 			}
