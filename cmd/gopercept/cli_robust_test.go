@@ -83,3 +83,25 @@ func TestROSArgs(t *testing.T) {
 }
 
 func newFlagSetForTest() *flag.FlagSet { return flag.NewFlagSet("test", flag.ContinueOnError) }
+
+// TestSimulateBadOptionLeavesNothing: a bad option once left a partial bag
+// that made the corrected rerun fail, and named Go struct fields.
+func TestSimulateBadOptionLeavesNothing(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "drive")
+	msg, err := runCLI(t, "simulate", "-o", out, "--duration", "0.2", "--cameras", "front", "--width", "-5")
+	if err == nil || !strings.Contains(err.Error(), "--width") || strings.Contains(err.Error(), "CameraModel") {
+		t.Fatalf("bad --width: %v\n%s", err, msg)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("a failed simulate left its output")
+	}
+	if _, err := os.Stat(out + ".partial"); err == nil {
+		t.Fatal("a failed simulate left a partial directory")
+	}
+	if msg, err := runCLI(t, "simulate", "-o", out, "--duration", "0.2", "--cameras", "none"); err != nil {
+		t.Fatalf("rerun: %v\n%s", err, msg)
+	}
+	if _, err := os.Stat(filepath.Join(out, "metadata.yaml")); err != nil {
+		t.Fatal(err)
+	}
+}

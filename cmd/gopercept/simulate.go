@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gopercept/gopercept/bag"
@@ -64,7 +65,19 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *dataset != "" {
 		return writeDataset(ctx, *dataset, cfg, *preset, *labels, *every, *out, stdout, stderr)
 	}
-	w, err := bag.NewBagWriter(*out, bag.BagWriterConfig{Name: filepath.Base(*out), WriterConfig: bag.WriterConfig{Compression: cfg.Compression}})
+	switch cfg.Compression {
+	case bag.CompressionZstd, bag.CompressionLZ4, bag.CompressionNone:
+	default:
+		return fmt.Errorf("simulate: --compression %q: want zstd, lz4 or none", *comp)
+	}
+	if _, err := os.Stat(*out); err == nil {
+		return fmt.Errorf("simulate: %s already exists; remove it or write elsewhere", *out)
+	}
+	// Written under a temporary name and renamed when complete, so that a
+	// failed run never leaves a bag that looks whole (or blocks the rerun).
+	partial := *out + ".partial"
+	os.RemoveAll(partial)
+	w, err := bag.NewBagWriter(partial, bag.BagWriterConfig{Name: filepath.Base(*out), WriterConfig: bag.WriterConfig{Compression: cfg.Compression}})
 	if err != nil {
 		return fmt.Errorf("simulate: %w", err)
 	}
@@ -74,7 +87,14 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		err = cerr
 	}
 	if err != nil {
-		return err
+		if sum == nil || sum.Messages == nil || len(sum.Messages) == 0 {
+			os.RemoveAll(partial) // nothing was simulated: a bad option
+			return flagNames(err)
+		}
+		return fmt.Errorf("%w (what was written is in %s)", err, partial)
+	}
+	if err := os.Rename(partial, *out); err != nil {
+		return fmt.Errorf("simulate: %w", err)
 	}
 	if *asJSON {
 		return writeJSON(stdout, sum)
@@ -136,4 +156,20 @@ func writeDataset(ctx context.Context, kind string, cfg simulate.Config, preset,
 		return nil
 	}
 	return fmt.Errorf("simulate: unknown dataset %q (have lidarseg, pose, bev)", kind)
+}
+
+// flagNames rewrites the simulator's configuration field names in err as
+// the flags that set them.
+func flagNames(err error) error {
+	msg := err.Error()
+	for _, r := range [][2]string{
+		{"CameraModel.Width", "--width"}, {"CameraModel.Height", "--height"}, {"LidarConfig.Columns", "--columns"},
+		{"LidarConfig.Preset", "--lidar"}, {"Duration", "--duration"}, {"Cameras", "--cameras"}, {"Pedestrians", "--pedestrians"},
+	} {
+		msg = strings.ReplaceAll(msg, r[0], r[1])
+	}
+	if msg == err.Error() {
+		return err
+	}
+	return errors.New(msg)
 }
