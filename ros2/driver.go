@@ -11,7 +11,9 @@ import (
 	"runtime/debug"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gopercept/gopercept/cdr"
@@ -73,7 +75,7 @@ func Run(ctx context.Context, cfg RunConfig) error {
 		values[k] = x
 	}
 	ps := param.New(cfg.Node, values)
-	dp := node.DeclareDriverParams(ps)
+	dp := declareDriverParams(ps)
 	buffer, err := tf.New(tf.Config{})
 	if err != nil {
 		return err
@@ -95,9 +97,70 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	if err := ps.Err(); err != nil {
 		return err
 	}
-	d := &driver{n: n, rn: rn, log: log, stats: stats, dp: dp, pubs: map[string]*Publisher{}, feeder: &node.TFFeeder{Buffer: buffer},
+	d := &driver{n: n, rn: rn, log: log, stats: stats, dp: dp, ps: ps, pubs: map[string]*Publisher{}, feeder: &node.TFFeeder{Buffer: buffer},
 		wake: make(chan struct{}, 1), started: time.Now()}
+	d.period.Store(int64(dp.DiagnosticsPeriod * float64(time.Second)))
 	return d.run(ctx)
+}
+
+// declareDriverParams declares the driver's parameters with what the
+// parameter services report of them: only the diagnostics period may change
+// while the node runs.
+func declareDriverParams(ps *param.Set) node.DriverParams {
+	dp := node.DeclareDriverParams(ps)
+	ps.Range("diagnostics_period", 0.01, 3600, 0)
+	ps.Dynamic("diagnostics_period")
+	return dp
+}
+
+// setParams takes parameter changes accepted by the parameter services: the
+// node validates them (Reconfigure on its declarations with the new values)
+// without being disturbed, and the worker applies them before the next
+// frame, so Handle never sees a half-changed configuration.
+func (d *driver) setParams(changes map[string]any) error {
+	nps := d.ps.With(changes)
+	dp := declareDriverParams(nps)
+	nodeChange := false
+	for k := range changes {
+		if in, ok := nps.Info(k); !ok || k != "diagnostics_period" || !in.Dynamic {
+			nodeChange = true
+		}
+	}
+	var apply func()
+	if nodeChange {
+		r, ok := d.n.(param.Reconfigurable)
+		if !ok {
+			return fmt.Errorf("%s cannot change its parameters while it runs", d.rn.Name())
+		}
+		var err error
+		if apply, err = r.Reconfigure(nps); err != nil {
+			return fmt.Errorf("%s refused the change: %w", d.rn.Name(), err)
+		}
+	}
+	d.period.Store(int64(dp.DiagnosticsPeriod * float64(time.Second)))
+	if apply != nil {
+		d.applyMu.Lock()
+		d.applies = append(d.applies, apply)
+		d.applyMu.Unlock()
+	}
+	keys := make([]string, 0, len(changes))
+	for k := range changes {
+		keys = append(keys, fmt.Sprintf("%s=%v", k, changes[k]))
+	}
+	sort.Strings(keys)
+	d.log.Info(fmt.Sprintf("%s: parameters set: %s", d.rn.Name(), strings.Join(keys, ", ")))
+	return nil
+}
+
+// applyPending runs the accepted parameter changes on the worker goroutine.
+func (d *driver) applyPending() {
+	d.applyMu.Lock()
+	fs := d.applies
+	d.applies = nil
+	d.applyMu.Unlock()
+	for _, f := range fs {
+		f()
+	}
 }
 
 type slot struct {
@@ -115,8 +178,14 @@ type driver struct {
 	log    *slog.Logger
 	stats  *node.Stats
 	dp     node.DriverParams
-	feeder *node.TFFeeder
-	tfMu   sync.Mutex
+	ps     *param.Set
+	params *ParamServer
+	period atomic.Int64 // ns between /diagnostics messages; a parameter
+
+	applyMu sync.Mutex
+	applies []func() // accepted parameter changes, for the worker
+	feeder  *node.TFFeeder
+	tfMu    sync.Mutex
 
 	pubs    map[string]*Publisher
 	outPubs []*Publisher
@@ -164,6 +233,10 @@ func (d *driver) run(ctx context.Context) error {
 	if d.diag, err = d.rn.NewPublisher("/diagnostics", diagnostic_msgs.DiagnosticArrayTypeName, Reliable(10)); err != nil {
 		return err
 	}
+	if d.params, err = d.rn.ServeParameters(d.ps, d.setParams, d.now); err != nil {
+		return err
+	}
+	defer d.params.Close()
 	// TF is always subscribed: nodes need the history when their inputs resume.
 	tfSub, err := d.rn.NewSubscription("/tf", "tf2_msgs/msg/TFMessage", Reliable(100), func(b []byte, _ MessageInfo) { d.feedTF(b, false) })
 	if err != nil {
@@ -345,6 +418,7 @@ func (d *driver) worker(ctx context.Context, done chan struct{}) {
 			s.full = false
 			msg.Topic, msg.Type, msg.Data, msg.ReceiveTime = s.topic, s.typ, s.spare, s.recv
 			d.mu.Unlock()
+			d.applyPending()
 			if err := d.handle(msg, pub); err != nil {
 				d.stats.Drop(node.DropReason(err), err)
 				d.log.Warn(fmt.Sprintf("%s: %s: %v", d.rn.Name(), msg.Topic, err))
@@ -388,7 +462,7 @@ func (d *driver) onIncompatible(in Incompatibility) {
 
 // diagnostics publishes one DiagnosticStatus for the node every period.
 func (d *driver) diagnostics(ctx context.Context) {
-	period := time.Duration(d.dp.DiagnosticsPeriod * float64(time.Second))
+	period := time.Duration(d.period.Load())
 	if period <= 0 {
 		period = time.Second
 	}
@@ -399,6 +473,10 @@ func (d *driver) diagnostics(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if p := time.Duration(d.period.Load()); p > 0 && p != period {
+			period = p
+			t.Reset(p)
 		}
 		arr := d.Status(time.Now())
 		if err := d.diag.PublishMessage(arr); err != nil {
