@@ -2,11 +2,8 @@ package param
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 )
 
 // Decl is one declared parameter.
@@ -23,7 +20,8 @@ type Set struct {
 	decls    []Decl
 	declared map[string]bool
 	errs     []error
-	meta     meta // ranges and run-time changes (dynamic.go)
+	meta     meta            // ranges and run-time changes (dynamic.go)
+	fileOnly map[string]bool // given only by parameter files (layered.go)
 }
 
 // New returns a Set for node holding values (flattened names with dots, as
@@ -33,53 +31,6 @@ func New(node string, values map[string]any) *Set {
 		values = map[string]any{}
 	}
 	return &Set{node: node, values: values, declared: map[string]bool{}}
-}
-
-// LoadFile reads a ROS 2 parameter YAML and returns the values for node: the
-// "/**" section merged with the node's own section (which wins). The node's
-// section may be keyed "node", "/node" or "/**/node" (any namespace, the
-// form gopercept's own files use so one file set serves several nodes).
-func LoadFile(path, node string) (map[string]any, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("param: %w", err)
-	}
-	return Parse(raw, node)
-}
-
-// Parse is LoadFile on bytes.
-func Parse(raw []byte, node string) (map[string]any, error) {
-	var doc map[string]any
-	if err := yaml.Unmarshal(raw, &doc); err != nil {
-		return nil, fmt.Errorf("param: parse: %w", err)
-	}
-	out := map[string]any{}
-	for _, key := range []string{"/**", "/**/" + node, node, "/" + node} {
-		sec, ok := doc[key].(map[string]any)
-		if !ok {
-			continue
-		}
-		ps, ok := sec["ros__parameters"].(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("param: section %q has no ros__parameters map", key)
-		}
-		flatten("", ps, out)
-	}
-	return out, nil
-}
-
-func flatten(prefix string, m map[string]any, out map[string]any) {
-	for k, v := range m {
-		name := k
-		if prefix != "" {
-			name = prefix + "." + k
-		}
-		if sub, ok := v.(map[string]any); ok {
-			flatten(name, sub, out)
-			continue
-		}
-		out[name] = v
-	}
 }
 
 func (s *Set) declare(name string, def any, desc string) (any, bool) {
@@ -202,17 +153,20 @@ func (s *Set) Floats(name string, def []float64, desc string) []float64 {
 // Decls returns the declarations in declaration order.
 func (s *Set) Decls() []Decl { return append([]Decl(nil), s.decls...) }
 
-// Err reports wrongly typed values and values for parameters the node never
-// declared (a typo in a params file must not pass silently). Call it after
-// every parameter has been declared.
+// Err reports wrongly typed values, invalid qos_overrides values, and values
+// for parameters the node never declared that did not come only from a
+// parameter file (a typo in -p must not pass silently; a file's are
+// Ignored, as rclcpp ignores them). Call it after every parameter has been
+// declared.
 func (s *Set) Err() error {
 	errs := append([]error(nil), s.errs...)
 	var unknown []string
 	for k := range s.values {
-		if !s.declared[k] && k != "use_sim_time" {
+		if s.unknown(k) && !s.fileOnly[k] {
 			unknown = append(unknown, k)
 		}
 	}
+	errs = append(errs, s.qosErrs()...)
 	sort.Strings(unknown)
 	if len(unknown) > 0 {
 		errs = append(errs, fmt.Errorf("param: %s does not declare %s", s.node, strings.Join(unknown, ", ")))
