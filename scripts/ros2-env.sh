@@ -11,7 +11,10 @@
 #
 # Either way it builds the interface packages the base install lacks
 # (tf2_msgs with only TFMessage, vision_msgs with the 3D detection messages,
-# and gopercept_msgs from msgs/) into .cache/ros2/install, then prints
+# gopercept_msgs from msgs/, composition_interfaces for launch_ros), with
+# Python bindings, into .cache/ros2/install. In venv mode it also installs
+# the ROS 2 command-line tools and launch system (`ros2 launch`, `ros2
+# param`, ...) from ../shared/ros2-python (see below). Then it prints
 # `export` lines on stdout: AMENT_PREFIX_PATH, LD_LIBRARY_PATH, CGO_CFLAGS,
 # CGO_LDFLAGS, RMW_IMPLEMENTATION and a few more. Progress goes to stderr.
 # Every step is idempotent: a second run with nothing changed only prints.
@@ -21,6 +24,8 @@
 #   GOPERCEPT_ROS2_PYTHON  Python 3.11 used to create the venv (default: python3,
 #                          then python3.11); the wheels are cp311
 #   GOPERCEPT_ROS2_FORCE=1 rebuild the interface packages even if up to date
+#   GOPERCEPT_ROS2_CLI_SRC where the ros2cli/launch/launch_ros sources are
+#                          (default ../shared/ros2-python beside the repo)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -48,6 +53,13 @@ strip_path() {
 	done
 	printf '%s' "$out"
 }
+
+# One run at a time per cache: test.sh, go-build.sh (colcon) and a user's
+# shell may all call this script at once, and two builds of one package
+# into the same build directory break each other.
+mkdir -p "$cache"
+exec 9>"$cache/.lock"
+flock 9 || die "cannot lock $cache/.lock"
 
 # ---------------------------------------------------------------- mode
 mode=venv
@@ -157,16 +169,19 @@ have_pkg() {
 	return 1
 }
 
-# build_pkg NAME PKGDIR MSGDIR stages PKGDIR's package.xml and
-# CMakeLists.txt with MSGDIR's .msg files and builds them into $install.
+# build_pkg NAME PKGDIR IFDIR stages PKGDIR's package.xml and CMakeLists.txt
+# with IFDIR's interface files (IFDIR/*.msg into msg/, or IFDIR/../srv/*.srv
+# when IFDIR ends in srv) and builds them into $install, Python bindings
+# included (rclpy, ros2 topic echo and launch_ros use them).
 build_pkg() {
-	local name=$1 pkgdir=$2 msgdir=$3
+	local name=$1 pkgdir=$2 ifdir=$3
 	local src=$cache/src/$name bld=$cache/build/$name
-	local st=$cache/build/$name.sha256 sum t0
-	sum=$(cat "$pkgdir/package.xml" "$pkgdir/CMakeLists.txt" "$msgdir"/*.msg |
+	local st=$cache/build/$name.sha256 sum t0 kind
+	kind=$(basename "$ifdir")
+	sum=$(cat "$pkgdir/package.xml" "$pkgdir/CMakeLists.txt" "$ifdir"/*."$kind" "$root/scripts/ros2/wheel-targets-fix.cmake" |
 		{
 			cat
-			echo "$prefix $mode"
+			echo "$prefix $mode python-bindings"
 		} | sha256sum | cut -d' ' -f1)
 	if [ "${GOPERCEPT_ROS2_FORCE:-}" != 1 ] && [ "$(cat "$st" 2>/dev/null)" = "$sum" ] &&
 		[ -f "$install/share/$name/package.xml" ]; then
@@ -175,19 +190,21 @@ build_pkg() {
 	log "building $name into $install"
 	t0=$(date +%s)
 	rm -rf "$src" "$bld"
-	mkdir -p "$src/msg" "$bld"
+	mkdir -p "$src/$kind" "$bld"
 	cp "$pkgdir/package.xml" "$pkgdir/CMakeLists.txt" "$src/"
-	cp "$msgdir"/*.msg "$src/msg/"
-	# Python bindings are not generated: the wheels' exported
-	# rosidl_generator_py targets carry the wheel builder's include paths
-	# (/opt/python/cp311-cp311/...), and gopercept does not need them.
+	cp "$ifdir"/*."$kind" "$src/$kind/"
+	# The wheels' exported rosidl_generator_py targets carry the wheel
+	# builder's include paths (/opt/python/cp311-cp311/...);
+	# wheel-targets-fix.cmake drops them so the bindings build.
+	local fix=()
+	[ "$mode" = venv ] && fix=(-DCMAKE_PROJECT_INCLUDE="$root/scripts/ros2/wheel-targets-fix.cmake")
 	if ! AMENT_PREFIX_PATH="$install:$base_ament" CMAKE_PREFIX_PATH="$install:$base_ament" \
 		"$cmake" -S "$src" -B "$bld" \
 		-DCMAKE_INSTALL_PREFIX="$install" \
 		-DCMAKE_BUILD_TYPE=Release \
 		-DBUILD_TESTING=OFF \
 		-DPython3_EXECUTABLE="$python" \
-		-DCMAKE_DISABLE_FIND_PACKAGE_rosidl_generator_py=ON \
+		"${fix[@]}" \
 		>"$bld.configure.log" 2>&1; then
 		tail -n 40 "$bld.configure.log" >&2
 		die "cmake configure of $name failed (full log: $bld.configure.log)"
@@ -208,14 +225,79 @@ mkdir -p "$install"
 for spec in \
 	"tf2_msgs:$root/scripts/ros2/pkgs/tf2_msgs:$root/rosmsg/defs/tf2_msgs/msg" \
 	"vision_msgs:$root/scripts/ros2/pkgs/vision_msgs:$root/rosmsg/defs/vision_msgs/msg" \
-	"gopercept_msgs:$root/msgs:$root/msgs/msg"; do
-	IFS=: read -r name pkgdir msgdir <<<"$spec"
+	"gopercept_msgs:$root/msgs:$root/msgs/msg" \
+	"composition_interfaces:$root/scripts/ros2/pkgs/composition_interfaces:$root/scripts/ros2/pkgs/composition_interfaces/srv"; do
+	IFS=: read -r name pkgdir ifdir <<<"$spec"
 	if [ "$mode" = system ] && have_pkg "$name"; then
 		log "$name: provided by $ROS_DISTRO, not building"
 		continue
 	fi
-	build_pkg "$name" "$pkgdir" "$msgdir"
+	build_pkg "$name" "$pkgdir" "$ifdir"
 done
+pypath=$install/lib/python3.11/site-packages
+[ "$mode" = system ] && pypath=$install/lib/$("$python" -c 'import sys; print("python%d.%d" % sys.version_info[:2])')/site-packages
+
+# ---------------------------------------------------------------- ros2 CLI and launch
+# The PyPI wheels have no `ros2` command and no launch system. Build them
+# from the unmodified Jazzy sources in ../shared/ros2-python (read-only in
+# CI, so the package folders are copied first) as wheels and install those
+# with their PyPI dependencies (scripts/ros2/requirements-cli.txt). A
+# sourced ROS 2 has its own ros2.
+cli_src=${GOPERCEPT_ROS2_CLI_SRC:-$root/../shared/ros2-python}
+cli_reqs=$root/scripts/ros2/requirements-cli.txt
+# Package folders under cli_src, in dependency order. rosidl_runtime_py
+# (ros2 topic/service/interface need it) is taken when cli_src has it.
+cli_pkgs="launch/launch launch/launch_xml launch/launch_yaml launch_ros/launch_ros launch_ros/ros2launch
+ros2cli/ros2cli ros2cli/ros2pkg ros2cli/ros2node ros2cli/ros2service ros2cli/ros2param ros2cli/ros2topic
+ros2cli/ros2lifecycle ros2cli/ros2run ros2cli/ros2interface ros2cli/ros2action ros2cli/ros2component ros2cli/ros2multicast"
+if [ "$mode" = venv ]; then
+	if [ ! -d "$cli_src/ros2cli" ]; then
+		log "WARNING: $cli_src has no ROS 2 CLI sources: no ros2 command, no ros2 launch (set GOPERCEPT_ROS2_CLI_SRC)"
+	else
+		have=""
+		for d in rosidl_runtime_py $cli_pkgs; do
+			[ -f "$cli_src/$d/setup.py" ] && have="$have $d"
+		done
+		cli_stamp=$venv/.gopercept-cli.sha256
+		cli_want=$({
+			cat "$cli_reqs"
+			for d in $have; do
+				echo "$d"
+				cat "$cli_src/$d/package.xml" "$cli_src/$d/setup.py"
+			done
+		} | sha256sum | cut -d' ' -f1)
+		if [ "$(cat "$cli_stamp" 2>/dev/null)" != "$cli_want" ] || [ ! -x "$venv/bin/ros2" ]; then
+			t0=$(date +%s)
+			log "installing the ROS 2 CLI and launch from $cli_src"
+			"$python" -m pip install --disable-pip-version-check -q -r "$cli_reqs" >&2 ||
+				die "pip install -r scripts/ros2/requirements-cli.txt failed (PyPI unreachable? see pip's message above)"
+			work=$cache/cli
+			rm -rf "$work"
+			mkdir -p "$work/src" "$work/wheels"
+			dirs=()
+			for d in $have; do
+				# --no-preserve=mode: the read-only sources must become
+				# writable copies (setuptools writes build/ and egg-info).
+				cp -r --no-preserve=mode "$cli_src/$d" "$work/src/" || die "copy $cli_src/$d failed"
+				dirs+=("$work/src/$(basename "$d")")
+			done
+			(cd "$work" && "$python" -m pip wheel --disable-pip-version-check -q --no-deps --no-build-isolation \
+				-w "$work/wheels" "${dirs[@]}") >"$work/wheel.log" 2>&1 || {
+				tail -n 30 "$work/wheel.log" >&2
+				die "building the ROS 2 CLI wheels failed (full log: $work/wheel.log)"
+			}
+			"$python" -m pip install --disable-pip-version-check -q --no-deps --force-reinstall "$work/wheels"/*.whl >&2 ||
+				die "installing the ROS 2 CLI wheels failed"
+			rm -rf "$work/src"
+			echo "$cli_want" >"$cli_stamp"
+			log "ROS 2 CLI installed in $(($(date +%s) - t0)) s"
+		fi
+		case " $have " in
+		*" rosidl_runtime_py "*) ;;
+		*) log "WARNING: $cli_src has no rosidl_runtime_py: ros2 topic, service, interface and action will not start" ;;
+		esac
+	fi
+fi
 
 # ---------------------------------------------------------------- cgo flags
 # Include directories rclgo's cgo preamble needs (Jazzy nests headers as
@@ -280,6 +362,7 @@ emit RMW_IMPLEMENTATION rmw_fastrtps_cpp
 emit CGO_ENABLED 1
 emit CGO_CFLAGS "$cflags"
 emit CGO_LDFLAGS "$ldflags"
+emit PYTHONPATH "$pypath${PYTHONPATH:+:$(strip_path "$PYTHONPATH" "$pypath")}"
 emit GOPERCEPT_ROS2_MODE "$mode"
 emit GOPERCEPT_ROS2_PYTHON "$python"
 if [ "$mode" = venv ]; then
