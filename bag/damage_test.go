@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 )
 
@@ -196,7 +197,7 @@ func TestParallelismSame(t *testing.T) {
 				t.Fatalf("%s parallelism %d: skips %v vs %v", c, p, b, a)
 			}
 			for i := range a {
-				if a[i] != b[i] {
+				if !reflect.DeepEqual(a[i], b[i]) {
 					t.Fatalf("%s parallelism %d: skip %d %+v vs %+v", c, p, i, b[i], a[i])
 				}
 			}

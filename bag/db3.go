@@ -176,19 +176,19 @@ func (s *db3Source) next() (*msgRef, error) {
 	for s.rows.Next() {
 		var id, topicID, ts int64
 		if err := s.rows.Scan(&id, &topicID, &ts, &s.raw); err != nil {
-			s.report(Skipped{File: s.file, Offset: id, Reason: ReasonBadRow, Detail: err.Error()})
+			s.report(Skipped{File: s.file, Offset: id, Kind: KindRow, Reason: ReasonBadRow, Detail: err.Error()})
 			continue
 		}
 		t := s.topics[topicID]
 		if t == nil {
-			s.report(Skipped{File: s.file, Offset: id, Reason: ReasonUnknownChannel, Detail: fmt.Sprintf("topic id %d", topicID)})
+			s.report(Skipped{File: s.file, Offset: id, Kind: KindRow, Reason: ReasonUnknownChannel, Detail: fmt.Sprintf("topic id %d", topicID), LogTime: ts, HasLogTime: true})
 			continue
 		}
 		data := []byte(s.raw)
 		if s.zdec != nil {
 			out, err := s.zdec.DecodeAll(data, s.zbuf[:0])
 			if err != nil {
-				s.report(Skipped{File: s.file, Offset: id, Reason: ReasonDecompress, Detail: err.Error()})
+				s.report(Skipped{File: s.file, Offset: id, Kind: KindRow, Reason: ReasonDecompress, Detail: err.Error(), Topic: t.info.Name, LogTime: ts, HasLogTime: true})
 				continue
 			}
 			s.zbuf = out

@@ -50,7 +50,15 @@
 // indexed chunk or, without one, at the next offset holding a valid record
 // (defined opcode, length that fits, consistent body, a chunk's CRC where it
 // has one, a plausible record after it). A chunk whose length field is wrong
-// is caught before its body is read, so the chunk after it is not lost. Every length read from a file is checked
+// is caught before its body is read, so the chunk after it is not lost.
+//
+// Each damage report (Reader.Damage, ReaderConfig.OnDamage) names the file,
+// offset, record kind and reason; a damaged message also its topic and log
+// time, a damaged chunk its time range and, from the message index records
+// that follow it, the topic and log time of every message it held.
+// Reader.Status tells a clean read from one that skipped damage (ErrDamaged)
+// and from one that read no message at all (ErrEmpty), such as a file
+// holding only the magic or one damaged chunk without a summary. Every length read from a file is checked
 // against the bytes left before anything is allocated, and decompressed
 // chunks are capped by ReaderConfig.MaxChunkBytes.
 //

@@ -34,6 +34,12 @@ var (
 	// ErrMetadata reports an unreadable metadata.yaml.
 	ErrMetadata = errors.New("bag: invalid metadata.yaml")
 
+	// ErrEmpty reports a bag from which no message was read (Reader.Status).
+	ErrEmpty = errors.New("bag: no messages read")
+	// ErrDamaged reports a bag read with damaged records skipped
+	// (Reader.Status).
+	ErrDamaged = errors.New("bag: damaged records skipped")
+
 	// ErrTruncated marks a record cut short by the end of the file.
 	ErrTruncated = errors.New("bag: truncated record")
 	// ErrMalformed marks a record whose fields are inconsistent.

@@ -123,8 +123,95 @@ func openMCAP(path string, cfg ReaderConfig, topics *topicSet, report func(Skipp
 	return s, nil
 }
 
-func (s *mcapSource) skip(off int64, reason string, format string, args ...any) {
-	s.report(Skipped{File: s.file, Offset: off, Reason: reason, Detail: fmt.Sprintf(format, args...)})
+func (s *mcapSource) skip(kind string, off int64, reason string, format string, args ...any) {
+	s.report(Skipped{File: s.file, Offset: off, Kind: kind, Reason: reason, Detail: fmt.Sprintf(format, args...)})
+}
+
+// skipOp reports a damaged record of opcode op.
+func (s *mcapSource) skipOp(op byte, off int64, reason string, format string, args ...any) {
+	switch mcap.OpCode(op) {
+	case mcap.OpChunk:
+		s.skipChunk(off, reason, format, args...)
+	case mcap.OpMessage:
+		s.skip(KindMessage, off, reason, format, args...)
+	case mcap.OpSchema:
+		s.skip(KindSchema, off, reason, format, args...)
+	case mcap.OpChannel:
+		s.skip(KindChannel, off, reason, format, args...)
+	default:
+		s.skip(KindRecord, off, reason, format, args...)
+	}
+}
+
+// skipLooseMessage reports a message record (outside any chunk) at off
+// whose length n does not lead to another record; its log time and topic
+// are read from its header where they are there.
+func (s *mcapSource) skipLooseMessage(off int64, n uint64) {
+	d := Skipped{File: s.file, Offset: off, Kind: KindMessage, Reason: ReasonMalformed,
+		Detail: fmt.Sprintf("message length %d not followed by a record", n)}
+	var b [messageFixedLen]byte
+	if k, _ := s.f.ReadAt(b[:], off+recordHeaderLen); k == len(b) {
+		m, _ := parseMessage(b[:])
+		if m.LogTime <= math.MaxInt64 {
+			d.LogTime, d.HasLogTime = int64(m.LogTime), true
+		}
+		if ch := s.channels[m.Channel]; ch != nil {
+			d.Topic = ch.topic.info.Name
+		}
+	}
+	s.report(d)
+}
+
+// maxLost caps the lost messages listed for one damaged chunk.
+const maxLost = 1 << 20
+
+// skipChunk reports a damaged chunk at off with its time range from its
+// header and, from the message index records that follow it in the file
+// (rosbag2 and this package write them), the topic and log time of each
+// message it held.
+func (s *mcapSource) skipChunk(off int64, reason string, format string, args ...any) {
+	d := Skipped{File: s.file, Offset: off, Kind: KindChunk, Reason: reason, Detail: fmt.Sprintf(format, args...)}
+	var b [recordHeaderLen + 16]byte
+	if k, _ := s.f.ReadAt(b[:], off); k == len(b) {
+		start, end := binary.LittleEndian.Uint64(b[recordHeaderLen:]), binary.LittleEndian.Uint64(b[recordHeaderLen+8:])
+		if start <= end && end <= math.MaxInt64 {
+			d.LogTime, d.EndTime, d.HasLogTime = int64(start), int64(end), true
+		}
+	}
+	next := int64(-1)
+	if e, ok := s.chunkExtent(off); ok && s.recordAt(e) {
+		next = e
+	} else if _, n, ok := s.headerAt(off); ok && n <= uint64(s.size-off-recordHeaderLen) {
+		next = off + recordHeaderLen + int64(n)
+	}
+	for next >= 0 && len(d.Lost) < maxLost {
+		op, n, ok := s.headerAt(next)
+		if !ok || op != byte(mcap.OpMessageIndex) || n > uint64(s.size-next-recordHeaderLen) || n > uint64(s.cfg.MaxChunkBytes) {
+			break
+		}
+		body := make([]byte, n)
+		if _, err := s.f.ReadAt(body, next+recordHeaderLen); err != nil {
+			break
+		}
+		c := newCursor(body)
+		id := c.u16()
+		recs := c.bytes32()
+		if !c.ok {
+			break
+		}
+		topic := ""
+		if ch := s.channels[id]; ch != nil {
+			topic = ch.topic.info.Name
+		}
+		for ; len(recs) >= 16 && len(d.Lost) < maxLost; recs = recs[16:] {
+			if t := binary.LittleEndian.Uint64(recs); t <= math.MaxInt64 {
+				d.Lost = append(d.Lost, LostMessage{Topic: topic, LogTime: int64(t)})
+			}
+		}
+		next += recordHeaderLen + int64(n)
+	}
+	sort.SliceStable(d.Lost, func(i, j int) bool { return d.Lost[i].LogTime < d.Lost[j].LogTime })
+	s.report(d)
 }
 
 func (s *mcapSource) liveCounts() bool { return !s.haveStat }
@@ -166,16 +253,16 @@ func (s *mcapSource) readSummary() {
 		return
 	}
 	if summaryStart < 8 || summaryStart > uint64(footerOff) {
-		s.skip(footerOff, ReasonBadSummary, "summary start %d outside file", summaryStart)
+		s.skip(KindSummary, footerOff, ReasonBadSummary, "summary start %d outside file", summaryStart)
 		return
 	}
 	if uint64(footerOff)-summaryStart > uint64(s.cfg.MaxChunkBytes) {
-		s.skip(int64(summaryStart), ReasonTooLarge, "summary of %d bytes", uint64(footerOff)-summaryStart)
+		s.skip(KindSummary, int64(summaryStart), ReasonTooLarge, "summary of %d bytes", uint64(footerOff)-summaryStart)
 		return
 	}
 	buf := make([]byte, uint64(footerOff)-summaryStart)
 	if _, err := s.f.ReadAt(buf, int64(summaryStart)); err != nil {
-		s.skip(int64(summaryStart), ReasonBadSummary, "%v", err)
+		s.skip(KindSummary, int64(summaryStart), ReasonBadSummary, "%v", err)
 		return
 	}
 	if summaryCRC != 0 && !s.cfg.SkipCRC {
@@ -183,7 +270,7 @@ func (s *mcapSource) readSummary() {
 		h.Write(buf)
 		h.Write(tail[:recordHeaderLen+16])
 		if h.Sum32() != summaryCRC {
-			s.skip(int64(summaryStart), ReasonBadSummary, "summary crc mismatch")
+			s.skip(KindSummary, int64(summaryStart), ReasonBadSummary, "summary crc mismatch")
 			return
 		}
 	}
@@ -195,12 +282,12 @@ func (s *mcapSource) readSummary() {
 	)
 	for p := buf; len(p) > 0; {
 		if len(p) < recordHeaderLen {
-			s.skip(int64(summaryStart), ReasonBadSummary, "truncated summary record")
+			s.skip(KindSummary, int64(summaryStart), ReasonBadSummary, "truncated summary record")
 			return
 		}
 		op, n := p[0], binary.LittleEndian.Uint64(p[1:])
 		if n > uint64(len(p)-recordHeaderLen) {
-			s.skip(int64(summaryStart), ReasonBadSummary, "summary record length %d too long", n)
+			s.skip(KindSummary, int64(summaryStart), ReasonBadSummary, "summary record length %d too long", n)
 			return
 		}
 		body := p[recordHeaderLen : recordHeaderLen+int(n)]
@@ -227,7 +314,7 @@ func (s *mcapSource) readSummary() {
 			}
 		}
 		if !ok {
-			s.skip(int64(summaryStart), ReasonBadSummary, "malformed summary record opcode %#x", op)
+			s.skip(KindSummary, int64(summaryStart), ReasonBadSummary, "malformed summary record opcode %#x", op)
 			return
 		}
 	}
@@ -261,7 +348,7 @@ func (s *mcapSource) readSummary() {
 // (or never finished), so it has no summary and no statistics.
 func (s *mcapSource) noFooter() {
 	s.missingFooter = true
-	s.skip(s.size, ReasonTruncated, "no footer: file cut short, summary lost")
+	s.skip(KindFile, s.size, ReasonTruncated, "no footer: file cut short, summary lost")
 }
 
 // addChannel registers a channel; a channel already known keeps its topic.
@@ -572,13 +659,13 @@ func (s *mcapSource) readPending() (*pendingRec, error) {
 		remaining := s.size - recOff
 		if remaining == 0 {
 			if !s.missingFooter {
-				s.skip(recOff, ReasonTruncated, "data section ends without data end record")
+				s.skip(KindFile, recOff, ReasonTruncated, "data section ends without data end record")
 			}
 			s.done = true
 			break
 		}
 		if remaining < recordHeaderLen {
-			s.skip(recOff, ReasonTruncated, "record header cut at end of file")
+			s.skip(KindRecord, recOff, ReasonTruncated, "record header cut at end of file")
 			s.done = true
 			break
 		}
@@ -589,7 +676,7 @@ func (s *mcapSource) readPending() (*pendingRec, error) {
 		op := s.hdr[0]
 		n := binary.LittleEndian.Uint64(s.hdr[1:])
 		if n > uint64(remaining-recordHeaderLen) {
-			s.skip(recOff, ReasonTruncated, "record opcode %#x length %d exceeds the %d bytes left", op, n, remaining-recordHeaderLen)
+			s.skipOp(op, recOff, ReasonTruncated, "record opcode %#x length %d exceeds the %d bytes left", op, n, remaining-recordHeaderLen)
 			if !s.resync(recOff) {
 				s.done = true
 			}
@@ -598,21 +685,21 @@ func (s *mcapSource) readPending() (*pendingRec, error) {
 		if op == 0 || (!knownOp(op) && !s.plausibleNext(recOff+recordHeaderLen+int64(n))) {
 			// An undefined opcode is skipped as the specification asks only
 			// when a plausible record follows it.
-			s.skip(recOff, ReasonMalformed, "opcode %#x", op)
+			s.skip(KindRecord, recOff, ReasonMalformed, "opcode %#x", op)
 			if !s.resync(recOff) {
 				s.done = true
 			}
 			continue
 		}
 		if op == byte(mcap.OpChunk) && !s.chunkHeaderOK(n) {
-			s.skip(recOff, ReasonMalformed, "chunk length field %d disagrees with its header", n)
+			s.skipChunk(recOff, ReasonMalformed, "chunk length field %d disagrees with its header", n)
 			if !s.resync(recOff) {
 				s.done = true
 			}
 			continue
 		}
 		if op == byte(mcap.OpMessage) && !s.plausibleNext(recOff+recordHeaderLen+int64(n)) {
-			s.skip(recOff, ReasonMalformed, "message length %d not followed by a record", n)
+			s.skipLooseMessage(recOff, n)
 			if !s.resync(recOff) {
 				s.done = true
 			}
@@ -621,7 +708,7 @@ func (s *mcapSource) readPending() (*pendingRec, error) {
 		switch mcap.OpCode(op) {
 		case mcap.OpChunk, mcap.OpMessage:
 			if n > uint64(s.cfg.MaxChunkBytes) {
-				s.skip(recOff, ReasonTooLarge, "record of %d bytes", n)
+				s.skipOp(op, recOff, ReasonTooLarge, "record of %d bytes", n)
 				if _, err := s.br.Discard(int(n)); err != nil {
 					return nil, err
 				}
@@ -647,7 +734,7 @@ func (s *mcapSource) readPending() (*pendingRec, error) {
 			return p, nil
 		case mcap.OpSchema, mcap.OpChannel:
 			if n > uint64(s.cfg.MaxChunkBytes) {
-				s.skip(recOff, ReasonTooLarge, "record of %d bytes", n)
+				s.skipOp(op, recOff, ReasonTooLarge, "record of %d bytes", n)
 				if _, err := s.br.Discard(int(n)); err != nil {
 					return nil, err
 				}
@@ -680,7 +767,7 @@ func (s *mcapSource) handleDefinition(op byte, body []byte, off int64) {
 	case mcap.OpSchema:
 		r, ok := parseSchema(body)
 		if !ok {
-			s.skip(off, ReasonMalformed, "schema record")
+			s.skip(KindSchema, off, ReasonMalformed, "schema record")
 			return
 		}
 		if _, have := s.schemas[r.ID]; !have {
@@ -689,7 +776,7 @@ func (s *mcapSource) handleDefinition(op byte, body []byte, off int64) {
 	case mcap.OpChannel:
 		r, ok := parseChannel(body)
 		if !ok {
-			s.skip(off, ReasonMalformed, "channel record")
+			s.skip(KindChannel, off, ReasonMalformed, "channel record")
 			return
 		}
 		s.addChannel(r)
@@ -705,7 +792,7 @@ func (s *mcapSource) load(p *pendingRec) *group {
 	if p.op == byte(mcap.OpMessage) {
 		m, ok := parseMessage(p.body)
 		if !ok {
-			s.skip(p.off, ReasonMalformed, "message record of %d bytes", len(p.body))
+			s.skip(KindMessage, p.off, ReasonMalformed, "message record of %d bytes", len(p.body))
 			s.putBuf(p.body)
 			s.releaseGroup(g)
 			return nil
@@ -720,7 +807,7 @@ func (s *mcapSource) load(p *pendingRec) *group {
 	}
 	ch, ok := parseChunk(p.body)
 	if !ok {
-		s.skip(p.off, ReasonMalformed, "chunk header")
+		s.skipChunk(p.off, ReasonMalformed, "chunk header")
 		s.putBuf(p.body)
 		s.releaseGroup(g)
 		return nil
@@ -734,7 +821,7 @@ func (s *mcapSource) load(p *pendingRec) *group {
 		case errors.Is(err, ErrUnsupported):
 			reason = ReasonUnsupported
 		}
-		s.skip(p.off, reason, "%v", err)
+		s.skipChunk(p.off, reason, "%v", err)
 		s.releaseGroup(g)
 		return nil
 	}
@@ -744,7 +831,7 @@ func (s *mcapSource) load(p *pendingRec) *group {
 		g.bufs = append(g.bufs, recs)
 	}
 	if ch.CRC != 0 && !s.cfg.SkipCRC && crc != ch.CRC {
-		s.skip(p.off, ReasonCRC, "chunk crc %08x, computed %08x", ch.CRC, crc)
+		s.skipChunk(p.off, ReasonCRC, "chunk crc %08x, computed %08x", ch.CRC, crc)
 		s.releaseGroup(g)
 		return nil
 	}
@@ -752,12 +839,12 @@ func (s *mcapSource) load(p *pendingRec) *group {
 	var last uint64
 	for q := recs; len(q) > 0; {
 		if len(q) < recordHeaderLen {
-			s.skip(p.off, ReasonMalformed, "truncated record inside chunk at %d", len(recs)-len(q))
+			s.skip(KindChunk, p.off, ReasonMalformed, "truncated record inside chunk at %d", len(recs)-len(q))
 			break
 		}
 		op, n := q[0], binary.LittleEndian.Uint64(q[1:])
 		if n > uint64(len(q)-recordHeaderLen) {
-			s.skip(p.off, ReasonMalformed, "record inside chunk at %d overruns the chunk", len(recs)-len(q))
+			s.skip(KindChunk, p.off, ReasonMalformed, "record inside chunk at %d overruns the chunk", len(recs)-len(q))
 			break
 		}
 		body := q[recordHeaderLen : recordHeaderLen+int(n) : recordHeaderLen+int(n)]
@@ -766,7 +853,7 @@ func (s *mcapSource) load(p *pendingRec) *group {
 		case mcap.OpMessage:
 			m, ok := parseMessage(body)
 			if !ok {
-				s.skip(p.off, ReasonMalformed, "message inside chunk at %d", len(recs)-len(q)-len(body)-recordHeaderLen)
+				s.skip(KindMessage, p.off, ReasonMalformed, "message inside chunk at %d", len(recs)-len(q)-len(body)-recordHeaderLen)
 				continue
 			}
 			if m.LogTime < last {
@@ -791,7 +878,8 @@ func (s *mcapSource) load(p *pendingRec) *group {
 func (s *mcapSource) addMessage(g *group, m messageRec, off int64) {
 	ch := s.channels[m.Channel]
 	if ch == nil {
-		s.skip(off, ReasonUnknownChannel, "channel %d", m.Channel)
+		s.report(Skipped{File: s.file, Offset: off, Kind: KindMessage, Reason: ReasonUnknownChannel,
+			Detail: fmt.Sprintf("channel %d", m.Channel), LogTime: int64(m.LogTime), HasLogTime: m.LogTime <= math.MaxInt64})
 		return
 	}
 	if ch.topic.filtered {

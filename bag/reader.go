@@ -35,6 +35,10 @@ type ReaderConfig struct {
 	// instead of log-time order, which skips the reordering of overlapping
 	// chunks. Files are still merged by log time. Default false.
 	FileOrder bool
+	// OnDamage, when set, is called with each damaged record as the reader
+	// meets it (during Open for summaries and missing files, else during
+	// Next), on the goroutine that calls them.
+	OnDamage func(Damage)
 }
 
 func (c ReaderConfig) withDefaults() (ReaderConfig, error) {
@@ -94,6 +98,8 @@ type Reader struct {
 	started bool
 	topics  *topicSet
 	skipped []Skipped
+	onDmg   func(Damage)
+	read    int64
 	msg     Message
 	closed  bool
 }
@@ -106,7 +112,7 @@ func Open(path string, cfg ReaderConfig) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Reader{topics: newTopicSet(cfg.Topics), last: -1}
+	r := &Reader{topics: newTopicSet(cfg.Topics), last: -1, onDmg: cfg.OnDamage}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err
@@ -139,7 +145,12 @@ func Open(path string, cfg ReaderConfig) (*Reader, error) {
 	return r, nil
 }
 
-func (r *Reader) report(s Skipped) { r.skipped = append(r.skipped, s) }
+func (r *Reader) report(s Skipped) {
+	r.skipped = append(r.skipped, s)
+	if r.onDmg != nil {
+		r.onDmg(s)
+	}
+}
 
 func (r *Reader) openFile(path string, cfg ReaderConfig, meta *bagInfo) (source, error) {
 	kind, err := sniff(path)
@@ -205,7 +216,7 @@ func bagFiles(dir string, report func(Skipped)) ([]string, *bagInfo, error) {
 				// Bags from ROS 2 Foxy list paths relative to the parent.
 				p = filepath.Join(dir, filepath.Base(rel))
 				if _, err2 := os.Stat(p); err2 != nil {
-					report(Skipped{File: filepath.Join(dir, rel), Reason: ReasonMissingFile, Detail: "listed in " + metaPath})
+					report(Skipped{File: filepath.Join(dir, rel), Kind: KindFile, Reason: ReasonMissingFile, Detail: "listed in " + metaPath})
 					continue
 				}
 			}
@@ -256,6 +267,31 @@ func (r *Reader) Skipped() []Skipped {
 		return a.Offset < b.Offset
 	})
 	return out
+}
+
+// Damage returns the damaged records met so far, sorted by file (in
+// reading order) and offset; the same as Skipped.
+func (r *Reader) Damage() []Damage { return r.Skipped() }
+
+// MessagesRead returns the number of messages Next has returned.
+func (r *Reader) MessagesRead() int64 { return r.read }
+
+// Status sums up a read for an exit status, once Next has returned io.EOF:
+// an error wrapping ErrEmpty when no message was read (a file holding only
+// the magic, a bag whose only chunk is damaged, an empty bag), one
+// wrapping ErrDamaged when damaged records were skipped, else nil. The
+// error names the first damage; Damage lists them all.
+func (r *Reader) Status() error {
+	d := r.Damage()
+	switch {
+	case r.read == 0 && len(d) > 0:
+		return fmt.Errorf("%w: %s: %d damaged records, first: %s", ErrEmpty, strings.Join(r.files, ", "), len(d), d[0])
+	case r.read == 0:
+		return fmt.Errorf("%w: %s", ErrEmpty, strings.Join(r.files, ", "))
+	case len(d) > 0:
+		return fmt.Errorf("%w: %d damaged records, first: %s", ErrDamaged, len(d), d[0])
+	}
+	return nil
 }
 
 // SkipCounts returns the number of skipped records per reason.
@@ -377,6 +413,7 @@ func (r *Reader) Next() (*Message, error) {
 	i := r.heap[0]
 	m := r.cur[i]
 	r.last = i
+	r.read++
 	if r.srcs[i].liveCounts() {
 		m.topic.info.MessageCount++
 	}
@@ -439,7 +476,12 @@ func StreamFile(path string, cfg ReaderConfig, fn func(*Message) error) (StreamS
 		return st, err
 	}
 	topics := newTopicSet(cfg.Topics)
-	src, err := openMCAP(path, cfg, topics, func(s Skipped) { st.Skipped = append(st.Skipped, s) }, true)
+	src, err := openMCAP(path, cfg, topics, func(s Skipped) {
+		st.Skipped = append(st.Skipped, s)
+		if cfg.OnDamage != nil {
+			cfg.OnDamage(s)
+		}
+	}, true)
 	if err != nil {
 		return st, err
 	}

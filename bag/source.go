@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 )
 
 // Skip reasons reported in Skipped.Reason. They are fixed strings so that
@@ -32,17 +33,85 @@ const (
 	ReasonMissingFile = "missing file"
 )
 
-// Skipped records one damaged region that a Reader skipped.
+// Record kinds reported in Skipped.Kind.
+const (
+	KindChunk   = "chunk"
+	KindMessage = "message"
+	KindSchema  = "schema"
+	KindChannel = "channel"
+	// KindRecord: a record whose opcode is unknown or unreadable.
+	KindRecord = "record"
+	// KindSummary: the summary section or footer.
+	KindSummary = "summary"
+	// KindFile: the file as a whole (cut short, missing).
+	KindFile = "file"
+	// KindRow: a db3 message row.
+	KindRow = "row"
+)
+
+// Skipped records one damaged region that a Reader skipped: where it is,
+// what kind of record it was and, where the file still tells, which
+// messages it held.
 type Skipped struct {
 	// File is the path of the bag file.
-	File string
+	File string `json:"file"`
 	// Offset is the byte offset of the damaged record in File (for db3, the
 	// message row id).
-	Offset int64
+	Offset int64 `json:"offset"`
+	// Kind is one of the Kind constants.
+	Kind string `json:"kind"`
 	// Reason is one of the Reason constants.
-	Reason string
+	Reason string `json:"reason"`
 	// Detail says more, for logs.
-	Detail string
+	Detail string `json:"detail,omitempty"`
+	// Topic is the topic of a damaged message, when known.
+	Topic string `json:"topic,omitempty"`
+	// LogTime is a damaged message's log time or a damaged chunk's message
+	// start time (ns since the epoch), valid when HasLogTime.
+	LogTime int64 `json:"log_time_ns,omitempty"`
+	// EndTime is a damaged chunk's message end time, valid when HasLogTime.
+	EndTime int64 `json:"end_time_ns,omitempty"`
+	// HasLogTime tells whether LogTime (and for chunks EndTime) are known.
+	HasLogTime bool `json:"has_log_time"`
+	// Lost lists the messages of a damaged chunk, by log time, as the
+	// message index records after it give them (none when they are lost
+	// too).
+	Lost []LostMessage `json:"lost,omitempty"`
+}
+
+// Damage is the name the replay and info commands use for a Skipped.
+type Damage = Skipped
+
+// LostMessage is one message of a damaged chunk that could not be read.
+type LostMessage struct {
+	// Topic is the message's topic, "" when its channel is unknown.
+	Topic string `json:"topic"`
+	// LogTime is its log time in nanoseconds since the Unix epoch.
+	LogTime int64 `json:"log_time_ns"`
+}
+
+// String formats the damage for a log line: file, offset, kind, reason and
+// the message's topic and time where known.
+func (s Skipped) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s at offset %d: %s: %s", s.File, s.Offset, s.Kind, s.Reason)
+	if s.Topic != "" {
+		fmt.Fprintf(&b, " topic %s", s.Topic)
+	}
+	if s.HasLogTime {
+		if s.Kind == KindChunk {
+			fmt.Fprintf(&b, " log time %d..%d ns", s.LogTime, s.EndTime)
+		} else {
+			fmt.Fprintf(&b, " log time %d ns", s.LogTime)
+		}
+	}
+	if len(s.Lost) > 0 {
+		fmt.Fprintf(&b, ", %d messages lost", len(s.Lost))
+	}
+	if s.Detail != "" {
+		fmt.Fprintf(&b, " (%s)", s.Detail)
+	}
+	return b.String()
 }
 
 // TopicInfo describes one topic of a bag.
