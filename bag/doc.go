@@ -41,6 +41,14 @@
 // The Message that Next returns, and its Data, are reused: they are only
 // valid until the next call to Next. Copy Data to keep it.
 //
+// Per-message compression (metadata compression_mode MESSAGE, which
+// `ros2 bag record --compression-mode message` writes: each message's data
+// a zstd frame) is undone before a message is returned. The mode comes
+// from the directory's metadata.yaml, else from the "rosbag2" metadata
+// record rosbag2 embeds in each MCAP file, else (a file cut short) from
+// each message's zstd or lz4 frame magic, which CDR data cannot start
+// with. WriterConfig.MessageCompression writes such bags.
+//
 // MCAP files are parsed leniently by this package rather than by the mcap
 // library's reader: a record whose length runs past the end of the file, a
 // chunk whose CRC does not match or that fails to decompress, a malformed

@@ -95,9 +95,15 @@ type mcapSource struct {
 	freeGrps []*group
 	scratch  []byte
 	hdr      [recordHeaderLen]byte
+
+	// msgComp is the per-message compression: "", "zstd", "lz4" or
+	// msgCompUnknown (decode what carries a compressed frame's magic).
+	msgComp string
+	msgBuf  []byte
+	out     msgRef
 }
 
-func openMCAP(path string, cfg ReaderConfig, topics *topicSet, report func(Skipped), fileOrder bool) (*mcapSource, error) {
+func openMCAP(path string, cfg ReaderConfig, topics *topicSet, report func(Skipped), fileOrder bool, msgComp string) (*mcapSource, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -109,8 +115,8 @@ func openMCAP(path string, cfg ReaderConfig, topics *topicSet, report func(Skipp
 	}
 	s := &mcapSource{
 		file: path, f: f, size: st.Size(), cfg: cfg, report: report, topics: topics,
-		fileOrder: fileOrder,
-		schemas:   map[uint16]schemaRec{}, channels: map[uint16]*mcapChannel{},
+		fileOrder: fileOrder, msgComp: msgComp,
+		schemas: map[uint16]schemaRec{}, channels: map[uint16]*mcapChannel{},
 		br: bufio.NewReaderSize(f, int(min(int64(cfg.ReadBufferBytes), max(st.Size(), 4096)))),
 	}
 	var magic [8]byte
@@ -279,6 +285,7 @@ func (s *mcapSource) readSummary() {
 		channels []channelRec
 		stats    *statisticsRec
 		chunks   []chunkStart
+		rosbag2  = int64(-1) // offset of the "rosbag2" metadata record
 	)
 	for p := buf; len(p) > 0; {
 		if len(p) < recordHeaderLen {
@@ -306,6 +313,13 @@ func (s *mcapSource) readSummary() {
 			var r statisticsRec
 			r, ok = parseStatistics(body)
 			stats = &r
+		case mcap.OpMetadataIndex:
+			c := newCursor(body)
+			off := c.u64()
+			c.u64()
+			if name := c.str(); c.ok && name == "rosbag2" && off < uint64(footerOff) {
+				rosbag2 = int64(off)
+			}
 		case mcap.OpChunkIndex:
 			var off uint64
 			off, ok = chunkIndexOffset(body)
@@ -335,6 +349,9 @@ func (s *mcapSource) readSummary() {
 			}
 		}
 	}
+	if rosbag2 >= 0 && s.msgComp == msgCompUnknown {
+		s.embeddedMetadata(rosbag2)
+	}
 	sort.Slice(chunks, func(i, j int) bool { return chunks[i].off < chunks[j].off })
 	s.chunks = chunks
 	s.suffixMin = make([]uint64, len(chunks)+1)
@@ -342,6 +359,95 @@ func (s *mcapSource) readSummary() {
 	for i := len(chunks) - 1; i >= 0; i-- {
 		s.suffixMin[i] = min(chunks[i].start, s.suffixMin[i+1])
 	}
+}
+
+// embeddedMetadata reads the "rosbag2" metadata record at off, which holds
+// the bag metadata (rosbag2 Jazzy writes it into every MCAP file), for the
+// per-message compression of a file opened on its own.
+func (s *mcapSource) embeddedMetadata(off int64) {
+	op, n, ok := s.headerAt(off)
+	if !ok || op != byte(mcap.OpMetadata) || n > uint64(s.size-off-recordHeaderLen) || n > maxMetadataBytes {
+		s.skip(KindSummary, off, ReasonBadSummary, "metadata index points to no metadata record")
+		return
+	}
+	body := make([]byte, n)
+	if _, err := s.f.ReadAt(body, off+recordHeaderLen); err != nil {
+		return
+	}
+	c := newCursor(body)
+	c.str()
+	m := c.strMap()
+	if !c.ok {
+		s.skip(KindRecord, off, ReasonMalformed, "rosbag2 metadata record")
+		return
+	}
+	info, err := parseMetadataBody([]byte(m["serialized_metadata"]))
+	if err != nil {
+		s.skip(KindRecord, off, ReasonMalformed, "%v", err)
+		return
+	}
+	if comp, err := info.messageCompression(); err == nil {
+		s.msgComp = comp
+	}
+}
+
+// Magic numbers that open a zstd frame and an lz4 frame. A CDR message
+// starts with its encapsulation header, whose first byte is 0, so neither
+// can be mistaken for one.
+var (
+	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+	lz4Magic  = []byte{0x04, 0x22, 0x4d, 0x18}
+)
+
+// decodeMessage undoes rosbag2's per-message compression of m's data. It
+// returns m itself when the file's messages are not compressed.
+func (s *mcapSource) decodeMessage(m *msgRef) (*msgRef, error) {
+	comp := s.msgComp
+	if comp == msgCompUnknown {
+		switch {
+		case bytes.HasPrefix(m.data, zstdMagic):
+			comp = "zstd"
+		case bytes.HasPrefix(m.data, lz4Magic):
+			comp = "lz4"
+		default:
+			return m, nil
+		}
+	}
+	var err error
+	switch comp {
+	case "":
+		return m, nil
+	case "zstd":
+		var d *zstd.Decoder
+		if d, err = getZstd(s.cfg.MaxChunkBytes); err != nil {
+			return nil, err
+		}
+		s.msgBuf, err = d.DecodeAll(m.data, s.msgBuf[:0])
+		putZstd(s.cfg.MaxChunkBytes, d)
+	case "lz4":
+		r, _ := lz4Pool.Get().(*lz4.Reader)
+		if r == nil {
+			r = lz4.NewReader(nil)
+		}
+		r.Reset(bytes.NewReader(m.data))
+		var b bytes.Buffer
+		b.Grow(len(s.msgBuf))
+		_, err = io.Copy(&b, io.LimitReader(r, s.cfg.MaxChunkBytes+1))
+		r.Reset(nil)
+		lz4Pool.Put(r)
+		s.msgBuf = append(s.msgBuf[:0], b.Bytes()...)
+		if err == nil && int64(len(s.msgBuf)) > s.cfg.MaxChunkBytes {
+			err = fmt.Errorf("%w: message over %d bytes", ErrTooLarge, s.cfg.MaxChunkBytes)
+		}
+	default:
+		err = fmt.Errorf("%w: per-message compression %q", ErrUnsupported, comp)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", comp, err)
+	}
+	s.out = *m
+	s.out.data = s.msgBuf
+	return &s.out, nil
 }
 
 // noFooter reports a file without footer and closing magic: it was cut short
@@ -887,7 +993,7 @@ func (s *mcapSource) addMessage(g *group, m messageRec, off int64) {
 	}
 	g.msgs = append(g.msgs, msgRef{
 		logTime: int64(m.LogTime), pubTime: int64(m.PublishTime), seq: m.Sequence,
-		topic: ch.topic, data: m.Data,
+		topic: ch.topic, data: m.Data, off: off,
 	})
 }
 
@@ -1126,11 +1232,25 @@ func (s *mcapSource) next() (*msgRef, error) {
 		g.i++
 		if g.i == len(g.msgs) {
 			s.popTop()
+			if s.release != nil {
+				s.releaseGroup(s.release)
+			}
 			s.release = g
 		} else {
 			s.fixTop()
 		}
-		return m, nil
+		if s.msgComp == "" {
+			return m, nil
+		}
+		out, err := s.decodeMessage(m)
+		if err != nil {
+			// The message's bytes are intact as far as the chunk's CRC goes;
+			// its compressed frame is not.
+			s.report(Skipped{File: s.file, Offset: m.off, Kind: KindMessage, Reason: ReasonDecompress,
+				Detail: err.Error(), Topic: m.topic.info.Name, LogTime: m.logTime, HasLogTime: true})
+			continue
+		}
+		return out, nil
 	}
 }
 

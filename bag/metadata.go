@@ -192,7 +192,11 @@ func readMetadata(path string) (*bagInfo, error) {
 	if err := yaml.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("%w: %s: %v", ErrMetadata, path, err)
 	}
-	r := raw.Info
+	return raw.Info.info(), nil
+}
+
+// info converts the decoded YAML into a bagInfo.
+func (r *rawBagInfo) info() *bagInfo {
 	b := &bagInfo{
 		Version:           r.Version,
 		StorageID:         r.StorageIdentifier,
@@ -220,5 +224,38 @@ func readMetadata(path string) (*bagInfo, error) {
 			QoS: qos, TypeHash: t.Meta.TypeHash, Count: t.Count,
 		})
 	}
-	return b, nil
+	return b
+}
+
+// msgCompUnknown is the per-message compression of an MCAP file whose bag
+// metadata is not known yet: the file's own "rosbag2" metadata record
+// decides, else each message is checked for a compressed frame's magic.
+const msgCompUnknown = "?"
+
+// messageCompression returns the per-message compression the metadata
+// declares: "" for none, "zstd" or "lz4". File compression is refused
+// earlier (bagFiles).
+func (b *bagInfo) messageCompression() (string, error) {
+	switch strings.ToLower(b.CompressionMode) {
+	case "", "none":
+		return "", nil
+	case "message":
+		switch f := strings.ToLower(b.CompressionFormat); f {
+		case "zstd", "lz4":
+			return f, nil
+		}
+		return "", fmt.Errorf("%w: per-message compression format %q", ErrUnsupported, b.CompressionFormat)
+	}
+	return "", fmt.Errorf("%w: compression mode %q format %q", ErrUnsupported, b.CompressionMode, b.CompressionFormat)
+}
+
+// parseMetadataBody parses metadata YAML without the
+// rosbag2_bagfile_information wrapper, as rosbag2 embeds it in the MCAP
+// "rosbag2" metadata record's serialized_metadata.
+func parseMetadataBody(data []byte) (*bagInfo, error) {
+	var r rawBagInfo
+	if err := yaml.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%w: embedded serialized_metadata: %v", ErrMetadata, err)
+	}
+	return r.info(), nil
 }

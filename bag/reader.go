@@ -157,19 +157,21 @@ func (r *Reader) openFile(path string, cfg ReaderConfig, meta *bagInfo) (source,
 	if err != nil {
 		return nil, err
 	}
+	comp := msgCompUnknown
+	if meta != nil {
+		if comp, err = meta.messageCompression(); err != nil {
+			return nil, err
+		}
+	}
 	switch kind {
 	case "mcap":
-		return openMCAP(path, cfg, r.topics, r.report, cfg.FileOrder)
+		return openMCAP(path, cfg, r.topics, r.report, cfg.FileOrder, comp)
 	case "db3":
-		comp := ""
-		if meta != nil && meta.CompressionMode != "" {
-			switch {
-			case strings.EqualFold(meta.CompressionMode, "message") && meta.CompressionFormat == "zstd":
-				comp = "zstd"
-			case strings.EqualFold(meta.CompressionMode, "none"):
-			default:
-				return nil, fmt.Errorf("%w: compression mode %q format %q", ErrUnsupported, meta.CompressionMode, meta.CompressionFormat)
-			}
+		if comp == msgCompUnknown {
+			comp = ""
+		}
+		if comp != "" && comp != "zstd" {
+			return nil, fmt.Errorf("%w: %s: per-message %s compression in a db3 file", ErrUnsupported, path, comp)
 		}
 		return openDB3(path, r.topics, r.report, comp)
 	}
@@ -481,7 +483,7 @@ func StreamFile(path string, cfg ReaderConfig, fn func(*Message) error) (StreamS
 		if cfg.OnDamage != nil {
 			cfg.OnDamage(s)
 		}
-	}, true)
+	}, true, msgCompUnknown)
 	if err != nil {
 		return st, err
 	}

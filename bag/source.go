@@ -201,6 +201,9 @@ type msgRef struct {
 	seq              uint32
 	topic            *topicEntry
 	data             []byte
+	// off is the file offset of the record holding the message (its
+	// chunk's, for a chunked message), for damage reports.
+	off int64
 }
 
 // source is one storage file yielding messages.

@@ -44,6 +44,12 @@ type WriterConfig struct {
 	// `ros2 bag play` of a lone .mcap cannot parse version 9 QoS strings.
 	// Default false: the record is written.
 	OmitRosbagMetadata bool
+	// MessageCompression compresses each message's data on its own, as
+	// `ros2 bag record --compression-mode message --compression-format zstd`
+	// does, and records compression_mode MESSAGE in the bag metadata.
+	// CompressionZstd is the one rosbag2 ships; "" or CompressionNone:
+	// off (default). It adds to the chunk Compression.
+	MessageCompression Compression
 }
 
 func (c WriterConfig) withDefaults() (WriterConfig, error) {
@@ -59,6 +65,13 @@ func (c WriterConfig) withDefaults() (WriterConfig, error) {
 	}
 	if c.ChunkSize == 0 {
 		c.ChunkSize = 4 << 20
+	}
+	switch c.MessageCompression {
+	case "", CompressionNone:
+		c.MessageCompression = ""
+	case CompressionZstd:
+	default:
+		return c, &ConfigError{Field: "WriterConfig.MessageCompression", Reason: fmt.Sprintf("%q is not zstd or none", c.MessageCompression)}
 	}
 	if c.RosDistro == "" {
 		c.RosDistro = "jazzy"
@@ -108,6 +121,9 @@ type MCAPWriter struct {
 	end      int64
 	closed   bool
 	closer   func() error
+	// msgEnc and msgBuf compress messages for MessageCompression.
+	msgEnc *zstd.Encoder
+	msgBuf []byte
 }
 
 // NewMCAPWriter starts an MCAP file on w. Close finishes the file but does
@@ -146,11 +162,19 @@ func NewMCAPWriter(w io.Writer, cfg WriterConfig) (*MCAPWriter, error) {
 	if err := mw.WriteHeader(&mcap.Header{Profile: "ros2", Library: Library}); err != nil {
 		return nil, err
 	}
-	return &MCAPWriter{
+	mcw := &MCAPWriter{
 		cfg: cfg, w: mw,
 		schemas: map[string]uint16{}, channels: map[uint16]*topicStats{}, byName: map[string]uint16{},
 		start: math.MaxInt64, end: math.MinInt64,
-	}, nil
+	}
+	if cfg.MessageCompression == CompressionZstd {
+		// One encoder goroutine and no dictionary: each message is a
+		// complete zstd frame, as rosbag2's zstd compressor writes it.
+		if mcw.msgEnc, err = zstd.NewWriter(nil, zstd.WithEncoderConcurrency(1)); err != nil {
+			return nil, err
+		}
+	}
+	return mcw, nil
 }
 
 // CreateMCAP creates the file at path and starts an MCAP file in it; Close
@@ -235,6 +259,10 @@ func (w *MCAPWriter) Write(channelID uint16, logTime, publishTime int64, data []
 		return fmt.Errorf("%w: topic %s log %d publish %d", ErrNegativeTime, ts.topic.Name, logTime, publishTime)
 	}
 	ts.seq++
+	if w.msgEnc != nil {
+		w.msgBuf = w.msgEnc.EncodeAll(data, w.msgBuf[:0])
+		data = w.msgBuf
+	}
 	err := w.w.WriteMessage(&mcap.Message{
 		ChannelID: channelID, Sequence: ts.seq,
 		LogTime: uint64(logTime), PublishTime: uint64(publishTime), Data: data,
@@ -254,6 +282,10 @@ func (w *MCAPWriter) info(relPath string) *bagInfo {
 	b := &bagInfo{
 		Version: MetadataVersion, StorageID: "mcap", MessageCount: w.count,
 		RosDistro: w.cfg.RosDistro,
+	}
+	if w.cfg.MessageCompression != "" {
+		// rosbag2's compression_mode_to_string spelling.
+		b.CompressionFormat, b.CompressionMode = string(w.cfg.MessageCompression), "MESSAGE"
 	}
 	if w.count > 0 {
 		b.Start, b.Duration = w.start, w.end-w.start
