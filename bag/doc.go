@@ -30,7 +30,8 @@
 //
 // Open reads an .mcap file, a .db3 (rosbag2 sqlite3) file, or a bag
 // directory (files from metadata.yaml's relative_file_paths, else the
-// *.mcap and *.db3 files in name order). Reader.Next returns messages in
+// *.mcap and *.db3 files in name order; a metadata.yaml that cannot be
+// used falls back to those files too, with a warning in Reader.Warnings). Reader.Next returns messages in
 // log-time order across all files; ties keep file order. Topics lists the
 // topics with types, schema text, QoS and message counts.
 //

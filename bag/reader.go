@@ -99,6 +99,7 @@ type Reader struct {
 	topics  *topicSet
 	skipped []Skipped
 	onDmg   func(Damage)
+	warns   []error
 	read    int64
 	msg     Message
 	closed  bool
@@ -120,7 +121,7 @@ func Open(path string, cfg ReaderConfig) (*Reader, error) {
 	var meta *bagInfo
 	files := []string{path}
 	if st.IsDir() {
-		files, meta, err = bagFiles(path, r.report)
+		files, meta, err = bagFiles(path, r.report, r.warn)
 		if err != nil {
 			return nil, err
 		}
@@ -200,16 +201,28 @@ func sniff(path string) (string, error) {
 
 // bagFiles lists the storage files of a bag directory.
 // A file that metadata.yaml lists but that is missing is reported to
-// report and left out.
-func bagFiles(dir string, report func(Skipped)) ([]string, *bagInfo, error) {
+// report and left out. A metadata.yaml that cannot be parsed, declares an
+// unknown compression or lists no file that exists is passed to warn and
+// the directory's *.mcap and *.db3 files are read instead: the storage
+// files carry their own topics and statistics.
+func bagFiles(dir string, report func(Skipped), warn func(error)) ([]string, *bagInfo, error) {
 	metaPath := filepath.Join(dir, MetadataFile)
 	if _, err := os.Stat(metaPath); err == nil {
 		meta, err := readMetadata(metaPath)
-		if err != nil {
-			return nil, nil, err
-		}
-		if strings.EqualFold(meta.CompressionMode, "file") {
+		if err == nil && strings.EqualFold(meta.CompressionMode, "file") {
 			return nil, nil, fmt.Errorf("%w: file compression (%s)", ErrUnsupported, meta.CompressionFormat)
+		}
+		if err == nil {
+			if _, cerr := meta.messageCompression(); cerr != nil {
+				err = fmt.Errorf("%w: %s: %v", ErrMetadata, metaPath, cerr)
+			}
+		}
+		if err != nil {
+			if !errors.Is(err, ErrMetadata) {
+				err = fmt.Errorf("%w: %s: %v", ErrMetadata, metaPath, err)
+			}
+			warn(fmt.Errorf("%w; reading the .mcap and .db3 files in %s instead", err, dir))
+			return globBagFiles(dir)
 		}
 		var files []string
 		for _, rel := range meta.RelativePaths {
@@ -228,9 +241,14 @@ func bagFiles(dir string, report func(Skipped)) ([]string, *bagInfo, error) {
 			return files, meta, nil
 		}
 		if len(meta.RelativePaths) > 0 {
-			return nil, nil, fmt.Errorf("%w: none of the files %s lists exist", ErrNoBagFiles, metaPath)
+			warn(fmt.Errorf("%w: none of the files %s lists exist; reading the .mcap and .db3 files in %s instead", ErrMetadata, metaPath, dir))
 		}
 	}
+	return globBagFiles(dir)
+}
+
+// globBagFiles lists the *.mcap and *.db3 files of dir in name order.
+func globBagFiles(dir string) ([]string, *bagInfo, error) {
 	var files []string
 	for _, pat := range []string{"*.mcap", "*.db3"} {
 		m, err := filepath.Glob(filepath.Join(dir, pat))
@@ -270,6 +288,14 @@ func (r *Reader) Skipped() []Skipped {
 	})
 	return out
 }
+
+func (r *Reader) warn(err error) { r.warns = append(r.warns, err) }
+
+// Warnings returns what Open worked around without failing, for the caller
+// to print: a metadata.yaml that could not be used (the error wraps
+// ErrMetadata), whose directory was then read from its *.mcap and *.db3
+// files.
+func (r *Reader) Warnings() []error { return append([]error(nil), r.warns...) }
 
 // Damage returns the damaged records met so far, sorted by file (in
 // reading order) and offset; the same as Skipped.
