@@ -43,14 +43,23 @@ func TestInstalledParams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var schema struct {
+	// The schema describes the whole file: the node's section, then its
+	// ros__parameters.
+	var file struct {
 		Properties map[string]struct {
-			Properties map[string]any `json:"properties"`
+			Properties struct {
+				Params struct {
+					Properties map[string]struct {
+						Properties map[string]any `json:"properties"`
+					} `json:"properties"`
+				} `json:"ros__parameters"`
+			} `json:"properties"`
 		} `json:"properties"`
 	}
-	if err := json.Unmarshal(raw, &schema); err != nil {
+	if err := json.Unmarshal(raw, &file); err != nil {
 		t.Fatal(err)
 	}
+	schema := file.Properties["/**/bevfusion"].Properties.Params
 	var inSchema []string
 	for k, p := range schema.Properties {
 		if len(p.Properties) == 0 {
