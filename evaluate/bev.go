@@ -282,9 +282,22 @@ func WriteBEVText(w io.Writer, r *BEVResult) {
 	}
 	fmt.Fprintf(w, "  %d detections, mAP %.3f over the classes with ground truth (nuScenes centre-distance AP; ranges car/truck 50 m, person 40 m)\n", r.Detections, r.MAP)
 	for _, c := range r.Classes {
-		fmt.Fprintf(w, "  %-10s %4d gt %5d pred  AP@0.5/1/2/4 m %.3f %.3f %.3f %.3f  ATE %.2f m  ASE %.2f  AOE %.2f rad  AVE %.2f m/s\n",
-			c.Name, c.NumGT, c.NumPred, at(c.AP, 0), at(c.AP, 1), at(c.AP, 2), at(c.AP, 3), c.ATE, c.ASE, c.AOE, c.AVE)
+		if c.NumGT == 0 {
+			fmt.Fprintf(w, "  %-10s %4d gt %5d pred  (no ground truth on this drive: not scored)\n", c.Name, c.NumGT, c.NumPred)
+			continue
+		}
+		fmt.Fprintf(w, "  %-10s %4d gt %5d pred  AP@0.5/1/2/4 m %s %s %s %s  ATE %s m  ASE %s  AOE %s rad  AVE %s m/s\n",
+			c.Name, c.NumGT, c.NumPred, num(at(c.AP, 0), 3), num(at(c.AP, 1), 3), num(at(c.AP, 2), 3), num(at(c.AP, 3), 3),
+			num(c.ATE, 2), num(c.ASE, 2), num(c.AOE, 2), num(c.AVE, 2))
 	}
+}
+
+// num prints v with prec decimals, "n/a" when undefined.
+func num(v float64, prec int) string {
+	if math.IsNaN(v) {
+		return "n/a"
+	}
+	return strconv.FormatFloat(v, 'f', prec, 64)
 }
 
 func at(v []float64, i int) float64 {
