@@ -23,6 +23,11 @@
 // layout. Output is deterministic: the same calls give the same bytes, as no
 // wall-clock time or map order reaches the file.
 //
+// Topic.TypeHash defaults to the RIHS01 type description hash that TypeHash
+// computes from the schema text the way ROS 2 Jazzy's rosidl does
+// (REP-2011); it is written as the channel's topic_type_hash and as
+// metadata.yaml's type_description_hash, as rosbag2 Jazzy writes them.
+//
 // Topic.QoS is the offered_qos_profiles YAML sequence; QoSYAML builds one
 // and DefaultQoS gives reliable/volatile, or transient_local for /tf_static.
 //

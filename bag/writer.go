@@ -93,7 +93,9 @@ type Topic struct {
 	// QoS is the offered_qos_profiles YAML sequence (see QoSYAML). Default
 	// DefaultQoS(Name).
 	QoS string
-	// TypeHash is the type description hash ("RIHS01_..."). Default empty.
+	// TypeHash is the type description hash ("RIHS01_..."). Default: computed
+	// from SchemaText by TypeHash, or empty when SchemaText does not hold
+	// every definition the type uses.
 	TypeHash string
 }
 
@@ -214,6 +216,11 @@ func (w *MCAPWriter) AddTopic(t Topic) (uint16, error) {
 	}
 	if t.QoS == "" {
 		t.QoS = DefaultQoS(t.Name)
+	}
+	if t.TypeHash == "" && t.SchemaText != "" {
+		// As rosbag2 Jazzy records it; a schema that lacks a definition it
+		// uses leaves the hash empty, as bags from older distros have it.
+		t.TypeHash, _ = TypeHash(t.Type, t.SchemaText)
 	}
 	if err := validateQoS(t.QoS); err != nil {
 		return 0, fmt.Errorf("topic %s: %w", t.Name, err)
