@@ -1,30 +1,99 @@
-"""Helpers shared by gopercept's launch files (not a launch file itself)."""
-from launch.actions import DeclareLaunchArgument
-from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+"""Helpers shared by gopercept's launch files (not a launch file itself).
+
+Every launch argument but namespace, use_sim_time and providers is scoped by
+its node (lidarseg_model_path, pose2d_model_path, ...): launch arguments are
+global to a launch, so perception.launch.py, which includes all three
+nodes' files, would otherwise hand one node's model to another.
+"""
+import os
+
+from ament_index_python.packages import get_package_share_directory
+from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
-from launch_ros.substitutions import FindPackageShare
+
+# Per node: launch argument (without the node prefix) -> (parameter it
+# overrides, whether it names a file, description). launch/launch_test.go
+# checks every parameter here against what the node declares.
+OVERRIDES = {
+    'lidarseg': {
+        'model_path': ('model.path', True, 'ONNX model in the RangeNet++ contract.'),
+        'providers': ('model.providers', False, 'ONNX Runtime execution providers in order, e.g. [cuda, cpu].'),
+    },
+    'pose2d': {
+        'model_path': ('model.path', True, 'Pose model (heatmap, SimCC, YOLO-pose or PAF; its card says which).'),
+        'detector_path': ('detector.path', True, 'Person detector for top-down pose models.'),
+        'providers': ('model.providers', False, 'ONNX Runtime execution providers in order, e.g. [cuda, cpu].'),
+    },
+    'bevfusion': {
+        'encoder_model': ('encoder_model', True, 'Camera encoder ONNX (card family bev-camera).'),
+        'fuser_model': ('fuser_model', True, 'Fuser and detection heads ONNX (card family bev-fuser).'),
+        'providers': ('providers', False, 'ONNX Runtime execution providers in order, e.g. [cuda, cpu].'),
+    },
+}
 
 
-def share(*parts):
-    return PathJoinSubstitution([FindPackageShare('gopercept'), *parts])
+def share_dir():
+    return get_package_share_directory('gopercept')
 
 
-def common_arguments(node):
+def shared_arguments():
+    """The arguments every node takes the same way."""
     return [
-        DeclareLaunchArgument('namespace', default_value='', description='Namespace of the node.'),
-        DeclareLaunchArgument('params_file', default_value=share('params', node + '.yaml'),
-                              description='ROS 2 parameter file of the node.'),
-        DeclareLaunchArgument('use_sim_time', default_value='false', description='Use /clock (bag playback).'),
-        DeclareLaunchArgument('providers', default_value='[cpu]',
-                              description='ONNX Runtime execution providers in order, e.g. [tensorrt, cuda, cpu].'),
+        DeclareLaunchArgument('namespace', default_value='', description='Namespace of the nodes, e.g. veh1.'),
+        DeclareLaunchArgument('use_sim_time', default_value='false', description='Take time from /clock (bag playback).'),
+        DeclareLaunchArgument('providers', default_value='',
+                              description='ONNX Runtime providers for every node, e.g. [cuda, cpu]; '
+                                          'empty: each params file\'s (a <node>_providers argument wins).'),
     ]
 
 
-def gopercept_node(node, overrides):
-    """A gopercept node with its parameter file and the launch overrides."""
-    params = {'use_sim_time': LaunchConfiguration('use_sim_time')}
-    params.update(overrides)
-    return Node(package='gopercept', executable=node, name=node,
-                namespace=LaunchConfiguration('namespace'),
-                parameters=[LaunchConfiguration('params_file'), params],
-                output='screen')
+def node_arguments(node):
+    """The arguments scoped to node: its params file and its overrides."""
+    args = [DeclareLaunchArgument(
+        node + '_params_file', default_value=os.path.join(share_dir(), 'params', node + '.yaml'),
+        description='ROS 2 parameter file of ' + node + '.')]
+    for arg, (param, _, desc) in OVERRIDES[node].items():
+        args.append(DeclareLaunchArgument(
+            node + '_' + arg, default_value='',
+            description=desc + ' Empty: the params file\'s (' + param + ').'))
+    return args
+
+
+def _resolve(path):
+    """Relative paths are the package's, as the node resolves them."""
+    return path if os.path.isabs(path) else os.path.join(share_dir(), path)
+
+
+def _node(context, node):
+    get = lambda name: LaunchConfiguration(name).perform(context).strip()  # noqa: E731
+    params_file = get(node + '_params_file')
+    if not os.path.isfile(params_file):
+        raise RuntimeError('%s_params_file: no such file: %s' % (node, params_file))
+    overrides = {'use_sim_time': get('use_sim_time').lower() in ('true', '1', 'yes')}
+    for arg, (param, is_file, _) in OVERRIDES[node].items():
+        value = get(node + '_' + arg)
+        if arg == 'providers' and not value:
+            value = get('providers')
+        if not value:
+            continue  # the params file's value stands
+        if is_file:
+            if not os.path.isfile(_resolve(value)):
+                raise RuntimeError('%s_%s: no such file: %s' % (node, arg, _resolve(value)))
+            overrides[param] = _resolve(value)
+        elif arg == 'providers':
+            overrides[param] = [p.strip() for p in value.strip('[]').split(',') if p.strip()]
+        else:
+            overrides[param] = value
+    return [Node(package='gopercept', executable=node, name=node,
+                 namespace=get('namespace'),
+                 parameters=[params_file, overrides],
+                 output='screen')]
+
+
+def gopercept_node(node):
+    """The node with its params file and the overrides its arguments give,
+    resolved when the launch runs (an empty argument sets nothing, so the
+    params file's value stands; a file that does not exist stops the launch
+    naming it)."""
+    return OpaqueFunction(function=_node, args=[node])

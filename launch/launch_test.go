@@ -18,10 +18,13 @@ import (
 
 var (
 	executableRe = regexp.MustCompile(`executable='([\w-]+)'`)
-	shareRe      = regexp.MustCompile(`share\('([\w-]+)', '([\w.-]+)'\)`)
-	nodeCallRe   = regexp.MustCompile(`(?s)gopercept_node\('([\w-]+)', \{(.*?)\}\)`)
-	dictKeyRe    = regexp.MustCompile(`'([\w.]+)':`)
-	includeRe    = regexp.MustCompile(`include\('([\w-]+)'\)`)
+	nodeCallRe   = regexp.MustCompile(`gopercept_node\('([\w-]+)'\)`)
+	nodesListRe  = regexp.MustCompile(`NODES = \[([^\]]*)\]`)
+	// OVERRIDES in _common.py: a node's block, then its
+	// 'argument': ('parameter', names_a_file, ...) entries.
+	overridesRe = regexp.MustCompile(`(?s)OVERRIDES = \{(.*?)\n\}`)
+	blockRe     = regexp.MustCompile(`(?s)'([\w-]+)': \{(.*?)\n    \}`)
+	entryRe     = regexp.MustCompile(`'(\w+)': \('([\w.]+)', (True|False)`)
 )
 
 // declared builds node name with its parameter file in Describe mode and
@@ -53,63 +56,90 @@ func declared(t *testing.T, name string) map[string]bool {
 	return out
 }
 
+// TestLaunchFilesMatchNodes checks the launch files against the code: each
+// node they start is a gopercept node, and every parameter a launch argument
+// overrides (OVERRIDES in _common.py) is one that node declares. The launch
+// tier (scripts/ros2/launch-test.sh) runs them.
 func TestLaunchFilesMatchNodes(t *testing.T) {
 	files, _ := filepath.Glob("*.launch.py")
 	if len(files) < 4 {
 		t.Fatalf("want a launch file per node and perception.launch.py, have %v", files)
 	}
-	common, err := os.ReadFile("_common.py")
+	raw, err := os.ReadFile("_common.py")
 	if err != nil {
 		t.Fatal(err)
 	}
+	common := string(raw)
+	m := overridesRe.FindStringSubmatch(common)
+	if m == nil {
+		t.Fatal("_common.py has no OVERRIDES table")
+	}
+	overrides := map[string]bool{}
+	for _, b := range blockRe.FindAllStringSubmatch(m[1], -1) {
+		name := b[1]
+		overrides[name] = true
+		decl := declared(t, name)
+		entries := entryRe.FindAllStringSubmatch(b[2], -1)
+		if len(entries) == 0 {
+			t.Errorf("OVERRIDES[%s] has no entries", name)
+		}
+		for _, e := range entries {
+			if !decl[e[2]] {
+				t.Errorf("launch argument %s_%s sets %s.%s, which the node does not declare", name, e[1], name, e[2])
+			}
+		}
+		if _, err := os.Stat(filepath.Join("..", "params", name+".yaml")); err != nil {
+			t.Errorf("node %s has no params/%s.yaml", name, name)
+		}
+	}
+	for _, n := range node.Names() {
+		if !overrides[n] {
+			t.Errorf("OVERRIDES lacks node %s", n)
+		}
+	}
+	started := map[string]bool{}
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
 		src := string(raw)
-		for _, m := range executableRe.FindAllStringSubmatch(src, -1) {
-			if m[1] == "rviz2" {
-				continue
-			}
-			if _, err := node.Lookup(m[1]); err != nil {
-				t.Errorf("%s: executable %s is not a gopercept node", f, m[1])
-			}
-		}
-		for _, m := range shareRe.FindAllStringSubmatch(src, -1) {
-			if _, err := os.Stat(filepath.Join("..", m[1], m[2])); err != nil {
-				t.Errorf("%s names %s/%s, which the package does not install: %v", f, m[1], m[2], err)
-			}
-		}
-		for _, m := range includeRe.FindAllStringSubmatch(src, -1) {
-			if _, err := os.Stat(m[1] + ".launch.py"); err != nil {
-				t.Errorf("%s includes missing %s.launch.py", f, m[1])
-			}
-			if _, err := os.Stat(filepath.Join("..", "params", m[1]+".yaml")); err != nil {
-				t.Errorf("%s passes missing params/%s.yaml", f, m[1])
-			}
-		}
+		var names []string
 		for _, m := range nodeCallRe.FindAllStringSubmatch(src, -1) {
-			decl := declared(t, m[1])
-			if _, err := os.Stat(filepath.Join("..", "params", m[1]+".yaml")); err != nil {
-				t.Errorf("%s: node %s has no params/%s.yaml", f, m[1], m[1])
+			names = append(names, m[1])
+		}
+		if m := nodesListRe.FindStringSubmatch(src); m != nil {
+			for _, q := range strings.Split(m[1], ",") {
+				names = append(names, strings.Trim(strings.TrimSpace(q), "'"))
 			}
-			for _, k := range dictKeyRe.FindAllStringSubmatch(m[2], -1) {
-				if !decl[k[1]] {
-					t.Errorf("%s sets %s.%s, which the node does not declare", f, m[1], k[1])
-				}
+		}
+		for _, m := range executableRe.FindAllStringSubmatch(src, -1) {
+			if m[1] != "rviz2" {
+				names = append(names, m[1])
 			}
+		}
+		for _, n := range names {
+			if !overrides[n] {
+				t.Errorf("%s starts %s, which is not a gopercept node in OVERRIDES", f, n)
+			}
+			started[n] = true
+		}
+		if want := strings.TrimSuffix(f, ".launch.py"); want != "perception" && !started[want] {
+			t.Errorf("%s does not start %s", f, want)
+		}
+	}
+	for _, n := range node.Names() {
+		if !started[n] {
+			t.Errorf("no launch file starts %s", n)
 		}
 	}
 	// The parameters every node gets from _common.py must be declared too.
-	for _, k := range dictKeyRe.FindAllStringSubmatch(string(common), -1) {
-		for _, n := range node.Names() {
-			if !declared(t, n)[k[1]] {
-				t.Errorf("_common.py sets %s on every node, but %s does not declare it", k[1], n)
-			}
+	for _, n := range node.Names() {
+		if !declared(t, n)["use_sim_time"] {
+			t.Errorf("_common.py sets use_sim_time on every node, but %s does not declare it", n)
 		}
 	}
-	if !strings.Contains(string(common), "FindPackageShare('gopercept')") {
+	if !strings.Contains(common, "get_package_share_directory('gopercept')") {
 		t.Error("_common.py does not resolve files in the installed share directory")
 	}
 }

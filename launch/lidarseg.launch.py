@@ -1,21 +1,16 @@
-"""Range-image LiDAR semantic segmentation: ros2 launch gopercept lidarseg.launch.py"""
+"""Range-image LiDAR semantic segmentation: ros2 launch gopercept lidarseg.launch.py
+
+Arguments: namespace, use_sim_time, providers, lidarseg_params_file and the
+lidarseg_* overrides in _common.OVERRIDES (ros2 launch gopercept lidarseg.launch.py -s).
+"""
 import os
 import sys
 
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument
-from launch.substitutions import LaunchConfiguration
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import common_arguments, gopercept_node, share  # noqa: E402
+from _common import gopercept_node, node_arguments, shared_arguments  # noqa: E402
 
 
 def generate_launch_description():
-    return LaunchDescription(common_arguments('lidarseg') + [
-        DeclareLaunchArgument('model_path', default_value=share('models', 'lidarseg-small.onnx'),
-                              description='ONNX model in the RangeNet++ contract; empty for geometry only.'),
-        gopercept_node('lidarseg', {
-            'model.path': LaunchConfiguration('model_path'),
-            'model.providers': LaunchConfiguration('providers'),
-        }),
-    ])
+    return LaunchDescription(shared_arguments() + node_arguments('lidarseg') + [gopercept_node('lidarseg')])

@@ -1,37 +1,31 @@
-"""All three gopercept nodes, and optionally rviz2: ros2 launch gopercept perception.launch.py"""
+"""All three gopercept nodes, and optionally rviz2: ros2 launch gopercept perception.launch.py
+
+Each node keeps its own arguments (lidarseg_model_path, pose2d_model_path,
+bevfusion_encoder_model, ...); namespace, use_sim_time and providers apply
+to all three.
+"""
 import os
+import sys
 
 from launch import LaunchDescription
-from launch.actions import DeclareLaunchArgument, IncludeLaunchDescription
+from launch.actions import DeclareLaunchArgument
 from launch.conditions import IfCondition
-from launch.launch_description_sources import PythonLaunchDescriptionSource
-from launch.substitutions import LaunchConfiguration, PathJoinSubstitution
+from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
-from launch_ros.substitutions import FindPackageShare
 
+sys.path.insert(0, os.path.dirname(__file__))
+from _common import gopercept_node, node_arguments, share_dir, shared_arguments  # noqa: E402
 
-def include(name):
-    here = os.path.dirname(__file__)
-    return IncludeLaunchDescription(
-        PythonLaunchDescriptionSource(os.path.join(here, name + '.launch.py')),
-        launch_arguments={
-            'namespace': LaunchConfiguration('namespace'),
-            'use_sim_time': LaunchConfiguration('use_sim_time'),
-            'providers': LaunchConfiguration('providers'),
-            'params_file': PathJoinSubstitution([FindPackageShare('gopercept'), 'params', name + '.yaml']),
-        }.items())
+NODES = ['lidarseg', 'pose2d', 'bevfusion']
 
 
 def generate_launch_description():
-    return LaunchDescription([
-        DeclareLaunchArgument('namespace', default_value='', description='Namespace of the nodes.'),
-        DeclareLaunchArgument('use_sim_time', default_value='false', description='Use /clock (bag playback).'),
-        DeclareLaunchArgument('providers', default_value='[cpu]', description='ONNX Runtime execution providers in order.'),
-        DeclareLaunchArgument('rviz', default_value='false', description='Start rviz2 with gopercept.rviz.'),
-        include('lidarseg'),
-        include('pose2d'),
-        include('bevfusion'),
-        Node(package='rviz2', executable='rviz2', name='rviz2', output='screen',
-             arguments=['-d', PathJoinSubstitution([FindPackageShare('gopercept'), 'rviz', 'gopercept.rviz'])],
-             condition=IfCondition(LaunchConfiguration('rviz'))),
-    ])
+    actions = shared_arguments()
+    actions.append(DeclareLaunchArgument('rviz', default_value='false', description='Start rviz2 with gopercept.rviz.'))
+    for n in NODES:
+        actions += node_arguments(n)
+    actions += [gopercept_node(n) for n in NODES]
+    actions.append(Node(package='rviz2', executable='rviz2', name='rviz2', output='screen',
+                        arguments=['-d', os.path.join(share_dir(), 'rviz', 'gopercept.rviz')],
+                        condition=IfCondition(LaunchConfiguration('rviz'))))
+    return LaunchDescription(actions)
