@@ -28,6 +28,9 @@ type db3Source struct {
 	// start is the smallest message timestamp, if startOK.
 	start   int64
 	startOK bool
+	end     int64
+	count   uint64
+	comp    string
 }
 
 func hasTable(db *sql.DB, name string) (bool, error) {
@@ -144,11 +147,12 @@ func openDB3(path string, topics *topicSet, report func(Skipped), comp string) (
 		}
 	}
 	counts.Close()
-	var first sql.NullInt64
-	if err := db.QueryRow(`SELECT min(timestamp) FROM messages`).Scan(&first); err != nil {
+	var first, last sql.NullInt64
+	var count int64
+	if err := db.QueryRow(`SELECT min(timestamp), max(timestamp), count(*) FROM messages`).Scan(&first, &last, &count); err != nil {
 		return nil, err
 	}
-	s.start, s.startOK = first.Int64, first.Valid
+	s.start, s.startOK, s.end, s.count, s.comp = first.Int64, first.Valid, last.Int64, uint64(count), comp
 	where := ""
 	if topics.want != nil {
 		ids := []string{"-1"}
@@ -170,6 +174,10 @@ func openDB3(path string, topics *topicSet, report func(Skipped), comp string) (
 func (s *db3Source) liveCounts() bool { return false }
 
 func (s *db3Source) startTime() (int64, bool) { return s.start, s.startOK }
+
+func (s *db3Source) summary() (fileStats, bool) {
+	return fileStats{storage: "sqlite3", count: s.count, start: s.start, end: s.end, timesOK: s.startOK, msgComp: s.comp}, true
+}
 
 // next implements source.
 func (s *db3Source) next() (*msgRef, error) {

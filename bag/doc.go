@@ -44,6 +44,12 @@
 //	for m, err := range r.All() { ... m.Topic, m.LogTime, m.Data ... }
 //	for reason, n := range r.SkipCounts() { log.Printf("%d skipped: %s", n, reason) }
 //
+// ReadInfo gathers what `ros2 bag info` shows (files and sizes, storage
+// id, distro, compression, duration, start and end, message counts, and
+// per topic the type, count, serialization format, QoS and type hash) from
+// the files' statistics, reading every message only for files without
+// them; Info.Format prints it in ros2 bag info's layout.
+//
 // The Message that Next returns, and its Data, are reused: they are only
 // valid until the next call to Next. Copy Data to keep it.
 //

@@ -36,7 +36,7 @@ type testMsg struct {
 
 var testTopics = []Topic{
 	{Name: "/lidar/points", Type: "sensor_msgs/msg/PointCloud2", SchemaText: pointCloud2Def},
-	{Name: "/imu", Type: "sensor_msgs/msg/Imu", SchemaText: "std_msgs/Header header\nfloat64[9] orientation_covariance"},
+	{Name: "/imu", Type: "sensor_msgs/msg/Imu", SchemaText: "std_msgs/Header header\nfloat64[9] orientation_covariance\n====\nMSG: std_msgs/Header\nbuiltin_interfaces/Time stamp\nstring frame_id\n====\nMSG: builtin_interfaces/Time\nint32 sec\nuint32 nanosec"},
 	{Name: "/tf_static", Type: "tf2_msgs/msg/TFMessage", SchemaText: "geometry_msgs/TransformStamped[] transforms"},
 }
 

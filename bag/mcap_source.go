@@ -80,6 +80,8 @@ type mcapSource struct {
 	// statStart is the statistics' message start time, if statStartOK.
 	statStart   int64
 	statStartOK bool
+	// stat is the statistics record, if haveStat.
+	stat statisticsRec
 	// missingFooter is set when the file has no footer (it was cut short).
 	missingFooter bool
 
@@ -99,8 +101,10 @@ type mcapSource struct {
 	// msgComp is the per-message compression: "", "zstd", "lz4" or
 	// msgCompUnknown (decode what carries a compressed frame's magic).
 	msgComp string
-	msgBuf  []byte
-	out     msgRef
+	// embedded is the bag metadata from the file's "rosbag2" record.
+	embedded *bagInfo
+	msgBuf   []byte
+	out      msgRef
 }
 
 func openMCAP(path string, cfg ReaderConfig, topics *topicSet, report func(Skipped), fileOrder bool, msgComp string) (*mcapSource, error) {
@@ -224,6 +228,17 @@ func (s *mcapSource) liveCounts() bool { return !s.haveStat }
 
 func (s *mcapSource) startTime() (int64, bool) { return s.statStart, s.statStartOK }
 
+func (s *mcapSource) summary() (fileStats, bool) {
+	st := fileStats{storage: "mcap", count: s.stat.MessageCount, msgComp: s.msgComp}
+	if s.embedded != nil {
+		st.distro = s.embedded.RosDistro
+	}
+	if s.stat.MessageCount > 0 && s.stat.Start <= s.stat.End && s.stat.End <= math.MaxInt64 {
+		st.start, st.end, st.timesOK = int64(s.stat.Start), int64(s.stat.End), true
+	}
+	return st, s.haveStat
+}
+
 func (s *mcapSource) close() error {
 	for _, p := range s.queue {
 		if p.job != nil {
@@ -340,6 +355,7 @@ func (s *mcapSource) readSummary() {
 	}
 	if stats != nil {
 		s.haveStat = true
+		s.stat = *stats
 		if stats.MessageCount > 0 && stats.Start <= math.MaxInt64 {
 			s.statStart, s.statStartOK = int64(stats.Start), true
 		}
@@ -349,7 +365,7 @@ func (s *mcapSource) readSummary() {
 			}
 		}
 	}
-	if rosbag2 >= 0 && s.msgComp == msgCompUnknown {
+	if rosbag2 >= 0 {
 		s.embeddedMetadata(rosbag2)
 	}
 	sort.Slice(chunks, func(i, j int) bool { return chunks[i].off < chunks[j].off })
@@ -386,7 +402,8 @@ func (s *mcapSource) embeddedMetadata(off int64) {
 		s.skip(KindRecord, off, ReasonMalformed, "%v", err)
 		return
 	}
-	if comp, err := info.messageCompression(); err == nil {
+	s.embedded = info
+	if comp, err := info.messageCompression(); err == nil && s.msgComp == msgCompUnknown {
 		s.msgComp = comp
 	}
 }

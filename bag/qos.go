@@ -98,3 +98,55 @@ func validateQoS(s string) error {
 	}
 	return nil
 }
+
+// ParseQoS reads an offered_qos_profiles YAML sequence as rosbag2 stores it:
+// policies as names (metadata version 9, Jazzy) or as the rmw enum numbers
+// of older versions (history 1 keep_last, 2 keep_all; reliability 1
+// reliable, 2 best_effort; durability 1 transient_local, 2 volatile; 0 and
+// 3 "system_default"/"unknown" kept as names). Empty text gives no profiles.
+func ParseQoS(text string) ([]QoSProfile, error) {
+	if strings.TrimSpace(text) == "" {
+		return nil, nil
+	}
+	var raw []map[string]yaml.Node
+	if err := yaml.Unmarshal([]byte(text), &raw); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrInvalidQoS, err)
+	}
+	policy := func(n yaml.Node, names ...string) (string, error) {
+		if n.Kind == 0 {
+			return "", nil
+		}
+		if n.Kind != yaml.ScalarNode {
+			return "", fmt.Errorf("%w: policy is not a scalar (line %d)", ErrInvalidQoS, n.Line)
+		}
+		var i int
+		if err := n.Decode(&i); err == nil {
+			if i < 0 || i >= len(names) {
+				return "", fmt.Errorf("%w: policy value %d (line %d)", ErrInvalidQoS, i, n.Line)
+			}
+			return names[i], nil
+		}
+		return n.Value, nil
+	}
+	out := make([]QoSProfile, 0, len(raw))
+	for _, m := range raw {
+		var p QoSProfile
+		var err error
+		if p.History, err = policy(m["history"], "system_default", HistoryKeepLast, HistoryKeepAll, "unknown"); err != nil {
+			return nil, err
+		}
+		if p.Reliability, err = policy(m["reliability"], "system_default", ReliabilityReliable, ReliabilityBestEffort, "unknown", "best_available"); err != nil {
+			return nil, err
+		}
+		if p.Durability, err = policy(m["durability"], "system_default", DurabilityTransient, DurabilityVolatile, "unknown", "best_available"); err != nil {
+			return nil, err
+		}
+		if d, ok := m["depth"]; ok {
+			if err := d.Decode(&p.Depth); err != nil || p.Depth < 0 {
+				return nil, fmt.Errorf("%w: depth %q (line %d)", ErrInvalidQoS, d.Value, d.Line)
+			}
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}

@@ -100,6 +100,8 @@ type Reader struct {
 	skipped []Skipped
 	onDmg   func(Damage)
 	warns   []error
+	meta    *bagInfo    // the directory's metadata.yaml, if used
+	perFile []fileStats // messages read from each source, and their times
 	read    int64
 	msg     Message
 	closed  bool
@@ -126,6 +128,7 @@ func Open(path string, cfg ReaderConfig) (*Reader, error) {
 			return nil, err
 		}
 	}
+	r.meta = meta
 	for _, f := range files {
 		src, err := r.openFile(f, cfg, meta)
 		if err != nil {
@@ -442,6 +445,15 @@ func (r *Reader) Next() (*Message, error) {
 	m := r.cur[i]
 	r.last = i
 	r.read++
+	if r.perFile == nil {
+		r.perFile = make([]fileStats, len(r.srcs))
+	}
+	if pf := &r.perFile[i]; !pf.timesOK {
+		pf.start, pf.end, pf.timesOK = m.logTime, m.logTime, true
+	} else {
+		pf.start, pf.end = min(pf.start, m.logTime), max(pf.end, m.logTime)
+	}
+	r.perFile[i].count++
 	if r.srcs[i].liveCounts() {
 		m.topic.info.MessageCount++
 	}

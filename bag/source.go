@@ -217,7 +217,20 @@ type source interface {
 	// startTime returns a lower bound of the file's log times, from its
 	// statistics, when known without reading messages.
 	startTime() (int64, bool)
+	// summary returns the file's message count and time range from its
+	// statistics, and whether it has them without reading its messages.
+	summary() (fileStats, bool)
 	close() error
+}
+
+// fileStats is what a storage file's statistics say about it.
+type fileStats struct {
+	storage    string // rosbag2 storage id: "mcap" or "sqlite3"
+	count      uint64
+	start, end int64
+	timesOK    bool
+	msgComp    string // per-message compression, msgCompUnknown if not known
+	distro     string // ros_distro from metadata embedded in the file
 }
 
 // reasonErr maps each skip reason to the sentinel its error wraps.
