@@ -1,9 +1,12 @@
 package decode
 
 import (
+	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/gopercept/gopercept/pose"
@@ -234,13 +237,24 @@ func TestHeatmapDecoderScalesToInput(t *testing.T) {
 	}
 }
 
-func BenchmarkDARKPerson(b *testing.B) {
+// darkPerson returns one person's heatmaps as mmpose's top-down models
+// give them, 17×64×48: a σ = 2 Gaussian at a random sub-cell centre each.
+func darkPerson() []float32 {
 	const k, w, h = pose.NumKeypoints, 48, 64
 	r := rand.New(rand.NewPCG(1, 1))
 	hm := make([]float32, k*w*h)
 	for j := range k {
 		gaussian(hm[j*w*h:(j+1)*w*h], w, h, 5+r.Float64()*38, 5+r.Float64()*54, 2, 1)
 	}
+	return hm
+}
+
+// BenchmarkDARKPerson is mmpose's refine_keypoints_dark workload (with
+// get_heatmap_maximum before it): one person's 17×64×48 heatmaps, blur
+// kernel 11.
+func BenchmarkDARKPerson(b *testing.B) {
+	const k, w, h = pose.NumKeypoints, 48, 64
+	hm := darkPerson()
 	d, _ := NewDARK(11)
 	out := make([]pose.Keypoint, k)
 	b.ReportAllocs()
@@ -250,6 +264,24 @@ func BenchmarkDARKPerson(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/person")
 	b.ReportMetric((cpuSeconds()-c0)*1e3/float64(b.N), "cpu-ms/person")
+}
+
+// TestDumpDARKWorkload writes BenchmarkDARKPerson's heatmaps (17×64×48
+// little-endian float32) to $GOPERCEPT_BENCH_DUMP/dark_person.bin for
+// tools/bench/ref_dark.py; it runs only when that variable is set.
+func TestDumpDARKWorkload(t *testing.T) {
+	dir := os.Getenv("GOPERCEPT_BENCH_DUMP")
+	if dir == "" {
+		t.Skip("GOPERCEPT_BENCH_DUMP not set")
+	}
+	hm := darkPerson()
+	buf := make([]byte, 0, 4*len(hm))
+	for _, v := range hm {
+		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "dark_person.bin"), buf, 0o644); err != nil {
+		t.Fatalf("DARK workload: %v", err)
+	}
 }
 
 func BenchmarkArgmaxQuarterPerson(b *testing.B) {

@@ -1,0 +1,6 @@
+//go:build !unix
+
+package lidarseg
+
+// cpuSeconds is 0 where getrusage is not available.
+func cpuSeconds() float64 { return 0 }
