@@ -96,10 +96,12 @@ func TestLidarsegReproducesCard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := rs[0].MeanIoU
-	t.Logf("lidarseg-small on held-out seed 301 (1 s, %d clouds): mIoU %.4f (card %.4f ± %.3f)", rs[0].Clouds, got, want, tol)
-	if math.IsNaN(got) || math.Abs(got-want) > tol {
-		t.Fatalf("mIoU %.4f, card says %.4f ± %.3f", got, want, tol)
+	got, gotKITTI := rs[0].MeanIoU, rs[0].MeanIoUSemanticKITTI
+	wantKITTI := cardMetric(t, card, "ci_miou_semantic_kitti")
+	t.Logf("lidarseg-small on held-out seed 301 (1 s, %d clouds): mIoU %.4f over the classes present, %.4f over SemanticKITTI's 19 (card %.4f / %.4f ± %.4f)",
+		rs[0].Clouds, got, gotKITTI, want, wantKITTI, tol)
+	if math.IsNaN(got) || math.Abs(got-want) > tol || math.Abs(gotKITTI-wantKITTI) > tol {
+		t.Fatalf("mIoU %.4f / %.4f, card says %.4f / %.4f ± %.4f", got, gotKITTI, want, wantKITTI, tol)
 	}
 	if !strings.Contains(card.Family, "rangenet") {
 		t.Fatalf("family %q", card.Family)
@@ -125,9 +127,9 @@ func TestPoseReproducesCard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("detector + pose-heatmap-small on held-out seed 301 (%d frames, %d people): AP %.4f PCK@0.2 %.4f (card %.4f / %.4f ± %.3f)", r.Frames, r.People, r.AP, r.PCK, wantAP, wantPCK, tol)
+	t.Logf("detector + pose-heatmap-small on held-out seed 301 (%d frames, %d people): AP %.4f PCK@0.2 %.4f (card %.4f / %.4f ± %.4f)", r.Frames, r.People, r.AP, r.PCK, wantAP, wantPCK, tol)
 	if math.Abs(r.AP-wantAP) > tol || math.Abs(r.PCK-wantPCK) > tol {
-		t.Fatalf("AP %.4f PCK %.4f, card says %.4f / %.4f ± %.3f", r.AP, r.PCK, wantAP, wantPCK, tol)
+		t.Fatalf("AP %.4f PCK %.4f, card says %.4f / %.4f ± %.4f", r.AP, r.PCK, wantAP, wantPCK, tol)
 	}
 }
 
@@ -149,15 +151,21 @@ func TestBEVReproducesCard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	car := math.NaN()
+	car, person := math.NaN(), math.NaN()
 	for _, c := range r.Classes {
-		if c.Name == "car" && len(c.AP) > 2 {
-			car = c.AP[2]
+		if len(c.AP) > 2 {
+			switch c.Name {
+			case "car":
+				car = c.AP[2]
+			case "person":
+				person = c.AP[2]
+			}
 		}
 	}
-	t.Logf("bev-small on held-out seed 301 (%d frames, %d detections): car AP@2m %.4f, occupancy IoU %.4f (card %.4f / %.4f ± %.3f)",
-		r.Frames, r.Detections, car, r.OccupancyIoU, wantAP, wantIoU, tol)
-	if math.IsNaN(car) || math.Abs(car-wantAP) > tol || math.Abs(r.OccupancyIoU-wantIoU) > tol {
-		t.Fatalf("car AP %.4f, occupancy IoU %.4f; card says %.4f / %.4f ± %.3f", car, r.OccupancyIoU, wantAP, wantIoU, tol)
+	wantPerson := cardMetric(t, card, "ci_person_ap_2m")
+	t.Logf("bev-small on held-out seed 301 (%d frames, %d detections): car AP@2m %.4f, person AP@2m %.4f, occupancy IoU %.4f (card %.4f / %.4f / %.4f ± %.4f)",
+		r.Frames, r.Detections, car, person, r.OccupancyIoU, wantAP, wantPerson, wantIoU, tol)
+	if math.IsNaN(car) || math.Abs(car-wantAP) > tol || math.Abs(person-wantPerson) > tol || math.Abs(r.OccupancyIoU-wantIoU) > tol {
+		t.Fatalf("car AP %.4f, person AP %.4f, occupancy IoU %.4f; card says %.4f / %.4f / %.4f ± %.4f", car, person, r.OccupancyIoU, wantAP, wantPerson, wantIoU, tol)
 	}
 }
