@@ -76,15 +76,20 @@ type NodeSummary struct {
 
 // Summary is what a replay did.
 type Summary struct {
-	Inputs          []string         `json:"inputs"`
-	Output          string           `json:"output,omitempty"`
-	MessagesRead    int64            `json:"messages_read"`
-	BytesRead       int64            `json:"bytes_read"`
-	MessagesWritten uint64           `json:"messages_written"`
-	SkippedRecords  map[string]int   `json:"skipped_records"`
-	TFMessages      int64            `json:"tf_messages"`
-	TFErrors        int64            `json:"tf_errors"`
-	Unconsumed      map[string]int64 `json:"unconsumed_topics"`
+	Inputs          []string       `json:"inputs"`
+	Output          string         `json:"output,omitempty"`
+	MessagesRead    int64          `json:"messages_read"`
+	BytesRead       int64          `json:"bytes_read"`
+	MessagesWritten uint64         `json:"messages_written"`
+	SkippedRecords  map[string]int `json:"skipped_records"`
+	// Damage lists every damaged record skipped: file, offset, record
+	// kind and, for messages, topic and log time.
+	Damage []bag.Damage `json:"damage,omitempty"`
+	// Warnings are what reading worked around (a broken metadata.yaml).
+	Warnings   []string         `json:"warnings,omitempty"`
+	TFMessages int64            `json:"tf_messages"`
+	TFErrors   int64            `json:"tf_errors"`
+	Unconsumed map[string]int64 `json:"unconsumed_topics"`
 	// TimeGaps are jumps in log time longer than Config.MaxGap; real-time
 	// playback waited MaxGap across each. GapCount counts all of them,
 	// TimeGaps lists the first few.
@@ -213,11 +218,17 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}()
 	var totalMsgs uint64
 	for _, in := range cfg.Inputs {
-		rd, err := bag.Open(in, bag.ReaderConfig{})
+		rd, err := bag.Open(in, bag.ReaderConfig{OnDamage: func(d bag.Damage) {
+			cfg.Log.Warn("replay: damaged record skipped", "file", d.File, "offset", d.Offset, "kind", d.Kind, "reason", d.Reason, "topic", d.Topic, "log_time", d.LogTime)
+		}})
 		if err != nil {
 			return nil, fmt.Errorf("replay: open %s: %w", in, err)
 		}
 		readers = append(readers, rd)
+		for _, w := range rd.Warnings() {
+			sum.Warnings = append(sum.Warnings, w.Error())
+			cfg.Log.Warn("replay: " + w.Error())
+		}
 		for _, t := range rd.Topics() {
 			totalMsgs += t.MessageCount
 		}
@@ -411,6 +422,11 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		return fail(fmt.Errorf("replay: interrupted: %w", err))
 	}
 	finish(sum, runners, readers)
+	for i, rd := range readers {
+		if err := rd.Status(); errors.Is(err, bag.ErrEmpty) {
+			return fail(fmt.Errorf("replay: %s: %w", cfg.Inputs[i], err))
+		}
+	}
 	if err := idle(sum, runners, readers); err != nil {
 		return fail(err)
 	}
@@ -503,10 +519,12 @@ func topicTypes(paths []string, readers []*bag.Reader) (map[string][]string, err
 // finish fills the summary's per-node and per-reader accounts.
 func finish(sum *Summary, runners []*runner, readers []*bag.Reader) {
 	clear(sum.SkippedRecords)
+	sum.Damage = sum.Damage[:0]
 	for _, rd := range readers {
 		for k, v := range rd.SkipCounts() {
 			sum.SkippedRecords[k] += v
 		}
+		sum.Damage = append(sum.Damage, rd.Damage()...)
 	}
 	sum.Nodes = sum.Nodes[:0]
 	for _, rn := range runners {
@@ -740,8 +758,25 @@ func (s *Summary) WriteText(w io.Writer) {
 	if s.Output != "" {
 		fmt.Fprintf(w, "  wrote %d messages to %s\n", s.MessagesWritten, s.Output)
 	}
+	for _, x := range s.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", x)
+	}
 	if len(s.SkippedRecords) > 0 {
 		fmt.Fprintf(w, "  skipped damaged records: %s\n", formatCounts(s.SkippedRecords))
+		for i, d := range s.Damage {
+			if i == 5 {
+				fmt.Fprintf(w, "    … %d more (all of them in --json)\n", len(s.Damage)-i)
+				break
+			}
+			fmt.Fprintf(w, "    %s\n", d)
+		}
+	}
+	if s.GapCount > 0 {
+		fmt.Fprintf(w, "  %d jumps in log time over --max-gap:", s.GapCount)
+		for _, g := range s.TimeGaps {
+			fmt.Fprintf(w, " %+.3g s before %s at %d;", g.Seconds, g.Topic, g.LogTime)
+		}
+		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "  tf: %d messages, %d errors\n", s.TFMessages, s.TFErrors)
 	if len(s.Unconsumed) > 0 {

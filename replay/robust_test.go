@@ -216,3 +216,46 @@ func TestKeepInputsRefusesOneTopicTwoTypes(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+// TestDamageIsReportedInFull: a damaged chunk is listed with its file and
+// offset in the summary (text: the first few; JSON: all), and a file that
+// holds only the MCAP magic ends the run with an error, not "0 messages".
+func TestDamageIsReportedInFull(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.mcap")
+	w, err := bag.CreateMCAP(in, bag.WriterConfig{Compression: bag.CompressionNone, ChunkSize: 1 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := cloud(t0, make([][3]float32, 100))
+	id, _ := w.AddTopic(bag.Topic{Name: "/x", Type: pc.TypeName(), SchemaText: pc.Schema()})
+	for i := range 10 {
+		if err := w.Write(id, t0+int64(i), t0+int64(i), cdr.Marshal(pc)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Close()
+	b, _ := os.ReadFile(in)
+	at := len(b) / 3
+	for i := at; i < at+64; i++ {
+		b[i] ^= 0xff // inside a chunk: its CRC no longer matches
+	}
+	os.WriteFile(in, b, 0o644)
+	sum, err := replay.Run(context.Background(), replay.Config{Inputs: []string{in}, KeepInputs: true, Output: filepath.Join(dir, "out.mcap"), Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Damage) == 0 || sum.Damage[0].File != in || sum.Damage[0].Offset <= 0 || sum.MessagesRead == 0 || sum.MessagesRead == 10 {
+		t.Fatalf("damage %+v, %d messages read", sum.Damage, sum.MessagesRead)
+	}
+	var text strings.Builder
+	sum.WriteText(&text)
+	if !strings.Contains(text.String(), in) {
+		t.Fatalf("the text summary does not name the damaged file:\n%s", text.String())
+	}
+	magic := filepath.Join(dir, "magic.mcap")
+	os.WriteFile(magic, []byte("\x89MCAP0\r\n"), 0o644)
+	if _, err := replay.Run(context.Background(), replay.Config{Inputs: []string{magic}, KeepInputs: true, Output: filepath.Join(dir, "out2.mcap"), Fast: true}); err == nil {
+		t.Fatal("a file holding only the magic replayed without error")
+	}
+}

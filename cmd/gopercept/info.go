@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/gopercept/gopercept/bag"
@@ -14,26 +13,11 @@ import (
 	"github.com/gopercept/gopercept/param"
 )
 
-type topicInfo struct {
-	Name     string `json:"name"`
-	Type     string `json:"type"`
-	Messages uint64 `json:"messages"`
-}
-
-type bagInfo struct {
-	Path     string         `json:"path"`
-	Files    []string       `json:"files"`
-	Messages int64          `json:"messages"`
-	Start    float64        `json:"start_s"`
-	End      float64        `json:"end_s"`
-	Topics   []topicInfo    `json:"topics"`
-	Skipped  map[string]int `json:"skipped_records"`
-}
-
 func cmdInfo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("info", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print JSON")
+	verbose := fs.Bool("v", false, "also list each topic's QoS profiles and type hash")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -41,43 +25,17 @@ func cmdInfo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(paths) != 1 {
 		return errors.New("info: give one bag")
 	}
-	rd, err := bag.Open(paths[0], bag.ReaderConfig{})
+	// What `ros2 bag info` shows: files and sizes, storage id, duration,
+	// start and end, message counts, compression, and per topic its type,
+	// count, serialization format and QoS.
+	info, err := bag.ReadInfo(paths[0], bag.ReaderConfig{})
 	if err != nil {
 		return err
 	}
-	defer rd.Close()
-	info := bagInfo{Path: paths[0], Files: rd.Files(), Start: -1}
-	counts := map[string]uint64{}
-	for m, err := range rd.All() {
-		if err != nil {
-			return err
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if info.Start < 0 {
-			info.Start = float64(m.LogTime) / 1e9
-		}
-		info.End = float64(m.LogTime) / 1e9
-		info.Messages++
-		counts[m.Topic]++
-	}
-	for _, t := range rd.Topics() {
-		info.Topics = append(info.Topics, topicInfo{Name: t.Name, Type: t.Type, Messages: counts[t.Name]})
-	}
-	sort.Slice(info.Topics, func(i, j int) bool { return info.Topics[i].Name < info.Topics[j].Name })
-	info.Skipped = rd.SkipCounts()
 	if *asJSON {
 		return writeJSON(stdout, info)
 	}
-	fmt.Fprintf(stdout, "bag:      %s (%d files)\nmessages: %d\nduration: %.3f s (%.3f .. %.3f)\n", info.Path, len(info.Files), info.Messages, info.End-info.Start, info.Start, info.End)
-	for _, t := range info.Topics {
-		fmt.Fprintf(stdout, "  %-40s %-40s %8d\n", t.Name, t.Type, t.Messages)
-	}
-	for k, v := range info.Skipped {
-		fmt.Fprintf(stdout, "skipped damaged records (%s): %d\n", k, v)
-	}
-	return nil
+	return info.Format(stdout, *verbose)
 }
 
 type nodeInfo struct {

@@ -44,7 +44,7 @@ func TestReplayAndInfo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"messages: 11", "/lidar/points", "sensor_msgs/msg/PointCloud2", "tf2_msgs/msg/TFMessage"} {
+	for _, want := range []string{"Messages:          11", "Storage id:        mcap", "Topic: /lidar/points | Type: sensor_msgs/msg/PointCloud2", "tf2_msgs/msg/TFMessage"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("info lacks %q:\n%s", want, text)
 		}
