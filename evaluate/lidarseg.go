@@ -28,6 +28,7 @@ type LidarsegConfig struct {
 	Bags        []string           // bags with the input cloud and its ground truth
 	ParamsFiles []string           // lidarseg parameter files (model, projection)
 	Params      map[string]any     // overrides
+	Remap       map[string]string  // topic remapping, as ROS's -r from:=to
 	GTTopic     string             // ground-truth labels cloud; default /gt/lidar/labels
 	OutputTopic string             // the node's labelled cloud; default /lidarseg/labelled
 	LabelMap    *lidarseg.LabelMap // raw ids → classes
@@ -114,7 +115,7 @@ func Lidarseg(ctx context.Context, cfg LidarsegConfig) ([]LidarsegResult, error)
 		var scoreErr error
 		_, err = replay.Run(ctx, replay.Config{
 			Inputs: cfg.Bags, Nodes: []string{"lidarseg"}, ParamsFiles: cfg.ParamsFiles,
-			Params: map[string]map[string]any{"lidarseg": params}, Fast: true, Root: cfg.Root,
+			Params: map[string]map[string]any{"lidarseg": params}, Remap: map[string]map[string]string{"lidarseg": cfg.Remap}, Fast: true, Root: cfg.Root,
 			OnOutput: func(_, topic string, _ int64, m cdr.Message) {
 				pc, ok := m.(*sensor_msgs.PointCloud2)
 				if !ok || topic != cfg.OutputTopic || scoreErr != nil {

@@ -22,6 +22,7 @@ type PoseConfig struct {
 	Bags        []string
 	ParamsFiles []string
 	Params      map[string]any
+	Remap       map[string]string // topic remapping, as ROS's -r from:=to
 	// GTTopic holds the ground-truth skeletons of the evaluated camera;
 	// OutputTopic the node's Skeleton2DArray.
 	GTTopic, OutputTopic string
@@ -118,7 +119,7 @@ func Pose(ctx context.Context, cfg PoseConfig) (*PoseResult, error) {
 	preds := map[int64][]pose.Person{}
 	preds3 := map[int64]*gopercept_msgs.Skeleton3DArray{}
 	_, err = replay.Run(ctx, replay.Config{Inputs: cfg.Bags, Nodes: []string{"pose2d"}, ParamsFiles: cfg.ParamsFiles,
-		Params: map[string]map[string]any{"pose2d": cfg.Params}, Fast: true, Root: cfg.Root,
+		Params: map[string]map[string]any{"pose2d": cfg.Params}, Remap: map[string]map[string]string{"pose2d": cfg.Remap}, Fast: true, Root: cfg.Root,
 		OnOutput: func(_, topic string, _ int64, m cdr.Message) {
 			switch a := m.(type) {
 			case *gopercept_msgs.Skeleton2DArray:

@@ -22,6 +22,8 @@ func evalLidarseg(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	writeLabels := fs.String("write-labels", "", "with -semantic-kitti: write the first mode's predictions as DIR/sequences/NN/predictions/*.label (raw label ids)")
 	remission := fs.Float64("remission-scale", 1, "with -semantic-kitti: factor from the scans' remission (0..1) to the intensity the node gets (255 for a model whose card expects 8-bit intensity)")
 	asJSON := fs.Bool("json", false, "print JSON (undefined scores as null)")
+	var ros rosArgs
+	ros.register(fs)
 	bags, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -39,7 +41,7 @@ func evalLidarseg(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	over := map[string]any{}
+	over := ros.forNode("lidarseg", nil)
 	if *model != "" {
 		over["model.path"] = *model
 	}
@@ -49,7 +51,7 @@ func evalLidarseg(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		rs, err = evaluate.LidarsegKITTI(ctx, evaluate.LidarsegKITTIConfig{Sequences: seqs, ParamsFiles: splitList(*params), Params: over,
 			LabelMap: lm, Root: root, Modes: splitList(*modes), WriteLabels: *writeLabels, RemissionScale: float32(*remission), Progress: stderr})
 	} else {
-		rs, err = evaluate.Lidarseg(ctx, evaluate.LidarsegConfig{Bags: bags, ParamsFiles: splitList(*params), Params: over,
+		rs, err = evaluate.Lidarseg(ctx, evaluate.LidarsegConfig{Bags: bags, ParamsFiles: splitList(*params), Params: over, Remap: ros.forRemap("lidarseg"),
 			LabelMap: lm, Root: root, Modes: splitList(*modes), Progress: stderr})
 	}
 	if err != nil {

@@ -23,6 +23,8 @@ func evalPose(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	gtFile := fs.String("gt", "", "bag-free: score --results against this COCO keypoint ground-truth JSON file")
 	resultsFile := fs.String("results", "", "bag-free: the COCO keypoint results JSON file to score against --gt")
 	asJSON := fs.Bool("json", false, "print JSON")
+	var ros rosArgs
+	ros.register(fs)
 	bags, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -39,7 +41,7 @@ func evalPose(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if len(bags) == 0 {
 			return errors.New("eval pose2d: give bags with camera images and /gt/cameras/<camera>/skeletons, or --gt and --results COCO files")
 		}
-		if r, err = poseFromBags(ctx, bags, *params, *camera, *output, *output3D, *cocoGT, *cocoResults, stderr); err != nil {
+		if r, err = poseFromBags(ctx, bags, *params, *camera, *output, *output3D, *cocoGT, *cocoResults, &ros, stderr); err != nil {
 			return err
 		}
 	}
@@ -50,13 +52,13 @@ func evalPose(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-func poseFromBags(ctx context.Context, bags []string, params, camera, output, output3D, cocoGT, cocoResults string, stderr io.Writer) (*evaluate.PoseResult, error) {
+func poseFromBags(ctx context.Context, bags []string, params, camera, output, output3D, cocoGT, cocoResults string, ros *rosArgs, stderr io.Writer) (*evaluate.PoseResult, error) {
 	root, _ := os.Getwd()
-	over := map[string]any{
+	over := ros.forNode("pose2d", map[string]any{
 		"image.topic":       "/cameras/" + camera + "/image",
 		"camera_info.topic": "/cameras/" + camera + "/camera_info",
-	}
-	cfg := evaluate.PoseConfig{Bags: bags, ParamsFiles: splitList(params), Params: over,
+	})
+	cfg := evaluate.PoseConfig{Bags: bags, ParamsFiles: splitList(params), Params: over, Remap: ros.forRemap("pose2d"),
 		GTTopic: "/gt/cameras/" + camera + "/skeletons", OutputTopic: output,
 		GT3DTopic: "/gt/cameras/" + camera + "/skeletons_3d", Output3DTopic: output3D, Root: root, Progress: stderr}
 	var files []*os.File
