@@ -234,6 +234,20 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		}
 	}
 
+	for _, pf := range append([]string{cfg.ParamsFile}, cfg.ParamsFiles...) {
+		if pf == "" {
+			continue
+		}
+		bad, err := param.Unmatched(pf, node.Names())
+		if err != nil {
+			return nil, fmt.Errorf("replay: %w", err)
+		}
+		for _, sec := range bad {
+			w := fmt.Sprintf("params file %s: section %s names no node (have %s): its values go nowhere", pf, sec, strings.Join(node.Names(), ", "))
+			sum.Warnings = append(sum.Warnings, w)
+			cfg.Log.Warn("replay: " + w)
+		}
+	}
 	types, err := topicTypes(cfg.Inputs, readers)
 	if err != nil {
 		return nil, err

@@ -259,3 +259,20 @@ func TestDamageIsReportedInFull(t *testing.T) {
 		t.Fatal("a file holding only the magic replayed without error")
 	}
 }
+
+// TestMisspeltSectionWarns: a params section naming no node (a typo) is
+// reported instead of silently applying to nothing.
+func TestMisspeltSectionWarns(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.mcap")
+	writeClouds(t, in, "/lidar/points", 2, 4, nil)
+	p := filepath.Join(dir, "p.yaml")
+	os.WriteFile(p, []byte("/**/test_to_bsae:\n  ros__parameters:\n    unused_gain: 3.0\n"), 0o644)
+	sum, err := replay.Run(context.Background(), replay.Config{Inputs: []string{in}, Nodes: []string{"test_to_base"}, ParamsFile: p, Fast: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.Warnings) != 1 || !strings.Contains(sum.Warnings[0], "section /**/test_to_bsae names no node") {
+		t.Fatalf("warnings %q", sum.Warnings)
+	}
+}
