@@ -146,6 +146,32 @@ func declare(ps *param.Set) (Config, error) {
 	if c.MaxPoints < 1 {
 		bad("max_points", "%d, want ≥ 1", c.MaxPoints)
 	}
+	// Values that once fell back to a default or passed unchecked: each is
+	// an error naming the parameter.
+	if h < 0 || h > 256 {
+		bad("projection.height", "%d, want 0 (the preset's) to 256 rows", h)
+	}
+	if w < 0 || w > 8192 {
+		bad("projection.width", "%d, want 0 (the preset's) to 8192 columns", w)
+	}
+	if (up != 0 || down != 0) && up <= down {
+		bad("projection.fov_up_deg", "%g° is not above fov_down_deg %g°", up, down)
+	}
+	if c.KNN.K < 1 {
+		bad("knn.k", "%d, want ≥ 1", c.KNN.K)
+	}
+	if c.KNN.Search < 1 || c.KNN.Search%2 == 0 {
+		bad("knn.search", "%d, want an odd window ≥ 1", c.KNN.Search)
+	}
+	if c.GroundEnabled && (c.Ground.Sectors < 1 || c.Ground.Sectors > 3600) {
+		bad("ground.sectors", "%d, want 1 to 3600", c.Ground.Sectors)
+	}
+	if c.GroundEnabled && c.Ground.Iterations < 1 {
+		bad("ground.iterations", "%d, want ≥ 1", c.Ground.Iterations)
+	}
+	if c.ClusterEnabled && c.Cluster.MinPoints < 1 {
+		bad("cluster.min_points", "%d, want ≥ 1", c.Cluster.MinPoints)
+	}
 	if c.InputTopic == "" || c.LabelledTopic == "" {
 		bad("input_topic", "input and labelled topics must be set")
 	}

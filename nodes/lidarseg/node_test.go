@@ -187,6 +187,11 @@ func TestParamErrors(t *testing.T) {
 		{"class_cloud.labels": []any{-1}},
 		{"knn.search": 4},
 		{"ground.sectors": -3},
+		{"ground.sectors": 0}, // once became the default silently
+		{"knn.k": 0},
+		{"projection.height": -64},
+		{"projection.height": 4096, "projection.width": 65536}, // 8 GB for three sweeps
+		{"projection.fov_up_deg": -25.0, "projection.fov_down_deg": 3.0},
 		{"cluster.distance": -1.0},
 		{"model.path": "nope.onnx"},
 		{"labels.path": "nope.yaml"},
