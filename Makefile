@@ -48,6 +48,7 @@ test: ort peer-deps ros2 vet
 	$(GO) test -count=1 ./...
 	scripts/ros2/test.sh
 	scripts/ros2/colcon-test.sh
+	scripts/ros2/launch-test.sh
 
 demo: ort build
 	@scripts/demo.sh

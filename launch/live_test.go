@@ -1,0 +1,472 @@
+//go:build ros2
+
+// The launch tier: the launch files run by the real `ros2 launch` against
+// the installed package (scripts/ros2/launch-test.sh builds it with colcon
+// and sources it), a simulated drive published onto the graph, and the
+// nodes checked with the real ROS 2 tools, as a user types them.
+
+package launch
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/gopercept/gopercept/bag"
+	"github.com/gopercept/gopercept/ros2"
+	"github.com/gopercept/gopercept/simulate"
+)
+
+func TestMain(m *testing.M) {
+	domain := 1 + (os.Getpid()+53)%200
+	os.Setenv("ROS_DOMAIN_ID", strconv.Itoa(domain))
+	os.Setenv("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
+	os.Setenv("ROS_LOCALHOST_ONLY", "")
+	fmt.Fprintf(os.Stderr, "launch tier: ROS_DOMAIN_ID=%d\n", domain)
+	os.Exit(m.Run())
+}
+
+// drive is short and light: a 32-beam lidar at 512 columns and the six
+// small cameras bevfusion's default parameters read.
+var drive = simulate.Config{Seed: 11, Duration: 3, Lidar: "hdl32", Columns: 512, Cameras: "six", Width: 352, Height: 128, Depth: true, Pedestrians: 30}
+
+// graphTopics maps a topic of the simulated drive to the topics the nodes
+// read with their shipped parameter files (params/*.yaml), under namespace
+// ns for the relative ones.
+func graphTopics(topic, ns string) []string {
+	rel := func(name string) string { return "/" + strings.Trim(ns+"/"+name, "/") }
+	switch topic {
+	case simulate.TopicTF, simulate.TopicTFStatic:
+		return []string{topic}
+	case simulate.TopicPoints:
+		return []string{"/lidar/points", rel("LIDAR_TOP")}
+	case simulate.CameraTopic("cam_front", "image"):
+		return []string{"/camera/color/image_raw", rel("CAM_FRONT/image")}
+	case simulate.CameraTopic("cam_front", "camera_info"):
+		return []string{"/camera/color/camera_info", rel("CAM_FRONT/camera_info")}
+	case simulate.CameraTopic("cam_front", "depth"):
+		return []string{"/camera/aligned_depth_to_color/image_raw"}
+	}
+	for _, cam := range []string{"front_left", "front_right", "back", "back_left", "back_right"} {
+		for _, kind := range []string{"image", "camera_info"} {
+			if topic == simulate.CameraTopic("cam_"+cam, kind) {
+				return []string{rel("CAM_" + strings.ToUpper(cam) + "/" + kind)}
+			}
+		}
+	}
+	return nil
+}
+
+type message struct {
+	topic string
+	data  []byte
+	log   int64
+}
+
+// player publishes the simulated drive onto the graph.
+type player struct {
+	node  *ros2.Node
+	pubs  map[string]*ros2.Publisher
+	msgs  []message
+	stop  context.CancelFunc
+	done  chan struct{}
+	first int64
+}
+
+func newPlayer(t *testing.T, ns string) *player {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "drive.mcap")
+	w, err := bag.CreateMCAP(path, bag.WriterConfig{Compression: bag.CompressionNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := simulate.Run(context.Background(), drive, w); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rd, err := bag.Open(path, bag.ReaderConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	n, err := ros2.NewNode("drive_player", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &player{node: n, pubs: map[string]*ros2.Publisher{}, first: -1}
+	for _, ti := range rd.Topics() {
+		q := ros2.SensorData()
+		switch ti.Name {
+		case simulate.TopicTFStatic:
+			q = ros2.TransientLocal(1)
+		case simulate.TopicTF:
+			q = ros2.Reliable(100)
+		}
+		for _, g := range graphTopics(ti.Name, ns) {
+			if p.pubs[g], err = n.NewPublisher(g, ti.Type, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for m, err := range rd.All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if graphTopics(m.Topic, ns) != nil {
+			p.msgs = append(p.msgs, message{topic: m.Topic, data: append([]byte(nil), m.Data...), log: m.LogTime})
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p.stop, p.done = cancel, make(chan struct{})
+	go func() { defer close(p.done); n.Spin(ctx) }()
+	t.Cleanup(func() { p.stop(); <-p.done; n.Close() })
+	return p
+}
+
+// waitSubscribed waits until every one of topics has a subscriber (the
+// nodes are lazy: they subscribe once their outputs have one).
+func (p *player) waitSubscribed(t *testing.T, d time.Duration, topics ...string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		missing := ""
+		for _, tp := range topics {
+			if c, _ := p.pubs[tp].SubscriptionCount(); c == 0 {
+				missing = tp
+				break
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nobody subscribed to %s within %v", missing, d)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// play publishes the drive once at its own rate.
+func (p *player) play(t *testing.T, ns string) {
+	t.Helper()
+	start := time.Now()
+	first := p.msgs[0].log
+	for _, m := range p.msgs {
+		if d := time.Until(start.Add(time.Duration(m.log - first))); d > 0 {
+			time.Sleep(d)
+		}
+		for _, g := range graphTopics(m.topic, ns) {
+			if err := p.pubs[g].Publish(m.data); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// proc is a background command (ros2 launch, ros2 topic echo) in its own
+// process group, so stopping it stops what it started.
+type proc struct {
+	name string
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  bytes.Buffer
+	done chan struct{}
+	err  error
+}
+
+func (p *proc) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.Write(b)
+}
+
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+func start(t *testing.T, args ...string) *proc {
+	t.Helper()
+	p := &proc{name: strings.Join(args, " "), done: make(chan struct{})}
+	p.cmd = exec.Command(args[0], args[1:]...)
+	p.cmd.Dir = t.TempDir() // relative paths must resolve in the installed package, not here
+	p.cmd.Stdout, p.cmd.Stderr = p, p
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatalf("%s: %v", p.name, err)
+	}
+	go func() { p.err = p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() { p.interrupt(t) })
+	return p
+}
+
+// interrupt stops the process group as Ctrl-C does, then kills what is left.
+func (p *proc) interrupt(t *testing.T) {
+	select {
+	case <-p.done:
+		return
+	default:
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGINT)
+	select {
+	case <-p.done:
+	case <-time.After(15 * time.Second):
+		t.Errorf("%s did not stop on SIGINT within 15 s", p.name)
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.done
+	}
+}
+
+// wait waits for the process to end by itself.
+func (p *proc) wait(d time.Duration) (exited bool) {
+	select {
+	case <-p.done:
+		return true
+	default:
+	}
+	select {
+	case <-p.done:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+// ros2cmd runs a ros2 command to its end and returns its output.
+func ros2cmd(t *testing.T, d time.Duration, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "ros2", args...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// paramGet is `ros2 param get NODE NAME`, asked again while discovery has
+// not found the node yet (without the daemon every call discovers anew).
+func paramGet(t *testing.T, node, name string) (string, error) {
+	t.Helper()
+	var out string
+	var err error
+	for try := 0; try < 5; try++ {
+		out, err = ros2cmd(t, 30*time.Second, "param", "get", "--no-daemon", "--spin-time", "2", node, name)
+		if !strings.Contains(out, "Node not found") {
+			break
+		}
+	}
+	return out, err
+}
+
+// waitNodes polls `ros2 node list` until it shows every one of want.
+func waitNodes(t *testing.T, d time.Duration, launch *proc, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	var last string
+	for time.Now().Before(deadline) {
+		out, _ := ros2cmd(t, 20*time.Second, "node", "list", "--no-daemon", "--spin-time", "2")
+		last = out
+		have := map[string]bool{}
+		for _, l := range strings.Fields(out) {
+			have[l] = true
+		}
+		ok := true
+		for _, w := range want {
+			ok = ok && have[w]
+		}
+		if ok {
+			return
+		}
+		if launch.wait(500 * time.Millisecond) {
+			t.Fatalf("ros2 launch ended before %v were up: %v\n%s", want, launch.err, launch.output())
+		}
+	}
+	t.Fatalf("ros2 node list shows %q within %v, want %v\nlaunch output:\n%s", strings.Fields(last), d, want, launch.output())
+}
+
+// echoOnce starts a one-message echo of topic with the real tools: `ros2
+// topic echo --once`, or rclpy (testdata/echo_once.py) where the ROS
+// environment lacks rosidl_runtime_py, which ros2topic needs.
+func echoOnce(t *testing.T, topic, typ string) *proc {
+	t.Helper()
+	if haveTopicTool(t) {
+		return start(t, "ros2", "topic", "echo", "--once", "--no-daemon", "--field", "header", topic, typ)
+	}
+	script, err := filepath.Abs(filepath.Join("testdata", "echo_once.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return start(t, "python3", script, topic, typ)
+}
+
+var topicTool struct {
+	once sync.Once
+	ok   bool
+}
+
+func haveTopicTool(t *testing.T) bool {
+	topicTool.once.Do(func() {
+		if os.Getenv("GOPERCEPT_LAUNCH_ECHO") == "rclpy" {
+			return
+		}
+		err := exec.Command("python3", "-c", "import rosidl_runtime_py").Run()
+		topicTool.ok = err == nil
+		if !topicTool.ok {
+			t.Log("rosidl_runtime_py is missing from the ROS environment (../shared/ros2-python lacks it), so `ros2 topic echo` cannot start: outputs are received with rclpy (testdata/echo_once.py) instead")
+		}
+	})
+	return topicTool.ok
+}
+
+func needInstalled(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("ros2"); err != nil {
+		t.Fatal("no ros2 on PATH: run scripts/ros2/launch-test.sh, which installs the ROS 2 CLI and builds and sources the package")
+	}
+	if out, err := ros2cmd(t, 20*time.Second, "pkg", "prefix", "gopercept"); err != nil {
+		t.Fatalf("ros2 pkg prefix gopercept: %v\n%s\nrun scripts/ros2/launch-test.sh, which builds and sources the package", err, out)
+	}
+}
+
+type output struct{ node, topic, typ string }
+
+// waitEchoes plays the drive until every echo got its message, at most
+// three times, and checks each printed a header stamped by the drive.
+func waitEchoes(t *testing.T, p *player, ns string, echoes map[output]*proc) {
+	t.Helper()
+	for round := 0; round < 3; round++ {
+		p.play(t, ns)
+		all := true
+		for _, e := range echoes {
+			all = all && e.wait(3*time.Second)
+		}
+		if all {
+			break
+		}
+	}
+	for o, e := range echoes {
+		if !e.wait(0) {
+			t.Errorf("%s: no message on %s after three plays of the drive\n%s", o.node, o.topic, e.output())
+			continue
+		}
+		out := e.output()
+		if e.err != nil || !strings.Contains(out, "frame_id:") || !strings.Contains(out, "sec:") {
+			t.Errorf("%s: echo of %s ended with %v and printed no header:\n%s", o.node, o.topic, e.err, out)
+		}
+	}
+}
+
+// TestPerceptionLaunch runs the README's command: all three nodes up, each
+// with the models its params file names, each producing its main output.
+func TestPerceptionLaunch(t *testing.T) {
+	needInstalled(t)
+	p := newPlayer(t, "")
+	launch := start(t, "ros2", "launch", "gopercept", "perception.launch.py")
+	waitNodes(t, 60*time.Second, launch, "/lidarseg", "/pose2d", "/bevfusion")
+
+	outputs := []output{
+		{"lidarseg", "/lidarseg/labelled", "sensor_msgs/msg/PointCloud2"},
+		{"pose2d", "/skeletons", "gopercept_msgs/msg/Skeleton2DArray"},
+		{"bevfusion", "/bevfusion/occupancy", "nav_msgs/msg/OccupancyGrid"},
+	}
+	echoes := map[output]*proc{}
+	for _, o := range outputs {
+		echoes[o] = echoOnce(t, o.topic, o.typ)
+	}
+	p.waitSubscribed(t, 60*time.Second, "/lidar/points", "/camera/color/image_raw", "/LIDAR_TOP", "/CAM_BACK/image")
+	waitEchoes(t, p, "", echoes)
+
+	// Each node loaded the models its params file names (the launch file
+	// no longer overrides them).
+	logs := launch.output()
+	for _, model := range []string{"lidarseg-small", "pose-heatmap-small", "detector-person-small", "bev-small-camera", "bev-small-fuser"} {
+		if !strings.Contains(logs, "infer: "+model+" runs on CPUExecutionProvider") {
+			t.Errorf("launch log does not show %s loaded:\n%s", model, logs)
+		}
+	}
+	for _, n := range []string{"lidarseg", "pose2d", "bevfusion"} {
+		out, err := paramGet(t, "/"+n, "use_sim_time")
+		if err != nil || !strings.Contains(out, "Boolean value is: False") {
+			t.Errorf("ros2 param get /%s use_sim_time: %v\n%s", n, err, out)
+		}
+	}
+	launch.interrupt(t)
+	for _, n := range []string{"lidarseg", "pose2d", "bevfusion"} {
+		if !strings.Contains(launch.output(), "["+n+"-") || !strings.Contains(launch.output(), n+": shut down") {
+			t.Errorf("%s did not shut down cleanly on Ctrl-C:\n%s", n, launch.output())
+		}
+	}
+}
+
+// TestNamespacedLaunch: a node's launch file with namespace, use_sim_time
+// and model and provider overrides, each honoured, seen through the real
+// tools.
+func TestNamespacedLaunch(t *testing.T) {
+	needInstalled(t)
+	// The bundled model under another path: the override must be what runs.
+	dir := t.TempDir()
+	for _, f := range []string{"lidarseg-small.onnx", "lidarseg-small.card.yaml"} {
+		raw, err := os.ReadFile(filepath.Join("..", "models", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	model := filepath.Join(dir, "lidarseg-small.onnx")
+	p := newPlayer(t, "veh1")
+	launch := start(t, "ros2", "launch", "gopercept", "lidarseg.launch.py",
+		"namespace:=veh1", "use_sim_time:=true", "lidarseg_model_path:="+model, "lidarseg_providers:=[cpu]")
+	waitNodes(t, 60*time.Second, launch, "/veh1/lidarseg")
+
+	for name, want := range map[string]string{
+		"use_sim_time":    "Boolean value is: True",
+		"model.path":      "String value is: " + model,
+		"model.providers": "String values are: ['cpu']",
+	} {
+		out, err := paramGet(t, "/veh1/lidarseg", name)
+		if err != nil || !strings.Contains(out, want) {
+			t.Errorf("ros2 param get /veh1/lidarseg %s: %v: %q, want %q", name, err, strings.TrimSpace(out), want)
+		}
+	}
+	// use_sim_time reached the node: it takes its time from /clock.
+	info, err := ros2cmd(t, 30*time.Second, "node", "info", "--no-daemon", "--spin-time", "5", "/veh1/lidarseg")
+	if err != nil || !strings.Contains(info, "/clock: rosgraph_msgs/msg/Clock") {
+		t.Errorf("ros2 node info /veh1/lidarseg does not show the /clock subscription: %v\n%s", err, info)
+	}
+	echo := echoOnce(t, "/lidarseg/labelled", "sensor_msgs/msg/PointCloud2")
+	p.waitSubscribed(t, 60*time.Second, "/lidar/points")
+	waitEchoes(t, p, "veh1", map[output]*proc{{"lidarseg", "/lidarseg/labelled", "sensor_msgs/msg/PointCloud2"}: echo})
+	if !strings.Contains(launch.output(), "model="+model) && !strings.Contains(launch.output(), "lidarseg-small runs on CPUExecutionProvider") {
+		t.Errorf("the launch log does not show the overriding model running:\n%s", launch.output())
+	}
+}
+
+// TestLaunchMissingModel: a launch argument naming a missing model stops
+// the launch at start, naming the file.
+func TestLaunchMissingModel(t *testing.T) {
+	needInstalled(t)
+	missing := filepath.Join(t.TempDir(), "no-such-model.onnx")
+	launch := start(t, "ros2", "launch", "gopercept", "pose2d.launch.py", "pose2d_model_path:="+missing)
+	if !launch.wait(60 * time.Second) {
+		t.Fatalf("ros2 launch with a missing model still runs after 60 s:\n%s", launch.output())
+	}
+	if launch.err == nil {
+		t.Errorf("ros2 launch with a missing model exited 0:\n%s", launch.output())
+	}
+	if out := launch.output(); !strings.Contains(out, "pose2d_model_path: no such file: "+missing) {
+		t.Errorf("the launch error does not name the missing file %s:\n%s", missing, out)
+	}
+}
