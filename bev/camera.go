@@ -143,7 +143,8 @@ func checkRigid(m [16]float64) error {
 		}
 	}
 	if m[12] != 0 || m[13] != 0 || m[14] != 0 || m[15] != 1 {
-		return fmt.Errorf("last row %v, want 0 0 0 1", m[12:16])
+		// A copy, so that m itself stays on the stack (Validate runs every frame).
+		return fmt.Errorf("last row %v, want 0 0 0 1", [4]float64{m[12], m[13], m[14], m[15]})
 	}
 	for i := 0; i < 3; i++ {
 		for j := 0; j < 3; j++ {

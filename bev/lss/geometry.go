@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/gopercept/gopercept/bev"
@@ -221,6 +222,10 @@ type Geometry struct {
 	// pointCell holds the plane offset of every frustum point in tensor
 	// order, −1 when dropped.
 	pointCell []int32
+	// featIndex holds, for each kept point in cell order, its feature
+	// cell n·FH·FW + v·FW + u (DepthIndex without the depth bin), so that a
+	// pooler need not divide.
+	featIndex []int32
 }
 
 // Frustum returns the number of frustum points NCam·D·FH·FW.
@@ -253,6 +258,57 @@ func (g *Geometry) PointCells() []int32 { return g.pointCell }
 // under cfg and sorts the kept ones by BEV cell. Errors wrap ErrConfig or
 // ErrCamera and name the field or camera.
 func NewGeometry(cfg Config, cams []bev.Camera) (*Geometry, error) {
+	var b Builder
+	g, err := b.build(cfg, cams)
+	if err != nil {
+		return nil, err
+	}
+	b.g = nil // the geometry is the caller's alone: the builder is dropped
+	return g, nil
+}
+
+// Builder rebuilds the geometry of one rig frame after frame, as ego-motion
+// compensation moves the cameras, without allocating: the rays of every
+// feature cell (the augmentation, lens and undistortion, which do not
+// depend on the extrinsic) are kept per camera until its intrinsics
+// change, and the point, index and interval buffers are reused. Build does
+// exactly what NewGeometry does, in the same arithmetic, so the geometry
+// is identical to a fresh NewGeometry of the same cameras. The zero value
+// is ready; a Builder is not safe for concurrent use.
+type Builder struct {
+	g        *Geometry // the last geometry built: its buffers are reused
+	rays     []camRays
+	counts   [][]int32
+	slabs    int
+	nd, hw   int
+	cams     []bev.Camera
+	c        Config
+	wg       sync.WaitGroup
+	workers  int
+	gw, gh   int
+	pointBuf []int32
+}
+
+// camRays is one camera's undistorted normalised rays per feature cell,
+// valid for the intrinsics of intr.
+type camRays struct {
+	intr bev.Camera // the camera they were made for, without its extrinsic
+	xy   []float64  // per feature cell x, y on the z = 1 plane
+	ok   []bool
+	// dir and t are base_link ray directions for unit depth and the
+	// camera's position, from the current extrinsic.
+	dir []float64
+	t   [3]float64
+}
+
+// Build returns the geometry of cams under cfg. The geometry is valid until
+// the next Build: it shares the Builder's buffers, so a Pooler using it
+// must be Reset to each new geometry before pooling (Pooler.Reset).
+func (b *Builder) Build(cfg Config, cams []bev.Camera) (*Geometry, error) {
+	return b.build(cfg, cams)
+}
+
+func (b *Builder) build(cfg Config, cams []bev.Camera) (*Geometry, error) {
 	c := cfg.withDefaults()
 	if err := c.validate(); err != nil {
 		return nil, err
@@ -267,143 +323,214 @@ func NewGeometry(cfg Config, cams []bev.Camera) (*Geometry, error) {
 	if total > maxFrustumPoints {
 		return nil, &ConfigError{Field: "DepthStep", Reason: fmt.Sprintf("%d frustum points exceed %d", total, maxFrustumPoints)}
 	}
-	type camGeo struct {
-		dir []float64 // per feature cell: base_link ray direction for unit depth, 3 floats
-		t   [3]float64
-		ok  []bool
+	if b.g != nil && b.g.Config != c {
+		*b = Builder{} // another configuration: nothing to reuse
 	}
-	geos := make([]camGeo, len(cams))
+	b.rays = growSlice(b.rays, len(cams))
 	for n := range cams {
 		cam := &cams[n]
 		if err := cam.Validate(); err != nil {
 			return nil, fmt.Errorf("%w: camera %d: %w", ErrCamera, n, err)
 		}
-		ainv, _ := bev.Invert3(cam.AugMatrix())
-		lens := cam.LensModel()
-		e := cam.Extrinsic
-		cg := camGeo{dir: make([]float64, 3*hw), ok: make([]bool, hw), t: [3]float64{e[3], e[7], e[11]}}
-		for v := 0; v < fh; v++ {
-			for u := 0; u < fw; u++ {
-				px, py := c.inputPixel(u, v)
-				ox := ainv[0]*px + ainv[1]*py + ainv[2]
-				oy := ainv[3]*px + ainv[4]*py + ainv[5]
-				ow := ainv[6]*px + ainv[7]*py + ainv[8]
-				x, y := lens.Undistort(ox/ow, oy/ow)
-				p := v*fw + u
-				if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) {
-					continue
+		cr := &b.rays[n]
+		// The rays depend on everything but the extrinsic.
+		if cr.xy == nil || !sameIntrinsics(&cr.intr, cam) || len(cr.ok) != hw {
+			cr.intr = *cam
+			cr.intr.D = slices.Clone(cam.D)
+			cr.xy, cr.ok, cr.dir = growSlice(cr.xy, 2*hw), growSlice(cr.ok, hw), growSlice(cr.dir, 3*hw)
+			ainv, _ := bev.Invert3(cam.AugMatrix())
+			lens := cam.LensModel()
+			for v := 0; v < fh; v++ {
+				for u := 0; u < fw; u++ {
+					px, py := c.inputPixel(u, v)
+					ox := ainv[0]*px + ainv[1]*py + ainv[2]
+					oy := ainv[3]*px + ainv[4]*py + ainv[5]
+					ow := ainv[6]*px + ainv[7]*py + ainv[8]
+					x, y := lens.Undistort(ox/ow, oy/ow)
+					p := v*fw + u
+					cr.ok[p] = !(math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0))
+					cr.xy[2*p], cr.xy[2*p+1] = x, y
 				}
-				cg.ok[p] = true
-				cg.dir[3*p] = e[0]*x + e[1]*y + e[2]
-				cg.dir[3*p+1] = e[4]*x + e[5]*y + e[6]
-				cg.dir[3*p+2] = e[8]*x + e[9]*y + e[10]
 			}
 		}
-		geos[n] = cg
+		e := cam.Extrinsic
+		cr.t = [3]float64{e[3], e[7], e[11]}
+		for p, ok := range cr.ok {
+			if !ok {
+				continue
+			}
+			x, y := cr.xy[2*p], cr.xy[2*p+1]
+			cr.dir[3*p] = e[0]*x + e[1]*y + e[2]
+			cr.dir[3*p+1] = e[4]*x + e[5]*y + e[6]
+			cr.dir[3*p+2] = e[8]*x + e[9]*y + e[10]
+		}
 	}
 
 	grid := c.Grid
 	gw, gh := grid.Width(), grid.Height()
 	cells := gw * gh
-	pointCell := make([]int32, total)
+	var pointCell []int32
+	if b.g != nil {
+		pointCell = b.g.pointCell
+	}
+	pointCell = growSlice(pointCell, total)
 	// Each worker lifts a contiguous range of (camera, depth bin) slabs and
 	// counts its points per cell; the counts give every worker its own
 	// write position per cell, so the scatter of the stable counting sort
 	// also runs in parallel and still keeps tensor order inside a cell.
 	slabs := len(cams) * nd
 	workers := max(1, min(runtime.GOMAXPROCS(0), slabs))
-	counts := make([][]int32, workers)
-	xmin, ymin, res := grid.XMin, grid.YMin, grid.Resolution
-	fgw, fgh := float64(gw), float64(gh)
-	slabRange := func(w int) (int, int) { return w * slabs / workers, (w + 1) * slabs / workers }
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			cnt := make([]int32, cells)
-			counts[w] = cnt
-			s0, s1 := slabRange(w)
-			for s := s0; s < s1; s++ {
-				n, k := s/nd, s%nd
-				cg := &geos[n]
-				depth := c.depth(k)
-				out := pointCell[s*hw : (s+1)*hw]
-				for p := range out {
-					out[p] = -1
-					if !cg.ok[p] {
-						continue
-					}
-					z := cg.t[2] + depth*cg.dir[3*p+2]
-					if !(z >= c.ZMin && z < c.ZMax) {
-						continue
-					}
-					fi := (cg.t[0] + depth*cg.dir[3*p] - xmin) / res
-					fj := (cg.t[1] + depth*cg.dir[3*p+1] - ymin) / res
-					if !(fi >= 0 && fi < fgw && fj >= 0 && fj < fgh) {
-						continue
-					}
-					i, j := int(fi), int(fj)
-					var cell int
-					if c.Layout == bev.LayoutXY {
-						cell = i*gh + j
-					} else {
-						cell = j*gw + i
-					}
-					out[p] = int32(cell)
-					cnt[cell]++
-				}
-			}
-		}()
+	b.counts = growSlice(b.counts, workers)
+	for w := range b.counts {
+		b.counts[w] = growSlice(b.counts[w], cells)
 	}
-	wg.Wait()
+	b.c, b.cams, b.slabs, b.nd, b.hw, b.workers, b.gw, b.gh = c, cams, slabs, nd, hw, workers, gw, gh
+	b.pointBuf = pointCell
+	b.wg.Add(workers - 1)
+	for w := 1; w < workers; w++ {
+		go b.liftSlabs(w)
+	}
+	b.liftSlabs(0)
+	b.wg.Wait()
 
 	// Prefix sums: intervals, and each worker's first slot per cell.
-	var intervals []Interval
+	var g *Geometry
+	if b.g != nil {
+		g = b.g
+	} else {
+		g = &Geometry{}
+	}
 	nInt := 0
-	pos := int32(0)
 	for cell := 0; cell < cells; cell++ {
 		var l int32
-		for w := range counts {
-			l += counts[w][cell]
+		for w := range b.counts {
+			l += b.counts[w][cell]
 		}
 		if l > 0 {
 			nInt++
 		}
 	}
-	intervals = make([]Interval, 0, nInt)
+	intervals := growSlice(g.Intervals, nInt)[:0]
+	pos := int32(0)
 	for cell := 0; cell < cells; cell++ {
 		start := pos
-		for w := range counts {
-			n := counts[w][cell]
-			counts[w][cell] = pos
+		for w := range b.counts {
+			n := b.counts[w][cell]
+			b.counts[w][cell] = pos
 			pos += n
 		}
 		if pos > start {
 			intervals = append(intervals, Interval{Start: start, Len: pos - start, Cell: int32(cell)})
 		}
 	}
-	g := &Geometry{
+	*g = Geometry{
 		Config: c, NCam: len(cams), D: nd, FH: fh, FW: fw,
 		Fingerprint: Fingerprint(c, cams),
-		DepthIndex:  make([]int32, pos),
+		DepthIndex:  growSlice(g.DepthIndex, int(pos)),
 		Intervals:   intervals,
 		pointCell:   pointCell,
+		featIndex:   growSlice(g.featIndex, int(pos)),
 	}
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			fill := counts[w]
-			s0, s1 := slabRange(w)
-			for idx := s0 * hw; idx < s1*hw; idx++ {
-				if cell := pointCell[idx]; cell >= 0 {
-					g.DepthIndex[fill[cell]] = int32(idx)
-					fill[cell]++
-				}
-			}
-		}()
+	b.g = g
+	b.wg.Add(workers - 1)
+	for w := 1; w < workers; w++ {
+		go b.scatterSlabs(w)
 	}
-	wg.Wait()
+	b.scatterSlabs(0)
+	b.wg.Wait()
+	b.cams = nil
 	return g, nil
+}
+
+// sameIntrinsics reports whether b has a's intrinsics, distortion and
+// augmentation: every number Fingerprint reads but the extrinsic, and
+// whether a Lens is set (a Lens's contents are, as for Fingerprint, not
+// seen).
+func sameIntrinsics(a, b *bev.Camera) bool {
+	return a.Width == b.Width && a.Height == b.Height && a.Fx == b.Fx && a.Fy == b.Fy && a.Cx == b.Cx && a.Cy == b.Cy &&
+		a.Distortion == b.Distortion && slices.Equal(a.D, b.D) && a.AugMatrix() == b.AugMatrix() && (a.Lens == nil) == (b.Lens == nil)
+}
+
+// slabRange returns worker w's (camera, depth bin) slabs.
+func (b *Builder) slabRange(w int) (int, int) {
+	return w * b.slabs / b.workers, (w + 1) * b.slabs / b.workers
+}
+
+// liftSlabs finds the cell of every point of worker w's slabs and counts
+// the points per cell.
+func (b *Builder) liftSlabs(w int) {
+	if w > 0 {
+		defer b.wg.Done()
+	}
+	c := &b.c
+	cnt := b.counts[w]
+	clear(cnt)
+	grid := c.Grid
+	xmin, ymin, res := grid.XMin, grid.YMin, grid.Resolution
+	fgw, fgh := float64(b.gw), float64(b.gh)
+	hw, nd := b.hw, b.nd
+	s0, s1 := b.slabRange(w)
+	for s := s0; s < s1; s++ {
+		n, k := s/nd, s%nd
+		cg := &b.rays[n]
+		depth := c.depth(k)
+		out := b.pointBuf[s*hw : (s+1)*hw]
+		for p := range out {
+			out[p] = -1
+			if !cg.ok[p] {
+				continue
+			}
+			z := cg.t[2] + depth*cg.dir[3*p+2]
+			if !(z >= c.ZMin && z < c.ZMax) {
+				continue
+			}
+			fi := (cg.t[0] + depth*cg.dir[3*p] - xmin) / res
+			fj := (cg.t[1] + depth*cg.dir[3*p+1] - ymin) / res
+			if !(fi >= 0 && fi < fgw && fj >= 0 && fj < fgh) {
+				continue
+			}
+			i, j := int(fi), int(fj)
+			var cell int
+			if c.Layout == bev.LayoutXY {
+				cell = i*b.gh + j
+			} else {
+				cell = j*b.gw + i
+			}
+			out[p] = int32(cell)
+			cnt[cell]++
+		}
+	}
+}
+
+// scatterSlabs writes the depth index of every kept point of worker w's
+// slabs at its place in cell order.
+func (b *Builder) scatterSlabs(w int) {
+	if w > 0 {
+		defer b.wg.Done()
+	}
+	fill := b.counts[w]
+	s0, s1 := b.slabRange(w)
+	di, fi, pc := b.g.DepthIndex, b.g.featIndex, b.pointBuf
+	hw := b.hw
+	for s := s0; s < s1; s++ {
+		base := s * hw
+		feat := int32((s / b.nd) * hw) // camera n's first feature cell
+		for p, cell := range pc[base : base+hw] {
+			if cell >= 0 {
+				j := fill[cell]
+				di[j] = int32(base + p)
+				fi[j] = feat + int32(p)
+				fill[cell]++
+			}
+		}
+	}
+}
+
+// growSlice returns s resized to n, reallocating only when its capacity
+// is short.
+func growSlice[T any](s []T, n int) []T {
+	if cap(s) < n {
+		return make([]T, n)
+	}
+	return s[:n]
 }

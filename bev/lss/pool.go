@@ -59,19 +59,46 @@ func NewPooler(g *Geometry, channels, workers int) (*Pooler, error) {
 	}
 	p := &Pooler{
 		g: g, c: channels, hw: hw,
-		featOff: make([]int32, len(g.DepthIndex)),
-		featT:   make([]float32, g.NCam*hw*channels),
-		buf:     make([][]float32, workers),
-		jobs:    make(chan int, 1024),
-		ids:     make(chan int, workers),
+		featT: make([]float32, g.NCam*hw*channels),
+		buf:   make([][]float32, workers),
+		jobs:  make(chan int, 1024),
+		ids:   make(chan int, workers),
 	}
-	dhw := int32(g.D * hw)
-	for i, idx := range g.DepthIndex {
-		p.featOff[i] = ((idx/dhw)*int32(hw) + idx%int32(hw)) * int32(channels)
+	p.setGeometry(g)
+	for w := 0; w < workers; w++ {
+		p.buf[w] = make([]float32, blockCells*channels)
+		p.ids <- w
+		go p.worker()
+	}
+	return p, nil
+}
+
+// setGeometry computes the per-point feature offsets and the chunks of g,
+// reusing the slices.
+func (p *Pooler) setGeometry(g *Geometry) {
+	p.g = g
+	hw := p.hw
+	channels := p.c
+	workers := len(p.buf)
+	if cap(p.featOff) < len(g.DepthIndex) {
+		p.featOff = make([]int32, len(g.DepthIndex), len(g.DepthIndex)+len(g.DepthIndex)/8)
+	}
+	p.featOff = p.featOff[:len(g.DepthIndex)]
+	c32 := int32(channels)
+	if len(g.featIndex) == len(g.DepthIndex) {
+		for i, f := range g.featIndex {
+			p.featOff[i] = f * c32
+		}
+	} else { // a geometry made by hand (tests)
+		dhw := int32(g.D * hw)
+		for i, idx := range g.DepthIndex {
+			p.featOff[i] = ((idx/dhw)*int32(hw) + idx%int32(hw)) * c32
+		}
 	}
 
 	// Chunks of contiguous cells with about equal work: a point costs C
 	// multiply-adds, a cell C writes.
+	p.chunks = p.chunks[:0]
 	cells := g.Cells()
 	nChunks := 8 * workers
 	total := int64(len(g.DepthIndex)) + int64(cells)
@@ -104,12 +131,22 @@ func NewPooler(g *Geometry, channels, workers int) (*Pooler, error) {
 		cur.cellHi = int32(cells)
 		p.chunks = append(p.chunks, cur)
 	}
-	for w := 0; w < workers; w++ {
-		p.buf[w] = make([]float32, blockCells*channels)
-		p.ids <- w
-		go p.worker()
+}
+
+// Reset makes the pooler pool over g from now on, keeping its workers and
+// buffers: g must have the current geometry's tensor dimensions (cameras,
+// depth bins, feature map) and grid, as a Builder's next geometry of the
+// same rig has. It does not allocate once the buffers have grown to the
+// largest geometry seen.
+func (p *Pooler) Reset(g *Geometry) error {
+	if p.closed {
+		return ErrClosed
 	}
-	return p, nil
+	if g == nil || g.NCam != p.g.NCam || g.D != p.g.D || g.FH != p.g.FH || g.FW != p.g.FW || g.Cells() != p.g.Cells() {
+		return &ConfigError{Field: "g", Reason: "geometry of other dimensions than the pooler's"}
+	}
+	p.setGeometry(g)
+	return nil
 }
 
 // Channels returns the channel count C.

@@ -8,9 +8,14 @@ import (
 )
 
 // lifter owns the camera-to-BEV geometry (bev/lss) of the rig and rebuilds
-// it when the calibration's fingerprint changes.
+// it when the calibration's fingerprint changes, which with ego-motion
+// compensation is every frame: an lss.Builder rebuilds it into the same
+// buffers, keeping every camera's rays until its intrinsics change, and the
+// pooler is Reset to it, keeping its workers. The geometry is identical to
+// a fresh lss.NewGeometry (lss.TestBuilderEqualsNewGeometry).
 type lifter struct {
 	cfg     lss.Config
+	build   lss.Builder
 	geom    *lss.Geometry
 	pooler  *lss.Pooler
 	chans   int
@@ -44,18 +49,23 @@ func (l *lifter) ensure(rig []bev.Camera) (bool, error) {
 	if l.geom != nil && l.geom.Fingerprint == fp {
 		return false, nil
 	}
-	g, err := lss.NewGeometry(l.cfg, rig)
+	g, err := l.build.Build(l.cfg, rig)
 	if err != nil {
+		l.geom = nil // the builder's buffers may be half rewritten
 		return false, err
 	}
-	p, err := lss.NewPooler(g, l.chans, 0)
-	if err != nil {
-		return false, err
+	if l.pooler == nil || l.pooler.Reset(g) != nil {
+		p, err := lss.NewPooler(g, l.chans, 0)
+		if err != nil {
+			l.geom = nil
+			return false, err
+		}
+		if l.pooler != nil {
+			l.pooler.Close()
+		}
+		l.pooler = p
 	}
-	if l.pooler != nil {
-		l.pooler.Close()
-	}
-	l.geom, l.pooler = g, p
+	l.geom = g
 	l.rebuilt++
 	return true, nil
 }
