@@ -16,9 +16,23 @@ func Argmax(hm []float32, w, h int) (x, y int, v float32) {
 	hm = hm[:w*h]
 	best := float32(math.Inf(-1))
 	bb := -1
-	// Maxima of 64-value blocks in eight independent lanes; the block that
-	// first raised the maximum is searched for its index afterwards.
+	// Maxima of 64-value blocks (eight AVX lanes where the CPU has them,
+	// else eight independent scalar lanes); the block that first raised
+	// the maximum is searched for its index afterwards.
 	b := 0
+	var maxima [256]float32
+	for b+64 <= len(hm) {
+		n := min((len(hm)-b)/64, len(maxima))
+		if !blockMax(hm[b:b+64*n], maxima[:n]) {
+			break
+		}
+		for i, m := range maxima[:n] {
+			if m > best {
+				best, bb = m, b+64*i
+			}
+		}
+		b += 64 * n
+	}
 	for ; b+64 <= len(hm); b += 64 {
 		blk := hm[b : b+64 : b+64]
 		m0, m1, m2, m3, m4, m5, m6, m7 := best, best, best, best, best, best, best, best
@@ -218,16 +232,31 @@ func (d *DARK) offset(m []float32, w, h, x, y int, peak float64) (float64, float
 			continue
 		}
 		vr := v[ry*cols+lo : ry*cols+hi]
-		for t, g := range d.kernel {
-			yt := y - 2 + ry + t - r
-			if yt < 0 || yt >= h {
-				continue
+		// The taps whose row lies inside the map (the others add zero).
+		y0 := y - 2 + ry - r // row of tap 0
+		t0, t1 := max(0, -y0), min(len(d.kernel), h-y0)
+		base := y0*w + x0 + lo
+		// Four columns at a time, each summed in a register in tap order:
+		// the same sums, in the same order, as one pass per tap.
+		c := 0
+		for ; c+4 <= len(vr); c += 4 {
+			var a0, a1, a2, a3 float64
+			for t := t0; t < t1; t++ {
+				g := d.kernel[t]
+				q := m[base+t*w+c : base+t*w+c+4]
+				a0 += g * float64(q[0])
+				a1 += g * float64(q[1])
+				a2 += g * float64(q[2])
+				a3 += g * float64(q[3])
 			}
-			src := m[yt*w+x0+lo : yt*w+x0+hi]
-			src = src[:len(vr)]
-			for c, s := range src {
-				vr[c] += g * float64(s)
+			vr[c], vr[c+1], vr[c+2], vr[c+3] = a0, a1, a2, a3
+		}
+		for ; c < len(vr); c++ {
+			var a float64
+			for t := t0; t < t1; t++ {
+				a += d.kernel[t] * float64(m[base+t*w+c])
 			}
+			vr[c] = a
 		}
 	}
 	// Horizontal pass at the 3×3 cells around (x, y) and the four cells two

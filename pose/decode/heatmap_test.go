@@ -25,14 +25,35 @@ func gaussian(m []float32, w, h int, cx, cy, sigma float64, amp float32) {
 
 func TestArgmaxAgainstBrute(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for trial := range 200 {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	for trial := range 400 {
 		w, h := 1+r.IntN(40), 1+r.IntN(30)
+		if trial%3 == 0 { // past the 256 blocks of one vector pass
+			w, h = 64+r.IntN(200), 64+r.IntN(120)
+		}
 		m := make([]float32, w*h)
 		for i := range m {
 			m[i] = float32(r.IntN(5)) // many ties
 		}
-		if trial%7 == 0 {
-			m[r.IntN(len(m))] = float32(math.NaN())
+		switch trial % 7 {
+		case 0:
+			m[r.IntN(len(m))] = nan
+		case 1: // NaNs and infinities everywhere, the maximum in a late block
+			for i := range m {
+				switch r.IntN(4) {
+				case 0:
+					m[i] = nan
+				case 1:
+					m[i] = -inf
+				}
+			}
+			m[len(m)-1-r.IntN(min(len(m), 70))] = 7
+		case 2: // nothing above −∞
+			for i := range m {
+				m[i] = [2]float32{nan, -inf}[r.IntN(2)]
+			}
+		case 3:
+			m[r.IntN(len(m))] = inf
 		}
 		bi, bv := -1, float32(math.Inf(-1))
 		for i, v := range m {
@@ -40,6 +61,7 @@ func TestArgmaxAgainstBrute(t *testing.T) {
 				bi, bv = i, v
 			}
 		}
+		bi = max(bi, 0) // nothing above −∞: (0, 0), as documented
 		x, y, v := Argmax(m, w, h)
 		if y*w+x != bi || v != bv {
 			t.Fatalf("trial %d %d×%d: Argmax (%d,%d)=%g, brute index %d=%g", trial, w, h, x, y, v, bi, bv)
