@@ -4,6 +4,7 @@ package ros2
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -19,6 +20,7 @@ type Context struct {
 	rest      []string
 	params    []string
 	overrides map[string]string
+	nodes     []*Node // for their /rosout publishers, removed before rcl goes
 }
 
 // NewContext initializes rcl with the ROS arguments in args: everything
@@ -100,7 +102,12 @@ func (c *Context) NewNode(name, namespace string) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ros2: node %q in namespace %q: %w", name, namespace, err)
 	}
-	return &Node{rcl: n, ctx: c}, nil
+	node := &Node{rcl: n, ctx: c}
+	if err := node.initRosout(); err != nil {
+		return nil, errors.Join(err, n.Close())
+	}
+	c.nodes = append(c.nodes, node)
+	return node, nil
 }
 
 // Spin runs the callbacks of every subscription of every node in c until ctx
@@ -119,6 +126,12 @@ func (c *Context) Close() error {
 	if c.rcl == nil {
 		return nil
 	}
+	for _, n := range c.nodes {
+		if n.rcl != nil {
+			n.finiRosout()
+		}
+	}
+	c.nodes = nil
 	err := c.rcl.Close()
 	c.rcl = nil
 	return err

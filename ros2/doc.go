@@ -4,7 +4,9 @@
 // (github.com/tiiuae/rclgo/pkg/rclgo) for the perception nodes: a context
 // and nodes that honour --ros-args and ROS_DOMAIN_ID, publishers and
 // subscriptions that carry raw CDR bytes, QoS presets, a polled
-// incompatible-QoS check, subscriber counts and rcl logging.
+// incompatible-QoS check, subscriber counts, rcl logging with /rosout, and
+// services (NewService) with rclcpp's parameter services on top
+// (Node.ServeParameters, which Run starts for every node).
 //
 // Messages never pass through rclgo's generated Go types: nodes encode and
 // decode them with package cdr (types in package rosmsg), and this package
@@ -24,7 +26,24 @@
 // one at a time. Publish may be called from any goroutine. Subscriptions must
 // be created before Spin starts; rclgo builds its wait set once.
 //
-// What rclgo (v0.0.0-20240131135202) cannot do, and so this package does not:
+// What rclgo (v0.0.0-20240131135202) lacks and this package adds:
+//
+//   - Services over run-time type support. rclgo's services exchange C
+//     structs through generated bindings; NewService loads the service type
+//     support and the C message constructors from the interface package's
+//     libraries and converts with rmw_serialize/rmw_deserialize, so handlers
+//     see CDR bytes like subscriptions do.
+//   - Parameters. ServeParameters answers ~/list_parameters,
+//     ~/get_parameters, ~/set_parameters, ~/set_parameters_atomically,
+//     ~/describe_parameters and ~/get_parameter_types from a param.Set and
+//     publishes /parameter_events. --params-file and -p are still read by
+//     the node itself (Context.ParamsFiles, Context.ParamOverrides).
+//   - /rosout. Every node gets rcl's /rosout publisher
+//     (rcl_logging_rosout_init_publisher_for_node, as rclcpp does), so each
+//     log line also goes out as rcl_interfaces/msg/Log with the Go caller's
+//     file, function and line; --disable-rosout-logs turns it off.
+//
+// What rclgo cannot do, and so this package does not:
 //
 //   - QoS events. rclgo has no rcl_event_t support, so there is no callback
 //     when rmw reports an incompatible QoS, a missed deadline or a lost
@@ -33,12 +52,6 @@
 //     instead (reliability and durability, the two policies our presets
 //     set); Node.WatchQoS polls them. This sees endpoints that discovery has
 //     reported, so it lags discovery by up to the poll interval.
-//   - Parameters. rclgo parses --params-file and -p into rcl but offers no API
-//     to read them, and there are no parameter services. Context.ParamsFiles
-//     and Context.ParamOverrides return what the command line named so a node
-//     can load its YAML file itself.
-//   - /rosout. Log lines go through rcl's logging (console output and the
-//     spdlog file sink) but rclgo does not create the /rosout publisher.
 //   - Zero-copy or loaned messages. Every publish copies the CDR bytes once
 //     into an rmw serialized message; every take copies them once into Go.
 //   - Selecting the RMW at run time with the PyPI wheels: their rcl links

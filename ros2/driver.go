@@ -566,16 +566,16 @@ func (h *rclHandler) Handle(_ context.Context, r slog.Record) error {
 		add(a)
 	}
 	r.Attrs(add)
+	sev := sevDebug
 	switch {
 	case r.Level >= slog.LevelError:
-		h.l.Errorf("%s", msg)
+		sev = sevError
 	case r.Level >= slog.LevelWarn:
-		h.l.Warnf("%s", msg)
+		sev = sevWarn
 	case r.Level >= slog.LevelInfo:
-		h.l.Infof("%s", msg)
-	default:
-		h.l.Debugf("%s", msg)
+		sev = sevInfo
 	}
+	h.l.logAt(sev, r.PC, msg)
 	return nil
 }
 

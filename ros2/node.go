@@ -17,6 +17,7 @@ type Node struct {
 	rcl     *rclgo.Node
 	ctx     *Context
 	ownsCtx bool
+	rosout  bool // rcl's logging publishes the node's log lines on /rosout
 }
 
 // NewNode creates a context from args (see NewContext) and a node in it; the
@@ -60,6 +61,7 @@ func (n *Node) Close() error {
 	if n.rcl == nil {
 		return nil
 	}
+	n.finiRosout()
 	err := n.rcl.Close()
 	n.rcl = nil
 	if n.ownsCtx {
@@ -69,24 +71,24 @@ func (n *Node) Close() error {
 }
 
 // Logger returns n's rcl logger (named after the node). Lines go through
-// rcl's logging: the console and the log file, not /rosout.
+// rcl's logging: the console, the log file and /rosout.
 func (n *Node) Logger() *Logger { return &Logger{l: n.rcl.Logger()} }
 
 // Logger writes through rcl's logging with the node's logger name, honouring
-// --ros-args --log-level.
+// --ros-args --log-level, with the Go caller's file, function and line.
 type Logger struct{ l *rclgo.Logger }
 
 // Debugf logs at DEBUG severity.
-func (l *Logger) Debugf(format string, a ...any) { _ = l.l.Debugf(format, a...) }
+func (l *Logger) Debugf(format string, a ...any) { l.logf(sevDebug, format, a) }
 
 // Infof logs at INFO severity.
-func (l *Logger) Infof(format string, a ...any) { _ = l.l.Infof(format, a...) }
+func (l *Logger) Infof(format string, a ...any) { l.logf(sevInfo, format, a) }
 
 // Warnf logs at WARN severity.
-func (l *Logger) Warnf(format string, a ...any) { _ = l.l.Warnf(format, a...) }
+func (l *Logger) Warnf(format string, a ...any) { l.logf(sevWarn, format, a) }
 
 // Errorf logs at ERROR severity.
-func (l *Logger) Errorf(format string, a ...any) { _ = l.l.Errorf(format, a...) }
+func (l *Logger) Errorf(format string, a ...any) { l.logf(sevError, format, a) }
 
 // splitTypeName splits "pkg/msg/Type" into "pkg" and "Type".
 func splitTypeName(typeName string) (pkg, msg string, err error) {
