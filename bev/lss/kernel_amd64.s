@@ -262,9 +262,25 @@ TEXT ·dot80AVX2(SB), NOSPLIT, $0-48
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
 	XORQ AX, AX
+	LEAQ -8(CX), R12 // the last point whose eighth successor is in the interval
 loop80:
 	CMPQ AX, CX
 	JGE done80
+	CMPQ AX, R12
+	JGE noprefetch80
+	// Fetch the feature row and weight of the point eight ahead: with cells
+	// spread over the map they come from anywhere in the tensors, and the
+	// FMAs of eight points hide the wait.
+	MOVLQSX 32(BX)(AX*4), R10
+	MOVLQSX 32(R13)(AX*4), R11
+	LEAQ (SI)(R10*4), R10
+	PREFETCHT0 (R10)
+	PREFETCHT0 64(R10)
+	PREFETCHT0 128(R10)
+	PREFETCHT0 192(R10)
+	PREFETCHT0 256(R10)
+	PREFETCHT0 (DX)(R11*4)
+noprefetch80:
 	MOVLQSX (BX)(AX*4), R8
 	MOVLQSX (R13)(AX*4), R14
 	VBROADCASTSS (DX)(R14*4), Y15
