@@ -111,7 +111,7 @@ func (c *Config) defaults() error {
 }
 
 // Names lists the canonical decoder names New accepts.
-var Names = []string{"heatmap", "dark", "integral", "simcc", "yolo-pose", "yolo-pose-e2e", "openpose"}
+var Names = []string{"heatmap", "dark", "integral", "simcc", "yolo-pose", "yolo-pose-e2e", "openpose", "movenet-multipose", "movenet", "movenet-topdown"}
 
 // aliases maps accepted spellings (lower case, '_' as '-') to canonical names.
 var aliases = map[string]string{
@@ -122,6 +122,9 @@ var aliases = map[string]string{
 	"yolo-pose": "yolo-pose", "yolov8-pose": "yolo-pose", "yolo11-pose": "yolo-pose", "yolopose": "yolo-pose",
 	"yolo-pose-e2e": "yolo-pose-e2e", "yolo-pose-end2end": "yolo-pose-e2e", "yolov10-pose": "yolo-pose-e2e", "yolo26-pose": "yolo-pose-e2e",
 	"openpose": "openpose", "paf": "openpose", "trt-pose": "openpose", "openpose-paf": "openpose",
+	"movenet-multipose": "movenet-multipose", "movenet-multi": "movenet-multipose", "multipose": "movenet-multipose",
+	"movenet": "movenet", "movenet-singlepose": "movenet", "movenet-lightning": "movenet", "movenet-thunder": "movenet",
+	"movenet-topdown": "movenet-topdown",
 }
 
 // Canonical returns the canonical decoder name for a model card's decoder or
@@ -153,6 +156,15 @@ func New(name string, cfg Config) (Decoder, error) {
 		return &yoloDecoder{cfg: cfg}, nil
 	case "yolo-pose-e2e":
 		return &e2eDecoder{cfg: cfg}, nil
+	case "movenet-multipose", "movenet", "movenet-topdown":
+		// Outputs are normalised to the input: without its size there are no pixels.
+		if cfg.InputWidth == 0 || cfg.InputHeight == 0 {
+			return nil, &ConfigError{Field: "InputWidth/InputHeight", Reason: n + " needs the model input size"}
+		}
+		if n == "movenet-multipose" {
+			return &movenetMultiDecoder{cfg: cfg}, nil
+		}
+		return &movenetDecoder{cfg: cfg, name: n}, nil
 	default:
 		return newPAFDecoder(cfg)
 	}

@@ -13,7 +13,12 @@
 //   - "yolo-pose-e2e": the NMS-free layout [1,N,6+3K];
 //   - "openpose": bottom-up part-affinity fields (OpenPose, trt_pose): peaks,
 //     limb scores by the PAF line integral, greedy matching, assembly,
-//     mapped to COCO-17.
+//     mapped to COCO-17;
+//   - "movenet-multipose": Google's MoveNet MultiPose [1,P,3K+5], per person
+//     K × (y, x, score) normalised to the input, its box and score;
+//   - "movenet" and "movenet-topdown": MoveNet SinglePose (Lightning,
+//     Thunder) [N,1,K,3], one person per batch item (the whole image, or one
+//     detector crop each).
 //
 // New picks a decoder by the name in the model card. Every decoder returns
 // coordinates in model-input pixels (top-down decoders: one person per batch
