@@ -28,8 +28,9 @@ type Config struct {
 	ModelPath, CardPath, LabelsPath                             string
 	Providers                                                   []string
 	Threads                                                     int
-	PostProcessing                                              string // "knn" or "none"
+	PostProcessing                                              string // "knn", "crf", "crf+knn" or "none"
 	KNN                                                         lidarseg.KNNConfig
+	CRF                                                         lidarseg.CRFConfig
 	GroundEnabled, ClusterEnabled                               bool
 	Ground                                                      lidarseg.GroundConfig
 	Cluster                                                     lidarseg.ClusterConfig
@@ -60,12 +61,20 @@ func declare(ps *param.Set) (Config, error) {
 	c.Providers = ps.Strings("model.providers", []string{"cpu"}, "Execution providers to try in order: tensorrt, cuda, cpu.")
 	c.Threads = ps.Int("model.threads", 0, "ONNX Runtime intra-op threads; 0 for its default.")
 	c.LabelsPath = ps.String("labels.path", "", "SemanticKITTI-style label map YAML; empty uses the built-in copy of params/semantic-kitti.yaml.")
-	c.PostProcessing = ps.String("post_processing", "knn", "Labels back to points: knn (RangeNet++ kNN) or none (each point takes its pixel's label).")
+	c.PostProcessing = ps.String("post_processing", "knn", "Labels back to points: knn (RangeNet++ kNN), crf (SqueezeSeg's CRF on the range image, then each point its pixel's label), crf+knn (both) or none (each point takes its pixel's label).")
 	dk := lidarseg.DefaultKNNConfig()
 	c.KNN.K = ps.Int("knn.k", dk.K, "Nearest neighbours that vote.")
 	c.KNN.Search = ps.Int("knn.search", dk.Search, "Side of the square search window in pixels (odd).")
 	c.KNN.Sigma = ps.Float("knn.sigma", dk.Sigma, "Sigma in pixels of the inverse-Gaussian range weighting.")
 	c.KNN.Cutoff = ps.Float("knn.cutoff", dk.Cutoff, "Weighted range difference in metres beyond which a neighbour does not vote; negative disables it.")
+	dcrf := lidarseg.DefaultCRFConfig()
+	c.CRF.Iterations = ps.Int("crf.iterations", dcrf.Iterations, "CRF mean-field iterations.")
+	c.CRF.WindowRows = ps.Int("crf.window_rows", dcrf.WindowRows, "CRF message window height in pixels (odd).")
+	c.CRF.WindowCols = ps.Int("crf.window_cols", dcrf.WindowCols, "CRF message window width in pixels (odd).")
+	c.CRF.ThetaAngular = ps.Float("crf.theta_angular", dcrf.ThetaAngular, "CRF kernels' Gaussian on pixel offset, standard deviation in pixels.")
+	c.CRF.ThetaRange = ps.Float("crf.theta_range", dcrf.ThetaRange, "CRF bilateral kernel's Gaussian on 3D distance, standard deviation in metres.")
+	c.CRF.AngularWeight = ps.Float("crf.angular_weight", dcrf.AngularWeight, "Weight of the CRF's angular (smoothness) kernel.")
+	c.CRF.BilateralWeight = ps.Float("crf.bilateral_weight", dcrf.BilateralWeight, "Weight of the CRF's bilateral (appearance: 3D distance) kernel.")
 	dg := lidarseg.DefaultGroundConfig()
 	c.GroundEnabled = ps.Bool("ground.enabled", true, "Run sector-wise ground-plane fitting.")
 	c.Ground.Sectors = ps.Int("ground.sectors", dg.Sectors, "Azimuth sectors of the ground regions.")
@@ -125,8 +134,13 @@ func declare(ps *param.Set) (Config, error) {
 	pc.IntensityScale = float32(scale)
 	pc.MaxPoints = c.MaxPoints
 	c.Projection = pc
-	if c.PostProcessing != "knn" && c.PostProcessing != "none" {
-		bad("post_processing", "%q, want knn or none", c.PostProcessing)
+	switch c.PostProcessing {
+	case "knn", "none", "crf", "crf+knn":
+	default:
+		bad("post_processing", "%q, want knn, crf, crf+knn or none", c.PostProcessing)
+	}
+	if _, err := lidarseg.NewCRF(c.CRF, 2, 1, 1); err != nil {
+		bad("crf", "%v", err)
 	}
 	for _, v := range keep {
 		if v < 0 || v > math.MaxUint16 || v != math.Trunc(v) {
@@ -192,6 +206,7 @@ type Node struct {
 	proj     *lidarseg.Projector
 	argmax   *lidarseg.Argmax
 	knn      *lidarseg.KNN
+	crf      *lidarseg.CRF
 	ground   *lidarseg.Ground
 	clusters *lidarseg.Clusterer
 
@@ -250,7 +265,13 @@ func New(env node.Env) (*Node, error) {
 		return nil, fmt.Errorf("lidarseg node: projection: %w", err)
 	}
 	pc = n.proj.Config()
-	if n.model != nil && cfg.PostProcessing == "knn" {
+	if n.model != nil && strings.HasPrefix(cfg.PostProcessing, "crf") {
+		if n.crf, err = lidarseg.NewCRF(cfg.CRF, n.model.classes, pc.Height, pc.Width); err != nil {
+			n.Close()
+			return nil, fmt.Errorf("lidarseg node: crf: %w", err)
+		}
+	}
+	if n.model != nil && strings.HasSuffix(cfg.PostProcessing, "knn") {
 		if n.knn, err = lidarseg.NewKNN(cfg.KNN, n.model.classes, pc.Height, pc.Width); err != nil {
 			n.Close()
 			return nil, fmt.Errorf("lidarseg node: knn: %w", err)
@@ -360,6 +381,12 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 			return fmt.Errorf("lidarseg node: %w", err)
 		}
 		t = n.stage("inference", t)
+		if n.crf != nil {
+			if err := n.crf.Apply(n.pixClass, n.model.output(), proj, &cloud); err != nil {
+				return fmt.Errorf("lidarseg node: %w", err)
+			}
+			t = n.stage("crf", t)
+		}
 		if n.knn != nil {
 			err = n.knn.Apply(n.class, proj, n.pixClass)
 		} else {

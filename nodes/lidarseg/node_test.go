@@ -181,7 +181,8 @@ func TestBadInput(t *testing.T) {
 func TestParamErrors(t *testing.T) {
 	for _, v := range []map[string]any{
 		{"projection.preset": "hdl128"},
-		{"post_processing": "crf"},
+		{"post_processing": "crf2"},
+		{"crf.window_cols": 4},
 		{"projection.ring_order": "sideways"},
 		{"projection.intensity_scale": 0.0},
 		{"class_cloud.labels": []any{-1}},

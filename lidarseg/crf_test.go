@@ -1,0 +1,96 @@
+package lidarseg
+
+import (
+	"math"
+	"testing"
+)
+
+// strip builds a 1×w range image with one point per pixel at x = distance
+// and the given logits (two classes).
+func strip(xs []float32, logit1 []float32) (*Projection, *Cloud, []float32) {
+	w := len(xs)
+	proj := &Projection{Height: 1, Width: w, PixelPoint: make([]int32, w)}
+	cl := &Cloud{X: make([]float32, w), Y: make([]float32, w), Z: make([]float32, w)}
+	logits := make([]float32, 2*w)
+	for i := range w {
+		proj.PixelPoint[i] = int32(i)
+		cl.X[i], cl.Y[i] = xs[i], 0.05*float32(i)
+		logits[w+i] = logit1[i] // class 1; class 0 stays 0
+	}
+	return proj, cl, logits
+}
+
+// TestCRFSmoothsWithinASurfaceNotAcrossAnEdge: a pixel whose logits weakly
+// prefer class 0 inside a run of class 1 on one surface flips to 1; the
+// same pixel alone on a surface 5 m behind keeps its class.
+func TestCRFSmoothsWithinASurfaceNotAcrossAnEdge(t *testing.T) {
+	cfg := CRFConfig{Iterations: 3, WindowRows: 1, WindowCols: 5, ThetaAngular: 0.9, ThetaRange: 0.15, AngularWeight: 0, BilateralWeight: 3}
+	crf, err := NewCRF(cfg, 2, 1, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l1 := []float32{3, 3, 3, 3, -0.3, 3, 3, 3, 3}
+	labels := make([]uint16, 9)
+	proj, cloud, logits := strip([]float32{10, 10, 10, 10, 10, 10, 10, 10, 10}, l1)
+	if err := crf.Apply(labels, logits, proj, cloud); err != nil {
+		t.Fatal(err)
+	}
+	if labels[4] != 1 {
+		t.Fatalf("pixel on the same surface kept class %d: %v", labels[4], labels)
+	}
+	proj, cloud, logits = strip([]float32{10, 10, 10, 10, 15, 10, 10, 10, 10}, l1)
+	if err := crf.Apply(labels, logits, proj, cloud); err != nil {
+		t.Fatal(err)
+	}
+	if labels[4] != 0 {
+		t.Fatalf("pixel 5 m behind took its neighbours' class: %v", labels)
+	}
+	// The strong pixels never change.
+	for i, l := range labels {
+		if i != 4 && l != 1 {
+			t.Fatalf("pixel %d changed to %d", i, l)
+		}
+	}
+	// Empty pixels keep the plain argmax and pass no messages.
+	proj.PixelPoint[3], proj.PixelPoint[5] = -1, -1
+	if err := crf.Apply(labels, logits, proj, cloud); err != nil || labels[3] != 1 || labels[4] != 0 {
+		t.Fatalf("with empty neighbours: %v %v", labels, err)
+	}
+	allocs := testing.AllocsPerRun(5, func() { crf.Apply(labels, logits, proj, cloud) })
+	if allocs != 0 {
+		t.Fatalf("%v allocations a frame after warm-up", allocs)
+	}
+}
+
+// TestCRFWrapsAzimuth: the first and last columns are neighbours on a
+// spinning lidar's image.
+func TestCRFWrapsAzimuth(t *testing.T) {
+	cfg := CRFConfig{Iterations: 2, WindowRows: 1, WindowCols: 3, ThetaAngular: 0.9, ThetaRange: 0.15, AngularWeight: 0, BilateralWeight: 5}
+	crf, err := NewCRF(cfg, 2, 1, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proj, cloud, logits := strip([]float32{10, 10, 10, 10, 10, 10}, []float32{-0.2, -3, -3, -3, 3, 3})
+	cloud.Y[0] = cloud.Y[5] + 0.05 // column 0 sits next to column 5
+	labels := make([]uint16, 6)
+	if err := crf.Apply(labels, logits, proj, cloud); err != nil {
+		t.Fatal(err)
+	}
+	if labels[0] != 1 {
+		t.Fatalf("labels %v: column 0 did not hear column 5", labels)
+	}
+}
+
+func TestCRFConfigErrors(t *testing.T) {
+	for _, c := range []CRFConfig{
+		{Iterations: 0, WindowRows: 3, WindowCols: 5, ThetaAngular: 1, ThetaRange: 1},
+		{Iterations: 1, WindowRows: 2, WindowCols: 5, ThetaAngular: 1, ThetaRange: 1},
+		{Iterations: 1, WindowRows: 3, WindowCols: 5, ThetaAngular: 0, ThetaRange: 1},
+		{Iterations: 1, WindowRows: 3, WindowCols: 5, ThetaAngular: 1, ThetaRange: math.NaN()},
+		{Iterations: 1, WindowRows: 3, WindowCols: 5, ThetaAngular: 1, ThetaRange: 1, BilateralWeight: -1},
+	} {
+		if _, err := NewCRF(c, 2, 4, 4); err == nil {
+			t.Errorf("%+v accepted", c)
+		}
+	}
+}
