@@ -108,6 +108,12 @@ func TestFoxgloveReadsOurMCAP(t *testing.T) {
 			for round := 0; round < 5; round++ {
 				for _, name := range rosmsg.TypeNames() {
 					m, _ := rosmsg.New(name)
+					if reflect.ValueOf(m).Elem().NumField() == 0 {
+						// Constants only (rcl_interfaces/ParameterType): Foxglove's
+						// reader builds no reader for a definition without fields,
+						// and nothing publishes such a message on its own.
+						continue
+					}
 					fill(r, reflect.ValueOf(m).Elem())
 					topic := "/peer/" + strings.ReplaceAll(name, "/msg/", "/")
 					id, ok := ids[topic]
