@@ -1,8 +1,11 @@
 package decode
 
 import (
+	"encoding/binary"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/gopercept/gopercept/pose"
@@ -209,12 +212,40 @@ func sixPeople() [][3]float64 {
 	return c
 }
 
+// sixPeopleMaps returns BenchmarkPAFSixPeople's 19 heatmaps and 38 PAF
+// channels, [C, 184, 328] each.
+func sixPeopleMaps() (hm, paf []float32) {
+	hm, paf, _ = pafScene(OpenPoseCOCO, 19, 328, 184, sixPeople(), rand.New(rand.NewPCG(1, 2)))
+	return hm, paf
+}
+
+// TestDumpPAFWorkload writes BenchmarkPAFSixPeople's maps to
+// $GOPERCEPT_BENCH_DUMP (paf_heatmaps.bin [19,184,328] and paf_pafs.bin
+// [38,184,328], little-endian float32) for tools/bench/ref_paf.py; it runs
+// only when that variable is set.
+func TestDumpPAFWorkload(t *testing.T) {
+	dir := os.Getenv("GOPERCEPT_BENCH_DUMP")
+	if dir == "" {
+		t.Skip("GOPERCEPT_BENCH_DUMP not set")
+	}
+	hm, paf := sixPeopleMaps()
+	for name, v := range map[string][]float32{"paf_heatmaps.bin": hm, "paf_pafs.bin": paf} {
+		buf := make([]byte, 0, 4*len(v))
+		for _, x := range v {
+			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(x))
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), buf, 0o644); err != nil {
+			t.Fatalf("PAF workload %s: %v", name, err)
+		}
+	}
+}
+
 // BenchmarkPAFSixPeople is lightweight-openpose's group_keypoints workload:
 // six people on 19 heatmaps and 38 PAF channels of 328×184 in its channel
 // layout (OpenPoseCOCO: BODY_PARTS_KPT_IDS and BODY_PARTS_PAF_IDS).
 func BenchmarkPAFSixPeople(b *testing.B) {
 	const w, h = 328, 184
-	hm, paf, _ := pafScene(OpenPoseCOCO, 19, w, h, sixPeople(), rand.New(rand.NewPCG(1, 2)))
+	hm, paf := sixPeopleMaps()
 	d, _ := New("openpose", Config{InputWidth: 656, InputHeight: 368, PAF: PAFConfig{Topology: OpenPoseCOCO}})
 	outs := []Tensor{{Shape: []int{1, 19, h, w}, Data: hm}, {Shape: []int{1, 38, h, w}, Data: paf}}
 	var people []pose.Person

@@ -12,7 +12,7 @@ would only add to torch's time). Not run in CI:
   GOPERCEPT_BENCH_DUMP=/tmp/bw go test -count=1 -run TestDumpPoolWorkload ./bev/lss/
   GOPERCEPT_BENCH_DUMP=/tmp/bw scripts/golden.sh tools/bench/ref_pool.py
 Prints CPU time (time.process_time) per frame, min and median, at one torch
-thread and at two.
+thread and at two (THREADS=1 for one only).
 """
 # golden-apt: python3-torch python3-numpy
 import os
@@ -47,7 +47,7 @@ def frame_index_put(depth_idx, feat_idx, cell):
     return out
 
 
-for threads in (1, 2):
+for threads in [int(t) for t in os.environ.get("THREADS", "1,2").split(",")]:
     torch.set_num_threads(threads)
     for name in ("rig", "uniform"):
         pts = torch.from_numpy(np.fromfile(os.path.join(work, f"pool_{name}.bin"), "<i4").reshape(-1, 2).astype(np.int64))
