@@ -466,8 +466,20 @@ func TestNamespacedLaunch(t *testing.T) {
 		}
 	}
 	model := filepath.Join(dir, "lidarseg-small.onnx")
+	// The shipped file plus a "/**" section as a shared file has it: another
+	// node's parameter (ignored with a warning, as rclcpp does) and a
+	// standard QoS override (accepted).
+	shipped, err := os.ReadFile(filepath.Join("..", "params", "lidarseg.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	paramsFile := filepath.Join(dir, "lidarseg.yaml")
+	extra := "\n/**:\n  ros__parameters:\n    other_nodes_parameter: 1\n    qos_overrides:\n      /lidarseg/labelled:\n        publisher:\n          depth: 5\n"
+	if err := os.WriteFile(paramsFile, append(shipped, extra...), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	p := newPlayer(t, "veh1")
-	launch := start(t, "ros2", "launch", "gopercept", "lidarseg.launch.py",
+	launch := start(t, "ros2", "launch", "gopercept", "lidarseg.launch.py", "lidarseg_params_file:="+paramsFile,
 		"namespace:=veh1", "use_sim_time:=true", "lidarseg_model_path:="+model, "lidarseg_providers:=[cpu]")
 	waitNodes(t, 60*time.Second, launch, "/veh1/lidarseg")
 
@@ -495,6 +507,9 @@ func TestNamespacedLaunch(t *testing.T) {
 	echo := echoOnce(t, "/lidarseg/labelled", "sensor_msgs/msg/PointCloud2")
 	p.waitSubscribed(t, 60*time.Second, "/lidar/points")
 	waitEchoes(t, p, "veh1", map[output]*proc{{"lidarseg", "/lidarseg/labelled", "sensor_msgs/msg/PointCloud2"}: echo})
+	if out := launch.output(); !strings.Contains(out, "does not declare other_nodes_parameter: ignored") || strings.Contains(out, "qos_overrides./lidarseg/labelled.publisher.depth") {
+		t.Errorf("want one warning naming other_nodes_parameter and none for the QoS override:\n%s", out)
+	}
 	// The node names the model it loaded when it reports the projection
 	// settings the model's card replaces.
 	if !strings.Contains(launch.output(), "model="+model) {

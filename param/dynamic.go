@@ -187,7 +187,15 @@ func (s *Set) With(changes map[string]any) *Set {
 	for k, v := range changes {
 		vals[k] = v
 	}
-	return New(s.node, vals)
+	n := New(s.node, vals)
+	// Names only a file gave stay ignored (Layered), unless changed now.
+	n.fileOnly = map[string]bool{}
+	for k := range s.fileOnly {
+		if _, changed := changes[k]; !changed {
+			n.fileOnly[k] = true
+		}
+	}
+	return n
 }
 
 // Update records accepted changes as s's values. Call it after the node took

@@ -237,3 +237,20 @@ func TestQoSOverrides(t *testing.T) {
 		t.Errorf("invalid values exposed: %+v", o)
 	}
 }
+
+// TestWithKeepsFileOnly: a run-time change (parameter services) validates
+// a copy of the set; names only a file gave must stay ignored there too.
+func TestWithKeepsFileOnly(t *testing.T) {
+	s := Layered("n", map[string]any{"k": 1, "other_nodes": 2}, nil)
+	s.Int("k", 0, "")
+	c := s.With(map[string]any{"k": 5})
+	if c.Int("k", 0, "") != 5 {
+		t.Fatal("change lost")
+	}
+	if err := c.Err(); err != nil {
+		t.Fatalf("a change failed on a name only the file gave: %v", err)
+	}
+	if got := strings.Join(c.Ignored(), ","); got != "other_nodes" {
+		t.Errorf("ignored after With: %q", got)
+	}
+}

@@ -57,24 +57,28 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	}
 	log := slog.New(&rclHandler{l: rn.Logger()})
 
-	values := map[string]any{}
+	// Files are matched against the fully qualified name, as rclcpp does
+	// (launch_ros writes its overrides under /<ns>/<node>); a name only a
+	// file gives that the node does not declare is ignored with a warning.
+	files := map[string]any{}
 	for _, f := range c.ParamsFiles() {
-		v, err := param.LoadFile(f, rn.Name())
+		v, err := param.LoadFile(f, rn.FullyQualifiedName())
 		if err != nil {
 			return err
 		}
 		for k, x := range v {
-			values[k] = x
+			files[k] = x
 		}
 	}
+	overrides := map[string]any{}
 	for k, s := range c.ParamOverrides() {
 		var x any
 		if err := yaml.Unmarshal([]byte(s), &x); err != nil {
 			return fmt.Errorf("ros2: -p %s:=%s: %w", k, s, err)
 		}
-		values[k] = x
+		overrides[k] = x
 	}
-	ps := param.New(cfg.Node, values)
+	ps := param.Layered(cfg.Node, files, overrides)
 	dp := declareDriverParams(ps)
 	buffer, err := tf.New(tf.Config{})
 	if err != nil {
@@ -96,6 +100,9 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	defer n.Close()
 	if err := ps.Err(); err != nil {
 		return err
+	}
+	if w := ps.Warning(); w != "" {
+		log.Warn(w)
 	}
 	d := &driver{n: n, rn: rn, log: log, stats: stats, dp: dp, ps: ps, pubs: map[string]*Publisher{}, feeder: &node.TFFeeder{Buffer: buffer},
 		wake: make(chan struct{}, 1), started: time.Now()}
