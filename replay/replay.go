@@ -480,10 +480,9 @@ func startNode(cfg Config, name string, buffer *tf.Buffer) (*runner, error) {
 			values[k] = x
 		}
 	}
-	for k, v := range cfg.Params[name] {
-		values[k] = v
-	}
-	ps := param.New(name, values)
+	// As the live node: a name only a file gives that the node does not
+	// declare is ignored with a warning; a -p of one is an error.
+	ps := param.Layered(name, values, cfg.Params[name])
 	node.DeclareDriverParams(ps) // live-only settings; accepted so one params file serves both
 	st := node.NewStats()
 	n, err := f(node.Env{Name: name, Params: ps, TF: buffer, Stats: st, Log: cfg.Log.With("node", name), Root: cfg.Root})
@@ -493,6 +492,9 @@ func startNode(cfg Config, name string, buffer *tf.Buffer) (*runner, error) {
 	if err := ps.Err(); err != nil {
 		n.Close()
 		return nil, fmt.Errorf("replay: %w", err)
+	}
+	if w := ps.Warning(); w != "" {
+		cfg.Log.Warn(w, "node", name)
 	}
 	rn := &runner{name: name, n: n, stats: st, inputs: map[string]string{}, remap: map[string]string{}}
 	for _, m := range []map[string]string{cfg.Remap[""], cfg.Remap[name]} {
