@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,25 +86,31 @@ func init() {
 	})
 }
 
-// startParamNode runs the paramtest node (not lazy) until the test ends.
-func startParamNode(t *testing.T, args ...string) {
+// startParamNode runs the paramtest node with args; the returned stop (also
+// run when the test ends) cancels it and waits for Run.
+func startParamNode(t *testing.T, args ...string) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	runErr := make(chan error, 1)
 	go func() {
-		runErr <- Run(ctx, RunConfig{Node: "paramtest", Args: append([]string{"--ros-args", "-p", "lazy:=false", "-p", "filter.gain:=2.5"}, args...)})
+		runErr <- Run(ctx, RunConfig{Node: "paramtest", Args: args})
 	}()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-runErr:
-			if err != nil {
-				t.Errorf("Run: %v", err)
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-runErr:
+				if err != nil {
+					t.Errorf("Run: %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Error("Run did not stop on cancel")
 			}
-		case <-time.After(10 * time.Second):
-			t.Error("Run did not stop on cancel")
-		}
-	})
+		})
+	}
+	t.Cleanup(stop)
+	return stop
 }
 
 func rosPython(t *testing.T) string {
@@ -124,7 +131,7 @@ func rosPython(t *testing.T) string {
 // /parameter_events it published.
 func TestParamServicesRclpy(t *testing.T) {
 	py := rosPython(t)
-	startParamNode(t)
+	startParamNode(t, "--ros-args", "-p", "lazy:=false", "-p", "filter.gain:=2.5")
 
 	peer, err := NewNode("paramtest_peer", "", nil)
 	if err != nil {
@@ -272,5 +279,87 @@ func TestParamServicesRclpy(t *testing.T) {
 	wantEvents := []string{`{"out_frame":"map"}`, `{"filter.k":7}`, `{"diagnostics_period":0.5,"filter.gain":3.5}`}
 	if !reflect.DeepEqual(changed, wantEvents) {
 		t.Errorf("/parameter_events changed %v, want %v", changed, wantEvents)
+	}
+}
+
+// TestParamCLI runs the real `ros2 param` verbs against a running node, then
+// restarts the node from its own `ros2 param dump` and checks that a second
+// dump is identical, and reads the node's start line with
+// `ros2 topic echo /rosout`. It skips only when the ros2 CLI is missing.
+func TestParamCLI(t *testing.T) {
+	ros2, err := exec.LookPath("ros2")
+	if err != nil {
+		t.Skip("no ros2 command on PATH (scripts/ros2-env.sh installs the CLI into the venv)")
+	}
+	// cli runs one ros2 verb; discovery without the daemon, so no process
+	// outlives the test.
+	cli := func(args ...string) string {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, ros2, args...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("ros2 %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	has := func(out, cmd string, want ...string) {
+		t.Helper()
+		for _, w := range want {
+			if !strings.Contains(out, w) {
+				t.Errorf("%s: output lacks %q:\n%s", cmd, w, out)
+			}
+		}
+	}
+	stop := startParamNode(t, "--ros-args", "-p", "filter.gain:=2.5")
+
+	out := cli("param", "list", "/paramtest", "--no-daemon", "--spin-time", "2")
+	has(out, "list", "  diagnostics_period\n", "  filter.gain\n", "  filter.k\n", "  out_frame\n", "  topic_label\n", "  use_sim_time\n")
+	has(cli("param", "get", "/paramtest", "filter.gain", "--no-daemon", "--timeout", "10"), "get", "Double value is: 2.5")
+	// /rosout keeps lines for 10 s only (its lifespan), so the echo of the
+	// set's log line starts first and is read after the set.
+	echoed := make(chan string, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, ros2, "topic", "echo", "/rosout", "rcl_interfaces/msg/Log", "--once", "--no-daemon",
+			"--qos-durability", "transient_local", "--qos-reliability", "reliable", "--qos-depth", "1000",
+			"--filter", "m.name == 'paramtest' and 'parameters set' in m.msg").CombinedOutput()
+		if err != nil {
+			out = append(out, "\nros2 topic echo: "+err.Error()...)
+		}
+		echoed <- string(out)
+	}()
+	has(cli("param", "set", "/paramtest", "filter.gain", "4.5", "--no-daemon", "--timeout", "10"), "set", "Set parameter successful")
+	has(<-echoed, "topic echo /rosout", "level: 20", "name: paramtest", "msg: 'paramtest: parameters set: filter.gain=4.5'", "function: github.com/gopercept/gopercept/ros2.(*driver).setParams")
+	has(cli("param", "set", "/paramtest", "filter.gain", "11.0", "--no-daemon", "--timeout", "10"), "set out of range",
+		"Setting parameter failed: parameter filter.gain: 11 is outside [0, 10]")
+	has(cli("param", "set", "/paramtest", "topic_label", "x", "--no-daemon", "--timeout", "10"), "set read-only",
+		"Setting parameter failed: parameter 'topic_label' cannot be set because it is read-only")
+	has(cli("param", "set", "/paramtest", "filter.k", "abc", "--no-daemon", "--timeout", "10"), "set wrong type",
+		"Setting parameter failed: Wrong parameter type, parameter {filter.k} is of type {integer}, setting it to {string} is not allowed.")
+	has(cli("param", "get", "/paramtest", "filter.gain", "--no-daemon", "--timeout", "10"), "get after sets", "Double value is: 4.5")
+	has(cli("param", "describe", "/paramtest", "filter.gain", "filter.k", "topic_label", "--no-daemon", "--timeout", "10"), "describe",
+		"Parameter name: filter.gain\n  Type: double\n  Description: Gain, unitless.\n  Constraints:\n    Min value: 0.0\n    Max value: 10.0\n",
+		"Parameter name: filter.k\n  Type: integer\n  Description: Neighbours, odd.\n  Constraints:\n    Min value: 1\n    Max value: 9\n    Step: 2\n",
+		"Parameter name: topic_label\n  Type: string\n  Description: A parameter read once at start.\n  Constraints:\n    Read only: true\n")
+	dump := cli("param", "dump", "/paramtest", "--no-daemon", "--timeout", "10")
+	vals, err := param.Parse([]byte(dump), "paramtest")
+	if err != nil {
+		t.Fatalf("dump does not parse as a params file: %v\n%s", err, dump)
+	}
+	for name, want := range map[string]any{"filter.gain": 4.5, "filter.k": 3, "out_frame": "base_link", "topic_label": "in", "lazy": true, "diagnostics_period": 1.0} {
+		if got := vals[name]; !reflect.DeepEqual(got, want) {
+			t.Errorf("dump: %s = %#v, want %#v\n%s", name, got, want, dump)
+		}
+	}
+	stop()
+	file := filepath.Join(t.TempDir(), "paramtest.yaml")
+	if err := os.WriteFile(file, []byte(dump), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	startParamNode(t, "--ros-args", "--params-file", file)
+	if again := cli("param", "dump", "/paramtest", "--no-daemon", "--timeout", "10"); again != dump {
+		t.Errorf("dump of the node started from the dump differs:\n%s\nfirst:\n%s", again, dump)
 	}
 }
