@@ -94,6 +94,7 @@ func declare(ps *param.Set) (Config, error) {
 	c.GroundLabel = ps.Int("geometry.ground_label", 40, "Raw label id given to ground points when no model runs (40 road).")
 	c.ObjectLabel = ps.Int("geometry.object_label", 99, "Raw label id given to other points when no model runs (99 other-object).")
 	c.MaxPoints = ps.Int("max_points", 2<<20, "Largest cloud accepted, in points.")
+	markDynamic(ps)
 
 	var errs []error
 	bad := func(name, format string, args ...any) {
