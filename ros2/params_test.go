@@ -313,7 +313,17 @@ func TestParamCLI(t *testing.T) {
 	}
 	stop := startParamNode(t, "--ros-args", "-p", "filter.gain:=2.5")
 
-	out := cli("param", "list", "/paramtest", "--no-daemon", "--spin-time", "2")
+	// list has no wait for the node, only a discovery spin: a loaded
+	// machine may need more than one.
+	var out string
+	for try := 0; try < 5; try++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		b, err := exec.CommandContext(ctx, ros2, "param", "list", "/paramtest", "--no-daemon", "--spin-time", "2").CombinedOutput()
+		cancel()
+		if out = string(b); err == nil {
+			break
+		}
+	}
 	has(out, "list", "  diagnostics_period\n", "  filter.gain\n", "  filter.k\n", "  out_frame\n", "  topic_label\n", "  use_sim_time\n")
 	has(cli("param", "get", "/paramtest", "filter.gain", "--no-daemon", "--timeout", "10"), "get", "Double value is: 2.5")
 	// /rosout keeps lines for 10 s only (its lifespan), so the echo of the
