@@ -95,11 +95,28 @@ type Summary struct {
 	// TimeGaps lists the first few.
 	GapCount int       `json:"gap_count"`
 	TimeGaps []TimeGap `json:"time_gaps,omitempty"`
+	// Drops names the frames the nodes dropped (the first
+	// maxDropsListed; DropCount counts all), each with its reason.
+	DropCount int            `json:"drop_count"`
+	Drops     []DroppedFrame `json:"drops,omitempty"`
 	// Partial names the incomplete output a failed run left behind.
 	Partial     string        `json:"partial_output,omitempty"`
 	BagSeconds  float64       `json:"bag_seconds"`
 	WallSeconds float64       `json:"wall_seconds"`
 	Nodes       []NodeSummary `json:"nodes"`
+}
+
+// maxDropsListed bounds Summary.Drops: a bag whose every frame fails
+// should not make a summary larger than the bag.
+const maxDropsListed = 1000
+
+// DroppedFrame is one input a node dropped.
+type DroppedFrame struct {
+	Node    string `json:"node"`
+	Topic   string `json:"topic"`
+	LogTime int64  `json:"log_time"`
+	Reason  string `json:"reason"`
+	Error   string `json:"error"`
 }
 
 // TimeGap is one jump in log time between consecutive messages.
@@ -416,7 +433,13 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			msg.Topic = own
 			rn.stats.In(own)
 			if err := handle(rn, msg, pubs[i]); err != nil {
-				rn.stats.Drop(node.DropReason(err), err)
+				reason := node.DropReason(err)
+				rn.stats.Drop(reason, err)
+				// Every dropped frame is named: node, topic, log time, reason.
+				if sum.DropCount++; len(sum.Drops) < maxDropsListed {
+					sum.Drops = append(sum.Drops, DroppedFrame{Node: rn.name, Topic: m.Topic, LogTime: m.LogTime, Reason: reason, Error: firstLine(err.Error())})
+				}
+				cfg.Log.Warn("replay: frame dropped", "node", rn.name, "topic", m.Topic, "log_time", m.LogTime, "reason", reason, "err", err)
 			}
 			if r.writeErr != nil {
 				return fail(r.writeErr)
@@ -807,6 +830,16 @@ func (s *Summary) WriteText(w io.Writer) {
 			names = append(names[:4], "…")
 		}
 		fmt.Fprintf(w, "  %d topics (%d messages) no node consumes: %s\n", len(s.Unconsumed), msgs, strings.Join(names, ", "))
+	}
+	for i, d := range s.Drops {
+		if i == 0 {
+			fmt.Fprintf(w, "  %d frames dropped, the first:\n", s.DropCount)
+		}
+		if i == 5 {
+			fmt.Fprintf(w, "    … %d more (up to %d of them in --json)\n", s.DropCount-i, maxDropsListed)
+			break
+		}
+		fmt.Fprintf(w, "    %s %s at %d: %s: %s\n", d.Node, d.Topic, d.LogTime, d.Reason, d.Error)
 	}
 	for _, n := range s.Nodes {
 		processed := n.TotalIn() - n.TotalDropped()

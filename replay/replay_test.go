@@ -114,6 +114,11 @@ func TestReplayAccountsForEveryFrame(t *testing.T) {
 	if n.TotalIn() != n.TotalOut()+n.TotalDropped() {
 		t.Fatal("a frame is unaccounted for")
 	}
+	// Each dropped frame is named with its topic, log time and reason.
+	if s.DropCount != 2 || len(s.Drops) != 2 || s.Drops[0].Topic != "/lidar/points" || s.Drops[0].Reason != "decode" ||
+		s.Drops[0].LogTime != t0+200_000_000+1000 || s.Drops[1].Reason != "tf" || s.Drops[1].LogTime != t0+300_000_000+1000 {
+		t.Fatalf("drops %d %+v", s.DropCount, s.Drops)
+	}
 	var text bytes.Buffer
 	s.WriteText(&text)
 	for _, want := range []string{"5 frames in, 3 processed, 2 dropped, 3 out", "decode 1, tf 1", "message"} {
