@@ -284,7 +284,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 		}
 	}()
 	for _, name := range cfg.Nodes {
-		rn, err := startNode(cfg, name, buffer)
+		rn, err := startNode(cfg, name, buffer, &sum.Warnings)
 		if err != nil {
 			return nil, err
 		}
@@ -485,7 +485,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 }
 
 // startNode builds one node with its parameters and topic remapping.
-func startNode(cfg Config, name string, buffer *tf.Buffer) (*runner, error) {
+func startNode(cfg Config, name string, buffer *tf.Buffer, warnings *[]string) (*runner, error) {
 	f, err := node.Lookup(name)
 	if err != nil {
 		return nil, fmt.Errorf("replay: %w", err)
@@ -518,6 +518,7 @@ func startNode(cfg Config, name string, buffer *tf.Buffer) (*runner, error) {
 	}
 	if w := ps.Warning(); w != "" {
 		cfg.Log.Warn(w, "node", name)
+		*warnings = append(*warnings, "node "+name+": "+w)
 	}
 	rn := &runner{name: name, n: n, stats: st, inputs: map[string]string{}, remap: map[string]string{}}
 	for _, m := range []map[string]string{cfg.Remap[""], cfg.Remap[name]} {
