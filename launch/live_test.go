@@ -533,3 +533,25 @@ func TestLaunchMissingModel(t *testing.T) {
 		t.Errorf("the launch error does not name the missing file %s:\n%s", missing, out)
 	}
 }
+
+// TestLaunchArguments: `ros2 launch ... --show-args` lists every node's
+// scoped arguments and the shared ones, with the launch system itself
+// reading the files.
+func TestLaunchArguments(t *testing.T) {
+	needInstalled(t)
+	out, err := ros2cmd(t, 60*time.Second, "launch", "gopercept", "perception.launch.py", "--show-args")
+	if err != nil {
+		t.Fatalf("ros2 launch --show-args: %v\n%s", err, out)
+	}
+	for _, arg := range []string{"namespace", "use_sim_time", "providers", "rviz",
+		"lidarseg_params_file", "lidarseg_model_path", "lidarseg_providers",
+		"pose2d_params_file", "pose2d_model_path", "pose2d_detector_path", "pose2d_providers",
+		"bevfusion_params_file", "bevfusion_encoder_model", "bevfusion_fuser_model", "bevfusion_providers"} {
+		if !strings.Contains(out, "'"+arg+"':") {
+			t.Errorf("perception.launch.py does not declare %s:\n%s", arg, out)
+		}
+	}
+	if strings.Contains(out, "'model_path':") {
+		t.Errorf("an unscoped model_path argument is back (included files would share it):\n%s", out)
+	}
+}
