@@ -14,10 +14,11 @@ func xgetbv0() (eax, edx uint32)
 //go:noescape
 func dot32AVX2(acc *float32, feat *float32, offs *int32, depth *float32, di *int32, n int)
 
-// dot80AVX2 is dot32AVX2 for 80 channels, BEVFusion's feature width.
+// dot80AVX2 is dot32AVX2 for 80 channels, BEVFusion's feature width; it
+// prefetches points ahead, up to avail points from offs and di (≥ n).
 //
 //go:noescape
-func dot80AVX2(acc *float32, feat *float32, offs *int32, depth *float32, di *int32, n int)
+func dot80AVX2(acc *float32, feat *float32, offs *int32, depth *float32, di *int32, n int, avail int)
 
 // dot64AVX2 is dot32AVX2 for 64 channels.
 //
@@ -67,8 +68,11 @@ func dotSIMD(acc, feat []float32, offs []int32, depth []float32, di []int32) int
 	c := len(acc) &^ 7
 	n := len(offs)
 	done := 0
+	// The points after this interval's, for the prefetch: offs and di are
+	// windows on the pooler's whole arrays.
+	avail := min(cap(offs), cap(di))
 	for ; done+80 <= c; done += 80 {
-		dot80AVX2(&acc[done], &feat[done], &offs[0], &depth[0], &di[0], n)
+		dot80AVX2(&acc[done], &feat[done], &offs[0], &depth[0], &di[0], n, avail)
 	}
 	if done+64 <= c {
 		dot64AVX2(&acc[done], &feat[done], &offs[0], &depth[0], &di[0], n)

@@ -241,10 +241,11 @@ TEXT ·sfence(SB), NOSPLIT, $0-0
 	SFENCE
 	RET
 
-// func dot80AVX2(acc *float32, feat *float32, offs *int32, depth *float32, di *int32, n int)
+// func dot80AVX2(acc *float32, feat *float32, offs *int32, depth *float32, di *int32, n int, avail int)
 // acc[0:80] = Σ_k depth[di[k]]·feat[offs[k] : offs[k]+80], one 8-lane
-// FMA chain per register, every point read once.
-TEXT ·dot80AVX2(SB), NOSPLIT, $0-48
+// FMA chain per register, every point read once. offs and di hold avail ≥ n
+// entries: the prefetch reads ahead into the next intervals' points.
+TEXT ·dot80AVX2(SB), NOSPLIT, $0-56
 	MOVQ acc+0(FP), DI
 	MOVQ feat+8(FP), SI
 	MOVQ offs+16(FP), BX
@@ -262,15 +263,17 @@ TEXT ·dot80AVX2(SB), NOSPLIT, $0-48
 	VXORPS Y8, Y8, Y8
 	VXORPS Y9, Y9, Y9
 	XORQ AX, AX
-	LEAQ -8(CX), R12 // the last point whose eighth successor is in the interval
+	MOVQ avail+48(FP), R12
+	SUBQ $8, R12 // the last point whose eighth successor exists
 loop80:
 	CMPQ AX, CX
 	JGE done80
 	CMPQ AX, R12
 	JGE noprefetch80
-	// Fetch the feature row and weight of the point eight ahead: with cells
-	// spread over the map they come from anywhere in the tensors, and the
-	// FMAs of eight points hide the wait.
+	// Fetch the feature row and weight of the point eight ahead, in this
+	// interval or the next ones: with cells spread over the map they come
+	// from anywhere in the tensors, and the FMAs of eight points hide the
+	// wait.
 	MOVLQSX 32(BX)(AX*4), R10
 	MOVLQSX 32(R13)(AX*4), R11
 	LEAQ (SI)(R10*4), R10

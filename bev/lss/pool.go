@@ -273,7 +273,9 @@ func (p *Pooler) poolChunk(ch *chunk, buf []float32) {
 			iv := ivs[next]
 			s, e := int(iv.Start), int(iv.Start+iv.Len)
 			acc := buf[(int(iv.Cell)-lo)*c : (int(iv.Cell)-lo+1)*c]
-			done := dotSIMD(acc, p.featT, p.featOff[s:e], p.depth, di[s:e])
+			// Capacities reach the arrays' ends: the kernel prefetches
+			// the next intervals' points.
+			done := dotSIMD(acc, p.featT, p.featOff[s:e:len(p.featOff)], p.depth, di[s:e:len(di)])
 			reduceGo(acc[done:], p.featT[done:], p.featOff[s:e], p.depth, di[s:e])
 		}
 		storeBlock(p.out, plane, lo, hi-lo, buf, c)
