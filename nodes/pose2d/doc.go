@@ -15,8 +15,10 @@
 //     centre and size in input pixels, then C class scores) finds people in
 //     the letterboxed image, each box is cropped as SimpleBaseline does and
 //     the crops run through the pose model as one batch;
-//   - one-stage ("yolo-pose", "yolo-pose-e2e"): YOLO-pose on the letterboxed
-//     image;
+//   - one-stage ("yolo-pose", "yolo-pose-e2e", "movenet-multipose",
+//     "movenet"): YOLO-pose, MoveNet MultiPose or MoveNet SinglePose on the
+//     letterboxed image (padded with the card's letterbox_pad, else grey
+//     114); "movenet-topdown" runs MoveNet SinglePose top-down instead;
 //   - bottom-up ("openpose"): part-affinity fields on the letterboxed image.
 //
 // Outputs: gopercept_msgs/Skeleton2DArray (header = the image's, convention

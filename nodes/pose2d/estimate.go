@@ -23,7 +23,7 @@ const (
 // familyOf maps a canonical decoder name to how the node runs the model.
 func familyOf(decoder string) string {
 	switch decoder {
-	case "yolo-pose", "yolo-pose-e2e":
+	case "yolo-pose", "yolo-pose-e2e", "movenet-multipose", "movenet":
 		return familyOneStage
 	case "openpose":
 		return familyBottomUp
@@ -206,7 +206,19 @@ func newEstimator(cfg *Config, stats *node.Stats, logf func(string)) (*estimator
 			e.close()
 			return nil, err
 		}
-		if e.lb, err = preprocess.NewLetterbox(preprocess.LetterboxConfig{Size: h, Norm: norm}); err != nil {
+		// The card's letterbox_pad is the padding pixel value (MoveNet's
+		// reference pads black); without it, YOLO's grey 114.
+		pad := 0
+		if v, ok := card.Param("letterbox_pad"); ok {
+			if v < 0 || v > 255 {
+				e.close()
+				return nil, fmt.Errorf("%w: model %s: letterbox_pad %g, want 0..255", ErrModel, card.Name, v)
+			}
+			if pad = int(v); pad == 0 {
+				pad = -1 // Letterbox's black
+			}
+		}
+		if e.lb, err = preprocess.NewLetterbox(preprocess.LetterboxConfig{Size: h, Pad: pad, Norm: norm}); err != nil {
 			e.close()
 			return nil, err
 		}
