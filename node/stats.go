@@ -18,11 +18,21 @@ type stage struct {
 }
 
 // Stats counts one node's frames. It is safe for concurrent use.
+//
+// A driver accounts for every input message of a topic: received (In) =
+// processed (Processed) + dropped (DropTopic, by reason: "stale" when a
+// newer frame superseded it, or the reason Handle gave) + still queued.
+// Messages that never reached the node are counted apart (Lost), so that
+// published = received + lost.
 type Stats struct {
 	mu        sync.Mutex
 	in        map[string]int64
 	out       map[string]int64
 	dropped   map[string]int64
+	byTopic   map[string]map[string]int64 // topic → reason → drops; "" for drops with no topic
+	processed map[string]int64
+	lost      map[string]int64
+	lostRMW   map[string]int64
 	stages    map[string]*stage
 	order     []string
 	lastError string
@@ -32,6 +42,7 @@ type Stats struct {
 // NewStats returns empty statistics.
 func NewStats() *Stats {
 	return &Stats{in: map[string]int64{}, out: map[string]int64{}, dropped: map[string]int64{},
+		byTopic: map[string]map[string]int64{}, processed: map[string]int64{}, lost: map[string]int64{}, lostRMW: map[string]int64{},
 		stages: map[string]*stage{}, extra: map[string]string{}}
 }
 
@@ -49,13 +60,50 @@ func (s *Stats) Out(topic string) {
 	s.mu.Unlock()
 }
 
-// Drop counts a dropped input with its reason and remembers the error.
-func (s *Stats) Drop(reason string, err error) {
+// Drop counts a dropped input with its reason and remembers the error. The
+// drop is not tied to a topic (a node's deferred drop, or replay); drivers
+// that know the topic use DropTopic.
+func (s *Stats) Drop(reason string, err error) { s.DropTopic("", reason, err) }
+
+// DropTopic counts a dropped input of topic with its reason and remembers
+// the error.
+func (s *Stats) DropTopic(topic, reason string, err error) {
 	s.mu.Lock()
 	s.dropped[reason]++
+	m := s.byTopic[topic]
+	if m == nil {
+		m = map[string]int64{}
+		s.byTopic[topic] = m
+	}
+	m[reason]++
 	if err != nil {
 		s.lastError = err.Error()
 	}
+	s.mu.Unlock()
+}
+
+// Processed counts an input of topic that the node handled without error.
+func (s *Stats) Processed(topic string) {
+	s.mu.Lock()
+	s.processed[topic]++
+	s.mu.Unlock()
+}
+
+// Lost counts n messages of topic that were published but never reached
+// the node (sequence gaps, or the middleware's message-lost count where it
+// gives no sequence numbers).
+func (s *Stats) Lost(topic string, n int64) {
+	s.mu.Lock()
+	s.lost[topic] += n
+	s.mu.Unlock()
+}
+
+// LostRMW records the middleware's own total of lost messages on topic (its
+// message-lost event), reported beside Lost: the middleware does not count
+// messages its history overwrote before the node took them.
+func (s *Stats) LostRMW(topic string, total int64) {
+	s.mu.Lock()
+	s.lostRMW[topic] = total
 	s.mu.Unlock()
 }
 
@@ -105,12 +153,18 @@ type StageSummary struct {
 
 // Summary is a snapshot of Stats.
 type Summary struct {
-	In        map[string]int64  `json:"frames_in"`
-	Out       map[string]int64  `json:"frames_out"`
-	Dropped   map[string]int64  `json:"dropped"`
-	Stages    []StageSummary    `json:"stages"`
-	LastError string            `json:"last_error,omitempty"`
-	Facts     map[string]string `json:"facts,omitempty"`
+	In      map[string]int64 `json:"frames_in"`
+	Out     map[string]int64 `json:"frames_out"`
+	Dropped map[string]int64 `json:"dropped"`
+	// DroppedBy splits the drops by topic, then reason ("" topic: drops a
+	// node counted itself).
+	DroppedBy map[string]map[string]int64 `json:"dropped_by_topic,omitempty"`
+	Processed map[string]int64            `json:"processed,omitempty"`
+	Lost      map[string]int64            `json:"lost,omitempty"`
+	LostRMW   map[string]int64            `json:"lost_rmw,omitempty"`
+	Stages    []StageSummary              `json:"stages"`
+	LastError string                      `json:"last_error,omitempty"`
+	Facts     map[string]string           `json:"facts,omitempty"`
 }
 
 // TotalIn returns the number of input frames.
@@ -134,7 +188,11 @@ func sum(m map[string]int64) int64 {
 func (s *Stats) Snapshot() Summary {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := Summary{In: copyMap(s.in), Out: copyMap(s.out), Dropped: copyMap(s.dropped), LastError: s.lastError, Facts: map[string]string{}}
+	out := Summary{In: copyMap(s.in), Out: copyMap(s.out), Dropped: copyMap(s.dropped), LastError: s.lastError, Facts: map[string]string{},
+		Processed: copyMap(s.processed), Lost: copyMap(s.lost), LostRMW: copyMap(s.lostRMW), DroppedBy: map[string]map[string]int64{}}
+	for t, m := range s.byTopic {
+		out.DroppedBy[t] = copyMap(m)
+	}
 	for k, v := range s.extra {
 		out.Facts[k] = v
 	}

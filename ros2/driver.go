@@ -10,7 +10,6 @@ import (
 	"os"
 	"runtime/debug"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -55,7 +54,7 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	if err != nil {
 		return err
 	}
-	log := slog.New(&rclHandler{l: rn.Logger()})
+	log := slog.New(&rclHandler{l: rn.Logger(), th: newThrottle(logThrottle)})
 
 	// Files are matched against the fully qualified name, as rclcpp does
 	// (launch_ros writes its overrides under /<ns>/<node>); a name only a
@@ -172,11 +171,13 @@ func (d *driver) applyPending() {
 
 type slot struct {
 	topic, typ string
-	staleErr   error // built once: a stale frame is counted without allocating
+	resolved   string // the topic's name on the graph (namespace, remapping)
+	staleErr   error  // built once: a stale frame is counted without allocating
 	data       []byte
 	spare      []byte
 	recv       int64
 	full       bool
+	lastRecv   atomic.Int64 // ns; for the stale check
 }
 
 type driver struct {
@@ -209,8 +210,18 @@ type driver struct {
 
 	subs    []*Subscription
 	started time.Time
-	lastIn  map[string]int64
-	lastAt  time.Time
+
+	// Delivery facts (diagnostics.go): the endpoints whose rcl events are
+	// polled, the transforms' counts, the previous period's snapshot.
+	evMu         sync.Mutex
+	watch        []*watched
+	rmwLost      map[string]int64
+	subscribedAt atomic.Int64 // ns; 0 while the inputs are unsubscribed
+	noSeq        atomic.Bool  // the rmw gave a message without a sequence number
+	tfIn, tfLost [2]atomic.Int64
+	prev         node.Summary
+	prevAt       time.Time
+	tfPrev       [2]int64
 }
 
 func (d *driver) qos(rel string, def QoS) QoS {
@@ -235,42 +246,52 @@ func (d *driver) run(ctx context.Context) error {
 		}
 		d.pubs[t.Name] = p
 		d.outPubs = append(d.outPubs, p)
+		d.addWatch(&watched{pub: p})
 	}
 	var err error
 	if d.diag, err = d.rn.NewPublisher("/diagnostics", diagnostic_msgs.DiagnosticArrayTypeName, Reliable(10)); err != nil {
 		return err
 	}
+	d.addWatch(&watched{pub: d.diag})
 	if d.params, err = d.rn.ServeParameters(d.ps, d.setParams, d.now); err != nil {
 		return err
 	}
 	defer d.params.Close()
 	// TF is always subscribed: nodes need the history when their inputs resume.
-	tfSub, err := d.rn.NewSubscription("/tf", "tf2_msgs/msg/TFMessage", Reliable(100), func(b []byte, _ MessageInfo) { d.feedTF(b, false) })
+	tfSub, err := d.rn.NewSubscription("/tf", "tf2_msgs/msg/TFMessage", Reliable(100), func(b []byte, info MessageInfo) { d.feedTF(b, info, false) })
 	if err != nil {
 		return err
 	}
-	defer tfSub.Close()
-	staticSub, err := d.rn.NewSubscription("/tf_static", "tf2_msgs/msg/TFMessage", TransientLocal(100), func(b []byte, _ MessageInfo) { d.feedTF(b, true) })
+	defer d.closeWatched(tfSub)
+	d.addWatch(&watched{sub: tfSub})
+	staticSub, err := d.rn.NewSubscription("/tf_static", "tf2_msgs/msg/TFMessage", TransientLocal(100), func(b []byte, info MessageInfo) { d.feedTF(b, info, true) })
 	if err != nil {
 		return err
 	}
-	defer staticSub.Close()
+	defer d.closeWatched(staticSub)
+	d.addWatch(&watched{sub: staticSub})
 	if d.dp.UseSimTime {
 		clk, err := d.rn.NewSubscription("/clock", rosgraph_msgs.ClockTypeName, Reliable(1), d.onClock)
 		if err != nil {
 			return err
 		}
-		defer clk.Close()
+		defer d.closeWatched(clk)
+		d.addWatch(&watched{sub: clk})
 	}
 	for _, t := range d.n.Inputs() {
-		d.slots = append(d.slots, &slot{topic: t.Name, typ: t.Type,
-			staleErr: errors.New(t.Name + ": superseded by a newer frame before it was processed")})
+		resolved, err := d.rn.ResolveTopic(t.Name)
+		if err != nil {
+			return err
+		}
+		d.slots = append(d.slots, &slot{topic: t.Name, typ: t.Type, resolved: resolved,
+			staleErr: errors.New(resolved + ": superseded by a newer frame before it was processed")})
 	}
 	d.log.Info(fmt.Sprintf("%s: %d inputs, %d outputs, lazy=%v, inputs %s, outputs %s", d.rn.Name(), len(d.slots), len(d.outPubs), d.dp.Lazy, d.dp.InputReliability, d.dp.OutputReliability))
 
 	workerDone := make(chan struct{})
 	go d.worker(ctx, workerDone)
 	go d.diagnostics(ctx)
+	go d.pollEvents(ctx)
 
 	for {
 		want := !d.dp.Lazy || d.outputSubscribers() > 0
@@ -283,11 +304,6 @@ func (d *driver) run(ctx context.Context) error {
 			d.log.Info(d.rn.Name() + ": no output subscribers, inputs unsubscribed (lazy)")
 		}
 		spinCtx, cancel := context.WithCancel(ctx)
-		watchDone := make(chan struct{})
-		go func() {
-			defer close(watchDone)
-			d.rn.WatchQoS(spinCtx, 2*time.Second, d.outPubs, d.subs, d.onIncompatible)
-		}()
 		// Re-evaluate laziness every half second: rclgo's wait set is built
 		// when Spin starts, so subscriptions change between spins.
 		go func() {
@@ -307,7 +323,6 @@ func (d *driver) run(ctx context.Context) error {
 		}()
 		err := d.rn.ctx.Spin(spinCtx)
 		cancel()
-		<-watchDone
 		if ctx.Err() != nil {
 			break
 		}
@@ -334,13 +349,15 @@ func (d *driver) outputSubscribers() int {
 func (d *driver) subscribe() error {
 	for i, s := range d.slots {
 		i := i
-		sub, err := d.rn.NewSubscription(s.topic, s.typ, d.qos(d.dp.InputReliability, SensorData()), func(b []byte, info MessageInfo) { d.onInput(i, b) })
+		sub, err := d.rn.NewSubscription(s.topic, s.typ, d.qos(d.dp.InputReliability, SensorData()), func(b []byte, info MessageInfo) { d.onInput(i, b, info) })
 		if err != nil {
 			d.unsubscribe()
 			return err
 		}
 		d.subs = append(d.subs, sub)
+		d.addWatch(&watched{sub: sub})
 	}
+	d.subscribedAt.Store(time.Now().UnixNano())
 	d.log.Info(d.rn.Name() + ": subscribed to inputs")
 	return nil
 }
@@ -349,13 +366,20 @@ func (d *driver) unsubscribe() {
 	if d.subs == nil {
 		return
 	}
+	d.subscribedAt.Store(0)
 	for _, s := range d.subs {
-		s.Close()
+		d.closeWatched(s)
 	}
 	d.subs = nil
 }
 
-func (d *driver) feedTF(b []byte, static bool) {
+func (d *driver) feedTF(b []byte, info MessageInfo, static bool) {
+	k := 0
+	if static {
+		k = 1
+	}
+	d.tfIn[k].Add(1)
+	d.tfLost[k].Add(info.Lost)
 	d.tfMu.Lock()
 	_, err := d.feeder.Feed(b, static)
 	d.tfMu.Unlock()
@@ -383,12 +407,19 @@ func (d *driver) now() builtin_interfaces.Time {
 }
 
 // onInput keeps only the latest unprocessed frame of each input.
-func (d *driver) onInput(i int, b []byte) {
+func (d *driver) onInput(i int, b []byte, info MessageInfo) {
 	s := d.slots[i]
-	d.stats.In(s.topic)
+	d.stats.In(s.resolved)
+	if info.Lost > 0 {
+		d.stats.Lost(s.resolved, info.Lost)
+	}
+	if info.Sequence == 0 {
+		d.noSeq.Store(true)
+	}
+	s.lastRecv.Store(time.Now().UnixNano())
 	d.mu.Lock()
 	if s.full {
-		d.stats.Drop("stale", s.staleErr)
+		d.stats.DropTopic(s.resolved, "stale", s.staleErr)
 	} else {
 		d.pending = append(d.pending, i)
 	}
@@ -427,8 +458,10 @@ func (d *driver) worker(ctx context.Context, done chan struct{}) {
 			d.mu.Unlock()
 			d.applyPending()
 			if err := d.handle(msg, pub); err != nil {
-				d.stats.Drop(node.DropReason(err), err)
-				d.log.Warn(fmt.Sprintf("%s: %s: %v", d.rn.Name(), msg.Topic, err))
+				d.stats.DropTopic(s.resolved, node.DropReason(err), err)
+				d.log.Warn(fmt.Sprintf("%s: %s: %v", d.rn.Name(), s.resolved, err))
+			} else {
+				d.stats.Processed(s.resolved)
 			}
 		}
 	}
@@ -457,122 +490,37 @@ func (p *livePublisher) Publish(topic string, m cdr.Message) error {
 		return fmt.Errorf("ros2: %s published on undeclared topic %q", p.d.rn.Name(), topic)
 	}
 	p.buf = cdr.MarshalAppend(p.buf, m)
-	p.d.stats.Out(topic)
+	p.d.stats.Out(pb.ResolvedName())
 	return pb.Publish(p.buf)
 }
 
-func (d *driver) onIncompatible(in Incompatibility) {
-	d.log.Warn(fmt.Sprintf("%s: incompatible QoS: %s", d.rn.Name(), in.String()))
-	d.stats.Drop("qos_incompatible", errors.New(in.String()))
-	d.stats.Set("qos_incompatible", in.String())
-}
-
-// diagnostics publishes one DiagnosticStatus for the node every period.
-func (d *driver) diagnostics(ctx context.Context) {
-	period := time.Duration(d.period.Load())
-	if period <= 0 {
-		period = time.Second
-	}
-	t := time.NewTicker(period)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		if p := time.Duration(d.period.Load()); p > 0 && p != period {
-			period = p
-			t.Reset(p)
-		}
-		arr := d.Status(time.Now())
-		if err := d.diag.PublishMessage(arr); err != nil {
-			d.log.Warn(fmt.Sprintf("publish /diagnostics: %v", err))
-		}
-	}
-}
-
-// Status builds the node's DiagnosticArray from its statistics.
-func (d *driver) Status(now time.Time) *diagnostic_msgs.DiagnosticArray {
-	s := d.stats.Snapshot()
-	st := diagnostic_msgs.DiagnosticStatus{Name: "gopercept/" + d.rn.Name(), HardwareID: d.rn.FullyQualifiedName(), Level: diagnostic_msgs.DiagnosticStatus_OK, Message: "ok"}
-	kv := func(k, v string) { st.Values = append(st.Values, diagnostic_msgs.KeyValue{Key: k, Value: v}) }
-	dt := now.Sub(d.lastAt).Seconds()
-	if d.lastIn == nil {
-		dt = now.Sub(d.started).Seconds()
-	}
-	for _, topic := range sortedKeys(s.In) {
-		rate := float64(s.In[topic]-d.lastIn[topic]) / max(dt, 1e-3)
-		kv("input "+topic+" rate_hz", strconv.FormatFloat(rate, 'f', 2, 64))
-		kv("input "+topic+" frames", strconv.FormatInt(s.In[topic], 10))
-	}
-	d.lastIn, d.lastAt = s.In, now
-	for _, topic := range sortedKeys(s.Out) {
-		kv("output "+topic+" messages", strconv.FormatInt(s.Out[topic], 10))
-	}
-	for _, r := range sortedKeys(s.Dropped) {
-		kv("dropped "+r, strconv.FormatInt(s.Dropped[r], 10))
-	}
-	for _, sg := range s.Stages {
-		kv("latency "+sg.Name+" ms p50/p95/max", fmt.Sprintf("%.2f/%.2f/%.2f", sg.P50, sg.P95, sg.Max))
-	}
-	facts := make([]string, 0, len(s.Facts))
-	for k := range s.Facts {
-		facts = append(facts, k)
-	}
-	sort.Strings(facts)
-	for _, k := range facts {
-		kv(k, s.Facts[k])
-	}
-	if s.LastError != "" {
-		kv("last_error", firstLine(s.LastError))
-		if s.TotalDropped() > 0 {
-			st.Level = diagnostic_msgs.DiagnosticStatus_WARN
-			st.Message = fmt.Sprintf("%d of %d input frames dropped; last: %s", s.TotalDropped(), s.TotalIn(), firstLine(s.LastError))
-		}
-	}
-	if _, bad := s.Facts["qos_incompatible"]; bad {
-		st.Level = diagnostic_msgs.DiagnosticStatus_WARN
-		st.Message = "incompatible QoS: " + s.Facts["qos_incompatible"]
-	}
-	arr := &diagnostic_msgs.DiagnosticArray{Status: []diagnostic_msgs.DiagnosticStatus{st}}
-	arr.Header.Stamp = d.now()
-	return arr
-}
-
-func sortedKeys(m map[string]int64) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func firstLine(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\n' {
-			return s[:i]
-		}
-	}
-	return s
-}
-
-// rclHandler sends slog records through rcl's logger.
+// rclHandler sends slog records through rcl's logger; repeated WARN and
+// ERROR lines are throttled per call site (th).
 type rclHandler struct {
 	l     *Logger
+	th    *throttle
 	attrs []slog.Attr
 }
 
 func (h *rclHandler) Enabled(context.Context, slog.Level) bool { return true }
 
 func (h *rclHandler) Handle(_ context.Context, r slog.Record) error {
+	var suppressed int
+	if r.Level >= slog.LevelWarn && h.th != nil {
+		var ok bool
+		if ok, suppressed = h.th.allow(r.PC, r.Level, r.Time); !ok {
+			return nil
+		}
+	}
 	msg := r.Message
 	add := func(a slog.Attr) bool { msg += " " + a.Key + "=" + a.Value.String(); return true }
 	for _, a := range h.attrs {
 		add(a)
 	}
 	r.Attrs(add)
+	if suppressed > 0 {
+		msg += fmt.Sprintf(" (%d more like this suppressed in the last %v)", suppressed, h.th.every)
+	}
 	sev := sevDebug
 	switch {
 	case r.Level >= slog.LevelError:
@@ -587,7 +535,7 @@ func (h *rclHandler) Handle(_ context.Context, r slog.Record) error {
 }
 
 func (h *rclHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return &rclHandler{l: h.l, attrs: append(append([]slog.Attr(nil), h.attrs...), as...)}
+	return &rclHandler{l: h.l, th: h.th, attrs: append(append([]slog.Attr(nil), h.attrs...), as...)}
 }
 
 func (h *rclHandler) WithGroup(string) slog.Handler { return h }

@@ -4,6 +4,8 @@ package ros2
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -153,6 +155,7 @@ func TestDriverLive(t *testing.T) {
 		}
 		time.Sleep(150 * time.Millisecond)
 	}
+	const inStatus, outStatus = "drivertest: input /drivertest/in", "drivertest: output /drivertest/out"
 	waitFor(t, 20*time.Second, "three outputs and a diagnostic naming the broken cloud", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -160,30 +163,91 @@ func TestDriverLive(t *testing.T) {
 			return false
 		}
 		for _, d := range diags {
-			if d.Name == "gopercept/drivertest" && d.Level == diagnostic_msgs.DiagnosticStatus_WARN && strings.Contains(d.Message, "dropped (decode)") {
+			if d.Name == inStatus && d.Level == diagnostic_msgs.DiagnosticStatus_WARN && strings.Contains(d.Message, "(decode 1)") {
 				return true
 			}
 		}
 		return false
 	})
+	// Good clouds only: the level reflects the last period, so it recovers.
+	n0 := len(diags)
+	recovered := false
+	for i := 0; i < 30 && !recovered; i++ {
+		if err := in.PublishMessage(good); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(100 * time.Millisecond)
+		mu.Lock()
+		for _, d := range diags[n0:] {
+			recovered = recovered || (d.Name == inStatus && d.Level == diagnostic_msgs.DiagnosticStatus_OK && i > 5)
+		}
+		mu.Unlock()
+	}
+	if !recovered {
+		t.Error("the input's status did not return to OK while only good clouds came")
+	}
 	mu.Lock()
-	defer mu.Unlock()
 	for _, o := range outs {
 		if o.Header.FrameID != "base_link" || o.Header.Stamp != stamp || len(o.Data) != len(good.Data) {
+			mu.Unlock()
 			t.Fatalf("output %+v", o.Header)
 		}
 	}
-	last := diags[len(diags)-1]
-	var keys []string
-	for _, kv := range last.Values {
-		keys = append(keys, kv.Key+"="+kv.Value)
+	last := map[string]diagnostic_msgs.DiagnosticStatus{}
+	for _, d := range diags {
+		last[d.Name] = d
 	}
-	joined := strings.Join(keys, "; ")
-	for _, want := range []string{"input /drivertest/in frames=6", "dropped decode=3", "output /drivertest/out messages=3", "latency message"} {
-		if !strings.Contains(joined, want) {
-			t.Errorf("diagnostics lack %q: %s", want, joined)
+	nOut := len(outs)
+	mu.Unlock()
+	joined := func(d diagnostic_msgs.DiagnosticStatus) string {
+		var keys []string
+		for _, kv := range d.Values {
+			keys = append(keys, kv.Key+"="+kv.Value)
+		}
+		return strings.Join(keys, "; ")
+	}
+	// Every received cloud is either processed or dropped (nothing is
+	// pending between frames 100 ms apart).
+	st := joined(last[inStatus])
+	var received, processed int
+	for _, kv := range last[inStatus].Values {
+		switch kv.Key {
+		case "received":
+			received, _ = strconv.Atoi(kv.Value)
+		case "processed":
+			processed, _ = strconv.Atoi(kv.Value)
 		}
 	}
+	if received < 9 || processed != received-3 || !strings.Contains(st, "dropped decode=3") || !strings.Contains(st, "lost=0") {
+		t.Errorf("input status: %s", st)
+	}
+	// Each processed cloud was published once; the peer got them all (reliable).
+	if o := joined(last[outStatus]); !strings.Contains(o, fmt.Sprintf("messages=%d", processed)) || nOut < processed {
+		t.Errorf("output status: %s (processed %d, peer received %d)", o, processed, nOut)
+	}
+	if p := joined(last["drivertest: processing"]); !strings.Contains(p, "latency message") {
+		t.Errorf("processing status: %s", p)
+	}
+	for _, name := range []string{"drivertest: /tf", "drivertest: /tf_static", "drivertest: output /diagnostics"} {
+		if d, ok := last[name]; !ok || d.Level != diagnostic_msgs.DiagnosticStatus_OK {
+			t.Errorf("status %q: %+v", name, d)
+		}
+	}
+	if tfs := joined(last["drivertest: /tf_static"]); !strings.Contains(tfs, "received=1") {
+		t.Errorf("/tf_static status: %s", tfs)
+	}
+	// Silence: after stalePeriods periods (0.2 s each) the input is stale.
+	waitFor(t, 10*time.Second, "the silent input reported stale", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		d := diags[len(diags)-1]
+		for _, d2 := range diags[len(diags)-min(len(diags), 8):] {
+			if d2.Name == inStatus {
+				d = d2
+			}
+		}
+		return d.Name == inStatus && d.Level == diagnostic_msgs.DiagnosticStatus_WARN && strings.Contains(d.Message, "stale: no message for")
+	})
 }
 
 func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {

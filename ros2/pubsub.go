@@ -20,6 +20,7 @@ type Publisher struct {
 	topic    string
 	typeName string
 	qos      QoS
+	pubC
 
 	mu  sync.Mutex
 	buf []byte
@@ -39,7 +40,11 @@ func (n *Node) NewPublisher(topic, typeName string, qos QoS) (*Publisher, error)
 	if err != nil {
 		return nil, &EndpointError{Op: "publisher", Topic: topic, Type: typeName, Err: err}
 	}
-	return &Publisher{rcl: p, node: n, topic: topic, typeName: typeName, qos: qos}, nil
+	pub := &Publisher{rcl: p, node: n, topic: topic, typeName: typeName, qos: qos}
+	if err := pub.initEvents(); err != nil {
+		return nil, errors.Join(err, p.Close())
+	}
+	return pub, nil
 }
 
 // Topic returns the topic name as given to NewPublisher.
@@ -107,6 +112,7 @@ func (p *Publisher) Close() error {
 	if p.rcl == nil {
 		return nil
 	}
+	p.events.close()
 	err := p.rcl.Close()
 	p.rcl = nil
 	return err
@@ -118,6 +124,14 @@ type MessageInfo struct {
 	SourceTimestamp time.Time
 	// ReceivedTimestamp is when this process's rmw received it.
 	ReceivedTimestamp time.Time
+	// Sequence is the publisher's sequence number of the message (0: the
+	// rmw gives none) and PublisherGID the publisher's global id.
+	Sequence     uint64
+	PublisherGID [16]byte
+	// Lost counts the messages of the same publisher missing between the
+	// previous message taken and this one: lost on the network, or
+	// overwritten in the subscription's history before they were taken.
+	Lost int64
 }
 
 // Handler receives one serialized message (encapsulation header included,
@@ -131,6 +145,7 @@ type Subscription struct {
 	topic    string
 	typeName string
 	qos      QoS
+	subC
 }
 
 // NewSubscription subscribes to topic with typeName and calls h for every
@@ -143,22 +158,32 @@ func (n *Node) NewSubscription(topic, typeName string, qos QoS, h Handler) (*Sub
 	opts := rclgo.NewDefaultSubscriptionOptions()
 	opts.Qos = qos.rcl()
 	s := &Subscription{node: n, topic: topic, typeName: typeName, qos: qos}
-	cb := func(rs *rclgo.Subscription) {
-		data, info, err := rs.TakeSerializedMessage()
+	// The take is rcl's own (rclgo's drops the sequence number), with one
+	// serialized buffer reused for every message.
+	cb := func(*rclgo.Subscription) {
+		data, info, err := s.tk.take(s.csub)
 		if err != nil {
-			var none *rclgo.SubscriptionTakeFailed
-			if !errors.As(err, &none) {
-				n.Logger().Errorf("take on %s [%s]: %v", topic, typeName, err)
-			}
+			n.Logger().Errorf("take on %s [%s]: %v", s.resolvedName, typeName, err)
 			return
 		}
-		h(data, MessageInfo{SourceTimestamp: info.SourceTimestamp, ReceivedTimestamp: info.ReceivedTimestamp})
+		if data != nil {
+			h(data, info)
+		}
 	}
-	rs, err := n.rcl.NewSubscription(topic, ts, opts, cb)
+	tk, err := newTaker()
 	if err != nil {
 		return nil, &EndpointError{Op: "subscription", Topic: topic, Type: typeName, Err: err}
 	}
-	s.rcl = rs
+	rs, err := n.rcl.NewSubscription(topic, ts, opts, cb)
+	if err != nil {
+		tk.free()
+		return nil, &EndpointError{Op: "subscription", Topic: topic, Type: typeName, Err: err}
+	}
+	s.rcl, s.tk = rs, tk
+	if err := s.initEvents(); err != nil {
+		tk.free()
+		return nil, errors.Join(err, rs.Close())
+	}
 	return s, nil
 }
 
@@ -191,13 +216,15 @@ func (s *Subscription) IncompatiblePublishers() ([]Incompatibility, error) {
 	return out, nil
 }
 
-// Close destroys s.
+// Close destroys s. Stop Spin first.
 func (s *Subscription) Close() error {
 	if s.rcl == nil {
 		return nil
 	}
+	s.events.close()
 	err := s.rcl.Close()
 	s.rcl = nil
+	s.tk.free()
 	return err
 }
 
