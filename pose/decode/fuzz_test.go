@@ -18,6 +18,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add(uint8(4), []byte{1, 56, 3, 0, 0, 0, 0, 0}, []byte{0, 0, 192, 127, 0, 0, 128, 63})
 	f.Add(uint8(6), []byte{1, 18, 5, 5, 1, 42, 5, 5}, []byte{205, 204, 204, 61})
 	f.Add(uint8(3), []byte{2, 3, 9, 0, 2, 3, 11, 0}, []byte{0, 0, 128, 127})
+	f.Add(uint8(7), []byte{1, 6, 14, 0}, []byte{0, 0, 0, 63, 0, 0, 192, 127}) // movenet-multipose, K=3: 3·3+5 columns
+	f.Add(uint8(8), []byte{2, 1, 3, 3}, []byte{0, 0, 0, 63, 0, 0, 128, 255})  // movenet, two crops
 	f.Fuzz(func(t *testing.T, which uint8, dims []byte, raw []byte) {
 		name := Names[int(which)%len(Names)]
 		d, err := New(name, Config{InputWidth: 64, InputHeight: 64, NumKeypoints: 3})
