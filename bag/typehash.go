@@ -184,7 +184,7 @@ func parseSchemaText(typeName, text string) (map[string]*tdType, error) {
 			for i++; i < len(lines) && strings.TrimSpace(lines[i]) == ""; i++ {
 			}
 			if i == len(lines) || !strings.HasPrefix(strings.TrimSpace(lines[i]), "MSG:") {
-				return nil, fmt.Errorf("%w: %s: separator not followed by MSG:", ErrTypeHash, typeName)
+				return nil, fmt.Errorf("%w: %s: separator not followed by a MSG line", ErrTypeHash, typeName)
 			}
 			name = normType(strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(lines[i]), "MSG:")), "")
 			body = nil

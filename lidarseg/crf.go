@@ -60,9 +60,8 @@ func (c *CRFConfig) validate() error {
 type CRF struct {
 	cfg           CRFConfig
 	classes, h, w int
-	offs          []int     // neighbour offsets (dv, du) in the window, centre left out
-	ang           []float32 // angular kernel per offset
-	dv, du        []int
+	ang           []float32 // angular kernel per neighbour offset (centre left out)
+	dv, du        []int     // the offsets
 	k             []float32 // per masked pixel and offset: combined kernel weight
 	pix           []int32   // masked pixels
 	unary, q, msg []float32 // pixel-major [pixel][class]

@@ -160,8 +160,7 @@ func bruteComponents(cfg ClusterConfig, p *Projection, c Cloud, ground []bool) [
 	for i := range parent {
 		parent[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for parent[i] != i {
 			i = parent[i]
 		}

@@ -65,14 +65,6 @@ func (m *mat3) mul(v r3.Vec) r3.Vec {
 	}
 }
 
-func (m *mat3) mulT(v r3.Vec) r3.Vec {
-	return r3.Vec{
-		X: m[0][0]*v.X + m[1][0]*v.Y + m[2][0]*v.Z,
-		Y: m[0][1]*v.X + m[1][1]*v.Y + m[2][1]*v.Z,
-		Z: m[0][2]*v.X + m[1][2]*v.Y + m[2][2]*v.Z,
-	}
-}
-
 // quatFromMat converts a rotation matrix to a unit quaternion with W >= 0.
 func quatFromMat(m mat3) Quat {
 	tr := m[0][0] + m[1][1] + m[2][2]

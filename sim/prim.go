@@ -57,8 +57,6 @@ func (b aabb) area() float64 {
 	return dx*dy + dy*dz + dz*dx
 }
 
-func vecArr(v r3.Vec) [3]float64 { return [3]float64{v.X, v.Y, v.Z} }
-
 func (p *prim) bounds() aabb {
 	switch p.kind {
 	case kindBox:
