@@ -63,5 +63,5 @@ refs = {"BenchmarkProject": "lidar-bonnetal LaserScan (numpy)", "BenchmarkKNN": 
 for name, ref in refs.items():
     o, r = med("go", name), med("ref", name)
     ratio = f"{r / o:.1f}×" if o and r else "—"
-    print(f"| {name} | {ref} | {r if r is not None else '—'} | {o:.4g} | {ratio} |" if o else f"| {name} | {ref} | — | — | — |")
+    print(f"| {name} | {ref} | {r:.4g} | {o:.4g} | {ratio} |" if o else f"| {name} | {ref} | — | — | — |")
 PY
