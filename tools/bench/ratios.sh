@@ -63,5 +63,6 @@ refs = {"BenchmarkProject": "lidar-bonnetal LaserScan (numpy)", "BenchmarkKNN": 
 for name, ref in refs.items():
     o, r = med("go", name), med("ref", name)
     ratio = f"{r / o:.1f}×" if o and r else "—"
-    print(f"| {name} | {ref} | {r:.4g} | {o:.4g} | {ratio} |" if o else f"| {name} | {ref} | — | — | — |")
+    fmt = lambda v: "—" if v is None else f"{v:.4g}"
+    print(f"| {name} | {ref} | {fmt(r)} | {fmt(o)} | {ratio} |")
 PY
