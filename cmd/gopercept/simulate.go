@@ -33,7 +33,7 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&cfg.Pedestrians, "pedestrians", 0, "pedestrians in the world (0: the world's default)")
 	fs.BoolVar(&cfg.Crowd, "crowd", false, "add people along the route 4–16 m ahead of the ego (pose drives)")
 	comp := fs.String("compression", "zstd", "chunk compression: zstd, lz4 or none")
-	dataset := fs.String("dataset", "", "write a training set instead of a bag: lidarseg, pose or bev")
+	dataset := fs.String("dataset", "", "write a training set instead of a bag: lidarseg, pose, lift or bev")
 	preset := fs.String("preset", "hdl64e", "range-image projection preset of a lidarseg training set")
 	labels := fs.String("labels", "params/semantic-kitti.yaml", "SemanticKITTI label map for training labels")
 	every := fs.Int("every", 1, "keep one sweep in EVERY for a training set")
@@ -142,6 +142,14 @@ func writeDataset(ctx context.Context, kind string, cfg simulate.Config, preset,
 		}
 		fmt.Fprintf(stdout, "simulate: wrote %d person crops and %d detector frames to %s in %.1f s\n", crops, frames, dir, time.Since(t0).Seconds())
 		return nil
+	case "lift":
+		t0 := time.Now()
+		n, err := simulate.WriteLiftDataset(ctx, simulate.LiftDatasetConfig{Config: cfg, Every: every}, dir, stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "simulate: wrote %d people (2D keypoints with 3D joints) to %s in %.1f s\n", n, dir, time.Since(t0).Seconds())
+		return nil
 	case "bev":
 		lm, err := lidarseg.LoadLabelMap(labels)
 		if err != nil {
@@ -155,7 +163,7 @@ func writeDataset(ctx context.Context, kind string, cfg simulate.Config, preset,
 		fmt.Fprintf(stdout, "simulate: wrote %d BEV samples to %s in %.1f s\n", n, dir, time.Since(t0).Seconds())
 		return nil
 	}
-	return fmt.Errorf("simulate: unknown dataset %q (have lidarseg, pose, bev)", kind)
+	return fmt.Errorf("simulate: unknown dataset %q (have lidarseg, pose, lift, bev)", kind)
 }
 
 // flagNames rewrites the simulator's configuration field names in err as

@@ -13,6 +13,8 @@ var (
 	ErrDepthSize = errors.New("lift: depth image size differs from the camera's")
 	// ErrTransform reports a failed TF lookup into the target frame.
 	ErrTransform = errors.New("lift: no transform into the target frame at the image stamp")
+	// ErrInput reports keypoints a monocular lifting model cannot take.
+	ErrInput = errors.New("lift: keypoints unusable for monocular lifting")
 )
 
 // ConfigError names the Config field that is wrong.
