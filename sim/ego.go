@@ -103,6 +103,9 @@ type RigConfig struct {
 	// front_right -55°, back, back_left +110°, back_right -110°); otherwise
 	// only the front camera. Default false.
 	SixCameras bool
+	// Count, with SixCameras, keeps the first Count cameras of the ring
+	// (4: front, front_left, front_right, back); 0 keeps all six.
+	Count int
 	// Width and Height are the image size in pixels. Default 704×256.
 	Width, Height int
 	// HFOVDeg is the horizontal field of view of the side cameras, degrees.
@@ -146,6 +149,12 @@ func DefaultRig(cfg RigConfig) (*Rig, error) {
 			mount{"CAM_BACK", r3.Vec{X: -0.5, Z: 1.55}, math.Pi, 110},
 			mount{"CAM_BACK_LEFT", r3.Vec{X: 1.0, Y: 0.5, Z: 1.55}, 110 * deg, cfg.HFOVDeg},
 			mount{"CAM_BACK_RIGHT", r3.Vec{X: 1.0, Y: -0.5, Z: 1.55}, -110 * deg, cfg.HFOVDeg})
+	}
+	if cfg.Count < 0 || cfg.Count > len(ms) {
+		return nil, cfgErr("RigConfig.Count", "%d not in 0..%d", cfg.Count, len(ms))
+	}
+	if cfg.Count > 0 {
+		ms = ms[:cfg.Count]
 	}
 	r := &Rig{LidarMount: Pose{Translation: r3.Vec{X: 0.9, Z: 1.8}, Rotation: QuatIdentity}}
 	for _, m := range ms {

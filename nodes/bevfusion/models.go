@@ -48,7 +48,9 @@ func modelError(path, format string, args ...any) error {
 }
 
 func openEncoder(path string, providers []string, cams int, log *slog.Logger) (*encoder, error) {
-	m, err := infer.Open(infer.Config{ModelPath: path, Providers: providers, Logger: log})
+	// Batch: an encoder whose camera count is dynamic runs the rig's
+	// cameras in one batch; a fixed count must equal the rig's.
+	m, err := infer.Open(infer.Config{ModelPath: path, Providers: providers, Logger: log, Batch: cams})
 	if err != nil {
 		return nil, fmt.Errorf("bevfusion: encoder: %w", err)
 	}

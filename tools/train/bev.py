@@ -397,7 +397,9 @@ def write_models(a, enc, fus, data, meta, car_ap, occ_iou, epochs, history, seco
     H, W = meta["image"]["height"], meta["image"]["width"]
     fr = meta["frustum"]
     cam_path, fus_path = a.out + "-camera.onnx", a.out + "-fuser.onnx"
-    common.export(enc, torch.zeros(ncam, 3, H, W), ["img"], ["depth", "feature"], cam_path)
+    # The camera count is dynamic (convolutions only): one file for rigs of 1-8.
+    common.export(enc, torch.zeros(ncam, 3, H, W), ["img"], ["depth", "feature"], cam_path,
+                  dynamic_axes={"img": {0: "N"}, "depth": {0: "N"}, "feature": {0: "N"}})
     common.export(FuserExport(fus), (torch.zeros(1, 5, G, G), torch.zeros(1, a.channels, G, G)), ["lidar_bev", "camera_bev"], HEADS, fus_path)
     enc.train()
     fus.train()
@@ -413,11 +415,13 @@ def write_models(a, enc, fus, data, meta, car_ap, occ_iou, epochs, history, seco
         "name": os.path.basename(a.out) + "-camera", "version": "1", "task": "bev camera encoder", "family": "bev-camera",
         "description": "Small stride-16 camera encoder in CUDA-BEVFusion's camtrans split: depth logits over 118 bins "
                        "(1–60 m by 0.5 m) and context features per feature cell; the node lifts them with bev/lss.",
-        "inputs": [{"name": "img", "shape": [ncam, 3, H, W], "type": "float32", "layout": "NCHW"}],
-        "outputs": [{"name": "depth", "shape": [ncam, data.bins, f, data.fw], "type": "float32", "layout": "NCHW"},
-                    {"name": "feature", "shape": [ncam, a.channels, f, data.fw], "type": "float32", "layout": "NCHW"}],
+        "inputs": [{"name": "img", "shape": [-1, 3, H, W], "type": "float32", "layout": "NCHW"}],
+        "outputs": [{"name": "depth", "shape": [-1, data.bins, f, data.fw], "type": "float32", "layout": "NCHW"},
+                    {"name": "feature", "shape": [-1, a.channels, f, data.fw], "type": "float32", "layout": "NCHW"}],
         "normalisation": {"mean": [float(v) for v in MEAN], "std": [float(v) for v in STD], "scale": 1.0, "colour_order": "rgb"},
-        "parameters": {"depth_min": fr["depth_min"], "depth_max": fr["depth_max"], "depth_step": fr["depth_step"], "depth_logits": 1},
+        "parameters": {"depth_min": fr["depth_min"], "depth_max": fr["depth_max"], "depth_step": fr["depth_step"], "depth_logits": 1,
+                       # simulate --dataset bev builds its frustum cells at pixel centres (bev/lss)
+                       "frustum": "pixel_centers"},
         "provenance": prov,
         "metrics": dict(metrics, params=common.count_params(enc), flops=2 * common.macs(enc, torch.zeros(ncam, 3, H, W)),
                         size_bytes=os.path.getsize(cam_path), onnx_sha256=common.sha256(cam_path)),
