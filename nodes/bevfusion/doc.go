@@ -58,8 +58,10 @@
 //
 // Each camera is placed at its image's stamp in base_link at the cloud's
 // stamp through odom TF (camera_motion_compensation), so the ego motion
-// between the two stamps does not shift the lifted features; the geometry
-// is rebuilt only when that pose moves by more than 1 cm.
+// between the two stamps does not shift the lifted features. That motion
+// is snapped to a fixed 1 cm lattice (5 cm for the IPM image), so the
+// geometry is not rebuilt for odometry noise while every output still
+// depends on its own frame alone, not on which frames came before.
 //
 // Clouds with a per-point time field are de-skewed to the stamp with odom TF
 // (bev/pillar.Deskew); for camera encoders with a "depth" input

@@ -18,6 +18,8 @@ import (
 	"github.com/gopercept/gopercept/rosmsg/vision_msgs"
 	"github.com/gopercept/gopercept/rosmsg/visualization_msgs"
 	"github.com/gopercept/gopercept/tf"
+	"gonum.org/v1/gonum/num/quat"
+	"gonum.org/v1/gonum/spatial/r3"
 )
 
 func init() { node.Register("bevfusion", New) }
@@ -425,21 +427,26 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 				n.reasons[i] = MaskTF + ": " + err.Error()
 				break
 			}
+			// The lift and the IPM place the camera by its extrinsic at the
+			// image stamp, moved by the ego motion to the cloud's stamp
+			// snapped to a fixed lattice (1 cm for the lift, 5 cm for the
+			// IPM): a pose a function of this frame's stamps and TF alone,
+			// whatever frames came before, that still keeps the geometry
+			// from being rebuilt for odometry noise.
+			lift, view := ext, ext
 			if cfg.MotionCompensation && b.stamp != p.stamp {
 				// The camera's pose at its image stamp in base_link at the
 				// cloud's stamp, the world assumed still in odom.
 				if comp, err := n.env.TF.LookupFull(cfg.BaseFrame, p.stamp, b.frame, b.stamp, cfg.OdomFrame); err == nil {
-					ext = comp
+					motion := comp.Compose(ext.Inverse()) // base_link at the cloud ← base_link at the image
+					lift = snapMotion(motion, liftSnapT, liftSnapR).Compose(ext)
+					view = snapMotion(motion, ipmSnapT, ipmSnapR).Compose(ext)
 					n.fact("camera."+c.name+".motion", "compensated")
 				} else {
 					n.fact("camera."+c.name+".motion", "uncompensated: "+err.Error())
 				}
 			}
-			// Keep the previous extrinsic when the change is negligible, so
-			// that the lifted geometry is not rebuilt for noise.
-			if m := ext.ToMatrix(); !extrinsicClose(m, n.extr[i]) {
-				n.extr[i] = m
-			}
+			n.extr[i] = lift.ToMatrix()
 			// Pixels are decoded only when something uses them.
 			if n.enc != nil || n.ipm != nil {
 				if err := c.decode(b); err != nil {
@@ -453,17 +460,11 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 			}
 			n.masked[i] = false
 			if n.ipm != nil {
+				// The IPM lookup is rebuilt when its rig changes, which the
+				// 5 cm lattice of view keeps from happening every frame.
 				m := c.model
-				// The IPM lookup is rebuilt when its rig changes; a camera
-				// moved by ego-motion compensation less than a fraction of a
-				// 0.4 m cell keeps its last pose, so the mosaic is not rebuilt
-				// every frame.
-				e := n.extr[i]
-				if old := n.ipm.rig[i].Extrinsic; extrinsicWithin(old, e, 0.05, 5e-4) {
-					e = old
-				}
 				n.ipm.rig[i] = bev.Camera{Name: c.name, Width: m.Width, Height: m.Height, Fx: m.Fx, Fy: m.Fy, Cx: m.Cx, Cy: m.Cy,
-					Distortion: m.Distortion, D: m.D, Lens: m, Extrinsic: e}
+					Distortion: m.Distortion, D: m.D, Lens: m, Extrinsic: view.ToMatrix()}
 			}
 		}
 		if n.ipm != nil {
@@ -657,22 +658,33 @@ func (n *Node) sparseDepth() {
 	n.stage("sparse_depth", t0)
 }
 
-// extrinsicClose reports whether two rigid transforms (row-major 4×4)
-// differ by less than 1 cm in translation and 1e-4 in every rotation
-// element (about 0.006°).
-func extrinsicClose(a, b [16]float64) bool { return extrinsicWithin(a, b, 0.01, 1e-4) }
+// Lattices of snapMotion: translation in metres, quaternion vector part
+// (about half the rotation angle in radians). The lift's 1 cm and 5e-5
+// (under 1e-4 rad) leave the lifted points within a fraction of a feature
+// cell; the IPM's 5 cm and 2.5e-4 (under 5e-4 rad, 2.5 cm at 50 m) within
+// a fraction of a 0.4 m cell.
+const (
+	liftSnapT, liftSnapR = 0.01, 5e-5
+	ipmSnapT, ipmSnapR   = 0.05, 2.5e-4
+)
 
-// extrinsicWithin reports whether two rigid transforms differ by at most
-// tolT metres in translation and tolR in every rotation element.
-func extrinsicWithin(a, b [16]float64, tolT, tolR float64) bool {
-	for i, v := range a {
-		tol := tolR
-		if i == 3 || i == 7 || i == 11 {
-			tol = tolT
-		}
-		if math.Abs(v-b[i]) > tol {
-			return false
-		}
+// snapMotion rounds a rigid motion to a fixed lattice: each translation
+// component to a multiple of stepT, each component of the quaternion's
+// vector part (w ≥ 0) to a multiple of stepR, w restored to a unit
+// quaternion. The result depends on m alone, never on earlier frames (a
+// hysteresis against the previous pose made outputs depend on which frames
+// a node happened to process), and a motion within half a step of none is
+// exactly the identity.
+func snapMotion(m tf.Transform, stepT, stepR float64) tf.Transform {
+	q := m.Rotation
+	if q.Real < 0 {
+		q = quat.Scale(-1, q)
 	}
-	return true
+	snap := func(v, step float64) float64 { return math.Round(v/step) * step }
+	x, y, z := snap(q.Imag, stepR), snap(q.Jmag, stepR), snap(q.Kmag, stepR)
+	w := math.Sqrt(max(0, 1-x*x-y*y-z*z))
+	return tf.Transform{
+		Translation: r3.Vec{X: snap(m.Translation.X, stepT), Y: snap(m.Translation.Y, stepT), Z: snap(m.Translation.Z, stepT)},
+		Rotation:    quat.Number{Real: w, Imag: x, Jmag: y, Kmag: z},
+	}
 }
