@@ -162,3 +162,14 @@ func WriteLiftDataset(ctx context.Context, cfg LiftDatasetConfig, dir string, pr
 	}
 	return rows, os.WriteFile(filepath.Join(dir, "meta.yaml"), raw, 0o644)
 }
+
+// World returns the world and camera rig a drive of cfg simulates (with
+// Crowd, the people placed along the route), for tests that need the
+// simulator's ground truth without a bag.
+func World(cfg Config) (*sim.World, *sim.Rig, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, nil, err
+	}
+	w, rig, _, err := setup(cfg)
+	return w, rig, err
+}
