@@ -81,9 +81,10 @@ func BEV(ctx context.Context, cfg BEVConfig) (*BEVResult, error) {
 	}
 	def(&cfg.GTGrid, "/gt/bev")
 	def(&cfg.GTBoxes, "/gt/boxes")
-	def(&cfg.OutGrid, "/bevfusion/occupancy")
-	def(&cfg.OutBoxes, "/bevfusion/detections")
-	def(&cfg.OutMarkers, "/bevfusion/markers")
+	// The node's outputs as replay names them: ~/occupancy is /bevfusion/occupancy.
+	def(&cfg.OutGrid, replay.ResolveTopic(bevfusionnode.TopicOccupancy, "bevfusion"))
+	def(&cfg.OutBoxes, replay.ResolveTopic(bevfusionnode.TopicDetections, "bevfusion"))
+	def(&cfg.OutMarkers, replay.ResolveTopic(bevfusionnode.TopicMarkers, "bevfusion"))
 	def(&cfg.GTPoints, "/gt/lidar/labels")
 	def(&cfg.GTMarkers, simulate.TopicBoxMarkers)
 	if cfg.MinPoints == 0 {

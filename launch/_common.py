@@ -15,22 +15,36 @@ from launch_ros.actions import Node
 # Per node: launch argument (without the node prefix) -> (parameter it
 # overrides, whether it names a file, description). launch/launch_test.go
 # checks every parameter here against what the node declares.
+#
+# Topic names: inputs are relative (resolved in the namespace: lidar/points
+# is /veh1/lidar/points with namespace:=veh1), outputs are under the node's
+# name (~/labelled is /veh1/lidarseg/labelled). The input arguments set the
+# topic parameters; --ros-args -r from:=to remaps them as well.
 OVERRIDES = {
     'lidarseg': {
         'model_path': ('model.path', True, 'ONNX model in the RangeNet++ contract.'),
         'providers': ('model.providers', False, 'ONNX Runtime execution providers in order, e.g. [cuda, cpu].'),
+        'input_topic': ('input_topic', False, 'PointCloud2 input, e.g. /ouster/points (relative: in the namespace).'),
     },
     'pose2d': {
         'model_path': ('model.path', True, 'Pose model (heatmap, SimCC, YOLO-pose or PAF; its card says which).'),
         'detector_path': ('detector.path', True, 'Person detector for top-down pose models.'),
         'providers': ('model.providers', False, 'ONNX Runtime execution providers in order, e.g. [cuda, cpu].'),
+        'image_topic': ('image.topic', False, 'Colour image input, e.g. /front/color/image_raw (relative: in the namespace).'),
+        'camera_info_topic': ('camera_info.topic', False, 'CameraInfo of the colour camera.'),
+        'depth_topic': ('depth.topic', False, 'Depth image aligned to the colour camera.'),
     },
     'bevfusion': {
         'encoder_model': ('encoder_model', True, 'Camera encoder ONNX (card family bev-camera).'),
         'fuser_model': ('fuser_model', True, 'Fuser and detection heads ONNX (card family bev-fuser).'),
         'providers': ('providers', False, 'ONNX Runtime execution providers in order, e.g. [cuda, cpu].'),
+        'cloud_topic': ('cloud_topic', False, 'PointCloud2 input, e.g. /ouster/points (relative: in the namespace).'),
+        'cameras': ('cameras', False, 'Camera names, each reading <name>/image and <name>/camera_info, e.g. [front, back].'),
     },
 }
+
+# The parameters whose launch argument is a list: "[a, b]" or "a, b".
+LIST_PARAMETERS = {'model.providers', 'providers', 'cameras'}
 
 
 def share_dir():
@@ -81,7 +95,7 @@ def _node(context, node):
             if not os.path.isfile(_resolve(value)):
                 raise RuntimeError('%s_%s: no such file: %s' % (node, arg, _resolve(value)))
             overrides[param] = _resolve(value)
-        elif arg == 'providers':
+        elif param in LIST_PARAMETERS:
             overrides[param] = [p.strip() for p in value.strip('[]').split(',') if p.strip()]
         else:
             overrides[param] = value

@@ -8,12 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/gopercept/gopercept/node"
 	_ "github.com/gopercept/gopercept/nodes/all"
 	"github.com/gopercept/gopercept/param"
+	"gopkg.in/yaml.v3"
 )
 
 var (
@@ -144,65 +146,133 @@ func TestLaunchFilesMatchNodes(t *testing.T) {
 	}
 }
 
-// TestRvizShowsNodeOutputs checks that every topic the rviz configuration
-// displays is one a node publishes with the matching type.
+// TestRvizShowsNodeOutputs loads rviz/gopercept.rviz as YAML and checks
+// every display's topic: relative, so that rviz2 started in a namespace
+// (perception.launch.py rviz:=true namespace:=veh1) shows that namespace's
+// nodes, and, resolved as rviz2 resolves it, a topic a node publishes there
+// with the display's message type, in the root namespace and in veh1.
 func TestRvizShowsNodeOutputs(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join("..", "rviz", "gopercept.rviz"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	outputs := map[string]string{}
-	for _, name := range node.Names() {
-		f, _ := node.Lookup(name)
-		values, err := param.LoadFile(filepath.Join("..", "params", name+".yaml"), name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ps := param.New(name, values)
-		node.DeclareDriverParams(ps)
-		n, err := f(node.Env{Name: name, Params: ps, Stats: node.NewStats(), Root: "..", Describe: true})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range n.Outputs() {
-			outputs[resolve(o.Name)] = o.Type
-		}
-		n.Close()
+	var cfg struct {
+		Manager struct {
+			Displays []rvizDisplay `yaml:"Displays"`
+		} `yaml:"Visualization Manager"`
 	}
+	if err := yaml.Unmarshal(raw, &cfg); err != nil {
+		t.Fatalf("rviz/gopercept.rviz: %v", err)
+	}
+	displays := flatten(cfg.Manager.Displays)
 	displayType := map[string]string{
 		"rviz_default_plugins/PointCloud2": "sensor_msgs/msg/PointCloud2",
 		"rviz_default_plugins/Map":         "nav_msgs/msg/OccupancyGrid",
 		"rviz_default_plugins/MarkerArray": "visualization_msgs/msg/MarkerArray",
 		"rviz_default_plugins/Image":       "sensor_msgs/msg/Image",
 	}
-	var class string
-	shown := 0
-	for _, line := range strings.Split(string(raw), "\n") {
-		l := strings.TrimSpace(line)
-		if strings.HasPrefix(l, "- Class: ") {
-			class = strings.TrimPrefix(l, "- Class: ")
+	for _, ns := range []string{"", "veh1"} {
+		outputs := map[string]string{} // resolved topic → type
+		owner := map[string]string{}   // resolved topic → node
+		for _, name := range node.Names() {
+			for _, o := range nodeOutputs(t, name) {
+				topic := resolveIn(o.Name, ns, name)
+				outputs[topic], owner[topic] = o.Type, name
+			}
 		}
-		if strings.HasPrefix(l, "Value: /") {
-			topic := strings.TrimPrefix(l, "Value: ")
-			typ, ok := outputs[topic]
-			if !ok {
-				t.Errorf("rviz shows %s, which no node publishes with its default parameters", topic)
+		shown := map[string]int{} // per node
+		for _, d := range displays {
+			if d.Topic.Value == "" {
+				if _, ok := displayType[d.Class]; ok {
+					t.Errorf("display %q (%s) has no topic", d.Name, d.Class)
+				}
 				continue
 			}
-			if want := displayType[class]; want != typ {
-				t.Errorf("rviz shows %s (%s) with a %s display", topic, typ, class)
+			if strings.HasPrefix(d.Topic.Value, "/") || strings.HasPrefix(d.Topic.Value, "~") {
+				t.Errorf("display %q shows %s: want a name relative to rviz2's namespace, e.g. lidarseg/labelled", d.Name, d.Topic.Value)
+				continue
 			}
-			shown++
+			topic := resolveIn(d.Topic.Value, ns, "rviz2")
+			typ, ok := outputs[topic]
+			if !ok {
+				t.Errorf("namespace %q: display %q shows %s, which no node publishes with its shipped parameters (they publish %v)", ns, d.Name, topic, sortedKeys(outputs))
+				continue
+			}
+			if want, known := displayType[d.Class]; !known || want != typ {
+				t.Errorf("display %q shows %s (%s) with a %s display", d.Name, topic, typ, d.Class)
+			}
+			shown[owner[topic]]++
 		}
-	}
-	if shown < 5 {
-		t.Fatalf("rviz shows only %d node topics", shown)
+		for _, name := range node.Names() {
+			if shown[name] == 0 {
+				t.Errorf("namespace %q: rviz shows no output of %s", ns, name)
+			}
+		}
 	}
 }
 
-func resolve(name string) string {
-	if strings.HasPrefix(name, "/") {
-		return name
+// rvizDisplay is one entry of an rviz2 configuration's display tree.
+type rvizDisplay struct {
+	Class string `yaml:"Class"`
+	Name  string `yaml:"Name"`
+	Topic struct {
+		Value string `yaml:"Value"`
+	} `yaml:"Topic"`
+	Displays []rvizDisplay `yaml:"Displays"` // rviz_common/Group
+}
+
+func flatten(ds []rvizDisplay) []rvizDisplay {
+	var out []rvizDisplay
+	for _, d := range ds {
+		out = append(out, d)
+		out = append(out, flatten(d.Displays)...)
 	}
-	return "/" + name
+	return out
+}
+
+// nodeOutputs builds node name with its shipped parameter file in Describe
+// mode and returns its outputs.
+func nodeOutputs(t *testing.T, name string) []node.Topic {
+	t.Helper()
+	f, err := node.Lookup(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values, err := param.LoadFile(filepath.Join("..", "params", name+".yaml"), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ps := param.New(name, values)
+	node.DeclareDriverParams(ps)
+	n, err := f(node.Env{Name: name, Params: ps, Stats: node.NewStats(), Root: "..", Describe: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	return n.Outputs()
+}
+
+// resolveIn expands a topic name of node nodeName in namespace ns as rcl
+// does: "/x" stays, "~/x" is /<ns>/<node>/x, "x" is /<ns>/x.
+func resolveIn(name, ns, nodeName string) string {
+	prefix := "/" + strings.Trim(ns, "/")
+	if prefix == "/" {
+		prefix = ""
+	}
+	switch {
+	case strings.HasPrefix(name, "/"):
+		return name
+	case strings.HasPrefix(name, "~/"):
+		return prefix + "/" + nodeName + "/" + name[2:]
+	}
+	return prefix + "/" + name
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

@@ -25,7 +25,10 @@ def generate_launch_description():
     for n in NODES:
         actions += node_arguments(n)
     actions += [gopercept_node(n) for n in NODES]
+    # In the nodes' namespace: the rviz configuration names their outputs
+    # relatively (lidarseg/labelled), so it shows /<namespace>/lidarseg/labelled.
     actions.append(Node(package='rviz2', executable='rviz2', name='rviz2', output='screen',
+                        namespace=LaunchConfiguration('namespace'),
                         arguments=['-d', os.path.join(share_dir(), 'rviz', 'gopercept.rviz')],
                         condition=IfCondition(LaunchConfiguration('rviz'))))
     return LaunchDescription(actions)

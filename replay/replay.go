@@ -130,7 +130,8 @@ type runner struct {
 	name string
 	n    node.Node
 	// inputs maps the bag topic (after remapping) to the node's own name
-	// for it, which is what the node sees in Msg.Topic.
+	// for it as the node declares it (lidar/points, not /lidar/points),
+	// which is what the node sees in Msg.Topic, as under the live driver.
 	inputs map[string]string
 	remap  map[string]string
 	stats  *node.Stats
@@ -431,7 +432,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 			}
 			consumed = true
 			msg.Topic = own
-			rn.stats.In(own)
+			rn.stats.In(m.Topic) // counted under the resolved name, after remapping
 			if err := handle(rn, msg, pubs[i]); err != nil {
 				reason := node.DropReason(err)
 				rn.stats.Drop(reason, err)
@@ -532,7 +533,7 @@ func startNode(cfg Config, name string, buffer *tf.Buffer, warnings *[]string) (
 		if to, ok := rn.remap[own]; ok {
 			bagTopic = to
 		}
-		rn.inputs[bagTopic] = own
+		rn.inputs[bagTopic] = t.Name
 	}
 	return rn, nil
 }
@@ -598,7 +599,7 @@ func idle(sum *Summary, runners []*runner, readers []*bag.Reader) error {
 			own := ResolveTopic(t.Name, rn.name)
 			from := own
 			for bagTopic, o := range rn.inputs {
-				if o == own {
+				if o == t.Name {
 					from = bagTopic
 				}
 			}

@@ -15,7 +15,7 @@ const MaxCameras = 8
 
 // Config is the node's configuration, read from its parameters.
 type Config struct {
-	Cameras            []string // camera names; topics <name>/image and <name>/camera_info
+	Cameras            []string // camera names; topics <name>/image and <name>/camera_info (relative: in the node's namespace)
 	CompressedImages   bool     // read <name>/image/compressed instead of <name>/image
 	CloudTopic         string   // PointCloud2 topic
 	BaseFrame          string   // output frame, base_link
@@ -45,9 +45,9 @@ type Config struct {
 // declare reads every parameter of the node from ps.
 func declare(ps *param.Set, root string) (Config, error) {
 	var c Config
-	c.Cameras = ps.Strings("cameras", nil, "Camera names (0 to 8); each reads <name>/image (or <name>/image/compressed) and <name>/camera_info.")
+	c.Cameras = ps.Strings("cameras", nil, "Camera names (0 to 8), e.g. cameras/cam_front; each reads <name>/image (or <name>/image/compressed) and <name>/camera_info, relative names in the node's namespace.")
 	c.CompressedImages = ps.Bool("compressed_images", false, "Read sensor_msgs/CompressedImage on <name>/image/compressed instead of raw images.")
-	c.CloudTopic = ps.String("cloud_topic", "points", "The lidar's sensor_msgs/PointCloud2 topic.")
+	c.CloudTopic = ps.String("cloud_topic", "lidar/points", "The lidar's sensor_msgs/PointCloud2 topic (relative: in the node's namespace).")
 	c.BaseFrame = ps.String("base_frame", "base_link", "Frame of the BEV grid and of every output.")
 	c.OdomFrame = ps.String("odom_frame", "odom", "Fixed frame in which de-skewing assumes the world still.")
 	c.Deskew = ps.Bool("deskew", true, "Move every lidar point to the sensor pose at the cloud's stamp using its per-point time and odom TF.")
@@ -66,7 +66,7 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.ZMin = ps.Float("grid.z_min", -5, "Lowest lidar point kept in base_link, m.")
 	c.ZMax = ps.Float("grid.z_max", 3, "Highest lidar point kept in base_link, m.")
 	c.ObstacleHeight = ps.Float("obstacle_height", 0.3, "Height in base_link above which a lidar point marks its cell occupied (lower points mark it observed free), m.")
-	c.IPM = ps.Bool("ipm.enabled", true, "Publish the stitched top-down camera image (inverse perspective mapping on the ground plane) on bevfusion/ipm.")
+	c.IPM = ps.Bool("ipm.enabled", true, "Publish the stitched top-down camera image (inverse perspective mapping on the ground plane) on ~/ipm.")
 	c.IPMGroundZ = ps.Float("ipm.ground_z", 0, "Height of the flat ground in base_link for IPM, m.")
 	c.IPMOrientation = ps.String("ipm.orientation", "forward_up", "IPM image pixel order: forward_up (forward at the top, for people) or grid (the OccupancyGrid's order).")
 	c.EncoderModel = ps.String("encoder_model", "", "Camera encoder ONNX model (card family bev-camera); empty for none. Relative paths are under the project root.")

@@ -7,8 +7,10 @@
 // For each camera name in the "cameras" parameter (one to eight; none gives
 // a lidar-only node) the node reads <name>/image (sensor_msgs/Image) or
 // <name>/image/compressed when "compressed_images" is set, and
-// <name>/camera_info; plus one sensor_msgs/PointCloud2 on "cloud_topic". TF
-// gives every sensor frame in base_link at the message's own stamp.
+// <name>/camera_info; plus one sensor_msgs/PointCloud2 on "cloud_topic"
+// (lidar/points). Relative names resolve in the node's namespace (the
+// shipped parameters read cameras/cam_front/image, ...). TF gives every
+// sensor frame in base_link at the message's own stamp.
 //
 // # Synchronisation
 //
@@ -73,16 +75,18 @@
 //
 // # Outputs
 //
-// bevfusion/detections (vision_msgs/Detection3DArray, base_link, the
-// cloud's stamp), bevfusion/markers (CUBE per box coloured by class, TEXT
-// label, ARROW velocity), bevfusion/occupancy (nav_msgs/OccupancyGrid,
+// Under the node's name (~/detections is /<namespace>/bevfusion/detections
+// for the node named bevfusion):
+// ~/detections (vision_msgs/Detection3DArray, base_link, the
+// cloud's stamp), ~/markers (CUBE per box coloured by class, TEXT
+// label, ARROW velocity), ~/occupancy (nav_msgs/OccupancyGrid,
 // origin at the grid's lower corner in base_link: from a fuser with an
 // "occupancy" output [1,1,rows,cols] (logits unless the card's
 // occupancy_logits is 0) its probability in percent, 0–100; without one the
-// lidar's, 100 occupied, 0 observed free, −1 unknown), bevfusion/bev_image (rgb8, row 0 at y = y_min, column 0 at
+// lidar's, 100 occupied, 0 observed free, −1 unknown), ~/bev_image (rgb8, row 0 at y = y_min, column 0 at
 // x = x_min: lidar occupancy in grey, the fuser's map segmentation output
 // "seg" [1,S,rows,cols] over the grid's extent when it has one, detection
-// footprints in their class colours), bevfusion/ipm (rgb8, the cameras stitched on the flat ground
+// footprints in their class colours), ~/ipm (rgb8, the cameras stitched on the flat ground
 // z = ipm.ground_z by bev/ipm; forward at the top by default). Per-stage
 // latencies and the facts named above go to the node's Stats for
 // /diagnostics.

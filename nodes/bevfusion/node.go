@@ -24,13 +24,14 @@ import (
 
 func init() { node.Register("bevfusion", New) }
 
-// Output topics.
+// Output topics, under the node's name (/<namespace>/bevfusion/detections
+// for the node named bevfusion).
 const (
-	TopicDetections = "bevfusion/detections"
-	TopicMarkers    = "bevfusion/markers"
-	TopicOccupancy  = "bevfusion/occupancy"
-	TopicBEVImage   = "bevfusion/bev_image"
-	TopicIPM        = "bevfusion/ipm"
+	TopicDetections = "~/detections"
+	TopicMarkers    = "~/markers"
+	TopicOccupancy  = "~/occupancy"
+	TopicBEVImage   = "~/bev_image"
+	TopicIPM        = "~/ipm"
 )
 
 // Mask reasons, as they appear in the "camera.<name>" facts.

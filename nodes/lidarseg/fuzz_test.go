@@ -26,7 +26,7 @@ func FuzzHandle(f *testing.F) {
 				t.Fatalf("failure that is not a drop: %v", err)
 			}
 		}
-		check(n.Handle(&node.Msg{Topic: "/lidar/points", Data: data}, &pub))
+		check(n.Handle(&node.Msg{Topic: "lidar/points", Data: data}, &pub))
 		if !relayout {
 			return
 		}

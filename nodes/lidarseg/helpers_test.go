@@ -154,7 +154,7 @@ func newNode(t testing.TB, values map[string]any) (*Node, *node.Stats) {
 }
 
 func msgOf(m *sensor_msgs.PointCloud2) *node.Msg {
-	return &node.Msg{Topic: "/lidar/points", Type: sensor_msgs.PointCloud2TypeName, Data: cdr.Marshal(m)}
+	return &node.Msg{Topic: "lidar/points", Type: sensor_msgs.PointCloud2TypeName, Data: cdr.Marshal(m)}
 }
 
 // labelledPoint is what the output cloud says of one point.

@@ -80,7 +80,7 @@ func TestModelEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			var out sensor_msgs.PointCloud2
-			pub.last(t, "/lidarseg/labelled", &out)
+			pub.last(t, "~/labelled", &out)
 			got := readLabelled(t, &out)
 			road, building := 0, 0
 			for i, p := range pts {

@@ -41,10 +41,10 @@ type Config struct {
 // declare reads every parameter from ps.
 func declare(ps *param.Set) (Config, error) {
 	var c Config
-	c.InputTopic = ps.String("input_topic", "/lidar/points", "PointCloud2 topic to segment.")
-	c.LabelledTopic = ps.String("labelled_topic", "/lidarseg/labelled", "Topic of the labelled cloud (input fields plus label, rgb, instance).")
-	c.RangeImageTopic = ps.String("range_image_topic", "/lidarseg/range_image", "Topic of the coloured range image (rgb8); empty disables it.")
-	c.ClassCloudTopic = ps.String("class_cloud.topic", "", "Topic of a cloud holding only the points of class_cloud.labels; empty disables it.")
+	c.InputTopic = ps.String("input_topic", "lidar/points", "PointCloud2 topic to segment (relative: in the node's namespace).")
+	c.LabelledTopic = ps.String("labelled_topic", "~/labelled", "Topic of the labelled cloud (input fields plus label, rgb, instance); ~/ is the node's name.")
+	c.RangeImageTopic = ps.String("range_image_topic", "~/range_image", "Topic of the coloured range image (rgb8); empty disables it.")
+	c.ClassCloudTopic = ps.String("class_cloud.topic", "", "Topic of a cloud holding only the points of class_cloud.labels (e.g. ~/obstacles); empty disables it.")
 	keep := ps.Floats("class_cloud.labels", []float64{10, 11, 15, 18, 20, 30, 31, 32}, "SemanticKITTI raw label ids kept in the class cloud (default: vehicles and people).")
 	preset := ps.String("projection.preset", "hdl64e", "Sensor preset: hdl64e, hdl64e-1024, squeezeseg, vlp16, vlp32, os1-64, os1-128.")
 	h := ps.Int("projection.height", 0, "Range image rows; 0 takes the preset's. With a model its input shape decides (a value given here that it replaces is warned about at start).")

@@ -39,14 +39,14 @@ func TestLayoutsGiveSameLabels(t *testing.T) {
 	for _, lay := range layouts {
 		t.Run(lay.name, func(t *testing.T) {
 			n, st := newNode(t, map[string]any{"projection.preset": "hdl64e", "projection.height": 16, "projection.width": 256,
-				"class_cloud.topic": "/lidarseg/obstacles", "class_cloud.labels": []any{99}})
+				"class_cloud.topic": "~/obstacles", "class_cloud.labels": []any{99}})
 			in := encodeCloud(pts, lay.fields, lay.big, lay.height, lay.rowPad)
 			var pub capture
 			if err := n.Handle(msgOf(in), &pub); err != nil {
 				t.Fatal(err)
 			}
 			var out sensor_msgs.PointCloud2
-			pub.last(t, "/lidarseg/labelled", &out)
+			pub.last(t, "~/labelled", &out)
 			if out.Header.FrameID != "velodyne" || out.Header.Stamp != in.Header.Stamp || out.Height != in.Height || out.Width != in.Width || out.IsBigendian != in.IsBigendian {
 				t.Fatalf("header or shape changed: %+v %dx%d", out.Header, out.Height, out.Width)
 			}
@@ -87,12 +87,12 @@ func TestLayoutsGiveSameLabels(t *testing.T) {
 				}
 			}
 			var img sensor_msgs.Image
-			pub.last(t, "/lidarseg/range_image", &img)
+			pub.last(t, "~/range_image", &img)
 			if img.Encoding != "rgb8" || img.Width != 256 || img.Height != 16 || len(img.Data) != 3*256*16 || img.Header != in.Header {
 				t.Errorf("range image %s %dx%d, %d bytes", img.Encoding, img.Width, img.Height, len(img.Data))
 			}
 			var obst sensor_msgs.PointCloud2
-			pub.last(t, "/lidarseg/obstacles", &obst)
+			pub.last(t, "~/obstacles", &obst)
 			objects := 0
 			for _, g := range got {
 				if g.label == 99 {
@@ -164,12 +164,12 @@ func TestBadInput(t *testing.T) {
 		if err := n.Handle(msgOf(good()), &pub); err != nil {
 			t.Fatalf("good cloud after %s: %v", c.name, err)
 		}
-		if len(pub.msgs["/lidarseg/labelled"]) != 1 {
+		if len(pub.msgs["~/labelled"]) != 1 {
 			t.Fatalf("good cloud after %s not published", c.name)
 		}
 	}
 	var pub capture
-	err := n.Handle(&node.Msg{Topic: "/lidar/points", Data: []byte{1, 2, 3}}, &pub)
+	err := n.Handle(&node.Msg{Topic: "lidar/points", Data: []byte{1, 2, 3}}, &pub)
 	if node.DropReason(err) != "decode" {
 		t.Errorf("garbage: %v", err)
 	}
@@ -215,7 +215,7 @@ func TestReplacesExistingFields(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out sensor_msgs.PointCloud2
-	pub.last(t, "/lidarseg/labelled", &out)
+	pub.last(t, "~/labelled", &out)
 	names := map[string]int{}
 	for _, f := range out.Fields {
 		names[f.Name]++

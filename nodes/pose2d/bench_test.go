@@ -74,7 +74,7 @@ func BenchmarkNodeTopDown640x480(b *testing.B) {
 			det, pm := benchModels(b, b.TempDir())
 			values := map[string]any{"model.path": pm, "detector.path": det, "tracking.min_hits": 1}
 			if depth {
-				values["depth.topic"] = "/camera/aligned_depth_to_color/image_raw"
+				values["depth.topic"] = "camera/depth"
 			}
 			st := node.NewStats()
 			nn, err := New(node.Env{Name: "pose2d", Params: param.New("pose2d", values), Stats: st})
@@ -91,7 +91,7 @@ func BenchmarkNodeTopDown640x480(b *testing.B) {
 			img := imageMsg(hd, "rgb8", w, h, 3*w, pix)
 			if depth {
 				info := &sensor_msgs.CameraInfo{Header: hd, Width: w, Height: h, DistortionModel: "plumb_bob", D: []float64{-0.1, 0.02, 0, 0, 0}, K: [9]float64{600, 0, 319.5, 0, 600, 239.5, 0, 0, 1}}
-				if err := nn.Handle(&node.Msg{Topic: "/camera/color/camera_info", Data: cdr.Marshal(info)}, nullPub{}); err != nil {
+				if err := nn.Handle(&node.Msg{Topic: "camera/camera_info", Data: cdr.Marshal(info)}, nullPub{}); err != nil {
 					b.Fatal(err)
 				}
 				if err := nn.Handle(depthMsg(hd, w, h, 3), nullPub{}); err != nil {
@@ -104,7 +104,7 @@ func BenchmarkNodeTopDown640x480(b *testing.B) {
 			var r recorder
 			nn.Handle(img, &r)
 			var sk gopercept_msgs.Skeleton2DArray
-			r.last(b, "skeletons", &sk)
+			r.last(b, "~/skeletons", &sk)
 			if len(sk.Skeletons) != 5 {
 				b.Fatalf("%d people, want 5", len(sk.Skeletons))
 			}

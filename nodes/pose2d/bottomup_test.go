@@ -100,7 +100,7 @@ func TestBottomUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got gopercept_msgs.Skeleton2DArray
-	r.last(t, "skeletons", &got)
+	r.last(t, "~/skeletons", &got)
 	if len(got.Skeletons) != 1 || got.Skeletons[0].TrackID != 1 {
 		t.Fatalf("%d skeletons: %+v", len(got.Skeletons), got.Skeletons)
 	}

@@ -19,7 +19,7 @@ func FuzzHandle(f *testing.F) {
 	f.Add(uint8(2), infoMsg(h).Data)
 	f.Add(uint8(2), []byte{0, 1, 0, 0})
 	n, _ := newNode(f, nil)
-	topics := []string{"/camera/color/image_raw", "/camera/aligned_depth_to_color/image_raw", "/camera/color/camera_info"}
+	topics := []string{"camera/image", "camera/depth", "camera/camera_info"}
 	good := goodImage(h)
 	info := infoMsg(h)
 	f.Fuzz(func(t *testing.T, topic uint8, data []byte) {
@@ -28,11 +28,11 @@ func FuzzHandle(f *testing.F) {
 		if err := n.Handle(info, &r); err != nil {
 			t.Fatalf("CameraInfo after fuzz input: %v", err)
 		}
-		before := r.count("skeletons")
+		before := r.count("~/skeletons")
 		if err := n.Handle(good, &r); err != nil {
 			t.Fatalf("good frame after fuzz input: %v", err)
 		}
-		if r.count("skeletons") != before+1 {
+		if r.count("~/skeletons") != before+1 {
 			t.Fatal("good frame published nothing")
 		}
 	})

@@ -215,7 +215,7 @@ func grey() []byte {
 
 func imageMsg(h std_msgs.Header, enc string, w, hgt, step int, data []byte) *node.Msg {
 	m := &sensor_msgs.Image{Header: h, Width: uint32(w), Height: uint32(hgt), Encoding: enc, Step: uint32(step), Data: data}
-	return &node.Msg{Topic: "/camera/color/image_raw", Type: m.TypeName(), Data: cdr.Marshal(m)}
+	return &node.Msg{Topic: "camera/image", Type: m.TypeName(), Data: cdr.Marshal(m)}
 }
 
 func goodImage(h std_msgs.Header) *node.Msg { return imageMsg(h, "rgb8", imgW, imgH, 3*imgW, grey()) }
@@ -227,7 +227,7 @@ func depthMsg(h std_msgs.Header, w, hgt int, metres float32) *node.Msg {
 		data[4*i], data[4*i+1], data[4*i+2], data[4*i+3] = byte(bits), byte(bits>>8), byte(bits>>16), byte(bits>>24)
 	}
 	m := &sensor_msgs.Image{Header: h, Width: uint32(w), Height: uint32(hgt), Encoding: "32FC1", Step: uint32(4 * w), Data: data}
-	return &node.Msg{Topic: "/camera/aligned_depth_to_color/image_raw", Type: m.TypeName(), Data: cdr.Marshal(m)}
+	return &node.Msg{Topic: "camera/depth", Type: m.TypeName(), Data: cdr.Marshal(m)}
 }
 
 var testK = [9]float64{60, 0, 31.5, 0, 60, 23.5, 0, 0, 1}
@@ -235,13 +235,13 @@ var testD = []float64{-0.1, 0.02, 0, 0, 0}
 
 func infoMsg(h std_msgs.Header) *node.Msg {
 	m := &sensor_msgs.CameraInfo{Header: h, Width: imgW, Height: imgH, DistortionModel: "plumb_bob", D: testD, K: testK}
-	return &node.Msg{Topic: "/camera/color/camera_info", Type: m.TypeName(), Data: cdr.Marshal(m)}
+	return &node.Msg{Topic: "camera/camera_info", Type: m.TypeName(), Data: cdr.Marshal(m)}
 }
 
 func checkSkeletons(tb testing.TB, r *recorder, wantID uint64) gopercept_msgs.Skeleton2DArray {
 	tb.Helper()
 	var got gopercept_msgs.Skeleton2DArray
-	r.last(tb, "skeletons", &got)
+	r.last(tb, "~/skeletons", &got)
 	if len(got.Skeletons) != 1 {
 		tb.Fatalf("%d skeletons, want 1", len(got.Skeletons))
 	}
@@ -276,7 +276,7 @@ func TestEndToEnd(t *testing.T) {
 	}
 	// 3D: every keypoint on the 2.5 m plane through the distortion model.
 	var s3 gopercept_msgs.Skeleton3DArray
-	r.last(t, "skeletons_3d", &s3)
+	r.last(t, "~/skeletons_3d", &s3)
 	cam, _ := camera.FromCameraInfo(imgW, imgH, "plumb_bob", testD, testK)
 	if s3.Header != h || len(s3.Skeletons) != 1 || s3.Skeletons[0].TrackID != 1 {
 		t.Fatalf("3D %+v", s3)
@@ -312,14 +312,14 @@ func TestEndToEnd(t *testing.T) {
 		}
 	}
 	var ma visualization_msgs.MarkerArray
-	r.last(t, "skeleton_markers", &ma)
+	r.last(t, "~/markers", &ma)
 	if len(ma.Markers) != 3 || ma.Markers[0].Action != visualization_msgs.Marker_DELETEALL ||
 		ma.Markers[1].Type != visualization_msgs.Marker_SPHERE_LIST || len(ma.Markers[1].Points) != inside ||
 		ma.Markers[2].Type != visualization_msgs.Marker_LINE_LIST || len(ma.Markers[2].Points) != 2*limbs {
 		t.Errorf("markers: %d, %+v", len(ma.Markers), ma.Markers[0])
 	}
 	var ov sensor_msgs.Image
-	r.last(t, "overlay", &ov)
+	r.last(t, "~/overlay", &ov)
 	if ov.Encoding != "rgb8" || ov.Width != imgW || ov.Height != imgH || len(ov.Data) != 3*imgW*imgH || ov.Header != h {
 		t.Fatalf("overlay %s %d×%d", ov.Encoding, ov.Width, ov.Height)
 	}
@@ -357,13 +357,13 @@ func TestBadInputs(t *testing.T) {
 	n.Handle(infoMsg(h), &r)
 	good := func() {
 		t.Helper()
-		before := r.count("skeletons")
+		before := r.count("~/skeletons")
 		h := header(frameID)
 		n.Handle(depthMsg(h, imgW, imgH, 2), &r)
 		if err := n.Handle(goodImage(h), &r); err != nil {
 			t.Fatalf("good frame after a bad one: %v", err)
 		}
-		if r.count("skeletons") != before+1 {
+		if r.count("~/skeletons") != before+1 {
 			t.Fatal("good frame published nothing")
 		}
 		checkSkeletons(t, &r, 1)
@@ -379,14 +379,14 @@ func TestBadInputs(t *testing.T) {
 		{"step too small", imageMsg(header(frameID), "rgb8", imgW, imgH, 3*imgW-1, grey()), "invalid image", imageconv.ErrStep},
 		{"truncated", imageMsg(header(frameID), "rgb8", imgW, imgH, 3*imgW, grey()[:100]), "invalid image", imageconv.ErrShortData},
 		{"0×0", imageMsg(header(frameID), "rgb8", 0, 0, 0, nil), "invalid image", imageconv.ErrEmpty},
-		{"garbage CDR", &node.Msg{Topic: "/camera/color/image_raw", Data: []byte{0, 1, 0, 0, 9}}, "invalid image", nil},
+		{"garbage CDR", &node.Msg{Topic: "camera/image", Data: []byte{0, 1, 0, 0, 9}}, "invalid image", nil},
 		{"bad CameraInfo", func() *node.Msg {
 			m := &sensor_msgs.CameraInfo{Header: header(frameID), Width: imgW, Height: imgH, DistortionModel: "plumb_bob", D: []float64{1, 2}, K: testK}
-			return &node.Msg{Topic: "/camera/color/camera_info", Data: cdr.Marshal(m)}
+			return &node.Msg{Topic: "camera/camera_info", Data: cdr.Marshal(m)}
 		}(), "invalid camera_info", camera.ErrDistortionLength},
 		{"bad depth", func() *node.Msg {
 			m := &sensor_msgs.Image{Header: header(frameID), Width: imgW, Height: imgH, Encoding: "16UC1", Step: 2 * imgW, Data: make([]byte, 10)}
-			return &node.Msg{Topic: "/camera/aligned_depth_to_color/image_raw", Data: cdr.Marshal(m)}
+			return &node.Msg{Topic: "camera/depth", Data: cdr.Marshal(m)}
 		}(), "invalid depth", imageconv.ErrShortData},
 	}
 	for _, tc := range bad {
@@ -420,12 +420,12 @@ func TestBadInputs(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		n3 := r.count("skeletons_3d")
+		n3 := r.count("~/skeletons_3d")
 		if err := n.Handle(goodImage(h), &r); err != nil {
 			t.Fatalf("depth %s: %v", tc.name, err)
 		}
 		checkSkeletons(t, &r, 1)
-		if r.count("skeletons_3d") != n3 {
+		if r.count("~/skeletons_3d") != n3 {
 			t.Errorf("depth %s: 3D published", tc.name)
 		}
 		if f := st.Snapshot().Facts["3d"]; !strings.Contains(f, tc.reason) {
@@ -437,13 +437,13 @@ func TestBadInputs(t *testing.T) {
 
 func TestCompressed(t *testing.T) {
 	n, _ := newNode(t, map[string]any{"image.transport": "compressed", "depth.topic": ""})
-	if ins := n.Inputs(); ins[0].Name != "/camera/color/image_raw/compressed" || ins[0].Type != sensor_msgs.CompressedImageTypeName || len(ins) != 2 {
+	if ins := n.Inputs(); ins[0].Name != "camera/image/compressed" || ins[0].Type != sensor_msgs.CompressedImageTypeName || len(ins) != 2 {
 		t.Fatalf("inputs %+v", ins)
 	}
 	var r recorder
 	compressed := func(format string, data []byte) *node.Msg {
 		m := &sensor_msgs.CompressedImage{Header: header(frameID), Format: format, Data: data}
-		return &node.Msg{Topic: "/camera/color/image_raw/compressed", Data: cdr.Marshal(m)}
+		return &node.Msg{Topic: "camera/image/compressed", Data: cdr.Marshal(m)}
 	}
 	img := image.NewRGBA(image.Rect(0, 0, imgW, imgH))
 	for i := range img.Pix {
@@ -463,7 +463,7 @@ func TestCompressed(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkSkeletons(t, &r, 1)
-	if r.count("skeletons_3d") != 0 {
+	if r.count("~/skeletons_3d") != 0 {
 		t.Error("3D without depth")
 	}
 }
@@ -504,8 +504,8 @@ func TestDepthAfterColour(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if r.count("skeletons_3d") != 1 {
-		t.Fatalf("depth before colour: %d 3D messages, want 1", r.count("skeletons_3d"))
+	if r.count("~/skeletons_3d") != 1 {
+		t.Fatalf("depth before colour: %d 3D messages, want 1", r.count("~/skeletons_3d"))
 	}
 	// Colour first, then its depth: nothing lifted until the depth arrives.
 	h2 := header(frameID)
@@ -513,17 +513,17 @@ func TestDepthAfterColour(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkSkeletons(t, &r, 1)
-	if r.count("skeletons_3d") != 1 {
+	if r.count("~/skeletons_3d") != 1 {
 		t.Fatalf("3D published before its depth arrived")
 	}
 	if err := n.Handle(depthMsg(h2, imgW, imgH, 3), &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.count("skeletons_3d") != 2 {
-		t.Fatalf("depth after colour: %d 3D messages, want 2", r.count("skeletons_3d"))
+	if r.count("~/skeletons_3d") != 2 {
+		t.Fatalf("depth after colour: %d 3D messages, want 2", r.count("~/skeletons_3d"))
 	}
 	var s3 gopercept_msgs.Skeleton3DArray
-	r.last(t, "skeletons_3d", &s3)
+	r.last(t, "~/skeletons_3d", &s3)
 	if s3.Header != h2 || len(s3.Skeletons) != 1 || s3.Skeletons[0].TrackID != 1 {
 		t.Fatalf("3D %+v, want the colour frame's header and track", s3.Header)
 	}
@@ -540,7 +540,7 @@ func TestDepthAfterColour(t *testing.T) {
 	if err := n.Handle(depthMsg(header(frameID), imgW, imgH, 3), &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.count("skeletons_3d") != 2 {
+	if r.count("~/skeletons_3d") != 2 {
 		t.Fatalf("3D published with a depth image a second away")
 	}
 	if f := st.Snapshot().Facts["3d"]; !strings.Contains(f, "no depth image within") {

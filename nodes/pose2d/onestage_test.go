@@ -89,7 +89,7 @@ func TestOneStage(t *testing.T) {
 			t.Fatal(err)
 		}
 		var got gopercept_msgs.Skeleton2DArray
-		r.last(t, "skeletons", &got)
+		r.last(t, "~/skeletons", &got)
 		if len(got.Skeletons) != 2 {
 			t.Fatalf("frame %d: %d skeletons, want 2", frame, len(got.Skeletons))
 		}

@@ -44,15 +44,15 @@ type Config struct {
 // paths.
 func declare(ps *param.Set, root string) (Config, error) {
 	var c Config
-	c.ImageTopic = ps.String("image.topic", "/camera/color/image_raw", "Colour image topic; with image.transport compressed the node subscribes to <topic>/compressed.")
+	c.ImageTopic = ps.String("image.topic", "camera/image", "Colour image topic (relative: in the node's namespace); with image.transport compressed the node subscribes to <topic>/compressed.")
 	c.ImageTransport = ps.String("image.transport", "raw", "raw (sensor_msgs/Image) or compressed (sensor_msgs/CompressedImage, jpeg or png).")
-	c.CameraInfoTopic = ps.String("camera_info.topic", "/camera/color/camera_info", "CameraInfo of the colour camera.")
-	c.DepthTopic = ps.String("depth.topic", "", "Depth image aligned to the colour camera (16UC1 mm or 32FC1 m); empty disables 3D.")
+	c.CameraInfoTopic = ps.String("camera_info.topic", "camera/camera_info", "CameraInfo of the colour camera.")
+	c.DepthTopic = ps.String("depth.topic", "", "Depth image aligned to the colour camera (16UC1 mm or 32FC1 m), e.g. camera/depth; empty disables 3D.")
 	c.DepthMaxStampDiff = ps.Float("depth.max_stamp_diff", 0.02, "Largest stamp difference in seconds between a colour image and the depth image used with it.")
-	c.SkeletonsTopic = ps.String("output.skeletons", "skeletons", "Output gopercept_msgs/Skeleton2DArray topic.")
-	c.Skeletons3DTopic = ps.String("output.skeletons_3d", "skeletons_3d", "Output gopercept_msgs/Skeleton3DArray topic (with depth).")
-	c.MarkersTopic = ps.String("output.markers", "skeleton_markers", "Output visualization_msgs/MarkerArray topic (with depth).")
-	c.OverlayTopic = ps.String("output.overlay", "overlay", "Output rgb8 overlay Image topic.")
+	c.SkeletonsTopic = ps.String("output.skeletons", "~/skeletons", "Output gopercept_msgs/Skeleton2DArray topic; ~/ is the node's name.")
+	c.Skeletons3DTopic = ps.String("output.skeletons_3d", "~/skeletons_3d", "Output gopercept_msgs/Skeleton3DArray topic (with depth).")
+	c.MarkersTopic = ps.String("output.markers", "~/markers", "Output visualization_msgs/MarkerArray topic (with depth).")
+	c.OverlayTopic = ps.String("output.overlay", "~/overlay", "Output rgb8 overlay Image topic.")
 	c.Overlay = ps.Bool("overlay.enabled", true, "Publish the image with skeletons drawn.")
 	c.ModelPath = ps.String("model.path", "models/pose-heatmap-small.onnx", "Pose model (.onnx, card beside it); relative to the project root.")
 	c.ModelDecoder = ps.String("model.decoder", "", "Decoder override (heatmap, dark, integral, simcc, yolo-pose, yolo-pose-e2e, openpose); empty takes the card's.")

@@ -51,9 +51,9 @@ func TestTargetFrame(t *testing.T) {
 		}
 	}
 	var s2 gopercept_msgs.Skeleton2DArray
-	r.last(t, "skeletons", &s2)
+	r.last(t, "~/skeletons", &s2)
 	var s3 gopercept_msgs.Skeleton3DArray
-	r.last(t, "skeletons_3d", &s3)
+	r.last(t, "~/skeletons_3d", &s3)
 	if s3.Header.FrameID != "base_link" || s3.Header.Stamp != h.Stamp {
 		t.Fatalf("3D header %+v", s3.Header)
 	}
@@ -82,19 +82,19 @@ func TestTargetFrame(t *testing.T) {
 		t.Errorf("%d keypoints lifted", lifted)
 	}
 	var ma visualization_msgs.MarkerArray
-	r.last(t, "skeleton_markers", &ma)
+	r.last(t, "~/markers", &ma)
 	if ma.Markers[1].Header.FrameID != "base_link" {
 		t.Errorf("markers in %q", ma.Markers[1].Header.FrameID)
 	}
 	// Outside the TF history: 2D published, 3D skipped with the reason.
 	h2 := header(frameID)
 	h2.Stamp.Sec += 100
-	n2, n3 := r.count("skeletons"), r.count("skeletons_3d")
+	n2, n3 := r.count("~/skeletons"), r.count("~/skeletons_3d")
 	n.Handle(depthMsg(h2, imgW, imgH, 2), &r)
 	if err := n.Handle(goodImage(h2), &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.count("skeletons") != n2+1 || r.count("skeletons_3d") != n3 {
+	if r.count("~/skeletons") != n2+1 || r.count("~/skeletons_3d") != n3 {
 		t.Error("want 2D published and 3D skipped without TF")
 	}
 	if f := st.Snapshot().Facts["3d"]; !strings.Contains(f, "no transform into the target frame") {
