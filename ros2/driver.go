@@ -240,6 +240,10 @@ func (d *driver) run(ctx context.Context) error {
 		if t.QoS == node.Static {
 			q = TransientLocal(1)
 		}
+		q, err := d.endpointQoS(t.Name, param.Publisher, q)
+		if err != nil {
+			return err
+		}
 		p, err := d.rn.NewPublisher(t.Name, t.Type, q)
 		if err != nil {
 			return err
@@ -349,7 +353,12 @@ func (d *driver) outputSubscribers() int {
 func (d *driver) subscribe() error {
 	for i, s := range d.slots {
 		i := i
-		sub, err := d.rn.NewSubscription(s.topic, s.typ, d.qos(d.dp.InputReliability, SensorData()), func(b []byte, info MessageInfo) { d.onInput(i, b, info) })
+		q, err := d.endpointQoS(s.topic, param.Subscription, d.qos(d.dp.InputReliability, SensorData()))
+		if err != nil {
+			d.unsubscribe()
+			return err
+		}
+		sub, err := d.rn.NewSubscription(s.topic, s.typ, q, func(b []byte, info MessageInfo) { d.onInput(i, b, info) })
 		if err != nil {
 			d.unsubscribe()
 			return err

@@ -13,8 +13,9 @@ type Reliability int
 
 // Reliability policies.
 const (
-	ReliabilityReliable   Reliability = iota // resend until acknowledged
-	ReliabilityBestEffort                    // drop what is lost
+	ReliabilityReliable      Reliability = iota // resend until acknowledged
+	ReliabilityBestEffort                       // drop what is lost
+	ReliabilitySystemDefault                    // the middleware's default
 )
 
 func (r Reliability) String() string {
@@ -23,6 +24,8 @@ func (r Reliability) String() string {
 		return "reliable"
 	case ReliabilityBestEffort:
 		return "best_effort"
+	case ReliabilitySystemDefault:
+		return "system_default"
 	}
 	return fmt.Sprintf("Reliability(%d)", int(r))
 }
@@ -34,6 +37,7 @@ type Durability int
 const (
 	DurabilityVolatile       Durability = iota // late joiners get nothing old
 	DurabilityTransientLocal                   // late joiners get the last Depth messages
+	DurabilitySystemDefault                    // the middleware's default
 )
 
 func (d Durability) String() string {
@@ -42,17 +46,41 @@ func (d Durability) String() string {
 		return "volatile"
 	case DurabilityTransientLocal:
 		return "transient_local"
+	case DurabilitySystemDefault:
+		return "system_default"
 	}
 	return fmt.Sprintf("Durability(%d)", int(d))
 }
 
-// QoS is the quality of service of a publisher or subscription. History is
-// always keep-last Depth. The zero value is reliable, volatile, depth 10
-// (rclcpp's default).
+// History is the DDS history policy.
+type History int
+
+// History policies.
+const (
+	HistoryKeepLast      History = iota // keep the last Depth messages
+	HistoryKeepAll                      // keep every message (up to the middleware's limits)
+	HistorySystemDefault                // the middleware's default
+)
+
+func (h History) String() string {
+	switch h {
+	case HistoryKeepLast:
+		return "keep_last"
+	case HistoryKeepAll:
+		return "keep_all"
+	case HistorySystemDefault:
+		return "system_default"
+	}
+	return fmt.Sprintf("History(%d)", int(h))
+}
+
+// QoS is the quality of service of a publisher or subscription. The zero
+// value is reliable, volatile, keep last 10 (rclcpp's default).
 type QoS struct {
 	Reliability Reliability
 	Durability  Durability
-	// Depth is the history depth in messages; 0 means 10.
+	History     History
+	// Depth is the history depth in messages (keep last); 0 means 10.
 	Depth int
 }
 
@@ -82,20 +110,35 @@ func (q QoS) depth() int {
 }
 
 func (q QoS) String() string {
-	return fmt.Sprintf("%s/%s/keep_last(%d)", q.Reliability, q.Durability, q.depth())
+	if q.History == HistoryKeepLast {
+		return fmt.Sprintf("%s/%s/keep_last(%d)", q.Reliability, q.Durability, q.depth())
+	}
+	return fmt.Sprintf("%s/%s/%s", q.Reliability, q.Durability, q.History)
 }
 
 func (q QoS) rcl() rclgo.QosProfile {
 	p := rclgo.NewDefaultQosProfile()
 	p.History = rclgo.HistoryKeepLast
+	switch q.History {
+	case HistoryKeepAll:
+		p.History = rclgo.HistoryKeepAll
+	case HistorySystemDefault:
+		p.History = rclgo.HistorySystemDefault
+	}
 	p.Depth = q.depth()
 	p.Reliability = rclgo.ReliabilityReliable
-	if q.Reliability == ReliabilityBestEffort {
+	switch q.Reliability {
+	case ReliabilityBestEffort:
 		p.Reliability = rclgo.ReliabilityBestEffort
+	case ReliabilitySystemDefault:
+		p.Reliability = rclgo.ReliabilitySystemDefault
 	}
 	p.Durability = rclgo.DurabilityVolatile
-	if q.Durability == DurabilityTransientLocal {
+	switch q.Durability {
+	case DurabilityTransientLocal:
 		p.Durability = rclgo.DurabilityTransientLocal
+	case DurabilitySystemDefault:
+		p.Durability = rclgo.DurabilitySystemDefault
 	}
 	return p
 }
