@@ -175,7 +175,8 @@ func TestRvizShowsNodeOutputs(t *testing.T) {
 		outputs := map[string]string{} // resolved topic → type
 		owner := map[string]string{}   // resolved topic → node
 		for _, name := range node.Names() {
-			for _, o := range nodeOutputs(t, name) {
+			_, outs := nodeTopics(t, name, nil)
+			for _, o := range outs {
 				topic := resolveIn(o.Name, ns, name)
 				outputs[topic], owner[topic] = o.Type, name
 			}
@@ -230,9 +231,9 @@ func flatten(ds []rvizDisplay) []rvizDisplay {
 	return out
 }
 
-// nodeOutputs builds node name with its shipped parameter file in Describe
-// mode and returns its outputs.
-func nodeOutputs(t *testing.T, name string) []node.Topic {
+// nodeTopics builds node name with its shipped parameter file and
+// overrides in Describe mode and returns its inputs and outputs.
+func nodeTopics(t *testing.T, name string, overrides map[string]any) (ins, outs []node.Topic) {
 	t.Helper()
 	f, err := node.Lookup(name)
 	if err != nil {
@@ -242,6 +243,9 @@ func nodeOutputs(t *testing.T, name string) []node.Topic {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for k, v := range overrides {
+		values[k] = v
+	}
 	ps := param.New(name, values)
 	node.DeclareDriverParams(ps)
 	n, err := f(node.Env{Name: name, Params: ps, Stats: node.NewStats(), Root: "..", Describe: true})
@@ -249,7 +253,7 @@ func nodeOutputs(t *testing.T, name string) []node.Topic {
 		t.Fatal(err)
 	}
 	defer n.Close()
-	return n.Outputs()
+	return n.Inputs(), n.Outputs()
 }
 
 // resolveIn expands a topic name of node nodeName in namespace ns as rcl

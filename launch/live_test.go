@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,28 +45,27 @@ func TestMain(m *testing.M) {
 var drive = simulate.Config{Seed: 11, Duration: 2, Lidar: "hdl32", Columns: 512, Cameras: "six", Width: 352, Height: 128, Depth: true, Pedestrians: 12}
 
 // graphTopics maps a topic of the simulated drive to the topics the nodes
-// read with their shipped parameter files (params/*.yaml), under namespace
-// ns for the relative ones.
-func graphTopics(topic, ns string) []string {
+// read in namespace ns with their shipped parameter files (params/*.yaml,
+// all relative names): lidar/points (lidarseg, bevfusion; lidar instead
+// where not empty), camera/image, camera_info and depth (pose2d, the front
+// camera) and cameras/<camera>/image and camera_info (bevfusion).
+func graphTopics(topic, ns, lidar string) []string {
 	rel := func(name string) string { return "/" + strings.Trim(ns+"/"+name, "/") }
 	switch topic {
 	case simulate.TopicTF, simulate.TopicTFStatic:
 		return []string{topic}
 	case simulate.TopicPoints:
-		return []string{"/lidar/points", rel("LIDAR_TOP")}
-	case simulate.CameraTopic("cam_front", "image"):
-		return []string{"/camera/color/image_raw", rel("CAM_FRONT/image")}
-	case simulate.CameraTopic("cam_front", "camera_info"):
-		return []string{"/camera/color/camera_info", rel("CAM_FRONT/camera_info")}
-	case simulate.CameraTopic("cam_front", "depth"):
-		return []string{"/camera/aligned_depth_to_color/image_raw"}
-	}
-	for _, cam := range []string{"front_left", "front_right", "back", "back_left", "back_right"} {
-		for _, kind := range []string{"image", "camera_info"} {
-			if topic == simulate.CameraTopic("cam_"+cam, kind) {
-				return []string{rel("CAM_" + strings.ToUpper(cam) + "/" + kind)}
-			}
+		if lidar != "" {
+			return []string{rel(lidar)}
 		}
+		return []string{rel("lidar/points")}
+	}
+	if rest, ok := strings.CutPrefix(topic, "/cameras/"); ok {
+		out := []string{rel("cameras/" + rest)}
+		if front, ok := strings.CutPrefix(rest, "cam_front/"); ok {
+			out = append(out, rel("camera/"+front))
+		}
+		return out
 	}
 	return nil
 }
@@ -76,7 +76,8 @@ type message struct {
 	log   int64
 }
 
-// player publishes the simulated drive onto the graph.
+// player publishes the simulated drive onto the graph, into one or more
+// namespaces.
 type player struct {
 	node  *ros2.Node
 	pubs  map[string]*ros2.Publisher
@@ -84,7 +85,11 @@ type player struct {
 	stop  context.CancelFunc
 	done  chan struct{}
 	first int64
+	nss   []string
+	lidar map[string]string // namespace → lidar topic where not lidar/points
 }
+
+func (p *player) topics(topic, ns string) []string { return graphTopics(topic, ns, p.lidar[ns]) }
 
 // simulated holds the drive, simulated once for every test.
 var simulated struct {
@@ -119,7 +124,9 @@ func driveBag(t *testing.T) string {
 	return simulated.path
 }
 
-func newPlayer(t *testing.T, ns string) *player {
+// newPlayer publishes the drive in each of nss ("" is the root namespace);
+// lidar names, per namespace, a lidar topic other than lidar/points.
+func newPlayer(t *testing.T, lidar map[string]string, nss ...string) *player {
 	t.Helper()
 	path := driveBag(t)
 	rd, err := bag.Open(path, bag.ReaderConfig{})
@@ -131,7 +138,7 @@ func newPlayer(t *testing.T, ns string) *player {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &player{node: n, pubs: map[string]*ros2.Publisher{}, first: -1}
+	p := &player{node: n, pubs: map[string]*ros2.Publisher{}, first: -1, nss: nss, lidar: lidar}
 	for _, ti := range rd.Topics() {
 		q := ros2.SensorData()
 		switch ti.Name {
@@ -140,9 +147,13 @@ func newPlayer(t *testing.T, ns string) *player {
 		case simulate.TopicTF:
 			q = ros2.Reliable(100)
 		}
-		for _, g := range graphTopics(ti.Name, ns) {
-			if p.pubs[g], err = n.NewPublisher(g, ti.Type, q); err != nil {
-				t.Fatal(err)
+		for _, ns := range nss {
+			for _, g := range p.topics(ti.Name, ns) {
+				if p.pubs[g] == nil {
+					if p.pubs[g], err = n.NewPublisher(g, ti.Type, q); err != nil {
+						t.Fatal(err)
+					}
+				}
 			}
 		}
 	}
@@ -150,7 +161,7 @@ func newPlayer(t *testing.T, ns string) *player {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if graphTopics(m.Topic, ns) != nil {
+		if graphTopics(m.Topic, "", "") != nil {
 			p.msgs = append(p.msgs, message{topic: m.Topic, data: append([]byte(nil), m.Data...), log: m.LogTime})
 		}
 	}
@@ -184,18 +195,24 @@ func (p *player) waitSubscribed(t *testing.T, d time.Duration, topics ...string)
 	}
 }
 
-// play publishes the drive once at its own rate.
-func (p *player) play(t *testing.T, ns string) {
+// play publishes the drive once at its own rate into namespaces nss (all
+// of the player's when none are given).
+func (p *player) play(t *testing.T, nss ...string) {
 	t.Helper()
 	start := time.Now()
 	first := p.msgs[0].log
+	if len(nss) == 0 {
+		nss = p.nss
+	}
 	for _, m := range p.msgs {
 		if d := time.Until(start.Add(time.Duration(m.log - first))); d > 0 {
 			time.Sleep(d)
 		}
-		for _, g := range graphTopics(m.topic, ns) {
-			if err := p.pubs[g].Publish(m.data); err != nil {
-				t.Fatal(err)
+		for _, ns := range nss {
+			for _, g := range p.topics(m.topic, ns) {
+				if err := p.pubs[g].Publish(m.data); err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 	}
@@ -370,10 +387,10 @@ type output struct{ node, topic, typ string }
 
 // waitEchoes plays the drive until every echo got its message, at most
 // three times, and checks each printed a header stamped by the drive.
-func waitEchoes(t *testing.T, p *player, ns string, echoes map[output]*proc) {
+func waitEchoes(t *testing.T, p *player, echoes map[output]*proc) {
 	t.Helper()
 	for round := 0; round < 3; round++ {
-		p.play(t, ns)
+		p.play(t)
 		all := true
 		for _, e := range echoes {
 			all = all && e.wait(3*time.Second)
@@ -401,23 +418,23 @@ func TestPerceptionLaunch(t *testing.T) {
 	t0 := time.Now()
 	// The nodes start while the drive is simulated.
 	launch := start(t, "ros2", "launch", "gopercept", "perception.launch.py")
-	p := newPlayer(t, "")
+	p := newPlayer(t, nil, "")
 	t.Logf("drive simulated in %v", time.Since(t0).Round(time.Millisecond))
 	waitNodes(t, 60*time.Second, launch, "/lidarseg", "/pose2d", "/bevfusion")
 	t.Logf("nodes up at %v", time.Since(t0).Round(time.Millisecond))
 
 	outputs := []output{
 		{"lidarseg", "/lidarseg/labelled", "sensor_msgs/msg/PointCloud2"},
-		{"pose2d", "/skeletons", "gopercept_msgs/msg/Skeleton2DArray"},
+		{"pose2d", "/pose2d/skeletons", "gopercept_msgs/msg/Skeleton2DArray"},
 		{"bevfusion", "/bevfusion/occupancy", "nav_msgs/msg/OccupancyGrid"},
 	}
 	echoes := map[output]*proc{}
 	for _, o := range outputs {
 		echoes[o] = echoOnce(t, o.topic, o.typ)
 	}
-	p.waitSubscribed(t, 60*time.Second, "/lidar/points", "/camera/color/image_raw", "/LIDAR_TOP", "/CAM_BACK/image")
+	p.waitSubscribed(t, 60*time.Second, "/lidar/points", "/camera/image", "/cameras/cam_back/image")
 	t.Logf("inputs subscribed at %v", time.Since(t0).Round(time.Millisecond))
-	waitEchoes(t, p, "", echoes)
+	waitEchoes(t, p, echoes)
 	t.Logf("outputs received at %v", time.Since(t0).Round(time.Millisecond))
 
 	// Each node loaded the models its params file names (the launch file
@@ -468,19 +485,22 @@ func TestNamespacedLaunch(t *testing.T) {
 	model := filepath.Join(dir, "lidarseg-small.onnx")
 	// The shipped file plus a "/**" section as a shared file has it: another
 	// node's parameter (ignored with a warning, as rclcpp does) and a
-	// standard QoS override (accepted).
+	// standard QoS override (honoured: the output's publisher is transient
+	// local), named as rclcpp names it, after namespacing.
 	shipped, err := os.ReadFile(filepath.Join("..", "params", "lidarseg.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	paramsFile := filepath.Join(dir, "lidarseg.yaml")
-	extra := "\n/**:\n  ros__parameters:\n    other_nodes_parameter: 1\n    qos_overrides:\n      /lidarseg/labelled:\n        publisher:\n          depth: 5\n"
+	extra := "\n/**:\n  ros__parameters:\n    other_nodes_parameter: 1\n    qos_overrides:\n      /veh1/lidarseg/labelled:\n        publisher:\n          durability: transient_local\n          depth: 5\n"
 	if err := os.WriteFile(paramsFile, append(shipped, extra...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := newPlayer(t, "veh1")
+	// The input from a launch argument, relative: /veh1/ouster/points.
+	p := newPlayer(t, map[string]string{"veh1": "ouster/points"}, "veh1")
 	launch := start(t, "ros2", "launch", "gopercept", "lidarseg.launch.py", "lidarseg_params_file:="+paramsFile,
-		"namespace:=veh1", "use_sim_time:=true", "lidarseg_model_path:="+model, "lidarseg_providers:=[cpu]")
+		"namespace:=veh1", "use_sim_time:=true", "lidarseg_model_path:="+model, "lidarseg_providers:=[cpu]",
+		"lidarseg_input_topic:=ouster/points")
 	waitNodes(t, 60*time.Second, launch, "/veh1/lidarseg")
 
 	var wg sync.WaitGroup
@@ -488,6 +508,7 @@ func TestNamespacedLaunch(t *testing.T) {
 		"use_sim_time":    "Boolean value is: True",
 		"model.path":      "String value is: " + model,
 		"model.providers": "String values are: ['cpu']",
+		"input_topic":     "String value is: ouster/points",
 	} {
 		wg.Add(1)
 		go func() {
@@ -498,23 +519,242 @@ func TestNamespacedLaunch(t *testing.T) {
 			}
 		}()
 	}
-	// use_sim_time reached the node: it takes its time from /clock.
-	info, err := ros2cmd(t, 30*time.Second, "node", "info", "--no-daemon", "--spin-time", "5", "/veh1/lidarseg")
-	if err != nil || !strings.Contains(info, "/clock: rosgraph_msgs/msg/Clock") {
-		t.Errorf("ros2 node info /veh1/lidarseg does not show the /clock subscription: %v\n%s", err, info)
-	}
 	wg.Wait()
-	echo := echoOnce(t, "/lidarseg/labelled", "sensor_msgs/msg/PointCloud2")
-	p.waitSubscribed(t, 60*time.Second, "/lidar/points")
-	waitEchoes(t, p, "veh1", map[output]*proc{{"lidarseg", "/lidarseg/labelled", "sensor_msgs/msg/PointCloud2"}: echo})
-	if out := launch.output(); !strings.Contains(out, "does not declare other_nodes_parameter: ignored") || strings.Contains(out, "qos_overrides./lidarseg/labelled.publisher.depth") {
+	// A subscriber kept for the rest of the test, so the lazy node stays
+	// subscribed to its input while ros2 node info looks.
+	w := watchOutputs(t, "/veh1/lidarseg/labelled")
+	p.waitSubscribed(t, 60*time.Second, "/veh1/ouster/points")
+	// ros2 node info: exactly the documented topics and services, under the
+	// namespace, with /clock (use_sim_time reached the node).
+	checkNodeInfo(t, "veh1", "lidarseg", map[string]any{"input_topic": "ouster/points"}, true)
+	echo := echoOnce(t, "/veh1/lidarseg/labelled", "sensor_msgs/msg/PointCloud2")
+	waitEchoes(t, p, map[output]*proc{{"lidarseg", "/veh1/lidarseg/labelled", "sensor_msgs/msg/PointCloud2"}: echo})
+	if w.count("/veh1/lidarseg/labelled") == 0 {
+		t.Error("the watcher received nothing on /veh1/lidarseg/labelled")
+	}
+	if out := launch.output(); !strings.Contains(out, "does not declare other_nodes_parameter: ignored") || strings.Contains(out, "qos_overrides./veh1/lidarseg/labelled.publisher.depth") {
 		t.Errorf("want one warning naming other_nodes_parameter and none for the QoS override:\n%s", out)
+	}
+	// The QoS override took effect: the graph shows the publisher transient
+	// local (the default is volatile).
+	if out, err := qosInfo(t, "/veh1/lidarseg/labelled", "/veh1/lidarseg", "publisher"); err != nil || !strings.Contains(out, "durability=transient_local") {
+		t.Errorf("qos_overrides./veh1/lidarseg/labelled.publisher.durability transient_local not in effect: %v: %s", err, out)
 	}
 	// The node names the model it loaded when it reports the projection
 	// settings the model's card replaces.
 	if !strings.Contains(launch.output(), "model="+model) {
 		t.Errorf("the launch log does not show the overriding model %s loaded:\n%s", model, launch.output())
 	}
+}
+
+// TestTwoNamespaces: two lidarseg instances at once, in veh1 and veh2, each
+// reading its own namespace's cloud (veh2's through the input_topic launch
+// argument) and publishing under its own name: a drive played into veh1
+// reaches only veh1's output, one played into veh2 only veh2's, and
+// `ros2 node info` of each lists exactly its documented topics and services.
+func TestTwoNamespaces(t *testing.T) {
+	needInstalled(t)
+	p := newPlayer(t, map[string]string{"veh2": "ouster/points"}, "veh1", "veh2")
+	l1 := start(t, "ros2", "launch", "gopercept", "lidarseg.launch.py", "namespace:=veh1")
+	l2 := start(t, "ros2", "launch", "gopercept", "lidarseg.launch.py", "namespace:=veh2", "lidarseg_input_topic:=ouster/points")
+	waitNodes(t, 60*time.Second, l1, "/veh1/lidarseg", "/veh2/lidarseg")
+	if l2.wait(0) {
+		t.Fatalf("the veh2 launch ended: %v\n%s", l2.err, l2.output())
+	}
+	w := watchOutputs(t, "/veh1/lidarseg/labelled", "/veh2/lidarseg/labelled")
+	p.waitSubscribed(t, 60*time.Second, "/veh1/lidar/points", "/veh2/ouster/points")
+	var wg sync.WaitGroup
+	for _, c := range []struct {
+		ns        string
+		overrides map[string]any
+	}{{"veh1", nil}, {"veh2", map[string]any{"input_topic": "ouster/points"}}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			checkNodeInfo(t, c.ns, "lidarseg", c.overrides, false)
+		}()
+	}
+	wg.Wait()
+	for _, c := range []struct{ ns, other string }{{"veh1", "veh2"}, {"veh2", "veh1"}} {
+		mine, theirs := "/"+c.ns+"/lidarseg/labelled", "/"+c.other+"/lidarseg/labelled"
+		before := w.count(theirs)
+		for round := 0; round < 3 && w.count(mine) == 0; round++ {
+			p.play(t, c.ns)
+			time.Sleep(2 * time.Second)
+		}
+		if w.count(mine) == 0 {
+			t.Errorf("a drive played into %s: nothing on %s\n%s%s", c.ns, mine, l1.output(), l2.output())
+		}
+		// The other node's input stayed silent, so its output must too
+		// (a late frame of its own drive aside, which the order rules out:
+		// veh1 plays first, and veh2's count is read before its drive).
+		if c.ns == "veh1" && w.count(theirs) != before {
+			t.Errorf("a drive played into veh1 produced %d messages on %s", w.count(theirs)-before, theirs)
+		}
+	}
+	for _, l := range []*proc{l1, l2} {
+		l.interrupt(t)
+		if !strings.Contains(l.output(), "lidarseg: shut down") {
+			t.Errorf("%s did not shut down cleanly:\n%s", l.name, l.output())
+		}
+	}
+}
+
+// watcher counts the messages received on output topics, with a
+// subscription held until the test ends (lazy nodes subscribe to their
+// inputs only while their outputs have one).
+type watcher struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (w *watcher) count(topic string) int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.n[topic]
+}
+
+func watchOutputs(t *testing.T, topics ...string) *watcher {
+	t.Helper()
+	n, err := ros2.NewNode("output_watch", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &watcher{n: map[string]int{}}
+	for _, topic := range topics {
+		if _, err := n.NewSubscription(topic, "sensor_msgs/msg/PointCloud2", ros2.Reliable(10), func([]byte, ros2.MessageInfo) {
+			w.mu.Lock()
+			w.n[topic]++
+			w.mu.Unlock()
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); n.Spin(ctx) }()
+	t.Cleanup(func() { cancel(); <-done; n.Close() })
+	return w
+}
+
+// documented lists what `ros2 node info` must show of a gopercept node in
+// namespace ns, section by section ("Subscribers", "Publishers", "Service
+// Servers"; entries "name: type"): its inputs and outputs as it declares
+// them with its shipped parameter file and overrides, resolved; what the
+// driver adds to every node (ros2/doc.go: /tf and /tf_static, /clock with
+// use_sim_time; /diagnostics, /rosout, /parameter_events; the six
+// parameter services); nothing else.
+func documented(t *testing.T, ns, name string, overrides map[string]any, simTime bool) map[string][]string {
+	t.Helper()
+	ins, outs := nodeTopics(t, name, overrides)
+	fqn := strings.TrimSuffix(resolveIn("~/", ns, name), "/") // /<ns>/<name>
+	want := map[string][]string{
+		"Subscribers": {"/tf: tf2_msgs/msg/TFMessage", "/tf_static: tf2_msgs/msg/TFMessage"},
+		"Publishers": {"/diagnostics: diagnostic_msgs/msg/DiagnosticArray", "/parameter_events: rcl_interfaces/msg/ParameterEvent",
+			"/rosout: rcl_interfaces/msg/Log"},
+	}
+	if simTime {
+		want["Subscribers"] = append(want["Subscribers"], "/clock: rosgraph_msgs/msg/Clock")
+	}
+	for _, in := range ins {
+		want["Subscribers"] = append(want["Subscribers"], resolveIn(in.Name, ns, name)+": "+in.Type)
+	}
+	for _, o := range outs {
+		want["Publishers"] = append(want["Publishers"], resolveIn(o.Name, ns, name)+": "+o.Type)
+	}
+	for _, s := range []string{"DescribeParameters", "GetParameterTypes", "GetParameters", "ListParameters", "SetParameters", "SetParametersAtomically"} {
+		svc := strings.ToLower(s[:1]) + s[1:]
+		var snake strings.Builder
+		for _, r := range svc {
+			if r >= 'A' && r <= 'Z' {
+				snake.WriteByte('_')
+				r += 'a' - 'A'
+			}
+			snake.WriteRune(r)
+		}
+		want["Service Servers"] = append(want["Service Servers"], fqn+"/"+snake.String()+": rcl_interfaces/srv/"+s)
+	}
+	for _, v := range want {
+		sort.Strings(v)
+	}
+	return want
+}
+
+// checkNodeInfo runs `ros2 node info` on /<ns>/<name> and compares every
+// section with documented.
+func checkNodeInfo(t *testing.T, ns, name string, overrides map[string]any, simTime bool) {
+	t.Helper()
+	fqn := "/" + ns + "/" + name
+	want := documented(t, ns, name, overrides, simTime)
+	var got map[string][]string
+	var out string
+	// Discovery without the daemon may show a node before all its
+	// endpoints: ask again while the answer differs.
+	for try := 0; try < 5; try++ {
+		var err error
+		out, err = ros2cmd(t, 30*time.Second, "node", "info", "--no-daemon", "--spin-time", "3", fqn)
+		if err != nil {
+			continue
+		}
+		got = parseNodeInfo(out)
+		if equalSections(got, want) {
+			return
+		}
+	}
+	t.Errorf("ros2 node info %s:\n%s\nwant exactly:\n%s", fqn, out, formatSections(want))
+}
+
+// parseNodeInfo reads `ros2 node info`'s sections: a "  Name:" line, then
+// "    entry" lines.
+func parseNodeInfo(out string) map[string][]string {
+	got := map[string][]string{}
+	section := ""
+	for _, line := range strings.Split(out, "\n") {
+		switch {
+		case strings.HasPrefix(line, "    ") && section != "":
+			got[section] = append(got[section], strings.TrimSpace(line))
+		case strings.HasPrefix(line, "  ") && strings.HasSuffix(line, ":"):
+			section = strings.TrimSuffix(strings.TrimSpace(line), ":")
+		}
+	}
+	for _, v := range got {
+		sort.Strings(v)
+	}
+	return got
+}
+
+func equalSections(a, b map[string][]string) bool {
+	for _, k := range []string{"Subscribers", "Publishers", "Service Servers", "Service Clients", "Action Servers", "Action Clients"} {
+		if strings.Join(a[k], "\n") != strings.Join(b[k], "\n") {
+			return false
+		}
+	}
+	return true
+}
+
+func formatSections(m map[string][]string) string {
+	var b strings.Builder
+	for _, k := range []string{"Subscribers", "Publishers", "Service Servers"} {
+		b.WriteString("  " + k + ":\n")
+		for _, e := range m[k] {
+			b.WriteString("    " + e + "\n")
+		}
+	}
+	return b.String()
+}
+
+// qosInfo runs testdata/qos_info.py: the QoS of node's endpoint on topic
+// as the graph reports it.
+func qosInfo(t *testing.T, topic, node, kind string) (string, error) {
+	t.Helper()
+	script, err := filepath.Abs(filepath.Join("testdata", "qos_info.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "python3", script, topic, node, kind).CombinedOutput()
+	return string(out), err
 }
 
 // TestLaunchMissingModel: a launch argument naming a missing model stops
