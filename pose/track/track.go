@@ -125,6 +125,30 @@ func New(cfg Config) (*Tracker, error) {
 // Config returns the configuration with defaults filled in.
 func (t *Tracker) Config() Config { return t.cfg }
 
+// SetConfig changes the configuration of a running tracker from the next
+// Update, keeping its tracks, their ids and their filters' state (a new
+// tracker would restart ids and hand old ones to new people); the live
+// tracks' One-Euro filters take the new parameters, and are reset when
+// smoothing turns on so that stale state is not blended in. A *ConfigError
+// leaves the tracker unchanged.
+func (t *Tracker) SetConfig(cfg Config) error {
+	if err := cfg.defaults(); err != nil {
+		return err
+	}
+	reset := cfg.Smooth && !t.cfg.Smooth
+	t.cfg = cfg
+	for _, tr := range t.tracks {
+		for i := range tr.filters {
+			f := &tr.filters[i]
+			f.MinCutoff, f.Beta, f.DCutoff = cfg.MinCutoff, cfg.Beta, cfg.DCutoff
+			if reset {
+				f.Reset()
+			}
+		}
+	}
+	return nil
+}
+
 // Tracks returns the live tracks, born or not; valid until the next Update.
 func (t *Tracker) Tracks() []*Track { return t.tracks }
 

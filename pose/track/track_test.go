@@ -295,3 +295,44 @@ func BenchmarkHungarian20(b *testing.B) {
 		h.Solve(cost, 20, 20)
 	}
 }
+
+// TestSetConfig: a running tracker takes a new configuration from the next
+// Update, keeping its ids; the filters take the new One-Euro parameters; a
+// bad configuration changes nothing.
+func TestSetConfig(t *testing.T) {
+	tr, _ := New(Config{MinHits: 1, Smooth: true})
+	const step = int64(33_333_333)
+	id := tr.Update(0, []pose.Person{person(100, 50, 200)})[0]
+	tr.Update(step, []pose.Person{person(102, 50, 200)})
+	if err := tr.SetConfig(Config{MinHits: 1, Smooth: true, MinCutoff: 3, Beta: 0.5, DCutoff: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if f := tr.Tracks()[0].filters[0]; f.MinCutoff != 3 || f.Beta != 0.5 || f.DCutoff != 2 || !f.primed {
+		t.Errorf("filter after SetConfig: %+v, want the new parameters and its state kept", f)
+	}
+	if got := tr.Update(2*step, []pose.Person{person(104, 50, 200)})[0]; got != id {
+		t.Errorf("id %d after SetConfig, want %d kept", got, id)
+	}
+	// A new person is born only after three hits now.
+	if err := tr.SetConfig(Config{MinHits: 3}); err != nil {
+		t.Fatal(err)
+	}
+	ids := tr.Update(3*step, []pose.Person{person(106, 50, 200), person(400, 60, 180)})
+	if ids[0] != id || ids[1] != 0 {
+		t.Errorf("ids %v with MinHits 3, want [%d 0]", ids, id)
+	}
+	before := tr.Config()
+	if err := tr.SetConfig(Config{MinSimilarity: 2}); !errors.Is(err, ErrConfig) {
+		t.Errorf("MinSimilarity 2: %v", err)
+	}
+	if tr.Config() != before {
+		t.Errorf("a refused SetConfig changed the configuration: %+v", tr.Config())
+	}
+	// Smoothing turned back on starts the filters afresh.
+	if err := tr.SetConfig(Config{MinHits: 3, Smooth: true}); err != nil {
+		t.Fatal(err)
+	}
+	if f := tr.Tracks()[0].filters[0]; f.primed {
+		t.Error("filters kept stale state when smoothing turned on")
+	}
+}
