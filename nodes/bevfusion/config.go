@@ -81,6 +81,7 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.NMS.MinRadius = ps.Floats("nms_radius", []float64{4, 12, 10, 1, 0.85, 0.175}, "Circle NMS min_radius per NMS group (CenterPoint task; one value for all), compared like CenterPoint's with the squared centre distance: m², 4 suppresses within 2 m. Every class needs one through nms_groups.")
 	groups := ps.Floats("nms_groups", nil, "NMS group per class (CenterPoint/BEVDet tasks, e.g. [0, 1, 1, 2, 2, 3, 4, 4, 5, 5]): boxes suppress only boxes of their group; empty means one group per class.")
 	c.NMS.PostMax = ps.Int("max_detections", 300, "Most detections published per frame.")
+	markDynamic(ps)
 	if err := ps.Err(); err != nil {
 		return c, err
 	}
@@ -96,6 +97,9 @@ func declare(ps *param.Set, root string) (Config, error) {
 	}
 	if c.NMS.Kind != head.CircleNMS {
 		c.NMS.MinRadius = nil
+	}
+	if err := checkDynamic(&c); err != nil {
+		return c, err
 	}
 	if len(c.Cameras) > MaxCameras {
 		return c, &ParamError{Param: "cameras", Detail: fmt.Sprintf("%d cameras, at most %d", len(c.Cameras), MaxCameras)}

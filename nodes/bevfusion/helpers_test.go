@@ -203,6 +203,7 @@ type rig struct {
 	tf    *tf.Buffer
 	stats *node.Stats
 	pub   *capturePub
+	ps    *param.Set // the node's parameters, for Reconfigure
 }
 
 func newRig(tb testing.TB, cams []string, models bool) *rig {
@@ -256,7 +257,7 @@ func newRigModel(tb testing.TB, cams []string, models bool, fgraph *onnxbuild.Gr
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { n.Close() })
-	return &rig{n: n, tf: buf, stats: st, pub: &capturePub{}}
+	return &rig{n: n, tf: buf, stats: st, pub: &capturePub{}, ps: ps}
 }
 
 func toAny(s []string) []any {

@@ -173,6 +173,7 @@ type fuser struct {
 	classes           []string
 	colours           [][3]uint8
 	dec               *head.Decoder
+	hc                head.Config // dec's configuration as opened; Reconfigure derives new decoders from it (never written after)
 }
 
 func openFuser(path string, providers []string, g bev.Grid, classNames []string, hc head.Config, log *slog.Logger) (*fuser, error) {
@@ -325,6 +326,7 @@ func openFuser(path string, providers []string, g bev.Grid, classNames []string,
 	if f.dec, err = head.New(hc); err != nil {
 		return fail("head: %v", err)
 	}
+	f.hc = hc
 	return f, nil
 }
 
