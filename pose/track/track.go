@@ -149,6 +149,13 @@ func (t *Tracker) SetConfig(cfg Config) error {
 	return nil
 }
 
+// Reset forgets every track; ids continue from the last one given, so that
+// an id is never handed to two people (as a new Tracker would).
+func (t *Tracker) Reset() {
+	t.free = append(t.free, t.tracks...)
+	t.tracks = t.tracks[:0]
+}
+
 // Tracks returns the live tracks, born or not; valid until the next Update.
 func (t *Tracker) Tracks() []*Track { return t.tracks }
 

@@ -335,4 +335,15 @@ func TestSetConfig(t *testing.T) {
 	if f := tr.Tracks()[0].filters[0]; f.primed {
 		t.Error("filters kept stale state when smoothing turned on")
 	}
+	// Reset drops the tracks; the next person gets a new id, not an old one.
+	tr.Reset()
+	if len(tr.Tracks()) != 0 {
+		t.Fatalf("%d tracks after Reset", len(tr.Tracks()))
+	}
+	if err := tr.SetConfig(Config{MinHits: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if got := tr.Update(4*step, []pose.Person{person(108, 50, 200)})[0]; got == 0 || got == id {
+		t.Errorf("id %d after Reset, want a new one (old %d)", got, id)
+	}
 }
