@@ -11,7 +11,9 @@ import (
 )
 
 // eachMessage decodes every message on the topics of the bags into a fresh
-// value from newMsg and hands it to fn, in each bag's log order.
+// value from newMsg and hands it to fn, in each bag's log order. Byte
+// sequences in the message alias the reader's buffer, reused for the next
+// message: fn keeps cdr.Clone(m) if it keeps a message with any.
 func eachMessage[M cdr.Message](bags []string, topics []string, newMsg func() M, fn func(topic string, m M) error) error {
 	for _, path := range bags {
 		rd, err := bag.Open(path, bag.ReaderConfig{Topics: topics})

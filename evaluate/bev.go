@@ -99,7 +99,7 @@ func BEV(ctx context.Context, cfg BEVConfig) (*BEVResult, error) {
 	err := eachMessage(cfg.Bags, []string{cfg.GTMarkers}, func() *visualization_msgs.MarkerArray { return new(visualization_msgs.MarkerArray) },
 		func(_ string, m *visualization_msgs.MarkerArray) error {
 			if len(m.Markers) > 0 { // the first marker (a clear) carries the frame's stamp
-				gtMarkers[node.StampNS(m.Markers[0].Header.Stamp)] = m
+				gtMarkers[node.StampNS(m.Markers[0].Header.Stamp)] = cdr.Clone(m) // byte fields alias the reader's buffer
 			}
 			return nil
 		})
