@@ -1,15 +1,12 @@
 package bevfusionnode
 
 import (
-	"encoding/json"
-	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gopercept/gopercept/internal/paramschema"
 	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/param"
 	"github.com/gopercept/gopercept/rosmsg/nav_msgs"
 	"github.com/gopercept/gopercept/rosmsg/vision_msgs"
 )
@@ -88,109 +85,12 @@ func TestReconfigure(t *testing.T) {
 }
 
 // TestDynamicRangesMatchSchema: every run-time parameter's declared range is
-// the one params/bevfusion.schema.json gives (minimum, else exclusive
-// minimum, to maximum; array items' bounds; no bounds, no range), and the
-// node refuses an exclusive end itself.
+// the one params/bevfusion.schema.json gives, and the node refuses an
+// exclusive end itself (internal/paramschema).
 func TestDynamicRangesMatchSchema(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "params", "bevfusion.schema.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	r := newRig(t, nil, false)
-	checkRanges(t, raw, "/**/bevfusion", r.ps, func(name string, v any) error {
+	paramschema.CheckDynamic(t, filepath.Join("..", "..", "params", "bevfusion.schema.json"), "/**/bevfusion", r.ps, func(name string, v any) error {
 		_, err := r.n.(*Node).Reconfigure(r.ps.With(map[string]any{name: v}))
 		return err
 	})
-}
-
-// checkRanges compares the Dynamic parameters' ranges in ps with the schema
-// raw's bounds under section; reconfigure sets one value on the node.
-func checkRanges(t *testing.T, raw []byte, section string, ps *param.Set, reconfigure func(name string, v any) error) {
-	t.Helper()
-	var file map[string]any
-	if err := json.Unmarshal(raw, &file); err != nil {
-		t.Fatal(err)
-	}
-	get := func(m any, keys ...string) map[string]any {
-		for _, k := range keys {
-			mm, _ := m.(map[string]any)
-			m = mm[k]
-		}
-		mm, _ := m.(map[string]any)
-		return mm
-	}
-	leaves := map[string]map[string]any{}
-	var walk func(prefix string, s map[string]any)
-	walk = func(prefix string, s map[string]any) {
-		if s["type"] == "object" {
-			for k, v := range get(s, "properties") {
-				name := k
-				if prefix != "" {
-					name = prefix + "." + k
-				}
-				walk(name, v.(map[string]any))
-			}
-			return
-		}
-		leaves[prefix] = s
-	}
-	walk("", get(file, "properties", section, "properties", "ros__parameters"))
-	if len(leaves) == 0 {
-		t.Fatalf("no parameters under %s in the schema", section)
-	}
-	dynamic := 0
-	for _, name := range ps.Names() {
-		in, _ := ps.Info(name)
-		if !in.Dynamic {
-			continue
-		}
-		dynamic++
-		s, ok := leaves[name]
-		if !ok {
-			t.Errorf("%s: not in the schema", name)
-			continue
-		}
-		if items := get(s, "items"); items != nil {
-			s = items
-		}
-		num := func(k string) (float64, bool) { f, ok := s[k].(float64); return f, ok }
-		lo, hasLo := num("minimum")
-		exLo, hasExLo := num("exclusiveMinimum")
-		hi, hasHi := num("maximum")
-		if !hasLo && hasExLo {
-			lo, hasLo = exLo, true
-		}
-		if !hasLo && !hasHi {
-			if in.Range != nil {
-				t.Errorf("%s: range %v, but the schema bounds nothing", name, *in.Range)
-			}
-			continue
-		}
-		want := param.Range{From: math.Inf(-1), To: math.Inf(1)}
-		if hasLo {
-			want.From = lo
-		}
-		if hasHi {
-			want.To = hi
-		}
-		if in.Range == nil || *in.Range != want {
-			t.Errorf("%s: range %v, want the schema's %v", name, in.Range, want)
-			continue
-		}
-		if hasExLo {
-			var v any = exLo
-			switch {
-			case in.Type == param.TypeInteger:
-				v = int(exLo)
-			case in.Type == param.TypeDoubleArray:
-				v = []float64{exLo}
-			}
-			if err := reconfigure(name, v); err == nil || !strings.Contains(err.Error(), name) {
-				t.Errorf("%s = %v (the schema's exclusive minimum): error %v, want a refusal naming it", name, v, err)
-			}
-		}
-	}
-	if dynamic == 0 {
-		t.Fatal("no dynamic parameters")
-	}
 }

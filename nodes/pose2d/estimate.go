@@ -55,6 +55,7 @@ type estimator struct {
 	cfg          *Config
 	stats        *node.Stats
 	maxBatch     int
+	inW, inH     int // pose model input size
 	frameW       int // size of the frame being tiled
 	frameH       int
 }
@@ -130,28 +131,10 @@ func newEstimator(cfg *Config, stats *node.Stats, logf func(string)) (*estimator
 		e.close()
 		return nil, err
 	}
-	e.poseIn = in
-	dc := decode.Config{InputWidth: w, InputHeight: h, KeypointThreshold: float32(cfg.KeypointThreshold), ScoreThreshold: float32(cfg.PersonScore), IoUThreshold: float32(cfg.DetIoU), MaxPeople: cfg.MaxPeople}
-	if r, ok := card.Param("split_ratio"); ok {
-		dc.SplitRatio = r
-	}
-	if k, ok := card.Param("blur_kernel"); ok {
-		dc.BlurKernel = int(k)
-	}
-	if t, ok := card.Parameters["topology"].(string); ok {
-		switch t {
-		case decode.TRTPose.Name:
-			dc.PAF.Topology = decode.TRTPose
-		case decode.OpenPoseCOCO.Name:
-			dc.PAF.Topology = decode.OpenPoseCOCO
-		default:
-			e.close()
-			return nil, fmt.Errorf("%w: model %s: topology %q, want %s or %s", ErrModel, card.Name, t, decode.TRTPose.Name, decode.OpenPoseCOCO.Name)
-		}
-	}
-	if e.dec, err = decode.New(canon, dc); err != nil {
+	e.poseIn, e.inW, e.inH = in, w, h
+	if e.dec, err = e.newDecoder(cfg); err != nil {
 		e.close()
-		return nil, fmt.Errorf("%w: model %s: %w", ErrModel, card.Name, err)
+		return nil, err
 	}
 	switch e.family {
 	case familyTopDown:
@@ -224,6 +207,35 @@ func newEstimator(cfg *Config, stats *node.Stats, logf func(string)) (*estimator
 		}
 	}
 	return e, nil
+}
+
+// newDecoder builds the pose model's decoder for cfg's thresholds from what
+// newEstimator fixed (the card, the input size, the decoder name), so that
+// Reconfigure can build one aside while the node runs.
+func (e *estimator) newDecoder(cfg *Config) (decode.Decoder, error) {
+	card := e.pose.Card()
+	dc := decode.Config{InputWidth: e.inW, InputHeight: e.inH, KeypointThreshold: float32(cfg.KeypointThreshold), ScoreThreshold: float32(cfg.PersonScore), IoUThreshold: float32(cfg.DetIoU), MaxPeople: cfg.MaxPeople}
+	if r, ok := card.Param("split_ratio"); ok {
+		dc.SplitRatio = r
+	}
+	if k, ok := card.Param("blur_kernel"); ok {
+		dc.BlurKernel = int(k)
+	}
+	if t, ok := card.Parameters["topology"].(string); ok {
+		switch t {
+		case decode.TRTPose.Name:
+			dc.PAF.Topology = decode.TRTPose
+		case decode.OpenPoseCOCO.Name:
+			dc.PAF.Topology = decode.OpenPoseCOCO
+		default:
+			return nil, fmt.Errorf("%w: model %s: topology %q, want %s or %s", ErrModel, card.Name, t, decode.TRTPose.Name, decode.OpenPoseCOCO.Name)
+		}
+	}
+	dec, err := decode.New(e.decName, dc)
+	if err != nil {
+		return nil, fmt.Errorf("%w: model %s: %w", ErrModel, card.Name, err)
+	}
+	return dec, nil
 }
 
 func (e *estimator) close() error {

@@ -75,6 +75,7 @@ type Node struct {
 	tracker *track.Tracker
 	checker *plausible.Checker
 	lifter  *lift.Lifter
+	rs      runState
 
 	imageTopic, imageType string
 
@@ -110,7 +111,7 @@ func New(env node.Env) (node.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, stats: env.Stats, log: env.Log, tf: env.TF}
+	n := &Node{cfg: cfg, stats: env.Stats, log: env.Log, tf: env.TF, rs: runState{overlayOut: cfg.Overlay}}
 	if n.stats == nil {
 		n.stats = node.NewStats()
 	}
@@ -125,24 +126,17 @@ func New(env node.Env) (node.Node, error) {
 		return nil, fmt.Errorf("%w: image, camera_info and depth topics must differ", ErrConfig)
 	}
 	if cfg.Tracking {
-		if n.tracker, err = track.New(track.Config{
-			MinHits: cfg.MinHits, MaxMisses: cfg.MaxMisses, MinSimilarity: cfg.MinSimilarity,
-			KeypointScore: float32(cfg.KeypointThreshold), Smooth: cfg.Smoothing,
-			MinCutoff: cfg.MinCutoff, Beta: cfg.Beta, DCutoff: cfg.DCutoff,
-		}); err != nil {
+		if n.tracker, err = track.New(trackConfig(&cfg)); err != nil {
 			return nil, fmt.Errorf("%w: tracking: %w", ErrConfig, err)
 		}
 	}
 	if cfg.PlausibilityMode != "off" {
-		if n.checker, err = plausible.New(plausible.Config{MinScore: float32(cfg.KeypointThreshold), MinPlausibility: cfg.MinPlausibility}); err != nil {
+		if n.checker, err = plausible.New(plausibleConfig(&cfg)); err != nil {
 			return nil, fmt.Errorf("%w: plausibility: %w", ErrConfig, err)
 		}
 	}
 	if cfg.DepthTopic != "" {
-		if n.lifter, err = lift.New(lift.Config{
-			Window: cfg.LiftWindow, MADK: cfg.LiftMADK, MinDepth: cfg.LiftMinDepth, MaxDepth: cfg.LiftMaxDepth,
-			MinScore: float32(cfg.KeypointThreshold), PixelSigma: cfg.LiftPixelSigma, DepthNoise: cfg.LiftDepthNoise,
-		}); err != nil {
+		if n.lifter, err = lift.New(liftConfig(&cfg)); err != nil {
 			return nil, fmt.Errorf("%w: lift: %w", ErrConfig, err)
 		}
 	}

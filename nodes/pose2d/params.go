@@ -85,6 +85,10 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.TargetFrame = ps.String("target_frame", "", "Frame of the 3D outputs; empty keeps the camera's optical frame.")
 	c.JointSize = ps.Float("markers.joint_size", 0.05, "Joint sphere diameter in metres.")
 	c.LineWidth = ps.Float("markers.line_width", 0.02, "Limb line width in metres.")
+	markDynamic(ps)
+	if err := checkDynamic(&c); err != nil {
+		return c, err
+	}
 
 	switch {
 	case c.ImageTransport != "raw" && c.ImageTransport != "compressed":
