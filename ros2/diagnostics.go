@@ -210,6 +210,8 @@ func (d *driver) Status(now time.Time) *diagnostic_msgs.DiagnosticArray {
 		return out
 	}
 	subAt := d.subscribedAt.Load()
+	d.nodeMu.RLock()
+	defer d.nodeMu.RUnlock()
 	for _, sl := range d.slots {
 		t := sl.resolved
 		st := newStatus("input " + t)
@@ -307,6 +309,10 @@ func (d *driver) Status(now time.Time) *diagnostic_msgs.DiagnosticArray {
 	}
 	if s.LastError != "" {
 		kv(st, "last_error", firstLine(s.LastError))
+	}
+	if d.lc != nil {
+		_, label := d.lc.State()
+		kv(st, "lifecycle_state", label)
 	}
 	finish(st, problems)
 	d.prev, d.prevAt = s, now

@@ -79,6 +79,7 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	}
 	ps := param.Layered(cfg.Node, files, overrides)
 	dp := declareDriverParams(ps)
+	managed := ps.Bool("managed", false, managedDesc) // declared above; read here
 	buffer, err := tf.New(tf.Config{})
 	if err != nil {
 		return err
@@ -92,28 +93,152 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	if root == "" {
 		root, _ = os.Getwd()
 	}
-	n, err := f(node.Env{Name: cfg.Node, Params: ps, TF: buffer, Stats: stats, Log: log, Root: root})
+	env := node.Env{Name: cfg.Node, Params: ps, TF: buffer, Stats: stats, Log: log, Root: root}
+	// A managed node declares its parameters (Describe: nothing is loaded)
+	// so the parameter services serve them before configure builds it.
+	env.Describe = managed
+	n, err := f(env)
 	if err != nil {
 		return fmt.Errorf("ros2: start %s: %w", cfg.Node, err)
 	}
-	defer n.Close()
+	if managed {
+		if err := n.Close(); err != nil {
+			return fmt.Errorf("ros2: %s: %w", cfg.Node, err)
+		}
+		n = nil
+	}
+	d := &driver{n: n, rn: rn, log: log, stats: stats, dp: dp, ps: ps, feeder: &node.TFFeeder{Buffer: buffer},
+		wake: make(chan struct{}, 1), started: time.Now(), factory: f, env: env, managed: managed}
+	defer d.cleanup()
 	if err := ps.Err(); err != nil {
 		return err
 	}
 	if w := ps.Warning(); w != "" {
 		log.Warn(w)
 	}
-	d := &driver{n: n, rn: rn, log: log, stats: stats, dp: dp, ps: ps, pubs: map[string]*Publisher{}, feeder: &node.TFFeeder{Buffer: buffer},
-		wake: make(chan struct{}, 1), started: time.Now()}
 	d.period.Store(int64(dp.DiagnosticsPeriod * float64(time.Second)))
 	return d.run(ctx)
 }
+
+// configure builds the node (a managed node's configure transition: the
+// models load here), creates its output publishers and input slots.
+func (d *driver) configure() error {
+	d.nodeMu.Lock()
+	defer d.nodeMu.Unlock()
+	if d.n == nil {
+		env := d.env
+		env.Describe = false
+		env.Params = d.ps.With(nil) // the values as the parameter services now hold them
+		declareDriverParams(env.Params)
+		n, err := d.factory(env)
+		if err != nil {
+			return fmt.Errorf("configure %s: %w", d.rn.Name(), err)
+		}
+		if err := env.Params.Err(); err != nil {
+			return errors.Join(err, n.Close())
+		}
+		d.n = n
+	}
+	d.pubs = map[string]*Publisher{}
+	for _, t := range d.n.Outputs() {
+		q := d.qos(d.dp.OutputReliability, Reliable(10))
+		if t.QoS == node.Static {
+			q = TransientLocal(1)
+		}
+		q, err := d.endpointQoS(t.Name, param.Publisher, q)
+		if err != nil {
+			d.closeOutputs()
+			return err
+		}
+		p, err := d.rn.NewPublisher(t.Name, t.Type, q)
+		if err != nil {
+			d.closeOutputs()
+			return err
+		}
+		d.pubs[t.Name] = p
+		d.outPubs = append(d.outPubs, p)
+		d.addWatch(&watched{pub: p})
+	}
+	var slots []*slot
+	for _, t := range d.n.Inputs() {
+		resolved, err := d.rn.ResolveTopic(t.Name)
+		if err != nil {
+			d.closeOutputs()
+			return err
+		}
+		slots = append(slots, &slot{topic: t.Name, typ: t.Type, resolved: resolved,
+			staleErr: errors.New(resolved + ": superseded by a newer frame before it was processed")})
+	}
+	d.mu.Lock()
+	d.slots, d.pending = slots, nil
+	d.mu.Unlock()
+	return nil
+}
+
+// cleanup undoes configure: the pending frames go, the output publishers
+// and the node are closed. The worker finishes its frame first (nodeMu).
+func (d *driver) cleanup() error {
+	d.active.Store(false)
+	d.nodeMu.Lock()
+	defer d.nodeMu.Unlock()
+	d.mu.Lock()
+	d.slots, d.pending = nil, nil
+	d.mu.Unlock()
+	d.applyMu.Lock()
+	d.applies = nil // changes for the node that goes
+	d.applyMu.Unlock()
+	d.closeOutputs()
+	if d.n == nil {
+		return nil
+	}
+	err := d.n.Close()
+	d.n = nil
+	return err
+}
+
+// closeOutputs stops polling the output publishers and closes them.
+func (d *driver) closeOutputs() {
+	d.evMu.Lock()
+	keep := d.watch[:0]
+	for _, w := range d.watch {
+		if w.pub == nil || d.pubs[w.pub.Topic()] != w.pub {
+			keep = append(keep, w)
+		}
+	}
+	d.watch = keep
+	d.evMu.Unlock()
+	for _, p := range d.outPubs {
+		p.Close()
+	}
+	d.outPubs, d.pubs = nil, map[string]*Publisher{}
+}
+
+// lifecycle is a managed node's transitions.
+func (d *driver) lifecycle() LifecycleCallbacks {
+	return LifecycleCallbacks{
+		OnConfigure: d.configure,
+		OnActivate: func() error {
+			d.active.Store(true)
+			return nil
+		},
+		OnDeactivate: func() error {
+			d.active.Store(false)
+			return nil
+		},
+		OnCleanup:  d.cleanup,
+		OnShutdown: d.cleanup,
+		OnError:    d.cleanup,
+	}
+}
+
+const managedDesc = "Run as a managed (lifecycle) node: start unconfigured; configure loads the models, activate subscribes and publishes, deactivate pauses, cleanup frees (ros2 lifecycle set)."
 
 // declareDriverParams declares the driver's parameters with what the
 // parameter services report of them: only the diagnostics period may change
 // while the node runs.
 func declareDriverParams(ps *param.Set) node.DriverParams {
 	dp := node.DeclareDriverParams(ps)
+	ps.Bool("managed", false, managedDesc)
 	ps.Range("diagnostics_period", 0.01, 3600, 0)
 	ps.Dynamic("diagnostics_period")
 	return dp
@@ -133,8 +258,13 @@ func (d *driver) setParams(changes map[string]any) error {
 		}
 	}
 	var apply func()
-	if nodeChange {
-		r, ok := d.n.(param.Reconfigurable)
+	d.nodeMu.RLock()
+	n := d.n
+	d.nodeMu.RUnlock()
+	// An unconfigured managed node has nothing to reconfigure: configure
+	// builds it from the values the parameter services then hold.
+	if nodeChange && n != nil {
+		r, ok := n.(param.Reconfigurable)
 		if !ok {
 			return fmt.Errorf("%s cannot change its parameters while it runs", d.rn.Name())
 		}
@@ -181,14 +311,22 @@ type slot struct {
 }
 
 type driver struct {
-	n      node.Node
-	rn     *Node
-	log    *slog.Logger
-	stats  *node.Stats
-	dp     node.DriverParams
-	ps     *param.Set
-	params *ParamServer
-	period atomic.Int64 // ns between /diagnostics messages; a parameter
+	// nodeMu guards n, pubs, outPubs and slots against the lifecycle's
+	// configure and cleanup: the worker holds it for a frame.
+	nodeMu  sync.RWMutex
+	factory node.Factory
+	env     node.Env
+	managed bool
+	active  atomic.Bool // subscribed and processing (always, unless managed)
+	lc      *Lifecycle
+	n       node.Node
+	rn      *Node
+	log     *slog.Logger
+	stats   *node.Stats
+	dp      node.DriverParams
+	ps      *param.Set
+	params  *ParamServer
+	period  atomic.Int64 // ns between /diagnostics messages; a parameter
 
 	applyMu sync.Mutex
 	applies []func() // accepted parameter changes, for the worker
@@ -235,23 +373,6 @@ func (d *driver) qos(rel string, def QoS) QoS {
 }
 
 func (d *driver) run(ctx context.Context) error {
-	for _, t := range d.n.Outputs() {
-		q := d.qos(d.dp.OutputReliability, Reliable(10))
-		if t.QoS == node.Static {
-			q = TransientLocal(1)
-		}
-		q, err := d.endpointQoS(t.Name, param.Publisher, q)
-		if err != nil {
-			return err
-		}
-		p, err := d.rn.NewPublisher(t.Name, t.Type, q)
-		if err != nil {
-			return err
-		}
-		d.pubs[t.Name] = p
-		d.outPubs = append(d.outPubs, p)
-		d.addWatch(&watched{pub: p})
-	}
 	var err error
 	if d.diag, err = d.rn.NewPublisher("/diagnostics", diagnostic_msgs.DiagnosticArrayTypeName, Reliable(10)); err != nil {
 		return err
@@ -282,15 +403,19 @@ func (d *driver) run(ctx context.Context) error {
 		defer d.closeWatched(clk)
 		d.addWatch(&watched{sub: clk})
 	}
-	for _, t := range d.n.Inputs() {
-		resolved, err := d.rn.ResolveTopic(t.Name)
-		if err != nil {
+	if d.managed {
+		if d.lc, err = d.rn.ServeLifecycle(d.lifecycle()); err != nil {
 			return err
 		}
-		d.slots = append(d.slots, &slot{topic: t.Name, typ: t.Type, resolved: resolved,
-			staleErr: errors.New(resolved + ": superseded by a newer frame before it was processed")})
+		defer d.lc.Close()
+		d.log.Info(fmt.Sprintf("%s: managed (lifecycle) node, unconfigured; lazy=%v, inputs %s, outputs %s", d.rn.Name(), d.dp.Lazy, d.dp.InputReliability, d.dp.OutputReliability))
+	} else {
+		if err := d.configure(); err != nil {
+			return err
+		}
+		d.active.Store(true)
+		d.log.Info(fmt.Sprintf("%s: %d inputs, %d outputs, lazy=%v, inputs %s, outputs %s", d.rn.Name(), len(d.slots), len(d.outPubs), d.dp.Lazy, d.dp.InputReliability, d.dp.OutputReliability))
 	}
-	d.log.Info(fmt.Sprintf("%s: %d inputs, %d outputs, lazy=%v, inputs %s, outputs %s", d.rn.Name(), len(d.slots), len(d.outPubs), d.dp.Lazy, d.dp.InputReliability, d.dp.OutputReliability))
 
 	workerDone := make(chan struct{})
 	go d.worker(ctx, workerDone)
@@ -298,14 +423,18 @@ func (d *driver) run(ctx context.Context) error {
 	go d.pollEvents(ctx)
 
 	for {
-		want := !d.dp.Lazy || d.outputSubscribers() > 0
+		want := d.wantInputs()
 		if want && d.subs == nil {
 			if err := d.subscribe(); err != nil {
 				return err
 			}
 		} else if !want && d.subs != nil {
 			d.unsubscribe()
-			d.log.Info(d.rn.Name() + ": no output subscribers, inputs unsubscribed (lazy)")
+			if d.active.Load() {
+				d.log.Info(d.rn.Name() + ": no output subscribers, inputs unsubscribed (lazy)")
+			} else {
+				d.log.Info(d.rn.Name() + ": inactive, inputs unsubscribed")
+			}
 		}
 		spinCtx, cancel := context.WithCancel(ctx)
 		// Re-evaluate laziness every half second: rclgo's wait set is built
@@ -318,7 +447,7 @@ func (d *driver) run(ctx context.Context) error {
 				case <-spinCtx.Done():
 					return
 				case <-t.C:
-					if want := !d.dp.Lazy || d.outputSubscribers() > 0; want != (d.subs != nil) {
+					if want := d.wantInputs(); want != (d.subs != nil) {
 						cancel()
 						return
 					}
@@ -340,7 +469,15 @@ func (d *driver) run(ctx context.Context) error {
 	return nil
 }
 
+// wantInputs reports whether the inputs should be subscribed: the node is
+// active, and (when lazy) some output has a subscriber.
+func (d *driver) wantInputs() bool {
+	return d.active.Load() && (!d.dp.Lazy || d.outputSubscribers() > 0)
+}
+
 func (d *driver) outputSubscribers() int {
+	d.nodeMu.RLock()
+	defer d.nodeMu.RUnlock()
 	total := 0
 	for _, p := range d.outPubs {
 		if n, err := p.SubscriptionCount(); err == nil {
@@ -351,7 +488,10 @@ func (d *driver) outputSubscribers() int {
 }
 
 func (d *driver) subscribe() error {
-	for i, s := range d.slots {
+	d.nodeMu.RLock()
+	slots := d.slots
+	d.nodeMu.RUnlock()
+	for i, s := range slots {
 		i := i
 		q, err := d.endpointQoS(s.topic, param.Subscription, d.qos(d.dp.InputReliability, SensorData()))
 		if err != nil {
@@ -417,6 +557,11 @@ func (d *driver) now() builtin_interfaces.Time {
 
 // onInput keeps only the latest unprocessed frame of each input.
 func (d *driver) onInput(i int, b []byte, info MessageInfo) {
+	d.mu.Lock()
+	if i >= len(d.slots) { // cleaned up while the subscription is still there
+		d.mu.Unlock()
+		return
+	}
 	s := d.slots[i]
 	d.stats.In(s.resolved)
 	if info.Lost > 0 {
@@ -426,7 +571,11 @@ func (d *driver) onInput(i int, b []byte, info MessageInfo) {
 		d.noSeq.Store(true)
 	}
 	s.lastRecv.Store(time.Now().UnixNano())
-	d.mu.Lock()
+	if !d.active.Load() { // deactivated; the subscription goes at the next spin
+		d.stats.DropTopic(s.resolved, "inactive", nil)
+		d.mu.Unlock()
+		return
+	}
 	if s.full {
 		d.stats.DropTopic(s.resolved, "stale", s.staleErr)
 	} else {
@@ -466,12 +615,16 @@ func (d *driver) worker(ctx context.Context, done chan struct{}) {
 			msg.Topic, msg.Type, msg.Data, msg.ReceiveTime = s.topic, s.typ, s.spare, s.recv
 			d.mu.Unlock()
 			d.applyPending()
-			if err := d.handle(msg, pub); err != nil {
+			d.nodeMu.RLock()
+			if d.n == nil || !d.active.Load() {
+				d.stats.DropTopic(s.resolved, "inactive", nil)
+			} else if err := d.handle(msg, pub); err != nil {
 				d.stats.DropTopic(s.resolved, node.DropReason(err), err)
 				d.log.Warn(fmt.Sprintf("%s: %s: %v", d.rn.Name(), s.resolved, err))
 			} else {
 				d.stats.Processed(s.resolved)
 			}
+			d.nodeMu.RUnlock()
 		}
 	}
 }

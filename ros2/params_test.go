@@ -226,7 +226,7 @@ func TestParamServicesRclpy(t *testing.T) {
 			t.Errorf("op %d %v: %s = %s, want %s", i, ops[i]["op"], key, g, w)
 		}
 	}
-	allNames := []string{"diagnostics_period", "filter.gain", "filter.k", "lazy", "out_frame", "qos.input_reliability", "qos.output_reliability", "topic_label", "use_sim_time"}
+	allNames := []string{"diagnostics_period", "filter.gain", "filter.k", "lazy", "managed", "out_frame", "qos.input_reliability", "qos.output_reliability", "topic_label", "use_sim_time"}
 	expect(0, "names", allNames)
 	expect(0, "prefixes", []string{"filter", "qos"})
 	expect(1, "names", []string{"filter.gain", "filter.k"})
