@@ -90,4 +90,13 @@
 // z = ipm.ground_z by bev/ipm; forward at the top by default). Per-stage
 // latencies and the facts named above go to the node's Stats for
 // /diagnostics.
+//
+// # Run-time parameters
+//
+// score_threshold, top_k, the NMS settings (nms, nms_iou, nms_scale,
+// nms_radius, nms_groups, max_detections), sync_tolerance, max_wait,
+// cloud_sync_limit, obstacle_height and temporal_max_gap change from the next
+// frame (ros2 param set); their ranges are the schema's. Topics, frames,
+// models, providers, the grid and the IPM set-up are read once at start, and
+// a set of one is refused with the reason.
 package bevfusionnode

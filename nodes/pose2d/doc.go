@@ -33,4 +33,13 @@
 // a bad depth image with "invalid depth"; a depth image of another size or
 // frame than the colour image only disables 3D for that frame (the 2D
 // skeletons are still published) with the reason in the Stats key "3d".
+//
+// Run-time parameters (ros2 param set, from the next frame): the detector's
+// and pose thresholds, detector.tiles, tracking (its ids carry on through a
+// change, and through tracking turned off and on), One-Euro smoothing,
+// plausibility, overlay.enabled (back on only when the node started with
+// it), marker sizes and depth.max_stamp_diff; their ranges are the schema's.
+// Topics, models, providers, threads, detector.max_people and the lifting
+// set-up are read once at start, and a set of one is refused with the
+// reason.
 package pose2dnode
