@@ -4,7 +4,8 @@
 # go test on ./ros2/... plus any extra packages or flags given, e.g.
 #
 #     scripts/ros2/test.sh            # go test -tags ros2 ./ros2/...
-#     scripts/ros2/test.sh -v -run RoundTrip
+#     scripts/ros2/test.sh -v -run RoundTrip   # (no soak when arguments are given)
+#     GOPERCEPT_SOAK_SECONDS=600 scripts/ros2/test.sh
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$root"
@@ -17,4 +18,12 @@ eval "$env_out"
 # rcl_timer_init; GONOSUMDB because the pinned rclgo pseudo-version is not in
 # the checksum database (go.sum has it).
 export GONOSUMDB=${GONOSUMDB:+$GONOSUMDB,}github.com/tiiuae/rclgo
-exec go test -tags ros2 -count=1 "$@" ./ros2/...
+soak=${GOPERCEPT_SOAK_SECONDS:-120}
+env -u GOPERCEPT_SOAK_SECONDS go test -tags ros2 -count=1 "$@" ./ros2/...
+# The soak (ros2/soak): all three nodes on a simulated drive at sensor rates
+# for GOPERCEPT_SOAK_SECONDS (default 120, 0 skips it), after the other live
+# tests so that it does not share the CPU with them; not run when arguments
+# select tests.
+if [[ $# -eq 0 && $soak != 0 ]]; then
+	GOPERCEPT_SOAK_SECONDS=$soak go test -tags ros2 -count=1 -timeout 20m -v -run TestSoak ./ros2/soak/
+fi
