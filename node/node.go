@@ -184,6 +184,7 @@ type DriverParams struct {
 	InputReliability  string  // "best_effort" (sensor data, default) or "reliable"
 	OutputReliability string  // "reliable" (default) or "best_effort"
 	DiagnosticsPeriod float64 // seconds between /diagnostics messages
+	Managed           bool    // start as a lifecycle node (live driver only)
 }
 
 // DeclareDriverParams declares the driver parameters on ps.
@@ -194,5 +195,6 @@ func DeclareDriverParams(ps *param.Set) DriverParams {
 		InputReliability:  ps.String("qos.input_reliability", "best_effort", "Reliability of input subscriptions: best_effort (sensor data) or reliable."),
 		OutputReliability: ps.String("qos.output_reliability", "reliable", "Reliability of output publishers: reliable or best_effort."),
 		DiagnosticsPeriod: ps.Float("diagnostics_period", 1.0, "Seconds between /diagnostics messages."),
+		Managed:           ps.Bool("managed", false, "Run as a managed (lifecycle) node: start unconfigured; configure loads the models, activate subscribes and publishes, deactivate pauses, cleanup frees (ros2 lifecycle set). Live only."),
 	}
 }
