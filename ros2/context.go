@@ -32,9 +32,17 @@ func NewContext(args []string) (*Context, error) {
 	if err := checkDomainID(); err != nil {
 		return nil, err
 	}
+	// A user's mistake gets a plain message: rclgo's errors carry a Go
+	// stack trace, and rcl's for a missing file does not name the reason.
+	params, _ := scanROSArgs(args)
+	for _, p := range params {
+		if _, err := os.Stat(p); err != nil {
+			return nil, fmt.Errorf("ros2: --params-file %s: %w", p, err)
+		}
+	}
 	rclArgs, rest, err := rclgo.ParseArgs(args)
 	if err != nil {
-		return nil, fmt.Errorf("ros2: parsing --ros-args %q: %w", args, err)
+		return nil, fmt.Errorf("ros2: parsing --ros-args %q: %s", args, firstLine(err.Error()))
 	}
 	rc, err := rclgo.NewContextWithOpts(rclArgs, rclgo.NewDefaultContextOptions())
 	if err != nil {

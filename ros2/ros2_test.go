@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -410,6 +411,16 @@ func TestROSArgs(t *testing.T) {
 
 	if _, err := NewContext([]string{"--ros-args", "--params-file"}); err == nil {
 		t.Error("--params-file without a path: no error")
+	}
+	// A user's mistake is one plain line, not rclgo's stack trace.
+	for _, bad := range [][]string{{"--ros-args", "--params-file", filepath.Join(dir, "missing.yaml")}, {"--ros-args", "-p"}} {
+		_, err := NewContext(bad)
+		if err == nil || strings.Contains(err.Error(), "goroutine") || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	if _, err := NewContext([]string{"--ros-args", "--params-file", filepath.Join(dir, "missing.yaml")}); err == nil || !strings.Contains(err.Error(), "missing.yaml: stat") {
+		t.Errorf("missing params file: %v", err)
 	}
 }
 
