@@ -85,6 +85,19 @@ type Env struct {
 	// node built with it set must declare every parameter but need not load
 	// models or other files, and is never handed a message.
 	Describe bool
+	// Resolve gives a topic's name as the graph shows it (namespace and
+	// remapping applied), so a node's errors, logs and facts name the topic
+	// a user sees; nil leaves names as declared. Use Topic, which is nil-safe.
+	Resolve func(name string) string
+}
+
+// Topic returns name as the driver resolves it (see Resolve), or name
+// unchanged when the driver gave no resolver.
+func (e Env) Topic(name string) string {
+	if e.Resolve == nil || name == "" {
+		return name
+	}
+	return e.Resolve(name)
 }
 
 // Factory builds a node.

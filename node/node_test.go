@@ -118,3 +118,18 @@ func TestRegistry(t *testing.T) {
 		t.Fatalf("driver params %+v %v", dp, ps.Err())
 	}
 }
+
+func TestEnvTopic(t *testing.T) {
+	var e Env
+	if got := e.Topic("lidar/points"); got != "lidar/points" {
+		t.Fatalf("no resolver: %q, want the declared name", got)
+	}
+	e.Resolve = func(name string) string { return "/veh1/" + name }
+	if got := e.Topic("lidar/points"); got != "/veh1/lidar/points" {
+		t.Fatalf("resolver: %q", got)
+	}
+	// An empty name is a disabled topic, not one to expand to the namespace.
+	if got := e.Topic(""); got != "" {
+		t.Fatalf("empty name: %q", got)
+	}
+}
