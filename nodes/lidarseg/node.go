@@ -197,6 +197,7 @@ func declare(ps *param.Set) (Config, error) {
 type Node struct {
 	cfg   Config
 	stats *node.Stats
+	topic func(string) string // a topic's name after remapping, for errors
 	dec   cdr.Decoder
 	msg   sensor_msgs.PointCloud2
 	cd    decoder
@@ -233,7 +234,7 @@ func New(env node.Env) (*Node, error) {
 	if stats == nil {
 		stats = node.NewStats()
 	}
-	n := &Node{cfg: cfg, stats: stats, argmax: lidarseg.NewArgmax(), lastInstances: -1}
+	n := &Node{cfg: cfg, stats: stats, topic: env.Topic, argmax: lidarseg.NewArgmax(), lastInstances: -1}
 	n.cd.maxPoints = cfg.MaxPoints
 	resolve := func(p string) string {
 		if p == "" || filepath.IsAbs(p) || env.Root == "" {
@@ -352,10 +353,10 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 	}
 	cloud, err := n.cd.decode(&n.msg)
 	if err != nil {
-		return node.Dropf("invalid cloud", fmt.Errorf("%s: %w", in.Topic, err))
+		return node.Dropf("invalid cloud", fmt.Errorf("%s: %w", n.topic(in.Topic), err))
 	}
 	if err := n.enc.prepare(&n.cd.layout); err != nil {
-		return node.Dropf("invalid cloud", fmt.Errorf("%s: cannot append label, rgb, instance: %w", in.Topic, err))
+		return node.Dropf("invalid cloud", fmt.Errorf("%s: cannot append label, rgb, instance: %w", n.topic(in.Topic), err))
 	}
 	t = n.stage("decode", t)
 
@@ -365,7 +366,7 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 	}
 	proj, err := n.proj.Project(cloud, tensor)
 	if err != nil {
-		return node.Dropf("invalid cloud", fmt.Errorf("%s: %w", in.Topic, err))
+		return node.Dropf("invalid cloud", fmt.Errorf("%s: %w", n.topic(in.Topic), err))
 	}
 	t = n.stage("projection", t)
 
@@ -440,16 +441,16 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 	}
 	out := n.enc.labelled(&n.msg, n.raw, n.rgb, n.inst)
 	if err := pub.Publish(n.cfg.LabelledTopic, out); err != nil {
-		return fmt.Errorf("lidarseg node: publish %s: %w", n.cfg.LabelledTopic, err)
+		return fmt.Errorf("lidarseg node: publish %s: %w", n.topic(n.cfg.LabelledTopic), err)
 	}
 	if n.cfg.RangeImageTopic != "" {
 		if err := pub.Publish(n.cfg.RangeImageTopic, n.enc.rangeImage(&n.msg, proj, n.rgb)); err != nil {
-			return fmt.Errorf("lidarseg node: publish %s: %w", n.cfg.RangeImageTopic, err)
+			return fmt.Errorf("lidarseg node: publish %s: %w", n.topic(n.cfg.RangeImageTopic), err)
 		}
 	}
 	if n.cfg.ClassCloudTopic != "" {
 		if err := pub.Publish(n.cfg.ClassCloudTopic, n.enc.selected(n.raw, n.keep)); err != nil {
-			return fmt.Errorf("lidarseg node: publish %s: %w", n.cfg.ClassCloudTopic, err)
+			return fmt.Errorf("lidarseg node: publish %s: %w", n.topic(n.cfg.ClassCloudTopic), err)
 		}
 	}
 	n.stage("encode", t)

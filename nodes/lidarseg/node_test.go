@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/gopercept/gopercept/cdr"
 	"github.com/gopercept/gopercept/node"
 	"github.com/gopercept/gopercept/pointcloud"
 	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
@@ -228,5 +229,41 @@ func TestReplacesExistingFields(t *testing.T) {
 		if p.z < -1.72 && got[i].rgb != 0xff00ff {
 			t.Fatalf("ground point %d has rgb %06x, want road magenta", i, got[i].rgb)
 		}
+	}
+}
+
+// failPub refuses every message, as a publisher whose topic went away.
+type failPub struct{}
+
+func (failPub) Publish(string, cdr.Message) error { return errors.New("publisher closed") }
+
+// TestErrorsNameResolvedTopics: with a driver's resolver, a drop and a
+// publish error name the topic as the graph shows it (namespace, remapping),
+// not the declared relative name a user never sees.
+func TestErrorsNameResolvedTopics(t *testing.T) {
+	ps := newParams(map[string]any{"projection.height": 16, "projection.width": 64})
+	resolve := func(name string) string {
+		switch name {
+		case "lidar/points": // as with -r lidar/points:=/sensors/ouster/points
+			return "/sensors/ouster/points"
+		case "~/labelled":
+			return "/veh1/lidarseg/labelled"
+		}
+		return "/veh1/" + name
+	}
+	n, err := New(node.Env{Name: "lidarseg", Params: ps, Stats: node.NewStats(), Resolve: resolve})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	m := encodeCloud(scene(16, 64), layouts[0].fields, false, 1, 0)
+	m.Fields[2].Name = "zz"
+	err = n.Handle(msgOf(m), &capture{})
+	if node.DropReason(err) != "invalid cloud" || !contains(err.Error(), "/sensors/ouster/points: ") || contains(err.Error(), "lidar/points") {
+		t.Errorf("invalid cloud: %v (want a drop naming /sensors/ouster/points)", err)
+	}
+	err = n.Handle(msgOf(encodeCloud(scene(16, 64), layouts[0].fields, false, 1, 0)), failPub{})
+	if err == nil || !contains(err.Error(), "publish /veh1/lidarseg/labelled: publisher closed") {
+		t.Errorf("publish error: %v (want it to name /veh1/lidarseg/labelled)", err)
 	}
 }
