@@ -71,6 +71,7 @@ type Node struct {
 	log   *slog.Logger
 	tf    *tf.Buffer
 	est   *estimator
+	topic func(string) string // a topic's name after remapping (Env.Topic), for errors and facts
 
 	tracker *track.Tracker
 	checker *plausible.Checker
@@ -111,7 +112,7 @@ func New(env node.Env) (node.Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, stats: env.Stats, log: env.Log, tf: env.TF, rs: runState{overlayOut: cfg.Overlay}}
+	n := &Node{cfg: cfg, stats: env.Stats, log: env.Log, tf: env.TF, topic: env.Topic, rs: runState{overlayOut: cfg.Overlay}}
 	if n.stats == nil {
 		n.stats = node.NewStats()
 	}
@@ -198,7 +199,7 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 	case n.imageTopic:
 		return n.handleImage(in, pub)
 	}
-	return node.Dropf("unknown topic", fmt.Errorf("pose2d: no input %q", in.Topic))
+	return node.Dropf("unknown topic", fmt.Errorf("pose2d: no input %q", n.topic(in.Topic)))
 }
 
 func (n *Node) handleInfo(in *node.Msg) error {
@@ -380,7 +381,7 @@ func (n *Node) handleImage(in *node.Msg, pub node.Publisher) error {
 	if n.lifter != nil {
 		if n.pending.active && n.nDepth == 0 {
 			n.pending.active = false
-			n.report3D(fmt.Errorf("%w: no depth image received on %s", ErrDepth, n.cfg.DepthTopic))
+			n.report3D(fmt.Errorf("%w: no depth image received on %s", ErrDepth, n.topic(n.cfg.DepthTopic)))
 		} else if n.pending.active {
 			n.pending.active = false
 			n.report3D(fmt.Errorf("%w: no depth image within %.3f s of the colour image at %d ns arrived before the next colour image", ErrDepth, n.cfg.DepthMaxStampDiff, n.pending.stamp))

@@ -103,7 +103,7 @@ func (n *Node) Reconfigure(ps *param.Set) (func(), error) {
 		return nil, err
 	}
 	if c.Overlay && !n.rs.overlayOut {
-		return nil, fmt.Errorf("%w: overlay.enabled: the node started without the overlay, so %s is not advertised; restart it with overlay.enabled true", ErrConfig, c.OverlayTopic)
+		return nil, fmt.Errorf("%w: overlay.enabled: the node started without the overlay, so %s is not advertised; restart it with overlay.enabled true", ErrConfig, n.topic(c.OverlayTopic))
 	}
 	tc := trackConfig(&c)
 	fresh, err := track.New(tc) // validates tc; used when tracking turns on with no tracker yet
