@@ -28,8 +28,10 @@ type bufferedImage struct {
 // camState is everything the node keeps about one camera.
 type camState struct {
 	name         string
+	label        string // name resolved as a topic (Env.Topic), for facts and logs
 	imageTopic   string
 	infoTopic    string
+	infoName     string        // infoTopic resolved, for errors
 	model        *camera.Model // from the latest valid CameraInfo
 	infoErr      error         // why the latest CameraInfo is unusable
 	infoW        int           // size of the latest CameraInfo, px
@@ -54,7 +56,7 @@ func (c *camState) setInfo(ci *sensor_msgs.CameraInfo) {
 	c.infoW, c.infoH = int(ci.Width), int(ci.Height)
 	m, err := camera.FromCameraInfo(ci.Width, ci.Height, ci.DistortionModel, ci.D, ci.K)
 	if err != nil {
-		c.model, c.infoErr = nil, fmt.Errorf("%s: %w: %w", c.infoTopic, ErrCameraInfo, err)
+		c.model, c.infoErr = nil, fmt.Errorf("%s: %w: %w", c.infoName, ErrCameraInfo, err)
 		return
 	}
 	c.model, c.infoErr = m, nil

@@ -117,7 +117,8 @@ func New(env node.Env) (node.Node, error) {
 	}
 	n := &Node{env: env, cfg: cfg, routes: map[string]route{}}
 	for i, name := range cfg.Cameras {
-		c := &camState{name: name, imageTopic: name + "/image", infoTopic: name + "/camera_info"}
+		c := &camState{name: name, label: env.Topic(name), imageTopic: name + "/image", infoTopic: name + "/camera_info"}
+		c.infoName = env.Topic(c.infoTopic)
 		if cfg.CompressedImages {
 			c.imageTopic += "/compressed"
 		}
@@ -240,12 +241,12 @@ func (n *Node) Close() error {
 func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 	r, ok := n.routes[in.Topic]
 	if !ok {
-		return node.Dropf("unknown topic", fmt.Errorf("bevfusion: %s", in.Topic))
+		return node.Dropf("unknown topic", fmt.Errorf("bevfusion: %s", n.env.Topic(in.Topic)))
 	}
 	switch r.kind {
 	case routeInfo:
 		if err := n.dec.Decode(in.Data, &n.info); err != nil {
-			return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", in.Topic, err))
+			return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", n.env.Topic(in.Topic), err))
 		}
 		n.cams[r.cam].setInfo(&n.info)
 		return nil
@@ -255,14 +256,14 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 		var src []byte
 		if n.cfg.CompressedImages {
 			if err := n.dec.Decode(in.Data, &n.cimage); err != nil {
-				return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", in.Topic, err))
+				return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", n.env.Topic(in.Topic), err))
 			}
 			m := &n.cimage
 			b = bufferedImage{stamp: node.StampNS(m.Header.Stamp), frame: m.Header.FrameID, compressed: true, format: m.Format}
 			src = m.Data
 		} else {
 			if err := n.dec.Decode(in.Data, &n.image); err != nil {
-				return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", in.Topic, err))
+				return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", n.env.Topic(in.Topic), err))
 			}
 			m := &n.image
 			b = bufferedImage{stamp: node.StampNS(m.Header.Stamp), frame: m.Header.FrameID, format: m.Encoding,
@@ -274,14 +275,14 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 		return nil
 	}
 	if err := n.dec.Decode(in.Data, &n.cloud); err != nil {
-		return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", in.Topic, err))
+		return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", n.env.Topic(in.Topic), err))
 	}
 	m := &n.cloud
 	t := node.StampNS(m.Header.Stamp)
 	if n.last != 0 && t <= n.last {
 		n.staleRun++
 		if n.staleRun < staleReset {
-			return node.Dropf(DropStale, fmt.Errorf("bevfusion: %s at %d ns, last processed %d ns: %w", in.Topic, t, n.last, ErrStale))
+			return node.Dropf(DropStale, fmt.Errorf("bevfusion: %s at %d ns, last processed %d ns: %w", n.env.Topic(in.Topic), t, n.last, ErrStale))
 		}
 		// Time went backwards for good (a bag looped, simulated time
 		// restarted, or one bogus future stamp): start afresh.
@@ -396,7 +397,7 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 	}
 	acc, err := p.layout.Lidar(len(p.data), pointcloud.DefaultMaxPoints)
 	if err != nil {
-		return node.Dropf(DropCloud, fmt.Errorf("bevfusion: %s: %w", cfg.CloudTopic, err))
+		return node.Dropf(DropCloud, fmt.Errorf("bevfusion: %s: %w", n.env.Topic(cfg.CloudTopic), err))
 	}
 	// Match the cameras.
 	tol := int64(cfg.SyncTolerance * 1e9)
@@ -442,9 +443,9 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 					motion := comp.Compose(ext.Inverse()) // base_link at the cloud ← base_link at the image
 					lift = snapMotion(motion, liftSnapT, liftSnapR).Compose(ext)
 					view = snapMotion(motion, ipmSnapT, ipmSnapR).Compose(ext)
-					n.fact("camera."+c.name+".motion", "compensated")
+					n.fact("camera."+c.label+".motion", "compensated")
 				} else {
-					n.fact("camera."+c.name+".motion", "uncompensated: "+err.Error())
+					n.fact("camera."+c.label+".motion", "uncompensated: "+err.Error())
 				}
 			}
 			n.extr[i] = lift.ToMatrix()
@@ -482,19 +483,19 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 	for i, c := range n.cams {
 		if n.reasons[i] != c.lastReason && n.env.Log != nil {
 			if n.masked[i] {
-				n.env.Log.Warn("bevfusion: camera masked", "camera", c.name, "reason", n.reasons[i])
+				n.env.Log.Warn("bevfusion: camera masked", "camera", c.label, "reason", n.reasons[i])
 			} else {
-				n.env.Log.Info("bevfusion: camera back", "camera", c.name)
+				n.env.Log.Info("bevfusion: camera back", "camera", c.label)
 			}
 		}
 		c.lastReason = n.reasons[i]
 		if n.masked[i] {
 			nMasked++
 			c.maskedFrames++
-			n.fact("camera."+c.name, "masked: "+n.reasons[i])
-			n.fact("camera."+c.name+".masked_frames", strconv.FormatInt(c.maskedFrames, 10))
+			n.fact("camera."+c.label, "masked: "+n.reasons[i])
+			n.fact("camera."+c.label+".masked_frames", strconv.FormatInt(c.maskedFrames, 10))
 		} else {
-			n.fact("camera."+c.name, "ok")
+			n.fact("camera."+c.label, "ok")
 		}
 	}
 	n.fact("cameras_masked", strconv.Itoa(nMasked))
