@@ -509,7 +509,21 @@ func startNode(cfg Config, name string, buffer *tf.Buffer, warnings *[]string) (
 	ps := param.Layered(name, values, cfg.Params[name])
 	node.DeclareDriverParams(ps) // live-only settings; accepted so one params file serves both
 	st := node.NewStats()
-	n, err := f(node.Env{Name: name, Params: ps, TF: buffer, Stats: st, Log: cfg.Log.With("node", name), Root: cfg.Root})
+	remap := map[string]string{}
+	for _, m := range []map[string]string{cfg.Remap[""], cfg.Remap[name]} {
+		for from, to := range m {
+			remap[ResolveTopic(from, name)] = ResolveTopic(to, name)
+		}
+	}
+	// The node names topics in its messages as the bag and output have them.
+	resolve := func(topic string) string {
+		r := ResolveTopic(topic, name)
+		if to, ok := remap[r]; ok {
+			return to
+		}
+		return r
+	}
+	n, err := f(node.Env{Name: name, Params: ps, TF: buffer, Stats: st, Log: cfg.Log.With("node", name), Root: cfg.Root, Resolve: resolve})
 	if err != nil {
 		return nil, fmt.Errorf("replay: start %s: %w", name, err)
 	}
@@ -521,12 +535,7 @@ func startNode(cfg Config, name string, buffer *tf.Buffer, warnings *[]string) (
 		cfg.Log.Warn(w, "node", name)
 		*warnings = append(*warnings, "node "+name+": "+w)
 	}
-	rn := &runner{name: name, n: n, stats: st, inputs: map[string]string{}, remap: map[string]string{}}
-	for _, m := range []map[string]string{cfg.Remap[""], cfg.Remap[name]} {
-		for from, to := range m {
-			rn.remap[ResolveTopic(from, name)] = ResolveTopic(to, name)
-		}
-	}
+	rn := &runner{name: name, n: n, stats: st, inputs: map[string]string{}, remap: remap}
 	for _, t := range n.Inputs() {
 		own := ResolveTopic(t.Name, name)
 		bagTopic := own
