@@ -32,6 +32,15 @@ type Topic struct {
 	Name string
 	Type string // ROS type name, e.g. "sensor_msgs/msg/PointCloud2"
 	QoS  QoS
+	// Queue is how many unprocessed messages of this input the live driver
+	// keeps for a busy node, delivered in arrival order (the oldest beyond
+	// it dropped as "queue full"). 0 keeps only the latest, superseding an
+	// unprocessed one ("stale"): right for the input that triggers the
+	// work, so latency stays flat; an input the node only buffers and
+	// matches by stamp (camera images for a lidar cloud) needs its messages
+	// near the trigger's stamp, which latest-only would replace before the
+	// node sees them. Replay delivers every message whatever Queue says.
+	Queue int
 }
 
 // Msg is one input message.

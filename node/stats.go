@@ -21,7 +21,9 @@ type stage struct {
 //
 // A driver accounts for every input message of a topic: received (In) =
 // processed (Processed) + dropped (DropTopic, by reason: "stale" when a
-// newer frame superseded it, or the reason Handle gave) + still queued.
+// newer frame superseded it, "queue full" when a queued input's oldest
+// message made room for a new one (Topic.Queue), or the reason Handle
+// gave) + still queued.
 // Messages that never reached the node are counted apart (Lost), so that
 // published = received + lost.
 type Stats struct {

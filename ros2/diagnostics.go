@@ -220,6 +220,9 @@ func (d *driver) Status(now time.Time) *diagnostic_msgs.DiagnosticArray {
 		kv(st, "received", i64(in))
 		kv(st, "rate_hz", strconv.FormatFloat(float64(in-pin)/dt, 'f', 2, 64))
 		kv(st, "processed", i64(s.Processed[t]))
+		if sl.depth > 1 {
+			kv(st, "queue", strconv.Itoa(sl.depth)) // delivered in order; latest only when absent
+		}
 		kv(st, "lost", i64(s.Lost[t]))
 		if v, ok := s.LostRMW[t]; ok {
 			kv(st, "lost (rmw message_lost)", i64(v))
@@ -239,7 +242,7 @@ func (d *driver) Status(now time.Time) *diagnostic_msgs.DiagnosticArray {
 		}
 		if nDrop > 0 {
 			msg := fmt.Sprintf("%d of %d frames dropped in the last %.1f s (%s)", nDrop, in-pin, dt, strings.Join(dropNow, ", "))
-			if len(dropNow) > 1 || !strings.HasPrefix(dropNow[0], "stale ") {
+			if len(dropNow) > 1 || !(strings.HasPrefix(dropNow[0], "stale ") || strings.HasPrefix(dropNow[0], "queue full ")) {
 				msg += "; last: " + firstLine(s.LastError)
 			}
 			problems = append(problems, msg)

@@ -40,10 +40,11 @@ type RunConfig struct {
 // Run runs one gopercept node on the live ROS 2 graph until ctx ends: it
 // loads parameters (--params-file, -p), feeds /tf and /tf_static into the
 // node's TF buffer, subscribes to the node's inputs (lazily, while an
-// output has subscribers), processes the latest frame of each input on a
-// worker goroutine (older unprocessed frames are dropped and counted, so
-// latency stays flat under overload), publishes the outputs and reports on
-// /diagnostics.
+// output has subscribers), processes the inputs in arrival order on a
+// worker goroutine — of each input only the latest unprocessed frame (older
+// ones are dropped and counted, so latency stays flat under overload), or
+// for an input the node declares queued (node.Topic.Queue) up to that many
+// in order — publishes the outputs and reports on /diagnostics.
 func Run(ctx context.Context, cfg RunConfig) error {
 	c, err := NewContext(cfg.Args)
 	if err != nil {
@@ -93,7 +94,7 @@ func Run(ctx context.Context, cfg RunConfig) error {
 	if root == "" {
 		root, _ = os.Getwd()
 	}
-	env := node.Env{Name: cfg.Node, Params: ps, TF: buffer, Stats: stats, Log: log, Root: root}
+	env := node.Env{Name: cfg.Node, Params: ps, TF: buffer, Stats: stats, Log: log, Root: root, Resolve: rn.topicResolver()}
 	// A managed node declares its parameters (Describe: nothing is loaded)
 	// so the parameter services serve them before configure builds it.
 	env.Describe = managed
@@ -166,8 +167,7 @@ func (d *driver) configure() error {
 			d.closeOutputs()
 			return err
 		}
-		slots = append(slots, &slot{topic: t.Name, typ: t.Type, resolved: resolved,
-			staleErr: errors.New(resolved + ": superseded by a newer frame before it was processed")})
+		slots = append(slots, newSlot(t, resolved))
 	}
 	d.mu.Lock()
 	d.slots, d.pending = slots, nil
@@ -299,15 +299,61 @@ func (d *driver) applyPending() {
 	}
 }
 
+// slot holds one input's unprocessed messages: a ring of copies (rcl
+// reuses its buffer after the callback), at most depth of them — 1 for a
+// latest-only input. The buffers go round between the ring and the node
+// (handing), so a slot stops allocating once its buffers have grown to the
+// largest message.
 type slot struct {
 	topic, typ string
 	resolved   string // the topic's name on the graph (namespace, remapping)
-	staleErr   error  // built once: a stale frame is counted without allocating
-	data       []byte
-	spare      []byte
-	recv       int64
-	full       bool
+	depth      int    // messages kept: 1 (latest only) or the topic's Queue
+	dropReason string // "stale" (latest only) or "queue full"
+	dropErr    error  // built once: a superseded frame is counted without allocating
+	ring       []queued
+	head, n    int          // ring[head] is the oldest of n queued messages
+	handing    []byte       // the buffer of the message the node is handling
 	lastRecv   atomic.Int64 // ns; for the stale check
+}
+
+type queued struct {
+	data []byte
+	recv int64 // ns
+}
+
+func newSlot(t node.Topic, resolved string) *slot {
+	s := &slot{topic: t.Name, typ: t.Type, resolved: resolved, depth: 1, dropReason: "stale",
+		dropErr: errors.New(resolved + ": superseded by a newer frame before it was processed")}
+	if t.Queue > 0 {
+		s.depth, s.dropReason = t.Queue, "queue full"
+		s.dropErr = fmt.Errorf("%s: oldest of %d queued messages dropped for a new one before it was processed", resolved, t.Queue)
+	}
+	s.ring = make([]queued, s.depth)
+	return s
+}
+
+// push copies b in as the newest message; when the ring is full the oldest
+// goes first, and push reports that it did.
+func (s *slot) push(b []byte, recv int64) (dropped bool) {
+	if s.n == s.depth {
+		s.head = (s.head + 1) % s.depth
+		s.n--
+		dropped = true
+	}
+	q := &s.ring[(s.head+s.n)%s.depth]
+	q.data, q.recv = append(q.data[:0], b...), recv
+	s.n++
+	return dropped
+}
+
+// pop hands out the oldest message; its data stays valid until the next
+// pop (the ring takes the previous message's buffer in exchange).
+func (s *slot) pop() ([]byte, int64) {
+	q := &s.ring[s.head]
+	q.data, s.handing = s.handing, q.data
+	s.head = (s.head + 1) % s.depth
+	s.n--
+	return s.handing, q.recv
 }
 
 type driver struct {
@@ -337,9 +383,11 @@ type driver struct {
 	outPubs []*Publisher
 	diag    *Publisher
 
-	mu      sync.Mutex
-	slots   []*slot
-	pending []int // slot indexes in arrival order
+	mu    sync.Mutex
+	slots []*slot
+	// pending holds a slot index per queued message, in arrival order:
+	// the k-th entry of a slot is its k-th oldest message.
+	pending []int
 	wake    chan struct{}
 
 	clockMu sync.Mutex
@@ -555,7 +603,9 @@ func (d *driver) now() builtin_interfaces.Time {
 	return node.TimeFromNS(time.Now().UnixNano())
 }
 
-// onInput keeps only the latest unprocessed frame of each input.
+// onInput queues a copy of a message: a latest-only input's newer message
+// supersedes its unprocessed one, a queued input's drops its oldest when
+// full. Either way the message counts in arrival order among all inputs.
 func (d *driver) onInput(i int, b []byte, info MessageInfo) {
 	d.mu.Lock()
 	if i >= len(d.slots) { // cleaned up while the subscription is still there
@@ -576,14 +626,13 @@ func (d *driver) onInput(i int, b []byte, info MessageInfo) {
 		d.mu.Unlock()
 		return
 	}
-	if s.full {
-		d.stats.DropTopic(s.resolved, "stale", s.staleErr)
-	} else {
-		d.pending = append(d.pending, i)
+	if s.push(b, time.Now().UnixNano()) {
+		d.stats.DropTopic(s.resolved, s.dropReason, s.dropErr)
+		// The slot's first entry now stands for its next message; the
+		// new one takes a place at the end, as it arrived last.
+		d.pending = removeFirst(d.pending, i)
 	}
-	s.data = append(s.data[:0], b...)
-	s.recv = time.Now().UnixNano()
-	s.full = true
+	d.pending = append(d.pending, i)
 	d.mu.Unlock()
 	select {
 	case d.wake <- struct{}{}:
@@ -608,11 +657,10 @@ func (d *driver) worker(ctx context.Context, done chan struct{}) {
 				break
 			}
 			i := d.pending[0]
-			d.pending = d.pending[1:]
+			d.pending = removeFirst(d.pending, i)
 			s := d.slots[i]
-			s.data, s.spare = s.spare, s.data
-			s.full = false
-			msg.Topic, msg.Type, msg.Data, msg.ReceiveTime = s.topic, s.typ, s.spare, s.recv
+			msg.Data, msg.ReceiveTime = s.pop()
+			msg.Topic, msg.Type = s.topic, s.typ
 			d.mu.Unlock()
 			d.applyPending()
 			d.nodeMu.RLock()
@@ -627,6 +675,18 @@ func (d *driver) worker(ctx context.Context, done chan struct{}) {
 			d.nodeMu.RUnlock()
 		}
 	}
+}
+
+// removeFirst removes the first i from p in place (no allocation: p's
+// backing array is reused for the arrivals to come).
+func removeFirst(p []int, i int) []int {
+	for k, v := range p {
+		if v == i {
+			copy(p[k:], p[k+1:])
+			return p[:len(p)-1]
+		}
+	}
+	return p
 }
 
 func (d *driver) handle(msg *node.Msg, pub node.Publisher) (err error) {
