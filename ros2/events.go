@@ -328,6 +328,24 @@ func (n *Node) ResolveTopic(name string) (string, error) {
 	return C.GoString(out), nil
 }
 
+// topicResolver is ResolveTopic for node.Env.Resolve: cached (a name
+// resolves the same for the node's life), and a name rcl cannot resolve
+// stays as declared (creating its endpoint reports that).
+func (n *Node) topicResolver() func(string) string {
+	var cache sync.Map
+	return func(name string) string {
+		if r, ok := cache.Load(name); ok {
+			return r.(string)
+		}
+		r, err := n.ResolveTopic(name)
+		if err != nil {
+			return name
+		}
+		cache.Store(name, r)
+		return r
+	}
+}
+
 // ResolvedName returns the fully qualified topic name after remapping, as
 // the graph shows it.
 func (s *Subscription) ResolvedName() string { return s.resolvedName }
