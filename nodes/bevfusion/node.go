@@ -45,6 +45,23 @@ const (
 	MaskDecode     = "decode"
 )
 
+// Facts of the frames fused with every camera (counts since start, and
+// their ratio): a camera masked for any reason — out of sync, missing,
+// calibration — leaves the frame out. Set when cameras are configured.
+const (
+	FactFramesFused      = "frames_fused"
+	FactFramesAllCameras = "frames_all_cameras"
+	FactAllCamerasShare  = "all_cameras_share"
+)
+
+// cameraQueue is how many unprocessed images (and camera_info messages) of
+// each camera the live driver keeps while a cloud is fused, delivered in
+// order (node.Topic.Queue): the images near the next cloud's stamp must
+// reach the buffer, not be superseded by newer ones. The buffer keeps
+// imagesPerCamera; the queue holds twice that, for a burst after a long
+// frame.
+const cameraQueue = 2 * imagesPerCamera
+
 // staleReset is the number of consecutive stale clouds after which the node
 // assumes time went backwards for good and starts afresh.
 const staleReset = 3
@@ -92,6 +109,8 @@ type Node struct {
 	pending  *pendingCloud
 	spare    *pendingCloud
 	last     int64 // stamp of the last processed cloud, ns
+	fused    int64 // clouds fused and published
+	fusedAll int64 // of them, with every camera
 	staleRun int   // consecutive stale clouds
 	lidar    *lidarBranch
 	rig      []bev.Camera // per camera: last good calibration or a placeholder
@@ -195,7 +214,9 @@ func New(env node.Env) (node.Node, error) {
 	return n, nil
 }
 
-// Inputs lists the cloud and every camera's image and camera_info.
+// Inputs lists the cloud and every camera's image and camera_info. The
+// cloud triggers the work and is taken latest-only; the cameras' messages
+// are queued (cameraQueue), as the node matches them to clouds by stamp.
 func (n *Node) Inputs() []node.Topic {
 	ts := []node.Topic{{Name: n.cfg.CloudTopic, Type: sensor_msgs.PointCloud2TypeName, QoS: node.SensorData}}
 	for _, c := range n.cams {
@@ -203,8 +224,8 @@ func (n *Node) Inputs() []node.Topic {
 		if n.cfg.CompressedImages {
 			typ = sensor_msgs.CompressedImageTypeName
 		}
-		ts = append(ts, node.Topic{Name: c.imageTopic, Type: typ, QoS: node.SensorData},
-			node.Topic{Name: c.infoTopic, Type: sensor_msgs.CameraInfoTypeName, QoS: node.SensorData})
+		ts = append(ts, node.Topic{Name: c.imageTopic, Type: typ, QoS: node.SensorData, Queue: cameraQueue},
+			node.Topic{Name: c.infoTopic, Type: sensor_msgs.CameraInfoTypeName, QoS: node.SensorData, Queue: cameraQueue})
 	}
 	return ts
 }
@@ -595,6 +616,15 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 		n.fact("detections", fmt.Sprintf("%d (of %d peaks)", len(n.boxes), candidates))
 	}
 	n.last = p.stamp
+	if len(n.cams) > 0 {
+		n.fused++
+		if nMasked == 0 {
+			n.fusedAll++
+		}
+		n.fact(FactFramesFused, strconv.FormatInt(n.fused, 10))
+		n.fact(FactFramesAllCameras, strconv.FormatInt(n.fusedAll, 10))
+		n.fact(FactAllCamerasShare, strconv.FormatFloat(float64(n.fusedAll)/float64(n.fused), 'f', 3, 64))
+	}
 	t6 := time.Now()
 	err = n.publish(p.stamp, pub)
 	n.stage("publish", t6)

@@ -542,3 +542,48 @@ func TestLearnedOccupancy(t *testing.T) {
 		t.Fatal("no cell had lidar points")
 	}
 }
+
+// TestAllCamerasShare checks the facts counting the frames fused with
+// every camera, and that the live driver is asked to queue the cameras'
+// messages (matched by stamp) but take the cloud latest-only.
+func TestAllCamerasShare(t *testing.T) {
+	r := newRig(t, []string{"front", "back"}, false)
+	for _, in := range r.n.Inputs() {
+		want := cameraQueue
+		if in.Name == "points" {
+			want = 0
+		}
+		if in.Queue != want {
+			t.Errorf("input %s: Queue %d, want %d", in.Name, in.Queue, want)
+		}
+	}
+	frame := func(ts, frontOffset int64) {
+		t.Helper()
+		for _, c := range []string{"front", "back"} {
+			if err := r.send(t, c+"/camera_info", cameraInfo(ts, imgW, imgH, 40)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r.send(t, "front/image", rgbImage(ts+frontOffset, "cam_optical", imgW, imgH))
+		r.send(t, "back/image", rgbImage(ts, "cam_optical", imgW, imgH))
+		r.send(t, "points", cloudXYZI(ts, "lidar", scene))
+		// A later image ends a wait for a camera out of sync (max_wait).
+		r.send(t, "back/image", rgbImage(ts+sec/2, "cam_optical", imgW, imgH))
+	}
+	want := func(fused, all, share string) {
+		t.Helper()
+		if f, a, s := r.fact(FactFramesFused), r.fact(FactFramesAllCameras), r.fact(FactAllCamerasShare); f != fused || a != all || s != share {
+			t.Fatalf("fused %q, with all cameras %q, share %q; want %s, %s, %s", f, a, s, fused, all, share)
+		}
+	}
+	frame(10*sec, 0)
+	want("1", "1", "1.000")
+	frame(11*sec, -sec/5) // the front image 200 ms early: masked out of sync
+	if !strings.HasPrefix(r.fact("camera.front"), "masked: "+MaskOutOfSync) {
+		t.Fatalf("camera.front %q, want masked out of sync", r.fact("camera.front"))
+	}
+	want("2", "1", "0.500")
+	frame(12*sec, 0)
+	frame(13*sec, 0)
+	want("4", "3", "0.750")
+}
