@@ -20,7 +20,9 @@
 // camera without such an image, whose TF is missing, whose CameraInfo is
 // invalid (zero focal length, for instance) or whose image size differs from
 // its CameraInfo is masked: its features are zeroed, its reason is published
-// in the node's facts ("camera.<name>") and the frame goes on with the rest.
+// in the node's facts ("camera.<name>", the name resolved as the driver
+// resolves topics, e.g. camera./veh1/cameras/cam_front) and the frame goes
+// on with the rest.
 // A cloud whose lidar TF is missing, that is older than the last processed
 // one, or that lies more than "cloud_sync_limit" seconds from every camera
 // image is dropped with that reason.
