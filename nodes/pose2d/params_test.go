@@ -173,7 +173,7 @@ func TestParamsFileSchemaAndDeclarations(t *testing.T) {
 
 func isDriver(name string) bool {
 	switch name {
-	case "use_sim_time", "lazy", "qos.input_reliability", "qos.output_reliability", "diagnostics_period":
+	case "use_sim_time", "lazy", "qos.input_reliability", "qos.output_reliability", "diagnostics_period", "managed":
 		return true
 	}
 	return false
