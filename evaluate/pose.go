@@ -12,9 +12,11 @@ import (
 	"github.com/gopercept/gopercept/internal/jsonnull"
 	"github.com/gopercept/gopercept/node"
 	"github.com/gopercept/gopercept/pose"
+	"github.com/gopercept/gopercept/pose/lift"
 	"github.com/gopercept/gopercept/pose/metrics"
 	"github.com/gopercept/gopercept/replay"
 	"github.com/gopercept/gopercept/rosmsg/gopercept_msgs"
+	"gonum.org/v1/gonum/spatial/r3"
 )
 
 // PoseConfig configures Pose.
@@ -84,6 +86,17 @@ type PoseResult struct {
 	// found in 2D with OKS ≥ 0.5 (NaN when Joints3D is 0: no 3D output).
 	MPJPE    float64 `json:"mpjpe_m"`
 	Joints3D int     `json:"joints_3d"`
+	// RootMPJPE and PAMPJPE score the shape over the same joints of the
+	// People3D people whose two hips the node lifted: RootMPJPE after
+	// subtracting each skeleton's own hip midpoint (root-aligned, as Human3.6M
+	// protocol 1), PAMPJPE after the similarity (scale, rotation,
+	// translation) that best aligns the person's scored joints (Procrustes,
+	// protocol 2; people with at least three). Metres; NaN with none.
+	RootMPJPE    float64 `json:"mpjpe_root_aligned_m"`
+	PAMPJPE      float64 `json:"pa_mpjpe_m"`
+	People3D     int     `json:"people_3d"`
+	JointsRoot3D int     `json:"joints_root_aligned_3d"`
+	JointsPA3D   int     `json:"joints_pa_3d"`
 }
 
 // MarshalJSON writes the result with its NaN (undefined) scores as null,
@@ -137,8 +150,7 @@ func Pose(ctx context.Context, cfg PoseConfig) (*PoseResult, error) {
 	}
 	var images []metrics.Image
 	var names []string
-	var errSum float64
-	var joints int
+	var acc jointAcc
 	// Frames in stamp order: the scores must not depend on map order.
 	for _, stamp := range slices.Sorted(maps.Keys(gt)) {
 		g := gt[stamp]
@@ -163,12 +175,9 @@ func Pose(ctx context.Context, cfg PoseConfig) (*PoseResult, error) {
 		images = append(images, img)
 		names = append(names, fmt.Sprintf("%s@%d", cfg.GTTopic, stamp))
 		if with3D {
-			s, n, err := jointErrors(img, g, gt3[stamp], preds3[stamp])
-			if err != nil {
+			if err := acc.add(img, g, gt3[stamp], preds3[stamp]); err != nil {
 				return nil, fmt.Errorf("evaluate: pose 3D at %d ns: %w", stamp, err)
 			}
-			errSum += s
-			joints += n
 		}
 	}
 	if len(images) == 0 {
@@ -188,10 +197,11 @@ func Pose(ctx context.Context, cfg PoseConfig) (*PoseResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.Joints3D = joints
-	if joints > 0 {
-		res.MPJPE = errSum / float64(joints)
+	res.Joints3D, res.JointsRoot3D, res.JointsPA3D, res.People3D = acc.n, len(acc.root), len(acc.pa), acc.people
+	if acc.n > 0 {
+		res.MPJPE = acc.sum / float64(acc.n)
 	}
+	res.RootMPJPE, res.PAMPJPE = mean(acc.root), mean(acc.pa)
 	if cfg.Progress != nil {
 		fmt.Fprintf(cfg.Progress, "eval pose2d: %d frames, %d people, AP %.3f, PCK@0.2 %.3f\n", res.Frames, res.People, res.AP, res.PCK)
 	}
@@ -223,7 +233,7 @@ func scorePose(images []metrics.Image, oksArea string) (*PoseResult, error) {
 		AP: c.AP, AP50: c.AP50, AP75: c.AP75, APMedium: c.APMedium, APLarge: c.APLarge,
 		AR: c.AR, AR50: c.AR50, AR75: c.AR75, ARMedium: c.ARMedium, ARLarge: c.ARLarge,
 		COCOPeople: c.GT, COCOPeopleMedium: c.GTMedium, COCOPeopleLarge: c.GTLarge,
-		PCK: rep.PCK, PCP: rep.PCP, PDJ: rep.PDJ, MPJPE: math.NaN()}
+		PCK: rep.PCK, PCP: rep.PCP, PDJ: rep.PDJ, MPJPE: math.NaN(), RootMPJPE: math.NaN(), PAMPJPE: math.NaN()}
 	for _, v := range []*float64{&r.AP, &r.AP50, &r.AP75, &r.APMedium, &r.APLarge, &r.AR, &r.AR50, &r.AR75, &r.ARMedium, &r.ARLarge, &r.PCK, &r.PCP, &r.PDJ} {
 		if *v < 0 {
 			*v = math.NaN()
@@ -232,17 +242,27 @@ func scorePose(images []metrics.Image, oksArea string) (*PoseResult, error) {
 	return r, nil
 }
 
-// jointErrors sums the 3D distances of the joints visible in the ground
-// truth and lifted by the node, over the people the 2D matching pairs with
-// OKS ≥ 0.5: GT
+// jointAcc accumulates the 3D errors of a drive: the absolute distances'
+// sum and count, and each root-aligned and Procrustes-aligned distance.
+type jointAcc struct {
+	sum       float64
+	n, people int
+	root, pa  []float64
+	// Per-person scratch.
+	pred, gt []r3.Vec
+	valid    []bool
+}
+
+// add scores the joints visible in the ground truth and lifted by the node,
+// over the people the 2D matching pairs with OKS ≥ 0.5: GT
 // 2D and 3D arrays are paired by track id (the simulator's instance), the
 // node's 2D and 3D arrays by order (it publishes both for the same people).
-func jointErrors(img metrics.Image, g2 *gopercept_msgs.Skeleton2DArray, g3, p3 *gopercept_msgs.Skeleton3DArray) (float64, int, error) {
+func (acc *jointAcc) add(img metrics.Image, g2 *gopercept_msgs.Skeleton2DArray, g3, p3 *gopercept_msgs.Skeleton3DArray) error {
 	if g3 == nil || p3 == nil {
-		return 0, 0, nil // no depth for this frame: nothing lifted
+		return nil // no depth for this frame: nothing lifted
 	}
 	if len(p3.Skeletons) != len(img.Pred) {
-		return 0, 0, fmt.Errorf("%d 3D skeletons for %d 2D ones", len(p3.Skeletons), len(img.Pred))
+		return fmt.Errorf("%d 3D skeletons for %d 2D ones", len(p3.Skeletons), len(img.Pred))
 	}
 	byID := map[uint64]*gopercept_msgs.Skeleton3D{}
 	for i := range g3.Skeletons {
@@ -250,10 +270,8 @@ func jointErrors(img metrics.Image, g2 *gopercept_msgs.Skeleton2DArray, g3, p3 *
 	}
 	pairs, err := metrics.Match(img.Pred, img.GT, nil)
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
-	var sum float64
-	n := 0
 	for _, pr := range pairs {
 		if pr.Pred == nil || pr.GT.Crowd {
 			continue
@@ -280,18 +298,46 @@ func jointErrors(img metrics.Image, g2 *gopercept_msgs.Skeleton2DArray, g3, p3 *
 			continue
 		}
 		pred := p3.Skeletons[j].Keypoints
+		acc.pred, acc.gt, acc.valid = acc.pred[:0], acc.gt[:0], acc.valid[:0]
+		scored := 0
 		for k := range min(len(pred), len(gt.Keypoints)) {
+			a, b := pred[k].Position, gt.Keypoints[k].Position
+			acc.pred = append(acc.pred, r3.Vec{X: a.X, Y: a.Y, Z: a.Z})
+			acc.gt = append(acc.gt, r3.Vec{X: b.X, Y: b.Y, Z: b.Z})
 			// Visible joints only: depth measures the surface in front, and an
 			// occluded joint's depth is its occluder's.
-			if gt.Keypoints[k].Visibility != pose.Visible || pred[k].Visibility == 0 {
+			ok := gt.Keypoints[k].Visibility == pose.Visible && pred[k].Visibility != 0
+			acc.valid = append(acc.valid, ok)
+			if !ok {
 				continue
 			}
-			a, b := pred[k].Position, gt.Keypoints[k].Position
-			sum += math.Sqrt((a.X-b.X)*(a.X-b.X) + (a.Y-b.Y)*(a.Y-b.Y) + (a.Z-b.Z)*(a.Z-b.Z))
-			n++
+			acc.sum += r3.Norm(r3.Sub(acc.pred[k], acc.gt[k]))
+			acc.n++
+			scored++
 		}
+		// The aligned errors need the root (both hips lifted; the
+		// ground truth always has them) and COCO-17 joints.
+		lh, rh := 11, 12
+		if scored == 0 || len(acc.pred) != pose.NumKeypoints || pred[lh].Visibility == 0 || pred[rh].Visibility == 0 {
+			continue
+		}
+		acc.people++
+		acc.root = lift.RootAlignedErrors(acc.pred, acc.gt, acc.valid, acc.root)
+		acc.pa, _ = lift.ProcrustesErrors(acc.pred, acc.gt, acc.valid, acc.pa)
 	}
-	return sum, n, nil
+	return nil
+}
+
+// mean is the mean of v, NaN when empty.
+func mean(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
 }
 
 func people(a *gopercept_msgs.Skeleton2DArray) []pose.Person {
@@ -320,6 +366,14 @@ func byStamp[T any, M interface {
 	return out, err
 }
 
+// mm formats metres as whole millimetres, "n/a" for NaN.
+func mm(v float64) string {
+	if math.IsNaN(v) {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.0f", 1000*v)
+}
+
 // WritePoseText prints a pose result for people; an undefined score is
 // "n/a" with the count that explains it.
 func WritePoseText(w io.Writer, r *PoseResult) {
@@ -339,7 +393,8 @@ func WritePoseText(w io.Writer, r *PoseResult) {
 	fmt.Fprintf(w, "  AR %s  AR50 %s  AR75 %s  ARm %s  ARl %s\n", f(r.AR), f(r.AR50), f(r.AR75), f(r.ARMedium), f(r.ARLarge))
 	fmt.Fprintf(w, "  PCK@0.2 %s  PCP@0.5 %s  PDJ@0.2 %s\n", f(r.PCK), f(r.PCP), f(r.PDJ))
 	if r.Joints3D > 0 {
-		fmt.Fprintf(w, "  3D with depth: MPJPE %.0f mm over %d joints\n", 1000*r.MPJPE, r.Joints3D)
+		fmt.Fprintf(w, "  3D: MPJPE %.0f mm over %d joints; root-aligned MPJPE %s mm over %d, PA-MPJPE %s mm over %d (%d people)\n",
+			1000*r.MPJPE, r.Joints3D, mm(r.RootMPJPE), r.JointsRoot3D, mm(r.PAMPJPE), r.JointsPA3D, r.People3D)
 	} else {
 		fmt.Fprintf(w, "  3D: MPJPE n/a (0 joints scored: no 3D output or depth)\n")
 	}

@@ -28,7 +28,8 @@ func TestJointErrors(t *testing.T) {
 	skel3D := func(id uint64, x, z float64, vis uint8) gopercept_msgs.Skeleton3D {
 		s := gopercept_msgs.Skeleton3D{TrackID: id}
 		for k := range pose.NumKeypoints {
-			s.Keypoints = append(s.Keypoints, gopercept_msgs.Keypoint3D{Position: geometry_msgs.Point{X: x, Y: 0.1 * float64(k), Z: z}, Visibility: vis})
+			// Not collinear, so that Procrustes has a rotation to find.
+			s.Keypoints = append(s.Keypoints, gopercept_msgs.Keypoint3D{Position: geometry_msgs.Point{X: x + 0.05*float64(k%3), Y: 0.1 * float64(k), Z: z + 0.03*float64(k%2)}, Visibility: vis})
 		}
 		return s
 	}
@@ -42,19 +43,30 @@ func TestJointErrors(t *testing.T) {
 	}
 	p3 := &gopercept_msgs.Skeleton3DArray{Skeletons: []gopercept_msgs.Skeleton3D{skel3D(0, 1, 5.2, 1), skel3D(0, -1, 4.1, 1), skel3D(0, 3, 1, 1)}}
 	p3.Skeletons[0].Keypoints[3].Visibility = 0 // not lifted: left out
-	sum, n, err := jointErrors(img, g2, g3, p3)
-	if err != nil {
+	var acc jointAcc
+	if err := acc.add(img, g2, g3, p3); err != nil {
 		t.Fatal(err)
 	}
-	if n != 2*pose.NumKeypoints-2 {
-		t.Fatalf("%d joints, want %d", n, 2*pose.NumKeypoints-2)
+	if acc.n != 2*pose.NumKeypoints-2 {
+		t.Fatalf("%d joints, want %d", acc.n, 2*pose.NumKeypoints-2)
 	}
 	want := 0.2*float64(pose.NumKeypoints-1) + 0.1*float64(pose.NumKeypoints-1)
-	if math.Abs(sum-want) > 1e-9 {
-		t.Fatalf("error sum %g, want %g", sum, want)
+	if math.Abs(acc.sum-want) > 1e-9 {
+		t.Fatalf("error sum %g, want %g", acc.sum, want)
+	}
+	// The predictions are the truth shifted along z: no error once
+	// root-aligned or Procrustes-aligned, over the same joints.
+	if acc.people != 2 || len(acc.root) != acc.n || len(acc.pa) != acc.n || mean(acc.root) > 1e-12 || mean(acc.pa) > 1e-9 {
+		t.Fatalf("aligned: %d people, %d root-aligned joints (mean %g), %d PA (mean %g)", acc.people, len(acc.root), mean(acc.root), len(acc.pa), mean(acc.pa))
+	}
+	// A person whose hip was not lifted has no root: absolute error only.
+	p3.Skeletons[1].Keypoints[11].Visibility = 0
+	acc = jointAcc{}
+	if err := acc.add(img, g2, g3, p3); err != nil || acc.people != 1 || len(acc.root) != pose.NumKeypoints-1 {
+		t.Fatalf("without a hip: %d people, %d root-aligned joints, %v", acc.people, len(acc.root), err)
 	}
 	p3.Skeletons = p3.Skeletons[:2]
-	if _, _, err := jointErrors(img, g2, g3, p3); err == nil {
+	if err := acc.add(img, g2, g3, p3); err == nil {
 		t.Fatal("3D and 2D arrays of different lengths accepted")
 	}
 }

@@ -1,6 +1,7 @@
 package pose2dnode
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -76,6 +77,7 @@ type Node struct {
 	tracker *track.Tracker
 	checker *plausible.Checker
 	lifter  *lift.Lifter
+	mono    *monoLifter
 	rs      runState
 
 	imageTopic, imageType string
@@ -152,6 +154,13 @@ func New(env node.Env) (node.Node, error) {
 	n.stats.Set("decoder", n.est.decName)
 	n.stats.Set("family", n.est.family)
 	n.stats.Set("execution_provider", n.est.pose.Provider())
+	if cfg.LiftModel != "" {
+		if n.mono, err = newMonoLifter(&n.cfg, logf); err != nil {
+			n.est.close()
+			return nil, err
+		}
+		n.stats.Set("lift_model", n.mono.model.Card().Name)
+	}
 	return n, nil
 }
 
@@ -170,7 +179,7 @@ func (n *Node) Inputs() []node.Topic {
 // Outputs lists the skeleton, 3D, marker and overlay topics.
 func (n *Node) Outputs() []node.Topic {
 	ts := []node.Topic{{Name: n.cfg.SkeletonsTopic, Type: gopercept_msgs.Skeleton2DArrayTypeName, QoS: node.Reliable}}
-	if n.cfg.DepthTopic != "" {
+	if n.cfg.DepthTopic != "" || n.cfg.LiftModel != "" {
 		ts = append(ts,
 			node.Topic{Name: n.cfg.Skeletons3DTopic, Type: gopercept_msgs.Skeleton3DArrayTypeName, QoS: node.Reliable},
 			node.Topic{Name: n.cfg.MarkersTopic, Type: visualization_msgs.MarkerArrayTypeName, QoS: node.Reliable})
@@ -183,10 +192,14 @@ func (n *Node) Outputs() []node.Topic {
 
 // Close releases the models.
 func (n *Node) Close() error {
-	if n.est == nil {
-		return nil
+	var err error
+	if n.mono != nil {
+		err = n.mono.close()
 	}
-	return n.est.close()
+	if n.est == nil {
+		return err
+	}
+	return errors.Join(n.est.close(), err)
 }
 
 // Handle processes one input message.
@@ -395,6 +408,10 @@ func (n *Node) handleImage(in *node.Msg, pub node.Publisher) error {
 		default:
 			n.report3D(n.do3D(header, stamp, n.rgb.Width, n.rgb.Height, people, n.ids, d, pub))
 		}
+		stage(n.stats, "lift", t)
+	}
+	if n.mono != nil {
+		n.report3D(n.doMono(header, stamp, n.rgb.Width, n.rgb.Height, people, n.ids, pub))
 		stage(n.stats, "lift", t)
 	}
 	n.stats.Set("people", fmt.Sprint(len(people)))

@@ -36,6 +36,9 @@ type Config struct {
 	LiftMADK, LiftMinDepth       float64
 	LiftMaxDepth, LiftPixelSigma float64
 	LiftDepthNoise               float64
+	LiftModel, LiftScale         string
+	LiftPersonHeight             float64
+	LiftGroundFrame              string
 	TargetFrame                  string
 	JointSize, LineWidth         float64
 }
@@ -82,6 +85,10 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.LiftMaxDepth = ps.Float("lift.max_depth", 20.0, "Largest valid depth in metres.")
 	c.LiftPixelSigma = ps.Float("lift.pixel_sigma", 2.0, "Keypoint 2D standard deviation in pixels at score 1.")
 	c.LiftDepthNoise = ps.Float("lift.depth_noise", 0.002, "Depth noise coefficient in 1/m (sigma_z >= k z^2).")
+	c.LiftModel = ps.String("lift.model", "", "Monocular lifting model (.onnx, lift-mlp card beside it) for 3D without depth; relative to the project root; empty disables it. Needs depth.topic empty.")
+	c.LiftScale = ps.String("lift.scale", "ground", "Metric scale of monocular 3D: ground (feet on z = 0 of lift.ground_frame through TF; the height prior where that fails) or prior (lift.person_height only).")
+	c.LiftPersonHeight = ps.Float("lift.person_height", 1.70, "Person-height prior in metres for monocular 3D.")
+	c.LiftGroundFrame = ps.String("lift.ground_frame", "base_link", "Frame whose z = 0 plane is the ground, for lift.scale ground.")
 	c.TargetFrame = ps.String("target_frame", "", "Frame of the 3D outputs; empty keeps the camera's optical frame.")
 	c.JointSize = ps.Float("markers.joint_size", 0.05, "Joint sphere diameter in metres.")
 	c.LineWidth = ps.Float("markers.line_width", 0.02, "Limb line width in metres.")
@@ -107,11 +114,20 @@ func declare(ps *param.Set, root string) (Config, error) {
 		return c, fmt.Errorf("%w: detector.person_class %d, want ≥ 0", ErrConfig, c.PersonClass)
 	case !(c.DepthMaxStampDiff >= 0):
 		return c, fmt.Errorf("%w: depth.max_stamp_diff %g, want ≥ 0", ErrConfig, c.DepthMaxStampDiff)
+	case c.LiftModel != "" && c.DepthTopic != "":
+		return c, fmt.Errorf("%w: lift.model and depth.topic are both set; 3D comes from one of them (set depth.topic to \"\" for monocular lifting)", ErrConfig)
+	case c.LiftScale != "ground" && c.LiftScale != "prior":
+		return c, fmt.Errorf("%w: lift.scale %q, want ground or prior", ErrConfig, c.LiftScale)
+	case !(c.LiftPersonHeight >= 0.5 && c.LiftPersonHeight <= 2.5):
+		return c, fmt.Errorf("%w: lift.person_height %g m, want 0.5..2.5", ErrConfig, c.LiftPersonHeight)
+	case c.LiftScale == "ground" && c.LiftGroundFrame == "":
+		return c, fmt.Errorf("%w: lift.scale ground needs lift.ground_frame", ErrConfig)
 	case !(c.JointSize > 0) || !(c.LineWidth > 0):
 		return c, fmt.Errorf("%w: markers sizes must be positive", ErrConfig)
 	}
 	c.ModelPath = resolve(root, c.ModelPath)
 	c.DetectorPath = resolve(root, c.DetectorPath)
+	c.LiftModel = resolve(root, c.LiftModel)
 	return c, nil
 }
 
