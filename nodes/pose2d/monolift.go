@@ -16,6 +16,9 @@ import (
 // monoFamily is the card family of monocular lifting models.
 const monoFamily = "lift-mlp"
 
+// COCO-17 hips: the lift's root is their midpoint, so both are required.
+var lHip, rHip = pose.KeypointIndex("left_hip"), pose.KeypointIndex("right_hip")
+
 // Ground-plane scale factors outside this range mean the feet are not on
 // the ground (a cyclist, a person on steps, a bad ankle); the height prior
 // is kept instead.
@@ -143,7 +146,7 @@ func (n *Node) doMono(header std_msgs.Header, stamp int64, width, height int, pe
 		if len(kps) != pose.NumKeypoints {
 			continue
 		}
-		if kps[11].Score >= thr && kps[12].Score >= thr {
+		if kps[lHip].Score >= thr && kps[rHip].Score >= thr {
 			l.rows = append(l.rows, i)
 		}
 	}
@@ -321,5 +324,5 @@ func (l *monoLifter) normalise(n *Node, kps []pose.Keypoint, thr float32) bool {
 			l.xy[j] = [2]float64{}
 		}
 	}
-	return l.used[11] && l.used[12]
+	return l.used[lHip] && l.used[rHip]
 }
