@@ -201,37 +201,39 @@ func TestBEVRigs(t *testing.T) {
 	}
 }
 
-// TestPoseLiftReproducesCard scores pose-lift-small through the pose2d node
-// without depth (detector and pose-heatmap-small for 2D, then the
-// monocular lift with the ground plane from TF) on held-out seed 301 (1 s,
-// 640×480 front camera, people along the route) and compares the
-// root-aligned MPJPE, PA-MPJPE and absolute MPJPE with the card's ci_
-// figures.
+// TestPoseLiftReproducesCard scores the lifting models through the pose2d
+// node without depth (detector-person-small and pose-heatmap-small for 2D,
+// then the lift with the ground plane from TF; the temporal model on the
+// tracker's ids) on held-out seed 301 (1 s, 640×480 front camera, people
+// along the route) and compares the root-aligned MPJPE, PA-MPJPE and
+// absolute MPJPE with each card's ci_ figures.
 func TestPoseLiftReproducesCard(t *testing.T) {
-	card, err := infer.LoadCard("pose-lift-small.card.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantRoot, wantPA, wantAbs := cardMetric(t, card, "ci_mpjpe_root_aligned_mm"), cardMetric(t, card, "ci_pa_mpjpe_mm"), cardMetric(t, card, "ci_mpjpe_mm")
-	tol := cardMetric(t, card, "ci_tolerance_mm")
 	path := heldOut(t, simulate.Config{Seed: 301, Duration: 1, Cameras: "front", Width: 640, Height: 480, Crowd: true, Lidar: "hdl32", Columns: 512})
-	r, err := evaluate.Pose(context.Background(), evaluate.PoseConfig{
-		Bags: []string{path}, ParamsFiles: []string{"../params/pose2d.yaml"}, Root: "..",
-		Params: map[string]any{"image.topic": "/cameras/cam_front/image", "camera_info.topic": "/cameras/cam_front/camera_info", "depth.topic": "",
-			"lift.model": "models/pose-lift-small.onnx", "output.skeletons": "/skeletons", "output.skeletons_3d": "/skeletons_3d"},
-		GTTopic: "/gt/cameras/cam_front/skeletons", OutputTopic: "/skeletons",
-		GT3DTopic: "/gt/cameras/cam_front/skeletons_3d", Output3DTopic: "/skeletons_3d",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	root, pa, abs := 1000*r.RootMPJPE, 1000*r.PAMPJPE, 1000*r.MPJPE
-	t.Logf("pose-lift-small on held-out seed 301 (%d frames, %d people lifted, %d joints): root-aligned MPJPE %.1f mm, PA-MPJPE %.1f mm, MPJPE %.1f mm (card %.1f / %.1f / %.1f ± %.1f)",
-		r.Frames, r.People3D, r.JointsRoot3D, root, pa, abs, wantRoot, wantPA, wantAbs, tol)
-	if r.JointsRoot3D == 0 || math.Abs(root-wantRoot) > tol || math.Abs(pa-wantPA) > tol || math.Abs(abs-wantAbs) > tol {
-		t.Fatalf("root-aligned %.1f, PA %.1f, MPJPE %.1f mm over %d joints; card says %.1f / %.1f / %.1f ± %.1f", root, pa, abs, r.JointsRoot3D, wantRoot, wantPA, wantAbs, tol)
-	}
-	if card.Family != "lift-mlp" {
-		t.Fatalf("family %q", card.Family)
+	for _, name := range []string{"pose-lift-small", "pose-lift-temporal-small"} {
+		card, err := infer.LoadCard(name + ".card.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantRoot, wantPA, wantAbs := cardMetric(t, card, "ci_mpjpe_root_aligned_mm"), cardMetric(t, card, "ci_pa_mpjpe_mm"), cardMetric(t, card, "ci_mpjpe_mm")
+		tol := cardMetric(t, card, "ci_tolerance_mm")
+		r, err := evaluate.Pose(context.Background(), evaluate.PoseConfig{
+			Bags: []string{path}, ParamsFiles: []string{"../params/pose2d.yaml"}, Root: "..",
+			Params: map[string]any{"image.topic": "/cameras/cam_front/image", "camera_info.topic": "/cameras/cam_front/camera_info", "depth.topic": "",
+				"lift.model": "models/" + name + ".onnx", "output.skeletons": "/skeletons", "output.skeletons_3d": "/skeletons_3d"},
+			GTTopic: "/gt/cameras/cam_front/skeletons", OutputTopic: "/skeletons",
+			GT3DTopic: "/gt/cameras/cam_front/skeletons_3d", Output3DTopic: "/skeletons_3d",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		root, pa, abs := 1000*r.RootMPJPE, 1000*r.PAMPJPE, 1000*r.MPJPE
+		t.Logf("%s on held-out seed 301 (%d frames, %d people lifted, %d joints): root-aligned MPJPE %.1f mm, PA-MPJPE %.1f mm, MPJPE %.1f mm (card %.1f / %.1f / %.1f ± %.1f)",
+			name, r.Frames, r.People3D, r.JointsRoot3D, root, pa, abs, wantRoot, wantPA, wantAbs, tol)
+		if r.JointsRoot3D == 0 || math.Abs(root-wantRoot) > tol || math.Abs(pa-wantPA) > tol || math.Abs(abs-wantAbs) > tol {
+			t.Fatalf("%s: root-aligned %.1f, PA %.1f, MPJPE %.1f mm over %d joints; card says %.1f / %.1f / %.1f ± %.1f", name, root, pa, abs, r.JointsRoot3D, wantRoot, wantPA, wantAbs, tol)
+		}
+		if card.Family != "lift-mlp" {
+			t.Fatalf("%s: family %q", name, card.Family)
+		}
 	}
 }
