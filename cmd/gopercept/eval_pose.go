@@ -17,7 +17,7 @@ func evalPose(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	params := fs.String("params", "", "pose2d parameter YAML files, comma-separated")
 	camera := fs.String("camera", "cam_front", "simulated camera to evaluate: its image, camera_info and ground truth")
 	output := fs.String("output", "/pose2d/skeletons", "the node's Skeleton2DArray topic (its ~/skeletons in the root namespace)")
-	output3D := fs.String("output-3d", "/pose2d/skeletons_3d", "the node's Skeleton3DArray topic, for MPJPE when the node has depth (empty: no 3D)")
+	output3D := fs.String("output-3d", "/pose2d/skeletons_3d", "the node's Skeleton3DArray topic, for MPJPE when the node lifts to 3D (depth or lift.model; empty: no 3D)")
 	cocoResults := fs.String("coco-results", "", "write the node's skeletons as a COCO keypoint results JSON file (for pycocotools)")
 	cocoGT := fs.String("coco-gt", "", "write the bags' ground truth as a COCO keypoint ground-truth JSON file (for pycocotools)")
 	gtFile := fs.String("gt", "", "bag-free: score --results against this COCO keypoint ground-truth JSON file")
