@@ -166,15 +166,23 @@ func New(env node.Env) (node.Node, error) {
 
 // Inputs lists the image, CameraInfo and (when configured) depth topics.
 func (n *Node) Inputs() []node.Topic {
+	// The image triggers a frame (latest only when inference is slow);
+	// camera_info and depth are matched to it by stamp, so the live driver
+	// queues them (node.Topic.Queue) rather than let a newer one replace
+	// the one the frame needs.
 	ts := []node.Topic{
 		{Name: n.imageTopic, Type: n.imageType, QoS: node.SensorData},
-		{Name: n.cfg.CameraInfoTopic, Type: sensor_msgs.CameraInfoTypeName, QoS: node.SensorData},
+		{Name: n.cfg.CameraInfoTopic, Type: sensor_msgs.CameraInfoTypeName, QoS: node.SensorData, Queue: matchedQueue},
 	}
 	if n.cfg.DepthTopic != "" {
-		ts = append(ts, node.Topic{Name: n.cfg.DepthTopic, Type: sensor_msgs.ImageTypeName, QoS: node.SensorData})
+		ts = append(ts, node.Topic{Name: n.cfg.DepthTopic, Type: sensor_msgs.ImageTypeName, QoS: node.SensorData, Queue: matchedQueue})
 	}
 	return ts
 }
+
+// matchedQueue is how many unprocessed camera_info and depth messages the
+// live driver keeps while a frame is processed.
+const matchedQueue = 4
 
 // Outputs lists the skeleton, 3D, marker and overlay topics.
 func (n *Node) Outputs() []node.Topic {
