@@ -8,7 +8,6 @@ import (
 	"github.com/gopercept/gopercept/node"
 	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/pose/lift"
-	"github.com/gopercept/gopercept/rosmsg/gopercept_msgs"
 	"github.com/gopercept/gopercept/rosmsg/std_msgs"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -220,27 +219,8 @@ func (n *Node) doMono(header std_msgs.Header, stamp int64, width, height int, pe
 		if err := lift.ToFrame(n.tf, n.cfg.TargetFrame, header.FrameID, stamp, n.joints); err != nil {
 			return err
 		}
-		if n.checker != nil && n.joints[0].Valid {
-			n.pts, n.valid = n.pts[:0], n.valid[:0]
-			for _, j := range n.joints {
-				n.pts = append(n.pts, j.P)
-				n.valid = append(n.valid, j.Valid)
-			}
-			if r := n.checker.Check3D(n.pts, n.valid); r.Score < n.cfg.MinPlausibility {
-				bad++
-			}
-		}
-		n.out3D.Skeletons = append(n.out3D.Skeletons, gopercept_msgs.Skeleton3D{})
-		s := &n.out3D.Skeletons[len(n.out3D.Skeletons)-1]
-		s.TrackID, s.Score, s.Convention = ids[i], p.Score, pose.Convention
-		s.Keypoints = s.Keypoints[:0]
-		for _, j := range n.joints {
-			k := gopercept_msgs.Keypoint3D{Score: j.Score} // covariance zero: unknown
-			if j.Valid {
-				k.Position.X, k.Position.Y, k.Position.Z = j.P.X, j.P.Y, j.P.Z
-				k.Visibility = j.Visibility
-			}
-			s.Keypoints = append(s.Keypoints, k)
+		if n.appendSkeleton3D(ids[i], p.Score, n.joints[0].Valid) {
+			bad++
 		}
 	}
 	if n.checker != nil {

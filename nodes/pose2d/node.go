@@ -473,28 +473,8 @@ func (n *Node) do3D(header std_msgs.Header, stamp int64, width, height int, peop
 		if err := lift.ToFrame(n.tf, n.cfg.TargetFrame, header.FrameID, stamp, n.joints); err != nil {
 			return err
 		}
-		if n.checker != nil && len(n.joints) == pose.NumKeypoints {
-			n.pts, n.valid = n.pts[:0], n.valid[:0]
-			for _, j := range n.joints {
-				n.pts = append(n.pts, j.P)
-				n.valid = append(n.valid, j.Valid)
-			}
-			if r := n.checker.Check3D(n.pts, n.valid); r.Score < n.cfg.MinPlausibility {
-				bad++
-			}
-		}
-		n.out3D.Skeletons = append(n.out3D.Skeletons, gopercept_msgs.Skeleton3D{})
-		s := &n.out3D.Skeletons[len(n.out3D.Skeletons)-1]
-		s.TrackID, s.Score, s.Convention = ids[i], p.Score, pose.Convention
-		s.Keypoints = s.Keypoints[:0]
-		for _, j := range n.joints {
-			k := gopercept_msgs.Keypoint3D{Score: j.Score}
-			if j.Valid {
-				k.Position.X, k.Position.Y, k.Position.Z = j.P.X, j.P.Y, j.P.Z
-				k.PositionCovariance = j.Cov
-				k.Visibility = j.Visibility
-			}
-			s.Keypoints = append(s.Keypoints, k)
+		if n.appendSkeleton3D(ids[i], p.Score, len(n.joints) == pose.NumKeypoints) {
+			bad++
 		}
 	}
 	if n.checker != nil {
@@ -505,6 +485,34 @@ func (n *Node) do3D(header std_msgs.Header, stamp int64, width, height int, peop
 	}
 	n.buildMarkers()
 	return pub.Publish(n.cfg.MarkersTopic, &n.markers)
+}
+
+// appendSkeleton3D appends n.joints to the 3D output as one skeleton (the
+// depth and the monocular paths alike) and, when check, reports whether
+// the plausibility checker finds it implausible.
+func (n *Node) appendSkeleton3D(id uint64, score float32, check bool) (implausible bool) {
+	if n.checker != nil && check {
+		n.pts, n.valid = n.pts[:0], n.valid[:0]
+		for _, j := range n.joints {
+			n.pts = append(n.pts, j.P)
+			n.valid = append(n.valid, j.Valid)
+		}
+		implausible = n.checker.Check3D(n.pts, n.valid).Score < n.cfg.MinPlausibility
+	}
+	n.out3D.Skeletons = append(n.out3D.Skeletons, gopercept_msgs.Skeleton3D{})
+	s := &n.out3D.Skeletons[len(n.out3D.Skeletons)-1]
+	s.TrackID, s.Score, s.Convention = id, score, pose.Convention
+	s.Keypoints = s.Keypoints[:0]
+	for _, j := range n.joints {
+		k := gopercept_msgs.Keypoint3D{Score: j.Score} // a zero covariance: unknown
+		if j.Valid {
+			k.Position.X, k.Position.Y, k.Position.Z = j.P.X, j.P.Y, j.P.Z
+			k.PositionCovariance = j.Cov
+			k.Visibility = j.Visibility
+		}
+		s.Keypoints = append(s.Keypoints, k)
+	}
+	return implausible
 }
 
 func stage(s *node.Stats, name string, t0 time.Time) time.Time {
