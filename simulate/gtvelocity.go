@@ -1,10 +1,8 @@
 package simulate
 
 import (
-	"math"
-	"strconv"
-
 	"github.com/gopercept/gopercept/bev/metrics"
+	"github.com/gopercept/gopercept/rosconv"
 	"github.com/gopercept/gopercept/rosmsg/geometry_msgs"
 	"github.com/gopercept/gopercept/rosmsg/std_msgs"
 	"github.com/gopercept/gopercept/rosmsg/vision_msgs"
@@ -47,40 +45,5 @@ func VelocityMarkers(boxes []sim.Box3D, h std_msgs.Header) *visualization_msgs.M
 // its velocity is NaN, unknown, which AVE leaves out as nuScenes does.
 // Boxes of a class not in classes are skipped and counted in unknown.
 func EvalBoxes(d *vision_msgs.Detection3DArray, markers *visualization_msgs.MarkerArray, classes []string) (boxes []metrics.Box, unknown int) {
-	index := make(map[string]int, len(classes))
-	for i, c := range classes {
-		index[c] = i
-	}
-	vel := map[int32][2]float64{}
-	if markers != nil {
-		for _, m := range markers.Markers {
-			if m.NS == VelocityNS && m.Type == visualization_msgs.Marker_ARROW && len(m.Points) == 2 {
-				vel[m.ID] = [2]float64{m.Points[1].X - m.Points[0].X, m.Points[1].Y - m.Points[0].Y}
-			}
-		}
-	}
-	for _, det := range d.Detections {
-		if len(det.Results) == 0 {
-			unknown++
-			continue
-		}
-		c, ok := index[det.Results[0].Hypothesis.ClassID]
-		if !ok {
-			unknown++
-			continue
-		}
-		v := [2]float64{math.NaN(), math.NaN()}
-		if id, err := strconv.ParseInt(det.ID, 10, 32); err == nil {
-			if a, ok := vel[int32(id)]; ok {
-				v = a
-			}
-		}
-		p := det.Bbox.Center
-		q := p.Orientation
-		yaw := math.Atan2(2*(q.W*q.Z+q.X*q.Y), 1-2*(q.Y*q.Y+q.Z*q.Z))
-		boxes = append(boxes, metrics.Box{X: p.Position.X, Y: p.Position.Y, Z: p.Position.Z,
-			L: det.Bbox.Size.X, W: det.Bbox.Size.Y, H: det.Bbox.Size.Z, Yaw: yaw, VX: v[0], VY: v[1],
-			Score: det.Results[0].Hypothesis.Score, Class: c})
-	}
-	return boxes, unknown
+	return rosconv.Boxes3D(d, markers, VelocityNS, rosconv.ByInstance, classes)
 }
