@@ -35,6 +35,9 @@ type benchReport struct {
 }
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "kernels" {
+		return cmdBenchKernels(args[1:], stdout, stderr)
+	}
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	params := fs.String("params", "", "parameter YAML files for the node, comma-separated (default params/<node>.yaml)")
@@ -47,7 +50,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if len(pos) == 0 {
-		return errors.New("bench: which node? lidarseg, pose2d or bevfusion [BAG...]")
+		return errors.New("bench: which node? lidarseg, pose2d or bevfusion [BAG...], or kernels")
 	}
 	name, bags := pos[0], pos[1:]
 	if _, err := node.Lookup(name); err != nil {
