@@ -399,29 +399,6 @@ func TestProjectionAllocs(t *testing.T) {
 	}
 }
 
-// BenchmarkProject is lidar-bonnetal's LaserScan workload: 131,072 points
-// (an HDL-64E-like 64×2048 sweep) into a 64×2048 range image with the
-// five-channel tensor. Run with -cpu 1,2 for the single-thread CPU time and
-// the two-thread wall time.
-func BenchmarkProject(b *testing.B) {
-	c := syntheticSweep(64, 2048, 1)
-	p, _ := NewProjector(ProjectionConfig{Height: 64, Width: 2048, FovUpDeg: 3, FovDownDeg: -25})
-	tensor := make([]float32, p.TensorLen())
-	if _, err := p.Project(c, tensor); err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	c0 := cpuSeconds()
-	for b.Loop() {
-		if _, err := p.Project(c, tensor); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportCPU(b, c0)
-	b.ReportMetric(float64(b.N)*float64(len(c.X))/b.Elapsed().Seconds(), "points/s")
-}
-
 func abs32(v int32) int32 {
 	if v < 0 {
 		return -v
