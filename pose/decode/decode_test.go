@@ -7,7 +7,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/gopercept/gopercept/imageconv"
+	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/pose/preprocess"
 )
@@ -272,7 +272,7 @@ func TestTopDownRoundTrip(t *testing.T) {
 			iy := float64(b[1]) + r.Float64()*float64(b[3]-b[1])
 			want[i][j] = [2]float64{ix, iy}
 			u, v := xf[i].Apply(ix, iy) // crop input pixels
-			gaussian(hm[(i*k+j)*w*h:(i*k+j+1)*w*h], w, h, u/4, v/4, 2, 1)
+			GaussianBlob(hm[(i*k+j)*w*h:(i*k+j+1)*w*h], w, h, u/4, v/4, 2, 1)
 		}
 	}
 	d, _ := New("dark", Config{})

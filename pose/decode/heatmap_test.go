@@ -1,27 +1,13 @@
 package decode
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/gopercept/gopercept/pose"
 )
-
-// gaussian renders exp(−d²/2σ²) around (cx, cy) on a w×h map, into m.
-func gaussian(m []float32, w, h int, cx, cy, sigma float64, amp float32) {
-	for y := range h {
-		for x := range w {
-			dx, dy := float64(x)-cx, float64(y)-cy
-			v := amp * float32(math.Exp(-(dx*dx+dy*dy)/(2*sigma*sigma)))
-			m[y*w+x] = max(m[y*w+x], v)
-		}
-	}
-}
 
 func TestArgmaxAgainstBrute(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
@@ -85,7 +71,7 @@ func TestSubPixelGaussianRecovered(t *testing.T) {
 		for j := range k {
 			// mmpose's training target at 64×48: σ = 2, kept 6 cells from the border.
 			want[j] = [2]float64{6 + r.Float64()*(w-12), 6 + r.Float64()*(h-12)}
-			gaussian(hm[j*w*h:(j+1)*w*h], w, h, want[j][0], want[j][1], 2, 0.9)
+			GaussianBlob(hm[j*w*h:(j+1)*w*h], w, h, want[j][0], want[j][1], 2, 0.9)
 		}
 		dark.Decode(hm, k, w, h, out)
 		for j := range k {
@@ -164,8 +150,8 @@ func TestDARKAgainstBrute(t *testing.T) {
 		for trial := range 40 {
 			m := make([]float32, w*h)
 			// A peak, a weaker second mode and noise; some near the border.
-			gaussian(m, w, h, r.Float64()*w, r.Float64()*h, 1.5+r.Float64()*2, 1)
-			gaussian(m, w, h, r.Float64()*w, r.Float64()*h, 1.5, 0.3)
+			GaussianBlob(m, w, h, r.Float64()*w, r.Float64()*h, 1.5+r.Float64()*2, 1)
+			GaussianBlob(m, w, h, r.Float64()*w, r.Float64()*h, 1.5, 0.3)
 			for i := range m {
 				m[i] += float32(r.Float64() * 0.02)
 			}
@@ -208,7 +194,7 @@ func TestSoftArgmaxKnown(t *testing.T) {
 	// A symmetric Gaussian far from the borders: its sub-cell centre.
 	const W, H = 40, 40
 	g := make([]float32, W*H)
-	gaussian(g, W, H, 17.3, 21.8, 2, 1)
+	GaussianBlob(g, W, H, 17.3, 21.8, 2, 1)
 	SoftArgmax(g, 1, W, H, false, 1, out[:])
 	if math.Abs(float64(out[0].X)-17.3) > 1e-4 || math.Abs(float64(out[0].Y)-21.8) > 1e-4 {
 		t.Fatalf("Gaussian: (%g,%g), want (17.3, 21.8)", out[0].X, out[0].Y)
@@ -226,7 +212,7 @@ func TestHeatmapDecoderScalesToInput(t *testing.T) {
 	data := make([]float32, n*k*w*h)
 	for i := range n {
 		for j := range k {
-			gaussian(data[(i*k+j)*w*h:(i*k+j+1)*w*h], w, h, float64(10+j), float64(20+i), 2, 1)
+			GaussianBlob(data[(i*k+j)*w*h:(i*k+j+1)*w*h], w, h, float64(10+j), float64(20+i), 2, 1)
 		}
 	}
 	outs := []Tensor{{Name: "heatmaps", Shape: []int{n, k, h, w}, Data: data}}
@@ -259,69 +245,6 @@ func TestHeatmapDecoderScalesToInput(t *testing.T) {
 	}
 }
 
-// darkPerson returns one person's heatmaps as mmpose's top-down models
-// give them, 17×64×48: a σ = 2 Gaussian at a random sub-cell centre each.
-func darkPerson() []float32 {
-	const k, w, h = pose.NumKeypoints, 48, 64
-	r := rand.New(rand.NewPCG(1, 1))
-	hm := make([]float32, k*w*h)
-	for j := range k {
-		gaussian(hm[j*w*h:(j+1)*w*h], w, h, 5+r.Float64()*38, 5+r.Float64()*54, 2, 1)
-	}
-	return hm
-}
-
-// BenchmarkDARKPerson is mmpose's refine_keypoints_dark workload (with
-// get_heatmap_maximum before it): one person's 17×64×48 heatmaps, blur
-// kernel 11.
-func BenchmarkDARKPerson(b *testing.B) {
-	const k, w, h = pose.NumKeypoints, 48, 64
-	hm := darkPerson()
-	d, _ := NewDARK(11)
-	out := make([]pose.Keypoint, k)
-	b.ReportAllocs()
-	c0 := cpuSeconds()
-	for b.Loop() {
-		d.Decode(hm, k, w, h, out)
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/person")
-	b.ReportMetric((cpuSeconds()-c0)*1e3/float64(b.N), "cpu-ms/person")
-}
-
-// TestDumpDARKWorkload writes BenchmarkDARKPerson's heatmaps (17×64×48
-// little-endian float32) to $GOPERCEPT_BENCH_DUMP/dark_person.bin for
-// tools/bench/ref_dark.py; it runs only when that variable is set.
-func TestDumpDARKWorkload(t *testing.T) {
-	dir := os.Getenv("GOPERCEPT_BENCH_DUMP")
-	if dir == "" {
-		t.Skip("GOPERCEPT_BENCH_DUMP not set")
-	}
-	hm := darkPerson()
-	buf := make([]byte, 0, 4*len(hm))
-	for _, v := range hm {
-		buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
-	}
-	if err := os.WriteFile(filepath.Join(dir, "dark_person.bin"), buf, 0o644); err != nil {
-		t.Fatalf("DARK workload: %v", err)
-	}
-}
-
-func BenchmarkArgmaxQuarterPerson(b *testing.B) {
-	const k, w, h = pose.NumKeypoints, 48, 64
-	hm := make([]float32, k*w*h)
-	for j := range k {
-		gaussian(hm[j*w*h:(j+1)*w*h], w, h, 20, 30, 2, 1)
-	}
-	out := make([]pose.Keypoint, k)
-	b.ReportAllocs()
-	c0 := cpuSeconds()
-	for b.Loop() {
-		ArgmaxQuarter(hm, k, w, h, out)
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/person")
-	b.ReportMetric((cpuSeconds()-c0)*1e3/float64(b.N), "cpu-ms/person")
-}
-
 func BenchmarkDARKDecoder(b *testing.B) {
 	for _, n := range []int{1, 5} {
 		b.Run(fmt.Sprintf("people=%d", n), func(b *testing.B) {
@@ -329,7 +252,7 @@ func BenchmarkDARKDecoder(b *testing.B) {
 			r := rand.New(rand.NewPCG(1, 1))
 			hm := make([]float32, n*k*w*h)
 			for j := range n * k {
-				gaussian(hm[j*w*h:(j+1)*w*h], w, h, 5+r.Float64()*38, 5+r.Float64()*54, 2, 1)
+				GaussianBlob(hm[j*w*h:(j+1)*w*h], w, h, 5+r.Float64()*38, 5+r.Float64()*54, 2, 1)
 			}
 			d, _ := New("dark", Config{})
 			outs := []Tensor{{Shape: []int{n, k, h, w}, Data: hm}}

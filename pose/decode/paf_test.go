@@ -1,81 +1,12 @@
 package decode
 
 import (
-	"encoding/binary"
 	"math"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/gopercept/gopercept/pose"
 )
-
-// standing is a COCO-17 standing pose, x right and y down, in body heights
-// about the body centre.
-var standing = [pose.NumKeypoints][2]float64{
-	{0, -0.40}, {0.05, -0.44}, {-0.05, -0.44}, {0.10, -0.42}, {-0.10, -0.42},
-	{0.18, -0.28}, {-0.18, -0.28}, {0.24, -0.08}, {-0.24, -0.08}, {0.26, 0.10}, {-0.26, 0.10},
-	{0.10, 0.05}, {-0.10, 0.05}, {0.11, 0.28}, {-0.11, 0.28}, {0.12, 0.50}, {-0.12, 0.50},
-}
-
-// pafScene renders heatmaps [1,channels,h,w] and PAFs [1,2L,h,w] in the
-// layout of topology top for people given as centre and height in cells; it
-// returns each person's COCO-17 keypoints in cells. The neck part is the
-// shoulders' midpoint.
-func pafScene(top *Topology, channels, w, h int, centres [][3]float64, r *rand.Rand) (hm, paf []float32, kps [][pose.NumKeypoints][2]float64) {
-	np := len(top.Parts)
-	hm = make([]float32, channels*w*h)
-	paf = make([]float32, 2*len(top.Limbs)*w*h)
-	cnt := make([]float32, len(top.Limbs)*w*h)
-	for _, c := range centres {
-		var k [pose.NumKeypoints][2]float64
-		for j, s := range standing {
-			k[j] = [2]float64{c[0] + s[0]*c[2] + r.Float64()*0.6 - 0.3, c[1] + s[1]*c[2] + r.Float64()*0.6 - 0.3}
-		}
-		kps = append(kps, k)
-		p := make([][2]float64, np)
-		for i, name := range top.Parts {
-			if name == "neck" {
-				p[i] = [2]float64{(k[pose.LeftShoulder][0] + k[pose.RightShoulder][0]) / 2, (k[pose.LeftShoulder][1] + k[pose.RightShoulder][1]) / 2}
-			} else {
-				p[i] = k[pose.KeypointIndex(name)]
-			}
-		}
-		for j := range np {
-			gaussian(hm[j*w*h:(j+1)*w*h], w, h, p[j][0], p[j][1], 1, 1)
-		}
-		for k, l := range top.Limbs {
-			ax, ay, bx, by := p[l.A][0], p[l.A][1], p[l.B][0], p[l.B][1]
-			n := math.Hypot(bx-ax, by-ay)
-			ux, uy := (bx-ax)/n, (by-ay)/n
-			for y := range h {
-				for x := range w {
-					dx, dy := float64(x)-ax, float64(y)-ay
-					along := dx*ux + dy*uy
-					across := math.Abs(-dx*uy + dy*ux)
-					if along < -1 || along > n+1 || across > 1 {
-						continue
-					}
-					i := y*w + x
-					paf[l.PafX*w*h+i] += float32(ux)
-					paf[l.PafY*w*h+i] += float32(uy)
-					cnt[k*w*h+i]++
-				}
-			}
-		}
-	}
-	// Overlapping limbs average, as OpenPose's ground truth.
-	for k, l := range top.Limbs {
-		for i := range w * h {
-			if c := cnt[k*w*h+i]; c > 1 {
-				paf[l.PafX*w*h+i] /= c
-				paf[l.PafY*w*h+i] /= c
-			}
-		}
-	}
-	return hm, paf, kps
-}
 
 func TestLimbScoreKnown(t *testing.T) {
 	const w, h = 40, 40
@@ -125,7 +56,7 @@ func TestPAFGroupsKnownPeople(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(21, 22))
-			hm, paf, parts := pafScene(tc.top, tc.channels, tc.w, tc.h, tc.centres, r)
+			hm, paf, parts := PAFScene(tc.top, tc.channels, tc.w, tc.h, tc.centres, r)
 			d, err := New("openpose", Config{InputWidth: 8 * tc.w, InputHeight: 8 * tc.h, PAF: PAFConfig{Topology: tc.top}})
 			if err != nil {
 				t.Fatal(err)
@@ -202,73 +133,12 @@ func tenPeople() [][3]float64 {
 	return c
 }
 
-// sixPeople stands six people side by side on lightweight-openpose's maps
-// of a 656×368 input: 46×82 at stride 8, upsampled 4× to 184×328.
-func sixPeople() [][3]float64 {
-	var c [][3]float64
-	for i := range 6 {
-		c = append(c, [3]float64{30 + 53*float64(i), 92 + 6*float64(i%2), 110 + 4*float64(i%3)})
-	}
-	return c
-}
-
-// sixPeopleMaps returns BenchmarkPAFSixPeople's 19 heatmaps and 38 PAF
-// channels, [C, 184, 328] each.
-func sixPeopleMaps() (hm, paf []float32) {
-	hm, paf, _ = pafScene(OpenPoseCOCO, 19, 328, 184, sixPeople(), rand.New(rand.NewPCG(1, 2)))
-	return hm, paf
-}
-
-// TestDumpPAFWorkload writes BenchmarkPAFSixPeople's maps to
-// $GOPERCEPT_BENCH_DUMP (paf_heatmaps.bin [19,184,328] and paf_pafs.bin
-// [38,184,328], little-endian float32) for tools/bench/ref_paf.py; it runs
-// only when that variable is set.
-func TestDumpPAFWorkload(t *testing.T) {
-	dir := os.Getenv("GOPERCEPT_BENCH_DUMP")
-	if dir == "" {
-		t.Skip("GOPERCEPT_BENCH_DUMP not set")
-	}
-	hm, paf := sixPeopleMaps()
-	for name, v := range map[string][]float32{"paf_heatmaps.bin": hm, "paf_pafs.bin": paf} {
-		buf := make([]byte, 0, 4*len(v))
-		for _, x := range v {
-			buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(x))
-		}
-		if err := os.WriteFile(filepath.Join(dir, name), buf, 0o644); err != nil {
-			t.Fatalf("PAF workload %s: %v", name, err)
-		}
-	}
-}
-
-// BenchmarkPAFSixPeople is lightweight-openpose's group_keypoints workload:
-// six people on 19 heatmaps and 38 PAF channels of 328×184 in its channel
-// layout (OpenPoseCOCO: BODY_PARTS_KPT_IDS and BODY_PARTS_PAF_IDS).
-func BenchmarkPAFSixPeople(b *testing.B) {
-	const w, h = 328, 184
-	hm, paf := sixPeopleMaps()
-	d, _ := New("openpose", Config{InputWidth: 656, InputHeight: 368, PAF: PAFConfig{Topology: OpenPoseCOCO}})
-	outs := []Tensor{{Shape: []int{1, 19, h, w}, Data: hm}, {Shape: []int{1, 38, h, w}, Data: paf}}
-	var people []pose.Person
-	people, _ = d.Decode(outs, people)
-	if len(people) != 6 {
-		b.Fatalf("%d people, want 6", len(people))
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	c0 := cpuSeconds()
-	for b.Loop() {
-		people, _ = d.Decode(outs, people)
-	}
-	b.ReportMetric((cpuSeconds()-c0)*1e3/float64(b.N), "cpu-ms/frame")
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e6, "ms/frame")
-}
-
 // TestPAFNeedsTheField checks that peaks alone make nobody: with a zero
 // field no limb passes the alignment test, and with the field reversed
 // (pointing from B to A) neither.
 func TestPAFNeedsTheField(t *testing.T) {
 	const w, h = 80, 64
-	hm, paf, _ := pafScene(TRTPose, 18, w, h, [][3]float64{{22, 32, 48}, {58, 30.5, 44}}, rand.New(rand.NewPCG(1, 1)))
+	hm, paf, _ := PAFScene(TRTPose, 18, w, h, [][3]float64{{22, 32, 48}, {58, 30.5, 44}}, rand.New(rand.NewPCG(1, 1)))
 	d, _ := New("openpose", Config{})
 	for name, field := range map[string]func(float32) float32{
 		"zero":     func(float32) float32 { return 0 },
