@@ -32,6 +32,7 @@ const MaxCardSize = 1 << 20
 //	classes:
 //	  - {id: 1, name: car, raw_id: 10, colour: [245, 150, 100]}
 //	parameters: {fov_up_deg: 3.0, fov_down_deg: -25.0}
+//	paint: {cameras: [cam_front, cam_front_left, cam_front_right], channels: [r, g, b, valid]}
 //	provenance: {training_data: SemanticKITTI 00-10 except 08, seed: 1, license: MIT}
 //	metrics: {miou: 0.52}
 type Card struct {
@@ -61,6 +62,8 @@ type Card struct {
 	// Parameters hold family-specific defaults (simcc split ratio, field of
 	// view, strides); nodes read the keys they know.
 	Parameters map[string]any `yaml:"parameters,omitempty"`
+	// Paint declares camera-painted input channels; nil for none.
+	Paint *Paint `yaml:"paint,omitempty"`
 	// Provenance says where the model came from.
 	Provenance Provenance `yaml:"provenance,omitempty"`
 	// Metrics are evaluation results, free form (miou: 0.52).
@@ -106,6 +109,24 @@ type Class struct {
 	RawID *int `yaml:"raw_id,omitempty"`
 	// Colour is an RGB colour for visualisation, 0..255 each.
 	Colour []uint8 `yaml:"colour,omitempty"`
+}
+
+// Paint declares input channels painted from cameras (PointPainting,
+// VIASeg, FuseSeg): every lidar point takes the colour of the pixel it
+// projects to through TF and CameraInfo, as extra input channels after the
+// family's own (the range image's five for rangenet: input channels 5 +
+// len(Channels), and as many normalisation entries when the card has
+// them). Points no camera sees carry valid 0 and colour 0.
+type Paint struct {
+	// Cameras names the cameras the model was trained with (the
+	// simulator's cam_front, ...); the node reads <name>/image and
+	// <name>/camera_info for each unless its parameters name others.
+	// At least one, no repeats.
+	Cameras []string `yaml:"cameras,flow"`
+	// Channels names the painted channels in input order; the lidarseg
+	// node knows r, g, b (0..1) and valid (0 or 1). At least one, no
+	// repeats.
+	Channels []string `yaml:"channels,flow"`
 }
 
 // Provenance says how a model was made.
@@ -267,6 +288,23 @@ func (c *Card) Validate() error {
 	case "", "rgb", "bgr":
 	default:
 		return bad("normalisation.colour_order", "%q; want rgb or bgr", n.ColourOrder)
+	}
+	if p := c.Paint; p != nil {
+		for _, l := range []struct {
+			field string
+			names []string
+		}{{"paint.cameras", p.Cameras}, {"paint.channels", p.Channels}} {
+			if len(l.names) == 0 {
+				return bad(l.field, "at least one required")
+			}
+			seen := map[string]bool{}
+			for i, name := range l.names {
+				if strings.TrimSpace(name) == "" || seen[name] {
+					return bad(fmt.Sprintf("%s[%d]", l.field, i), "empty or repeated name %q", name)
+				}
+				seen[name] = true
+			}
+		}
 	}
 	ids := map[int]bool{}
 	for i, cl := range c.Classes {

@@ -70,8 +70,24 @@ func TestLoadCard(t *testing.T) {
 	if _, ok := c.Param("knn"); ok {
 		t.Error("Param on a map is a number")
 	}
+	if c.Paint != nil {
+		t.Errorf("card without paint: %+v", c.Paint)
+	}
 	if *c.Provenance.Seed != 7 || c.Provenance.License != "MIT" || c.Metrics["miou"] != 0.52 {
 		t.Errorf("provenance %+v metrics %v", c.Provenance, c.Metrics)
+	}
+}
+
+// TestLoadCardPaint reads a painted model's channels and cameras.
+func TestLoadCardPaint(t *testing.T) {
+	src := strings.Replace(rangenetCard, "[1, 5, 64, 2048]", "[1, 9, 64, 2048]", 1) +
+		"paint: {cameras: [cam_front, cam_front_left], channels: [r, g, b, valid]}\n"
+	c, err := infer.ParseCard([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := c.Paint; p == nil || strings.Join(p.Cameras, ",") != "cam_front,cam_front_left" || strings.Join(p.Channels, ",") != "r,g,b,valid" {
+		t.Errorf("paint %+v", c.Paint)
 	}
 }
 
@@ -117,6 +133,10 @@ func TestCardErrors(t *testing.T) {
 		{"class id", "family: f\n", "family: f\nclasses: [{id: 1, name: a}, {id: 1, name: b}]\n", "classes[1].id"},
 		{"class name", "family: f\n", "family: f\nclasses: [{id: 1}]\n", "classes[0].name"},
 		{"class colour", "family: f\n", "family: f\nclasses: [{id: 1, name: a, colour: [1, 2]}]\n", "classes[0].colour"},
+		{"paint cameras", "family: f\n", "family: f\npaint: {channels: [r]}\n", "paint.cameras"},
+		{"paint channels", "family: f\n", "family: f\npaint: {cameras: [a], channels: []}\n", "paint.channels"},
+		{"paint repeated camera", "family: f\n", "family: f\npaint: {cameras: [a, a], channels: [r]}\n", "paint.cameras[1]"},
+		{"paint empty channel", "family: f\n", "family: f\npaint: {cameras: [a], channels: [r, '']}\n", "paint.channels[1]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
