@@ -9,25 +9,6 @@ import (
 	"github.com/gopercept/gopercept/bev"
 )
 
-// randomInputs returns softmaxed depth [n, d, hw] and normal features
-// [n, c, hw] from a fixed seed.
-func randomInputs(g *Geometry, c int, seed uint64) (depth, feat []float32) {
-	rng := rand.New(rand.NewPCG(seed, 7))
-	hw := g.FH * g.FW
-	depth = make([]float32, g.NCam*g.D*hw)
-	for i := range depth {
-		depth[i] = float32(3 * rng.NormFloat64())
-	}
-	if err := SoftmaxDepth(depth, g.NCam, g.D, hw); err != nil {
-		panic(err)
-	}
-	feat = make([]float32, g.NCam*c*hw)
-	for i := range feat {
-		feat[i] = float32(rng.NormFloat64())
-	}
-	return depth, feat
-}
-
 // bruteFloat64 pools in float64 straight from the definition, walking
 // every frustum point and computing its cell afresh with brutePoint, and
 // also returns Σ|terms| per output element for the tolerance.
@@ -95,7 +76,7 @@ func TestPoolBrute(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			depth, feat := randomInputs(g, tc.c, uint64(tc.ncam))
+			depth, feat := RandomInputs(g, tc.c, uint64(tc.ncam))
 			if tc.c == 80 {
 				// Non-negative features: Σ|terms| = |sum|, so the bound
 				// below is a plain 1e-4 relative tolerance.
@@ -159,7 +140,7 @@ func TestPoolLayoutTranspose(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		depth, feat := randomInputs(g, c, 9)
+		depth, feat := RandomInputs(g, c, 9)
 		p, _ := NewPooler(g, c, 2)
 		outs[li] = make([]float32, p.OutputLen())
 		if err := p.Pool(depth, feat, outs[li]); err != nil {
@@ -186,7 +167,7 @@ func TestPoolNoAlloc(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	depth, feat := randomInputs(g, 8, 1)
+	depth, feat := RandomInputs(g, 8, 1)
 	p, _ := NewPooler(g, 8, 2)
 	defer p.Close()
 	out := make([]float32, p.OutputLen())

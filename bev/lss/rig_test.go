@@ -32,24 +32,6 @@ func (l radialLens) Undistort(u, v float64) (x, y float64) {
 	return x, y
 }
 
-// opticalExtrinsic returns base_link←optical for a camera at (tx, ty, tz)
-// looking along yaw psi (rad, from +x towards +y) and pitched down by
-// pitch (rad).
-func opticalExtrinsic(psi, pitch, tx, ty, tz float64) [16]float64 {
-	cp, sp := math.Cos(pitch), math.Sin(pitch)
-	// Body axes of the camera: forward f, left l, up up, after the pitch.
-	f := r3.Vec{X: math.Cos(psi) * cp, Y: math.Sin(psi) * cp, Z: -sp}
-	l := r3.Vec{X: -math.Sin(psi), Y: math.Cos(psi), Z: 0}
-	up := r3.Cross(f, l)
-	xo, yo, zo := r3.Scale(-1, l), r3.Scale(-1, up), f
-	return [16]float64{
-		xo.X, yo.X, zo.X, tx,
-		xo.Y, yo.Y, zo.Y, ty,
-		xo.Z, yo.Z, zo.Z, tz,
-		0, 0, 0, 1,
-	}
-}
-
 // testRig returns n cameras spread around the vehicle, 400×240 images
 // resized by 0.44 and cropped to 176×64, the odd ones with radial
 // distortion.

@@ -1,8 +1,0 @@
-//go:build !unix
-
-package lss
-
-import "time"
-
-// processCPU is unavailable here; benchmarks report 0.
-func processCPU() time.Duration { return 0 }
