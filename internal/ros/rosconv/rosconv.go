@@ -1,0 +1,34 @@
+// Package rosconv converts between ROS message types and the ROS-free types
+// of gopercept's algorithm packages, in one place, so that every node reads
+// clouds and images the same way.
+package rosconv
+
+import (
+	"github.com/gopercept/gopercept/internal/imageconv"
+	"github.com/gopercept/gopercept/internal/pointcloud"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
+)
+
+// Layout returns the point layout of pc, reusing fields' capacity when dst
+// is given (pass nil for a new slice).
+func Layout(pc *sensor_msgs.PointCloud2, dst []pointcloud.Field) pointcloud.Layout {
+	l := pointcloud.Layout{Width: pc.Width, Height: pc.Height, PointStep: pc.PointStep, RowStep: pc.RowStep, BigEndian: pc.IsBigendian, Fields: dst[:0]}
+	for _, f := range pc.Fields {
+		l.Fields = append(l.Fields, pointcloud.Field{Name: f.Name, Offset: f.Offset, Datatype: f.Datatype, Count: f.Count})
+	}
+	return l
+}
+
+// Fields converts a layout's fields back to PointField messages.
+func Fields(l *pointcloud.Layout) []sensor_msgs.PointField {
+	out := make([]sensor_msgs.PointField, len(l.Fields))
+	for i, f := range l.Fields {
+		out[i] = sensor_msgs.PointField{Name: f.Name, Offset: f.Offset, Datatype: f.Datatype, Count: max(f.Count, 1)}
+	}
+	return out
+}
+
+// Raw describes an Image message for imageconv; the data is not copied.
+func Raw(img *sensor_msgs.Image) imageconv.Raw {
+	return imageconv.Raw{Encoding: img.Encoding, Width: int(img.Width), Height: int(img.Height), Step: int(img.Step), BigEndian: img.IsBigendian != 0, Data: img.Data}
+}

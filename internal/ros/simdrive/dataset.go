@@ -1,0 +1,138 @@
+package simdrive
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/internal/npy"
+	"gopkg.in/yaml.v3"
+)
+
+// DatasetConfig configures WriteLidarDataset.
+type DatasetConfig struct {
+	Config
+	// Projection is the range-image projection of the training tensors;
+	// the trained model's card records it so the node projects the same way.
+	Projection lidarseg.ProjectionConfig
+	// LabelMap maps the simulator's raw SemanticKITTI ids to class indices.
+	LabelMap *lidarseg.LabelMap
+	// Every keeps one sweep in Every (1: all).
+	Every int
+}
+
+// ClassCard is one class as model cards list them.
+type ClassCard struct {
+	ID     int     `yaml:"id"`
+	Name   string  `yaml:"name"`
+	RawID  int     `yaml:"raw_id"`
+	Colour []uint8 `yaml:"colour,flow"`
+}
+
+// Classes lists a label map's classes for meta files and model cards.
+func Classes(m *lidarseg.LabelMap) []ClassCard {
+	out := make([]ClassCard, m.NumClasses())
+	for c := range out {
+		col := m.ClassColour(uint16(c))
+		out[c] = ClassCard{ID: c, Name: m.ClassName(uint16(c)), RawID: int(m.RawID(uint16(c))), Colour: []uint8{col[0], col[1], col[2]}}
+	}
+	return out
+}
+
+// WriteLidarDataset simulates sweeps and writes the lidarseg training layout
+// to dir: range.npy [N,5,H,W] float32 raw channels (range m, x, y, z m,
+// remission 0..1; empty pixels 0), labels.npy [N,H,W] uint8 class indices,
+// meta.yaml (classes, projection, seed).
+func WriteLidarDataset(ctx context.Context, cfg DatasetConfig, dir string, progress io.Writer) (int, error) {
+	if err := cfg.defaults(); err != nil {
+		return 0, err
+	}
+	if cfg.Every <= 0 {
+		cfg.Every = 1
+	}
+	pc := cfg.Projection
+	pc.Means = [lidarseg.Channels]float32{}
+	pc.Stds = [lidarseg.Channels]float32{1, 1, 1, 1, 1} // raw channels; the trainer normalises
+	pc.IntensityScale = 1.0 / 255
+	proj, err := lidarseg.NewProjector(pc)
+	if err != nil {
+		return 0, err
+	}
+	world, rig, lidar, err := setup(cfg.Config)
+	if err != nil {
+		return 0, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, err
+	}
+	H, W := pc.Height, pc.Width
+	xs, err := npy.Create(filepath.Join(dir, "range.npy"), "float32", lidarseg.Channels, H, W)
+	if err != nil {
+		return 0, err
+	}
+	ys, err := npy.Create(filepath.Join(dir, "labels.npy"), "uint8", H, W)
+	if err != nil {
+		xs.Close()
+		return 0, err
+	}
+	tensor := make([]float32, proj.TensorLen())
+	labels := make([]uint8, H*W)
+	var cloud lidarseg.Cloud
+	n := 0
+	period := 1 / cfg.LidarHz
+	for k := 0; float64(k+1)*period <= cfg.Duration+1e-9; k += cfg.Every {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		sw := world.LidarSweep(lidar, rig.LidarMount, float64(k)*period)
+		cloud.X, cloud.Y, cloud.Z, cloud.Intensity = cloud.X[:0], cloud.Y[:0], cloud.Z[:0], cloud.Intensity[:0]
+		for _, p := range sw.Points {
+			cloud.X = append(cloud.X, p.X)
+			cloud.Y = append(cloud.Y, p.Y)
+			cloud.Z = append(cloud.Z, p.Z)
+			cloud.Intensity = append(cloud.Intensity, p.Intensity)
+		}
+		pr, err := proj.Project(cloud, tensor)
+		if err != nil {
+			return n, fmt.Errorf("simulate: project sweep %d: %w", k, err)
+		}
+		for i, pt := range pr.PixelPoint {
+			labels[i] = 0
+			if pt >= 0 {
+				labels[i] = uint8(cfg.LabelMap.Class(uint32(sw.Labels[pt])))
+			}
+		}
+		if err := xs.WriteFloat32(tensor); err != nil {
+			return n, err
+		}
+		if err := ys.WriteUint8(labels); err != nil {
+			return n, err
+		}
+		n++
+		if progress != nil && n%10 == 0 {
+			fmt.Fprintf(progress, "dataset lidarseg: %d scans\n", n)
+		}
+	}
+	if err := xs.Close(); err != nil {
+		return n, err
+	}
+	if err := ys.Close(); err != nil {
+		return n, err
+	}
+	meta := map[string]any{
+		"kind": "lidarseg", "seed": cfg.Seed, "scans": n, "lidar": cfg.Lidar, "columns": cfg.Columns,
+		"classes": Classes(cfg.LabelMap),
+		// Named as the lidarseg node reads them from a model card.
+		"projection": map[string]any{"height": H, "width": W, "fov_up_deg": pc.FovUpDeg, "fov_down_deg": pc.FovDownDeg,
+			"horizontal_fov_deg": pc.HorizontalFovDeg, "intensity_scale": float64(pc.IntensityScale), "use_ring": false},
+		"channels": []string{"range", "x", "y", "z", "remission"},
+	}
+	raw, err := yaml.Marshal(meta)
+	if err != nil {
+		return n, err
+	}
+	return n, os.WriteFile(filepath.Join(dir, "meta.yaml"), raw, 0o644)
+}
