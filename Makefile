@@ -29,11 +29,11 @@ ros2:
 	@scripts/ros2-env.sh >/dev/null
 
 generate:
-	$(GO) generate ./rosmsg
+	$(GO) generate ./internal/ros/rosmsg
 
 # check-generated fails when the committed message code is stale.
 check-generated:
-	$(GO) test -count=1 -run TestGeneratedUpToDate ./internal/msggen
+	$(GO) test -count=1 -run TestGeneratedUpToDate ./internal/ros/msggen
 
 vet:
 	$(GO) vet ./...

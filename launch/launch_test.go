@@ -12,9 +12,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/node"
+	"github.com/gopercept/gopercept/internal/ros/node"
 	_ "github.com/gopercept/gopercept/nodes/all"
-	"github.com/gopercept/gopercept/param"
+	"github.com/gopercept/gopercept/internal/ros/param"
 	"gopkg.in/yaml.v3"
 )
 

@@ -22,9 +22,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopercept/gopercept/bag"
-	"github.com/gopercept/gopercept/ros2"
-	"github.com/gopercept/gopercept/simulate"
+	"github.com/gopercept/gopercept/internal/ros/bag"
+	"github.com/gopercept/gopercept/internal/ros/rcl"
+	"github.com/gopercept/gopercept/internal/ros/simdrive"
 )
 
 func TestMain(m *testing.M) {
@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 
 // drive is short and light: a 32-beam lidar at 512 columns and the six
 // small cameras bevfusion's default parameters read.
-var drive = simulate.Config{Seed: 11, Duration: 2, Lidar: "hdl32", Columns: 512, Cameras: "six", Width: 352, Height: 128, Depth: true, Pedestrians: 12}
+var drive = simdrive.Config{Seed: 11, Duration: 2, Lidar: "hdl32", Columns: 512, Cameras: "six", Width: 352, Height: 128, Depth: true, Pedestrians: 12}
 
 // graphTopics maps a topic of the simulated drive to the topics the nodes
 // read in namespace ns with their shipped parameter files (params/*.yaml,
@@ -52,9 +52,9 @@ var drive = simulate.Config{Seed: 11, Duration: 2, Lidar: "hdl32", Columns: 512,
 func graphTopics(topic, ns, lidar string) []string {
 	rel := func(name string) string { return "/" + strings.Trim(ns+"/"+name, "/") }
 	switch topic {
-	case simulate.TopicTF, simulate.TopicTFStatic:
+	case simdrive.TopicTF, simdrive.TopicTFStatic:
 		return []string{topic}
-	case simulate.TopicPoints:
+	case simdrive.TopicPoints:
 		if lidar != "" {
 			return []string{rel(lidar)}
 		}
@@ -79,8 +79,8 @@ type message struct {
 // player publishes the simulated drive onto the graph, into one or more
 // namespaces.
 type player struct {
-	node  *ros2.Node
-	pubs  map[string]*ros2.Publisher
+	node  *rcl.Node
+	pubs  map[string]*rcl.Publisher
 	msgs  []message
 	stop  context.CancelFunc
 	done  chan struct{}
@@ -112,7 +112,7 @@ func driveBag(t *testing.T) string {
 			simulated.err = err
 			return
 		}
-		if _, err := simulate.Run(context.Background(), drive, w); err != nil {
+		if _, err := simdrive.Run(context.Background(), drive, w); err != nil {
 			simulated.err = err
 			return
 		}
@@ -134,18 +134,18 @@ func newPlayer(t *testing.T, lidar map[string]string, nss ...string) *player {
 		t.Fatal(err)
 	}
 	defer rd.Close()
-	n, err := ros2.NewNode("drive_player", "", nil)
+	n, err := rcl.NewNode("drive_player", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &player{node: n, pubs: map[string]*ros2.Publisher{}, first: -1, nss: nss, lidar: lidar}
+	p := &player{node: n, pubs: map[string]*rcl.Publisher{}, first: -1, nss: nss, lidar: lidar}
 	for _, ti := range rd.Topics() {
-		q := ros2.SensorData()
+		q := rcl.SensorData()
 		switch ti.Name {
-		case simulate.TopicTFStatic:
-			q = ros2.TransientLocal(1)
-		case simulate.TopicTF:
-			q = ros2.Reliable(100)
+		case simdrive.TopicTFStatic:
+			q = rcl.TransientLocal(1)
+		case simdrive.TopicTF:
+			q = rcl.Reliable(100)
 		}
 		for _, ns := range nss {
 			for _, g := range p.topics(ti.Name, ns) {
@@ -616,13 +616,13 @@ func (w *watcher) count(topic string) int {
 
 func watchOutputs(t *testing.T, topics ...string) *watcher {
 	t.Helper()
-	n, err := ros2.NewNode("output_watch", "", nil)
+	n, err := rcl.NewNode("output_watch", "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	w := &watcher{n: map[string]int{}}
 	for _, topic := range topics {
-		if _, err := n.NewSubscription(topic, "sensor_msgs/msg/PointCloud2", ros2.Reliable(10), func([]byte, ros2.MessageInfo) {
+		if _, err := n.NewSubscription(topic, "sensor_msgs/msg/PointCloud2", rcl.Reliable(10), func([]byte, rcl.MessageInfo) {
 			w.mu.Lock()
 			w.n[topic]++
 			w.mu.Unlock()
@@ -641,7 +641,7 @@ func watchOutputs(t *testing.T, topics ...string) *watcher {
 // namespace ns, section by section ("Subscribers", "Publishers", "Service
 // Servers"; entries "name: type"): its inputs and outputs as it declares
 // them with its shipped parameter file and overrides, resolved; what the
-// driver adds to every node (ros2/doc.go: /tf and /tf_static, /clock with
+// driver adds to every node (internal/ros/rcl/doc.go: /tf and /tf_static, /clock with
 // use_sim_time; /diagnostics, /rosout, /parameter_events; the six
 // parameter services); nothing else.
 func documented(t *testing.T, ns, name string, overrides map[string]any, simTime bool) map[string][]string {

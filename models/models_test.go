@@ -12,12 +12,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/bag"
-	"github.com/gopercept/gopercept/evaluate"
+	"github.com/gopercept/gopercept/internal/ros/bag"
+	"github.com/gopercept/gopercept/internal/ros/evaluate"
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/lidarseg"
 	_ "github.com/gopercept/gopercept/nodes/all"
-	"github.com/gopercept/gopercept/simulate"
+	"github.com/gopercept/gopercept/internal/ros/simdrive"
 )
 
 func TestEveryModelMatchesItsCard(t *testing.T) {
@@ -46,14 +46,14 @@ func TestEveryModelMatchesItsCard(t *testing.T) {
 }
 
 // heldOut simulates a short drive no training set used.
-func heldOut(t *testing.T, cfg simulate.Config) string {
+func heldOut(t *testing.T, cfg simdrive.Config) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "heldout.mcap")
 	w, err := bag.CreateMCAP(path, bag.WriterConfig{Compression: bag.CompressionNone})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := simulate.Run(context.Background(), cfg, w); err != nil {
+	if _, err := simdrive.Run(context.Background(), cfg, w); err != nil {
 		t.Fatal(err)
 	}
 	if err := w.Close(); err != nil {
@@ -88,7 +88,7 @@ func TestLidarsegReproducesCard(t *testing.T) {
 	}
 	want := cardMetric(t, card, "ci_miou")
 	tol := cardMetric(t, card, "ci_tolerance")
-	path := heldOut(t, simulate.Config{Seed: 301, Duration: 1, Cameras: "none"})
+	path := heldOut(t, simdrive.Config{Seed: 301, Duration: 1, Cameras: "none"})
 	rs, err := evaluate.Lidarseg(context.Background(), evaluate.LidarsegConfig{
 		Bags: []string{path}, ParamsFiles: []string{"../params/lidarseg.yaml"}, Root: "..",
 		Params: map[string]any{"model.path": "models/lidarseg-small.onnx"}, LabelMap: lidarseg.SemanticKITTI(), Modes: []string{"knn"},
@@ -118,7 +118,7 @@ func TestPoseReproducesCard(t *testing.T) {
 	}
 	wantAP, wantPCK := cardMetric(t, card, "ci_ap"), cardMetric(t, card, "ci_pck")
 	tol := cardMetric(t, card, "ci_tolerance")
-	path := heldOut(t, simulate.Config{Seed: 301, Duration: 1, Cameras: "front", Width: 640, Height: 480, Crowd: true, Lidar: "hdl32", Columns: 512})
+	path := heldOut(t, simdrive.Config{Seed: 301, Duration: 1, Cameras: "front", Width: 640, Height: 480, Crowd: true, Lidar: "hdl32", Columns: 512})
 	r, err := evaluate.Pose(context.Background(), evaluate.PoseConfig{
 		Bags: []string{path}, ParamsFiles: []string{"../params/pose2d.yaml"}, Root: "..",
 		Params:  map[string]any{"image.topic": "/cameras/cam_front/image", "camera_info.topic": "/cameras/cam_front/camera_info", "depth.topic": ""},
@@ -144,7 +144,7 @@ func TestBEVReproducesCard(t *testing.T) {
 	}
 	wantAP, wantIoU := cardMetric(t, card, "ci_car_ap_2m"), cardMetric(t, card, "ci_occupancy_iou")
 	tol := cardMetric(t, card, "ci_tolerance")
-	path := heldOut(t, simulate.Config{Seed: 301, Duration: 1, Cameras: "six", Width: 704, Height: 256})
+	path := heldOut(t, simdrive.Config{Seed: 301, Duration: 1, Cameras: "six", Width: 704, Height: 256})
 	r, err := evaluate.BEV(context.Background(), evaluate.BEVConfig{
 		Bags: []string{path}, ParamsFiles: []string{"../params/bevfusion.yaml", "../params/demo.yaml"}, Root: "..",
 	})
@@ -180,7 +180,7 @@ func TestBEVRigs(t *testing.T) {
 		name string
 		cams int
 	}{{"front", 1}, {"four", 4}, {"six", 6}} {
-		path := heldOut(t, simulate.Config{Seed: 301, Duration: 0.5, Cameras: rig.name, Width: 704, Height: 256})
+		path := heldOut(t, simdrive.Config{Seed: 301, Duration: 0.5, Cameras: rig.name, Width: 704, Height: 256})
 		r, err := evaluate.BEV(context.Background(), evaluate.BEVConfig{
 			Bags: []string{path}, ParamsFiles: []string{"../params/bevfusion.yaml", "../params/demo.yaml"}, Root: "..",
 			Params: map[string]any{"cameras": all[:rig.cams]},
@@ -208,7 +208,7 @@ func TestBEVRigs(t *testing.T) {
 // along the route) and compares the root-aligned MPJPE, PA-MPJPE and
 // absolute MPJPE with each card's ci_ figures.
 func TestPoseLiftReproducesCard(t *testing.T) {
-	path := heldOut(t, simulate.Config{Seed: 301, Duration: 1, Cameras: "front", Width: 640, Height: 480, Crowd: true, Lidar: "hdl32", Columns: 512})
+	path := heldOut(t, simdrive.Config{Seed: 301, Duration: 1, Cameras: "front", Width: 640, Height: 480, Crowd: true, Lidar: "hdl32", Columns: 512})
 	for _, name := range []string{"pose-lift-small", "pose-lift-temporal-small"} {
 		card, err := infer.LoadCard(name + ".card.yaml")
 		if err != nil {

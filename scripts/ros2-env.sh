@@ -223,8 +223,8 @@ build_pkg() {
 
 mkdir -p "$install"
 for spec in \
-	"tf2_msgs:$root/scripts/ros2/pkgs/tf2_msgs:$root/rosmsg/defs/tf2_msgs/msg" \
-	"vision_msgs:$root/scripts/ros2/pkgs/vision_msgs:$root/rosmsg/defs/vision_msgs/msg" \
+	"tf2_msgs:$root/scripts/ros2/pkgs/tf2_msgs:$root/internal/ros/rosmsg/defs/tf2_msgs/msg" \
+	"vision_msgs:$root/scripts/ros2/pkgs/vision_msgs:$root/internal/ros/rosmsg/defs/vision_msgs/msg" \
 	"gopercept_msgs:$root/msgs:$root/msgs/msg" \
 	"composition_interfaces:$root/scripts/ros2/pkgs/composition_interfaces:$root/scripts/ros2/pkgs/composition_interfaces/srv"; do
 	IFS=: read -r name pkgdir ifdir <<<"$spec"

@@ -6,7 +6,7 @@ import (
 	"sort"
 
 	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/imageconv"
+	"github.com/gopercept/gopercept/internal/imageconv"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 

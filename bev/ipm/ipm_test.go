@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/imageconv"
+	"github.com/gopercept/gopercept/internal/imageconv"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/spatial/r3"
 )

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gopercept/gopercept/tf"
+	"github.com/gopercept/gopercept/internal/tf"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 

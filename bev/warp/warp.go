@@ -5,7 +5,7 @@ import (
 	"math"
 
 	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/tf"
+	"github.com/gopercept/gopercept/internal/tf"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 

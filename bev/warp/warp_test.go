@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/tf"
+	"github.com/gopercept/gopercept/internal/tf"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 

@@ -12,10 +12,10 @@ import (
 	"sort"
 	"time"
 
-	"github.com/gopercept/gopercept/bag"
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/replay"
-	"github.com/gopercept/gopercept/simulate"
+	"github.com/gopercept/gopercept/internal/ros/bag"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/replay"
+	"github.com/gopercept/gopercept/internal/ros/simdrive"
 )
 
 // benchReport is what `gopercept bench` measures for one node.
@@ -75,12 +75,12 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		fmt.Fprintf(stderr, "bench: simulating %.0f s of drive\n", *duration)
-		cfg := simulate.Config{Seed: 3, Duration: *duration, Cameras: "six", Width: 704, Height: 256, Depth: true, Pedestrians: 60}
+		cfg := simdrive.Config{Seed: 3, Duration: *duration, Cameras: "six", Width: 704, Height: 256, Depth: true, Pedestrians: 60}
 		if name == "pose2d" {
 			// People along the route, so every frame has some to crop and decode.
 			cfg.Cameras, cfg.Width, cfg.Height, cfg.Crowd, cfg.Pedestrians = "front", 640, 480, true, 0
 		}
-		if _, err := simulate.Run(ctx, cfg, w); err != nil {
+		if _, err := simdrive.Run(ctx, cfg, w); err != nil {
 			return err
 		}
 		if err := w.Close(); err != nil {

@@ -7,14 +7,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/internal/testbag"
+	"github.com/gopercept/gopercept/internal/testfix"
 )
 
 // TestReplayNeverTruncatesItsInput: `replay IN -o IN` once truncated the
 // bag to 0 bytes before failing.
 func TestReplayNeverTruncatesItsInput(t *testing.T) {
 	in := filepath.Join(t.TempDir(), "in.mcap")
-	if err := testbag.WriteTFCloudBag(in); err != nil {
+	if err := testfix.WriteTFCloudBag(in); err != nil {
 		t.Fatal(err)
 	}
 	before, _ := os.ReadFile(in)
@@ -29,7 +29,7 @@ func TestReplayNeverTruncatesItsInput(t *testing.T) {
 
 func TestFlagMistakes(t *testing.T) {
 	in := filepath.Join(t.TempDir(), "in.mcap")
-	if err := testbag.WriteTFCloudBag(in); err != nil {
+	if err := testfix.WriteTFCloudBag(in); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(t.TempDir(), "out.mcap")

@@ -9,7 +9,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/gopercept/gopercept/evaluate"
+	"github.com/gopercept/gopercept/internal/ros/evaluate"
 )
 
 func evalBEV(ctx context.Context, args []string, stdout, stderr io.Writer) error {

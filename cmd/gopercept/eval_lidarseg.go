@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/gopercept/gopercept/evaluate"
+	"github.com/gopercept/gopercept/internal/ros/evaluate"
 	"github.com/gopercept/gopercept/lidarseg"
 )
 

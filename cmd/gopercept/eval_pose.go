@@ -8,7 +8,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/gopercept/gopercept/evaluate"
+	"github.com/gopercept/gopercept/internal/ros/evaluate"
 )
 
 func evalPose(ctx context.Context, args []string, stdout, stderr io.Writer) error {

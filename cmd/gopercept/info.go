@@ -8,9 +8,9 @@ import (
 	"io"
 	"strings"
 
-	"github.com/gopercept/gopercept/bag"
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/param"
+	"github.com/gopercept/gopercept/internal/ros/bag"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/param"
 )
 
 func cmdInfo(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/internal/testbag"
+	"github.com/gopercept/gopercept/internal/testfix"
 )
 
 func runCLI(t *testing.T, args ...string) (string, error) {
@@ -21,7 +21,7 @@ func runCLI(t *testing.T, args ...string) (string, error) {
 func TestReplayAndInfo(t *testing.T) {
 	dir := t.TempDir()
 	in := filepath.Join(dir, "in.mcap")
-	if err := testbag.WriteTFCloudBag(in); err != nil {
+	if err := testfix.WriteTFCloudBag(in); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out.mcap")

@@ -11,9 +11,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/gopercept/gopercept/bag"
+	"github.com/gopercept/gopercept/internal/ros/bag"
 	_ "github.com/gopercept/gopercept/nodes/all" // register the nodes
-	"github.com/gopercept/gopercept/replay"
+	"github.com/gopercept/gopercept/internal/ros/replay"
 )
 
 func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {

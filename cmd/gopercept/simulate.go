@@ -11,16 +11,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gopercept/gopercept/bag"
+	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/lidarseg"
-	"github.com/gopercept/gopercept/simulate"
+	"github.com/gopercept/gopercept/internal/ros/simdrive"
 )
 
 func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("simulate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	out := fs.String("o", "", "output rosbag2 directory (metadata.yaml + MCAP); required")
-	var cfg simulate.Config
+	var cfg simdrive.Config
 	fs.Int64Var(&cfg.Seed, "seed", 1, "world seed: equal seeds give equal bags")
 	fs.Float64Var(&cfg.Duration, "duration", 10, "seconds of drive")
 	fs.StringVar(&cfg.Lidar, "lidar", "hdl64", "lidar preset: hdl64, os1-128 or hdl32")
@@ -54,7 +54,7 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err != nil {
 			return err
 		}
-		files, err := simulate.WritePreview(cfg, lm, *previewAt, *preview)
+		files, err := simdrive.WritePreview(cfg, lm, *previewAt, *preview)
 		if err != nil {
 			return err
 		}
@@ -82,7 +82,7 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return fmt.Errorf("simulate: %w", err)
 	}
 	t0 := time.Now()
-	sum, err := simulate.Run(ctx, cfg, w)
+	sum, err := simdrive.Run(ctx, cfg, w)
 	if cerr := w.Close(); err == nil {
 		err = cerr
 	}
@@ -116,7 +116,7 @@ func dirSize(dir string) int64 {
 	return n
 }
 
-func writeDataset(ctx context.Context, kind string, cfg simulate.Config, preset, labels string, every int, dir string, stdout, stderr io.Writer) error {
+func writeDataset(ctx context.Context, kind string, cfg simdrive.Config, preset, labels string, every int, dir string, stdout, stderr io.Writer) error {
 	switch kind {
 	case "lidarseg":
 		pc, err := lidarseg.PresetConfig(preset)
@@ -128,7 +128,7 @@ func writeDataset(ctx context.Context, kind string, cfg simulate.Config, preset,
 			return err
 		}
 		t0 := time.Now()
-		n, err := simulate.WriteLidarDataset(ctx, simulate.DatasetConfig{Config: cfg, Projection: pc, LabelMap: lm, Every: every}, dir, stderr)
+		n, err := simdrive.WriteLidarDataset(ctx, simdrive.DatasetConfig{Config: cfg, Projection: pc, LabelMap: lm, Every: every}, dir, stderr)
 		if err != nil {
 			return err
 		}
@@ -136,7 +136,7 @@ func writeDataset(ctx context.Context, kind string, cfg simulate.Config, preset,
 		return nil
 	case "pose":
 		t0 := time.Now()
-		crops, frames, err := simulate.WritePoseDataset(ctx, simulate.PoseDatasetConfig{Config: cfg, Every: every}, dir, stderr)
+		crops, frames, err := simdrive.WritePoseDataset(ctx, simdrive.PoseDatasetConfig{Config: cfg, Every: every}, dir, stderr)
 		if err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func writeDataset(ctx context.Context, kind string, cfg simulate.Config, preset,
 		return nil
 	case "lift":
 		t0 := time.Now()
-		n, err := simulate.WriteLiftDataset(ctx, simulate.LiftDatasetConfig{Config: cfg, Every: every}, dir, stderr)
+		n, err := simdrive.WriteLiftDataset(ctx, simdrive.LiftDatasetConfig{Config: cfg, Every: every}, dir, stderr)
 		if err != nil {
 			return err
 		}
@@ -156,7 +156,7 @@ func writeDataset(ctx context.Context, kind string, cfg simulate.Config, preset,
 			return err
 		}
 		t0 := time.Now()
-		n, err := simulate.WriteBEVDataset(ctx, simulate.BEVDatasetConfig{Config: cfg, LabelMap: lm, Every: every}, dir, stderr)
+		n, err := simdrive.WriteBEVDataset(ctx, simdrive.BEVDatasetConfig{Config: cfg, LabelMap: lm, Every: every}, dir, stderr)
 		if err != nil {
 			return err
 		}

@@ -9,11 +9,11 @@ import (
 	"io"
 	"os"
 
-	"github.com/gopercept/gopercept/bag"
-	"github.com/gopercept/gopercept/cdr"
-	"github.com/gopercept/gopercept/imageconv"
-	"github.com/gopercept/gopercept/rosconv"
-	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/ros/bag"
+	"github.com/gopercept/gopercept/internal/ros/cdr"
+	"github.com/gopercept/gopercept/internal/imageconv"
+	"github.com/gopercept/gopercept/internal/ros/rosconv"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 )
 
 // cmdSnapshot writes one Image or CompressedImage of a bag as PNG: how the

@@ -5,9 +5,9 @@ import (
 	"math"
 
 	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/camera"
-	"github.com/gopercept/gopercept/imageconv"
-	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/camera"
+	"github.com/gopercept/gopercept/internal/imageconv"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 )
 
 // imagesPerCamera is how many recent images of each camera are kept for

@@ -7,7 +7,7 @@ import (
 
 	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/head"
-	"github.com/gopercept/gopercept/param"
+	"github.com/gopercept/gopercept/internal/ros/param"
 )
 
 // MaxCameras is the largest camera rig the node accepts.

@@ -2,9 +2,9 @@ package bevfusionnode
 
 import (
 	"github.com/gopercept/gopercept/bev/metrics"
-	"github.com/gopercept/gopercept/rosconv"
-	"github.com/gopercept/gopercept/rosmsg/vision_msgs"
-	"github.com/gopercept/gopercept/rosmsg/visualization_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosconv"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
 )
 
 // EvalBoxes converts the node's published detections into bev/metrics

@@ -3,8 +3,8 @@ package bevfusionnode
 import (
 	"testing"
 
-	"github.com/gopercept/gopercept/cdr"
-	"github.com/gopercept/gopercept/node"
+	"github.com/gopercept/gopercept/internal/ros/cdr"
+	"github.com/gopercept/gopercept/internal/ros/node"
 )
 
 // FuzzHandle feeds arbitrary bytes on each input topic: the node must not

@@ -8,10 +8,10 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gopercept/gopercept/rosmsg/nav_msgs"
-	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
-	"github.com/gopercept/gopercept/rosmsg/vision_msgs"
-	"github.com/gopercept/gopercept/rosmsg/visualization_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/nav_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")

@@ -7,14 +7,14 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gopercept/gopercept/cdr"
+	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/infer/onnxbuild"
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/param"
-	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
-	"github.com/gopercept/gopercept/rosmsg/std_msgs"
-	"github.com/gopercept/gopercept/tf"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/param"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
+	"github.com/gopercept/gopercept/internal/tf"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 

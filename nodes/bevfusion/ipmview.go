@@ -5,7 +5,7 @@ import (
 
 	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/ipm"
-	"github.com/gopercept/gopercept/imageconv"
+	"github.com/gopercept/gopercept/internal/imageconv"
 )
 
 // ipmView renders the stitched top-down camera image (bev/ipm), rebuilding

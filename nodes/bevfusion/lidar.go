@@ -6,7 +6,7 @@ import (
 
 	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/pillar"
-	"github.com/gopercept/gopercept/pointcloud"
+	"github.com/gopercept/gopercept/internal/pointcloud"
 )
 
 // lidarChannels is the number of pillar feature planes the fuser's

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/gopercept/gopercept/bev/head"
-	"github.com/gopercept/gopercept/node"
+	"github.com/gopercept/gopercept/internal/ros/node"
 )
 
 // TestCircleNMSDefaultsMatchCenterPoint checks the node's circle-NMS

@@ -8,11 +8,11 @@ import (
 	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/metrics"
 	"github.com/gopercept/gopercept/infer/onnxbuild"
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/rosmsg/nav_msgs"
-	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
-	"github.com/gopercept/gopercept/rosmsg/vision_msgs"
-	"github.com/gopercept/gopercept/rosmsg/visualization_msgs"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/nav_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
 )
 
 const sec = int64(1_000_000_000)

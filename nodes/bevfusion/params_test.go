@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/param"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/param"
 )
 
 // TestInstalledParams loads the real params/bevfusion.yaml, builds the node

@@ -6,13 +6,13 @@ import (
 
 	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/head"
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/rosmsg/geometry_msgs"
-	"github.com/gopercept/gopercept/rosmsg/nav_msgs"
-	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
-	"github.com/gopercept/gopercept/rosmsg/std_msgs"
-	"github.com/gopercept/gopercept/rosmsg/vision_msgs"
-	"github.com/gopercept/gopercept/rosmsg/visualization_msgs"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/geometry_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/nav_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
 )
 
 // outputs are the node's reusable output messages.

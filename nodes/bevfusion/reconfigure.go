@@ -5,7 +5,7 @@ import (
 	"math"
 
 	"github.com/gopercept/gopercept/bev/head"
-	"github.com/gopercept/gopercept/param"
+	"github.com/gopercept/gopercept/internal/ros/param"
 )
 
 // markDynamic records which parameters may change while the node runs (the

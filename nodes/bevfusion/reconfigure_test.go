@@ -5,10 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/internal/paramschema"
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/rosmsg/nav_msgs"
-	"github.com/gopercept/gopercept/rosmsg/vision_msgs"
+	"github.com/gopercept/gopercept/internal/ros/paramschema"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/nav_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"
 )
 
 // TestReconfigure: the lidar-only node with the hand-set fuser takes a new

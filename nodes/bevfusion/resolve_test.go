@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/param"
-	"github.com/gopercept/gopercept/tf"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/param"
+	"github.com/gopercept/gopercept/internal/tf"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 

@@ -5,7 +5,7 @@ import (
 
 	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/warp"
-	"github.com/gopercept/gopercept/tf"
+	"github.com/gopercept/gopercept/internal/tf"
 )
 
 // temporal keeps the previous frame's camera BEV feature and warps it into

@@ -3,8 +3,8 @@ package lidarsegnode
 import (
 	"testing"
 
-	"github.com/gopercept/gopercept/cdr"
-	"github.com/gopercept/gopercept/node"
+	"github.com/gopercept/gopercept/internal/ros/cdr"
+	"github.com/gopercept/gopercept/internal/ros/node"
 )
 
 // discard is a Publisher that marshals every message into one reused

@@ -5,8 +5,8 @@ import (
 	"slices"
 
 	"github.com/gopercept/gopercept/lidarseg"
-	"github.com/gopercept/gopercept/pointcloud"
-	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/pointcloud"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 )
 
 // Names of the fields the node appends.

@@ -6,8 +6,8 @@ import (
 	"math"
 
 	"github.com/gopercept/gopercept/lidarseg"
-	"github.com/gopercept/gopercept/pointcloud"
-	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/pointcloud"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 )
 
 // decoder turns PointCloud2 messages into lidarseg.Cloud slices, reusing

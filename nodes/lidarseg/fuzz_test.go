@@ -3,10 +3,10 @@ package lidarsegnode
 import (
 	"testing"
 
-	"github.com/gopercept/gopercept/cdr"
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/pointcloud"
-	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/ros/cdr"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/pointcloud"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 )
 
 // FuzzHandle feeds the node arbitrary CDR and arbitrary cloud layouts: it

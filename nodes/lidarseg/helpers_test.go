@@ -6,13 +6,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/cdr"
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/param"
-	"github.com/gopercept/gopercept/pointcloud"
-	"github.com/gopercept/gopercept/rosmsg/builtin_interfaces"
-	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
-	"github.com/gopercept/gopercept/rosmsg/std_msgs"
+	"github.com/gopercept/gopercept/internal/ros/cdr"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/param"
+	"github.com/gopercept/gopercept/internal/pointcloud"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/builtin_interfaces"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
 )
 
 // point is one synthetic lidar return.

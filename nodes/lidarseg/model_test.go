@@ -13,7 +13,7 @@ import (
 
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/infer/onnxbuild"
-	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 )
 
 // needORT fails the test when ONNX Runtime cannot be loaded: model tests

@@ -9,11 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gopercept/gopercept/cdr"
+	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/lidarseg"
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/param"
-	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/param"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 )
 
 func init() {

@@ -5,10 +5,10 @@ import (
 	"math"
 	"testing"
 
-	"github.com/gopercept/gopercept/cdr"
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/pointcloud"
-	"github.com/gopercept/gopercept/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/ros/cdr"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/pointcloud"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 )
 
 // layouts are the driver layouts the node must read alike.

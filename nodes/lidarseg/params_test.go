@@ -6,8 +6,8 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/param"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/param"
 )
 
 // schemaNode is the part of a JSON schema the check reads.

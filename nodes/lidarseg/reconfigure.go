@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/gopercept/gopercept/lidarseg"
-	"github.com/gopercept/gopercept/param"
+	"github.com/gopercept/gopercept/internal/ros/param"
 )
 
 // markDynamic records which parameters may change while the node runs (the

@@ -3,7 +3,7 @@ package pose2dnode
 import (
 	"testing"
 
-	"github.com/gopercept/gopercept/imageconv"
+	"github.com/gopercept/gopercept/internal/imageconv"
 )
 
 // TestNMSAcrossPasses: across passes the same person seen at two scales (one

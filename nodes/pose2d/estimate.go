@@ -5,9 +5,9 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gopercept/gopercept/imageconv"
+	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/infer"
-	"github.com/gopercept/gopercept/node"
+	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/pose/decode"
 	"github.com/gopercept/gopercept/pose/preprocess"

@@ -3,7 +3,7 @@ package pose2dnode
 import (
 	"testing"
 
-	"github.com/gopercept/gopercept/node"
+	"github.com/gopercept/gopercept/internal/ros/node"
 )
 
 // FuzzHandle feeds arbitrary payloads to each input topic: the node must not

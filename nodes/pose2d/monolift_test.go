@@ -7,17 +7,17 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/camera"
+	"github.com/gopercept/gopercept/internal/camera"
 	"github.com/gopercept/gopercept/infer"
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/param"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/param"
 	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/pose/lift"
-	"github.com/gopercept/gopercept/rosmsg/gopercept_msgs"
-	"github.com/gopercept/gopercept/rosmsg/std_msgs"
-	"github.com/gopercept/gopercept/sim"
-	"github.com/gopercept/gopercept/simulate"
-	"github.com/gopercept/gopercept/tf"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
+	"github.com/gopercept/gopercept/internal/sim"
+	"github.com/gopercept/gopercept/internal/ros/simdrive"
+	"github.com/gopercept/gopercept/internal/tf"
 	"gonum.org/v1/gonum/num/quat"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -65,8 +65,8 @@ func TestMonoLiftSimulated(t *testing.T) {
 	if !ok1 || !ok2 {
 		t.Fatalf("card %s lacks val_mpjpe_ground_mm / val_abs_mpjpe_ground_mm", card.Name)
 	}
-	cfg := simulate.Config{Seed: 301, Duration: 1, Cameras: "front", Width: 640, Height: 480, Crowd: true}
-	world, rig, err := simulate.World(cfg)
+	cfg := simdrive.Config{Seed: 301, Duration: 1, Cameras: "front", Width: 640, Height: 480, Crowd: true}
+	world, rig, err := simdrive.World(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,10 +7,10 @@ import (
 	"testing"
 
 	"github.com/gopercept/gopercept/infer/onnxbuild"
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/param"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/param"
 	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/rosmsg/gopercept_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
 )
 
 // yoloPeople are the two people the one-stage model reports, in image

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 
-	"github.com/gopercept/gopercept/param"
+	"github.com/gopercept/gopercept/internal/ros/param"
 )
 
 // Config is the node's parameters, read from params/pose2d.yaml.

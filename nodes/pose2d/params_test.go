@@ -9,8 +9,8 @@ import (
 	"sort"
 	"testing"
 
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/param"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/param"
 )
 
 // schemaNode is the subset of JSON Schema the parameter schemas use.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gopercept/gopercept/param"
+	"github.com/gopercept/gopercept/internal/ros/param"
 	"github.com/gopercept/gopercept/pose/decode"
 	"github.com/gopercept/gopercept/pose/lift"
 	"github.com/gopercept/gopercept/pose/plausible"

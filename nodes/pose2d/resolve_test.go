@@ -4,8 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/param"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/param"
 )
 
 // TestFactsNameResolvedTopics: with a driver's resolver the node's own

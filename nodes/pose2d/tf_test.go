@@ -5,11 +5,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/node"
-	"github.com/gopercept/gopercept/param"
-	"github.com/gopercept/gopercept/rosmsg/gopercept_msgs"
-	"github.com/gopercept/gopercept/rosmsg/visualization_msgs"
-	"github.com/gopercept/gopercept/tf"
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/param"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
+	"github.com/gopercept/gopercept/internal/tf"
 	"gonum.org/v1/gonum/num/quat"
 	"gonum.org/v1/gonum/spatial/r3"
 )

@@ -3,7 +3,7 @@ package decode_test
 import (
 	"fmt"
 
-	"github.com/gopercept/gopercept/imageconv"
+	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/pose/decode"
 	"github.com/gopercept/gopercept/pose/preprocess"

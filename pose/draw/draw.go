@@ -3,7 +3,7 @@ package draw
 import (
 	"math"
 
-	"github.com/gopercept/gopercept/imageconv"
+	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/pose"
 )
 

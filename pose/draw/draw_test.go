@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/gopercept/gopercept/imageconv"
+	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/pose"
 )
 

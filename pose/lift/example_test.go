@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gopercept/gopercept/camera"
-	"github.com/gopercept/gopercept/imageconv"
+	"github.com/gopercept/gopercept/internal/camera"
+	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/pose/lift"
 )

@@ -5,10 +5,10 @@ import (
 	"math"
 	"slices"
 
-	"github.com/gopercept/gopercept/camera"
-	"github.com/gopercept/gopercept/imageconv"
+	"github.com/gopercept/gopercept/internal/camera"
+	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/tf"
+	"github.com/gopercept/gopercept/internal/tf"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 

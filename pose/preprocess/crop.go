@@ -5,7 +5,7 @@ import (
 	"math"
 	"sync"
 
-	"github.com/gopercept/gopercept/imageconv"
+	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/pose/internal/par"
 )

@@ -3,7 +3,7 @@ package preprocess_test
 import (
 	"fmt"
 
-	"github.com/gopercept/gopercept/imageconv"
+	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/pose/preprocess"
 )
 

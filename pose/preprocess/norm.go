@@ -3,7 +3,7 @@ package preprocess
 import (
 	"fmt"
 
-	"github.com/gopercept/gopercept/imageconv"
+	"github.com/gopercept/gopercept/internal/imageconv"
 )
 
 // Norm is the per-channel normalisation value = (pixel − Mean[c]) / Std[c]

@@ -6,7 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gopercept/gopercept/imageconv"
+	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/pose"
 )
 

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # test.sh runs gopercept's live ROS 2 tests (build tag ros2): it sets up ROS 2
 # with scripts/ros2-env.sh (PyPI Jazzy venv, or the sourced ROS 2) and runs
-# go test on ./ros2/... plus any extra packages or flags given, e.g.
+# go test on ./internal/ros/rcl/... plus any extra packages or flags given, e.g.
 #
-#     scripts/ros2/test.sh            # go test -tags ros2 ./ros2/...
+#     scripts/ros2/test.sh            # go test -tags ros2 ./internal/ros/rcl/...
 #     scripts/ros2/test.sh -v -run RoundTrip   # (no soak when arguments are given)
 #     GOPERCEPT_SOAK_SECONDS=600 scripts/ros2/test.sh
 set -euo pipefail
@@ -19,11 +19,11 @@ eval "$env_out"
 # the checksum database (go.sum has it).
 export GONOSUMDB=${GONOSUMDB:+$GONOSUMDB,}github.com/tiiuae/rclgo
 soak=${GOPERCEPT_SOAK_SECONDS:-120}
-env -u GOPERCEPT_SOAK_SECONDS go test -tags ros2 -count=1 "$@" ./ros2/...
-# The soak (ros2/soak): all three nodes on a simulated drive at sensor rates
+env -u GOPERCEPT_SOAK_SECONDS go test -tags ros2 -count=1 "$@" ./internal/ros/rcl/...
+# The soak (internal/ros/rcl/soak): all three nodes on a simulated drive at sensor rates
 # for GOPERCEPT_SOAK_SECONDS (default 120, 0 skips it), after the other live
 # tests so that it does not share the CPU with them; not run when arguments
 # select tests.
 if [[ $# -eq 0 && $soak != 0 ]]; then
-	GOPERCEPT_SOAK_SECONDS=$soak go test -tags ros2 -count=1 -timeout 20m -v -run TestSoak ./ros2/soak/
+	GOPERCEPT_SOAK_SECONDS=$soak go test -tags ros2 -count=1 -timeout 20m -v -run TestSoak ./internal/ros/rcl/soak/
 fi

@@ -7,7 +7,7 @@ package main
 
 import (
 	_ "github.com/gopercept/gopercept/nodes/bevfusion" // registers "bevfusion"
-	"github.com/gopercept/gopercept/ros2"
+	"github.com/gopercept/gopercept/internal/ros/rcl"
 )
 
-func main() { ros2.Main("bevfusion") }
+func main() { rcl.Main("bevfusion") }

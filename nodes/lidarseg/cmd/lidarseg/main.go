@@ -7,7 +7,7 @@ package main
 
 import (
 	_ "github.com/gopercept/gopercept/nodes/lidarseg" // registers "lidarseg"
-	"github.com/gopercept/gopercept/ros2"
+	"github.com/gopercept/gopercept/internal/ros/rcl"
 )
 
-func main() { ros2.Main("lidarseg") }
+func main() { rcl.Main("lidarseg") }

@@ -7,7 +7,7 @@ package main
 
 import (
 	_ "github.com/gopercept/gopercept/nodes/pose2d" // registers "pose2d"
-	"github.com/gopercept/gopercept/ros2"
+	"github.com/gopercept/gopercept/internal/ros/rcl"
 )
 
-func main() { ros2.Main("pose2d") }
+func main() { rcl.Main("pose2d") }
