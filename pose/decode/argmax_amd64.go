@@ -12,6 +12,12 @@ func cpuidAVX() (ecx1, xcr0 uint32)
 //go:noescape
 func blockMaxAVX(hm *float32, blocks int, out *float32)
 
+// firstBlockAtLeastAVX returns the index of the first 64-value block
+// among m[:64·blocks] holding a value ≥ thr (NaN never is), else blocks.
+//
+//go:noescape
+func firstBlockAtLeastAVX(m *float32, blocks int, thr float32) int
+
 // hasAVX reports whether the CPU and the OS support AVX.
 var hasAVX = func() bool {
 	ecx1, xcr0 := cpuidAVX()
@@ -29,4 +35,15 @@ func blockMax(hm []float32, out []float32) bool {
 	_ = out[n-1]
 	blockMaxAVX(&hm[0], n, &out[0])
 	return true
+}
+
+// firstBlockAtLeast returns the index of the first 64-value block of
+// m[:64·(len(m)/64)] holding a value ≥ thr (NaN never is), else
+// len(m)/64.
+func firstBlockAtLeast(m []float32, thr float32) int {
+	n := len(m) / 64
+	if !hasAVX || n == 0 {
+		return firstBlockAtLeastGo(m, thr)
+	}
+	return firstBlockAtLeastAVX(&m[0], n, thr)
 }

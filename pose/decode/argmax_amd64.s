@@ -70,3 +70,40 @@ loop:
 done:
 	VZEROUPPER
 	RET
+
+// func firstBlockAtLeastAVX(m *float32, blocks int, thr float32) int
+// The index of the first 64-value block of m holding a value ≥ thr (NaN
+// never is), or blocks when none does.
+TEXT ·firstBlockAtLeastAVX(SB), NOSPLIT, $0-32
+	MOVQ m+0(FP), SI
+	MOVQ blocks+8(FP), CX
+	VBROADCASTSS thr+16(FP), Y8
+	XORQ AX, AX
+floop:
+	CMPQ AX, CX
+	JGE fdone
+	// thr ≤ v by predicate 0x12, LE_OQ: false for NaN.
+	VCMPPS $0x12, 0(SI), Y8, Y0
+	VCMPPS $0x12, 32(SI), Y8, Y1
+	VCMPPS $0x12, 64(SI), Y8, Y2
+	VCMPPS $0x12, 96(SI), Y8, Y3
+	VCMPPS $0x12, 128(SI), Y8, Y4
+	VCMPPS $0x12, 160(SI), Y8, Y5
+	VCMPPS $0x12, 192(SI), Y8, Y6
+	VCMPPS $0x12, 224(SI), Y8, Y7
+	VORPS Y1, Y0, Y0
+	VORPS Y3, Y2, Y2
+	VORPS Y5, Y4, Y4
+	VORPS Y7, Y6, Y6
+	VORPS Y2, Y0, Y0
+	VORPS Y6, Y4, Y4
+	VORPS Y4, Y0, Y0
+	VTESTPS Y0, Y0
+	JNE fdone
+	ADDQ $256, SI
+	INCQ AX
+	JMP floop
+fdone:
+	MOVQ AX, ret+24(FP)
+	VZEROUPPER
+	RET

@@ -133,6 +133,8 @@ type pafDecoder struct {
 	score []float32 // per row: sum of peak and limb scores
 	count []int     // per row: parts set
 	order []int
+
+	maxFail int // see limbScore
 }
 
 func newPAFDecoder(cfg Config) (*pafDecoder, error) {
@@ -175,7 +177,16 @@ func newPAFDecoder(cfg Config) (*pafDecoder, error) {
 			return nil, &ConfigError{Field: "PAF.Topology", Reason: fmt.Sprintf("limb %+v out of range", l)}
 		}
 	}
-	return &pafDecoder{cfg: cfg, p: p, top: p.Topology}, nil
+	// The most samples a limb may have not aligned and keep an aligned
+	// fraction ≥ MinAligned, in the float32 arithmetic of the test
+	// (−1: none passes).
+	maxFail := -1
+	for f := 0; f <= p.Samples; f++ {
+		if float32(p.Samples-f)/float32(p.Samples) >= p.MinAligned {
+			maxFail = f
+		}
+	}
+	return &pafDecoder{cfg: cfg, p: p, top: p.Topology, maxFail: maxFail}, nil
 }
 
 func (d *pafDecoder) Name() string { return "openpose" }
@@ -235,16 +246,19 @@ func (d *pafDecoder) findPeaks(hm []float32, np, w, h int) {
 		d.start = append(d.start, len(d.peaks))
 		m := hm[c*w*h : (c+1)*w*h]
 		first := len(d.peaks)
-		for y := range h {
-			row := m[y*w : (y+1)*w]
-			for x, v := range row {
-				if !(v >= thr) || !isPeak(m, w, h, x, y, v) {
-					continue
-				}
-				px, py := refine(m, w, h, x, y)
-				d.peaks = append(d.peaks, peak{X: px, Y: py, Score: v, Part: c})
+		// Most of a map lies below the threshold: only the 64-value blocks
+		// holding a value that reaches it are searched, in row-major order.
+		i := 0
+		for i+64 <= len(m) {
+			b := i + 64*firstBlockAtLeast(m[i:], thr)
+			if b+64 > len(m) {
+				i = b
+				break
 			}
+			d.peaksIn(m, w, h, c, b, b+64)
+			i = b + 64
 		}
+		d.peaksIn(m, w, h, c, i, len(m))
 		if n := len(d.peaks) - first; n > d.p.MaxPeaks {
 			part := d.peaks[first:]
 			slices.SortStableFunc(part, func(a, b peak) int { return cmp.Compare(b.Score, a.Score) })
@@ -252,6 +266,38 @@ func (d *pafDecoder) findPeaks(hm []float32, np, w, h int) {
 		}
 	}
 	d.start = append(d.start, len(d.peaks))
+}
+
+// peaksIn appends the peaks of part c among the cells [lo, hi) of its
+// heatmap m, in row-major order.
+func (d *pafDecoder) peaksIn(m []float32, w, h, c, lo, hi int) {
+	thr := d.p.PeakThreshold
+	for i, v := range m[lo:hi] {
+		if !(v >= thr) {
+			continue
+		}
+		x, y := (lo+i)%w, (lo+i)/w
+		if !isPeak(m, w, h, x, y, v) {
+			continue
+		}
+		px, py := refine(m, w, h, x, y)
+		d.peaks = append(d.peaks, peak{X: px, Y: py, Score: v, Part: c})
+	}
+}
+
+// firstBlockAtLeastGo is the portable firstBlockAtLeast: the index of the
+// first 64-value block of m[:64·(len(m)/64)] holding a value ≥ thr (NaN
+// never is), else len(m)/64.
+func firstBlockAtLeastGo(m []float32, thr float32) int {
+	n := len(m) / 64
+	for b := range n {
+		for _, v := range m[64*b : 64*b+64] {
+			if v >= thr {
+				return b
+			}
+		}
+	}
+	return n
 }
 
 // isPeak reports whether v at (x, y) is a 3×3 local maximum: greater than
@@ -307,15 +353,26 @@ func refine(m []float32, w, h, x, y int) (float32, float32) {
 // segment's direction, plus the distance prior min(0, h/(2·length) − 1) when
 // prior is set; and the fraction of samples whose projection exceeds thr.
 func LimbScore(fx, fy []float32, w, h int, ax, ay, bx, by float32, n int, thr float32, prior bool) (score, aligned float32) {
+	score, aligned, _ = limbScore(fx, fy, w, h, ax, ay, bx, by, n, thr, prior, n)
+	return score, aligned
+}
+
+// limbScore is LimbScore giving up (ok false) as soon as more than maxFail
+// samples are not aligned: the candidate is then rejected by the aligned
+// fraction whatever the rest, and most pairs of peaks are not limbs.
+func limbScore(fx, fy []float32, w, h int, ax, ay, bx, by float32, n int, thr float32, prior bool, maxFail int) (score, aligned float32, ok bool) {
 	vx, vy := bx-ax, by-ay
 	norm := float32(math.Sqrt(float64(vx*vx + vy*vy)))
 	if !(norm > 1e-6) {
-		return 0, 0
+		return 0, 0, maxFail >= n
 	}
 	ux, uy := vx/norm, vy/norm
 	var sum float32
 	good := 0
 	for i := range n {
+		if i-good > maxFail {
+			return 0, 0, false
+		}
 		t := float32(i) / float32(n-1)
 		x := int(math.Round(float64(ax + t*vx)))
 		y := int(math.Round(float64(ay + t*vy)))
@@ -328,11 +385,14 @@ func LimbScore(fx, fy []float32, w, h int, ax, ay, bx, by float32, n int, thr fl
 			good++
 		}
 	}
+	if n-good > maxFail {
+		return 0, 0, false
+	}
 	score = sum / float32(n)
 	if prior {
 		score += min(0, float32(h)/(2*norm)-1)
 	}
-	return score, float32(good) / float32(n)
+	return score, float32(good) / float32(n), true
 }
 
 // assemble scores, matches and groups limbs into d.rows.
@@ -352,8 +412,8 @@ func (d *pafDecoder) assemble(paf []float32, w, h int) {
 			pa := &d.peaks[i]
 			for j := b0; j < b1; j++ {
 				pb := &d.peaks[j]
-				s, al := LimbScore(fx, fy, w, h, pa.X, pa.Y, pb.X, pb.Y, d.p.Samples, d.p.SampleThreshold, !d.p.NoDistancePrior)
-				if al >= d.p.MinAligned && s > 0 {
+				s, al, ok := limbScore(fx, fy, w, h, pa.X, pa.Y, pb.X, pb.Y, d.p.Samples, d.p.SampleThreshold, !d.p.NoDistancePrior, d.maxFail)
+				if ok && al >= d.p.MinAligned && s > 0 {
 					d.cands = append(d.cands, limbCand{a: int32(i), b: int32(j), score: s})
 				}
 			}

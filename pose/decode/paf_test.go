@@ -154,3 +154,112 @@ func TestPAFNeedsTheField(t *testing.T) {
 		}
 	}
 }
+
+// TestPAFPeaksAgainstScan checks the block-skipping peak search against a
+// scan of every cell, on maps of sizes that leave partial blocks, with NaNs,
+// values exactly at the threshold and plateaus.
+func TestPAFPeaksAgainstScan(t *testing.T) {
+	r := rand.New(rand.NewPCG(31, 32))
+	nan := float32(math.NaN())
+	for trial := range 60 {
+		w, h := 1+r.IntN(90), 1+r.IntN(70)
+		np := 1 + r.IntN(3)
+		hm := make([]float32, np*w*h)
+		for i := range hm {
+			switch u := r.IntN(100); {
+			case u < 2:
+				hm[i] = nan
+			case u < 5:
+				hm[i] = 0.1 // the threshold itself
+			case u < 10:
+				hm[i] = 0.5 // plateaus
+			case u < 15:
+				hm[i] = r.Float32()
+			default:
+				hm[i] = r.Float32() * 0.1
+			}
+		}
+		d, err := newPAFDecoder(Config{PAF: PAFConfig{MaxPeaks: 1 << 20}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.findPeaks(hm, np, w, h)
+		var want []peak
+		for c := range np {
+			m := hm[c*w*h : (c+1)*w*h]
+			for y := range h {
+				for x := range w {
+					if v := m[y*w+x]; v >= 0.1 && isPeak(m, w, h, x, y, v) {
+						px, py := refine(m, w, h, x, y)
+						want = append(want, peak{X: px, Y: py, Score: v, Part: c})
+					}
+				}
+			}
+		}
+		if len(d.peaks) != len(want) {
+			t.Fatalf("trial %d %dx%d: %d peaks, scan %d", trial, w, h, len(d.peaks), len(want))
+		}
+		for i := range want {
+			if d.peaks[i] != want[i] {
+				t.Fatalf("trial %d peak %d: %+v, scan %+v", trial, i, d.peaks[i], want[i])
+			}
+		}
+	}
+}
+
+// TestFirstBlockAtLeast checks the vector search (where the CPU has it)
+// against the portable one, NaNs and the threshold value included.
+func TestFirstBlockAtLeast(t *testing.T) {
+	r := rand.New(rand.NewPCG(33, 34))
+	for trial := range 300 {
+		m := make([]float32, r.IntN(64*20))
+		for i := range m {
+			m[i] = r.Float32() * 0.5
+			if r.IntN(50) == 0 {
+				m[i] = float32(math.NaN())
+			}
+		}
+		if len(m) > 0 && trial%2 == 0 {
+			m[r.IntN(len(m))] = 0.75
+		}
+		for _, thr := range []float32{0.5, 0.75, 0.8} {
+			if got, want := firstBlockAtLeast(m, thr), firstBlockAtLeastGo(m, thr); got != want {
+				t.Fatalf("trial %d len %d thr %g: block %d, portable %d", trial, len(m), thr, got, want)
+			}
+		}
+	}
+}
+
+// TestLimbScoreEarlyRejection checks that giving up after maxFail
+// unaligned samples rejects exactly the limbs whose aligned fraction is
+// below MinAligned and keeps the score of the others.
+func TestLimbScoreEarlyRejection(t *testing.T) {
+	const w, h = 30, 20
+	r := rand.New(rand.NewPCG(35, 36))
+	fx, fy := make([]float32, w*h), make([]float32, w*h)
+	for i := range fx {
+		fx[i], fy[i] = r.Float32()*2-1, r.Float32()*2-1
+	}
+	for _, minAligned := range []float32{0.8, 0.5, 0.3, 1} {
+		d, err := newPAFDecoder(Config{PAF: PAFConfig{MinAligned: minAligned}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		accepted := 0
+		for range 2000 {
+			ax, ay := r.Float32()*40-5, r.Float32()*30-5
+			bx, by := ax+r.Float32()*6-3, ay+r.Float32()*6-3
+			s, al := LimbScore(fx, fy, w, h, ax, ay, bx, by, 10, 0.05, true)
+			s2, al2, ok := limbScore(fx, fy, w, h, ax, ay, bx, by, 10, 0.05, true, d.maxFail)
+			if ok != (al >= minAligned) || (ok && (s != s2 || al != al2)) {
+				t.Fatalf("MinAligned %g: full (%g, %g), early (%g, %g, %v)", minAligned, s, al, s2, al2, ok)
+			}
+			if ok {
+				accepted++
+			}
+		}
+		if accepted == 0 {
+			t.Fatalf("MinAligned %g: no limb accepted; the test checks nothing", minAligned)
+		}
+	}
+}
