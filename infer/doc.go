@@ -18,6 +18,17 @@
 // GPU build of the library is named by GOPERCEPT_ORT_LIB instead. Init loads
 // the library once per process; Open calls it.
 //
+// # GPU
+//
+// scripts/gpu/setup.sh installs the GPU build of the same release with its
+// CUDA and TensorRT providers and the CUDA libraries (GPULibrary) and writes
+// an env.sh that sets GOPERCEPT_ORT_LIB and LD_LIBRARY_PATH. Config.DeviceID
+// picks the GPU, Config.FP16 lets TensorRT build fp16 engines, and
+// BuildEngine builds and caches a model's TensorRT engines ahead of a run
+// (the nodes' build_engine_only parameter). A provider that cannot start
+// (no driver, TensorRT's libraries missing, a CPU-only build) is skipped
+// with the reason in the one line Open logs.
+//
 // # Tensors
 //
 // Open allocates every input and output once. Model.Input and Model.Output

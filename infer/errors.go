@@ -31,6 +31,11 @@ var (
 	ErrBatch = errors.New("infer: invalid batch size")
 	// ErrClosed means the Model has been closed.
 	ErrClosed = errors.New("infer: model closed")
+	// ErrEngineBuilt is returned by a node's constructor when its
+	// build_engine_only parameter is set and BuildEngine has built and
+	// cached its TensorRT engines: the work is done and the node does not
+	// run. Drivers exit with status 0 on it.
+	ErrEngineBuilt = errors.New("infer: TensorRT engines built and cached (build_engine_only); the node does not run")
 )
 
 // CardError is an invalid model card; Field names the offending field as a

@@ -43,6 +43,15 @@ func CachedLibrary(root string) string {
 	return filepath.Join(root, ".cache", "ort", LibraryVersion, "libonnxruntime.so.1")
 }
 
+// GPULibrary returns where scripts/gpu/setup.sh installs the GPU build of
+// the same ONNX Runtime release, with its CUDA and TensorRT providers:
+// <root>/.cache/ort-gpu/1.30.0/lib/libonnxruntime.so.1. It is used through
+// GOPERCEPT_ORT_LIB and LD_LIBRARY_PATH, which the env.sh the script writes
+// beside lib/ sets.
+func GPULibrary(root string) string {
+	return filepath.Join(root, ".cache", "ort-gpu", LibraryVersion, "lib", "libonnxruntime.so.1")
+}
+
 // LibraryPath returns the ONNX Runtime shared library to load: the file named
 // by GOPERCEPT_ORT_LIB when that is set, else the pinned copy installed
 // beside the executable (a colcon install), else the project cache under the

@@ -36,9 +36,11 @@ type Config struct {
 	// version (see EngineCacheKey); default "<repo root>/.cache/trt", or
 	// "<user cache dir>/gopercept/trt" outside the repository.
 	TensorRTCacheDir string
-	// FP16 lets TensorRT build fp16 engines (trt_fp16_enable). It has no
-	// effect on the CUDA and CPU providers, which run the model's own
-	// precision. Default false.
+	// FP16 lets TensorRT build fp16 engines (trt_fp16_enable), where
+	// TensorRT picks fp16 or fp32 per layer by speed. It has no effect on the
+	// CUDA and CPU providers, which run the model's own precision (ONNX
+	// Runtime's CUDA provider has no precision option); a model exported
+	// in fp16 runs in fp16 everywhere. Default false.
 	FP16 bool
 	// IntraOpThreads is the number of threads ONNX Runtime uses inside an
 	// operator; 0 leaves ONNX Runtime's default (one per core).
@@ -69,6 +71,7 @@ type Model struct {
 	provider  string
 	precision string
 	fallbacks []string // "provider: reason" for each provider that failed
+	engineDir string   // TensorRT engine cache directory, when TensorRT was tried
 
 	inputs, outputs []*tensor // in the model's order
 	inNames         []string
@@ -627,11 +630,17 @@ func (m *Model) Close() error {
 var ortErrorPrefix = regexp.MustCompile(`^.*\[ONNXRuntimeError\] : \d+ : [A-Z_]+ : `)
 
 // providerReason shortens an ONNX Runtime provider error to its message, and
-// says so when the library simply has no GPU providers.
+// says what is missing when the library has no GPU providers, the machine
+// has no NVIDIA driver, or TensorRT's libraries are not on the library path.
 func providerReason(err error) string {
 	s := ortErrorPrefix.ReplaceAllString(oneLine(err), "")
-	if strings.Contains(s, "libonnxruntime_providers_shared.so") {
-		s = "this ONNX Runtime build has no GPU providers (set " + EnvLibrary + " to a GPU build): " + s
+	switch {
+	case strings.Contains(s, "libonnxruntime_providers_shared.so"):
+		s = "this ONNX Runtime build has no GPU providers (scripts/gpu/setup.sh installs one; set " + EnvLibrary + " to it): " + s
+	case strings.Contains(s, "libcuda.so.1"):
+		s = "no NVIDIA driver on this machine (libcuda.so.1 not found): " + s
+	case strings.Contains(s, "libnvinfer.so") || strings.Contains(s, "libnvonnxparser.so"):
+		s = "TensorRT's libraries are not on the library path (scripts/gpu/setup.sh's TENSORRT_LIB_DIR): " + s
 	}
 	return s
 }

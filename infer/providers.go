@@ -64,23 +64,16 @@ func (m *Model) sessionOptions(provider string) (*ort.SessionOptions, string, er
 		if err != nil {
 			return fail(err)
 		}
-		fp16 := "0"
 		if m.cfg.FP16 {
-			fp16, precision = "1", "fp16"
+			precision = "fp16"
 		}
-		if err := trt.Update(map[string]string{
-			"device_id":               strconv.Itoa(m.cfg.DeviceID),
-			"trt_engine_cache_enable": "1",
-			"trt_engine_cache_path":   dir,
-			"trt_timing_cache_enable": "1",
-			"trt_timing_cache_path":   dir,
-			"trt_fp16_enable":         fp16,
-		}); err != nil {
+		if err := trt.Update(tensorRTOptions(m.cfg, dir)); err != nil {
 			return fail(err)
 		}
 		if err := opts.AppendExecutionProviderTensorRT(trt); err != nil {
 			return fail(err)
 		}
+		m.engineDir = dir
 		// Operators TensorRT cannot take go to CUDA rather than the CPU when
 		// CUDA is there; without it they run on the CPU.
 		if cuda, err := m.cudaOptions(); err == nil {
@@ -103,16 +96,64 @@ func (m *Model) sessionOptions(provider string) (*ort.SessionOptions, string, er
 	return opts, precision, nil
 }
 
+// tensorRTOptions are the TensorRT provider's options for cfg, engines and
+// timing caches kept in dir (ONNX Runtime's TensorRT provider option names).
+func tensorRTOptions(cfg Config, dir string) map[string]string {
+	return map[string]string{
+		"device_id":               strconv.Itoa(cfg.DeviceID),
+		"trt_engine_cache_enable": "1",
+		"trt_engine_cache_path":   dir,
+		"trt_timing_cache_enable": "1",
+		"trt_timing_cache_path":   dir,
+		"trt_fp16_enable":         boolOption(cfg.FP16),
+	}
+}
+
+// cudaProviderOptions are the CUDA provider's options for cfg. FP16 has no
+// CUDA option: the CUDA provider runs the model's own precision.
+func cudaProviderOptions(cfg Config) map[string]string {
+	return map[string]string{"device_id": strconv.Itoa(cfg.DeviceID)}
+}
+
+func boolOption(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
+}
+
 func (m *Model) cudaOptions() (*ort.CUDAProviderOptions, error) {
 	cuda, err := ort.NewCUDAProviderOptions()
 	if err != nil {
 		return nil, err
 	}
-	if err := cuda.Update(map[string]string{"device_id": strconv.Itoa(m.cfg.DeviceID)}); err != nil {
+	if err := cuda.Update(cudaProviderOptions(m.cfg)); err != nil {
 		_ = cuda.Destroy()
 		return nil, err
 	}
 	return cuda, nil
+}
+
+// BuildEngine builds and caches the TensorRT engines of a model (the
+// build_engine_only parameter of the nodes): it opens the model on TensorRT
+// alone, whatever cfg.Providers says, runs it once on zero inputs so that
+// engines ONNX Runtime builds lazily at the first run are built too, closes
+// it, and returns the engine cache directory (see EngineCacheKey). A later
+// Open with the same model, GPU, TensorRT version and FP16 setting loads the
+// engines instead of building them (minutes for a large model). Without a
+// working TensorRT provider it fails with a *ProviderError saying why: a
+// machine that cannot build the engine must not look as if it had.
+func BuildEngine(cfg Config) (string, error) {
+	cfg.Providers = []string{ProviderTensorRT}
+	m, err := Open(cfg)
+	if err != nil {
+		return "", err
+	}
+	defer m.Close()
+	if err := m.Run(); err != nil {
+		return "", fmt.Errorf("model %s: first TensorRT run (engine build): %w", m.file, err)
+	}
+	return m.engineDir, nil
 }
 
 // engineCacheDir creates and returns the TensorRT cache directory of this
