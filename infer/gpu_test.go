@@ -141,3 +141,27 @@ func gpuChild(t *testing.T) {
 		t.Errorf("BuildEngine: no engine in %s", engines)
 	}
 }
+
+// BuildEngineOnly never falls back: on a machine without TensorRT (the CPU
+// build here) Open fails naming tensorrt alone, although cpu is listed.
+func TestBuildEngineOnlyNoFallback(t *testing.T) {
+	needORT(t)
+	dir := t.TempDir()
+	p := writeModel(t, dir, "affine", affineGraph(), affineCard)
+	m, err := infer.Open(infer.Config{ModelPath: p, Providers: []string{"cuda", "cpu"}, BuildEngineOnly: true,
+		TensorRTCacheDir: dir, Logf: func(string) {}})
+	if err == nil {
+		defer m.Close()
+		if m.Provider() != "TensorrtExecutionProvider" || m.EngineCacheDir() == "" {
+			t.Fatalf("BuildEngineOnly opened on %s, engine cache %q", m.Provider(), m.EngineCacheDir())
+		}
+		t.Skip("TensorRT works here; TestGPUBuild checks the engine")
+	}
+	var pe *infer.ProviderError
+	if !errors.As(err, &pe) || len(pe.Reasons) != 1 || !strings.HasPrefix(pe.Reasons[0], "tensorrt: ") {
+		t.Fatalf("got %v, want a ProviderError with tensorrt's reason alone", err)
+	}
+	if _, err := infer.BuildEngine(infer.Config{ModelPath: p, Logf: func(string) {}}); !errors.Is(err, infer.ErrProvider) {
+		t.Fatalf("BuildEngine: %v, want ErrProvider", err)
+	}
+}

@@ -42,6 +42,16 @@ type Config struct {
 	// Runtime's CUDA provider has no precision option); a model exported
 	// in fp16 runs in fp16 everywhere. Default false.
 	FP16 bool
+	// BuildEngineOnly makes Open build and cache the model's TensorRT
+	// engines (the nodes' build_engine_only parameter): the model is opened
+	// on TensorRT alone, whatever Providers says, so that a machine that
+	// cannot build the engine fails instead of falling back; and Open runs
+	// it once on zero inputs, at Batch and, for a dynamic batch, at MaxBatch
+	// too, so that the engines ONNX Runtime builds lazily at a run, and the
+	// shape range a dynamic batch needs, are built and cached before the
+	// node's first real frame. The returned Model is usable; BuildEngine
+	// opens, builds and closes.
+	BuildEngineOnly bool
 	// IntraOpThreads is the number of threads ONNX Runtime uses inside an
 	// operator; 0 leaves ONNX Runtime's default (one per core).
 	IntraOpThreads int
@@ -155,7 +165,31 @@ func Open(cfg Config) (*Model, error) {
 		return nil, err
 	}
 	m.logChoice()
+	if cfg.BuildEngineOnly {
+		if err := m.buildRuns(); err != nil {
+			m.Close()
+			return nil, err
+		}
+	}
 	return m, nil
+}
+
+// buildRuns runs the model at its batch and, when the batch is dynamic, at
+// MaxBatch, then returns to the opening batch (see Config.BuildEngineOnly).
+func (m *Model) buildRuns() error {
+	sizes := []int{m.batch}
+	if m.dynamic && m.cfg.MaxBatch != m.batch {
+		sizes = append(sizes, m.cfg.MaxBatch, m.batch)
+	}
+	for _, n := range sizes {
+		if err := m.SetBatch(n); err != nil {
+			return fmt.Errorf("model %s: TensorRT engine build at batch %d: %w", m.file, n, err)
+		}
+		if err := m.Run(); err != nil {
+			return fmt.Errorf("model %s: TensorRT engine build, run at batch %d: %w", m.file, n, err)
+		}
+	}
+	return nil
 }
 
 func (c *Config) defaults() error {
@@ -164,6 +198,9 @@ func (c *Config) defaults() error {
 	}
 	if c.CardPath == "" {
 		c.CardPath = CardPathFor(c.ModelPath)
+	}
+	if c.BuildEngineOnly {
+		c.Providers = []string{ProviderTensorRT}
 	}
 	if len(c.Providers) == 0 {
 		c.Providers = []string{ProviderCPU}
@@ -598,6 +635,10 @@ func (m *Model) Provider() string { return m.provider }
 // Precision returns "fp16" when TensorRT builds fp16 engines (Config.FP16)
 // or the model's tensors are float16, else "fp32".
 func (m *Model) Precision() string { return m.precision }
+
+// EngineCacheDir returns the directory of the model's TensorRT engines and
+// timing cache (see EngineCacheKey), or "" when TensorRT was not tried.
+func (m *Model) EngineCacheDir() string { return m.engineDir }
 
 // Fallbacks returns "provider: reason" for each preferred provider that
 // failed before Provider was chosen.

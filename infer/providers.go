@@ -134,26 +134,23 @@ func (m *Model) cudaOptions() (*ort.CUDAProviderOptions, error) {
 	return cuda, nil
 }
 
-// BuildEngine builds and caches the TensorRT engines of a model (the
-// build_engine_only parameter of the nodes): it opens the model on TensorRT
-// alone, whatever cfg.Providers says, runs it once on zero inputs so that
-// engines ONNX Runtime builds lazily at the first run are built too, closes
-// it, and returns the engine cache directory (see EngineCacheKey). A later
-// Open with the same model, GPU, TensorRT version and FP16 setting loads the
-// engines instead of building them (minutes for a large model). Without a
-// working TensorRT provider it fails with a *ProviderError saying why: a
-// machine that cannot build the engine must not look as if it had.
+// BuildEngine builds and caches the TensorRT engines of a model, as Open
+// with Config.BuildEngineOnly does, closes it, and returns the engine cache
+// directory (see EngineCacheKey). A later Open with the same model, GPU,
+// TensorRT version and settings loads the engines instead of building them
+// (minutes for a large model). Without a working TensorRT provider it fails
+// with a *ProviderError saying why.
 func BuildEngine(cfg Config) (string, error) {
-	cfg.Providers = []string{ProviderTensorRT}
+	cfg.BuildEngineOnly = true
 	m, err := Open(cfg)
 	if err != nil {
 		return "", err
 	}
-	defer m.Close()
-	if err := m.Run(); err != nil {
-		return "", fmt.Errorf("model %s: first TensorRT run (engine build): %w", m.file, err)
+	dir := m.engineDir
+	if err := m.Close(); err != nil {
+		return "", fmt.Errorf("model %s: %w", m.file, err)
 	}
-	return m.engineDir, nil
+	return dir, nil
 }
 
 // engineCacheDir creates and returns the TensorRT cache directory of this
