@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/gopercept/gopercept/internal/ros/bag"
-	"github.com/gopercept/gopercept/lidarseg"
 	"github.com/gopercept/gopercept/internal/ros/simdrive"
+	"github.com/gopercept/gopercept/lidarseg"
 )
 
 func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -37,6 +37,7 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	preset := fs.String("preset", "hdl64e", "range-image projection preset of a lidarseg training set")
 	labels := fs.String("labels", "params/semantic-kitti.yaml", "SemanticKITTI label map for training labels")
 	every := fs.Int("every", 1, "keep one sweep in EVERY for a training set")
+	paint := fs.String("paint", "", "comma-separated cameras (cam_front,cam_front_left,...) whose colours a lidarseg training set also gets in paint.npy, as the lidarseg node paints for a card with paint")
 	preview := fs.String("preview", "", "also write preview PNGs (range image by label, cameras with skeletons, BEV) to this directory")
 	previewAt := fs.Float64("preview-at", 2, "simulation time of the preview, seconds")
 	asJSON := fs.Bool("json", false, "print the summary as JSON")
@@ -63,7 +64,14 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 	}
 	if *dataset != "" {
-		return writeDataset(ctx, *dataset, cfg, *preset, *labels, *every, *out, stdout, stderr)
+		var cams []string
+		if *paint != "" {
+			if *dataset != "lidarseg" {
+				return errors.New("simulate: --paint is for --dataset lidarseg")
+			}
+			cams = strings.Split(*paint, ",")
+		}
+		return writeDataset(ctx, *dataset, cfg, *preset, *labels, *every, cams, *out, stdout, stderr)
 	}
 	switch cfg.Compression {
 	case bag.CompressionZstd, bag.CompressionLZ4, bag.CompressionNone:
@@ -116,7 +124,7 @@ func dirSize(dir string) int64 {
 	return n
 }
 
-func writeDataset(ctx context.Context, kind string, cfg simdrive.Config, preset, labels string, every int, dir string, stdout, stderr io.Writer) error {
+func writeDataset(ctx context.Context, kind string, cfg simdrive.Config, preset, labels string, every int, paint []string, dir string, stdout, stderr io.Writer) error {
 	switch kind {
 	case "lidarseg":
 		pc, err := lidarseg.PresetConfig(preset)
@@ -128,7 +136,7 @@ func writeDataset(ctx context.Context, kind string, cfg simdrive.Config, preset,
 			return err
 		}
 		t0 := time.Now()
-		n, err := simdrive.WriteLidarDataset(ctx, simdrive.DatasetConfig{Config: cfg, Projection: pc, LabelMap: lm, Every: every}, dir, stderr)
+		n, err := simdrive.WriteLidarDataset(ctx, simdrive.DatasetConfig{Config: cfg, Projection: pc, LabelMap: lm, Every: every, Paint: paint}, dir, stderr)
 		if err != nil {
 			return err
 		}

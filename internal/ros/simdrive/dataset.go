@@ -7,8 +7,8 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gopercept/gopercept/lidarseg"
 	"github.com/gopercept/gopercept/internal/npy"
+	"github.com/gopercept/gopercept/lidarseg"
 	"gopkg.in/yaml.v3"
 )
 
@@ -22,6 +22,11 @@ type DatasetConfig struct {
 	LabelMap *lidarseg.LabelMap
 	// Every keeps one sweep in Every (1: all).
 	Every int
+	// Paint names cameras (cam_front, ...) whose images paint the range
+	// image, as the lidarseg node does for a card with paint: paint.npy
+	// gets lidarseg.PaintChannelNames' channels (r, g, b, valid). Empty
+	// writes no paint.npy; range.npy and labels.npy are the same either way.
+	Paint []string
 }
 
 // ClassCard is one class as model cards list them.
@@ -45,7 +50,10 @@ func Classes(m *lidarseg.LabelMap) []ClassCard {
 // WriteLidarDataset simulates sweeps and writes the lidarseg training layout
 // to dir: range.npy [N,5,H,W] float32 raw channels (range m, x, y, z m,
 // remission 0..1; empty pixels 0), labels.npy [N,H,W] uint8 class indices,
-// meta.yaml (classes, projection, seed).
+// meta.yaml (classes, projection, seed); with cfg.Paint also paint.npy
+// [N,4,H,W] float32 raw paint channels (r, g, b 0..1, valid 0/1; empty
+// pixels 0) and meta.yaml's paint section (cameras, channels, share of
+// pixels painted).
 func WriteLidarDataset(ctx context.Context, cfg DatasetConfig, dir string, progress io.Writer) (int, error) {
 	if err := cfg.defaults(); err != nil {
 		return 0, err
@@ -77,6 +85,22 @@ func WriteLidarDataset(ctx context.Context, cfg DatasetConfig, dir string, progr
 	if err != nil {
 		xs.Close()
 		return 0, err
+	}
+	var painter *lidarPainter
+	var ps *npy.Writer
+	var paint []float32
+	if len(cfg.Paint) > 0 {
+		if painter, err = newLidarPainter(world, rig, cfg.Paint, lidarseg.PaintChannelNames, cfg.CameraHz); err != nil {
+			xs.Close()
+			ys.Close()
+			return 0, err
+		}
+		if ps, err = npy.Create(filepath.Join(dir, "paint.npy"), "float32", len(lidarseg.PaintChannelNames), H, W); err != nil {
+			xs.Close()
+			ys.Close()
+			return 0, err
+		}
+		paint = make([]float32, len(lidarseg.PaintChannelNames)*H*W)
 	}
 	tensor := make([]float32, proj.TensorLen())
 	labels := make([]uint8, H*W)
@@ -111,6 +135,14 @@ func WriteLidarDataset(ctx context.Context, cfg DatasetConfig, dir string, progr
 		if err := ys.WriteUint8(labels); err != nil {
 			return n, err
 		}
+		if painter != nil {
+			if err := painter.paint(world, paint, pr, cloud, sw.Frame, float64(k)*period); err != nil {
+				return n, err
+			}
+			if err := ps.WriteFloat32(paint); err != nil {
+				return n, err
+			}
+		}
 		n++
 		if progress != nil && n%10 == 0 {
 			fmt.Fprintf(progress, "dataset lidarseg: %d scans\n", n)
@@ -122,6 +154,11 @@ func WriteLidarDataset(ctx context.Context, cfg DatasetConfig, dir string, progr
 	if err := ys.Close(); err != nil {
 		return n, err
 	}
+	if ps != nil {
+		if err := ps.Close(); err != nil {
+			return n, err
+		}
+	}
 	meta := map[string]any{
 		"kind": "lidarseg", "seed": cfg.Seed, "scans": n, "lidar": cfg.Lidar, "columns": cfg.Columns,
 		"classes": Classes(cfg.LabelMap),
@@ -129,6 +166,10 @@ func WriteLidarDataset(ctx context.Context, cfg DatasetConfig, dir string, progr
 		"projection": map[string]any{"height": H, "width": W, "fov_up_deg": pc.FovUpDeg, "fov_down_deg": pc.FovDownDeg,
 			"horizontal_fov_deg": pc.HorizontalFovDeg, "intensity_scale": float64(pc.IntensityScale), "use_ring": false},
 		"channels": []string{"range", "x", "y", "z", "remission"},
+	}
+	if painter != nil {
+		meta["paint"] = map[string]any{"cameras": cfg.Paint, "channels": lidarseg.PaintChannelNames,
+			"painted_share": float64(painter.painted) / float64(max(painter.shown, 1))}
 	}
 	raw, err := yaml.Marshal(meta)
 	if err != nil {
