@@ -122,3 +122,30 @@ func storeBlock(out []float32, plane, lo, n int, buf []float32, c int) {
 	}
 	storeBlockGo(out, plane, lo, n, buf, c, n8, c8)
 }
+
+// transpose8x8T is transpose8x8 with ordinary stores, for results read
+// again soon.
+//
+//go:noescape
+func transpose8x8T(dst *float32, dstStride uintptr, src *float32, srcStride uintptr)
+
+// transposeTiles copies the 8×8 tiles of feature row v of one camera's
+// [C, FH, FW] src into dst [FW, FH, C] and returns how far it got: columns
+// [0, u8) of channels [0, c8); the caller copies the rest.
+func transposeTiles(dst, src []float32, v, fw, fh, hw, c int) (u8, c8 int) {
+	if !useSIMD {
+		return 0, 0
+	}
+	u8, c8 = fw&^7, c&^7
+	if u8 == 0 || c8 == 0 {
+		return 0, 0
+	}
+	_ = src[(c8-1)*hw+v*fw+u8-1] // every tile lies inside both
+	_ = dst[((u8-1)*fh+v)*c+c8-1]
+	for u := 0; u < u8; u += 8 {
+		for ch := 0; ch < c8; ch += 8 {
+			transpose8x8T(&dst[(u*fh+v)*c+ch], uintptr(fh*c*4), &src[ch*hw+v*fw+u], uintptr(hw*4))
+		}
+	}
+	return u8, c8
+}

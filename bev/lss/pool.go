@@ -2,6 +2,8 @@ package lss
 
 import (
 	"fmt"
+
+	"github.com/gopercept/gopercept/bev"
 	"runtime"
 	"sync"
 )
@@ -14,10 +16,18 @@ type Pooler struct {
 	g       *Geometry
 	c       int
 	hw      int
-	featOff []int32 // per sorted point: offset (n·FH·FW + v·FW + u)·C of its channels-last features
+	featOff []int32 // per sorted point: offset ((n·FW + u)·FH + v)·C of its channels-last features
 	featT   []float32
 	chunks  []chunk
-	buf     [][]float32 // per worker block buffer, blockCells·C floats
+	// The intervals in tile order (Start into di and offT, the points
+	// permuted alike), and each tile's first interval.
+	ivs         []Interval
+	di, offT    []int32
+	tileStart   []int32
+	fill        []int32
+	rowLen      int // cells of one grid row in the output plane
+	tilesAcross int
+	buf         [][]float32 // per worker tile buffer, tileRows·tileCols·C floats
 
 	jobs   chan int
 	ids    chan int
@@ -27,11 +37,9 @@ type Pooler struct {
 	depth, feat, out []float32
 }
 
-// chunk is a range of cells [cellLo, cellHi) with its intervals
-// [intLo, intHi).
+// chunk is a range of tiles [tileLo, tileHi).
 type chunk struct {
-	cellLo, cellHi int32
-	intLo, intHi   int32
+	tileLo, tileHi int32
 }
 
 const (
@@ -66,7 +74,7 @@ func NewPooler(g *Geometry, channels, workers int) (*Pooler, error) {
 	}
 	p.setGeometry(g)
 	for w := 0; w < workers; w++ {
-		p.buf[w] = make([]float32, blockCells*channels)
+		p.buf[w] = make([]float32, tileRows*tileCols*channels)
 		p.ids <- w
 		go p.worker()
 	}
@@ -79,57 +87,112 @@ func (p *Pooler) setGeometry(g *Geometry) {
 	p.g = g
 	hw := p.hw
 	channels := p.c
-	workers := len(p.buf)
 	if cap(p.featOff) < len(g.DepthIndex) {
 		p.featOff = make([]int32, len(g.DepthIndex), len(g.DepthIndex)+len(g.DepthIndex)/8)
 	}
 	p.featOff = p.featOff[:len(g.DepthIndex)]
-	c32 := int32(channels)
+	// Channels-last features are stored column by column ([NCam, FW, FH,
+	// C]): the points of a cell are mostly one image column at one depth
+	// (the rows of a level camera fall on one BEV cell), so an interval
+	// reads one contiguous run of rows.
+	c32, fh, fw := int32(channels), int32(g.FH), int32(g.FW)
+	colOff := func(f int32) int32 { // feature cell n·FH·FW + v·FW + u → its column-major offset
+		n, pix := f/int32(hw), f%int32(hw)
+		return ((n*fw+pix%fw)*fh + pix/fw) * c32
+	}
 	if len(g.featIndex) == len(g.DepthIndex) {
 		for i, f := range g.featIndex {
-			p.featOff[i] = f * c32
+			p.featOff[i] = colOff(f)
 		}
 	} else { // a geometry made by hand (tests)
 		dhw := int32(g.D * hw)
 		for i, idx := range g.DepthIndex {
-			p.featOff[i] = ((idx/dhw)*int32(hw) + idx%int32(hw)) * c32
+			p.featOff[i] = colOff((idx/dhw)*int32(hw) + idx%int32(hw))
 		}
 	}
 
-	// Chunks of contiguous cells with about equal work: a point costs C
+	p.tileOrder(g)
+}
+
+// tileOrder puts the intervals, and with them the points, of g in tile
+// order — tileRows×tileCols cells of the grid at a time, row-major inside
+// a tile — and cuts the tiles into chunks of about equal work. A tile is
+// about as many metres across as it is long, so the feature columns whose
+// rays cross it are read for several of its cells while they are in cache
+// (in plain cell order a ray crossing the rows would leave a column for a
+// whole grid row). The point arrays are permuted alike so that the
+// kernel's prefetch of the next points is the next interval's.
+func (p *Pooler) tileOrder(g *Geometry) {
+	cells := g.Cells()
+	rowLen := g.Config.Grid.Width()
+	if g.Config.Layout == bev.LayoutXY {
+		rowLen = g.Config.Grid.Height()
+	}
+	if rowLen <= 0 || cells%rowLen != 0 { // a hand-made geometry without a grid
+		rowLen = cells
+	}
+	rows := cells / rowLen
+	tcs := (rowLen + tileCols - 1) / tileCols
+	ntiles := ((rows + tileRows - 1) / tileRows) * tcs
+	p.rowLen, p.tilesAcross = rowLen, tcs
+	p.tileStart = growSlice(p.tileStart, ntiles+1)
+	clear(p.tileStart)
+	tileOf := func(cell int32) int {
+		r, c := int(cell)/rowLen, int(cell)%rowLen
+		return (r/tileRows)*tcs + c/tileCols
+	}
+	for _, iv := range g.Intervals {
+		p.tileStart[tileOf(iv.Cell)+1]++
+	}
+	for t := range ntiles {
+		p.tileStart[t+1] += p.tileStart[t]
+	}
+	p.ivs = growSlice(p.ivs, len(g.Intervals))
+	fill := growSlice(p.fill, ntiles)
+	p.fill = fill
+	copy(fill, p.tileStart[:ntiles])
+	for _, iv := range g.Intervals {
+		t := tileOf(iv.Cell)
+		p.ivs[fill[t]] = iv
+		fill[t]++
+	}
+	// Points in the new interval order.
+	n := len(g.DepthIndex)
+	if cap(p.di) < n {
+		p.di = make([]int32, n, n+n/8)
+		p.offT = make([]int32, n, n+n/8)
+	}
+	p.di, p.offT = p.di[:n], p.offT[:n]
+	pos := int32(0)
+	for i := range p.ivs {
+		iv := &p.ivs[i]
+		copy(p.di[pos:], g.DepthIndex[iv.Start:iv.Start+iv.Len])
+		copy(p.offT[pos:], p.featOff[iv.Start:iv.Start+iv.Len])
+		iv.Start = pos
+		pos += iv.Len
+	}
+
+	// Chunks of whole tiles with about equal work: a point costs C
 	// multiply-adds, a cell C writes.
 	p.chunks = p.chunks[:0]
-	cells := g.Cells()
-	nChunks := 8 * workers
-	total := int64(len(g.DepthIndex)) + int64(cells)
+	nChunks := 8 * len(p.buf)
+	total := int64(n) + int64(cells)
 	per := total/int64(nChunks) + 1
-	// Chunk boundaries fall on multiples of blockCells, so every block
-	// starts 32-byte aligned in a page-aligned output and the tiles can use
-	// non-temporal stores.
+	tileCells := int64(tileRows * tileCols)
 	var cur chunk
 	var work int64
-	ivs := g.Intervals
-	for i := 0; i < len(ivs); {
-		work += int64(ivs[i].Len) + 1
-		if work < per {
-			i++
-			continue
+	for t := range ntiles {
+		lo, hi := p.tileStart[t], p.tileStart[t+1]
+		for _, iv := range p.ivs[lo:hi] {
+			work += int64(iv.Len)
 		}
-		hi := min((int(ivs[i].Cell)/blockCells+1)*blockCells, cells)
-		j := i + 1
-		for j < len(ivs) && int(ivs[j].Cell) < hi {
-			j++
+		work += tileCells
+		if work >= per || t == ntiles-1 {
+			cur.tileHi = int32(t + 1)
+			p.chunks = append(p.chunks, cur)
+			cur = chunk{tileLo: cur.tileHi}
+			work = 0
 		}
-		cur.intHi, cur.cellHi = int32(j), int32(hi)
-		p.chunks = append(p.chunks, cur)
-		cur = chunk{cellLo: cur.cellHi, intLo: cur.intHi}
-		work = 0
-		i = j
-	}
-	if int(cur.cellLo) < cells {
-		cur.intHi = int32(len(ivs))
-		cur.cellHi = int32(cells)
-		p.chunks = append(p.chunks, cur)
 	}
 }
 
@@ -238,47 +301,55 @@ func (p *Pooler) SoftmaxDepth(logits []float32) error {
 }
 
 // transpose copies feature row r = n·FH + v from [NCam, C, FH, FW] into
-// channels-last [NCam·FH·FW, C].
+// the channels-last columns [NCam, FW, FH, C]: 8×8 tiles through the AVX
+// transpose where it runs, the remainder element by element.
 func (p *Pooler) transpose(r int) {
 	g := p.g
 	n, v := r/g.FH, r%g.FH
-	c := p.c
+	c, fh, fw := p.c, g.FH, g.FW
 	src := p.feat[n*c*p.hw:]
-	dst := p.featT[(n*p.hw+v*g.FW)*c : (n*p.hw+(v+1)*g.FW)*c]
+	dst := p.featT[n*p.hw*c:]
+	u8, c8 := transposeTiles(dst, src, v, fw, fh, p.hw, c)
 	for ch := 0; ch < c; ch++ {
-		s := src[ch*p.hw+v*g.FW : ch*p.hw+(v+1)*g.FW]
-		for u, x := range s {
-			dst[u*c+ch] = x
+		u0 := 0
+		if ch < c8 {
+			u0 = u8
+		}
+		s := src[ch*p.hw+v*fw+u0 : ch*p.hw+(v+1)*fw]
+		for i, x := range s {
+			dst[((u0+i)*fh+v)*c+ch] = x
 		}
 	}
 }
 
-// blockCells is the number of cells a worker reduces into its
-// channels-last block buffer before writing them plane by plane.
-const blockCells = 64
+// A tile is tileRows grid rows of tileCols cells: a worker reduces one
+// into its channels-last buffer, then writes it to the C output planes row
+// by row.
+const tileRows, tileCols = 16, 16
 
-// poolChunk reduces the intervals of ch and writes every cell of its range:
-// cells are reduced in blocks of blockCells into buf ([cell, C]), and each
-// block is then written to the C output planes with sequential stores.
+// poolChunk reduces the intervals of the tiles of ch and writes every cell
+// of them.
 func (p *Pooler) poolChunk(ch *chunk, buf []float32) {
 	c := p.c
 	plane := p.g.Cells()
-	ivs := p.g.Intervals[ch.intLo:ch.intHi]
-	di := p.g.DepthIndex
-	next := 0
-	for lo := int(ch.cellLo); lo < int(ch.cellHi); lo += blockCells {
-		hi := min(lo+blockCells, int(ch.cellHi))
-		clear(buf[:(hi-lo)*c])
-		for ; next < len(ivs) && int(ivs[next].Cell) < hi; next++ {
-			iv := ivs[next]
+	rowLen, rows := p.rowLen, plane/p.rowLen
+	di, offs := p.di, p.offT
+	for t := int(ch.tileLo); t < int(ch.tileHi); t++ {
+		r0, c0 := (t/p.tilesAcross)*tileRows, (t%p.tilesAcross)*tileCols
+		nr, nc := min(tileRows, rows-r0), min(tileCols, rowLen-c0)
+		clear(buf[:nr*nc*c])
+		for _, iv := range p.ivs[p.tileStart[t]:p.tileStart[t+1]] {
 			s, e := int(iv.Start), int(iv.Start+iv.Len)
-			acc := buf[(int(iv.Cell)-lo)*c : (int(iv.Cell)-lo+1)*c]
+			r, col := int(iv.Cell)/rowLen-r0, int(iv.Cell)%rowLen-c0
+			acc := buf[(r*nc+col)*c : (r*nc+col+1)*c]
 			// Capacities reach the arrays' ends: the kernel prefetches
 			// the next intervals' points.
-			done := dotSIMD(acc, p.featT, p.featOff[s:e:len(p.featOff)], p.depth, di[s:e:len(di)])
-			reduceGo(acc[done:], p.featT[done:], p.featOff[s:e], p.depth, di[s:e])
+			done := dotSIMD(acc, p.featT, offs[s:e:len(offs)], p.depth, di[s:e:len(di)])
+			reduceGo(acc[done:], p.featT[done:], offs[s:e], p.depth, di[s:e])
 		}
-		storeBlock(p.out, plane, lo, hi-lo, buf, c)
+		for r := range nr {
+			storeBlock(p.out, plane, (r0+r)*rowLen+c0, nc, buf[r*nc*c:], c)
+		}
 	}
 	sfence()
 }
