@@ -7,6 +7,7 @@ import (
 
 	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/head"
+	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/ros/param"
 )
 
@@ -37,6 +38,9 @@ type Config struct {
 	EncoderModel       string   // camera encoder ONNX path ("" = none)
 	FuserModel         string   // fuser + heads ONNX path ("" = none)
 	Providers          []string // ONNX Runtime providers
+	DeviceID           int      // CUDA device for tensorrt and cuda
+	FP16               bool     // TensorRT fp16 engines
+	BuildEngineOnly    bool     // build and cache the TensorRT engines, then stop
 	ClassNames         []string // used when the fuser card lists no classes
 	Head               head.Config
 	NMS                head.NMSConfig
@@ -72,6 +76,9 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.EncoderModel = ps.String("encoder_model", "", "Camera encoder ONNX model (card family bev-camera); empty for none. Relative paths are under the project root.")
 	c.FuserModel = ps.String("fuser_model", "", "Fuser and detection heads ONNX model (card family bev-fuser); empty for none.")
 	c.Providers = ps.Strings("providers", []string{"cpu"}, "ONNX Runtime execution providers in order of preference.")
+	c.DeviceID = ps.Int("device_id", 0, "CUDA device ordinal for the tensorrt and cuda providers.")
+	c.FP16 = ps.Bool("fp16", false, "Let TensorRT build fp16 engines (trt_fp16_enable); the cuda and cpu providers run the model's own precision.")
+	c.BuildEngineOnly = ps.Bool("build_engine_only", false, "Build and cache the encoder's and fuser's TensorRT engines (TensorRT alone, no fallback) and exit without running.")
 	c.ClassNames = ps.Strings("class_names", []string{"car", "truck", "construction_vehicle", "bus", "trailer", "barrier", "motorcycle", "bicycle", "pedestrian", "traffic_cone"}, "Detection class names in head channel order, used when the fuser card lists no classes.")
 	c.Head.ScoreThreshold = ps.Float("score_threshold", 0.1, "Lowest detection score kept.")
 	c.Head.TopK = ps.Int("top_k", 500, "Most heatmap peaks decoded per frame.")
@@ -131,4 +138,9 @@ func declare(ps *param.Set, root string) (Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// runtime is the ONNX Runtime settings every model of the node opens with.
+func (c *Config) runtime() infer.Config {
+	return infer.Config{Providers: c.Providers, DeviceID: c.DeviceID, FP16: c.FP16, BuildEngineOnly: c.BuildEngineOnly}
 }

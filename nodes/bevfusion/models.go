@@ -48,9 +48,15 @@ func modelError(path, format string, args ...any) error {
 }
 
 func openEncoder(path string, providers []string, cams int, log *slog.Logger) (*encoder, error) {
+	return openEncoderRT(path, infer.Config{Providers: providers}, cams, log)
+}
+
+// openEncoderRT is openEncoder with rt's providers and GPU settings.
+func openEncoderRT(path string, rt infer.Config, cams int, log *slog.Logger) (*encoder, error) {
 	// Batch: an encoder whose camera count is dynamic runs the rig's
 	// cameras in one batch; a fixed count must equal the rig's.
-	m, err := infer.Open(infer.Config{ModelPath: path, Providers: providers, Logger: log, Batch: cams})
+	rt.ModelPath, rt.Logger, rt.Batch = path, log, cams
+	m, err := infer.Open(rt)
 	if err != nil {
 		return nil, fmt.Errorf("bevfusion: encoder: %w", err)
 	}
@@ -177,7 +183,13 @@ type fuser struct {
 }
 
 func openFuser(path string, providers []string, g bev.Grid, classNames []string, hc head.Config, log *slog.Logger) (*fuser, error) {
-	m, err := infer.Open(infer.Config{ModelPath: path, Providers: providers, Logger: log})
+	return openFuserRT(path, infer.Config{Providers: providers}, g, classNames, hc, log)
+}
+
+// openFuserRT is openFuser with rt's providers and GPU settings.
+func openFuserRT(path string, rt infer.Config, g bev.Grid, classNames []string, hc head.Config, log *slog.Logger) (*fuser, error) {
+	rt.ModelPath, rt.Logger = path, log
+	m, err := infer.Open(rt)
 	if err != nil {
 		return nil, fmt.Errorf("bevfusion: fuser: %w", err)
 	}

@@ -10,9 +10,10 @@ import (
 	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/head"
 	"github.com/gopercept/gopercept/bev/pillar"
+	"github.com/gopercept/gopercept/infer"
+	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
-	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/nav_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"
@@ -169,6 +170,11 @@ func New(env node.Env) (node.Node, error) {
 			n.Close()
 			return nil, &ParamError{Param: "nms_radius", Detail: fmt.Sprintf("%v (set nms_groups to the class→task map)", err)}
 		}
+	}
+	if cfg.BuildEngineOnly {
+		// The models opened above built and cached their engines.
+		n.Close()
+		return nil, fmt.Errorf("bevfusion: %w (encoder_model, fuser_model)", infer.ErrEngineBuilt)
 	}
 	layout := bev.LayoutYX
 	if n.fus != nil {

@@ -5,8 +5,8 @@ import (
 	"slices"
 
 	"github.com/gopercept/gopercept/infer"
-	"github.com/gopercept/gopercept/lidarseg"
 	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/lidarseg"
 )
 
 // Families of model cards the node accepts: RangeNet++ and the models that
@@ -30,8 +30,7 @@ type rangenet struct {
 // parameters when given: fov_up_deg, fov_down_deg, horizontal_fov_deg,
 // channel_order, intensity_scale, use_ring (false when absent: RangeNet++
 // projects by pitch), softmax; normalisation mean and std.
-func openRangeNet(path, card string, providers []string, threads int, labels *lidarseg.LabelMap, pc *lidarseg.ProjectionConfig, env node.Env) (*rangenet, error) {
-	cfg := infer.Config{ModelPath: path, CardPath: card, Providers: providers, IntraOpThreads: threads}
+func openRangeNet(cfg infer.Config, labels *lidarseg.LabelMap, pc *lidarseg.ProjectionConfig, env node.Env) (*rangenet, error) {
 	if env.Log != nil {
 		cfg.Logger = env.Log
 	}

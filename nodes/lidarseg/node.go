@@ -9,11 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
-	"github.com/gopercept/gopercept/lidarseg"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/param"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/lidarseg"
 )
 
 func init() {
@@ -28,6 +29,8 @@ type Config struct {
 	ModelPath, CardPath, LabelsPath                             string
 	Providers                                                   []string
 	Threads                                                     int
+	DeviceID                                                    int
+	FP16, BuildEngineOnly                                       bool
 	PostProcessing                                              string // "knn", "crf", "crf+knn" or "none"
 	KNN                                                         lidarseg.KNNConfig
 	CRF                                                         lidarseg.CRFConfig
@@ -60,6 +63,9 @@ func declare(ps *param.Set) (Config, error) {
 	c.CardPath = ps.String("model.card", "", "Model card; empty takes <model stem>.card.yaml beside the model.")
 	c.Providers = ps.Strings("model.providers", []string{"cpu"}, "Execution providers to try in order: tensorrt, cuda, cpu.")
 	c.Threads = ps.Int("model.threads", 0, "ONNX Runtime intra-op threads; 0 for its default.")
+	c.DeviceID = ps.Int("model.device_id", 0, "CUDA device ordinal for the tensorrt and cuda providers.")
+	c.FP16 = ps.Bool("model.fp16", false, "Let TensorRT build fp16 engines (trt_fp16_enable); the cuda and cpu providers run the model's own precision.")
+	c.BuildEngineOnly = ps.Bool("model.build_engine_only", false, "Build and cache the model's TensorRT engine (TensorRT alone, no fallback) and exit without running; see scripts/gpu/setup.sh.")
 	c.LabelsPath = ps.String("labels.path", "", "SemanticKITTI-style label map YAML; empty uses the built-in copy of params/semantic-kitti.yaml.")
 	c.PostProcessing = ps.String("post_processing", "knn", "Labels back to points: knn (RangeNet++ kNN), crf (SqueezeSeg's CRF on the range image, then each point its pixel's label), crf+knn (both) or none (each point takes its pixel's label).")
 	dk := lidarseg.DefaultKNNConfig()
@@ -250,9 +256,16 @@ func New(env node.Env) (*Node, error) {
 	}
 	pc := cfg.Projection
 	if cfg.ModelPath != "" && !env.Describe { // Describe: topics and parameters only
-		m, err := openRangeNet(resolve(cfg.ModelPath), resolve(cfg.CardPath), cfg.Providers, cfg.Threads, n.labels, &pc, env)
+		rt := infer.Config{ModelPath: resolve(cfg.ModelPath), CardPath: resolve(cfg.CardPath), Providers: cfg.Providers, IntraOpThreads: cfg.Threads,
+			DeviceID: cfg.DeviceID, FP16: cfg.FP16, BuildEngineOnly: cfg.BuildEngineOnly}
+		m, err := openRangeNet(rt, n.labels, &pc, env)
 		if err != nil {
 			return nil, err
+		}
+		if cfg.BuildEngineOnly {
+			dir := m.m.EngineCacheDir()
+			m.close()
+			return nil, fmt.Errorf("lidarseg node: %w: %s", infer.ErrEngineBuilt, dir)
 		}
 		n.model = m
 		stats.Set("model", m.describe())

@@ -105,7 +105,8 @@ func imageInput(m *infer.Model) (string, int, int, error) {
 func newEstimator(cfg *Config, stats *node.Stats, logf func(string)) (*estimator, error) {
 	e := &estimator{cfg: cfg, stats: stats, lastDetected: -1}
 	open := func(path string, batch int) (*infer.Model, error) {
-		return infer.Open(infer.Config{ModelPath: path, Providers: cfg.Providers, IntraOpThreads: cfg.Threads, Batch: batch, MaxBatch: max(cfg.MaxPeople, 1), Logf: logf})
+		return infer.Open(infer.Config{ModelPath: path, Providers: cfg.Providers, IntraOpThreads: cfg.Threads, Batch: batch, MaxBatch: max(cfg.MaxPeople, 1), Logf: logf,
+			DeviceID: cfg.DeviceID, FP16: cfg.FP16, BuildEngineOnly: cfg.BuildEngineOnly})
 	}
 	var err error
 	if e.pose, err = open(cfg.ModelPath, 1); err != nil {

@@ -52,6 +52,7 @@ type monoLifter struct {
 // lift-mlp contract.
 func newMonoLifter(cfg *Config, logf func(string)) (*monoLifter, error) {
 	m, err := infer.Open(infer.Config{ModelPath: cfg.LiftModel, Providers: cfg.Providers, IntraOpThreads: cfg.Threads,
+		DeviceID: cfg.DeviceID, FP16: cfg.FP16, BuildEngineOnly: cfg.BuildEngineOnly,
 		Batch: 1, MaxBatch: max(cfg.MaxPeople, 1), Logf: logf})
 	if err != nil {
 		return nil, fmt.Errorf("pose2d: lift.model: %w", err)

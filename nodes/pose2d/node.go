@@ -7,19 +7,20 @@ import (
 	"math"
 	"time"
 
+	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/camera"
-	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/imageconv"
+	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
-	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/pose/lift"
-	"github.com/gopercept/gopercept/pose/plausible"
-	"github.com/gopercept/gopercept/pose/track"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
 	"github.com/gopercept/gopercept/internal/tf"
+	"github.com/gopercept/gopercept/pose"
+	"github.com/gopercept/gopercept/pose/lift"
+	"github.com/gopercept/gopercept/pose/plausible"
+	"github.com/gopercept/gopercept/pose/track"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -160,6 +161,11 @@ func New(env node.Env) (node.Node, error) {
 			return nil, err
 		}
 		n.stats.Set("lift_model", n.mono.model.Card().Name)
+	}
+	if cfg.BuildEngineOnly {
+		dir := n.est.pose.EngineCacheDir()
+		n.Close()
+		return nil, fmt.Errorf("pose2d: %w: %s and beside it", infer.ErrEngineBuilt, dir)
 	}
 	return n, nil
 }

@@ -18,6 +18,8 @@ type Config struct {
 	ModelPath, ModelDecoder string
 	Providers               []string
 	Threads                 int
+	DeviceID                int
+	FP16, BuildEngineOnly   bool
 	DetectorPath            string
 	DetScore, DetIoU        float64
 	PersonClass, MaxPeople  int
@@ -61,6 +63,9 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.ModelDecoder = ps.String("model.decoder", "", "Decoder override (heatmap, dark, integral, simcc, yolo-pose, yolo-pose-e2e, openpose, movenet-multipose, movenet, movenet-topdown); empty takes the card's.")
 	c.Providers = ps.Strings("model.providers", []string{"cpu"}, "Execution providers in order of preference: tensorrt, cuda, cpu.")
 	c.Threads = ps.Int("model.threads", 0, "ONNX Runtime intra-op threads; 0 for its default.")
+	c.DeviceID = ps.Int("model.device_id", 0, "CUDA device ordinal for the tensorrt and cuda providers (every model of the node).")
+	c.FP16 = ps.Bool("model.fp16", false, "Let TensorRT build fp16 engines (trt_fp16_enable); the cuda and cpu providers run the model's own precision.")
+	c.BuildEngineOnly = ps.Bool("model.build_engine_only", false, "Build and cache the TensorRT engines of the pose, detector and lift models (TensorRT alone, no fallback; up to detector.max_people crops) and exit without running.")
 	c.DetectorPath = ps.String("detector.path", "models/detector-person-small.onnx", "Person detector (.onnx, YOLO detection output) for top-down pose models; relative to the project root.")
 	c.DetScore = ps.Float("detector.score_threshold", 0.4, "Lowest person detection score, 0..1.")
 	c.DetIoU = ps.Float("detector.iou_threshold", 0.6, "NMS box IoU above which the lower-scored detection is removed, 0..1.")

@@ -4,11 +4,14 @@ package rcl
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"syscall"
+
+	"github.com/gopercept/gopercept/infer"
 )
 
 // Main is the whole main function of a node executable: it runs the named
@@ -20,6 +23,11 @@ func Main(name string) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := Run(ctx, RunConfig{Node: name, Args: os.Args[1:], Root: shareRoot()})
 	stop()
+	if errors.Is(err, infer.ErrEngineBuilt) {
+		// build_engine_only: the engines are cached, which is success.
+		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		return
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		os.Exit(1)
