@@ -18,6 +18,17 @@ func blockMaxAVX(hm *float32, blocks int, out *float32)
 //go:noescape
 func firstBlockAtLeastAVX(m *float32, blocks int, thr float32) int
 
+// vblur4AVX is vblur4Go's vertical pass with p the address of m[p] and
+// out that of out[0].
+//
+//go:noescape
+func vblur4AVX(p *float32, stride int, gk *float64, r int, out *float64, ostride int)
+
+// hblur4AVX is hblur4Go's horizontal pass with v the address of v[0].
+//
+//go:noescape
+func hblur4AVX(v *float64, gk *float64, r int, out *float64)
+
 // hasAVX reports whether the CPU and the OS support AVX.
 var hasAVX = func() bool {
 	ecx1, xcr0 := cpuidAVX()
@@ -46,4 +57,28 @@ func firstBlockAtLeast(m []float32, thr float32) int {
 		return firstBlockAtLeastGo(m, thr)
 	}
 	return firstBlockAtLeastAVX(&m[0], n, thr)
+}
+
+// vblur4 is vblur4Go, with AVX where the CPU has it (the same operations in
+// the same order; no fused multiply-add).
+func vblur4(m []float32, p, w int, g []float64, r int, out []float64, ostride int) {
+	if !hasAVX {
+		vblur4Go(m, p, w, g, r, out, ostride)
+		return
+	}
+	// The reads and writes of the assembly, checked here.
+	_, _ = m[p-r*w], m[p+(4+r)*w+3]
+	_ = out[4*ostride+3]
+	_ = g[r]
+	vblur4AVX(&m[p], w, &g[0], r, &out[0], ostride)
+}
+
+// hblur4 is hblur4Go, with AVX where the CPU has it.
+func hblur4(v []float64, g []float64, r int, out *[4]float64) {
+	if !hasAVX {
+		hblur4Go(v, g, r, out)
+		return
+	}
+	_, _ = v[2*r+3], g[r]
+	hblur4AVX(&v[0], &g[0], r, &out[0])
 }

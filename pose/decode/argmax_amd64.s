@@ -107,3 +107,115 @@ fdone:
 	MOVQ AX, ret+24(FP)
 	VZEROUPPER
 	RET
+
+// func vblur4AVX(p *float32, stride int, gk *float64, r int, out *float64, ostride int)
+// The vertical pass of DARK's blur for four columns and five rows: for
+// row k < 5 and lane l < 4, with c = p + k·stride + l,
+//   out[k·ostride + l] = g[r]·c[0] + Σ_{t=1..r} g[r−t]·(c[−t·stride] + c[t·stride])
+// in float64, each product and sum rounded in that order (as the portable
+// vblur4).
+TEXT ·vblur4AVX(SB), NOSPLIT, $0-48
+	MOVQ p+0(FP), SI
+	MOVQ stride+8(FP), DX
+	SHLQ $2, DX
+	MOVQ gk+16(FP), BX
+	MOVQ r+24(FP), CX
+	MOVQ out+32(FP), DI
+	MOVQ ostride+40(FP), R13
+	SHLQ $3, R13
+	VBROADCASTSD (BX)(CX*8), Y15
+	LEAQ (SI)(DX*2), R8
+	VCVTPS2PD (SI), Y0
+	VCVTPS2PD (SI)(DX*1), Y1
+	VCVTPS2PD (R8), Y2
+	VCVTPS2PD (R8)(DX*1), Y3
+	VCVTPS2PD (R8)(DX*2), Y4
+	VMULPD Y15, Y0, Y0
+	VMULPD Y15, Y1, Y1
+	VMULPD Y15, Y2, Y2
+	VMULPD Y15, Y3, Y3
+	VMULPD Y15, Y4, Y4
+	MOVQ SI, R9            // row 0's tap −t
+	MOVQ SI, R10           // row 0's tap +t
+	LEAQ -8(BX)(CX*8), R11 // &g[r−t]
+vloop:
+	TESTQ CX, CX
+	JEQ vdone
+	SUBQ DX, R9
+	ADDQ DX, R10
+	VBROADCASTSD (R11), Y14
+	LEAQ (R9)(DX*2), R8
+	LEAQ (R10)(DX*2), R12
+	VCVTPS2PD (R9), Y5
+	VCVTPS2PD (R10), Y6
+	VADDPD Y6, Y5, Y5
+	VMULPD Y14, Y5, Y5
+	VADDPD Y5, Y0, Y0
+	VCVTPS2PD (R9)(DX*1), Y7
+	VCVTPS2PD (R10)(DX*1), Y8
+	VADDPD Y8, Y7, Y7
+	VMULPD Y14, Y7, Y7
+	VADDPD Y7, Y1, Y1
+	VCVTPS2PD (R8), Y9
+	VCVTPS2PD (R12), Y10
+	VADDPD Y10, Y9, Y9
+	VMULPD Y14, Y9, Y9
+	VADDPD Y9, Y2, Y2
+	VCVTPS2PD (R8)(DX*1), Y11
+	VCVTPS2PD (R12)(DX*1), Y12
+	VADDPD Y12, Y11, Y11
+	VMULPD Y14, Y11, Y11
+	VADDPD Y11, Y3, Y3
+	VCVTPS2PD (R8)(DX*2), Y5
+	VCVTPS2PD (R12)(DX*2), Y6
+	VADDPD Y6, Y5, Y5
+	VMULPD Y14, Y5, Y5
+	VADDPD Y5, Y4, Y4
+	SUBQ $8, R11
+	DECQ CX
+	JMP vloop
+vdone:
+	LEAQ (DI)(R13*2), R8
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, (DI)(R13*1)
+	VMOVUPD Y2, (R8)
+	VMOVUPD Y3, (R8)(R13*1)
+	VMOVUPD Y4, (R8)(R13*2)
+	VZEROUPPER
+	RET
+
+// func hblur4AVX(v *float64, gk *float64, r int, out *float64)
+// The horizontal pass of DARK's blur at four consecutive outputs: for
+// lane l < 4, with c = v + r + l,
+//   out[l] = g[r]·c[0] + Σ_{t=1..r} g[r−t]·(c[−t] + c[t])
+// rounded in that order (as the portable hblur4).
+TEXT ·hblur4AVX(SB), NOSPLIT, $0-32
+	MOVQ v+0(FP), SI
+	MOVQ gk+8(FP), BX
+	MOVQ r+16(FP), CX
+	MOVQ out+24(FP), DI
+	VBROADCASTSD (BX)(CX*8), Y15
+	LEAQ (SI)(CX*8), SI // c
+	VMOVUPD (SI), Y0
+	VMULPD Y15, Y0, Y0
+	MOVQ SI, R9
+	MOVQ SI, R10
+	LEAQ -8(BX)(CX*8), R11
+hloop:
+	TESTQ CX, CX
+	JEQ hdone
+	SUBQ $8, R9
+	ADDQ $8, R10
+	VBROADCASTSD (R11), Y14
+	VMOVUPD (R9), Y5
+	VMOVUPD (R10), Y6
+	VADDPD Y6, Y5, Y5
+	VMULPD Y14, Y5, Y5
+	VADDPD Y5, Y0, Y0
+	SUBQ $8, R11
+	DECQ CX
+	JMP hloop
+hdone:
+	VMOVUPD Y0, (DI)
+	VZEROUPPER
+	RET

@@ -7,3 +7,11 @@ func blockMax(hm []float32, out []float32) bool { return false }
 
 // firstBlockAtLeast is firstBlockAtLeastGo here.
 func firstBlockAtLeast(m []float32, thr float32) int { return firstBlockAtLeastGo(m, thr) }
+
+// vblur4 is vblur4Go here.
+func vblur4(m []float32, p, w int, g []float64, r int, out []float64, ostride int) {
+	vblur4Go(m, p, w, g, r, out, ostride)
+}
+
+// hblur4 is hblur4Go here.
+func hblur4(v []float64, g []float64, r int, out *[4]float64) { hblur4Go(v, g, r, out) }

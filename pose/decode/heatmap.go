@@ -140,7 +140,9 @@ func quarter(d float32) float32 {
 // the cells the step reads (the 3×3 around the argmax and the four two cells
 // away on the axes); the rescaling uses the smoothed maximum over the 3×3
 // cells instead of the whole map, which changes the log by a constant and
-// so the step not at all unless the floor is reached.
+// so the step not at all unless the floor is reached (when it is not, the
+// differences of logs are taken as logs of ratios: five logarithms instead
+// of thirteen).
 // A DARK is read-only after NewDARK and safe for concurrent use.
 type DARK struct {
 	kernel []float64 // normalised 1-D Gaussian, length 2r+1
@@ -217,92 +219,164 @@ func (d *DARK) offset(m []float32, w, h, x, y int, peak float64) (float64, float
 	if !(x > 1 && x < w-2 && y > 1 && y < h-2) || !(peak > 0) {
 		return 0, 0
 	}
+	// The smoothed map at the 3×3 cells around (x, y) and the four cells two
+	// away on the axes, b[2][2] at (x, y): all the Newton step reads.
+	var b [5][5]float64
 	r := d.r
+	if x-2-r >= 0 && x+2+r < w && y-2-r >= 0 && y+2+r < h {
+		d.blurInterior(m, w, x, y, &b)
+	} else {
+		d.blurBorder(m, w, h, x, y, &b)
+	}
+	return newtonStep(&b, peak)
+}
+
+// blurInterior fills b (see offset) when the kernel's support around all of
+// its cells lies inside the w-wide map m: a vertical pass over the 5+2r columns in
+// groups of four (the last group overlapping the one before), then a
+// horizontal pass four outputs at a time. Both pair the taps at ±t, which
+// have the same weight (the kernel is symmetric), halving the products.
+func (d *DARK) blurInterior(m []float32, w, x, y int, b *[5][5]float64) {
+	r := d.r
+	g := d.kernel
 	cols := 5 + 2*r
-	x0 := x - 2 - r // first column of the vertical pass
-	// Vertical pass: v[ry][c] = Σ_t g[t]·m(x0+c, y−2+ry+t−r),
-	// zero outside the map. The horizontal pass reads row 2 (y) at columns
-	// 0..4+2r, rows 1 and 3 at columns 1..3+2r, rows 0 and 4 at 2..2+2r.
+	// v[ry·cols + c] = Σ_t g[t]·m(x−2−r+c, y−2+ry+t−r) for ry < 5, c < cols.
 	var vbuf [5 * (5 + 30)]float64
 	v := vbuf[:5*cols]
-	for ry := range 5 {
-		lo, hi := 2-min(2-abs(ry-2), 2), 3+2*r+min(2-abs(ry-2), 2)
-		lo, hi = max(lo, -x0), min(hi, w-x0) // columns inside the map
-		if lo >= hi {
-			continue
-		}
-		vr := v[ry*cols+lo : ry*cols+hi]
-		// The taps whose row lies inside the map (the others add zero).
-		y0 := y - 2 + ry - r // row of tap 0
-		t0, t1 := max(0, -y0), min(len(d.kernel), h-y0)
-		base := y0*w + x0 + lo
-		// Four columns at a time, each summed in a register in tap order:
-		// the same sums, in the same order, as one pass per tap.
-		c := 0
-		for ; c+4 <= len(vr); c += 4 {
-			var a0, a1, a2, a3 float64
-			for t := t0; t < t1; t++ {
-				g := d.kernel[t]
-				q := m[base+t*w+c : base+t*w+c+4]
-				a0 += g * float64(q[0])
-				a1 += g * float64(q[1])
-				a2 += g * float64(q[2])
-				a3 += g * float64(q[3])
-			}
-			vr[c], vr[c+1], vr[c+2], vr[c+3] = a0, a1, a2, a3
-		}
-		for ; c < len(vr); c++ {
-			var a float64
-			for t := t0; t < t1; t++ {
-				a += d.kernel[t] * float64(m[base+t*w+c])
-			}
-			vr[c] = a
+	p := (y-2)*w + x - 2 - r
+	for c := 0; ; c += 4 {
+		c = min(c, cols-4)
+		vblur4(m, p+c, w, g, r, v[c:], cols)
+		if c == cols-4 {
+			break
 		}
 	}
-	// Horizontal pass at the 3×3 cells around (x, y) and the four cells two
-	// away on the axes: all the Newton step reads. The smoothed maximum is
-	// taken over the 3×3 cells.
-	var b [5][5]float64
-	bmax := 0.0
-	kn := len(d.kernel)
-	hp := func(ry, rx int) float64 {
-		taps := v[ry*cols+rx : ry*cols+rx+kn]
-		var s0, s1 float64
-		t := 0
-		for ; t+1 < kn; t += 2 {
-			s0 += d.kernel[t] * taps[t]
-			s1 += d.kernel[t+1] * taps[t+1]
+	var o [4]float64
+	hblur4(v[2*cols:], g, r, &o) // row 2, columns x−2..x+1
+	b[2][0], b[2][1], b[2][2], b[2][3] = o[0], o[1], o[2], o[3]
+	hblur4(v[2*cols+1:], g, r, &o)
+	b[2][4] = o[3]
+	hblur4(v[cols:], g, r, &o)
+	b[1][1], b[1][2], b[1][3] = o[1], o[2], o[3]
+	hblur4(v[3*cols:], g, r, &o)
+	b[3][1], b[3][2], b[3][3] = o[1], o[2], o[3]
+	hblur4(v[:], g, r, &o)
+	b[0][2] = o[2]
+	hblur4(v[4*cols:], g, r, &o)
+	b[4][2] = o[2]
+}
+
+// vblur4Go is the portable vblur4: for row k < 5 and lane l < 4, with
+// c = p + k·w + l, out[k·ostride + l] = g[r]·m[c] + Σ_{t=1..r}
+// g[r−t]·(m[c−t·w] + m[c+t·w]), in float64, rounded in that order.
+func vblur4Go(m []float32, p, w int, g []float64, r int, out []float64, ostride int) {
+	gc := g[r]
+	for k := range 5 {
+		c := p + k*w
+		q := m[c : c+4 : c+4]
+		a0, a1, a2, a3 := gc*float64(q[0]), gc*float64(q[1]), gc*float64(q[2]), gc*float64(q[3])
+		for t := 1; t <= r; t++ {
+			gt := g[r-t]
+			up := m[c-t*w : c-t*w+4 : c-t*w+4]
+			dn := m[c+t*w : c+t*w+4 : c+t*w+4]
+			a0 += gt * (float64(up[0]) + float64(dn[0]))
+			a1 += gt * (float64(up[1]) + float64(dn[1]))
+			a2 += gt * (float64(up[2]) + float64(dn[2]))
+			a3 += gt * (float64(up[3]) + float64(dn[3]))
 		}
-		if t < kn {
-			s0 += d.kernel[t] * taps[t]
-		}
-		return s0 + s1
+		o := out[k*ostride : k*ostride+4 : k*ostride+4]
+		o[0], o[1], o[2], o[3] = a0, a1, a2, a3
 	}
+}
+
+// hblur4Go is the portable hblur4: for lane l < 4, out[l] = g[r]·v[r+l] +
+// Σ_{t=1..r} g[r−t]·(v[r+l−t] + v[r+l+t]), rounded in that order.
+func hblur4Go(v []float64, g []float64, r int, out *[4]float64) {
+	v = v[:2*r+4]
+	gc := g[r]
+	a0, a1, a2, a3 := gc*v[r], gc*v[r+1], gc*v[r+2], gc*v[r+3]
+	for t := 1; t <= r; t++ {
+		gt := g[r-t]
+		a0 += gt * (v[r-t] + v[r+t])
+		a1 += gt * (v[r+1-t] + v[r+1+t])
+		a2 += gt * (v[r+2-t] + v[r+2+t])
+		a3 += gt * (v[r+3-t] + v[r+3+t])
+	}
+	out[0], out[1], out[2], out[3] = a0, a1, a2, a3
+}
+
+// blurBorder fills b (see offset) near the border: the window the blur
+// reads, copied with zeros outside the map (OpenCV's BORDER_CONSTANT, as
+// mmpose pads), goes through blurInterior's passes.
+func (d *DARK) blurBorder(m []float32, w, h, x, y int, b *[5][5]float64) {
+	n := 5 + 2*d.r
+	// A buffer for the common kernels (≤ 15) that is cheap to zero.
+	if n <= 19 {
+		var buf [19 * 19]float32
+		d.blurPadded(buf[:n*n], m, w, h, x, y, b)
+		return
+	}
+	var buf [35 * 35]float32
+	d.blurPadded(buf[:n*n], m, w, h, x, y, b)
+}
+
+// blurPadded copies the n×n window centred on (x, y) into win (zero,
+// n = 5+2r, outside the map) and blurs it there.
+func (d *DARK) blurPadded(win []float32, m []float32, w, h, x, y int, b *[5][5]float64) {
+	r := d.r
+	n := 5 + 2*r
+	x0, y0 := x-2-r, y-2-r
+	c0, c1 := max(0, -x0), min(n, w-x0) // window columns inside the map
+	for i := max(0, -y0); i < min(n, h-y0); i++ {
+		copy(win[i*n+c0:i*n+c1], m[(y0+i)*w+x0+c0:(y0+i)*w+x0+c1])
+	}
+	d.blurInterior(win, n, 2+r, 2+r, b)
+}
+
+// newtonStep returns −H⁻¹∇ of the log of the smoothed map rescaled so that
+// its maximum over the 3×3 cells of b is peak and floored at 1e-10 (b as in
+// offset); (0, 0) where the Hessian is singular or not a number.
+func newtonStep(b *[5][5]float64, peak float64) (float64, float64) {
+	bmax, bmin := 0.0, math.Inf(1)
 	for ry := 1; ry <= 3; ry++ {
 		for rx := 1; rx <= 3; rx++ {
-			b[ry][rx] = hp(ry, rx)
 			bmax = max(bmax, b[ry][rx])
+			bmin = min(bmin, b[ry][rx])
 		}
 	}
-	b[2][0], b[2][4], b[0][2], b[4][2] = hp(2, 0), hp(2, 4), hp(0, 2), hp(4, 2)
 	if !(bmax > 0) {
 		return 0, 0
 	}
+	bmin = min(bmin, b[2][0], b[2][4], b[0][2], b[4][2])
 	c := peak / bmax
-	l := func(ry, rx int) float64 { return math.Log(max(b[ry][rx]*c, 1e-10)) }
-	l22 := l(2, 2)
-	l21, l23, l12, l32 := l(2, 1), l(2, 3), l(1, 2), l(3, 2)
-	dx := 0.5 * (l23 - l21)
-	dy := 0.5 * (l32 - l12)
-	dxx := 0.25 * (l(2, 4) - 2*l22 + l(2, 0))
-	dyy := 0.25 * (l(4, 2) - 2*l22 + l(0, 2))
-	dxy := 0.25 * (l(3, 3) - l(1, 3) - l(3, 1) + l(1, 1))
+	var dx, dy, dxx, dyy, dxy float64
+	if bmin*c > 1e-10 && !math.IsInf(bmax*c, 0) {
+		// No value floored: differences of logs as logs of ratios, five
+		// logarithms instead of thirteen (the rescaling cancels).
+		b22 := b[2][2]
+		dx = 0.5 * math.Log(b[2][3]/b[2][1])
+		dy = 0.5 * math.Log(b[3][2]/b[1][2])
+		dxx = 0.25 * math.Log(b[2][4]/b22*(b[2][0]/b22))
+		dyy = 0.25 * math.Log(b[4][2]/b22*(b[0][2]/b22))
+		dxy = 0.25 * math.Log(b[3][3]/b[1][3]*(b[1][1]/b[3][1]))
+	} else {
+		l := func(ry, rx int) float64 { return math.Log(max(b[ry][rx]*c, 1e-10)) }
+		l22 := l(2, 2)
+		dx = 0.5 * (l(2, 3) - l(2, 1))
+		dy = 0.5 * (l(3, 2) - l(1, 2))
+		dxx = 0.25 * (l(2, 4) - 2*l22 + l(2, 0))
+		dyy = 0.25 * (l(4, 2) - 2*l22 + l(0, 2))
+		dxy = 0.25 * (l(3, 3) - l(1, 3) - l(3, 1) + l(1, 1))
+	}
 	det := dxx*dyy - dxy*dxy
 	if det == 0 || math.IsNaN(det) {
 		return 0, 0
 	}
 	ox := -(dyy*dx - dxy*dy) / det
 	oy := -(dxx*dy - dxy*dx) / det
+	if math.IsNaN(ox) || math.IsNaN(oy) || math.IsInf(ox, 0) || math.IsInf(oy, 0) {
+		return 0, 0 // a map with infinities or NaNs near the maximum
+	}
 	return ox, oy
 }
 

@@ -143,24 +143,78 @@ func bruteDARK(m []float32, w, h, kernel int) (float64, float64) {
 }
 
 func TestDARKAgainstBrute(t *testing.T) {
-	const w, h = 24, 20
 	r := rand.New(rand.NewPCG(9, 9))
-	for _, kernel := range []int{11, 7, 3} {
-		dark, _ := NewDARK(kernel)
-		for trial := range 40 {
-			m := make([]float32, w*h)
-			// A peak, a weaker second mode and noise; some near the border.
-			GaussianBlob(m, w, h, r.Float64()*w, r.Float64()*h, 1.5+r.Float64()*2, 1)
-			GaussianBlob(m, w, h, r.Float64()*w, r.Float64()*h, 1.5, 0.3)
-			for i := range m {
-				m[i] += float32(r.Float64() * 0.02)
+	// 24×20: most maxima within a kernel of the border; 72×64: most inside.
+	// Kernel 1: no blur; 17 and 31: windows past the small border buffer.
+	for _, size := range [][3]int{{24, 20, 40}, {72, 64, 6}} {
+		w, h := size[0], size[1]
+		for _, kernel := range []int{11, 7, 3, 1, 17, 31} {
+			dark, _ := NewDARK(kernel)
+			for trial := range size[2] {
+				m := make([]float32, w*h)
+				// A peak, a weaker second mode and noise; some near the border.
+				GaussianBlob(m, w, h, r.Float64()*float64(w), r.Float64()*float64(h), 1.5+r.Float64()*2, 1)
+				GaussianBlob(m, w, h, r.Float64()*float64(w), r.Float64()*float64(h), 1.5, 0.3)
+				for i := range m {
+					m[i] += float32(r.Float64() * 0.02)
+				}
+				var out [1]pose.Keypoint
+				dark.Decode(m, 1, w, h, out[:])
+				bx, by := bruteDARK(m, w, h, kernel)
+				// The step itself, before the float32 keypoint: the blur's
+				// passes (paired taps, vector or portable, zero-padded window
+				// near the border) and the logs of ratios differ from the
+				// direct 2-D sum only by float64 rounding (measured 5e-15).
+				px, py, pv := Argmax(m, w, h)
+				ox, oy := dark.offset(m, w, h, px, py, float64(pv))
+				if math.Abs(float64(px)+ox-bx) > 1e-10 || math.Abs(float64(py)+oy-by) > 1e-10 {
+					t.Fatalf("%d×%d kernel %d trial %d: DARK step to (%.15g,%.15g), brute (%.15g,%.15g)", w, h, kernel, trial, float64(px)+ox, float64(py)+oy, bx, by)
+				}
+				// Tolerance: float32 input, float64 arithmetic in both.
+				if math.Abs(float64(out[0].X)-bx) > 1e-4 || math.Abs(float64(out[0].Y)-by) > 1e-4 {
+					t.Fatalf("%d×%d kernel %d trial %d: DARK (%g,%g), brute (%g,%g)", w, h, kernel, trial, out[0].X, out[0].Y, bx, by)
+				}
 			}
-			var out [1]pose.Keypoint
-			dark.Decode(m, 1, w, h, out[:])
-			bx, by := bruteDARK(m, w, h, kernel)
-			// Tolerance: float32 input, float64 arithmetic in both.
-			if math.Abs(float64(out[0].X)-bx) > 1e-4 || math.Abs(float64(out[0].Y)-by) > 1e-4 {
-				t.Fatalf("kernel %d trial %d: DARK (%g,%g), brute (%g,%g)", kernel, trial, out[0].X, out[0].Y, bx, by)
+		}
+	}
+}
+
+// TestDARKBlurPassesPortable checks the vector blur passes against the
+// portable ones: the same products and sums in the same order, so equal up
+// to the fused multiply-adds a GOAMD64=v3 build may give the portable code.
+func TestDARKBlurPassesPortable(t *testing.T) {
+	const w, h = 50, 44
+	rng := rand.New(rand.NewPCG(41, 42))
+	m := make([]float32, w*h)
+	for i := range m {
+		m[i] = rng.Float32()*2 - 0.5
+	}
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-14*max(math.Abs(a), math.Abs(b), 1) }
+	for _, kernel := range []int{1, 3, 11, 17, 31} {
+		r := kernel / 2
+		g := gaussianKernel(kernel)
+		for range 20 {
+			// Rows r..h−5−r, columns 0..w−4: the reads stay in the map.
+			p := (r+rng.IntN(h-4-2*r))*w + rng.IntN(w-3)
+			var got, want [5 * 7]float64
+			vblur4(m, p, w, g, r, got[:], 7)
+			vblur4Go(m, p, w, g, r, want[:], 7)
+			for i := range got {
+				if !near(got[i], want[i]) {
+					t.Fatalf("kernel %d vertical pass at %d: %v, portable %v", kernel, p, got, want)
+				}
+			}
+			v := make([]float64, 2*r+4)
+			for i := range v {
+				v[i] = rng.Float64()
+			}
+			var ho, hw [4]float64
+			hblur4(v, g, r, &ho)
+			hblur4Go(v, g, r, &hw)
+			for i := range ho {
+				if !near(ho[i], hw[i]) {
+					t.Fatalf("kernel %d horizontal pass: %v, portable %v", kernel, ho, hw)
+				}
 			}
 		}
 	}
