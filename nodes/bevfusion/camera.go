@@ -7,6 +7,7 @@ import (
 	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/internal/camera"
 	"github.com/gopercept/gopercept/internal/imageconv"
+	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 )
 
@@ -54,7 +55,7 @@ type camState struct {
 // setInfo records a CameraInfo, keeping the reason when it is unusable.
 func (c *camState) setInfo(ci *sensor_msgs.CameraInfo) {
 	c.infoW, c.infoH = int(ci.Width), int(ci.Height)
-	m, err := camera.FromCameraInfo(ci.Width, ci.Height, ci.DistortionModel, ci.D, ci.K)
+	m, err := rosconv.CameraModel(ci)
 	if err != nil {
 		c.model, c.infoErr = nil, fmt.Errorf("%s: %w: %w", c.infoName, ErrCameraInfo, err)
 		return
@@ -175,4 +176,12 @@ func (c *camState) preprocess(dst []float32, iw, ih int, imgScale float64, mean,
 			d2[base+x] = px(b)*k[2] + o[2]
 		}
 	}
+}
+
+// bevCamera is the camera for bev's geometry: its calibrated model, the
+// extrinsic (base ← optical) and the image augmentation (zero for none).
+func (c *camState) bevCamera(extrinsic [16]float64, aug [9]float64) bev.Camera {
+	m := c.model
+	return bev.Camera{Name: c.name, Width: m.Width, Height: m.Height, Fx: m.Fx, Fy: m.Fy, Cx: m.Cx, Cy: m.Cy,
+		Distortion: m.Distortion, D: m.D, Lens: m, Aug: aug, Extrinsic: extrinsic}
 }

@@ -10,10 +10,10 @@ import (
 	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/head"
 	"github.com/gopercept/gopercept/bev/pillar"
-	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/nav_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"
@@ -170,11 +170,6 @@ func New(env node.Env) (node.Node, error) {
 			n.Close()
 			return nil, &ParamError{Param: "nms_radius", Detail: fmt.Sprintf("%v (set nms_groups to the class→task map)", err)}
 		}
-	}
-	if cfg.BuildEngineOnly {
-		// The models opened above built and cached their engines.
-		n.Close()
-		return nil, fmt.Errorf("bevfusion: %w (encoder_model, fuser_model)", infer.ErrEngineBuilt)
 	}
 	layout := bev.LayoutYX
 	if n.fus != nil {
@@ -333,11 +328,7 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 	}
 	n.spare = nil
 	p.stamp, p.frame = t, m.Header.FrameID
-	p.layout = pointcloud.Layout{Width: m.Width, Height: m.Height, PointStep: m.PointStep, RowStep: m.RowStep, BigEndian: m.IsBigendian}
-	p.layout.Fields = p.layout.Fields[:0]
-	for _, f := range m.Fields {
-		p.layout.Fields = append(p.layout.Fields, pointcloud.Field{Name: f.Name, Offset: f.Offset, Datatype: f.Datatype, Count: f.Count})
-	}
+	p.layout = rosconv.Layout(m, p.layout.Fields)
 	p.data = append(p.data[:0], m.Data...)
 	n.pending = p
 	if n.ready(t) {
@@ -414,24 +405,61 @@ func (n *Node) fact(k, v string) {
 	}
 }
 
-// process fuses one cloud with the cameras' images and publishes.
+// process fuses one cloud with the cameras' images and publishes, as a
+// straight line of named stages, each timed into the node's stats.
 func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 	t0 := time.Now()
+	toBase, acc, err := n.cloudInBase(p)
+	if err != nil {
+		return err
+	}
+	nMasked, err := n.syncCameras(p)
+	if err != nil {
+		return err
+	}
+	n.stage("sync", t0)
+	if err := n.lidarBranch(p, acc, toBase); err != nil {
+		return err
+	}
+	camBEV, err := n.cameraBranch(nMasked)
+	if err != nil {
+		return err
+	}
+	if err := n.fuseAndDecode(p, camBEV); err != nil {
+		return err
+	}
+	n.last = p.stamp
+	n.countFused(nMasked)
+	t6 := time.Now()
+	err = n.publish(p.stamp, pub)
+	n.stage("publish", t6)
+	n.stage("total", t0)
+	return err
+}
+
+// cloudInBase looks up the cloud's pose in the base frame at its stamp and
+// checks its layout.
+func (n *Node) cloudInBase(p *pendingCloud) (tf.Transform, pointcloud.XYZI, error) {
 	cfg := &n.cfg
 	toBase, err := n.env.TF.Lookup(cfg.BaseFrame, p.frame, p.stamp)
 	if err != nil {
-		return node.Dropf(DropTF, fmt.Errorf("bevfusion: cloud frame %q at %d ns: %w", p.frame, p.stamp, err))
+		return tf.Transform{}, pointcloud.XYZI{}, node.Dropf(DropTF, fmt.Errorf("bevfusion: cloud frame %q at %d ns: %w", p.frame, p.stamp, err))
 	}
 	acc, err := p.layout.Lidar(len(p.data), pointcloud.DefaultMaxPoints)
 	if err != nil {
-		return node.Dropf(DropCloud, fmt.Errorf("bevfusion: %s: %w", n.env.Topic(cfg.CloudTopic), err))
+		return tf.Transform{}, pointcloud.XYZI{}, node.Dropf(DropCloud, fmt.Errorf("bevfusion: %s: %w", n.env.Topic(cfg.CloudTopic), err))
 	}
-	// Match the cameras.
-	tol := int64(cfg.SyncTolerance * 1e9)
+	return toBase, acc, nil
+}
+
+// syncCameras matches each camera's image to the cloud, masks the cameras
+// that cannot take part (with the reason, logged when it changes) and
+// returns how many are masked. A cloud far from every image is dropped.
+func (n *Node) syncCameras(p *pendingCloud) (nMasked int, err error) {
+	cfg := &n.cfg
 	limit := int64(cfg.CloudSyncLimit * 1e9)
 	anyImage, anyNear := false, false
 	for i, c := range n.cams {
-		n.masked[i], n.reasons[i] = true, ""
 		b, d := c.nearest(p.stamp)
 		if b != nil {
 			anyImage = true
@@ -439,63 +467,8 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 				anyNear = true
 			}
 		}
-		switch {
-		case c.infoErr != nil:
-			n.reasons[i] = MaskBadInfo + ": " + c.infoErr.Error()
-		case c.model == nil:
-			n.reasons[i] = MaskNoInfo
-		case b == nil:
-			n.reasons[i] = MaskMissing
-		case d > tol:
-			n.reasons[i] = fmt.Sprintf("%s: %.0f ms from the cloud", MaskOutOfSync, float64(d)/1e6)
-		case !b.compressed && (b.w != c.infoW || b.h != c.infoH):
-			n.reasons[i] = fmt.Sprintf("%s: image %d×%d, camera_info %d×%d", MaskSizeDiffer, b.w, b.h, c.infoW, c.infoH)
-		default:
-			ext, err := n.env.TF.Lookup(cfg.BaseFrame, b.frame, b.stamp)
-			if err != nil {
-				n.reasons[i] = MaskTF + ": " + err.Error()
-				break
-			}
-			// The lift and the IPM place the camera by its extrinsic at the
-			// image stamp, moved by the ego motion to the cloud's stamp
-			// snapped to a fixed lattice (1 cm for the lift, 5 cm for the
-			// IPM): a pose a function of this frame's stamps and TF alone,
-			// whatever frames came before, that still keeps the geometry
-			// from being rebuilt for odometry noise.
-			lift, view := ext, ext
-			if cfg.MotionCompensation && b.stamp != p.stamp {
-				// The camera's pose at its image stamp in base_link at the
-				// cloud's stamp, the world assumed still in odom.
-				if comp, err := n.env.TF.LookupFull(cfg.BaseFrame, p.stamp, b.frame, b.stamp, cfg.OdomFrame); err == nil {
-					motion := comp.Compose(ext.Inverse()) // base_link at the cloud ← base_link at the image
-					lift = snapMotion(motion, liftSnapT, liftSnapR).Compose(ext)
-					view = snapMotion(motion, ipmSnapT, ipmSnapR).Compose(ext)
-					n.fact("camera."+c.label+".motion", "compensated")
-				} else {
-					n.fact("camera."+c.label+".motion", "uncompensated: "+err.Error())
-				}
-			}
-			n.extr[i] = lift.ToMatrix()
-			// Pixels are decoded only when something uses them.
-			if n.enc != nil || n.ipm != nil {
-				if err := c.decode(b); err != nil {
-					n.reasons[i] = MaskDecode + ": " + err.Error()
-					break
-				}
-				if c.rgb.Width != c.infoW || c.rgb.Height != c.infoH {
-					n.reasons[i] = fmt.Sprintf("%s: image %d×%d, camera_info %d×%d", MaskSizeDiffer, c.rgb.Width, c.rgb.Height, c.infoW, c.infoH)
-					break
-				}
-			}
-			n.masked[i] = false
-			if n.ipm != nil {
-				// The IPM lookup is rebuilt when its rig changes, which the
-				// 5 cm lattice of view keeps from happening every frame.
-				m := c.model
-				n.ipm.rig[i] = bev.Camera{Name: c.name, Width: m.Width, Height: m.Height, Fx: m.Fx, Fy: m.Fy, Cx: m.Cx, Cy: m.Cy,
-					Distortion: m.Distortion, D: m.D, Lens: m, Extrinsic: view.ToMatrix()}
-			}
-		}
+		n.reasons[i] = n.matchCamera(i, c, b, d, p)
+		n.masked[i] = n.reasons[i] != ""
 		if n.ipm != nil {
 			n.ipm.images[i] = nil
 			if !n.masked[i] {
@@ -504,9 +477,8 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 		}
 	}
 	if len(n.cams) > 0 && anyImage && !anyNear {
-		return node.Dropf(DropOutOfSync, fmt.Errorf("bevfusion: cloud at %d ns is more than %g s from every camera image: %w", p.stamp, cfg.CloudSyncLimit, ErrOutOfSync))
+		return 0, node.Dropf(DropOutOfSync, fmt.Errorf("bevfusion: cloud at %d ns is more than %g s from every camera image: %w", p.stamp, cfg.CloudSyncLimit, ErrOutOfSync))
 	}
-	nMasked := 0
 	for i, c := range n.cams {
 		if n.reasons[i] != c.lastReason && n.env.Log != nil {
 			if n.masked[i] {
@@ -526,11 +498,72 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 		}
 	}
 	n.fact("cameras_masked", strconv.Itoa(nMasked))
-	n.stage("sync", t0)
+	return nMasked, nil
+}
 
-	// Lidar branch: points to base_link (de-skewed to the stamp when they
-	// carry times and odom TF allows), then pillars.
+// matchCamera places camera i for this cloud with its nearest image b (d ns
+// away): the extrinsic at the image stamp moved by the ego motion to the
+// cloud's stamp, the pixels decoded when something uses them. It returns
+// why the camera is masked, or "" when it takes part.
+func (n *Node) matchCamera(i int, c *camState, b *bufferedImage, d int64, p *pendingCloud) string {
+	cfg := &n.cfg
+	switch {
+	case c.infoErr != nil:
+		return MaskBadInfo + ": " + c.infoErr.Error()
+	case c.model == nil:
+		return MaskNoInfo
+	case b == nil:
+		return MaskMissing
+	case d > int64(cfg.SyncTolerance*1e9):
+		return fmt.Sprintf("%s: %.0f ms from the cloud", MaskOutOfSync, float64(d)/1e6)
+	case !b.compressed && (b.w != c.infoW || b.h != c.infoH):
+		return fmt.Sprintf("%s: image %d×%d, camera_info %d×%d", MaskSizeDiffer, b.w, b.h, c.infoW, c.infoH)
+	}
+	ext, err := n.env.TF.Lookup(cfg.BaseFrame, b.frame, b.stamp)
+	if err != nil {
+		return MaskTF + ": " + err.Error()
+	}
+	// The lift and the IPM place the camera by its extrinsic at the image
+	// stamp, moved by the ego motion to the cloud's stamp snapped to a fixed
+	// lattice (1 cm for the lift, 5 cm for the IPM): a pose a function of
+	// this frame's stamps and TF alone, whatever frames came before, that
+	// still keeps the geometry from being rebuilt for odometry noise.
+	lift, view := ext, ext
+	if cfg.MotionCompensation && b.stamp != p.stamp {
+		// The camera's pose at its image stamp in base_link at the cloud's
+		// stamp, the world assumed still in odom.
+		if comp, err := n.env.TF.LookupFull(cfg.BaseFrame, p.stamp, b.frame, b.stamp, cfg.OdomFrame); err == nil {
+			motion := comp.Compose(ext.Inverse()) // base_link at the cloud ← base_link at the image
+			lift = snapMotion(motion, liftSnapT, liftSnapR).Compose(ext)
+			view = snapMotion(motion, ipmSnapT, ipmSnapR).Compose(ext)
+			n.fact("camera."+c.label+".motion", "compensated")
+		} else {
+			n.fact("camera."+c.label+".motion", "uncompensated: "+err.Error())
+		}
+	}
+	n.extr[i] = lift.ToMatrix()
+	// Pixels are decoded only when something uses them.
+	if n.enc != nil || n.ipm != nil {
+		if err := c.decode(b); err != nil {
+			return MaskDecode + ": " + err.Error()
+		}
+		if c.rgb.Width != c.infoW || c.rgb.Height != c.infoH {
+			return fmt.Sprintf("%s: image %d×%d, camera_info %d×%d", MaskSizeDiffer, c.rgb.Width, c.rgb.Height, c.infoW, c.infoH)
+		}
+	}
+	if n.ipm != nil {
+		// The IPM lookup is rebuilt when its rig changes, which the 5 cm
+		// lattice of view keeps from happening every frame.
+		n.ipm.rig[i] = c.bevCamera(view.ToMatrix(), [9]float64{})
+	}
+	return ""
+}
+
+// lidarBranch moves the points to the base frame (de-skewed to the stamp
+// when they carry times and odom TF allows) and bins them into pillars.
+func (n *Node) lidarBranch(p *pendingCloud, acc pointcloud.XYZI, toBase tf.Transform) error {
 	t3 := time.Now()
+	cfg := &n.cfg
 	n.lidar.intensityF32 = fieldIsFloat32(&p.layout, pointcloud.IntensityNames...)
 	hasTime := n.lidar.extract(acc, p.data, p.layout.NumPoints(), littleFloat32XYZ(&p.layout), cfg.PointTimeScale, cfg.PointTimeAbsolute, float64(p.stamp)/1e9)
 	switch {
@@ -555,87 +588,96 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 	}
 	n.stage("pillars", t3)
 	n.fact("points_binned", strconv.Itoa(binned))
+	return nil
+}
 
-	// Camera branch.
-	camBEV := false
-	if n.enc != nil && nMasked < len(n.cams) {
-		t1 := time.Now()
-		img := n.enc.m.Input(n.enc.img)
-		plane := 3 * n.enc.ih * n.enc.iw
-		for i, c := range n.cams {
-			dst := img[i*plane : (i+1)*plane]
-			if n.masked[i] {
-				clear(dst)
-				continue
-			}
-			c.preprocess(dst, n.enc.iw, n.enc.ih, n.enc.resize, n.enc.mean, n.enc.std, n.enc.scale, n.enc.bgr)
-			m := c.model
-			n.rig[i] = bev.Camera{Name: c.name, Width: m.Width, Height: m.Height, Fx: m.Fx, Fy: m.Fy, Cx: m.Cx, Cy: m.Cy,
-				Distortion: m.Distortion, D: m.D, Lens: m, Aug: c.aug, Extrinsic: n.extr[i]}
-		}
-		if n.enc.depthIn != "" {
-			n.sparseDepth()
-		}
-		n.stage("camera_preprocess", t1)
-		t2 := time.Now()
-		if err := n.enc.m.Run(); err != nil {
-			return node.Dropf(DropInference, fmt.Errorf("bevfusion: camera encoder: %w", err))
-		}
-		n.enc.finish(n.masked)
-		n.stage("camera_encoder", t2)
-		if n.lift != nil {
-			camBEV = n.liftToBEV()
-		}
+// cameraBranch runs the camera encoder on the unmasked cameras and lifts
+// its features to BEV; it reports whether the fuser's camera input holds
+// this frame's features.
+func (n *Node) cameraBranch(nMasked int) (camBEV bool, err error) {
+	if n.enc == nil || nMasked == len(n.cams) {
+		return false, nil
 	}
+	t1 := time.Now()
+	img := n.enc.m.Input(n.enc.img)
+	plane := 3 * n.enc.ih * n.enc.iw
+	for i, c := range n.cams {
+		dst := img[i*plane : (i+1)*plane]
+		if n.masked[i] {
+			clear(dst)
+			continue
+		}
+		c.preprocess(dst, n.enc.iw, n.enc.ih, n.enc.resize, n.enc.mean, n.enc.std, n.enc.scale, n.enc.bgr)
+		n.rig[i] = c.bevCamera(n.extr[i], c.aug)
+	}
+	if n.enc.depthIn != "" {
+		n.sparseDepth()
+	}
+	n.stage("camera_preprocess", t1)
+	t2 := time.Now()
+	if err := n.enc.m.Run(); err != nil {
+		return false, node.Dropf(DropInference, fmt.Errorf("bevfusion: camera encoder: %w", err))
+	}
+	n.enc.finish(n.masked)
+	n.stage("camera_encoder", t2)
+	if n.lift != nil {
+		camBEV = n.liftToBEV()
+	}
+	return camBEV, nil
+}
 
-	// Fusion and heads.
+// fuseAndDecode runs the fuser on the lidar and camera BEV (and the
+// previous frame's, warped by ego motion, for a temporal fuser), decodes
+// its heads and suppresses duplicates.
+func (n *Node) fuseAndDecode(p *pendingCloud, camBEV bool) error {
 	n.boxes = n.boxes[:0]
-	if n.fus != nil {
-		t4 := time.Now()
-		if n.fus.lidarIn != "" {
-			copy(n.fus.m.Input(n.fus.lidarIn), n.lidar.planes)
-		}
-		if n.fus.cameraIn != "" && !camBEV {
-			clear(n.fus.m.Input(n.fus.cameraIn))
-		}
-		var pose tf.Transform
-		var poseErr error
-		if n.temp != nil {
-			tw := time.Now()
-			pose, poseErr = n.env.TF.Lookup(cfg.OdomFrame, cfg.BaseFrame, p.stamp)
-			cur := n.fus.m.Input(n.fus.cameraIn)
-			n.fact("temporal", n.temp.fill(n.fus.m.Input(n.fus.prevIn), cur, pose, poseErr, p.stamp))
-			n.temp.keep(cur, pose, poseErr, p.stamp)
-			n.stage("temporal_warp", tw)
-		}
-		if err := n.fus.m.Run(); err != nil {
-			return node.Dropf(DropInference, fmt.Errorf("bevfusion: fuser: %w", err))
-		}
-		n.stage("fuser", t4)
-		t5 := time.Now()
-		if n.boxes, err = n.fus.decode(n.boxes); err != nil {
-			return node.Dropf(DropInference, fmt.Errorf("bevfusion: decode: %w", err))
-		}
-		candidates := len(n.boxes)
-		n.boxes = n.nms.Apply(n.boxes)
-		n.stage("decode_nms", t5)
-		n.fact("detections", fmt.Sprintf("%d (of %d peaks)", len(n.boxes), candidates))
+	if n.fus == nil {
+		return nil
 	}
-	n.last = p.stamp
-	if len(n.cams) > 0 {
-		n.fused++
-		if nMasked == 0 {
-			n.fusedAll++
-		}
-		n.fact(FactFramesFused, strconv.FormatInt(n.fused, 10))
-		n.fact(FactFramesAllCameras, strconv.FormatInt(n.fusedAll, 10))
-		n.fact(FactAllCamerasShare, strconv.FormatFloat(float64(n.fusedAll)/float64(n.fused), 'f', 3, 64))
+	cfg := &n.cfg
+	t4 := time.Now()
+	if n.fus.lidarIn != "" {
+		copy(n.fus.m.Input(n.fus.lidarIn), n.lidar.planes)
 	}
-	t6 := time.Now()
-	err = n.publish(p.stamp, pub)
-	n.stage("publish", t6)
-	n.stage("total", t0)
-	return err
+	if n.fus.cameraIn != "" && !camBEV {
+		clear(n.fus.m.Input(n.fus.cameraIn))
+	}
+	if n.temp != nil {
+		tw := time.Now()
+		pose, poseErr := n.env.TF.Lookup(cfg.OdomFrame, cfg.BaseFrame, p.stamp)
+		cur := n.fus.m.Input(n.fus.cameraIn)
+		n.fact("temporal", n.temp.fill(n.fus.m.Input(n.fus.prevIn), cur, pose, poseErr, p.stamp))
+		n.temp.keep(cur, pose, poseErr, p.stamp)
+		n.stage("temporal_warp", tw)
+	}
+	if err := n.fus.m.Run(); err != nil {
+		return node.Dropf(DropInference, fmt.Errorf("bevfusion: fuser: %w", err))
+	}
+	n.stage("fuser", t4)
+	t5 := time.Now()
+	var err error
+	if n.boxes, err = n.fus.decode(n.boxes); err != nil {
+		return node.Dropf(DropInference, fmt.Errorf("bevfusion: decode: %w", err))
+	}
+	candidates := len(n.boxes)
+	n.boxes = n.nms.Apply(n.boxes)
+	n.stage("decode_nms", t5)
+	n.fact("detections", fmt.Sprintf("%d (of %d peaks)", len(n.boxes), candidates))
+	return nil
+}
+
+// countFused keeps the share of frames fused with every camera.
+func (n *Node) countFused(nMasked int) {
+	if len(n.cams) == 0 {
+		return
+	}
+	n.fused++
+	if nMasked == 0 {
+		n.fusedAll++
+	}
+	n.fact(FactFramesFused, strconv.FormatInt(n.fused, 10))
+	n.fact(FactFramesAllCameras, strconv.FormatInt(n.fusedAll, 10))
+	n.fact(FactAllCamerasShare, strconv.FormatFloat(float64(n.fusedAll)/float64(n.fused), 'f', 3, 64))
 }
 
 // liftToBEV pools this frame's camera features into the fuser's camera_bev

@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gopercept/gopercept/lidarseg"
 	"github.com/gopercept/gopercept/internal/pointcloud"
+	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/lidarseg"
 )
 
 // decoder turns PointCloud2 messages into lidarseg.Cloud slices, reusing
@@ -31,13 +32,7 @@ type decoder struct {
 // decode validates m's layout and reads its points. Errors wrap
 // pointcloud's layout sentinels or ErrCloud.
 func (d *decoder) decode(m *sensor_msgs.PointCloud2) (lidarseg.Cloud, error) {
-	d.layout.Width, d.layout.Height = m.Width, m.Height
-	d.layout.PointStep, d.layout.RowStep = m.PointStep, m.RowStep
-	d.layout.BigEndian = m.IsBigendian
-	d.layout.Fields = d.layout.Fields[:0]
-	for _, f := range m.Fields {
-		d.layout.Fields = append(d.layout.Fields, pointcloud.Field{Name: f.Name, Offset: f.Offset, Datatype: f.Datatype, Count: f.Count})
-	}
+	d.layout = rosconv.Layout(m, d.layout.Fields)
 	acc, err := d.layout.Lidar(len(m.Data), d.maxPoints)
 	if err != nil {
 		return lidarseg.Cloud{}, err

@@ -7,11 +7,11 @@ import (
 	"math"
 	"time"
 
-	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/camera"
 	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
@@ -162,11 +162,6 @@ func New(env node.Env) (node.Node, error) {
 		}
 		n.stats.Set("lift_model", n.mono.model.Card().Name)
 	}
-	if cfg.BuildEngineOnly {
-		dir := n.est.pose.EngineCacheDir()
-		n.Close()
-		return nil, fmt.Errorf("pose2d: %w: %s and beside it", infer.ErrEngineBuilt, dir)
-	}
 	return n, nil
 }
 
@@ -237,7 +232,7 @@ func (n *Node) handleInfo(in *node.Msg) error {
 	if n.cam != nil && n.camFrame == m.Header.FrameID && sameInfo(n.cam, m) {
 		return nil
 	}
-	cam, err := camera.FromCameraInfo(m.Width, m.Height, m.DistortionModel, m.D, m.K)
+	cam, err := rosconv.CameraModel(m)
 	if err != nil {
 		return node.Dropf("invalid camera_info", fmt.Errorf("CameraInfo of %q: %w", m.Header.FrameID, err))
 	}
@@ -265,7 +260,7 @@ func (n *Node) handleDepth(in *node.Msg, pub node.Publisher) error {
 	}
 	m := &n.depthMsg
 	slot := &n.depths[n.nDepth%depthRing]
-	raw := imageconv.Raw{Encoding: m.Encoding, Width: int(m.Width), Height: int(m.Height), Step: int(m.Step), BigEndian: m.IsBigendian != 0, Data: m.Data}
+	raw := rosconv.Raw(m)
 	if err := imageconv.DecodeDepth(&raw, &slot.img); err != nil {
 		slot.stamp = math.MinInt64
 		return node.Dropf("invalid depth", fmt.Errorf("depth of %q: %w", m.Header.FrameID, err))
@@ -353,7 +348,7 @@ func (n *Node) handleImage(in *node.Msg, pub node.Publisher) error {
 		}
 		m := &n.imgMsg
 		header = m.Header
-		raw := imageconv.Raw{Encoding: m.Encoding, Width: int(m.Width), Height: int(m.Height), Step: int(m.Step), BigEndian: m.IsBigendian != 0, Data: m.Data}
+		raw := rosconv.Raw(m)
 		if err := imageconv.DecodeRGB(&raw, &n.rgb); err != nil {
 			return node.Dropf("invalid image", fmt.Errorf("image %q at %d ns: %w", header.FrameID, node.StampNS(header.Stamp), err))
 		}

@@ -4,10 +4,9 @@ import (
 	"fmt"
 
 	"github.com/gopercept/gopercept/internal/ros/cdr"
+	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/tf2_msgs"
 	"github.com/gopercept/gopercept/internal/tf"
-	"gonum.org/v1/gonum/num/quat"
-	"gonum.org/v1/gonum/spatial/r3"
 )
 
 // TFFeeder decodes tf2_msgs/TFMessage payloads into a tf.Buffer, reusing
@@ -29,11 +28,7 @@ func (f *TFFeeder) Feed(data []byte, static bool) (int, error) {
 	n := 0
 	for i := range f.msg.Transforms {
 		ts := &f.msg.Transforms[i]
-		tr := ts.Transform
-		t := tf.Transform{
-			Translation: r3.Vec{X: tr.Translation.X, Y: tr.Translation.Y, Z: tr.Translation.Z},
-			Rotation:    quat.Number{Real: tr.Rotation.W, Imag: tr.Rotation.X, Jmag: tr.Rotation.Y, Kmag: tr.Rotation.Z},
-		}
+		t := rosconv.Transform(&ts.Transform)
 		if err := f.Buffer.SetTransform(ts.Header.FrameID, ts.ChildFrameID, StampNS(ts.Header.Stamp), t, static); err != nil {
 			if first == nil {
 				first = err

@@ -1,12 +1,18 @@
 // Package rosconv converts between ROS message types and the ROS-free types
-// of gopercept's algorithm packages, in one place, so that every node reads
-// clouds and images the same way.
+// of gopercept's algorithm packages, in one place, so that every node and
+// tool reads clouds, images, camera calibrations, transforms and boxes the
+// same way.
 package rosconv
 
 import (
+	"github.com/gopercept/gopercept/internal/camera"
 	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/internal/pointcloud"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/geometry_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/tf"
+	"gonum.org/v1/gonum/num/quat"
+	"gonum.org/v1/gonum/spatial/r3"
 )
 
 // Layout returns the point layout of pc, reusing fields' capacity when dst
@@ -31,4 +37,18 @@ func Fields(l *pointcloud.Layout) []sensor_msgs.PointField {
 // Raw describes an Image message for imageconv; the data is not copied.
 func Raw(img *sensor_msgs.Image) imageconv.Raw {
 	return imageconv.Raw{Encoding: img.Encoding, Width: int(img.Width), Height: int(img.Height), Step: int(img.Step), BigEndian: img.IsBigendian != 0, Data: img.Data}
+}
+
+// Transform converts a geometry_msgs/Transform (parent ← child) to tf's.
+func Transform(tr *geometry_msgs.Transform) tf.Transform {
+	return tf.Transform{
+		Translation: r3.Vec{X: tr.Translation.X, Y: tr.Translation.Y, Z: tr.Translation.Z},
+		Rotation:    quat.Number{Real: tr.Rotation.W, Imag: tr.Rotation.X, Jmag: tr.Rotation.Y, Kmag: tr.Rotation.Z},
+	}
+}
+
+// CameraModel is the calibrated camera of a CameraInfo (its K, D and
+// distortion model at the calibrated size).
+func CameraModel(ci *sensor_msgs.CameraInfo) (*camera.Model, error) {
+	return camera.FromCameraInfo(ci.Width, ci.Height, ci.DistortionModel, ci.D, ci.K)
 }
