@@ -23,6 +23,10 @@ type rangenet struct {
 	softmax bool
 	h, w    int
 	stats   string
+	// paint is the card's camera painting (nil for none): its channels
+	// follow the five geometric ones, normalised by paintMean and paintStd.
+	paint               *infer.Paint
+	paintMean, paintStd []float32
 }
 
 // openRangeNet opens the model and makes pc follow its card (the card wins
@@ -57,7 +61,18 @@ func (r *rangenet) check(labels *lidarseg.LabelMap, pc *lidarseg.ProjectionConfi
 	}
 	r.in, r.out = ins[0], outs[0]
 	is, os := r.m.InputShape(r.in), r.m.OutputShape(r.out)
-	if len(is) != 4 || is[0] != 1 || is[1] != lidarseg.Channels {
+	extra := 0
+	if c.Paint != nil {
+		r.paint = c.Paint
+		extra = len(c.Paint.Channels)
+		if _, err := lidarseg.NewPainter(lidarseg.PaintConfig{Channels: c.Paint.Channels}); err != nil {
+			return fmt.Errorf("%w: card paint.channels: %w", ErrModel, err)
+		}
+	}
+	if len(is) != 4 || is[0] != 1 || is[1] != int64(lidarseg.Channels+extra) {
+		if extra > 0 {
+			return fmt.Errorf("%w: input %s has shape %v, want [1, 5 + %d painted (%v), H, W]", ErrModel, r.in, is, extra, c.Paint.Channels)
+		}
 		return fmt.Errorf("%w: input %s has shape %v, want [1, 5, H, W]", ErrModel, r.in, is)
 	}
 	if len(os) != 4 || os[0] != 1 || os[2] != is[2] || os[3] != is[3] || os[1] < 2 {
@@ -75,11 +90,17 @@ func (r *rangenet) check(labels *lidarseg.LabelMap, pc *lidarseg.ProjectionConfi
 		pc.HorizontalFovDeg = hf
 	}
 	if nm := c.Normalisation; len(nm.Mean) > 0 || len(nm.Std) > 0 {
-		if len(nm.Mean) != lidarseg.Channels || len(nm.Std) != lidarseg.Channels {
-			return fmt.Errorf("%w: card normalisation has %d means and %d stds, want 5 each", ErrModel, len(nm.Mean), len(nm.Std))
+		// Painted channels are normalised too when the card lists 5 + n
+		// values, raw (mean 0, std 1) when it lists the geometric five.
+		if (len(nm.Mean) != lidarseg.Channels && len(nm.Mean) != lidarseg.Channels+extra) || len(nm.Std) != len(nm.Mean) {
+			return fmt.Errorf("%w: card normalisation has %d means and %d stds, want 5 each (or %d with the painted channels)", ErrModel, len(nm.Mean), len(nm.Std), lidarseg.Channels+extra)
 		}
 		for i := range lidarseg.Channels {
 			pc.Means[i], pc.Stds[i] = float32(nm.Mean[i]), float32(nm.Std[i])
+		}
+		for i := lidarseg.Channels; i < len(nm.Mean); i++ {
+			r.paintMean = append(r.paintMean, float32(nm.Mean[i]))
+			r.paintStd = append(r.paintStd, float32(nm.Std[i]))
 		}
 	}
 	// Rows from rings only when the card says the model was trained so:
@@ -123,6 +144,9 @@ func (r *rangenet) check(labels *lidarseg.LabelMap, pc *lidarseg.ProjectionConfi
 		copy(r.raw, labels.Inverse)
 	}
 	r.stats = fmt.Sprintf("%s %s, %d classes, %d×%d, provider %s, softmax in model %v", c.Name, c.Version, r.classes, r.h, r.w, r.m.Provider(), r.softmax)
+	if r.paint != nil {
+		r.stats += fmt.Sprintf(", painted %v from %v", r.paint.Channels, r.paint.Cameras)
+	}
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/param"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/tf"
 	"github.com/gopercept/gopercept/lidarseg"
 )
 
@@ -39,6 +40,7 @@ type Config struct {
 	Cluster                                                     lidarseg.ClusterConfig
 	GroundLabel, ObjectLabel                                    int
 	MaxPoints                                                   int
+	Paint                                                       PaintConfig
 }
 
 // declare reads every parameter from ps.
@@ -106,6 +108,7 @@ func declare(ps *param.Set) (Config, error) {
 	bad := func(name, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%w: %s: %s", ErrParam, name, fmt.Sprintf(format, args...)))
 	}
+	c.Paint = declarePaint(ps, bad)
 	pc, err := lidarseg.PresetConfig(preset)
 	if err != nil {
 		bad("projection.preset", "%v", err)
@@ -228,6 +231,9 @@ type Node struct {
 	isGround  []bool
 
 	lastInstances int
+
+	tf    *tf.Buffer
+	paint *painting // nil unless the model card asks for painted channels
 }
 
 // New builds the node from env's parameters.
@@ -269,6 +275,20 @@ func New(env node.Env) (*Node, error) {
 		}
 		n.model = m
 		stats.Set("model", m.describe())
+		if m.paint != nil {
+			if env.TF == nil {
+				n.Close()
+				return nil, fmt.Errorf("lidarseg node: model %s paints its input from cameras, which needs TF", cfg.ModelPath)
+			}
+			n.tf = env.TF
+			if n.paint, err = newPainting(cfg.Paint, m.paint.Cameras, m.paint.Channels, m.paintMean, m.paintStd, env); err != nil {
+				n.Close()
+				return nil, err
+			}
+			for _, c := range n.paint.cams {
+				stats.Set("paint."+c.label, "waiting for images")
+			}
+		}
 		if w := cardOverrides(env.Params, cfg.Projection, pc); w != "" && env.Log != nil {
 			env.Log.Warn("lidarseg: the model card fixes the projection it was trained with, and wins over the parameters: "+w, "model", cfg.ModelPath)
 		}
@@ -323,9 +343,14 @@ func New(env node.Env) (*Node, error) {
 	return n, nil
 }
 
-// Inputs lists the cloud topic.
+// Inputs lists the cloud topic and, for a painted model, each camera's
+// image and camera_info (queued: they are matched to clouds by stamp).
 func (n *Node) Inputs() []node.Topic {
-	return []node.Topic{{Name: n.cfg.InputTopic, Type: sensor_msgs.PointCloud2TypeName, QoS: node.SensorData}}
+	ts := []node.Topic{{Name: n.cfg.InputTopic, Type: sensor_msgs.PointCloud2TypeName, QoS: node.SensorData}}
+	if n.paint != nil {
+		ts = append(ts, n.paint.topics()...)
+	}
+	return ts
 }
 
 // Outputs lists the labelled cloud, the range image and the class cloud
@@ -357,19 +382,44 @@ func (n *Node) stage(name string, t0 time.Time) time.Time {
 	return t
 }
 
-// Handle labels one cloud.
+// Handle labels one cloud. With a painted model it also buffers camera
+// images and camera_info, and a cloud whose images may still come waits
+// (paint.max_wait) and is labelled when they do.
 func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
+	if n.paint == nil {
+		return n.label(in.Data, in.Topic, pub)
+	}
+	if handled, err := n.handlePaintInput(in, pub); handled {
+		return err
+	}
+	p := n.paint
+	if p.hasPending { // a newer cloud ends the wait
+		n.flushPending(pub)
+	}
+	if err := n.dec.Decode(in.Data, &n.msg); err != nil {
+		return node.Dropf("decode", err)
+	}
+	if t := node.StampNS(n.msg.Header.Stamp); !p.ready(t, t) {
+		p.pending = append(p.pending[:0], in.Data...)
+		p.pendingTopic, p.pendingStamp, p.hasPending = in.Topic, t, true
+		return nil
+	}
+	return n.label(in.Data, in.Topic, pub)
+}
+
+// label labels the cloud whose CDR payload is data.
+func (n *Node) label(data []byte, topic string, pub node.Publisher) error {
 	t0 := time.Now()
 	t := t0
-	if err := n.dec.Decode(in.Data, &n.msg); err != nil {
+	if err := n.dec.Decode(data, &n.msg); err != nil {
 		return node.Dropf("decode", err)
 	}
 	cloud, err := n.cd.decode(&n.msg)
 	if err != nil {
-		return node.Dropf("invalid cloud", fmt.Errorf("%s: %w", n.topic(in.Topic), err))
+		return node.Dropf("invalid cloud", fmt.Errorf("%s: %w", n.topic(topic), err))
 	}
 	if err := n.enc.prepare(&n.cd.layout); err != nil {
-		return node.Dropf("invalid cloud", fmt.Errorf("%s: cannot append label, rgb, instance: %w", n.topic(in.Topic), err))
+		return node.Dropf("invalid cloud", fmt.Errorf("%s: cannot append label, rgb, instance: %w", n.topic(topic), err))
 	}
 	t = n.stage("decode", t)
 
@@ -377,11 +427,20 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 	if n.model != nil {
 		tensor = n.model.input()
 	}
+	if n.paint != nil {
+		tensor = tensor[:n.proj.TensorLen()] // the geometric channels; paintFrame fills the rest
+	}
 	proj, err := n.proj.Project(cloud, tensor)
 	if err != nil {
-		return node.Dropf("invalid cloud", fmt.Errorf("%s: %w", n.topic(in.Topic), err))
+		return node.Dropf("invalid cloud", fmt.Errorf("%s: %w", n.topic(topic), err))
 	}
 	t = n.stage("projection", t)
+	if n.paint != nil {
+		if err := n.paintFrame(proj, cloud); err != nil {
+			return fmt.Errorf("lidarseg node: paint: %w", err)
+		}
+		t = n.stage("paint", t)
+	}
 
 	np := cloud.Len()
 	n.class = grow(n.class, np)
