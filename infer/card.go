@@ -64,6 +64,12 @@ type Card struct {
 	Parameters map[string]any `yaml:"parameters,omitempty"`
 	// Paint declares camera-painted input channels; nil for none.
 	Paint *Paint `yaml:"paint,omitempty"`
+	// CameraGeometry declares a multi-camera model's geometry inputs
+	// (lidar2img, BEVDepth's mlp_input) and image augmentation; nil for
+	// none. See card_bev.go and docs/BEV_MODELS.md.
+	CameraGeometry *CameraGeometry `yaml:"camera_geometry,omitempty"`
+	// BoxSet declares a DETR-style box-set output (family bev-query).
+	BoxSet *BoxSet `yaml:"box_set,omitempty"`
 	// Provenance says where the model came from.
 	Provenance Provenance `yaml:"provenance,omitempty"`
 	// Metrics are evaluation results, free form (miou: 0.52).
@@ -305,6 +311,9 @@ func (c *Card) Validate() error {
 				seen[name] = true
 			}
 		}
+	}
+	if err := c.validateBEV(); err != nil {
+		return err
 	}
 	ids := map[int]bool{}
 	for i, cl := range c.Classes {
