@@ -2,6 +2,8 @@
 
 package decode
 
+import "math"
+
 // cpuidAVX returns CPUID leaf 1's ECX and XCR0's low half (0 without
 // OSXSAVE).
 func cpuidAVX() (ecx1, xcr0 uint32)
@@ -28,6 +30,18 @@ func vblur4AVX(p *float32, stride int, gk *float64, r int, out *float64, ostride
 //
 //go:noescape
 func hblur4AVX(v *float64, gk *float64, r int, out *float64)
+
+// maxAVX returns the largest non-NaN value of hm[:64·blocks], −∞ when
+// there is none.
+//
+//go:noescape
+func maxAVX(hm *float32, blocks int) float32
+
+// firstEqualAVX returns the index of the first value of hm[:8·blocks]
+// equal to v, else 8·blocks.
+//
+//go:noescape
+func firstEqualAVX(hm *float32, blocks int, v float32) int
 
 // hasAVX reports whether the CPU and the OS support AVX.
 var hasAVX = func() bool {
@@ -81,4 +95,30 @@ func hblur4(v []float64, g []float64, r int, out *[4]float64) {
 	}
 	_, _ = v[2*r+3], g[r]
 	hblur4AVX(&v[0], &g[0], r, &out[0])
+}
+
+// argmaxAVX is Argmax by two vector passes, the maximum and then its first
+// occurrence, and reports whether it could (AVX, at least 64 values).
+func argmaxAVX(hm []float32) (i int, v float32, ok bool) {
+	n := len(hm) / 64
+	if !hasAVX || n == 0 {
+		return 0, 0, false
+	}
+	best := maxAVX(&hm[0], n)
+	for _, q := range hm[64*n:] {
+		if q > best {
+			best = q
+		}
+	}
+	if best == float32(math.Inf(-1)) {
+		return -1, best, true
+	}
+	n8 := len(hm) / 8
+	i = firstEqualAVX(&hm[0], n8, best)
+	if i == 8*n8 {
+		for i < len(hm) && hm[i] != best {
+			i++
+		}
+	}
+	return i, best, true
 }

@@ -219,3 +219,88 @@ hdone:
 	VMOVUPD Y0, (DI)
 	VZEROUPPER
 	RET
+
+// func maxAVX(hm *float32, blocks int) float32
+// The largest value of hm[:64·blocks] that is not NaN, −∞ when none is
+// (the data is VMAXPS's first source, as in blockMaxAVX).
+TEXT ·maxAVX(SB), NOSPLIT, $0-20
+	MOVQ hm+0(FP), SI
+	MOVQ blocks+8(FP), CX
+	MOVL $0xff800000, AX // −∞
+	MOVL AX, X8
+	VBROADCASTSS X8, Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+mloop:
+	TESTQ CX, CX
+	JEQ mdone
+	VMOVUPS 0(SI), Y8
+	VMAXPS Y0, Y8, Y0
+	VMOVUPS 32(SI), Y9
+	VMAXPS Y1, Y9, Y1
+	VMOVUPS 64(SI), Y10
+	VMAXPS Y2, Y10, Y2
+	VMOVUPS 96(SI), Y11
+	VMAXPS Y3, Y11, Y3
+	VMOVUPS 128(SI), Y12
+	VMAXPS Y4, Y12, Y4
+	VMOVUPS 160(SI), Y13
+	VMAXPS Y5, Y13, Y5
+	VMOVUPS 192(SI), Y14
+	VMAXPS Y6, Y14, Y6
+	VMOVUPS 224(SI), Y15
+	VMAXPS Y7, Y15, Y7
+	ADDQ $256, SI
+	DECQ CX
+	JMP mloop
+mdone:
+	VMAXPS Y1, Y0, Y0
+	VMAXPS Y3, Y2, Y2
+	VMAXPS Y5, Y4, Y4
+	VMAXPS Y7, Y6, Y6
+	VMAXPS Y2, Y0, Y0
+	VMAXPS Y6, Y4, Y4
+	VMAXPS Y4, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0x4e, X0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0xb1, X0, X1
+	VMAXPS X1, X0, X0
+	VMOVSS X0, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func firstEqualAVX(hm *float32, blocks int, v float32) int
+// The index of the first value of hm[:8·blocks] equal to v (EQ_OQ: never
+// NaN), or 8·blocks.
+TEXT ·firstEqualAVX(SB), NOSPLIT, $0-32
+	MOVQ hm+0(FP), SI
+	MOVQ blocks+8(FP), CX
+	VBROADCASTSS v+16(FP), Y8
+	XORQ AX, AX
+	SHLQ $3, CX
+eloop:
+	CMPQ AX, CX
+	JGE enone
+	VCMPPS $0x00, (SI)(AX*4), Y8, Y0
+	VMOVMSKPS Y0, DX
+	TESTL DX, DX
+	JNE efound
+	ADDQ $8, AX
+	JMP eloop
+efound:
+	BSFL DX, DX
+	ADDQ DX, AX
+	MOVQ AX, ret+24(FP)
+	VZEROUPPER
+	RET
+enone:
+	MOVQ CX, ret+24(FP)
+	VZEROUPPER
+	RET

@@ -14,6 +14,12 @@ import (
 // a map without a number greater than −∞ gives (0, 0, −∞).
 func Argmax(hm []float32, w, h int) (x, y int, v float32) {
 	hm = hm[:w*h]
+	if i, v, ok := argmaxAVX(hm); ok {
+		if i < 0 {
+			return 0, 0, v
+		}
+		return i % w, i / w, v
+	}
 	best := float32(math.Inf(-1))
 	bb := -1
 	// Maxima of 64-value blocks (eight AVX lanes where the CPU has them,
