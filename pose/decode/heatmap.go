@@ -22,23 +22,9 @@ func Argmax(hm []float32, w, h int) (x, y int, v float32) {
 	}
 	best := float32(math.Inf(-1))
 	bb := -1
-	// Maxima of 64-value blocks (eight AVX lanes where the CPU has them,
-	// else eight independent scalar lanes); the block that first raised
-	// the maximum is searched for its index afterwards.
+	// Eight independent scalar lanes per 64-value block; the block that
+	// first raised the maximum is searched for its index afterwards.
 	b := 0
-	var maxima [256]float32
-	for b+64 <= len(hm) {
-		n := min((len(hm)-b)/64, len(maxima))
-		if !blockMax(hm[b:b+64*n], maxima[:n]) {
-			break
-		}
-		for i, m := range maxima[:n] {
-			if m > best {
-				best, bb = m, b+64*i
-			}
-		}
-		b += 64 * n
-	}
 	for ; b+64 <= len(hm); b += 64 {
 		blk := hm[b : b+64 : b+64]
 		m0, m1, m2, m3, m4, m5, m6, m7 := best, best, best, best, best, best, best, best
