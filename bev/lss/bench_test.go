@@ -23,6 +23,12 @@ func BenchmarkPool(b *testing.B) { kernelbench.Bench(b, "pool") }
 // over the cells (lss.UniformGeometry): the "pool-uniform" kernel.
 func BenchmarkPoolUniform(b *testing.B) { kernelbench.Bench(b, "pool-uniform") }
 
+// BenchmarkGeometryEgomotion is the per-frame geometry of bevfusion with
+// ego-motion compensation through MovingGeometry (every camera moved, the
+// intervals re-placed, the pooler reset): the "geometry-egomotion" kernel.
+// BenchmarkRebuild is the full rebuild it replaces.
+func BenchmarkGeometryEgomotion(b *testing.B) { kernelbench.Bench(b, "geometry-egomotion") }
+
 // BenchmarkGeometry measures the precomputation at BEVFusion's camera
 // configuration (6 cameras, 118 bins, 32×88 features, 0.4 m over
 // ±51.2 m). Target ≤ 30 ms.

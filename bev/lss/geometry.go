@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gopercept/gopercept/bev"
 )
@@ -217,7 +218,9 @@ type Geometry struct {
 	// DepthIndex holds, for each kept point in cell order, its index
 	// ((n·D + k)·FH + v)·FW + u into the depth tensor.
 	DepthIndex []int32
-	// Intervals lists the non-empty cells in increasing Cell order.
+	// Intervals lists the non-empty cells in increasing Cell order. In a
+	// geometry from MovingGeometry.Move the order is non-decreasing: a
+	// cell may have several intervals, one after the other.
 	Intervals []Interval
 	// pointCell holds the plane offset of every frustum point in tensor
 	// order, −1 when dropped.
@@ -226,7 +229,15 @@ type Geometry struct {
 	// cell n·FH·FW + v·FW + u (DepthIndex without the depth bin), so that a
 	// pooler need not divide.
 	featIndex []int32
+	// points identifies the contents of DepthIndex and featIndex: a
+	// Pooler reset to a geometry with the same non-zero value keeps its
+	// per-point offsets. Each Build takes a new value; a moved geometry
+	// has its static geometry's.
+	points uint64
 }
+
+// pointsSerial numbers the point sets built (Geometry.points).
+var pointsSerial atomic.Uint64
 
 // Frustum returns the number of frustum points NCam·D·FH·FW.
 func (g *Geometry) Frustum() int { return g.NCam * g.D * g.FH * g.FW }
@@ -251,8 +262,24 @@ func (g *Geometry) Source(i int) (n, k, v, u int) {
 
 // PointCells returns the plane offset of every frustum point in depth
 // tensor order, −1 for points outside the grid or the height range. It is
-// what ScatterAdd consumes; do not modify it.
-func (g *Geometry) PointCells() []int32 { return g.pointCell }
+// what ScatterAdd consumes; do not modify it. A moved geometry
+// (MovingGeometry.Move) has no such table: it is made from the intervals,
+// in a new slice, on every call.
+func (g *Geometry) PointCells() []int32 {
+	if len(g.pointCell) == g.Frustum() {
+		return g.pointCell
+	}
+	pc := make([]int32, g.Frustum())
+	for i := range pc {
+		pc[i] = -1
+	}
+	for _, iv := range g.Intervals {
+		for _, idx := range g.DepthIndex[iv.Start : iv.Start+iv.Len] {
+			pc[idx] = iv.Cell
+		}
+	}
+	return pc
+}
 
 // NewGeometry lifts every frustum point of cams (1 to MaxCameras cameras)
 // under cfg and sorts the kept ones by BEV cell. Errors wrap ErrConfig or
@@ -430,6 +457,7 @@ func (b *Builder) build(cfg Config, cams []bev.Camera) (*Geometry, error) {
 		Intervals:   intervals,
 		pointCell:   pointCell,
 		featIndex:   growSlice(g.featIndex, int(pos)),
+		points:      pointsSerial.Add(1),
 	}
 	b.g = g
 	b.wg.Add(workers - 1)

@@ -19,15 +19,14 @@ type Pooler struct {
 	featOff []int32 // per sorted point: offset ((n·FW + u)·FH + v)·C of its channels-last features
 	featT   []float32
 	chunks  []chunk
-	// The intervals in tile order (Start into di and offT, the points
-	// permuted alike), and each tile's first interval.
+	// The intervals in tile order, and each tile's first interval.
 	ivs         []Interval
-	di, offT    []int32
 	tileStart   []int32
 	fill        []int32
-	rowLen      int // cells of one grid row in the output plane
+	rowLen      int    // cells of one grid row in the output plane
+	points      uint64 // Geometry.points of the geometry featOff was made for
 	tilesAcross int
-	buf         [][]float32 // per worker tile buffer, tileRows·tileCols·C floats
+	buf         [][]float32 // per worker tile buffer, tileRows·tileCols·C floats, then C for a cell's later intervals
 
 	jobs   chan int
 	ids    chan int
@@ -74,7 +73,7 @@ func NewPooler(g *Geometry, channels, workers int) (*Pooler, error) {
 	}
 	p.setGeometry(g)
 	for w := 0; w < workers; w++ {
-		p.buf[w] = make([]float32, tileRows*tileCols*channels)
+		p.buf[w] = make([]float32, (tileRows*tileCols+1)*channels) // the tile, then tmp
 		p.ids <- w
 		go p.worker()
 	}
@@ -91,6 +90,13 @@ func (p *Pooler) setGeometry(g *Geometry) {
 		p.featOff = make([]int32, len(g.DepthIndex), len(g.DepthIndex)+len(g.DepthIndex)/8)
 	}
 	p.featOff = p.featOff[:len(g.DepthIndex)]
+	if g.points != 0 && g.points == p.points {
+		// The same points as the last geometry (a MovingGeometry's next
+		// frame): only the intervals changed.
+		p.tileOrder(g)
+		return
+	}
+	p.points = g.points
 	// Channels-last features are stored column by column ([NCam, FW, FH,
 	// C]): the points of a cell are mostly one image column at one depth
 	// (the rows of a level camera fall on one BEV cell), so an interval
@@ -120,8 +126,9 @@ func (p *Pooler) setGeometry(g *Geometry) {
 // about as many metres across as it is long, so the feature columns whose
 // rays cross it are read for several of its cells while they are in cache
 // (in plain cell order a ray crossing the rows would leave a column for a
-// whole grid row). The point arrays are permuted alike so that the
-// kernel's prefetch of the next points is the next interval's.
+// whole grid row). The points stay where g has them: the kernel's
+// prefetch of the points after an interval's is then the next cell's,
+// which is the next interval's but at the end of a tile's row.
 func (p *Pooler) tileOrder(g *Geometry) {
 	cells := g.Cells()
 	rowLen := g.Config.Grid.Width()
@@ -156,22 +163,7 @@ func (p *Pooler) tileOrder(g *Geometry) {
 		p.ivs[fill[t]] = iv
 		fill[t]++
 	}
-	// Points in the new interval order.
 	n := len(g.DepthIndex)
-	if cap(p.di) < n {
-		p.di = make([]int32, n, n+n/8)
-		p.offT = make([]int32, n, n+n/8)
-	}
-	p.di, p.offT = p.di[:n], p.offT[:n]
-	pos := int32(0)
-	for i := range p.ivs {
-		iv := &p.ivs[i]
-		copy(p.di[pos:], g.DepthIndex[iv.Start:iv.Start+iv.Len])
-		copy(p.offT[pos:], p.featOff[iv.Start:iv.Start+iv.Len])
-		iv.Start = pos
-		pos += iv.Len
-	}
-
 	// Chunks of whole tiles with about equal work: a point costs C
 	// multiply-adds, a cell C writes.
 	p.chunks = p.chunks[:0]
@@ -333,19 +325,35 @@ func (p *Pooler) poolChunk(ch *chunk, buf []float32) {
 	c := p.c
 	plane := p.g.Cells()
 	rowLen, rows := p.rowLen, plane/p.rowLen
-	di, offs := p.di, p.offT
+	di, offs := p.g.DepthIndex, p.featOff
+	tmp := buf[tileRows*tileCols*c:]
 	for t := int(ch.tileLo); t < int(ch.tileHi); t++ {
 		r0, c0 := (t/p.tilesAcross)*tileRows, (t%p.tilesAcross)*tileCols
 		nr, nc := min(tileRows, rows-r0), min(tileCols, rowLen-c0)
 		clear(buf[:nr*nc*c])
+		prev := int32(-1)
 		for _, iv := range p.ivs[p.tileStart[t]:p.tileStart[t+1]] {
 			s, e := int(iv.Start), int(iv.Start+iv.Len)
 			r, col := int(iv.Cell)/rowLen-r0, int(iv.Cell)%rowLen-c0
 			acc := buf[(r*nc+col)*c : (r*nc+col+1)*c]
+			// A moved geometry (MovingGeometry) may have several intervals
+			// of one cell, one after the other: the later ones are summed
+			// in tmp and added.
+			dst := acc
+			if iv.Cell == prev {
+				dst = tmp
+			}
 			// Capacities reach the arrays' ends: the kernel prefetches
 			// the next intervals' points.
-			done := dotSIMD(acc, p.featT, offs[s:e:len(offs)], p.depth, di[s:e:len(di)])
-			reduceGo(acc[done:], p.featT[done:], offs[s:e], p.depth, di[s:e])
+			done := dotSIMD(dst, p.featT, offs[s:e:len(offs)], p.depth, di[s:e:len(di)])
+			reduceGo(dst[done:], p.featT[done:], offs[s:e], p.depth, di[s:e])
+			if iv.Cell == prev {
+				acc = acc[:len(tmp)]
+				for j, x := range tmp {
+					acc[j] += x
+				}
+			}
+			prev = iv.Cell
 		}
 		for r := range nr {
 			storeBlock(p.out, plane, (r0+r)*rowLen+c0, nc, buf[r*nc*c:], c)
@@ -424,7 +432,7 @@ func ScatterAdd(g *Geometry, channels int, depth, feat, out []float32) error {
 		return shapeError("out", len(out), want)
 	}
 	clear(out)
-	for idx, cell := range g.pointCell {
+	for idx, cell := range g.PointCells() {
 		if cell < 0 {
 			continue
 		}
