@@ -234,6 +234,10 @@ type Geometry struct {
 	// per-point offsets. Each Build takes a new value; a moved geometry
 	// has its static geometry's.
 	points uint64
+	// moved marks a MovingGeometry's frame: DepthIndex holds the static
+	// points, of which the intervals keep kept.
+	moved bool
+	kept  int
 }
 
 // pointsSerial numbers the point sets built (Geometry.points).
@@ -243,7 +247,12 @@ var pointsSerial atomic.Uint64
 func (g *Geometry) Frustum() int { return g.NCam * g.D * g.FH * g.FW }
 
 // Kept returns the number of frustum points inside the grid.
-func (g *Geometry) Kept() int { return len(g.DepthIndex) }
+func (g *Geometry) Kept() int {
+	if g.moved {
+		return g.kept
+	}
+	return len(g.DepthIndex)
+}
 
 // Cells returns the number of cells of one channel plane.
 func (g *Geometry) Cells() int { return g.Config.Grid.Cells() }

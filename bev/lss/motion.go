@@ -112,7 +112,7 @@ func NewMovingGeometry(cfg Config, cams []bev.Camera, margin float64) (*MovingGe
 	m.target = make([]int32, len(m.runs))
 	m.count = make([]int32, c.Grid.Cells()+1)
 	m.moved = Geometry{Config: c, NCam: g.NCam, D: g.D, FH: g.FH, FW: g.FW,
-		Fingerprint: Fingerprint(c, cams), DepthIndex: g.DepthIndex, featIndex: g.featIndex, points: g.points,
+		Fingerprint: Fingerprint(c, cams), DepthIndex: g.DepthIndex, featIndex: g.featIndex, points: g.points, moved: true,
 		Intervals: make([]Interval, 0, len(m.runs))}
 	return m, nil
 }
@@ -186,6 +186,10 @@ func (m *MovingGeometry) Move(motions [][16]float64) (*Geometry, error) {
 		count[t]++
 	}
 	m.moved.Intervals = ivs
+	m.moved.kept = 0
+	for _, iv := range ivs {
+		m.moved.kept += int(iv.Len)
+	}
 	return &m.moved, nil
 }
 

@@ -217,6 +217,15 @@ func TestMovingGeometryPool(t *testing.T) {
 				if err := p.Pool(depth, feat, got); err != nil {
 					t.Fatal(err)
 				}
+				kept := 0
+				for _, cell := range g.PointCells() {
+					if cell >= 0 {
+						kept++
+					}
+				}
+				if kept != g.Kept() {
+					t.Fatalf("frame %d: Kept %d, %d points in cells", f, g.Kept(), kept)
+				}
 				plane, hw := g.Cells(), g.FH*g.FW
 				want, abs := make([]float64, len(got)), make([]float64, len(got))
 				for idx, cell := range g.PointCells() {
