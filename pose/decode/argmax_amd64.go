@@ -20,10 +20,11 @@ func firstBlockAtLeastAVX(m *float32, blocks int, thr float32) int
 //go:noescape
 func vblur4AVX(p *float32, stride int, gk *float64, r int, out *float64, ostride int)
 
-// hblur4AVX is hblur4Go's horizontal pass with v the address of v[0].
+// hblur6AVX is hblur6Go's six horizontal passes with v the address of
+// v[0].
 //
 //go:noescape
-func hblur4AVX(v *float64, gk *float64, r int, out *float64)
+func hblur6AVX(v *float64, cols int, gk *float64, r int, out *float64)
 
 // maxAVX returns the largest non-NaN value of hm[:64·blocks], −∞ when
 // there is none.
@@ -69,16 +70,6 @@ func vblur4(m []float32, p, w int, g []float64, r int, out []float64, ostride in
 	vblur4AVX(&m[p], w, &g[0], r, &out[0], ostride)
 }
 
-// hblur4 is hblur4Go, with AVX where the CPU has it.
-func hblur4(v []float64, g []float64, r int, out *[4]float64) {
-	if !hasAVX {
-		hblur4Go(v, g, r, out)
-		return
-	}
-	_, _ = v[2*r+3], g[r]
-	hblur4AVX(&v[0], &g[0], r, &out[0])
-}
-
 // argmaxAVX is Argmax by two vector passes, the maximum and then its first
 // occurrence, and reports whether it could (AVX, at least 64 values).
 func argmaxAVX(hm []float32) (i int, v float32, ok bool) {
@@ -103,4 +94,15 @@ func argmaxAVX(hm []float32) (i int, v float32, ok bool) {
 		}
 	}
 	return i, best, true
+}
+
+// hblur6 is hblur6Go, with AVX where the CPU has it.
+func hblur6(v []float64, cols int, g []float64, r int, out *[24]float64) {
+	if !hasAVX {
+		hblur6Go(v, cols, g, r, out)
+		return
+	}
+	_, _ = v[4*cols+2*r+3], v[2*cols+2*r+4]
+	_ = g[r]
+	hblur6AVX(&v[0], cols, &g[0], r, &out[0])
 }

@@ -131,42 +131,6 @@ vdone:
 	VZEROUPPER
 	RET
 
-// func hblur4AVX(v *float64, gk *float64, r int, out *float64)
-// The horizontal pass of DARK's blur at four consecutive outputs: for
-// lane l < 4, with c = v + r + l,
-//   out[l] = g[r]·c[0] + Σ_{t=1..r} g[r−t]·(c[−t] + c[t])
-// rounded in that order (as the portable hblur4).
-TEXT ·hblur4AVX(SB), NOSPLIT, $0-32
-	MOVQ v+0(FP), SI
-	MOVQ gk+8(FP), BX
-	MOVQ r+16(FP), CX
-	MOVQ out+24(FP), DI
-	VBROADCASTSD (BX)(CX*8), Y15
-	LEAQ (SI)(CX*8), SI // c
-	VMOVUPD (SI), Y0
-	VMULPD Y15, Y0, Y0
-	MOVQ SI, R9
-	MOVQ SI, R10
-	LEAQ -8(BX)(CX*8), R11
-hloop:
-	TESTQ CX, CX
-	JEQ hdone
-	SUBQ $8, R9
-	ADDQ $8, R10
-	VBROADCASTSD (R11), Y14
-	VMOVUPD (R9), Y5
-	VMOVUPD (R10), Y6
-	VADDPD Y6, Y5, Y5
-	VMULPD Y14, Y5, Y5
-	VADDPD Y5, Y0, Y0
-	SUBQ $8, R11
-	DECQ CX
-	JMP hloop
-hdone:
-	VMOVUPD Y0, (DI)
-	VZEROUPPER
-	RET
-
 // func maxAVX(hm *float32, blocks int) float32
 // The largest value of hm[:64·blocks] that is not NaN, −∞ when none is
 // (the data is VMAXPS's first source, so that a NaN there leaves the
@@ -226,13 +190,29 @@ mdone:
 
 // func firstEqualAVX(hm *float32, blocks int, v float32) int
 // The index of the first value of hm[:8·blocks] equal to v (EQ_OQ: never
-// NaN), or 8·blocks.
+// NaN), or 8·blocks. Four vectors a step while at least four remain.
 TEXT ·firstEqualAVX(SB), NOSPLIT, $0-32
 	MOVQ hm+0(FP), SI
 	MOVQ blocks+8(FP), CX
 	VBROADCASTSS v+16(FP), Y8
 	XORQ AX, AX
 	SHLQ $3, CX
+	MOVQ CX, BX
+	SUBQ $24, BX // last start of a four-vector step
+eloop4:
+	CMPQ AX, BX
+	JGE eloop
+	VCMPPS $0x00, (SI)(AX*4), Y8, Y0
+	VCMPPS $0x00, 32(SI)(AX*4), Y8, Y1
+	VCMPPS $0x00, 64(SI)(AX*4), Y8, Y2
+	VCMPPS $0x00, 96(SI)(AX*4), Y8, Y3
+	VORPS Y1, Y0, Y4
+	VORPS Y3, Y2, Y5
+	VORPS Y5, Y4, Y4
+	VTESTPS Y4, Y4
+	JNE eloop // the match is in these four: found one vector at a time
+	ADDQ $32, AX
+	JMP eloop4
 eloop:
 	CMPQ AX, CX
 	JGE enone
@@ -250,5 +230,78 @@ efound:
 	RET
 enone:
 	MOVQ CX, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func hblur6AVX(v *float64, cols int, gk *float64, r int, out *float64)
+// hblur4Go at the six starts DARK reads, as independent chains: rows 2
+// (columns 0 and 1), 1, 3, 0 and 4 of the cols-wide v, into out[4i : 4i+4].
+TEXT ·hblur6AVX(SB), NOSPLIT, $0-40
+	MOVQ v+0(FP), SI
+	MOVQ cols+8(FP), DX
+	SHLQ $3, DX
+	MOVQ gk+16(FP), BX
+	MOVQ r+24(FP), CX
+	MOVQ out+32(FP), DI
+	VBROADCASTSD (BX)(CX*8), Y15
+	LEAQ (SI)(CX*8), SI // centre of start 0 (row 0, column 0)
+	LEAQ (SI)(DX*2), R8 // row 2
+	VMOVUPD (R8), Y0
+	VMOVUPD 8(R8), Y1
+	VMOVUPD (SI)(DX*1), Y2
+	VMOVUPD (R8)(DX*1), Y3
+	VMOVUPD (SI), Y4
+	VMOVUPD (SI)(DX*4), Y5
+	VMULPD Y15, Y0, Y0
+	VMULPD Y15, Y1, Y1
+	VMULPD Y15, Y2, Y2
+	VMULPD Y15, Y3, Y3
+	VMULPD Y15, Y4, Y4
+	VMULPD Y15, Y5, Y5
+	MOVQ SI, R9            // row 0's tap −t
+	MOVQ SI, R10           // row 0's tap +t
+	LEAQ -8(BX)(CX*8), R11 // &g[r−t]
+h6loop:
+	TESTQ CX, CX
+	JEQ h6done
+	SUBQ $8, R9
+	ADDQ $8, R10
+	VBROADCASTSD (R11), Y14
+	LEAQ (R9)(DX*2), R12
+	LEAQ (R10)(DX*2), R13
+	VMOVUPD (R12), Y6
+	VADDPD (R13), Y6, Y6
+	VMULPD Y14, Y6, Y6
+	VADDPD Y6, Y0, Y0
+	VMOVUPD 8(R12), Y7
+	VADDPD 8(R13), Y7, Y7
+	VMULPD Y14, Y7, Y7
+	VADDPD Y7, Y1, Y1
+	VMOVUPD (R9)(DX*1), Y8
+	VADDPD (R10)(DX*1), Y8, Y8
+	VMULPD Y14, Y8, Y8
+	VADDPD Y8, Y2, Y2
+	VMOVUPD (R12)(DX*1), Y9
+	VADDPD (R13)(DX*1), Y9, Y9
+	VMULPD Y14, Y9, Y9
+	VADDPD Y9, Y3, Y3
+	VMOVUPD (R9), Y10
+	VADDPD (R10), Y10, Y10
+	VMULPD Y14, Y10, Y10
+	VADDPD Y10, Y4, Y4
+	VMOVUPD (R9)(DX*4), Y11
+	VADDPD (R10)(DX*4), Y11, Y11
+	VMULPD Y14, Y11, Y11
+	VADDPD Y11, Y5, Y5
+	SUBQ $8, R11
+	DECQ CX
+	JMP h6loop
+h6done:
+	VMOVUPD Y0, (DI)
+	VMOVUPD Y1, 32(DI)
+	VMOVUPD Y2, 64(DI)
+	VMOVUPD Y3, 96(DI)
+	VMOVUPD Y4, 128(DI)
+	VMOVUPD Y5, 160(DI)
 	VZEROUPPER
 	RET

@@ -10,8 +10,10 @@ func vblur4(m []float32, p, w int, g []float64, r int, out []float64, ostride in
 	vblur4Go(m, p, w, g, r, out, ostride)
 }
 
-// hblur4 is hblur4Go here.
-func hblur4(v []float64, g []float64, r int, out *[4]float64) { hblur4Go(v, g, r, out) }
-
 // argmaxAVX has no vector version here: Argmax's portable loop runs.
 func argmaxAVX(hm []float32) (i int, v float32, ok bool) { return 0, 0, false }
+
+// hblur6 is hblur6Go here.
+func hblur6(v []float64, cols int, g []float64, r int, out *[24]float64) {
+	hblur6Go(v, cols, g, r, out)
+}

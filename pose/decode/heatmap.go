@@ -243,19 +243,21 @@ func (d *DARK) blurInterior(m []float32, w, x, y int, b *[5][5]float64) {
 			break
 		}
 	}
-	var o [4]float64
-	hblur4(v[2*cols:], g, r, &o) // row 2, columns x−2..x+1
-	b[2][0], b[2][1], b[2][2], b[2][3] = o[0], o[1], o[2], o[3]
-	hblur4(v[2*cols+1:], g, r, &o)
-	b[2][4] = o[3]
-	hblur4(v[cols:], g, r, &o)
-	b[1][1], b[1][2], b[1][3] = o[1], o[2], o[3]
-	hblur4(v[3*cols:], g, r, &o)
-	b[3][1], b[3][2], b[3][3] = o[1], o[2], o[3]
-	hblur4(v[:], g, r, &o)
-	b[0][2] = o[2]
-	hblur4(v[4*cols:], g, r, &o)
-	b[4][2] = o[2]
+	var o [24]float64
+	hblur6(v, cols, g, r, &o)
+	b[2][0], b[2][1], b[2][2], b[2][3], b[2][4] = o[0], o[1], o[2], o[3], o[7]
+	b[1][1], b[1][2], b[1][3] = o[9], o[10], o[11]
+	b[3][1], b[3][2], b[3][3] = o[13], o[14], o[15]
+	b[0][2], b[4][2] = o[18], o[22]
+}
+
+// hblur6Go is the portable hblur6: hblur4Go at the six starts of v
+// (cols wide) that DARK reads, into out[4i : 4i+4]: row 2 from columns 0
+// and 1, rows 1, 3, 0 and 4 from column 0.
+func hblur6Go(v []float64, cols int, g []float64, r int, out *[24]float64) {
+	for i, s := range [6]int{2 * cols, 2*cols + 1, cols, 3 * cols, 0, 4 * cols} {
+		hblur4Go(v[s:], g, r, (*[4]float64)(out[4*i:4*i+4]))
+	}
 }
 
 // vblur4Go is the portable vblur4: for row k < 5 and lane l < 4, with

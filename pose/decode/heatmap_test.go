@@ -204,16 +204,17 @@ func TestDARKBlurPassesPortable(t *testing.T) {
 					t.Fatalf("kernel %d vertical pass at %d: %v, portable %v", kernel, p, got, want)
 				}
 			}
-			v := make([]float64, 2*r+4)
-			for i := range v {
-				v[i] = rng.Float64()
+			cols := 5 + 2*r
+			v5 := make([]float64, 5*cols)
+			for i := range v5 {
+				v5[i] = rng.Float64()
 			}
-			var ho, hw [4]float64
-			hblur4(v, g, r, &ho)
-			hblur4Go(v, g, r, &hw)
-			for i := range ho {
-				if !near(ho[i], hw[i]) {
-					t.Fatalf("kernel %d horizontal pass: %v, portable %v", kernel, ho, hw)
+			var h6, h6w [24]float64
+			hblur6(v5, cols, g, r, &h6)
+			hblur6Go(v5, cols, g, r, &h6w)
+			for i := range h6 {
+				if !near(h6[i], h6w[i]) {
+					t.Fatalf("kernel %d six horizontal passes: %v, portable %v", kernel, h6, h6w)
 				}
 			}
 		}
