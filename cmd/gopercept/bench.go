@@ -32,7 +32,29 @@ type benchReport struct {
 	Facts          map[string]string   `json:"facts,omitempty"`
 	Dropped        map[string]int64    `json:"dropped,omitempty"`
 	Machine        string              `json:"machine"`
+	// Workload is the simulated drive's size; absent for a given bag.
+	Workload *benchWorkload `json:"workload,omitempty"`
 }
+
+// benchWorkload is the size of the simulated drive `gopercept bench` ran
+// on, as its --lidar, --columns, --cameras and --pedestrians options set it
+// (tools/bench/scaling.py plots frame time against these).
+type benchWorkload struct {
+	Duration       float64 `json:"duration_s"`
+	Lidar          string  `json:"lidar"`
+	Rows           int     `json:"lidar_rows"`
+	Columns        int     `json:"lidar_columns"`
+	PointsPerSweep int     `json:"points_per_sweep"` // rows × columns: rays, returns or not
+	CameraPreset   string  `json:"camera_preset"`
+	Cameras        int     `json:"cameras"`
+	Width          int     `json:"image_width"`
+	Height         int     `json:"image_height"`
+	Pedestrians    int     `json:"pedestrians"` // the world's, besides the crowd
+	Crowd          bool    `json:"crowd"`
+}
+
+// lidarRows are the simulator's lidar presets' rows.
+var lidarRows = map[string]int{"hdl32": 32, "hdl64": 64, "os1-128": 128}
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "kernels" {
@@ -42,6 +64,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.SetOutput(stderr)
 	params := fs.String("params", "", "parameter YAML files for the node, comma-separated (default params/<node>.yaml)")
 	duration := fs.Float64("duration", 3, "seconds of simulated drive when no bag is given")
+	// The simulated drive's size, for scaling runs (tools/bench/scaling.py).
+	lidar := fs.String("lidar", "hdl64", "simulated lidar: hdl32, hdl64 or os1-128 (its rows)")
+	columns := fs.Int("columns", 2048, "simulated lidar columns per sweep, 8 to 16384 (points per sweep = rows × columns)")
+	cameras := fs.String("cameras", "", "simulated cameras: six, four, front or none (default six; front for pose2d); bevfusion's cameras parameter follows")
+	pedestrians := fs.Int("pedestrians", -1, "pedestrians in the simulated world, besides pose2d's crowd along the route (default 60; the world's 40 for pose2d); negative for the default")
 	asJSON := fs.Bool("json", false, "print JSON")
 	var ros rosArgs
 	ros.register(fs)
@@ -63,6 +90,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			*params += "," + filepath.Join("params", "demo.yaml")
 		}
 	}
+	var rep benchReport
 	if len(bags) == 0 {
 		dir, err := os.MkdirTemp("", "gopercept-bench-")
 		if err != nil {
@@ -74,12 +102,42 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "bench: simulating %.0f s of drive\n", *duration)
-		cfg := simdrive.Config{Seed: 3, Duration: *duration, Cameras: "six", Width: 704, Height: 256, Depth: true, Pedestrians: 60}
+		cfg := simdrive.Config{Seed: 3, Duration: *duration, Cameras: "six", Width: 704, Height: 256, Depth: true, Pedestrians: 60,
+			Lidar: *lidar, Columns: *columns}
 		if name == "pose2d" {
 			// People along the route, so every frame has some to crop and decode.
 			cfg.Cameras, cfg.Width, cfg.Height, cfg.Crowd, cfg.Pedestrians = "front", 640, 480, true, 0
 		}
+		if *cameras != "" {
+			cfg.Cameras = *cameras
+		}
+		if *pedestrians >= 0 {
+			// The world's default replaces 0; a negative count means none.
+			cfg.Pedestrians = *pedestrians
+			if cfg.Pedestrians == 0 {
+				cfg.Pedestrians = -1
+			}
+		}
+		wl, camNames, err := benchWorkloadOf(cfg)
+		if err != nil {
+			return err
+		}
+		rep.Workload = wl
+		if name == "bevfusion" && *cameras != "" && ros.params[name]["cameras"] == nil && ros.params[""]["cameras"] == nil {
+			// The node fuses the cameras the drive has (params/demo.yaml lists six).
+			if ros.params == nil {
+				ros.params = map[string]map[string]any{}
+			}
+			if ros.params[name] == nil {
+				ros.params[name] = map[string]any{}
+			}
+			list := make([]any, len(camNames))
+			for i, c := range camNames {
+				list[i] = c
+			}
+			ros.params[name]["cameras"] = list
+		}
+		fmt.Fprintf(stderr, "bench: simulating %.0f s of drive (%s × %d columns, %d cameras)\n", *duration, wl.Lidar, wl.Columns, wl.Cameras)
 		if _, err := simdrive.Run(ctx, cfg, w); err != nil {
 			return err
 		}
@@ -108,9 +166,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	wall := time.Since(t0).Seconds()
 	runtime.ReadMemStats(&m1)
 	ns := sum.Nodes[0]
-	rep := benchReport{Node: name, Bag: bags[0], Frames: ns.TotalIn(), Processed: ns.TotalIn() - ns.TotalDropped(), Seconds: wall,
-		Stages: ns.Stages, Facts: ns.Facts, Dropped: ns.Dropped,
-		Machine: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())}
+	rep.Node, rep.Bag, rep.Frames, rep.Processed, rep.Seconds = name, bags[0], ns.TotalIn(), ns.TotalIn()-ns.TotalDropped(), wall
+	rep.Stages, rep.Facts, rep.Dropped = ns.Stages, ns.Facts, ns.Dropped
+	rep.Machine = fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU())
 	if rep.Processed > 0 {
 		// The replay's own reading is included: these bound the node's
 		// allocations from above.
@@ -142,4 +200,41 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "  last frame: %s = %s\n", k, rep.Facts[k])
 	}
 	return nil
+}
+
+// benchWorkloadOf describes cfg's drive and returns its cameras' topic
+// prefixes as params/demo.yaml names them (cameras/cam_front, ...).
+func benchWorkloadOf(cfg simdrive.Config) (*benchWorkload, []string, error) {
+	rows, ok := lidarRows[cfg.Lidar]
+	if !ok {
+		return nil, nil, fmt.Errorf("bench: --lidar %q: want hdl32, hdl64 or os1-128", cfg.Lidar)
+	}
+	if cfg.Columns < 8 || cfg.Columns > 16384 {
+		return nil, nil, fmt.Errorf("bench: --columns %d: want 8 to 16384", cfg.Columns)
+	}
+	rig, err := simdrive.Rig(cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bench: --cameras %q: %w", cfg.Cameras, err)
+	}
+	var names []string
+	if cfg.Cameras != "none" {
+		for _, c := range rig.Cameras {
+			names = append(names, "cameras/"+simdrive.CameraName(c))
+		}
+	}
+	return &benchWorkload{Duration: cfg.Duration, Lidar: cfg.Lidar, Rows: rows, Columns: cfg.Columns, PointsPerSweep: rows * cfg.Columns,
+		CameraPreset: cfg.Cameras, Cameras: len(names), Width: cfg.Width, Height: cfg.Height,
+		Pedestrians: pedestriansOf(cfg), Crowd: cfg.Crowd}, names, nil
+}
+
+// pedestriansOf is the world's pedestrian count for cfg: 0 takes sim's
+// default (sim.WorldConfig.NumPedestrians, 40), a negative count none.
+func pedestriansOf(cfg simdrive.Config) int {
+	switch {
+	case cfg.Pedestrians < 0:
+		return 0
+	case cfg.Pedestrians == 0:
+		return 40
+	}
+	return cfg.Pedestrians
 }
