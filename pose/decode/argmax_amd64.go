@@ -32,6 +32,12 @@ func hblur6AVX(v *float64, cols int, gk *float64, r int, out *float64)
 //go:noescape
 func maxAVX(hm *float32, blocks int) float32
 
+// chunkMaxAVX writes to out[c] the largest non-NaN value of
+// hm[512c : 512c+512] for c < chunks, −∞ when there is none.
+//
+//go:noescape
+func chunkMaxAVX(hm *float32, chunks int, out *float32)
+
 // firstEqualAVX returns the index of the first value of hm[:8·blocks]
 // equal to v, else 8·blocks.
 //
@@ -70,30 +76,56 @@ func vblur4(m []float32, p, w int, g []float64, r int, out []float64, ostride in
 	vblur4AVX(&m[p], w, &g[0], r, &out[0], ostride)
 }
 
-// argmaxAVX is Argmax by two vector passes, the maximum and then its first
-// occurrence, and reports whether it could (AVX, at least 64 values).
+// argmaxAVX is Argmax by two vector passes, the maxima of 512-value chunks
+// and then the first occurrence of the largest in the first chunk holding
+// it, and reports whether it could (AVX, at least 64 values); i < 0 when no
+// value is above −∞.
 func argmaxAVX(hm []float32) (i int, v float32, ok bool) {
-	n := len(hm) / 64
-	if !hasAVX || n == 0 {
+	if !hasAVX || len(hm) < 64 {
 		return 0, 0, false
 	}
-	best := maxAVX(&hm[0], n)
-	for _, q := range hm[64*n:] {
-		if q > best {
-			best = q
+	best := float32(math.Inf(-1))
+	from := -1 // start of the first region holding best
+	var maxima [64]float32
+	c := 0
+	for nc := len(hm) / 512; c < nc; {
+		k := min(nc-c, len(maxima))
+		chunkMaxAVX(&hm[512*c], k, &maxima[0])
+		for j, m := range maxima[:k] {
+			if m > best {
+				best, from = m, 512*(c+j)
+			}
+		}
+		c += k
+	}
+	// The rest: whole 64-value blocks, then single values.
+	rest := 512 * c
+	if nb := (len(hm) - rest) / 64; nb > 0 {
+		if m := maxAVX(&hm[rest], nb); m > best {
+			best, from = m, rest
 		}
 	}
-	if best == float32(math.Inf(-1)) {
+	for j := rest + (len(hm)-rest)/64*64; j < len(hm); j++ {
+		if hm[j] > best {
+			best, from = hm[j], rest
+		}
+	}
+	if from < 0 {
 		return -1, best, true
 	}
-	n8 := len(hm) / 8
-	i = firstEqualAVX(&hm[0], n8, best)
-	if i == 8*n8 {
-		for i < len(hm) && hm[i] != best {
-			i++
-		}
+	seg := hm[from:min(from+512, len(hm))]
+	if from == rest {
+		seg = hm[rest:]
 	}
-	return i, best, true
+	n8 := len(seg) / 8
+	i = 0
+	if n8 > 0 {
+		i = firstEqualAVX(&seg[0], n8, best)
+	}
+	for i < len(seg) && seg[i] != best {
+		i++
+	}
+	return from + i, best, true
 }
 
 // hblur6 is hblur6Go, with AVX where the CPU has it.

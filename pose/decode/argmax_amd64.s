@@ -305,3 +305,67 @@ h6done:
 	VMOVUPD Y5, 160(DI)
 	VZEROUPPER
 	RET
+
+// func chunkMaxAVX(hm *float32, chunks int, out *float32)
+// out[c] = the largest non-NaN value of hm[512c : 512c+512] (−∞ when
+// none is) for c < chunks; eight accumulators, the data VMAXPS's first
+// source as in maxAVX.
+TEXT ·chunkMaxAVX(SB), NOSPLIT, $0-24
+	MOVQ hm+0(FP), SI
+	MOVQ chunks+8(FP), CX
+	MOVQ out+16(FP), DI
+	MOVL $0xff800000, AX // −∞
+	MOVL AX, X8
+	VBROADCASTSS X8, Y8
+cloop:
+	TESTQ CX, CX
+	JEQ cdone
+	VMOVAPS Y8, Y0
+	VMOVAPS Y8, Y1
+	VMOVAPS Y8, Y2
+	VMOVAPS Y8, Y3
+	VMOVAPS Y8, Y4
+	VMOVAPS Y8, Y5
+	VMOVAPS Y8, Y6
+	VMOVAPS Y8, Y7
+	MOVQ $8, DX
+cblock:
+	VMOVUPS 0(SI), Y9
+	VMAXPS Y0, Y9, Y0
+	VMOVUPS 32(SI), Y10
+	VMAXPS Y1, Y10, Y1
+	VMOVUPS 64(SI), Y11
+	VMAXPS Y2, Y11, Y2
+	VMOVUPS 96(SI), Y12
+	VMAXPS Y3, Y12, Y3
+	VMOVUPS 128(SI), Y13
+	VMAXPS Y4, Y13, Y4
+	VMOVUPS 160(SI), Y14
+	VMAXPS Y5, Y14, Y5
+	VMOVUPS 192(SI), Y15
+	VMAXPS Y6, Y15, Y6
+	VMOVUPS 224(SI), Y9
+	VMAXPS Y7, Y9, Y7
+	ADDQ $256, SI
+	DECQ DX
+	JNE cblock
+	VMAXPS Y1, Y0, Y0
+	VMAXPS Y3, Y2, Y2
+	VMAXPS Y5, Y4, Y4
+	VMAXPS Y7, Y6, Y6
+	VMAXPS Y2, Y0, Y0
+	VMAXPS Y6, Y4, Y4
+	VMAXPS Y4, Y0, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0x4e, X0, X1
+	VMAXPS X1, X0, X0
+	VPERMILPS $0xb1, X0, X1
+	VMAXPS X1, X0, X0
+	VMOVSS X0, (DI)
+	ADDQ $4, DI
+	DECQ CX
+	JMP cloop
+cdone:
+	VZEROUPPER
+	RET
