@@ -73,7 +73,7 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.IPM = ps.Bool("ipm.enabled", true, "Publish the stitched top-down camera image (inverse perspective mapping on the ground plane) on ~/ipm.")
 	c.IPMGroundZ = ps.Float("ipm.ground_z", 0, "Height of the flat ground in base_link for IPM, m.")
 	c.IPMOrientation = ps.String("ipm.orientation", "forward_up", "IPM image pixel order: forward_up (forward at the top, for people) or grid (the OccupancyGrid's order).")
-	c.EncoderModel = ps.String("encoder_model", "", "Camera encoder ONNX model (card family bev-camera); empty for none. Relative paths are under the project root.")
+	c.EncoderModel = ps.String("encoder_model", "", "Camera encoder ONNX model (card family bev-camera), or a query-based detector (card family bev-query: images and lidar2img in, a box set out; fuser_model must then be empty); empty for none. Relative paths are under the project root.")
 	c.FuserModel = ps.String("fuser_model", "", "Fuser and detection heads ONNX model (card family bev-fuser); empty for none.")
 	c.Providers = ps.Strings("providers", []string{"cpu"}, "ONNX Runtime execution providers in order of preference.")
 	c.DeviceID = ps.Int("device_id", 0, "CUDA device ordinal for the tensorrt and cuda providers.")

@@ -31,6 +31,8 @@ type encoder struct {
 	depthStep         float64      // m, card parameter depth_step (default 0.5)
 	resize            float64      // card parameter image_resize; 0 fits the width
 	sampling          lss.Sampling // card parameter frustum: linspace (default) or pixel_centers
+	mlpIn             string       // BEVDepth's camera-aware input [N,K] (card camera_geometry.mlp_input), if any
+	mlpLayout         []string     // its K values (infer.MLPNames)
 }
 
 // firstOf returns the first of names that is in have.
@@ -119,6 +121,24 @@ func openEncoderRT(path string, rt infer.Config, cams int, log *slog.Logger) (*e
 		if e.sampling, err = lss.ParseSampling(str); err != nil {
 			m.Close()
 			return nil, modelError(path, "card parameter frustum %v, want linspace (BEVFusion's create_frustum) or pixel_centers", v)
+		}
+	}
+	if g := card.CameraGeometry; g != nil {
+		// A depth-aware encoder (BEVDepth): the camera's intrinsics,
+		// augmentation and extrinsic feed its depth net.
+		if g.Lidar2Img != "" || g.Intrinsics != "" {
+			m.Close()
+			return nil, modelError(path, "camera_geometry: a bev-camera encoder is fed mlp_input only (lidar2img, intrinsics and extrinsics are for bev-query models)")
+		}
+		if g.MLPInput != "" {
+			e.mlpIn, e.mlpLayout = g.MLPInput, g.MLPLayoutOrDefault()
+			if got := len(m.Input(e.mlpIn)); got != cams*len(e.mlpLayout) {
+				m.Close()
+				return nil, modelError(path, "input %s shape %v, want %d cameras × %d values", e.mlpIn, m.InputShape(e.mlpIn), cams, len(e.mlpLayout))
+			}
+		}
+		if g.ImageAug.Resize > 0 {
+			e.resize = g.ImageAug.Resize
 		}
 	}
 	e.prob = make([]float32, e.n*e.d*e.fh*e.fw)

@@ -117,6 +117,7 @@ type Node struct {
 	rig      []bev.Camera // per camera: last good calibration or a placeholder
 	enc      *encoder
 	fus      *fuser
+	query    *queryModel // a query-based detector (bev-query) in encoder_model's place
 	nms      *head.NMS
 	lift     *lifter
 	temp     *temporal
@@ -157,7 +158,15 @@ func New(env node.Env) (node.Node, error) {
 		if len(n.cams) == 0 {
 			return nil, &ParamError{Param: "encoder_model", Detail: "a camera encoder needs at least one camera"}
 		}
-		if n.enc, err = openEncoder(cfg.EncoderModel, cfg.Providers, len(n.cams), env.Log); err != nil {
+		if isQueryModel(cfg.EncoderModel) {
+			// A query-based detector gives the detections itself.
+			if cfg.FuserModel != "" {
+				return nil, &ParamError{Param: "fuser_model", Detail: "encoder_model is a bev-query detector, which takes no fuser: set fuser_model to empty"}
+			}
+			if n.query, err = openQuery(cfg.EncoderModel, cfg.runtime(), len(n.cams), cfg.BaseFrame, env.Log); err != nil {
+				return nil, err
+			}
+		} else if n.enc, err = openEncoder(cfg.EncoderModel, cfg.Providers, len(n.cams), env.Log); err != nil {
 			return nil, err
 		}
 	}
@@ -251,6 +260,9 @@ func (n *Node) Close() error {
 	}
 	if n.fus != nil {
 		errs = append(errs, n.fus.m.Close())
+	}
+	if n.query != nil {
+		errs = append(errs, n.query.m.Close())
 	}
 	if n.lift != nil {
 		n.lift.close()
@@ -428,6 +440,11 @@ func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 	if err := n.fuseAndDecode(p, camBEV); err != nil {
 		return err
 	}
+	if n.query != nil {
+		if err := n.queryBranch(p, nMasked); err != nil {
+			return err
+		}
+	}
 	n.last = p.stamp
 	n.countFused(nMasked)
 	t6 := time.Now()
@@ -543,7 +560,7 @@ func (n *Node) matchCamera(i int, c *camState, b *bufferedImage, d int64, p *pen
 	}
 	n.extr[i] = lift.ToMatrix()
 	// Pixels are decoded only when something uses them.
-	if n.enc != nil || n.ipm != nil {
+	if n.enc != nil || n.ipm != nil || n.query != nil {
 		if err := c.decode(b); err != nil {
 			return MaskDecode + ": " + err.Error()
 		}
@@ -609,6 +626,10 @@ func (n *Node) cameraBranch(nMasked int) (camBEV bool, err error) {
 		}
 		c.preprocess(dst, n.enc.iw, n.enc.ih, n.enc.resize, n.enc.mean, n.enc.std, n.enc.scale, n.enc.bgr)
 		n.rig[i] = c.bevCamera(n.extr[i], c.aug)
+		if e := n.enc; e.mlpIn != "" {
+			k, m := len(e.mlpLayout), c.model
+			mlpInput(e.m.Input(e.mlpIn)[i*k:(i+1)*k], e.mlpLayout, m.Fx, m.Fy, m.Cx, m.Cy, c.aug, n.extr[i])
+		}
 	}
 	if n.enc.depthIn != "" {
 		n.sparseDepth()

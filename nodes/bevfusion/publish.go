@@ -33,16 +33,16 @@ func yawPose(x, y, z, yaw float64) geometry_msgs.Pose {
 }
 
 func (n *Node) className(b head.Box) string {
-	if n.fus != nil && b.Class >= 0 && b.Class < len(n.fus.classes) {
-		return n.fus.classes[b.Class]
+	if names, _, _ := n.detClasses(); b.Class >= 0 && b.Class < len(names) {
+		return names[b.Class]
 	}
 	return fmt.Sprintf("class_%d", b.Class)
 }
 
 func (n *Node) classColour(b head.Box) std_msgs.ColorRGBA {
 	c := palette(b.Class)
-	if n.fus != nil && b.Class >= 0 && b.Class < len(n.fus.colours) {
-		c = n.fus.colours[b.Class]
+	if _, colours, _ := n.detClasses(); b.Class >= 0 && b.Class < len(colours) {
+		c = colours[b.Class]
 	}
 	return std_msgs.ColorRGBA{R: float32(c[0]) / 255, G: float32(c[1]) / 255, B: float32(c[2]) / 255, A: 0.6}
 }
@@ -109,7 +109,7 @@ func (n *Node) publish(stamp int64, pub node.Publisher) error {
 			}
 		}
 	}
-	if n.fus == nil {
+	if n.fus == nil && n.query == nil {
 		return nil
 	}
 
@@ -147,7 +147,7 @@ func (n *Node) publish(stamp int64, pub node.Publisher) error {
 			Action: visualization_msgs.Marker_ADD, Pose: yawPose(b.X, b.Y, b.Z+b.H/2+0.5, 0),
 			Scale: geometry_msgs.Vector3{Z: 0.8}, Color: std_msgs.ColorRGBA{R: 1, G: 1, B: 1, A: 1},
 			Text: fmt.Sprintf("%s %.2f", n.className(b), b.Score)})
-		if n.fus.velOut != "" {
+		if _, _, vel := n.detClasses(); vel {
 			ms = append(ms, visualization_msgs.Marker{Header: hdr, NS: "bevfusion/velocity", ID: int32(i), Type: visualization_msgs.Marker_ARROW,
 				Action: visualization_msgs.Marker_ADD, Pose: geometry_msgs.Pose{Orientation: geometry_msgs.Quaternion{W: 1}},
 				Scale: geometry_msgs.Vector3{X: 0.15, Y: 0.3, Z: 0.3}, Color: col,
