@@ -2,6 +2,7 @@ package lss
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/gopercept/gopercept/bev"
 	"runtime"
@@ -20,11 +21,17 @@ type Pooler struct {
 	featT   []float32
 	chunks  []chunk
 	// The intervals in tile order, and each tile's first interval.
-	ivs         []Interval
-	tileStart   []int32
-	fill        []int32
-	rowLen      int    // cells of one grid row in the output plane
-	points      uint64 // Geometry.points of the geometry featOff was made for
+	ivs       []Interval
+	tileStart []int32
+	fill      []int32
+	rowLen    int    // cells of one grid row in the output plane
+	points    uint64 // Geometry.points of the geometry featOff was made for
+	// With scattered points (gathering): per point in DepthIndex order,
+	// its depth weight this frame, and its own index (the kernels' weight
+	// index into w).
+	gathering   bool
+	w           []float32
+	iota        []int32
 	tilesAcross int
 	buf         [][]float32 // per worker tile buffer, tileRows·tileCols·C floats, then C for a cell's later intervals
 
@@ -45,6 +52,7 @@ const (
 	jobTranspose = 0
 	jobPool      = 1 << 24
 	jobSoftmax   = 2 << 24
+	jobGather    = 3 << 24
 )
 
 // NewPooler prepares pooling of channels feature channels over g with
@@ -97,6 +105,19 @@ func (p *Pooler) setGeometry(g *Geometry) {
 		return
 	}
 	p.points = g.points
+	p.gathering = scattered(g.DepthIndex)
+	if !p.gathering {
+		p.iota, p.w = p.iota[:0], p.w[:0]
+	} else if cap(p.iota) < len(g.DepthIndex) {
+		p.iota = make([]int32, len(g.DepthIndex), cap(p.featOff))
+		p.w = make([]float32, len(g.DepthIndex), cap(p.featOff))
+	}
+	if p.gathering {
+		p.iota, p.w = p.iota[:len(g.DepthIndex)], p.w[:len(g.DepthIndex)]
+		for i := range p.iota {
+			p.iota[i] = int32(i)
+		}
+	}
 	// Channels-last features are stored column by column ([NCam, FW, FH,
 	// C]): the points of a cell are mostly one image column at one depth
 	// (the rows of a level camera fall on one BEV cell), so an interval
@@ -222,7 +243,9 @@ func (p *Pooler) worker() {
 	id := <-p.ids
 	buf := p.buf[id]
 	for j := range p.jobs {
-		if j >= jobSoftmax {
+		if j >= jobGather {
+			p.gather(j - jobGather)
+		} else if j >= jobSoftmax {
 			softmaxJob(p.depth, p.g.D, p.hw, j-jobSoftmax)
 		} else if j >= jobPool {
 			p.poolChunk(&p.chunks[j-jobPool], buf)
@@ -255,9 +278,16 @@ func (p *Pooler) Pool(depth, feat, out []float32) error {
 	// Phase 1: transpose features to channels-last, one job per (camera,
 	// feature row).
 	rows := g.NCam * g.FH
-	p.wg.Add(rows)
+	gathers := 0
+	if p.gathering {
+		gathers = (len(g.DepthIndex) + gatherPoints - 1) / gatherPoints
+	}
+	p.wg.Add(rows + gathers)
 	for r := 0; r < rows; r++ {
 		p.jobs <- jobTranspose + r
+	}
+	for j := range gathers {
+		p.jobs <- jobGather + j
 	}
 	p.wg.Wait()
 	// Phase 2: pool chunks.
@@ -314,6 +344,45 @@ func (p *Pooler) transpose(r int) {
 	}
 }
 
+// scattered reports whether consecutive points of di lie far apart in the
+// depth tensor (the median step over a sample exceeds 64 KB): their weights
+// are then gathered into point order before pooling, a pass of independent
+// loads that costs less than the kernels' waiting on them one by one. A
+// real rig's points step through nearby rows; a uniform spread's do not.
+func scattered(di []int32) bool {
+	var buf [512]int32
+	steps := buf[:0]
+	stride := max(1, len(di)/len(buf))
+	for i := stride; i < len(di) && len(steps) < len(buf); i += stride {
+		d := di[i] - di[i-1]
+		steps = append(steps, max(d, -d))
+	}
+	if len(steps) == 0 {
+		return false
+	}
+	slices.Sort(steps)
+	return steps[len(steps)/2] > scatteredStep
+}
+
+// scatteredStep is scattered's threshold, 64 KB of float32 (a variable so
+// that tests reach the gathering path with small geometries).
+var scatteredStep int32 = 1 << 14
+
+// gatherPoints is the number of points of one gather job.
+const gatherPoints = 1 << 15
+
+// gather copies the depth weights of points [j·gatherPoints, …) into w
+// in DepthIndex order, so that the pooling reads them in sequence.
+func (p *Pooler) gather(j int) {
+	lo := j * gatherPoints
+	hi := min(lo+gatherPoints, len(p.w))
+	depth := p.depth
+	w := p.w[lo:hi]
+	for i, idx := range p.g.DepthIndex[lo:hi] {
+		w[i] = depth[idx]
+	}
+}
+
 // A tile is tileRows grid rows of tileCols cells: a worker reduces one
 // into its channels-last buffer, then writes it to the C output planes row
 // by row.
@@ -325,7 +394,10 @@ func (p *Pooler) poolChunk(ch *chunk, buf []float32) {
 	c := p.c
 	plane := p.g.Cells()
 	rowLen, rows := p.rowLen, plane/p.rowLen
-	di, offs := p.g.DepthIndex, p.featOff
+	di, offs, w := p.g.DepthIndex, p.featOff, p.depth
+	if p.gathering {
+		di, w = p.iota, p.w
+	}
 	tmp := buf[tileRows*tileCols*c:]
 	for t := int(ch.tileLo); t < int(ch.tileHi); t++ {
 		r0, c0 := (t/p.tilesAcross)*tileRows, (t%p.tilesAcross)*tileCols
@@ -345,8 +417,8 @@ func (p *Pooler) poolChunk(ch *chunk, buf []float32) {
 			}
 			// Capacities reach the arrays' ends: the kernel prefetches
 			// the next intervals' points.
-			done := dotSIMD(dst, p.featT, offs[s:e:len(offs)], p.depth, di[s:e:len(di)])
-			reduceGo(dst[done:], p.featT[done:], offs[s:e], p.depth, di[s:e])
+			done := dotSIMD(dst, p.featT, offs[s:e:len(offs)], w, di[s:e:len(di)])
+			reduceGo(dst[done:], p.featT[done:], offs[s:e], w, di[s:e])
 			if iv.Cell == prev {
 				acc = acc[:len(tmp)]
 				for j, x := range tmp {

@@ -252,3 +252,43 @@ func TestSoftmaxBrute(t *testing.T) {
 		t.Errorf("bad shape: %v", err)
 	}
 }
+
+// TestPoolScattered pools a small geometry's uniform twin (points in random
+// cells) through the gathered-weights path and checks it against
+// ScatterAdd, the rig's own points through the direct one, with and
+// without SIMD.
+func TestPoolScattered(t *testing.T) {
+	simd, step := useSIMD, scatteredStep
+	defer func() { useSIMD, scatteredStep = simd, step }()
+	scatteredStep = 1 << 10
+	g, err := NewGeometry(testConfig(), testRig(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, geom := range []*Geometry{UniformGeometry(g, 4), g} {
+		for _, useSIMD = range []bool{simd, false} {
+			const c = 80
+			depth, feat := RandomInputs(geom, c, 2)
+			p, err := NewPooler(geom, c, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.gathering != (geom != g) {
+				t.Fatalf("gathering %v for the uniform twin %v", p.gathering, geom != g)
+			}
+			got, want := make([]float32, p.OutputLen()), make([]float32, p.OutputLen())
+			if err := p.Pool(depth, feat, got); err != nil {
+				t.Fatal(err)
+			}
+			p.Close()
+			if err := ScatterAdd(geom, c, depth, feat, want); err != nil {
+				t.Fatal(err)
+			}
+			for i := range want {
+				if d := math.Abs(float64(got[i] - want[i])); !(d <= 1e-5*(math.Abs(float64(want[i]))+1)) {
+					t.Fatalf("uniform %v simd %v: [%d] = %v, ScatterAdd %v", geom != g, useSIMD, i, got[i], want[i])
+				}
+			}
+		}
+	}
+}
