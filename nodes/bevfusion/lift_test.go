@@ -11,10 +11,11 @@ import (
 )
 
 // TestLifterReusesGeometry runs the lifter as the node does with ego-motion
-// compensation, every camera moved every frame, and checks that each
-// frame's pooled camera BEV is bit for bit the one a fresh
-// lss.NewGeometry and lss.NewPooler give, and that the pooler's workers
-// are kept (one pooler for all frames).
+// compensation, every camera moved every frame, and checks that the static
+// rig is lifted once per calibration, that the pooler and its workers are
+// kept, that each frame's pooled camera BEV is bit for bit that of a fresh
+// lss.MovingGeometry moved alike, and that without motion it is bit for
+// bit a fresh lss.NewGeometry's.
 func TestLifterReusesGeometry(t *testing.T) {
 	grid := bev.Grid{XMin: -20, XMax: 20, YMin: -20, YMax: 20, Resolution: 0.5}
 	cfg := lss.Config{Grid: grid, DepthMin: 1, DepthMax: 30, DepthStep: 0.5, InputWidth: 352, InputHeight: 128,
@@ -23,22 +24,33 @@ func TestLifterReusesGeometry(t *testing.T) {
 	l := &lifter{cfg: cfg, chans: chans}
 	defer l.close()
 	rng := rand.New(rand.NewPCG(5, 6))
+	rig := make([]bev.Camera, 3)
+	for i := range rig {
+		yaw := 2 * math.Pi * float64(i) / 3
+		c, s := math.Cos(yaw), math.Sin(yaw)
+		// Optical frame (x right, y down, z forward) in base_link.
+		rig[i] = bev.Camera{Name: "cam", Width: 800, Height: 450, Fx: 600, Fy: 600, Cx: 400, Cy: 225,
+			Aug: bev.ResizeCrop(0.44, 0.44, 0, 70),
+			Extrinsic: [16]float64{s, 0, c, 0.2 * c,
+				-c, 0, s, 0.2 * s,
+				0, -1, 0, 1.6,
+				0, 0, 0, 1}}
+	}
+	ident := make([][16]float64, len(rig))
+	for i := range ident {
+		ident[i] = [16]float64{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}
+	}
 	var first *lss.Pooler
-	for f := range 5 {
-		rig := make([]bev.Camera, 3)
-		for i := range rig {
-			yaw := 2*math.Pi*float64(i)/3 + 0.01*float64(f) // the vehicle turning
-			c, s := math.Cos(yaw), math.Sin(yaw)
-			// Optical frame (x right, y down, z forward) in base_link.
-			rig[i] = bev.Camera{Name: "cam", Width: 800, Height: 450, Fx: 600, Fy: 600, Cx: 400, Cy: 225,
-				Aug: bev.ResizeCrop(0.44, 0.44, 0, 70),
-				Extrinsic: [16]float64{s, 0, c, 0.4*float64(f) + rng.Float64()*0.01,
-					-c, 0, s, 0.01 * float64(i),
-					0, -1, 0, 1.6,
-					0, 0, 0, 1}}
+	for f := range 6 {
+		if f == 4 { // a new calibration: lifted again
+			rig[1].Fx *= 1.01
 		}
-		rebuilt, err := l.ensure(rig)
-		if err != nil || !rebuilt {
+		motions := lss.RigMotions(f, len(rig))
+		if f == 5 {
+			motions = ident
+		}
+		rebuilt, err := l.ensure(rig, motions)
+		if err != nil || rebuilt != (f == 0 || f == 4) {
 			t.Fatalf("frame %d: rebuilt %v, %v", f, rebuilt, err)
 		}
 		if first == nil {
@@ -46,7 +58,15 @@ func TestLifterReusesGeometry(t *testing.T) {
 		} else if l.pooler != first {
 			t.Fatalf("frame %d: a new pooler, want the first one Reset", f)
 		}
-		g, err := lss.NewGeometry(cfg, rig)
+		var g *lss.Geometry
+		if f == 5 {
+			g, err = lss.NewGeometry(cfg, rig)
+		} else {
+			var m *lss.MovingGeometry
+			if m, err = lss.NewMovingGeometry(cfg, rig, 0); err == nil {
+				g, err = m.Move(motions)
+			}
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -71,10 +91,10 @@ func TestLifterReusesGeometry(t *testing.T) {
 		}
 		p.Close()
 		if g.Kept() == 0 || !slices.Equal(got, want) || l.geom.Kept() != g.Kept() {
-			t.Fatalf("frame %d: reused geometry pools other values than a fresh one (%d vs %d points kept)", f, l.geom.Kept(), g.Kept())
+			t.Fatalf("frame %d: the lifter pools other values than a fresh geometry (%d vs %d points kept)", f, l.geom.Kept(), g.Kept())
 		}
 	}
-	if l.rebuilt != 5 {
-		t.Fatalf("%d builds, want 5", l.rebuilt)
+	if l.rebuilt != 2 {
+		t.Fatalf("%d builds, want 2", l.rebuilt)
 	}
 }

@@ -123,6 +123,9 @@ type Node struct {
 	temp     *temporal
 	ipm      *ipmView
 	extr     [][16]float64 // base_link←camera of this frame's images
+	still    [][16]float64 // the same before ego motion (at the image stamp)
+	motion   [][16]float64 // per camera: the lift's ego motion, base_link at the cloud ← at the image
+	stillRig []bev.Camera  // rig at the still extrinsics, lifted once per calibration
 	masked   []bool
 	reasons  []string
 	boxes    []head.Box
@@ -149,6 +152,8 @@ func New(env node.Env) (node.Node, error) {
 	}
 	n.routes[cfg.CloudTopic] = route{kind: routeCloud}
 	n.extr = make([][16]float64, len(n.cams))
+	n.still = make([][16]float64, len(n.cams))
+	n.motion = make([][16]float64, len(n.cams))
 	n.masked = make([]bool, len(n.cams))
 	n.reasons = make([]string, len(n.cams))
 	if n.nms, err = head.NewNMS(cfg.NMS); err != nil {
@@ -191,6 +196,7 @@ func New(env node.Env) (node.Node, error) {
 	if n.enc != nil {
 		for i := range n.cams {
 			n.rig = append(n.rig, placeholder(i, n.enc.iw, n.enc.ih))
+			n.stillRig = append(n.stillRig, placeholder(i, n.enc.iw, n.enc.ih))
 		}
 	}
 	pooling := "off: no camera encoder or the fuser takes no camera_bev"
@@ -546,19 +552,21 @@ func (n *Node) matchCamera(i int, c *camState, b *bufferedImage, d int64, p *pen
 	// this frame's stamps and TF alone, whatever frames came before, that
 	// still keeps the geometry from being rebuilt for odometry noise.
 	lift, view := ext, ext
+	n.motion[i] = [16]float64{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}
 	if cfg.MotionCompensation && b.stamp != p.stamp {
 		// The camera's pose at its image stamp in base_link at the cloud's
 		// stamp, the world assumed still in odom.
 		if comp, err := n.env.TF.LookupFull(cfg.BaseFrame, p.stamp, b.frame, b.stamp, cfg.OdomFrame); err == nil {
 			motion := comp.Compose(ext.Inverse()) // base_link at the cloud ← base_link at the image
-			lift = snapMotion(motion, liftSnapT, liftSnapR).Compose(ext)
+			lm := snapMotion(motion, liftSnapT, liftSnapR)
+			lift, n.motion[i] = lm.Compose(ext), lm.ToMatrix()
 			view = snapMotion(motion, ipmSnapT, ipmSnapR).Compose(ext)
 			n.fact("camera."+c.label+".motion", "compensated")
 		} else {
 			n.fact("camera."+c.label+".motion", "uncompensated: "+err.Error())
 		}
 	}
-	n.extr[i] = lift.ToMatrix()
+	n.extr[i], n.still[i] = lift.ToMatrix(), ext.ToMatrix()
 	// Pixels are decoded only when something uses them.
 	if n.enc != nil || n.ipm != nil || n.query != nil {
 		if err := c.decode(b); err != nil {
@@ -626,6 +634,7 @@ func (n *Node) cameraBranch(nMasked int) (camBEV bool, err error) {
 		}
 		c.preprocess(dst, n.enc.iw, n.enc.ih, n.enc.resize, n.enc.mean, n.enc.std, n.enc.scale, n.enc.bgr)
 		n.rig[i] = c.bevCamera(n.extr[i], c.aug)
+		n.stillRig[i] = c.bevCamera(n.still[i], c.aug)
 		if e := n.enc; e.mlpIn != "" {
 			k, m := len(e.mlpLayout), c.model
 			mlpInput(e.m.Input(e.mlpIn)[i*k:(i+1)*k], e.mlpLayout, m.Fx, m.Fy, m.Cx, m.Cy, c.aug, n.extr[i])
@@ -707,7 +716,7 @@ func (n *Node) countFused(nMasked int) {
 // reason goes to the facts and the frame goes on without cameras.
 func (n *Node) liftToBEV() bool {
 	t0 := time.Now()
-	rebuilt, err := n.lift.ensure(n.rig)
+	rebuilt, err := n.lift.ensure(n.stillRig, n.motion)
 	if err != nil {
 		n.fact("camera_pooling", "failed: "+err.Error())
 		return false
