@@ -39,12 +39,14 @@ vet:
 	$(GO) vet ./...
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 
-lint: vet
+# lint runs staticcheck and deadcode (pinned in tools/lint/go.mod).
+lint: vet ros2
+	scripts/lint.sh
 
 unit: ort peer-deps
 	$(GO) test -count=1 ./...
 
-test: ort peer-deps ros2 vet
+test: ort peer-deps ros2 lint
 	$(GO) test -count=1 ./...
 	scripts/ros2/test.sh
 	scripts/ros2/colcon-test.sh

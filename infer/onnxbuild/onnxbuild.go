@@ -47,19 +47,15 @@ const (
 	nodeOpType    = 4
 	nodeAttribute = 5
 
-	attrName   = 1
-	attrF      = 2
-	attrI      = 3
-	attrS      = 4
-	attrFloats = 7
-	attrInts   = 8
-	attrType   = 20
+	attrName = 1
+	attrF    = 2
+	attrI    = 3
+	attrInts = 8
+	attrType = 20
 
-	attrTypeFloat  = 1
-	attrTypeInt    = 2
-	attrTypeString = 3
-	attrTypeFloats = 6
-	attrTypeInts   = 7
+	attrTypeFloat = 1
+	attrTypeInt   = 2
+	attrTypeInts  = 7
 
 	tensorDims     = 1
 	tensorDataType = 2
@@ -77,8 +73,7 @@ const (
 	dimParam       = 2
 )
 
-// Attr is a node attribute. Build one with AttrInt, AttrInts, AttrFloat,
-// AttrFloats or AttrString.
+// Attr is a node attribute. Build one with AttrInt, AttrInts or AttrFloat.
 type Attr struct {
 	name string
 	enc  func(*buf)
@@ -97,16 +92,6 @@ func AttrInts(name string, vs ...int64) Attr {
 // AttrFloat is a FLOAT attribute (LeakyRelu alpha).
 func AttrFloat(name string, v float32) Attr {
 	return Attr{name, func(b *buf) { b.float(attrF, v); b.int(attrType, attrTypeFloat) }}
-}
-
-// AttrFloats is a FLOATS attribute.
-func AttrFloats(name string, vs ...float32) Attr {
-	return Attr{name, func(b *buf) { b.packedFloats(attrFloats, vs); b.int(attrType, attrTypeFloats) }}
-}
-
-// AttrString is a STRING attribute (Resize mode).
-func AttrString(name, v string) Attr {
-	return Attr{name, func(b *buf) { b.str(attrS, v); b.int(attrType, attrTypeString) }}
 }
 
 // Graph is an ONNX graph under construction. Its methods return the graph so

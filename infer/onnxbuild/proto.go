@@ -55,12 +55,3 @@ func (b *buf) packedInts(field int, vs []int64) {
 	}
 	b.bytes(field, p)
 }
-
-// packedFloats writes a packed repeated float field.
-func (b *buf) packedFloats(field int, vs []float32) {
-	p := make([]byte, 0, 4*len(vs))
-	for _, v := range vs {
-		p = binary.LittleEndian.AppendUint32(p, math.Float32bits(v))
-	}
-	b.bytes(field, p)
-}

@@ -82,9 +82,6 @@ func (w *Writer) rowLen() int {
 	return n
 }
 
-// Rows returns the number of rows written.
-func (w *Writer) Rows() int { return w.rows }
-
 // WriteFloat32 appends one row of float32 values.
 func (w *Writer) WriteFloat32(row []float32) error {
 	if w.dtype != "float32" || len(row) != w.rowLen() {

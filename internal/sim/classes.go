@@ -21,16 +21,6 @@ const (
 	ClassTrafficSign uint16 = 81
 )
 
-// IsGroundClass reports whether class c is a ground class (road, parking,
-// sidewalk, other-ground, terrain).
-func IsGroundClass(c uint16) bool {
-	switch c {
-	case ClassRoad, ClassParking, ClassSidewalk, ClassOtherGround, ClassTerrain:
-		return true
-	}
-	return false
-}
-
 // Material is the appearance of a surface.
 type Material struct {
 	Albedo       [3]float64 // Albedo is the diffuse RGB colour in 0..1.

@@ -151,9 +151,6 @@ func NewLidar(cfg LidarConfig) (*Lidar, error) {
 	return l, nil
 }
 
-// Config returns the configuration with defaults filled in.
-func (l *Lidar) Config() LidarConfig { return l.cfg }
-
 // Rings returns the number of beams.
 func (l *Lidar) Rings() int { return len(l.sinE) }
 

@@ -354,13 +354,13 @@ func (n *Node) handleImage(in *node.Msg, pub node.Publisher) error {
 		}
 	}
 	stamp := node.StampNS(header.Stamp)
-	t := stage(n.stats, "image_decode", t0)
+	stage(n.stats, "image_decode", t0)
 
 	people, err := n.est.run(&n.rgb)
 	if err != nil {
 		return node.Dropf("inference", err)
 	}
-	t = time.Now()
+	t := time.Now()
 
 	// Tracking.
 	n.ids = resizeU(n.ids, len(people))

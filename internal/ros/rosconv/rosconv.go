@@ -25,15 +25,6 @@ func Layout(pc *sensor_msgs.PointCloud2, dst []pointcloud.Field) pointcloud.Layo
 	return l
 }
 
-// Fields converts a layout's fields back to PointField messages.
-func Fields(l *pointcloud.Layout) []sensor_msgs.PointField {
-	out := make([]sensor_msgs.PointField, len(l.Fields))
-	for i, f := range l.Fields {
-		out[i] = sensor_msgs.PointField{Name: f.Name, Offset: f.Offset, Datatype: f.Datatype, Count: max(f.Count, 1)}
-	}
-	return out
-}
-
 // Raw describes an Image message for imageconv; the data is not copied.
 func Raw(img *sensor_msgs.Image) imageconv.Raw {
 	return imageconv.Raw{Encoding: img.Encoding, Width: int(img.Width), Height: int(img.Height), Step: int(img.Step), BigEndian: img.IsBigendian != 0, Data: img.Data}

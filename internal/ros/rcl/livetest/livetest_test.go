@@ -85,11 +85,6 @@ func simBag(t *testing.T, cfg simdrive.Config) string {
 	return path
 }
 
-type recorded struct {
-	topic string
-	data  []byte
-}
-
 // expected runs the node in process over the bag and returns its outputs
 // by topic and header stamp.
 func expected(t *testing.T, c liveCase, bagPath, paramsFile string) map[string][]byte {
