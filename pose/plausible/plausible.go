@@ -135,20 +135,20 @@ func (c *Config) defaults() error {
 	}
 	for _, r := range ranges {
 		if !(r.r.Min > 0 && r.r.Max >= r.r.Min) || math.IsInf(r.r.Max, 0) {
-			return &ConfigError{r.name, r.r}
+			return configErr(r.name, r.r, "want 0 < Min ≤ Max < +Inf")
 		}
 	}
 	switch {
 	case !(c.MinScore >= 0 && c.MinScore <= 1):
-		return &ConfigError{"MinScore", c.MinScore}
+		return configErr("MinScore", c.MinScore, "want 0..1")
 	case !(c.MaxElbowFlexionDeg > 0 && c.MaxElbowFlexionDeg <= 180):
-		return &ConfigError{"MaxElbowFlexionDeg", c.MaxElbowFlexionDeg}
+		return configErr("MaxElbowFlexionDeg", c.MaxElbowFlexionDeg, "want (0, 180] degrees")
 	case !(c.MaxKneeFlexionDeg > 0 && c.MaxKneeFlexionDeg <= 180):
-		return &ConfigError{"MaxKneeFlexionDeg", c.MaxKneeFlexionDeg}
+		return configErr("MaxKneeFlexionDeg", c.MaxKneeFlexionDeg, "want (0, 180] degrees")
 	case !(c.MaxKneeHyperextensionDeg >= 0 && c.MaxKneeHyperextensionDeg <= 180):
-		return &ConfigError{"MaxKneeHyperextensionDeg", c.MaxKneeHyperextensionDeg}
+		return configErr("MaxKneeHyperextensionDeg", c.MaxKneeHyperextensionDeg, "want 0..180 degrees")
 	case !(c.MinPlausibility >= 0 && c.MinPlausibility <= 1):
-		return &ConfigError{"MinPlausibility", c.MinPlausibility}
+		return configErr("MinPlausibility", c.MinPlausibility, "want 0..1")
 	}
 	return nil
 }
@@ -166,7 +166,7 @@ type Result struct {
 // Checker runs the checks; it is safe for concurrent use.
 type Checker struct{ cfg Config }
 
-// New returns a Checker, or a *ConfigError naming the bad field.
+// New returns a Checker, or a *configerr.Error naming the bad field.
 func New(cfg Config) (*Checker, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err

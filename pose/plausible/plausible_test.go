@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/pose"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -147,11 +148,21 @@ func TestCheck2DAndFilter(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	for _, cfg := range []Config{{Thigh: Range{0.5, 0.2}}, {MaxKneeFlexionDeg: 200}, {MinPlausibility: 2}} {
-		_, err := New(cfg)
-		var ce *ConfigError
-		if !errors.Is(err, ErrConfig) || !errors.As(err, &ce) {
-			t.Errorf("%+v: %v", cfg, err)
+	for _, tc := range []struct {
+		cfg    Config
+		param  string
+		value  any
+		reason string
+	}{
+		{Config{Thigh: Range{0.5, 0.2}}, "plausible.Config.Thigh", Range{0.5, 0.2}, "want 0 < Min ≤ Max < +Inf"},
+		{Config{MaxKneeFlexionDeg: 200}, "plausible.Config.MaxKneeFlexionDeg", 200.0, "want (0, 180] degrees"},
+		{Config{MinPlausibility: 2}, "plausible.Config.MinPlausibility", 2.0, "want 0..1"},
+	} {
+		_, err := New(tc.cfg)
+		var ce *configerr.Error
+		if !errors.Is(err, configerr.ErrInvalid) || !errors.As(err, &ce) ||
+			ce.Param != tc.param || ce.Value != tc.value || ce.Reason != tc.reason {
+			t.Errorf("%+v: got %v, want %s = %v: %s", tc.cfg, err, tc.param, tc.value, tc.reason)
 		}
 	}
 }
