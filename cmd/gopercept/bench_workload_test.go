@@ -1,0 +1,33 @@
+package main
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/gopercept/gopercept/internal/ros/simdrive"
+)
+
+// The scaling options size the drive as scaling.py's plot says: points per
+// sweep are rows × columns, and bevfusion's cameras are the rig's, named as
+// params/demo.yaml names them.
+func TestBenchWorkload(t *testing.T) {
+	wl, names, err := benchWorkloadOf(simdrive.Config{Duration: 1, Lidar: "os1-128", Columns: 16384, Cameras: "four", Width: 704, Height: 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wl.PointsPerSweep != 128*16384 || wl.Rows != 128 || wl.Cameras != 4 || wl.Pedestrians != 40 {
+		t.Errorf("workload %+v", wl)
+	}
+	want := []string{"cameras/cam_front", "cameras/cam_front_left", "cameras/cam_front_right", "cameras/cam_back"}
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("cameras %q, want %q", names, want)
+	}
+	if wl, names, err := benchWorkloadOf(simdrive.Config{Lidar: "hdl64", Columns: 2048, Cameras: "none", Pedestrians: -1}); err != nil || wl.Cameras != 0 || len(names) != 0 || wl.PointsPerSweep != 131072 || wl.Pedestrians != 0 {
+		t.Errorf("no cameras: %+v %q %v", wl, names, err)
+	}
+	for _, cfg := range []simdrive.Config{{Lidar: "vlp16", Columns: 2048}, {Lidar: "hdl64", Columns: 32768}, {Lidar: "hdl64", Columns: 2048, Cameras: "eight"}} {
+		if _, _, err := benchWorkloadOf(cfg); err == nil {
+			t.Errorf("%+v: no error", cfg)
+		}
+	}
+}
