@@ -2,13 +2,13 @@ package lift
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
-// Sentinels; every error of this package wraps one of them.
+// Sentinels; every error of this package wraps one of them, or
+// configerr.ErrInvalid for a bad Config (see configErr).
 var (
-	// ErrConfig reports an invalid Config field (see ConfigError).
-	ErrConfig = errors.New("lift: invalid configuration")
 	// ErrDepthSize reports a depth image whose size is not the camera's.
 	ErrDepthSize = errors.New("lift: depth image size differs from the camera's")
 	// ErrTransform reports a failed TF lookup into the target frame.
@@ -17,16 +17,8 @@ var (
 	ErrInput = errors.New("lift: keypoints unusable for monocular lifting")
 )
 
-// ConfigError names the Config field that is wrong.
-type ConfigError struct {
-	Field string
-	Value any
+// configErr reports a bad Config field as the shared *configerr.Error
+// (errors.Is(err, configerr.ErrInvalid)), named "lift.Config.<field>".
+func configErr(field string, value any, format string, args ...any) error {
+	return configerr.New("lift.Config."+field, value, format, args...)
 }
-
-// Error implements error.
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("lift: invalid configuration: %s = %v", e.Field, e.Value)
-}
-
-// Unwrap returns ErrConfig.
-func (e *ConfigError) Unwrap() error { return ErrConfig }

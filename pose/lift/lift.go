@@ -7,8 +7,8 @@ import (
 
 	"github.com/gopercept/gopercept/internal/camera"
 	"github.com/gopercept/gopercept/internal/imageconv"
-	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/internal/tf"
+	"github.com/gopercept/gopercept/pose"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -69,23 +69,23 @@ func (c *Config) defaults() error {
 	}
 	switch {
 	case c.Window < 1 || c.Window%2 == 0 || c.Window > 101:
-		return &ConfigError{"Window", c.Window}
+		return configErr("Window", c.Window, "want an odd size 1..101")
 	case !(c.MADK > 0):
-		return &ConfigError{"MADK", c.MADK}
+		return configErr("MADK", c.MADK, "want > 0")
 	case !(c.MinDepth > 0):
-		return &ConfigError{"MinDepth", c.MinDepth}
+		return configErr("MinDepth", c.MinDepth, "want > 0")
 	case !(c.MaxDepth > c.MinDepth):
-		return &ConfigError{"MaxDepth", c.MaxDepth}
+		return configErr("MaxDepth", c.MaxDepth, "want > MinDepth (%g)", c.MinDepth)
 	case c.MinSamples < 1 || c.MinSamples > c.Window*c.Window:
-		return &ConfigError{"MinSamples", c.MinSamples}
+		return configErr("MinSamples", c.MinSamples, "want 1..Window² (%d)", c.Window*c.Window)
 	case !(c.MinScore >= 0 && c.MinScore <= 1):
-		return &ConfigError{"MinScore", c.MinScore}
+		return configErr("MinScore", c.MinScore, "want 0..1")
 	case !(c.PixelSigma > 0):
-		return &ConfigError{"PixelSigma", c.PixelSigma}
+		return configErr("PixelSigma", c.PixelSigma, "want > 0")
 	case !(c.DepthNoise >= 0):
-		return &ConfigError{"DepthNoise", c.DepthNoise}
+		return configErr("DepthNoise", c.DepthNoise, "want ≥ 0")
 	case !(c.MinDepthSigma > 0):
-		return &ConfigError{"MinDepthSigma", c.MinDepthSigma}
+		return configErr("MinDepthSigma", c.MinDepthSigma, "want > 0")
 	}
 	return nil
 }
@@ -115,7 +115,7 @@ type Lifter struct {
 	dev     []float64
 }
 
-// New returns a Lifter, or a *ConfigError naming the bad field.
+// New returns a Lifter, or a *configerr.Error naming the bad field.
 func New(cfg Config) (*Lifter, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err

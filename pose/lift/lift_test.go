@@ -6,9 +6,10 @@ import (
 	"testing"
 
 	"github.com/gopercept/gopercept/internal/camera"
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/imageconv"
-	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/internal/tf"
+	"github.com/gopercept/gopercept/pose"
 	"gonum.org/v1/gonum/num/quat"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -225,11 +226,22 @@ func TestToFrame(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	for _, c := range []Config{{Window: 4}, {MaxDepth: 0.05}, {MinSamples: 100}, {PixelSigma: -1}} {
-		_, err := New(c)
-		var ce *ConfigError
-		if !errors.Is(err, ErrConfig) || !errors.As(err, &ce) {
-			t.Errorf("%+v: %v", c, err)
+	for _, tc := range []struct {
+		cfg    Config
+		param  string
+		value  any
+		reason string
+	}{
+		{Config{Window: 4}, "lift.Config.Window", 4, "want an odd size 1..101"},
+		{Config{MaxDepth: 0.05}, "lift.Config.MaxDepth", 0.05, "want > MinDepth (0.1)"},
+		{Config{MinSamples: 100}, "lift.Config.MinSamples", 100, "want 1..Window² (49)"},
+		{Config{PixelSigma: -1}, "lift.Config.PixelSigma", -1.0, "want > 0"},
+	} {
+		_, err := New(tc.cfg)
+		var ce *configerr.Error
+		if !errors.Is(err, configerr.ErrInvalid) || !errors.As(err, &ce) ||
+			ce.Param != tc.param || ce.Value != tc.value || ce.Reason != tc.reason {
+			t.Errorf("%+v: got %v, want %s = %v: %s", tc.cfg, err, tc.param, tc.value, tc.reason)
 		}
 	}
 }
