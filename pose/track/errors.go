@@ -1,23 +1,9 @@
 package track
 
-import (
-	"errors"
-	"fmt"
-)
+import "github.com/gopercept/gopercept/internal/configerr"
 
-// ErrConfig is wrapped by every configuration error.
-var ErrConfig = errors.New("track: invalid configuration")
-
-// ConfigError names the Config field that is wrong.
-type ConfigError struct {
-	Field string
-	Value any
+// configErr reports a bad Config field as the shared *configerr.Error
+// (errors.Is(err, configerr.ErrInvalid)), named "track.Config.<field>".
+func configErr(field string, value any, format string, args ...any) error {
+	return configerr.New("track.Config."+field, value, format, args...)
 }
-
-// Error implements error.
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("track: invalid configuration: %s = %v", e.Field, e.Value)
-}
-
-// Unwrap returns ErrConfig.
-func (e *ConfigError) Unwrap() error { return ErrConfig }

@@ -63,23 +63,23 @@ func (c *Config) defaults() error {
 	}
 	switch {
 	case c.MinHits < 1:
-		return &ConfigError{"MinHits", c.MinHits}
+		return configErr("MinHits", c.MinHits, "want ≥ 1")
 	case c.MaxMisses < 0:
-		return &ConfigError{"MaxMisses", c.MaxMisses}
+		return configErr("MaxMisses", c.MaxMisses, "want ≥ 0")
 	case !(c.MinSimilarity > 0 && c.MinSimilarity <= 1):
-		return &ConfigError{"MinSimilarity", c.MinSimilarity}
+		return configErr("MinSimilarity", c.MinSimilarity, "want (0, 1]")
 	case c.MinKeypoints < 1:
-		return &ConfigError{"MinKeypoints", c.MinKeypoints}
+		return configErr("MinKeypoints", c.MinKeypoints, "want ≥ 1")
 	case !(c.KeypointScore >= 0 && c.KeypointScore <= 1):
-		return &ConfigError{"KeypointScore", c.KeypointScore}
+		return configErr("KeypointScore", c.KeypointScore, "want 0..1")
 	case !(c.MinCutoff > 0):
-		return &ConfigError{"MinCutoff", c.MinCutoff}
+		return configErr("MinCutoff", c.MinCutoff, "want > 0 Hz")
 	case !(c.Beta >= 0):
-		return &ConfigError{"Beta", c.Beta}
+		return configErr("Beta", c.Beta, "want ≥ 0")
 	case !(c.DCutoff > 0):
-		return &ConfigError{"DCutoff", c.DCutoff}
+		return configErr("DCutoff", c.DCutoff, "want > 0 Hz")
 	case c.MaxTracks < 1:
-		return &ConfigError{"MaxTracks", c.MaxTracks}
+		return configErr("MaxTracks", c.MaxTracks, "want ≥ 1")
 	}
 	return nil
 }
@@ -114,7 +114,7 @@ type Tracker struct {
 	used   []bool
 }
 
-// New returns a Tracker, or a *ConfigError naming the bad field.
+// New returns a Tracker, or a *configerr.Error naming the bad field.
 func New(cfg Config) (*Tracker, error) {
 	if err := cfg.defaults(); err != nil {
 		return nil, err
@@ -129,7 +129,7 @@ func (t *Tracker) Config() Config { return t.cfg }
 // Update, keeping its tracks, their ids and their filters' state (a new
 // tracker would restart ids and hand old ones to new people); the live
 // tracks' One-Euro filters take the new parameters, and are reset when
-// smoothing turns on so that stale state is not blended in. A *ConfigError
+// smoothing turns on so that stale state is not blended in. A *configerr.Error
 // leaves the tracker unchanged.
 func (t *Tracker) SetConfig(cfg Config) error {
 	if err := cfg.defaults(); err != nil {

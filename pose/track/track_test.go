@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/pose"
 )
 
@@ -254,11 +255,22 @@ func TestTrackerBoxFallbackAndSmoothing(t *testing.T) {
 }
 
 func TestConfigErrors(t *testing.T) {
-	for _, c := range []Config{{MinHits: -1}, {MinSimilarity: 2}, {Beta: -1}, {MinCutoff: -1}} {
-		_, err := New(c)
-		var ce *ConfigError
-		if !errors.Is(err, ErrConfig) || !errors.As(err, &ce) {
-			t.Errorf("%+v: %v", c, err)
+	for _, tc := range []struct {
+		cfg    Config
+		param  string
+		value  any
+		reason string
+	}{
+		{Config{MinHits: -1}, "track.Config.MinHits", -1, "want ≥ 1"},
+		{Config{MinSimilarity: 2}, "track.Config.MinSimilarity", 2.0, "want (0, 1]"},
+		{Config{Beta: -1}, "track.Config.Beta", -1.0, "want ≥ 0"},
+		{Config{MinCutoff: -1}, "track.Config.MinCutoff", -1.0, "want > 0 Hz"},
+	} {
+		_, err := New(tc.cfg)
+		var ce *configerr.Error
+		if !errors.Is(err, configerr.ErrInvalid) || !errors.As(err, &ce) ||
+			ce.Param != tc.param || ce.Value != tc.value || ce.Reason != tc.reason {
+			t.Errorf("%+v: got %v, want %s = %v: %s", tc.cfg, err, tc.param, tc.value, tc.reason)
 		}
 	}
 }
@@ -322,7 +334,8 @@ func TestSetConfig(t *testing.T) {
 		t.Errorf("ids %v with MinHits 3, want [%d 0]", ids, id)
 	}
 	before := tr.Config()
-	if err := tr.SetConfig(Config{MinSimilarity: 2}); !errors.Is(err, ErrConfig) {
+	var ce *configerr.Error
+	if err := tr.SetConfig(Config{MinSimilarity: 2}); !errors.As(err, &ce) || ce.Param != "track.Config.MinSimilarity" {
 		t.Errorf("MinSimilarity 2: %v", err)
 	}
 	if tr.Config() != before {
