@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/pose/internal/par"
@@ -56,23 +57,23 @@ func NewCropper(cfg CropConfig) (*Cropper, error) {
 		cfg.Width, cfg.Height = 192, 256
 	}
 	if cfg.Width < 1 || cfg.Width > 4096 {
-		return nil, &ConfigError{Field: "Width", Reason: fmt.Sprintf("%d, want 1..4096", cfg.Width)}
+		return nil, configerr.New("preprocess.CropConfig.Width", cfg.Width, "want 1..4096")
 	}
 	if cfg.Height < 1 || cfg.Height > 4096 {
-		return nil, &ConfigError{Field: "Height", Reason: fmt.Sprintf("%d, want 1..4096", cfg.Height)}
+		return nil, configerr.New("preprocess.CropConfig.Height", cfg.Height, "want 1..4096")
 	}
 	if cfg.Padding == 0 {
 		cfg.Padding = 1.25
 	}
 	if !(cfg.Padding > 0) || math.IsInf(cfg.Padding, 0) {
-		return nil, &ConfigError{Field: "Padding", Reason: fmt.Sprintf("%g, want > 0", cfg.Padding)}
+		return nil, configerr.New("preprocess.CropConfig.Padding", cfg.Padding, "want finite > 0")
 	}
 	if cfg.Norm == (Norm{}) {
 		cfg.Norm = ImageNet
 	}
 	c := &Cropper{w: cfg.Width, h: cfg.Height, padding: cfg.Padding, workers: cfg.Workers, borderPx: float32(cfg.Border)}
 	var err error
-	if c.src, c.mul, c.add, err = cfg.Norm.coeffs(); err != nil {
+	if c.src, c.mul, c.add, err = cfg.Norm.coeffs("preprocess.CropConfig.Norm"); err != nil {
 		return nil, err
 	}
 	for ch := range 3 {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/pose/internal/par"
@@ -54,10 +55,10 @@ func NewLetterbox(cfg LetterboxConfig) (*Letterbox, error) {
 		cfg.Size = 640
 	}
 	if cfg.Size < 1 || cfg.Size > 8192 {
-		return nil, &ConfigError{Field: "Size", Reason: fmt.Sprintf("%d, want 1..8192", cfg.Size)}
+		return nil, configerr.New("preprocess.LetterboxConfig.Size", cfg.Size, "want 1..8192")
 	}
 	if cfg.Pad > 255 {
-		return nil, &ConfigError{Field: "Pad", Reason: fmt.Sprintf("%d, want ≤ 255", cfg.Pad)}
+		return nil, configerr.New("preprocess.LetterboxConfig.Pad", cfg.Pad, "want ≤ 255")
 	}
 	switch {
 	case cfg.Pad == 0:
@@ -70,7 +71,7 @@ func NewLetterbox(cfg LetterboxConfig) (*Letterbox, error) {
 	}
 	l := &Letterbox{size: cfg.Size, pad: cfg.Pad, workers: cfg.Workers}
 	var err error
-	if l.src, l.mul, l.add, err = cfg.Norm.coeffs(); err != nil {
+	if l.src, l.mul, l.add, err = cfg.Norm.coeffs("preprocess.LetterboxConfig.Norm"); err != nil {
 		return nil, err
 	}
 	for c := range 3 {

@@ -3,6 +3,7 @@ package preprocess
 import (
 	"fmt"
 
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/imageconv"
 )
 
@@ -25,15 +26,15 @@ var ImageNet = Norm{
 }
 
 // coeffs returns per tensor channel the source channel, the multiplier and
-// the offset: value = pixel·mul + add.
-func (n Norm) coeffs() (src [3]int, mul, add [3]float32, err error) {
+// the offset: value = pixel·mul + add. param names n in a config error.
+func (n Norm) coeffs(param string) (src [3]int, mul, add [3]float32, err error) {
 	for c := range 3 {
 		s := c
 		if n.BGR {
 			s = 2 - c
 		}
 		if !(n.Std[s] > 0) {
-			return src, mul, add, &ConfigError{Field: "Norm.Std", Reason: fmt.Sprintf("channel %d is %g, want > 0", s, n.Std[s])}
+			return src, mul, add, configerr.New(fmt.Sprintf("%s.Std[%d]", param, s), n.Std[s], "want > 0")
 		}
 		src[c] = s
 		mul[c] = 1 / n.Std[s]

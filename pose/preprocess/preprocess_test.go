@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/pose"
 )
@@ -230,12 +231,18 @@ func TestCenterScale(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	var ce *ConfigError
-	if _, err := NewLetterbox(LetterboxConfig{Size: -3}); !errors.As(err, &ce) || ce.Field != "Size" || !errors.Is(err, ErrConfig) {
+	var ce *configerr.Error
+	if _, err := NewLetterbox(LetterboxConfig{Size: -3}); !errors.As(err, &ce) || !errors.Is(err, configerr.ErrInvalid) ||
+		ce.Param != "preprocess.LetterboxConfig.Size" || ce.Value != -3 || ce.Reason != "want 1..8192" {
 		t.Fatalf("size: %v", err)
 	}
-	if _, err := NewCropper(CropConfig{Width: 10, Height: 10, Norm: Norm{Std: [3]float32{1, 0, 1}}}); !errors.As(err, &ce) || ce.Field != "Norm.Std" {
+	if _, err := NewCropper(CropConfig{Width: 10, Height: 10, Norm: Norm{Std: [3]float32{1, 0, 1}}}); !errors.As(err, &ce) ||
+		ce.Param != "preprocess.CropConfig.Norm.Std[1]" || ce.Value != float32(0) || ce.Reason != "want > 0" {
 		t.Fatalf("std: %v", err)
+	}
+	if _, err := NewCropper(CropConfig{Width: 10, Height: 10, Padding: math.Inf(1)}); !errors.As(err, &ce) ||
+		ce.Param != "preprocess.CropConfig.Padding" || ce.Reason != "want finite > 0" {
+		t.Fatalf("padding: %v", err)
 	}
 	l, _ := NewLetterbox(LetterboxConfig{Size: 8})
 	if _, err := l.Run(&imageconv.RGB{Width: 4, Height: 4, Pix: make([]uint8, 10)}, make([]float32, 192)); !errors.Is(err, ErrImage) {
