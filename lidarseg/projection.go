@@ -180,24 +180,37 @@ type Projector struct {
 	fovD float32 // |fov_down| in radians, float32 as numpy sees it
 	fov  float32 // |fov_down| + |fov_up| in radians
 	// sector: horizontal field of view in radians for the front-sector mode.
-	sector     float64
-	full       bool
-	wf, hf     float32
-	cloud      Cloud
-	ring       bool
-	tensor     []float32
-	par        Parallel
-	pointFn    func(lo, hi int)
-	rowTab     stepTable
-	colTab     stepTable
-	pixFn      func(lo, hi int)
-	scatterFn  func(lo, hi int)
-	cells      []pixel       // the range image during the scatter
+	sector float64
+	full   bool
+	wf, hf float32
+	cloud  Cloud
+	ring   bool
+	tensor []float32
+	par    Parallel
+	rowTab edgeTable
+	colTab edgeTable
+	slotFn func(lo, hi int)
+	// zeroU is the column of a point with y = ±0, by the signs of x and y:
+	// atan2 gives ±0 or ±π there.
+	zeroU [2][2]int
+	pixFn func(lo, hi int)
+	// images are the range images during the scatter, one per slot of
+	// points, as keys: the float32 bits of a point's range above its index
+	// (empty: all ones). The smallest key of a pixel is its nearest point,
+	// the lower index on equal ranges, whatever the order of the writes, so
+	// slots scatter without locks and the fill takes the minimum over them
+	// and leaves every image empty for the next frame.
+	images     [][]uint64
+	payload    [][][4]float32 // per image and pixel, its key's point: x, y, z, remission
+	slots      int
+	counts     []int         // projected points per slot
 	source     [Channels]int // per tensor channel: 0 range, 1 x, 2 y, 3 z, 4 remission
 	rangeFirst bool          // ChannelOrder is "rxyzi"
-	counts     []int         // projected points per scatter chunk, by its first row
-	packed     [][4]float32  // per point x, y, z, remission
+	inv        [Channels]float64
 }
+
+// emptyKey marks a pixel without a point in the scatter images.
+const emptyKey = math.MaxUint64
 
 // NewProjector checks cfg and returns a Projector.
 func NewProjector(cfg ProjectionConfig) (*Projector, error) {
@@ -215,16 +228,22 @@ func NewProjector(cfg ProjectionConfig) (*Projector, error) {
 	n := cfg.Height * cfg.Width
 	p.out = Projection{Height: cfg.Height, Width: cfg.Width,
 		PixelPoint: make([]int32, n), PixelRange: make([]float32, n), Mask: make([]uint8, n)}
-	p.counts = make([]int, cfg.Height)
 	p.rangeFirst = cfg.ChannelOrder == "rxyzi"
 	for ch, r := range cfg.ChannelOrder {
 		p.source[ch] = strings.IndexRune("rxyzi", r)
 	}
-	p.cells = make([]pixel, n)
+	for ch, s := range cfg.Stds {
+		p.inv[ch] = 1 / float64(s)
+	}
 	p.buildTables()
-	p.pointFn = p.projectPoints
+	for sx := range 2 {
+		for sy := range 2 {
+			x, y := math.Copysign(1, float64(1-2*sx)), math.Copysign(0, float64(1-2*sy))
+			p.zeroU[sx][sy] = p.bonnetalU(float32(-math.Atan2(y, x)))
+		}
+	}
+	p.slotFn = p.projectSlots
 	p.pixFn = p.fillPixels
-	p.scatterFn = p.scatter
 	return p, nil
 }
 
@@ -233,6 +252,11 @@ func (p *Projector) Config() ProjectionConfig { return p.cfg }
 
 // TensorLen returns the length of the model-input tensor: 5 × Height × Width.
 func (p *Projector) TensorLen() int { return Channels * p.cfg.Height * p.cfg.Width }
+
+// minSlotPoints is the fewest points worth a slot of their own: below it a
+// second scatter image costs more (its share of the fill) than the second
+// core saves.
+const minSlotPoints = 1 << 15
 
 // Project projects c. When tensor is not nil it must hold TensorLen values
 // and receives the normalised channels (range, x, y, z, remission, or as
@@ -256,8 +280,8 @@ func (p *Projector) Project(c Cloud, tensor []float32) (*Projection, error) {
 	if c.Ring != nil && len(c.Ring) != n {
 		return nil, fmt.Errorf("%w: %d rings for %d points", ErrInput, len(c.Ring), n)
 	}
-	if n > p.cfg.MaxPoints {
-		return nil, fmt.Errorf("%w: %d points, limit %d", ErrTooLarge, n, p.cfg.MaxPoints)
+	if n > p.cfg.MaxPoints || n > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: %d points, limit %d", ErrTooLarge, n, min(p.cfg.MaxPoints, math.MaxInt32))
 	}
 	if tensor != nil && len(tensor) != p.TensorLen() {
 		return nil, fmt.Errorf("%w: tensor holds %d values, want 5×%d×%d = %d", ErrInput, len(tensor), p.cfg.Height, p.cfg.Width, p.TensorLen())
@@ -266,26 +290,30 @@ func (p *Projector) Project(c Cloud, tensor []float32) (*Projection, error) {
 	o.PointU = grow(o.PointU, n)
 	o.PointV = grow(o.PointV, n)
 	o.PointRange = grow(o.PointRange, n)
-	p.packed = grow(p.packed, n)
 	p.cloud = c
 	p.ring = p.cfg.UseRing && c.Ring != nil
 	p.tensor = tensor
 
-	// Each point's pixel, in parallel.
-	p.par.For(n, 8192, p.pointFn)
-
-	// Nearest point per pixel: each worker scans the points in index order
-	// and keeps those of its own rows, which equals writing the points in
-	// descending range with ties kept by index.
-	clear(p.counts)
-	p.par.For(p.cfg.Height, max(8, p.cfg.Height/runtime.GOMAXPROCS(0)), p.scatterFn) // each chunk scans every point: one per CPU
+	// Each point's pixel and the scatter, one slot of points per CPU, each
+	// into its own image.
+	p.slots = max(1, min(runtime.GOMAXPROCS(0), n/minSlotPoints))
+	for len(p.images) < p.slots {
+		img := make([]uint64, p.cfg.Height*p.cfg.Width)
+		for i := range img {
+			img[i] = emptyKey
+		}
+		p.images = append(p.images, img)
+		p.payload = append(p.payload, make([][4]float32, len(img)))
+		p.counts = append(p.counts, 0)
+	}
+	p.par.For(p.slots, 1, p.slotFn)
 	projected := 0
-	for _, c := range p.counts {
+	for _, c := range p.counts[:p.slots] {
 		projected += c
 	}
 	o.Projected = projected
 
-	// Mask and tensor, in parallel over rows.
+	// Nearest point per pixel, mask and tensor, in parallel over rows.
 	p.par.For(p.cfg.Height, 4, p.pixFn)
 	p.cloud = Cloud{}
 	p.tensor = nil
@@ -328,10 +356,10 @@ func (p *Projector) bonnetalV(q float32) int {
 	return min(max(int(v), 0), p.cfg.Height-1)
 }
 
-// buildTables turns bonnetalU and bonnetalV into step tables: both are
-// monotone in their float32 argument, so each pixel boundary is found once
-// by bisection over the float32 values, and the per-point work becomes a
-// division and a table look-up that give the same pixels.
+// buildTables turns bonnetalU and bonnetalV into threshold tables: both
+// are monotone in their float32 argument, so each pixel boundary is found
+// once by bisection over the float32 values, and the per-point work
+// becomes a division and a table look-up that give the same pixels.
 func (p *Projector) buildTables() {
 	h, w := p.cfg.Height, p.cfg.Width
 	// Rows fall as q grows: the k-th threshold is the first q whose row is
@@ -340,7 +368,7 @@ func (p *Projector) buildTables() {
 	for k := 1; k < h; k++ {
 		rows = append(rows, float64(firstTrue(-1, 1, func(q float32) bool { return p.bonnetalV(q) <= h-1-k })))
 	}
-	p.rowTab = newStepTable(rows, 16*h)
+	p.rowTab = newEdgeTable(rows, 16*h)
 	if !p.full {
 		return
 	}
@@ -351,35 +379,152 @@ func (p *Projector) buildTables() {
 	for k := 1; k < w; k++ {
 		y := firstTrue(-math.Pi, math.Pi, func(yaw float32) bool { return p.bonnetalU(yaw) >= k })
 		mid := (float64(y) + float64(prevFloat32(y))) / 2 // true yaw boundary
-		cols = append(cols, -diamond(math.Cos(-mid), math.Sin(-mid)))
+		cols = append(cols, -pseudoAngle(math.Cos(-mid), math.Sin(-mid)))
 	}
-	p.colTab = newStepTable(cols, 2*w)
+	p.colTab = newEdgeTable(cols, 2*w)
 }
 
-// projectPoints computes PointU, PointV and PointRange for points [lo, hi).
-func (p *Projector) projectPoints(lo, hi int) {
+// edgeTable counts how many of an ascending list of thresholds are at or
+// below a value with one comparison: a bin of the value gives the
+// thresholds certainly below it, and the bins are made fine enough that at
+// most one more can be. It gives what a search of the thresholds gives,
+// for every value in [lo − 1, hi + 1] around the thresholds' span (the
+// projection's values are pseudo-angles in [−2, 2] and sines in [−1, 1]).
+type edgeTable struct {
+	lo, scale float64
+	last      int       // the last bin, where larger values go
+	bins      []edgeBin // per bin
+	thr       []float64 // ascending, then +Inf
+	walk      bool      // bins could not be made fine enough: search on from base
+}
+
+// edgeBin is one bin: the thresholds certainly at or below any value in
+// it, and the one threshold that may be too (+Inf when none).
+type edgeBin struct {
+	t    float64
+	base int64
+}
+
+// newEdgeTable returns the table of thr (strictly ascending, finite) with
+// at least bins bins.
+func newEdgeTable(thr []float64, bins int) edgeTable {
+	t := edgeTable{thr: append(append([]float64(nil), thr...), math.Inf(1))}
+	if len(thr) == 0 {
+		t.bins = []edgeBin{{t: math.Inf(1)}}
+		return t
+	}
+	t.lo = thr[0]
+	span := thr[len(thr)-1] - thr[0]
+	if span <= 0 {
+		span = 1
+	}
+	for ; ; bins *= 2 {
+		t.scale = float64(bins) / span
+		t.last = bins - 1
+		t.bins = make([]edgeBin, bins)
+		// A value in bin b lies within (b − 0.01, b + 1.01) bin widths of lo
+		// however (x − lo)·scale rounds; the last bin takes all above.
+		k, hi, most := 0, 0, 0
+		for b := range t.bins {
+			edge := t.lo + (float64(b)-0.01)/t.scale
+			for k < len(thr) && thr[k] < edge {
+				k++
+			}
+			end := t.lo + (float64(b)+1.01)/t.scale
+			if b == bins-1 {
+				end = math.Inf(1)
+			}
+			for hi < len(thr) && thr[hi] <= end {
+				hi++
+			}
+			most = max(most, hi-k)
+			t.bins[b] = edgeBin{t: t.thr[k], base: int64(k)}
+		}
+		if most <= 1 {
+			return t
+		}
+		if bins >= 1<<20 {
+			t.walk = true
+			return t
+		}
+	}
+}
+
+// bin returns x's bin; x must lie within the table's range of values.
+func (t *edgeTable) bin(x float64) *edgeBin {
+	b := min(max(int((x-t.lo)*t.scale), 0), t.last)
+	return &t.bins[b]
+}
+
+// count returns #{k : thr[k] ≤ x}; NaN counts 0.
+func (t *edgeTable) count(x float64) int {
+	if x != x {
+		return 0
+	}
+	e := t.bin(x)
+	k := int(e.base)
+	if t.walk {
+		for x >= t.thr[k] {
+			k++
+		}
+		return k
+	}
+	if x >= e.t {
+		k++
+	}
+	return k
+}
+
+// signBit is 1 for a negative f (−0 included), else 0.
+func signBit(f float32) int { return int(math.Float32bits(f) >> 31) }
+
+// pseudoAngle is a cheap angle without branches: a function of (x, y)
+// increasing with atan2(y, x) over (−π, π], in [−2, 2]; y must not be zero
+// (its sign would decide between −2 and 2).
+func pseudoAngle(x, y float64) float64 {
+	a := 1 - x/(math.Abs(x)+math.Abs(y))
+	return math.Copysign(a, y)
+}
+
+// projectSlots projects and scatters the points of slots [lo, hi): slot s
+// holds points [s·n/slots, (s+1)·n/slots) and its own image.
+func (p *Projector) projectSlots(lo, hi int) {
+	n := len(p.cloud.X)
+	for s := lo; s < hi; s++ {
+		a, b := s*n/p.slots, (s+1)*n/p.slots
+		if p.full && !p.ring {
+			p.counts[s] = p.projectFull(a, b, p.images[s], p.payload[s])
+		} else {
+			p.counts[s] = p.projectPoints(a, b, p.images[s], p.payload[s])
+		}
+	}
+}
+
+// projectPoints computes PointU, PointV and PointRange for points [lo, hi)
+// and keeps each pixel's smallest key in img; it returns how many points
+// got a pixel.
+func (p *Projector) projectPoints(lo, hi int, img []uint64, pay [][4]float32) int {
 	o := &p.out
 	c := &p.cloud
-	xs, ys, zs := c.X[lo:hi], c.Y[lo:hi], c.Z[lo:hi]
-	us, vs, rs := o.PointU[lo:hi:hi], o.PointV[lo:hi:hi], o.PointRange[lo:hi:hi]
+	xs := c.X[lo:hi]
+	ys, zs := c.Y[lo:hi][:len(xs)], c.Z[lo:hi][:len(xs)]
+	us, vs, rs := o.PointU[lo:hi][:len(xs)], o.PointV[lo:hi][:len(xs)], o.PointRange[lo:hi][:len(xs)]
 	var rings []uint16
 	if p.ring {
 		rings = c.Ring[lo:hi]
 	}
+	h, w := p.cfg.Height, p.cfg.Width
+	img = img[:h*w]
+	pay = pay[:len(img)]
 	var inten []float32
 	if c.Intensity != nil {
 		inten = c.Intensity[lo:hi]
 	}
-	packed := p.packed[lo:hi:hi]
 	scale := p.cfg.IntensityScale
-	h, w := p.cfg.Height, p.cfg.Width
+	idx := uint64(lo)
+	projected := 0
 	for k := range xs {
 		x, y, z := xs[k], ys[k], zs[k]
-		var rem float32
-		if inten != nil {
-			rem = float32(inten[k] * scale)
-		}
-		packed[k] = [4]float32{x, y, z, rem}
 		// The explicit conversions round each product, so that no fused
 		// multiply-add changes the float32 result numpy gives.
 		s := float32(x*x) + float32(y*y)
@@ -402,7 +547,7 @@ func (p *Projector) projectPoints(lo, hi int) {
 		case y == 0: // signed zeros decide between the first and last column
 			u = p.bonnetalU(float32(-math.Atan2(float64(y), float64(x))))
 		default:
-			u = min(p.colTab.count(-diamond(float64(x), float64(y))), w-1)
+			u = min(p.colTab.count(-pseudoAngle(float64(x), float64(y))), w-1)
 		}
 		var v int
 		if rings != nil {
@@ -414,78 +559,199 @@ func (p *Projector) projectPoints(lo, hi int) {
 			v = h - 1 - p.rowTab.count(float64(z/r))
 		}
 		us[k], vs[k], rs[k] = int32(u), int32(v), r
+		projected++
+		key := uint64(math.Float32bits(r))<<32 | (idx + uint64(k))
+		if cell := &img[v*w+u]; key < *cell {
+			*cell = key
+			var rem float32
+			if inten != nil {
+				rem = float32(inten[k] * scale)
+			}
+			pay[v*w+u] = [4]float32{x, y, z, rem}
+		}
 	}
+	return projected
 }
 
-// pixel is a range-image cell during the scatter: one cache line holds
-// both the point and its range.
-type pixel struct {
-	point int32
-	r     float32
-}
+// projectBatch is the points projectFull takes per round of its passes.
+const projectBatch = 256
 
-// scatter keeps, for rows [lo, hi), the nearest point of every pixel.
-func (p *Projector) scatter(lo, hi int) {
+// projectFull is projectPoints for the common case, the full sweep with
+// rows from the pitch. It takes the points in batches, each in three short
+// passes (range and the two angles; the tables' look-ups; the scatter)
+// rather than one long one: a point's chain of dependent operations is
+// long (a square root, two divisions, two look-ups, the scatter), and
+// short loops let the processor overlap many points' chains.
+func (p *Projector) projectFull(lo, hi int, img []uint64, pay [][4]float32) int {
 	o := &p.out
-	w := p.cfg.Width
-	cells := p.cells[lo*w : hi*w]
-	for i := range cells {
-		cells[i] = pixel{-1, -1}
+	c := &p.cloud
+	h, w := p.cfg.Height, p.cfg.Width
+	img = img[:h*w]
+	pay = pay[:len(img)]
+	scale := p.cfg.IntensityScale
+	rowTab, colTab := &p.rowTab, &p.colTab
+	if rowTab.walk || colTab.walk {
+		return p.projectPoints(lo, hi, img, pay)
 	}
-	n := 0
-	lo32, hi32 := int32(lo), int32(hi)
-	us := o.PointU
-	vs, rs := o.PointV[:len(us)], o.PointRange[:len(us)]
-	for i, v := range vs {
-		if v < lo32 || v >= hi32 {
-			continue
+	var qs, as [projectBatch]float64
+	projected := 0
+	for b0 := lo; b0 < hi; b0 += projectBatch {
+		b1 := min(b0+projectBatch, hi)
+		xs := c.X[b0:b1]
+		ys, zs := c.Y[b0:b1][:len(xs)], c.Z[b0:b1][:len(xs)]
+		us, vs, rs := o.PointU[b0:b1][:len(xs)], o.PointV[b0:b1][:len(xs)], o.PointRange[b0:b1][:len(xs)]
+		q, a := qs[:len(xs)], as[:len(xs)]
+		for k := range xs {
+			x, y, z := xs[k], ys[k], zs[k]
+			// The explicit conversions round each product, so that no
+			// fused multiply-add changes the float32 result numpy gives.
+			s := float32(x*x) + float32(y*y)
+			s += float32(z * z)
+			r := float32(math.Sqrt(float64(s)))
+			rs[k] = r
+			q[k] = float64(z / r)
+			a[k] = -pseudoAngle(float64(x), float64(y))
 		}
-		n++
-		c := &cells[int(v-lo32)*w+int(us[i])]
-		if r := rs[i]; c.point < 0 || r < c.r {
-			*c = pixel{int32(i), r}
+		for k, r := range rs {
+			if !(r > 0) || r > math.MaxFloat32 { // NaN, 0 or infinite
+				us[k], vs[k], rs[k] = -1, -1, 0
+				continue
+			}
+			// Column and row: the thresholds below the value's bin, and
+			// one more where it lies at or above the bin's threshold (a
+			// conditional set: in a sweep's order it is not predictable).
+			e := colTab.bin(a[k])
+			var up int
+			if a[k] >= e.t {
+				up = 1
+			}
+			u := int(e.base) + up
+			if y := ys[k]; y == 0 { // signed zeros decide between the first and last column
+				u = p.zeroU[signBit(xs[k])][signBit(y)]
+			}
+			e = rowTab.bin(q[k])
+			var down int
+			if q[k] >= e.t {
+				down = 1
+			}
+			us[k], vs[k] = int32(u), int32(h-1-int(e.base)-down)
+		}
+		var inten []float32
+		if c.Intensity != nil {
+			inten = c.Intensity[b0:b1][:len(xs)]
+		}
+		for k, u := range us {
+			if u < 0 {
+				continue
+			}
+			projected++
+			key := uint64(math.Float32bits(rs[k]))<<32 | uint64(b0+k)
+			pix := int(vs[k])*w + int(u)
+			if cell := &img[pix]; key < *cell {
+				*cell = key
+				var rem float32
+				if inten != nil {
+					rem = float32(inten[k] * scale)
+				}
+				pay[pix] = [4]float32{xs[k], ys[k], zs[k], rem}
+			}
 		}
 	}
-	p.counts[lo] = n // chunks start on distinct rows
+	return projected
 }
 
-// fillPixels writes the mask and, when asked for, the tensor for rows
-// [lo, hi).
+// fillPixels writes, for rows [lo, hi), each pixel's nearest point and
+// range, the mask and, when asked for, the tensor, and empties the
+// scatter images there.
 func (p *Projector) fillPixels(lo, hi int) {
 	o := &p.out
 	w := p.cfg.Width
-	plane := p.cfg.Height * w
-	m, sd := p.cfg.Means, p.cfg.Stds
-	t := p.tensor
-	for pix := lo * w; pix < hi*w; pix++ {
-		c := p.cells[pix]
-		j := c.point
-		o.PixelPoint[pix], o.PixelRange[pix] = j, c.r
-		if j < 0 {
-			o.Mask[pix] = 0
-			if t != nil {
-				for ch := 0; ch < Channels; ch++ {
-					t[ch*plane+pix] = 0
+	for y := lo; y < hi; y++ {
+		row := p.images[0][y*w : (y+1)*w]
+		pay := p.payload[0][y*w : (y+1)*w][:len(row)]
+		for s, img := range p.images[1:p.slots] {
+			other := img[y*w : (y+1)*w][:len(row)]
+			opay := p.payload[1+s][y*w : (y+1)*w][:len(row)]
+			for x, key := range other {
+				if key < row[x] {
+					row[x], pay[x] = key, opay[x]
 				}
+				other[x] = emptyKey
+			}
+		}
+		pix0 := y * w
+		pp := o.PixelPoint[pix0 : pix0+w][:len(row)]
+		pr := o.PixelRange[pix0 : pix0+w][:len(row)]
+		mask := o.Mask[pix0 : pix0+w][:len(row)]
+		for x, key := range row {
+			row[x] = emptyKey
+			// The empty key's low half is −1, the point index of an empty
+			// pixel; its range and mask are set apart.
+			rb, m := uint32(key>>32), uint8(1)
+			if key == emptyKey {
+				rb, m = 0xbf800000, 0 // −1
+			}
+			pp[x], pr[x], mask[x] = int32(uint32(key)), math.Float32frombits(rb), m
+		}
+		if p.tensor != nil {
+			p.fillTensor(pix0, pp, pr, pay)
+		}
+	}
+}
+
+// fillTensor writes the tensor's pixels from pix0 on, whose points,
+// ranges and points' coordinates and remission are pp, pr and pay.
+func (p *Projector) fillTensor(pix0 int, pp []int32, pr []float32, pay [][4]float32) {
+	if !p.rangeFirst {
+		p.fillTensorOrdered(pix0, pp, pr)
+		return
+	}
+	plane := p.cfg.Height * p.cfg.Width
+	t := p.tensor
+	n := len(pp)
+	pr, pay = pr[:n], pay[:n]
+	t0, t1 := t[pix0:pix0+n], t[plane+pix0:plane+pix0+n]
+	t2, t3, t4 := t[2*plane+pix0:2*plane+pix0+n], t[3*plane+pix0:3*plane+pix0+n], t[4*plane+pix0:4*plane+pix0+n]
+	m, inv := p.cfg.Means, p.inv
+	for x, j := range pp {
+		if j < 0 {
+			t0[x], t1[x], t2[x], t3[x], t4[x] = 0, 0, 0, 0, 0
+			continue
+		}
+		v := &pay[x]
+		// (v − mean)/std as numpy's float32 division gives it: the float64
+		// product with the reciprocal rounds to the same float32, as a
+		// quotient of two float32s is never within the product's error of
+		// a float32 rounding boundary.
+		t0[x] = float32(float64(pr[x]-m[0]) * inv[0])
+		t1[x] = float32(float64(v[0]-m[1]) * inv[1])
+		t2[x] = float32(float64(v[1]-m[2]) * inv[2])
+		t3[x] = float32(float64(v[2]-m[3]) * inv[3])
+		t4[x] = float32(float64(v[3]-m[4]) * inv[4])
+	}
+}
+
+// fillTensorOrdered is fillTensor for channel orders other than RangeNet++'s.
+func (p *Projector) fillTensorOrdered(pix0 int, pp []int32, pr []float32) {
+	plane := p.cfg.Height * p.cfg.Width
+	t := p.tensor
+	c := &p.cloud
+	m, inv := p.cfg.Means, p.inv
+	for x, j := range pp {
+		pix := pix0 + x
+		if j < 0 {
+			for ch := range Channels {
+				t[ch*plane+pix] = 0
 			}
 			continue
 		}
-		o.Mask[pix] = 1
-		if t == nil {
-			continue
+		var rem float32
+		if c.Intensity != nil {
+			rem = float32(c.Intensity[j] * p.cfg.IntensityScale)
 		}
-		q := &p.packed[j]
-		if p.rangeFirst { // RangeNet++'s order: no indirection
-			t[pix] = (c.r - m[0]) / sd[0]
-			t[plane+pix] = (q[0] - m[1]) / sd[1]
-			t[2*plane+pix] = (q[1] - m[2]) / sd[2]
-			t[3*plane+pix] = (q[2] - m[3]) / sd[3]
-			t[4*plane+pix] = (q[3] - m[4]) / sd[4]
-			continue
-		}
-		v := [Channels]float32{c.r, q[0], q[1], q[2], q[3]}
-		for ch := 0; ch < Channels; ch++ {
-			t[ch*plane+pix] = (v[p.source[ch]] - m[ch]) / sd[ch]
+		v := [Channels]float32{pr[x], c.X[j], c.Y[j], c.Z[j], rem}
+		for ch := range Channels {
+			t[ch*plane+pix] = float32(float64(v[p.source[ch]]-m[ch]) * inv[ch])
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"slices"
 	"testing"
 )
@@ -431,6 +432,127 @@ func TestProjectionChannelOrder(t *testing.T) {
 	for _, bad := range []string{"rxyz", "rxyzz", "abcde"} {
 		if _, err := NewProjector(ProjectionConfig{Height: 4, Width: 4, FovUpDeg: 3, FovDownDeg: -25, ChannelOrder: bad}); !errors.Is(err, ErrConfig) {
 			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+// TestEdgeTableCounts checks the one-comparison table against a search of the
+// thresholds at, between and just beside every threshold of both of the
+// HDL-64E projection's tables, and at random values.
+func TestEdgeTableCounts(t *testing.T) {
+	p, err := NewProjector(SweepConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	for name, tab := range map[string]*edgeTable{"rows": &p.rowTab, "columns": &p.colTab} {
+		thr := tab.thr[:len(tab.thr)-1]
+		if tab.walk {
+			t.Errorf("%s: bins not fine enough for the branch-free count", name)
+		}
+		want := func(x float64) int {
+			n, _ := slices.BinarySearchFunc(thr, x, func(e, x float64) int {
+				if e <= x {
+					return -1
+				}
+				return 1
+			})
+			return n
+		}
+		xs := []float64{math.NaN(), -2, 2, thr[0] - 1, thr[len(thr)-1] + 1}
+		for k, v := range thr {
+			xs = append(xs, v, math.Nextafter(v, math.Inf(-1)), math.Nextafter(v, math.Inf(1)))
+			if k > 0 {
+				xs = append(xs, (v+thr[k-1])/2)
+			}
+		}
+		for range 100000 {
+			xs = append(xs, thr[0]+(thr[len(thr)-1]-thr[0])*(1.2*rng.Float64()-0.1))
+		}
+		for _, x := range xs {
+			if got, w := tab.count(x), want(x); got != w && !(math.IsNaN(x) && got == 0) {
+				t.Fatalf("%s: count(%v) = %d, want %d", name, x, got, w)
+			}
+		}
+	}
+}
+
+// TestProjectionTensorExact checks every tensor value of the benchmark
+// sweep bit for bit against lidar-bonnetal's float32 (value − mean) / std,
+// and the empty pixels at 0.
+func TestProjectionTensorExact(t *testing.T) {
+	c := SyntheticSweep(SweepHeight, SweepWidth, 1)
+	p, err := NewProjector(SweepConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tensor := make([]float32, p.TensorLen())
+	out, err := p.Project(c, tensor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plane := SweepHeight * SweepWidth
+	m, sd := DefaultMeans, DefaultStds
+	filled := 0
+	for pix, j := range out.PixelPoint {
+		var want [Channels]float32
+		if j >= 0 {
+			filled++
+			v := [Channels]float32{out.PointRange[j], c.X[j], c.Y[j], c.Z[j], c.Intensity[j]}
+			for ch := range want {
+				want[ch] = (v[ch] - m[ch]) / sd[ch]
+			}
+		}
+		for ch, w := range want {
+			if got := tensor[ch*plane+pix]; math.Float32bits(got) != math.Float32bits(w) {
+				t.Fatalf("pixel %d channel %d: %v, want %v", pix, ch, got, w)
+			}
+		}
+	}
+	if filled < plane*9/10 {
+		t.Errorf("only %d of %d pixels filled", filled, plane)
+	}
+}
+
+// TestProjectionSlotsAgree checks that the scatter split over several
+// slots of points (each with its own image, merged by the fill) gives the
+// single slot's projection and tensor exactly.
+func TestProjectionSlotsAgree(t *testing.T) {
+	c := SyntheticSweep(SweepHeight, SweepWidth, 2)
+	// Ties in range between slots: the lower index must win across images.
+	c.X[100000], c.Y[100000], c.Z[100000] = c.X[7], c.Y[7], c.Z[7]
+	project := func(procs int) (Projection, []float32) {
+		prev := runtime.GOMAXPROCS(procs)
+		defer runtime.GOMAXPROCS(prev)
+		p, err := NewProjector(SweepConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tensor := make([]float32, p.TensorLen())
+		for range 2 { // the second frame starts from the first's emptied images
+			if _, err := p.Project(c, tensor); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out := p.out
+		return Projection{PixelPoint: slices.Clone(out.PixelPoint), PixelRange: slices.Clone(out.PixelRange),
+			Mask: slices.Clone(out.Mask), PointU: slices.Clone(out.PointU), PointV: slices.Clone(out.PointV),
+			PointRange: slices.Clone(out.PointRange), Projected: out.Projected}, tensor
+	}
+	one, t1 := project(1)
+	if pix := int(one.PointV[7])*SweepWidth + int(one.PointU[7]); one.PixelPoint[pix] != 7 {
+		t.Fatalf("setup: the tied pixel holds point %d, want 7", one.PixelPoint[pix])
+	}
+	for _, procs := range []int{2, 3} {
+		got, tn := project(procs)
+		if !slices.Equal(got.PixelPoint, one.PixelPoint) || !slices.Equal(got.Mask, one.Mask) ||
+			!slices.Equal(got.PointU, one.PointU) || !slices.Equal(got.PointV, one.PointV) || got.Projected != one.Projected {
+			t.Errorf("%d threads: pixels differ from one thread's", procs)
+		}
+		for i := range tn {
+			if math.Float32bits(tn[i]) != math.Float32bits(t1[i]) {
+				t.Fatalf("%d threads: tensor value %d is %v, one thread %v", procs, i, tn[i], t1[i])
+			}
 		}
 	}
 }
