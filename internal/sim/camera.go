@@ -27,11 +27,13 @@ func NewPinhole(width, height int, hfovDeg float64) CameraModel {
 func (m *CameraModel) validate() error {
 	switch {
 	case m.Width <= 0 || m.Width > 16384:
-		return cfgErr("CameraModel.Width", "%d not in [1, 16384]", m.Width)
+		return cfgErr("CameraModel.Width", m.Width, "not in [1, 16384]")
 	case m.Height <= 0 || m.Height > 16384:
-		return cfgErr("CameraModel.Height", "%d not in [1, 16384]", m.Height)
-	case !(m.Fx > 0) || !(m.Fy > 0):
-		return cfgErr("CameraModel.Fx", "focal lengths must be positive")
+		return cfgErr("CameraModel.Height", m.Height, "not in [1, 16384]")
+	case !(m.Fx > 0):
+		return cfgErr("CameraModel.Fx", m.Fx, "focal lengths must be positive")
+	case !(m.Fy > 0):
+		return cfgErr("CameraModel.Fy", m.Fy, "focal lengths must be positive")
 	}
 	return nil
 }

@@ -133,7 +133,7 @@ func DefaultRig(cfg RigConfig) (*Rig, error) {
 		d = *cfg.Distortion
 	}
 	if cfg.HFOVDeg <= 0 || cfg.HFOVDeg >= 170 {
-		return nil, cfgErr("RigConfig.HFOVDeg", "%g not in (0, 170)", cfg.HFOVDeg)
+		return nil, cfgErr("RigConfig.HFOVDeg", cfg.HFOVDeg, "not in (0, 170)")
 	}
 	type mount struct {
 		name string
@@ -151,7 +151,7 @@ func DefaultRig(cfg RigConfig) (*Rig, error) {
 			mount{"CAM_BACK_RIGHT", r3.Vec{X: 1.0, Y: -0.5, Z: 1.55}, -110 * deg, cfg.HFOVDeg})
 	}
 	if cfg.Count < 0 || cfg.Count > len(ms) {
-		return nil, cfgErr("RigConfig.Count", "%d not in 0..%d", cfg.Count, len(ms))
+		return nil, cfgErr("RigConfig.Count", cfg.Count, "not in 0..%d", len(ms))
 	}
 	if cfg.Count > 0 {
 		ms = ms[:cfg.Count]

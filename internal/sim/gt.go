@@ -276,10 +276,10 @@ func (w *World) BEV(t float64, cfg BEVConfig) (BEVGrid, error) {
 		cfg.MaxZ = 3
 	}
 	if !(cfg.Range > 0) || !(cfg.Resolution > 0) || cfg.Range/cfg.Resolution > 4096 {
-		return BEVGrid{}, cfgErr("BEVConfig.Resolution", "grid of range %g m at %g m is invalid or above 8192 cells a side", cfg.Range, cfg.Resolution)
+		return BEVGrid{}, cfgErr("BEVConfig.Resolution", cfg.Resolution, "grid of range %g m at this resolution is invalid or above 8192 cells a side", cfg.Range)
 	}
 	if !(cfg.MaxZ > cfg.MinZ) {
-		return BEVGrid{}, cfgErr("BEVConfig.MaxZ", "%g not above MinZ %g", cfg.MaxZ, cfg.MinZ)
+		return BEVGrid{}, cfgErr("BEVConfig.MaxZ", cfg.MaxZ, "not above MinZ %g", cfg.MinZ)
 	}
 	n := int(math.Round(2 * cfg.Range / cfg.Resolution))
 	g := BEVGrid{Size: n, Range: cfg.Range, Resolution: cfg.Resolution,

@@ -121,25 +121,25 @@ func NewLidar(cfg LidarConfig) (*Lidar, error) {
 				elev = append(elev, 10.67-41.34*float64(i)/31)
 			}
 		default:
-			return nil, cfgErr("LidarConfig.Preset", "unknown preset %d", cfg.Preset)
+			return nil, cfgErr("LidarConfig.Preset", cfg.Preset, "unknown preset")
 		}
 	}
 	switch {
 	case len(elev) == 0 || len(elev) > 512:
-		return nil, cfgErr("LidarConfig.Elevations", "%d beams not in [1, 512]", len(elev))
+		return nil, cfgErr("LidarConfig.Elevations", len(elev), "beam count not in [1, 512]")
 	case cfg.Columns < 8 || cfg.Columns > 16384:
-		return nil, cfgErr("LidarConfig.Columns", "%d not in [8, 16384]", cfg.Columns)
+		return nil, cfgErr("LidarConfig.Columns", cfg.Columns, "not in [8, 16384]")
 	case !(cfg.RateHz > 0 && cfg.RateHz <= 50):
-		return nil, cfgErr("LidarConfig.RateHz", "%g not in (0, 50]", cfg.RateHz)
+		return nil, cfgErr("LidarConfig.RateHz", cfg.RateHz, "not in (0, 50]")
 	case !(cfg.MaxRange > cfg.MinRange && cfg.MinRange > 0):
-		return nil, cfgErr("LidarConfig.MaxRange", "need 0 < MinRange (%g) < MaxRange (%g)", cfg.MinRange, cfg.MaxRange)
+		return nil, cfgErr("LidarConfig.MaxRange", cfg.MaxRange, "need 0 < MinRange (%g) < MaxRange", cfg.MinRange)
 	case cfg.ActorUpdateColumns < 1:
-		return nil, cfgErr("LidarConfig.ActorUpdateColumns", "%d below 1", cfg.ActorUpdateColumns)
+		return nil, cfgErr("LidarConfig.ActorUpdateColumns", cfg.ActorUpdateColumns, "below 1")
 	}
 	l := &Lidar{cfg: cfg}
 	for _, e := range elev {
 		if math.IsNaN(e) || e <= -90 || e >= 90 {
-			return nil, cfgErr("LidarConfig.Elevations", "%g° not in (-90, 90)", e)
+			return nil, cfgErr("LidarConfig.Elevations", e, "a beam's elevation not in (-90°, 90°)")
 		}
 		s, c := math.Sincos(e * deg)
 		l.sinE, l.cosE = append(l.sinE, s), append(l.cosE, c)

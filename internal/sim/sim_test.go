@@ -7,6 +7,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/gopercept/gopercept/internal/configerr"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -446,27 +447,30 @@ func TestDeterminism(t *testing.T) {
 
 func TestConfigErrors(t *testing.T) {
 	cases := []struct {
-		name  string
-		err   error
-		field string
+		name   string
+		err    error
+		param  string
+		value  any
+		reason string
 	}{
-		{"blocks", func() error { _, e := NewWorld(WorldConfig{BlocksX: 2}); return e }(), "WorldConfig.BlocksX"},
-		{"road", func() error { _, e := NewWorld(WorldConfig{RoadWidth: 8}); return e }(), "WorldConfig.RoadWidth"},
+		{"blocks", func() error { _, e := NewWorld(WorldConfig{BlocksX: 2}); return e }(), "sim.WorldConfig.BlocksX", 2, "not in [3, 64]"},
+		{"road", func() error { _, e := NewWorld(WorldConfig{RoadWidth: 8}); return e }(), "sim.WorldConfig.RoadWidth", 8.0, "below 15 m"},
 		{"ped", func() error {
 			_, e := NewWorld(WorldConfig{Empty: true, ExtraPedestrians: []PedestrianSpec{{Height: 3}}})
 			return e
-		}(), "WorldConfig.ExtraPedestrians[0].Height"},
-		{"columns", func() error { _, e := NewLidar(LidarConfig{Columns: 3}); return e }(), "LidarConfig.Columns"},
-		{"range", func() error { _, e := NewLidar(LidarConfig{MinRange: 200}); return e }(), "LidarConfig.MaxRange"},
+		}(), "sim.WorldConfig.ExtraPedestrians[0].Height", 3.0, "not in (0, 2.5] m"},
+		{"columns", func() error { _, e := NewLidar(LidarConfig{Columns: 3}); return e }(), "sim.LidarConfig.Columns", 3, "not in [8, 16384]"},
+		{"range", func() error { _, e := NewLidar(LidarConfig{MinRange: 200}); return e }(), "sim.LidarConfig.MaxRange", 120.0, "need 0 < MinRange (200) < MaxRange"},
 		{"camera", func() error {
-			_, e := NewCamera("c", "c", CameraModel{Width: 10, Height: 10}, r3.Vec{}, 0, 0)
+			_, e := NewCamera("c", "c", CameraModel{Width: 10, Height: 10, Fx: 5}, r3.Vec{}, 0, 0)
 			return e
-		}(), "CameraModel.Fx"},
+		}(), "sim.CameraModel.Fy", 0.0, "focal lengths must be positive"},
 	}
 	for _, tc := range cases {
-		var ce *ConfigError
-		if !errors.Is(tc.err, ErrInvalidConfig) || !errors.As(tc.err, &ce) || ce.Field != tc.field {
-			t.Errorf("%s: error %v, want a ConfigError on %s", tc.name, tc.err, tc.field)
+		var ce *configerr.Error
+		if !errors.Is(tc.err, configerr.ErrInvalid) || !errors.As(tc.err, &ce) ||
+			ce.Param != tc.param || ce.Value != tc.value || ce.Reason != tc.reason {
+			t.Errorf("%s: error %v, want %s = %v: %s", tc.name, tc.err, tc.param, tc.value, tc.reason)
 		}
 	}
 }

@@ -288,28 +288,28 @@ func (c *WorldConfig) setDefaults() error {
 	}
 	switch {
 	case !c.Empty && (c.BlocksX < 3 || c.BlocksX > 64):
-		return cfgErr("WorldConfig.BlocksX", "%d not in [3, 64]", c.BlocksX)
+		return cfgErr("WorldConfig.BlocksX", c.BlocksX, "not in [3, 64]")
 	case !c.Empty && (c.BlocksY < 3 || c.BlocksY > 64):
-		return cfgErr("WorldConfig.BlocksY", "%d not in [3, 64]", c.BlocksY)
+		return cfgErr("WorldConfig.BlocksY", c.BlocksY, "not in [3, 64]")
 	case c.SidewalkWidth < 3:
-		return cfgErr("WorldConfig.SidewalkWidth", "%g m is below 3 m", c.SidewalkWidth)
+		return cfgErr("WorldConfig.SidewalkWidth", c.SidewalkWidth, "below 3 m")
 	case c.BlockSize < 2*c.SidewalkWidth+20:
-		return cfgErr("WorldConfig.BlockSize", "%g m is below 2*SidewalkWidth+20 m", c.BlockSize)
+		return cfgErr("WorldConfig.BlockSize", c.BlockSize, "below 2*SidewalkWidth+20 m (%g m)", 2*c.SidewalkWidth+20)
 	case c.RoadWidth < 15:
-		return cfgErr("WorldConfig.RoadWidth", "%g m is below 15 m", c.RoadWidth)
+		return cfgErr("WorldConfig.RoadWidth", c.RoadWidth, "below 15 m")
 	case c.EgoSpeed < 0 || c.EgoSpeed > 40:
-		return cfgErr("WorldConfig.EgoSpeed", "%g m/s not in [0, 40]", c.EgoSpeed)
+		return cfgErr("WorldConfig.EgoSpeed", c.EgoSpeed, "not in [0, 40] m/s")
 	case math.IsNaN(c.SunDirection.X+c.SunDirection.Y+c.SunDirection.Z) || c.SunDirection.Z <= 0:
-		return cfgErr("WorldConfig.SunDirection", "must point above the horizon")
+		return cfgErr("WorldConfig.SunDirection", c.SunDirection, "must point above the horizon")
 	}
 	for i, p := range c.ExtraPedestrians {
 		if p.Height < 0 || p.Height > 2.5 {
-			return cfgErr("WorldConfig.ExtraPedestrians["+itoa(i)+"].Height", "%g m not in (0, 2.5]", p.Height)
+			return cfgErr("WorldConfig.ExtraPedestrians["+itoa(i)+"].Height", p.Height, "not in (0, 2.5] m")
 		}
 	}
 	for i, b := range c.ExtraBoxes {
 		if b.Size.X <= 0 || b.Size.Y <= 0 || b.Size.Z <= 0 {
-			return cfgErr("WorldConfig.ExtraBoxes["+itoa(i)+"].Size", "all sides must be positive")
+			return cfgErr("WorldConfig.ExtraBoxes["+itoa(i)+"].Size", b.Size, "all sides must be positive")
 		}
 	}
 	return nil
