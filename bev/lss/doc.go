@@ -43,8 +43,10 @@
 // features are first transposed into a channels-last scratch buffer, column
 // by column ([Ncam, fW, fH, C]), so each point reads C contiguous floats and
 // the rows of one image column — the points of a cell, for a level camera —
-// lie together; cells are reduced in 16×16 tiles so that a column is reused
-// by the cells of a tile its rays cross. On amd64 with AVX2 and FMA the sums run
+// lie together; cells are reduced in tiles of 4 rows × 64 cells so that a
+// column is reused by the cells of a tile its rays cross. Where the points
+// lie scattered over the depth tensor (no real rig's do) their weights are
+// first gathered into point order. On amd64 with AVX2 and FMA the sums run
 // in 8-lane assembly kernels holding up to 80 channels in registers, and
 // each block of pooled cells goes into the output planes as 8×8 transposed
 // tiles with non-temporal stores; the build tag purego, or a CPU without
