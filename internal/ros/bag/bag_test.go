@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/foxglove/mcap/go/mcap"
+	"github.com/gopercept/gopercept/internal/configerr"
 	"gopkg.in/yaml.v3"
 )
 
@@ -346,7 +347,7 @@ func TestDB3Sample(t *testing.T) {
 
 func TestWriterErrors(t *testing.T) {
 	var buf bytes.Buffer
-	if _, err := NewMCAPWriter(&buf, WriterConfig{Compression: "brotli"}); !isConfigError(err, "WriterConfig.Compression") {
+	if _, err := NewMCAPWriter(&buf, WriterConfig{Compression: "brotli"}); !isConfigError(err, "bag.WriterConfig.Compression", Compression("brotli"), "not zstd, lz4 or none") {
 		t.Fatalf("bad compression: %v", err)
 	}
 	w, err := NewMCAPWriter(&buf, WriterConfig{})
@@ -358,8 +359,8 @@ func TestWriterErrors(t *testing.T) {
 		topic Topic
 		check func(error) bool
 	}{
-		{"no name", Topic{Type: "a/msg/B"}, func(e error) bool { return isConfigError(e, "Topic.Name") }},
-		{"no type", Topic{Name: "/a"}, func(e error) bool { return isConfigError(e, "Topic.Type") }},
+		{"no name", Topic{Type: "a/msg/B"}, func(e error) bool { return isConfigError(e, "bag.Topic.Name", nil, "empty") }},
+		{"no type", Topic{Name: "/a"}, func(e error) bool { return isConfigError(e, "bag.Topic.Type", nil, "empty for topic /a") }},
 		{"bad qos", Topic{Name: "/a", Type: "a/msg/B", QoS: "history: 1"}, func(e error) bool { return errors.Is(e, ErrInvalidQoS) }},
 	}
 	for _, tc := range cases {
@@ -388,9 +389,12 @@ func TestWriterErrors(t *testing.T) {
 	}
 }
 
-func isConfigError(err error, field string) bool {
-	var ce *ConfigError
-	return errors.As(err, &ce) && ce.Field == field
+// isConfigError says whether err is the shared configuration error naming
+// param with value and reason.
+func isConfigError(err error, param string, value any, reason string) bool {
+	var ce *configerr.Error
+	return errors.Is(err, configerr.ErrInvalid) && errors.As(err, &ce) &&
+		ce.Param == param && ce.Value == value && ce.Reason == reason
 }
 
 func TestOpenErrors(t *testing.T) {
@@ -403,7 +407,7 @@ func TestOpenErrors(t *testing.T) {
 	if _, err := Open(p, ReaderConfig{}); !errors.Is(err, ErrNotMCAP) {
 		t.Errorf("junk: %v", err)
 	}
-	if _, err := Open(p, ReaderConfig{MaxChunkBytes: -1}); !isConfigError(err, "ReaderConfig.MaxChunkBytes") {
+	if _, err := Open(p, ReaderConfig{MaxChunkBytes: -1}); !isConfigError(err, "bag.ReaderConfig.MaxChunkBytes", int64(-1), "negative") {
 		t.Errorf("config: %v", err)
 	}
 }

@@ -3,6 +3,8 @@ package bag
 import (
 	"errors"
 	"fmt"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
 // Sentinel errors returned by the package. Callers test them with errors.Is.
@@ -52,17 +54,11 @@ var (
 	ErrTooLarge = errors.New("bag: record too large")
 )
 
-// ConfigError reports an invalid configuration field; it names the field.
-type ConfigError struct {
-	// Field is the name of the offending field, e.g. "WriterConfig.Compression".
-	Field string
-	// Reason says what is wrong with it.
-	Reason string
-}
-
-// Error implements error.
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("bag: invalid %s: %s", e.Field, e.Reason)
+// configErr reports a bad configuration field as the shared
+// *configerr.Error (errors.Is(err, configerr.ErrInvalid)), named
+// "bag.<field>", e.g. "bag.WriterConfig.Compression".
+func configErr(field string, value any, format string, args ...any) error {
+	return configerr.New("bag."+field, value, format, args...)
 }
 
 // RecordError locates a damaged record in a bag file. Its Err wraps one of

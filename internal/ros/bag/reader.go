@@ -43,13 +43,13 @@ type ReaderConfig struct {
 
 func (c ReaderConfig) withDefaults() (ReaderConfig, error) {
 	if c.MaxChunkBytes < 0 {
-		return c, &ConfigError{Field: "ReaderConfig.MaxChunkBytes", Reason: "negative"}
+		return c, configErr("ReaderConfig.MaxChunkBytes", c.MaxChunkBytes, "negative")
 	}
 	if c.ReadBufferBytes < 0 {
-		return c, &ConfigError{Field: "ReaderConfig.ReadBufferBytes", Reason: "negative"}
+		return c, configErr("ReaderConfig.ReadBufferBytes", c.ReadBufferBytes, "negative")
 	}
 	if c.Parallelism < 0 {
-		return c, &ConfigError{Field: "ReaderConfig.Parallelism", Reason: "negative"}
+		return c, configErr("ReaderConfig.Parallelism", c.Parallelism, "negative")
 	}
 	if c.Parallelism == 0 {
 		c.Parallelism = min(runtime.GOMAXPROCS(0), 4)

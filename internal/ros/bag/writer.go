@@ -58,10 +58,10 @@ func (c WriterConfig) withDefaults() (WriterConfig, error) {
 		c.Compression = CompressionZstd
 	case CompressionZstd, CompressionLZ4, CompressionNone:
 	default:
-		return c, &ConfigError{Field: "WriterConfig.Compression", Reason: fmt.Sprintf("%q is not zstd, lz4 or none", c.Compression)}
+		return c, configErr("WriterConfig.Compression", c.Compression, "not zstd, lz4 or none")
 	}
 	if c.ChunkSize < 0 {
-		return c, &ConfigError{Field: "WriterConfig.ChunkSize", Reason: "negative"}
+		return c, configErr("WriterConfig.ChunkSize", c.ChunkSize, "negative")
 	}
 	if c.ChunkSize == 0 {
 		c.ChunkSize = 4 << 20
@@ -71,7 +71,7 @@ func (c WriterConfig) withDefaults() (WriterConfig, error) {
 		c.MessageCompression = ""
 	case CompressionZstd:
 	default:
-		return c, &ConfigError{Field: "WriterConfig.MessageCompression", Reason: fmt.Sprintf("%q is not zstd or none", c.MessageCompression)}
+		return c, configErr("WriterConfig.MessageCompression", c.MessageCompression, "not zstd or none")
 	}
 	if c.RosDistro == "" {
 		c.RosDistro = "jazzy"
@@ -206,10 +206,10 @@ func (w *MCAPWriter) AddTopic(t Topic) (uint16, error) {
 		return 0, ErrClosed
 	}
 	if t.Name == "" {
-		return 0, &ConfigError{Field: "Topic.Name", Reason: "empty"}
+		return 0, configErr("Topic.Name", nil, "empty")
 	}
 	if t.Type == "" {
-		return 0, &ConfigError{Field: "Topic.Type", Reason: "empty for " + t.Name}
+		return 0, configErr("Topic.Type", nil, "empty for topic %s", t.Name)
 	}
 	if _, ok := w.byName[t.Name]; ok {
 		return 0, fmt.Errorf("%w: %s", ErrTopicExists, t.Name)
@@ -226,7 +226,7 @@ func (w *MCAPWriter) AddTopic(t Topic) (uint16, error) {
 		return 0, fmt.Errorf("topic %s: %w", t.Name, err)
 	}
 	if len(w.channels) >= math.MaxUint16-1 {
-		return 0, &ConfigError{Field: "Topic", Reason: "too many topics"}
+		return 0, configErr("Topic.Name", t.Name, "too many topics (%d)", len(w.channels))
 	}
 	sid, ok := w.schemas[t.Type]
 	if !ok {
