@@ -1,7 +1,9 @@
 package bevfusionnode
 
 import (
+	"encoding/json"
 	"math"
+	"os"
 	"testing"
 
 	"github.com/gopercept/gopercept/bev"
@@ -83,5 +85,60 @@ func TestMLPInputBEVDepth(t *testing.T) {
 	mlpInput(sub, []string{"cy", "e13", "ida13"}, 1266.4, 1266.4, 816.3, 491.5, aug, extr)
 	if sub[0] != 491.5 || sub[1] != 0.1 || sub[2] != -176 {
 		t.Errorf("subset: %v", sub)
+	}
+}
+
+// TestLidar2ImgPETR compares lidar2img with PETR's own (get_data_info's
+// lidar2img and the test-time ResizeCropFlipImage, run from its source by
+// testdata/gen_lidar2img.py) for three nuScenes-like cameras and two
+// input sizes: 1600×900 into 800×320 (resize 0.5, 130 rows cropped) and
+// into 704×256 (resize 0.44, 140 rows). PETR's ida_mat is float32, so the
+// entries agree to float64 rounding at scale 0.5 (measured 7e-16) and to
+// float32 rounding of 0.44 (1.7e-8).
+func TestLidar2ImgPETR(t *testing.T) {
+	raw, err := os.ReadFile("testdata/golden/lidar2img.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g struct {
+		Cases []struct {
+			Camera        string
+			Width, Height int
+			InputWidth    int `json:"input_width"`
+			InputHeight   int `json:"input_height"`
+			Resize        float64
+			K             [3][3]float64
+			Rotation      [3][3]float64 `json:"sensor2lidar_rotation"`
+			Translation   [3]float64    `json:"sensor2lidar_translation"`
+			Lidar2Img     [4][4]float64
+		}
+	}
+	if err := json.Unmarshal(raw, &g); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Cases) != 6 {
+		t.Fatalf("%d cases, want 6", len(g.Cases))
+	}
+	for _, c := range g.Cases {
+		var e [16]float64
+		for r := range 3 {
+			for k := range 3 {
+				e[4*r+k] = c.Rotation[r][k]
+			}
+			e[4*r+3] = c.Translation[r]
+		}
+		e[15] = 1
+		s, cx, cy := augFor(c.Width, c.Height, c.InputWidth, c.InputHeight, c.Resize)
+		m := lidar2img(c.K[0][0], c.K[1][1], c.K[0][2], c.K[1][2], bev.ResizeCrop(s, s, cx, cy), e)
+		worst := 0.0
+		for r := range 4 {
+			for k := range 4 {
+				want := c.Lidar2Img[r][k]
+				worst = max(worst, math.Abs(m[4*r+k]-want)/math.Max(1, math.Abs(want)))
+			}
+		}
+		if worst > 5e-8 {
+			t.Errorf("%s %d×%d: lidar2img %v, PETR %v (worst relative difference %.2g)", c.Camera, c.InputWidth, c.InputHeight, m, c.Lidar2Img, worst)
+		}
 	}
 }
