@@ -3,27 +3,14 @@ package bev
 import (
 	"errors"
 	"fmt"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
-// ErrInvalidGrid reports a Grid with a non-finite or non-positive extent or
-// resolution. Errors returned by Grid.Validate wrap it in a *GridError.
-var ErrInvalidGrid = errors.New("invalid BEV grid")
-
-// GridError names the Grid field that is wrong.
-type GridError struct {
-	// Field is the Go name of the offending field, such as "Resolution".
-	Field string
-	// Reason says what is wrong with it.
-	Reason string
-}
-
-// Error implements error.
-func (e *GridError) Error() string {
-	return fmt.Sprintf("%v: %s: %s", ErrInvalidGrid, e.Field, e.Reason)
-}
-
-// Unwrap returns ErrInvalidGrid.
-func (e *GridError) Unwrap() error { return ErrInvalidGrid }
+// ErrInvalidGrid is the shared configerr.ErrInvalid: Grid.Validate reports
+// a bad Grid as a *configerr.Error named "bev.Grid.<field>". Kept so that
+// callers testing for it still match; test for configerr.ErrInvalid.
+var ErrInvalidGrid = configerr.ErrInvalid
 
 // ErrInvalidCamera reports a Camera that cannot be used for BEV geometry.
 // Errors returned by Camera.Validate wrap it in a *CameraError.

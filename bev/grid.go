@@ -3,6 +3,8 @@ package bev
 import (
 	"fmt"
 	"math"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
 // MaxCells caps the number of cells of a valid Grid (W·H), so that a bad
@@ -29,7 +31,8 @@ type Grid struct {
 // 256×256.
 var BEVFusionGrid = Grid{XMin: -51.2, XMax: 51.2, YMin: -51.2, YMax: 51.2, Resolution: 0.4}
 
-// Validate reports a *GridError wrapping ErrInvalidGrid for a non-finite
+// Validate reports a *configerr.Error naming the field ("bev.Grid.XMax")
+// for a non-finite
 // bound, an empty extent, a non-positive resolution or more than MaxCells
 // cells.
 func (g Grid) Validate() error {
@@ -38,22 +41,22 @@ func (g Grid) Validate() error {
 		v    float64
 	}{{"XMin", g.XMin}, {"XMax", g.XMax}, {"YMin", g.YMin}, {"YMax", g.YMax}, {"Resolution", g.Resolution}} {
 		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
-			return &GridError{Field: f.name, Reason: fmt.Sprintf("not finite (%v)", f.v)}
+			return configerr.New("bev.Grid."+f.name, f.v, "not finite")
 		}
 	}
 	if !(g.Resolution > 0) {
-		return &GridError{Field: "Resolution", Reason: fmt.Sprintf("must be > 0 m, got %v", g.Resolution)}
+		return configerr.New("bev.Grid.Resolution", g.Resolution, "must be > 0 m")
 	}
 	if !(g.XMax > g.XMin) {
-		return &GridError{Field: "XMax", Reason: fmt.Sprintf("must exceed XMin %v, got %v", g.XMin, g.XMax)}
+		return configerr.New("bev.Grid.XMax", g.XMax, "must exceed XMin %v", g.XMin)
 	}
 	if !(g.YMax > g.YMin) {
-		return &GridError{Field: "YMax", Reason: fmt.Sprintf("must exceed YMin %v, got %v", g.YMin, g.YMax)}
+		return configerr.New("bev.Grid.YMax", g.YMax, "must exceed YMin %v", g.YMin)
 	}
 	w := cellsAlong(g.XMax-g.XMin, g.Resolution)
 	h := cellsAlong(g.YMax-g.YMin, g.Resolution)
 	if w*h > MaxCells {
-		return &GridError{Field: "Resolution", Reason: fmt.Sprintf("%v m gives %d×%d cells, more than %d", g.Resolution, w, h, MaxCells)}
+		return configerr.New("bev.Grid.Resolution", g.Resolution, "gives %d×%d cells, more than %d", w, h, MaxCells)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/gopercept/gopercept/internal/configerr"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -30,20 +31,21 @@ func TestGridSize(t *testing.T) {
 
 func TestGridValidate(t *testing.T) {
 	for _, tc := range []struct {
-		g     Grid
-		field string
+		g      Grid
+		param  string
+		reason string
 	}{
-		{Grid{XMax: 1, YMax: 1}, "Resolution"},
-		{Grid{XMax: 1, YMax: 1, Resolution: math.NaN()}, "Resolution"},
-		{Grid{XMin: 1, XMax: 1, YMax: 1, Resolution: 0.1}, "XMax"},
-		{Grid{XMax: 1, YMin: 2, YMax: 1, Resolution: 0.1}, "YMax"},
-		{Grid{XMin: math.Inf(-1), XMax: 1, YMax: 1, Resolution: 0.1}, "XMin"},
-		{Grid{XMax: 1e4, YMax: 1e4, Resolution: 0.1}, "Resolution"},
+		{Grid{XMax: 1, YMax: 1}, "bev.Grid.Resolution", "must be > 0 m"},
+		{Grid{XMax: 1, YMax: 1, Resolution: math.NaN()}, "bev.Grid.Resolution", "not finite"},
+		{Grid{XMin: 1, XMax: 1, YMax: 1, Resolution: 0.1}, "bev.Grid.XMax", "must exceed XMin 1"},
+		{Grid{XMax: 1, YMin: 2, YMax: 1, Resolution: 0.1}, "bev.Grid.YMax", "must exceed YMin 2"},
+		{Grid{XMin: math.Inf(-1), XMax: 1, YMax: 1, Resolution: 0.1}, "bev.Grid.XMin", "not finite"},
+		{Grid{XMax: 1e4, YMax: 1e4, Resolution: 0.1}, "bev.Grid.Resolution", "gives 100000×100000 cells, more than 16777216"},
 	} {
 		err := tc.g.Validate()
-		var ge *GridError
-		if !errors.Is(err, ErrInvalidGrid) || !errors.As(err, &ge) || ge.Field != tc.field {
-			t.Errorf("%+v: got %v, want field %s", tc.g, err, tc.field)
+		var ce *configerr.Error
+		if !errors.Is(err, configerr.ErrInvalid) || !errors.As(err, &ce) || ce.Param != tc.param || ce.Reason != tc.reason {
+			t.Errorf("%+v: got %v, want %s: %s", tc.g, err, tc.param, tc.reason)
 		}
 	}
 }
