@@ -8,7 +8,14 @@ inside, which the node reads from their cards).
 
 DIR is written by `gopercept simulate --dataset lidarseg`: range.npy
 [N,5,H,W] float32 raw channels, labels.npy [N,H,W] uint8 class indices
-(0 = unlabelled, ignored), meta.yaml (classes, projection)."""
+(0 = unlabelled, ignored), meta.yaml (classes, projection).
+
+With --paint the input also takes the camera-painted channels of
+`simulate --dataset lidarseg --paint CAMERAS`: paint.npy [N,4,H,W] float32
+(r, g, b in 0..1 and valid 0/1, as lidarseg.Painter fills them for the
+node), appended after the five geometric channels; the card gets
+`paint: {cameras, channels}` and nine normalisation entries. Without it the
+same directories train the plain model, so both see the same scans."""
 import argparse
 import os
 import time
@@ -51,10 +58,10 @@ class RangeNetFast(nn.Module):
     scores are upsampled back to 2048 columns, and RangeNet++'s kNN pass
     restores the per-point detail."""
 
-    def __init__(self, classes, width=32):
+    def __init__(self, classes, width=32, channels=5):
         super().__init__()
         w = width
-        self.stem = conv_bn(5, w, (3, 4), (1, 4), (1, 0))
+        self.stem = conv_bn(channels, w, (3, 4), (1, 4), (1, 0))
         self.c1 = conv_bn(w, w)
         self.e2 = Block(w, 2 * w)
         self.e3 = Block(2 * w, 4 * w)
@@ -111,18 +118,23 @@ def main():
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--command", default="")
+    ap.add_argument("--paint", action="store_true", help="append each DIR's paint.npy channels (camera colours, valid)")
     a = ap.parse_args()
     common.seed_everything(a.seed)
     common.threads()
     meta = yaml.safe_load(open(os.path.join(a.train[0], "meta.yaml")))
     classes = len(meta["classes"])
-    xs = np.concatenate([common.load(os.path.join(d, "range.npy"), mmap=False) for d in a.train])
+    xs = np.concatenate([inputs(d, a.paint) for d in a.train])
     ys = np.concatenate([common.load(os.path.join(d, "labels.npy"), mmap=False) for d in a.train])
-    vx = common.load(os.path.join(a.val, "range.npy"), mmap=False)
+    vx = inputs(a.val, a.paint)
     vy = common.load(os.path.join(a.val, "labels.npy"), mmap=False)
+    paint = meta.get("paint") if a.paint else None
+    if a.paint and not paint:
+        raise SystemExit(f"lidarseg: --paint but {a.train[0]}/meta.yaml has no paint section")
+    channels = xs.shape[1]
     valid = xs[:, 0] > 0
-    mean = np.array([xs[:, c][valid].mean() for c in range(5)], np.float32)
-    std = np.array([xs[:, c][valid].std() + 1e-6 for c in range(5)], np.float32)
+    mean = np.array([xs[:, c][valid].mean() for c in range(channels)], np.float32)
+    std = np.array([xs[:, c][valid].std() + 1e-6 for c in range(channels)], np.float32)
     counts = np.bincount(ys[ys > 0].ravel(), minlength=classes).astype(np.float64)
     freq = counts / max(counts.sum(), 1)
     weights = np.where(counts > 0, 1 / np.sqrt(freq + 1e-3), 0).astype(np.float32)
@@ -130,7 +142,7 @@ def main():
     weights /= weights[weights > 0].mean()
     H, W = xs.shape[2], xs.shape[3]
     common.log(f"lidarseg: {len(xs)} training scans {H}x{W}, {len(vx)} validation, {classes} classes")
-    net = RangeNetFast(classes, a.width)
+    net = RangeNetFast(classes, a.width, channels)
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
     steps_per_epoch = max(1, len(xs) // a.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=a.epochs * steps_per_epoch)
@@ -164,30 +176,47 @@ def main():
         if m > best:
             # Keep the best epoch on disk, so a run cut short still leaves a model.
             best = m
-            write_model(a, net, meta, mean, std, classes, H, W, m, ep + 1)
+            write_model(a, net, meta, mean, std, classes, H, W, m, ep + 1, paint)
+    _, iou = miou(evaluate(net, vx, vy, mean, std, classes))
+    common.log("lidarseg: last epoch's validation pixel IoU per class: " +
+               ", ".join(f"{c['name']} {iou[c['id']]:.3f}" for c in meta["classes"][1:]))
 
 
-def write_model(a, net, meta, mean, std, classes, H, W, m, epochs):
+def inputs(d, paint):
+    """The raw input channels of one dataset directory: range.npy's five,
+    then paint.npy's when painting."""
+    x = common.load(os.path.join(d, "range.npy"), mmap=False)
+    if not paint:
+        return x
+    p = common.load(os.path.join(d, "paint.npy"), mmap=False)
+    if p.shape[0] != x.shape[0] or p.shape[2:] != x.shape[2:]:
+        raise SystemExit(f"lidarseg: {d}: paint.npy {p.shape} does not match range.npy {x.shape}")
+    return np.concatenate([x, p], axis=1)
+
+
+def write_model(a, net, meta, mean, std, classes, H, W, m, epochs, paint=None):
     onnx_path = a.out + ".onnx"
     # Logits out, softmax: false in the card. The labels need only the
     # argmax, and ONNX Runtime's channel-axis softmax over 20×64×2048 costs
     # four times the network itself on a CPU.
-    common.export(net, torch.zeros(1, 5, H, W), ["input"], ["output"], onnx_path)
+    C = len(mean)
+    common.export(net, torch.zeros(1, C, H, W), ["input"], ["output"], onnx_path)
     net.train()
     size = os.path.getsize(onnx_path)
     card = {
         "name": os.path.basename(a.out), "version": "1", "task": "lidar semantic segmentation",
         "family": "rangenet", "decoder": "argmax",
         "description": "Small range-image encoder-decoder (stride-4 azimuth stem, 64×512 inside) trained on gopercept simulate data, in the RangeNet++ contract.",
-        "inputs": [{"name": "input", "shape": [1, 5, H, W], "type": "float32", "layout": "NCHW"}],
+        "inputs": [{"name": "input", "shape": [1, C, H, W], "type": "float32", "layout": "NCHW"}],
         "outputs": [{"name": "output", "shape": [1, classes, H, W], "type": "float32", "layout": "NCHW"}],
         "normalisation": {"mean": [round(float(v), 5) for v in mean], "std": [round(float(v), 5) for v in std]},
         "classes": meta["classes"],
         "parameters": dict({k: v for k, v in meta.get("projection", {}).items() if k not in ("height", "width")}, softmax=False),
+        **({"paint": {"cameras": paint["cameras"], "channels": paint["channels"]}} if paint else {}),
         "provenance": {"training_data": "gopercept simulate --dataset lidarseg, seeds " + ",".join(os.path.basename(d) for d in a.train),
                        "seed": a.seed, "command": a.command, "license": "Apache-2.0", "source": "tools/train/lidarseg.py"},
         "metrics": {"val_pixel_miou": round(float(m), 4), "epochs": epochs, "params": common.count_params(net),
-                    "flops": 2 * common.macs(net, torch.zeros(1, 5, H, W)), "size_bytes": size,
+                    "flops": 2 * common.macs(net, torch.zeros(1, C, H, W)), "size_bytes": size,
                     "onnx_sha256": common.sha256(onnx_path)},
     }
     common.write_card(a.out + ".card.yaml", card)
