@@ -5,10 +5,10 @@ import (
 	"fmt"
 )
 
-// Sentinel errors; every error of this package wraps one of them.
+// Sentinel errors; every error of this package wraps one of them, or
+// configerr.ErrInvalid for an invalid grid, layout or channel count (a
+// *configerr.Error naming it).
 var (
-	// ErrConfig reports an invalid grid, layout or channel count.
-	ErrConfig = errors.New("warp: invalid config")
 	// ErrShape reports a tensor whose length does not match.
 	ErrShape = errors.New("warp: tensor shape mismatch")
 	// ErrMotion reports a non-finite ego motion.

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/gopercept/gopercept/bev"
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/tf"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -36,10 +37,10 @@ type Warper struct {
 // New returns a Warper for grid g and layout l.
 func New(g bev.Grid, l bev.Layout) (*Warper, error) {
 	if err := g.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, fmt.Errorf("warp: %w", err)
 	}
 	if l != bev.LayoutYX && l != bev.LayoutXY {
-		return nil, fmt.Errorf("%w: layout %v", ErrConfig, l)
+		return nil, fmt.Errorf("warp: %w", configerr.New("layout", l, "not LayoutYX or LayoutXY"))
 	}
 	n := g.Cells()
 	return &Warper{grid: g, layout: l, w: g.Width(), h: g.Height(), idx: make([][4]int32, n), wt: make([][4]float32, n)}, nil
@@ -117,7 +118,7 @@ func (w *Warper) Warp(prev []float32, channels int, out []float32) error {
 	}
 	plane := w.w * w.h
 	if channels <= 0 {
-		return fmt.Errorf("%w: %d channels", ErrConfig, channels)
+		return fmt.Errorf("warp: %w", configerr.New("channels", channels, "must be > 0"))
 	}
 	if len(prev) != channels*plane {
 		return shapeError("prev", len(prev), channels*plane)

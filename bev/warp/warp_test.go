@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gopercept/gopercept/bev"
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/tf"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -140,6 +141,16 @@ func TestWarpBrute(t *testing.T) {
 	fresh, _ := New(g, bev.LayoutYX)
 	if err := fresh.Warp(prev, c, out); !errors.Is(err, ErrMotion) {
 		t.Errorf("Warp before SetMotion: %v", err)
+	}
+	var ce *configerr.Error
+	if err := wp.Warp(prev, 0, out); !errors.As(err, &ce) || ce.Param != "channels" || ce.Value != 0 || ce.Reason != "must be > 0" {
+		t.Errorf("0 channels: %v", err)
+	}
+	if _, err := New(g, bev.Layout(7)); !errors.As(err, &ce) || ce.Param != "layout" || ce.Value != bev.Layout(7) {
+		t.Errorf("layout 7: %v", err)
+	}
+	if _, err := New(bev.Grid{XMax: 1, YMax: 1}, bev.LayoutYX); !errors.As(err, &ce) || ce.Param != "bev.Grid.Resolution" || !errors.Is(err, configerr.ErrInvalid) {
+		t.Errorf("zero resolution: %v", err)
 	}
 }
 
