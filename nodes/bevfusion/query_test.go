@@ -142,3 +142,48 @@ func TestLidar2ImgPETR(t *testing.T) {
 		}
 	}
 }
+
+// TestMLPInputBEVDepthGolden compares mlp_input with BEVDepth's own
+// (its test-time ida augmentation and DepthNet.forward's assembly, run
+// from its source by testdata/gen_mlp_input.py) for two cameras at two
+// input sizes; both are float32 of the same numbers, so they must be equal.
+func TestMLPInputBEVDepthGolden(t *testing.T) {
+	raw, err := os.ReadFile("testdata/golden/mlp_input.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g struct {
+		Cases []struct {
+			Width, Height int
+			InputWidth    int `json:"input_width"`
+			InputHeight   int `json:"input_height"`
+			Resize        float64
+			K             [3][3]float64
+			Extrinsic     [3][4]float64
+			MLPInput      []float32 `json:"mlp_input"`
+		}
+	}
+	if err := json.Unmarshal(raw, &g); err != nil {
+		t.Fatal(err)
+	}
+	if len(g.Cases) != 4 {
+		t.Fatalf("%d cases, want 4", len(g.Cases))
+	}
+	for i, c := range g.Cases {
+		var e [16]float64
+		for r := range 3 {
+			for k := range 4 {
+				e[4*r+k] = c.Extrinsic[r][k]
+			}
+		}
+		e[15] = 1
+		s, cx, cy := augFor(c.Width, c.Height, c.InputWidth, c.InputHeight, c.Resize)
+		got := make([]float32, 27)
+		mlpInput(got, infer.MLPLayoutBEVDepth, c.K[0][0], c.K[1][1], c.K[0][2], c.K[1][2], bev.ResizeCrop(s, s, cx, cy), e)
+		for j := range got {
+			if got[j] != c.MLPInput[j] {
+				t.Errorf("case %d value %d (%s) = %g, BEVDepth %g", i, j, infer.MLPLayoutBEVDepth[j], got[j], c.MLPInput[j])
+			}
+		}
+	}
+}
