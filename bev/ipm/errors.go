@@ -5,10 +5,10 @@ import (
 	"fmt"
 )
 
-// Sentinel errors; every error of this package wraps one of them.
+// Sentinel errors; every error of this package wraps one of them,
+// configerr.ErrInvalid for an invalid Config (a *configerr.Error naming the
+// field) or bev.ErrInvalidCamera for an unusable camera.
 var (
-	// ErrConfig reports an invalid Config or camera.
-	ErrConfig = errors.New("ipm: invalid config")
 	// ErrShape reports an image of another size than its camera, or a
 	// wrong number of images.
 	ErrShape = errors.New("ipm: image shape mismatch")

@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/gopercept/gopercept/bev"
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/imageconv"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -66,30 +67,30 @@ type Mapper struct {
 	fp    uint64
 }
 
-// NewMapper precomputes the lookup for cams under cfg. Errors wrap
-// ErrConfig.
+// NewMapper precomputes the lookup for cams under cfg. A bad cfg or camera
+// count is a *configerr.Error; a bad camera wraps bev.ErrInvalidCamera.
 func NewMapper(cfg Config, cams []bev.Camera) (*Mapper, error) {
 	if cfg.Grid == (bev.Grid{}) {
 		cfg.Grid = bev.BEVFusionGrid
 	}
 	if err := cfg.Grid.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, fmt.Errorf("ipm: %w", err)
 	}
 	if math.IsNaN(cfg.GroundZ) || math.IsInf(cfg.GroundZ, 0) {
-		return nil, fmt.Errorf("%w: GroundZ %v", ErrConfig, cfg.GroundZ)
+		return nil, configerr.New("ipm.Config.GroundZ", cfg.GroundZ, "not finite")
 	}
 	if cfg.Blend != BlendCentral && cfg.Blend != BlendAverage {
-		return nil, fmt.Errorf("%w: Blend %d", ErrConfig, cfg.Blend)
+		return nil, configerr.New("ipm.Config.Blend", cfg.Blend, "not BlendCentral or BlendAverage")
 	}
 	if cfg.Orientation != OrientGrid && cfg.Orientation != OrientForwardUp {
-		return nil, fmt.Errorf("%w: Orientation %d", ErrConfig, cfg.Orientation)
+		return nil, configerr.New("ipm.Config.Orientation", cfg.Orientation, "not OrientGrid or OrientForwardUp")
 	}
 	if len(cams) == 0 || len(cams) > 255 {
-		return nil, fmt.Errorf("%w: %d cameras", ErrConfig, len(cams))
+		return nil, fmt.Errorf("ipm: %w", configerr.New("cameras", len(cams), "want 1..255 cameras"))
 	}
 	for i := range cams {
 		if err := cams[i].Validate(); err != nil {
-			return nil, fmt.Errorf("%w: camera %d: %w", ErrConfig, i, err)
+			return nil, fmt.Errorf("ipm: camera %d: %w", i, err)
 		}
 	}
 	g := cfg.Grid

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gopercept/gopercept/bev"
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/imageconv"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/spatial/r3"
@@ -234,8 +235,21 @@ func TestIPMBrute(t *testing.T) {
 	if err := m.Render([]*imageconv.RGB{&bad, nil, nil}, &out); !errors.Is(err, ErrShape) {
 		t.Errorf("wrong size: %v", err)
 	}
-	if _, err := NewMapper(Config{GroundZ: math.NaN()}, cams); !errors.Is(err, ErrConfig) {
+	var ce *configerr.Error
+	if _, err := NewMapper(Config{GroundZ: math.NaN()}, cams); !errors.Is(err, configerr.ErrInvalid) || !errors.As(err, &ce) ||
+		ce.Param != "ipm.Config.GroundZ" || ce.Reason != "not finite" {
 		t.Errorf("NaN ground: %v", err)
+	}
+	if _, err := NewMapper(Config{Blend: 9}, cams); !errors.As(err, &ce) || ce.Param != "ipm.Config.Blend" || ce.Value != Blend(9) {
+		t.Errorf("blend 9: %v", err)
+	}
+	if _, err := NewMapper(Config{}, nil); !errors.As(err, &ce) || ce.Param != "cameras" || ce.Value != 0 {
+		t.Errorf("no cameras: %v", err)
+	}
+	broken := cams[0]
+	broken.Fx = 0
+	if _, err := NewMapper(Config{}, []bev.Camera{broken}); !errors.Is(err, bev.ErrInvalidCamera) {
+		t.Errorf("camera without focal length: %v", err)
 	}
 }
 
