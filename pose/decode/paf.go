@@ -374,8 +374,7 @@ func limbScore(fx, fy []float32, w, h int, ax, ay, bx, by float32, n int, thr fl
 			return 0, 0, false
 		}
 		t := float32(i) / float32(n-1)
-		x := int(math.Round(float64(ax + t*vx)))
-		y := int(math.Round(float64(ay + t*vy)))
+		x, y := roundInt(ax+t*vx), roundInt(ay+t*vy)
 		if x < 0 || x >= w || y < 0 || y >= h {
 			continue
 		}
@@ -393,6 +392,14 @@ func limbScore(fx, fy []float32, w, h int, ax, ay, bx, by float32, n int, thr fl
 		score += min(0, float32(h)/(2*norm)-1)
 	}
 	return score, float32(good) / float32(n), true
+}
+
+// roundInt is int(math.Round(float64(v))), half away from zero, for |v| <
+// 2²⁸: adding ±0.5 to a float32 in float64 is exact there, and the
+// conversion truncates toward zero.
+func roundInt(v float32) int {
+	f := float64(v)
+	return int(f + math.Copysign(0.5, f))
 }
 
 // assemble scores, matches and groups limbs into d.rows.

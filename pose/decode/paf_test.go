@@ -263,3 +263,22 @@ func TestLimbScoreEarlyRejection(t *testing.T) {
 		}
 	}
 }
+
+// TestRoundInt checks roundInt against math.Round on halves, their float32
+// neighbours and random values of both signs within the maps' range.
+func TestRoundInt(t *testing.T) {
+	r := rand.New(rand.NewPCG(37, 38))
+	var vs []float32
+	for k := -600; k <= 600; k++ {
+		h := float32(k) + 0.5
+		vs = append(vs, h, math.Nextafter32(h, -1e9), math.Nextafter32(h, 1e9), float32(k))
+	}
+	for range 10000 {
+		vs = append(vs, r.Float32()*2000-1000)
+	}
+	for _, v := range vs {
+		if got, want := roundInt(v), int(math.Round(float64(v))); got != want {
+			t.Fatalf("roundInt(%v) = %d, math.Round %d", v, got, want)
+		}
+	}
+}
