@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
 // RecallPoints is the number of recall samples of a precision curve: 0,
@@ -95,21 +97,21 @@ type Config struct {
 
 func (c *Config) fill() error {
 	if len(c.Classes) == 0 {
-		return &ConfigError{Field: "Classes", Detail: "no classes"}
+		return configErr("Classes", nil, "no classes")
 	}
 	if len(c.Thresholds) == 0 {
 		c.Thresholds = []float64{0.5, 1, 2, 4}
 	}
 	for i, t := range c.Thresholds {
 		if !(t > 0) || math.IsInf(t, 0) {
-			return &ConfigError{Field: "Thresholds", Detail: fmt.Sprintf("entry %d is %g m, want a finite value > 0", i, t)}
+			return configErr(fmt.Sprintf("Thresholds[%d]", i), t, "want a finite value > 0 m")
 		}
 	}
 	if c.TPThreshold == 0 {
 		c.TPThreshold = 2
 	}
 	if !(c.TPThreshold > 0) || math.IsInf(c.TPThreshold, 0) {
-		return &ConfigError{Field: "TPThreshold", Detail: fmt.Sprintf("%g m, want a finite value > 0", c.TPThreshold)}
+		return configErr("TPThreshold", c.TPThreshold, "want a finite value > 0 m")
 	}
 	if c.MinRecall == 0 {
 		c.MinRecall = 0.1
@@ -118,10 +120,10 @@ func (c *Config) fill() error {
 		c.MinPrecision = 0.1
 	}
 	if !(c.MinRecall >= 0 && firstRecall(c.MinRecall) < RecallPoints) {
-		return &ConfigError{Field: "MinRecall", Detail: fmt.Sprintf("%g, want in [0, 0.995)", c.MinRecall)}
+		return configErr("MinRecall", c.MinRecall, "want in [0, 0.995)")
 	}
 	if !(c.MinPrecision >= 0 && c.MinPrecision < 1) {
-		return &ConfigError{Field: "MinPrecision", Detail: fmt.Sprintf("%g, want in [0, 1)", c.MinPrecision)}
+		return configErr("MinPrecision", c.MinPrecision, "want in [0, 1)")
 	}
 	return nil
 }
@@ -230,7 +232,7 @@ func (e *Evaluator) inRange(b Box) bool {
 // Evaluate scores one batch of frames: gt[f] and pred[f] are frame f.
 func Evaluate(cfg Config, gt, pred [][]Box) (*Result, error) {
 	if len(gt) != len(pred) {
-		return nil, &ConfigError{Field: "frames", Detail: fmt.Sprintf("%d ground-truth frames, %d prediction frames", len(gt), len(pred))}
+		return nil, fmt.Errorf("metrics: %w", configerr.New("pred", len(pred), "prediction frames for %d ground-truth frames", len(gt)))
 	}
 	e, err := NewEvaluator(cfg)
 	if err != nil {

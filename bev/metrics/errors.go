@@ -2,29 +2,21 @@ package metrics
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
-// Sentinels for evaluation problems.
+// Sentinels for evaluation problems; an invalid Config is a
+// *configerr.Error (see configErr).
 var (
-	// ErrConfig reports an invalid Config; ConfigError wraps it.
-	ErrConfig = errors.New("invalid metrics configuration")
 	// ErrClass reports a box whose class index is outside Config.Classes.
 	ErrClass = errors.New("class index out of range")
 	// ErrSize reports two occupancy grids of different sizes.
 	ErrSize = errors.New("grid sizes differ")
 )
 
-// ConfigError names the Config field that is wrong.
-type ConfigError struct {
-	Field  string
-	Detail string
+// configErr reports a bad Config field as the shared *configerr.Error
+// (errors.Is(err, configerr.ErrInvalid)), named "metrics.Config.<field>".
+func configErr(field string, value any, format string, args ...any) error {
+	return configerr.New("metrics.Config."+field, value, format, args...)
 }
-
-// Error implements error.
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("metrics: %s: %v: %s", e.Field, ErrConfig, e.Detail)
-}
-
-// Unwrap returns ErrConfig.
-func (e *ConfigError) Unwrap() error { return ErrConfig }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
 const tol = 1e-9
@@ -161,17 +163,21 @@ func TestNoPredictionsAndFrames(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	if _, err := NewEvaluator(Config{}); !errors.Is(err, ErrConfig) {
+	var ce *configerr.Error
+	if _, err := NewEvaluator(Config{}); !errors.Is(err, configerr.ErrInvalid) || !errors.As(err, &ce) ||
+		ce.Param != "metrics.Config.Classes" || ce.Reason != "no classes" {
 		t.Errorf("no classes: %v", err)
 	}
-	if _, err := NewEvaluator(Config{Classes: NuScenesClasses(), Thresholds: []float64{1, -1}}); !errors.Is(err, ErrConfig) {
+	if _, err := NewEvaluator(Config{Classes: NuScenesClasses(), Thresholds: []float64{1, -1}}); !errors.As(err, &ce) ||
+		ce.Param != "metrics.Config.Thresholds[1]" || ce.Value != -1.0 || ce.Reason != "want a finite value > 0 m" {
 		t.Errorf("negative threshold: %v", err)
 	}
 	e, _ := NewEvaluator(Config{Classes: NuScenesClasses()})
 	if err := e.Add([]Box{{Class: 10}}, nil); !errors.Is(err, ErrClass) {
 		t.Errorf("class 10: %v", err)
 	}
-	if _, err := Evaluate(Config{Classes: NuScenesClasses()}, make([][]Box, 2), make([][]Box, 1)); !errors.Is(err, ErrConfig) {
+	if _, err := Evaluate(Config{Classes: NuScenesClasses()}, make([][]Box, 2), make([][]Box, 1)); !errors.As(err, &ce) ||
+		ce.Param != "pred" || ce.Value != 1 || ce.Reason != "prediction frames for 2 ground-truth frames" {
 		t.Errorf("frame counts: %v", err)
 	}
 }
