@@ -49,26 +49,26 @@ func NewBoxSetDecoder(cfg BoxSetConfig) (*BoxSetDecoder, error) {
 		switch c {
 		case "x", "y", "z", "w", "l", "h", "sin", "cos", "yaw", "vx", "vy":
 		default:
-			return nil, &ConfigError{Field: "Columns", Detail: fmt.Sprintf("unknown column %q", c)}
+			return nil, configErr(fmt.Sprintf("BoxSetConfig.Columns[%d]", i), c, "unknown column")
 		}
 		if _, dup := d.col[c]; dup {
-			return nil, &ConfigError{Field: "Columns", Detail: fmt.Sprintf("repeated column %q", c)}
+			return nil, configErr(fmt.Sprintf("BoxSetConfig.Columns[%d]", i), c, "repeated column")
 		}
 		d.col[c] = i
 	}
 	for _, c := range []string{"x", "y", "w", "l", "h"} {
 		if _, ok := d.col[c]; !ok {
-			return nil, &ConfigError{Field: "Columns", Detail: "lacks " + c}
+			return nil, configErr("BoxSetConfig.Columns", cfg.Columns, "lacks %s", c)
 		}
 	}
 	_, s := d.col["sin"]
 	_, co := d.col["cos"]
 	_, y := d.col["yaw"]
 	if (s && co) == y || s != co {
-		return nil, &ConfigError{Field: "Columns", Detail: "want sin and cos, or yaw"}
+		return nil, configErr("BoxSetConfig.Columns", cfg.Columns, "want sin and cos, or yaw")
 	}
 	if _, vx := d.col["vx"]; vx != d.has("vy") {
-		return nil, &ConfigError{Field: "Columns", Detail: "vx and vy go together"}
+		return nil, configErr("BoxSetConfig.Columns", cfg.Columns, "vx and vy go together")
 	}
 	d.k = cfg.NumClasses
 	switch cfg.Scores {
@@ -76,13 +76,13 @@ func NewBoxSetDecoder(cfg BoxSetConfig) (*BoxSetDecoder, error) {
 	case "softmax":
 		d.k--
 	default:
-		return nil, &ConfigError{Field: "Scores", Detail: fmt.Sprintf("%q, want sigmoid, softmax or probability", cfg.Scores)}
+		return nil, configErr("BoxSetConfig.Scores", cfg.Scores, "want sigmoid, softmax or probability")
 	}
 	if d.k < 1 {
-		return nil, &ConfigError{Field: "NumClasses", Detail: fmt.Sprintf("%d, want at least one class (two for softmax)", cfg.NumClasses)}
+		return nil, configErr("BoxSetConfig.NumClasses", cfg.NumClasses, "want at least one class (two for softmax)")
 	}
 	if cfg.YawSign != 0 && cfg.YawSign != 1 && cfg.YawSign != -1 {
-		return nil, &ConfigError{Field: "YawSign", Detail: fmt.Sprintf("%g, want 1 or -1", cfg.YawSign)}
+		return nil, configErr("BoxSetConfig.YawSign", cfg.YawSign, "want 1 or -1")
 	}
 	if d.cfg.YawSign == 0 {
 		d.cfg.YawSign = 1

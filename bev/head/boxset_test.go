@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
 // TestBoxSetRoundTrip encodes known boxes in PETR's column order (log
@@ -101,16 +103,21 @@ func TestBoxSetSoftmax(t *testing.T) {
 }
 
 func TestBoxSetErrors(t *testing.T) {
-	for _, cfg := range []BoxSetConfig{
-		{Columns: []string{"x", "y", "w", "l", "h"}, NumClasses: 1},                           // no heading
-		{Columns: []string{"x", "y", "w", "l", "h", "sin"}, NumClasses: 1},                    // half a heading
-		{Columns: []string{"x", "y", "w", "l", "h", "yaw", "vx"}, NumClasses: 1},              // half a velocity
-		{Columns: []string{"x", "y", "w", "l", "h", "yaw", "yaw"}, NumClasses: 1},             // repeated
-		{Columns: []string{"x", "y", "w", "l", "h", "yaw"}, NumClasses: 1, Scores: "softmax"}, // only no-object
-		{Columns: []string{"x", "y", "w", "l", "h", "yaw"}, NumClasses: 1, YawSign: 2},
+	for _, tc := range []struct {
+		cfg           BoxSetConfig
+		param, reason string
+	}{
+		{BoxSetConfig{Columns: []string{"x", "y", "w", "l", "h"}, NumClasses: 1}, "head.BoxSetConfig.Columns", "want sin and cos, or yaw"},
+		{BoxSetConfig{Columns: []string{"x", "y", "w", "l", "h", "sin"}, NumClasses: 1}, "head.BoxSetConfig.Columns", "want sin and cos, or yaw"},
+		{BoxSetConfig{Columns: []string{"x", "y", "w", "l", "h", "yaw", "vx"}, NumClasses: 1}, "head.BoxSetConfig.Columns", "vx and vy go together"},
+		{BoxSetConfig{Columns: []string{"x", "y", "w", "l", "h", "yaw", "yaw"}, NumClasses: 1}, "head.BoxSetConfig.Columns[6]", "repeated column"},
+		{BoxSetConfig{Columns: []string{"x", "y", "w", "l", "h", "yaw"}, NumClasses: 1, Scores: "softmax"}, "head.BoxSetConfig.NumClasses", "want at least one class (two for softmax)"},
+		{BoxSetConfig{Columns: []string{"x", "y", "w", "l", "h", "yaw"}, NumClasses: 1, YawSign: 2}, "head.BoxSetConfig.YawSign", "want 1 or -1"},
 	} {
-		if _, err := NewBoxSetDecoder(cfg); !errors.Is(err, ErrConfig) {
-			t.Errorf("%+v: got %v, want ErrConfig", cfg, err)
+		var ce *configerr.Error
+		if _, err := NewBoxSetDecoder(tc.cfg); !errors.Is(err, configerr.ErrInvalid) || !errors.As(err, &ce) ||
+			ce.Param != tc.param || ce.Reason != tc.reason {
+			t.Errorf("%+v: got %v, want %s: %s", tc.cfg, err, tc.param, tc.reason)
 		}
 	}
 	d, _ := NewBoxSetDecoder(BoxSetConfig{Columns: []string{"x", "y", "w", "l", "h", "yaw"}, NumClasses: 2})

@@ -2,7 +2,6 @@ package head
 
 import (
 	"cmp"
-	"fmt"
 	"math"
 	"slices"
 )
@@ -79,37 +78,40 @@ type Decoder struct {
 // New validates cfg, fills its defaults and returns a Decoder.
 func New(cfg Config) (*Decoder, error) {
 	if cfg.NumClasses <= 0 {
-		return nil, &ConfigError{Field: "NumClasses", Detail: fmt.Sprintf("%d, want > 0", cfg.NumClasses)}
+		return nil, configErr("Config.NumClasses", cfg.NumClasses, "want > 0")
 	}
 	if cfg.Stride == 0 {
 		cfg.Stride = 1
 	}
 	if cfg.Stride < 0 {
-		return nil, &ConfigError{Field: "Stride", Detail: fmt.Sprintf("%d, want > 0", cfg.Stride)}
+		return nil, configErr("Config.Stride", cfg.Stride, "want > 0")
 	}
 	if !(cfg.Resolution > 0) || math.IsInf(cfg.Resolution, 0) {
-		return nil, &ConfigError{Field: "Resolution", Detail: fmt.Sprintf("%g m, want a finite value > 0", cfg.Resolution)}
+		return nil, configErr("Config.Resolution", cfg.Resolution, "want a finite value > 0 m")
 	}
-	if math.IsNaN(cfg.MinX) || math.IsNaN(cfg.MinY) || math.IsInf(cfg.MinX, 0) || math.IsInf(cfg.MinY, 0) {
-		return nil, &ConfigError{Field: "MinX/MinY", Detail: "must be finite"}
+	if math.IsNaN(cfg.MinX) || math.IsInf(cfg.MinX, 0) {
+		return nil, configErr("Config.MinX", cfg.MinX, "must be finite")
+	}
+	if math.IsNaN(cfg.MinY) || math.IsInf(cfg.MinY, 0) {
+		return nil, configErr("Config.MinY", cfg.MinY, "must be finite")
 	}
 	if cfg.TopK == 0 {
 		cfg.TopK = 500
 	}
 	if cfg.TopK < 0 {
-		return nil, &ConfigError{Field: "TopK", Detail: fmt.Sprintf("%d, want > 0", cfg.TopK)}
+		return nil, configErr("Config.TopK", cfg.TopK, "want > 0")
 	}
 	if cfg.ScoreThreshold == 0 {
 		cfg.ScoreThreshold = 0.1
 	}
 	if math.IsNaN(cfg.ScoreThreshold) || cfg.ScoreThreshold >= 1 {
-		return nil, &ConfigError{Field: "ScoreThreshold", Detail: fmt.Sprintf("%g, want < 1", cfg.ScoreThreshold)}
+		return nil, configErr("Config.ScoreThreshold", cfg.ScoreThreshold, "want < 1")
 	}
 	if cfg.PoolSize == 0 {
 		cfg.PoolSize = 3
 	}
 	if cfg.PoolSize < 1 || cfg.PoolSize%2 == 0 {
-		return nil, &ConfigError{Field: "PoolSize", Detail: fmt.Sprintf("%d, want an odd number ≥ 1", cfg.PoolSize)}
+		return nil, configErr("Config.PoolSize", cfg.PoolSize, "want an odd number ≥ 1")
 	}
 	d := &Decoder{cfg: cfg, cell: float64(cfg.Stride) * cfg.Resolution, radius: cfg.PoolSize / 2}
 	switch cfg.DimOrder {
@@ -118,7 +120,7 @@ func New(cfg Config) (*Decoder, error) {
 	case "wlh":
 		d.swapLW = true
 	default:
-		return nil, &ConfigError{Field: "DimOrder", Detail: fmt.Sprintf("%q, want \"lwh\" or \"wlh\"", cfg.DimOrder)}
+		return nil, configErr("Config.DimOrder", cfg.DimOrder, "want lwh or wlh")
 	}
 	switch {
 	case cfg.ScoreThreshold <= 0:

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"testing"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
 // newTensors returns zeroed head tensors for k classes on an h×w grid.
@@ -132,20 +134,24 @@ func TestDecodeTiesAndBorders(t *testing.T) {
 
 func TestDecodeErrors(t *testing.T) {
 	for _, c := range []struct {
-		cfg   Config
-		field string
+		cfg    Config
+		param  string
+		value  any
+		reason string
 	}{
-		{Config{Resolution: 1}, "NumClasses"},
-		{Config{NumClasses: 1}, "Resolution"},
-		{Config{NumClasses: 1, Resolution: 1, Stride: -1}, "Stride"},
-		{Config{NumClasses: 1, Resolution: 1, PoolSize: 2}, "PoolSize"},
-		{Config{NumClasses: 1, Resolution: 1, DimOrder: "hwl"}, "DimOrder"},
-		{Config{NumClasses: 1, Resolution: 1, ScoreThreshold: 1}, "ScoreThreshold"},
+		{Config{Resolution: 1}, "head.Config.NumClasses", 0, "want > 0"},
+		{Config{NumClasses: 1}, "head.Config.Resolution", 0.0, "want a finite value > 0 m"},
+		{Config{NumClasses: 1, Resolution: 1, Stride: -1}, "head.Config.Stride", -1, "want > 0"},
+		{Config{NumClasses: 1, Resolution: 1, PoolSize: 2}, "head.Config.PoolSize", 2, "want an odd number ≥ 1"},
+		{Config{NumClasses: 1, Resolution: 1, DimOrder: "hwl"}, "head.Config.DimOrder", "hwl", "want lwh or wlh"},
+		{Config{NumClasses: 1, Resolution: 1, ScoreThreshold: 1}, "head.Config.ScoreThreshold", 1.0, "want < 1"},
+		{Config{NumClasses: 1, Resolution: 1, MinY: math.Inf(1)}, "head.Config.MinY", math.Inf(1), "must be finite"},
 	} {
 		_, err := New(c.cfg)
-		var ce *ConfigError
-		if !errors.As(err, &ce) || ce.Field != c.field || !errors.Is(err, ErrConfig) {
-			t.Errorf("%+v: error %v, want a ConfigError naming %s", c.cfg, err, c.field)
+		var ce *configerr.Error
+		if !errors.As(err, &ce) || !errors.Is(err, configerr.ErrInvalid) ||
+			ce.Param != c.param || ce.Value != c.value || ce.Reason != c.reason {
+			t.Errorf("%+v: error %v, want %s = %v: %s", c.cfg, err, c.param, c.value, c.reason)
 		}
 	}
 	d, _ := New(Config{NumClasses: 2, Resolution: 1})

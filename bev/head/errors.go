@@ -3,28 +3,20 @@ package head
 import (
 	"errors"
 	"fmt"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
-// Sentinels for decoder and NMS problems; ConfigError and ShapeError wrap
-// one of them.
-var (
-	ErrConfig = errors.New("invalid configuration")
-	ErrShape  = errors.New("tensor shape mismatch")
-)
+// ErrShape is wrapped by every *ShapeError. A bad configuration is the
+// shared *configerr.Error (see configErr).
+var ErrShape = errors.New("tensor shape mismatch")
 
-// ConfigError names the configuration field that is wrong.
-type ConfigError struct {
-	Field  string // the Config or NMSConfig field, e.g. "Stride"
-	Detail string
+// configErr reports a bad configuration field as the shared
+// *configerr.Error (errors.Is(err, configerr.ErrInvalid)), named
+// "head.<field>", e.g. "head.Config.Stride" or "head.NMSConfig.Kind".
+func configErr(field string, value any, format string, args ...any) error {
+	return configerr.New("head."+field, value, format, args...)
 }
-
-// Error implements error.
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("head: %s: %v: %s", e.Field, ErrConfig, e.Detail)
-}
-
-// Unwrap returns ErrConfig.
-func (e *ConfigError) Unwrap() error { return ErrConfig }
 
 // ShapeError says which head tensor has the wrong length.
 type ShapeError struct {

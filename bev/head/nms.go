@@ -45,7 +45,7 @@ func ParseNMSKind(s string) (NMSKind, error) {
 	case "none":
 		return NoNMS, nil
 	}
-	return 0, &ConfigError{Field: "Kind", Detail: fmt.Sprintf("%q, want rotated, circle or none", s)}
+	return 0, configErr("NMSConfig.Kind", s, "want rotated, circle or none")
 }
 
 // NMSConfig configures non-maximum suppression.
@@ -110,35 +110,40 @@ func NewNMS(cfg NMSConfig) (*NMS, error) {
 			cfg.IoUThreshold = 0.2
 		}
 		if !(cfg.IoUThreshold > 0 && cfg.IoUThreshold <= 1) {
-			return nil, &ConfigError{Field: "IoUThreshold", Detail: fmt.Sprintf("%g, want in (0, 1]", cfg.IoUThreshold)}
+			return nil, configErr("NMSConfig.IoUThreshold", cfg.IoUThreshold, "want in (0, 1]")
 		}
 	case CircleNMS:
 		if len(cfg.MinRadius) == 0 {
-			return nil, &ConfigError{Field: "MinRadius", Detail: "circle NMS needs at least one min_radius"}
+			return nil, configErr("NMSConfig.MinRadius", nil, "circle NMS needs at least one min_radius")
 		}
 		for i, r := range cfg.MinRadius {
 			if !(r >= 0) || math.IsInf(r, 0) {
-				return nil, &ConfigError{Field: "MinRadius", Detail: fmt.Sprintf("entry %d is %g m², want a finite value ≥ 0", i, r)}
+				return nil, configErr(fmt.Sprintf("NMSConfig.MinRadius[%d]", i), r, "want a finite value ≥ 0 m²")
 			}
 		}
 		if len(cfg.MinRadius) > 1 && !cfg.ClassAgnostic {
 			for c, g := range cfg.Group {
 				if g < 0 || g >= len(cfg.MinRadius) {
-					return nil, &ConfigError{Field: "MinRadius", Detail: fmt.Sprintf("class %d is in group %d, which has no min_radius (%d given)", c, g, len(cfg.MinRadius))}
+					return nil, configErr("NMSConfig.MinRadius", cfg.MinRadius, "class %d is in group %d, which has no min_radius (%d given)", c, g, len(cfg.MinRadius))
 				}
 			}
 		}
 	case NoNMS:
 	default:
-		return nil, &ConfigError{Field: "Kind", Detail: fmt.Sprintf("unknown kind %d", int(cfg.Kind))}
+		return nil, configErr("NMSConfig.Kind", cfg.Kind, "unknown kind")
 	}
 	for i, s := range cfg.Scale {
 		if s < 0 || math.IsNaN(s) || math.IsInf(s, 0) {
-			return nil, &ConfigError{Field: "Scale", Detail: fmt.Sprintf("entry %d is %g, want a finite value ≥ 0", i, s)}
+			return nil, configErr(fmt.Sprintf("NMSConfig.Scale[%d]", i), s, "want a finite value ≥ 0")
 		}
 	}
-	if cfg.PreMax < 0 || cfg.PostMax < 0 || cfg.GroupPostMax < 0 {
-		return nil, &ConfigError{Field: "PreMax/PostMax/GroupPostMax", Detail: "must be ≥ 0"}
+	for _, m := range []struct {
+		field string
+		v     int
+	}{{"PreMax", cfg.PreMax}, {"PostMax", cfg.PostMax}, {"GroupPostMax", cfg.GroupPostMax}} {
+		if m.v < 0 {
+			return nil, configErr("NMSConfig."+m.field, m.v, "must be ≥ 0")
+		}
 	}
 	return &NMS{cfg: cfg}, nil
 }
@@ -187,7 +192,7 @@ func (n *NMS) CheckClasses(k int) error {
 	}
 	for c := range k {
 		if _, ok := n.minRadius(n.group(c)); !ok {
-			return &ConfigError{Field: "MinRadius", Detail: fmt.Sprintf("class %d (group %d) has no min_radius: %d given, one per group (CenterPoint task)", c, n.group(c), len(n.cfg.MinRadius))}
+			return configErr("NMSConfig.MinRadius", n.cfg.MinRadius, "class %d (group %d) has no min_radius: %d given, one per group (CenterPoint task)", c, n.group(c), len(n.cfg.MinRadius))
 		}
 	}
 	return nil

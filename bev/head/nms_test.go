@@ -2,12 +2,15 @@ package head
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
 func TestNMSRotated(t *testing.T) {
@@ -84,8 +87,10 @@ func TestCircleNMS(t *testing.T) {
 		t.Fatal("a group without a min_radius accepted")
 	}
 	perClass, _ := NewNMS(NMSConfig{Kind: CircleNMS, MinRadius: []float64{4, 12, 10, 1, 0.85, 0.175}})
-	if err := perClass.CheckClasses(10); err == nil {
-		t.Fatal("six per-task radii accepted for ten classes without a task map")
+	var ce *configerr.Error
+	if err := perClass.CheckClasses(10); !errors.As(err, &ce) || ce.Param != "head.NMSConfig.MinRadius" ||
+		ce.Reason != "class 6 (group 6) has no min_radius: 6 given, one per group (CenterPoint task)" {
+		t.Fatalf("six per-task radii for ten classes without a task map: %v", err)
 	}
 	tasks, _ := NewNMS(NMSConfig{Kind: CircleNMS, MinRadius: []float64{4, 12, 10, 1, 0.85, 0.175}, Group: []int{0, 1, 1, 2, 2, 3, 4, 4, 5, 5}})
 	if err := tasks.CheckClasses(10); err != nil {
