@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/gopercept/gopercept/bev"
+	"github.com/gopercept/gopercept/internal/configerr"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -27,7 +28,7 @@ func DepthImage(x, y, z []float32, cams []bev.Camera, width, height int, out []f
 		return shapeError("y/z", min(len(y), len(z)), n)
 	}
 	if width <= 0 || height <= 0 {
-		return fmt.Errorf("%w: depth image %d×%d", ErrConfig, width, height)
+		return configerr.New("pillar.DepthImage width×height", fmt.Sprintf("%d×%d", width, height), "must be positive")
 	}
 	if want := len(cams) * width * height; len(out) != want {
 		return shapeError("out", len(out), want)
@@ -36,7 +37,7 @@ func DepthImage(x, y, z []float32, cams []bev.Camera, width, height int, out []f
 	for ci := range cams {
 		cam := &cams[ci]
 		if err := cam.Validate(); err != nil {
-			return fmt.Errorf("%w: camera %d: %w", ErrConfig, ci, err)
+			return fmt.Errorf("pillar: camera %d: %w", ci, err)
 		}
 		img := out[ci*width*height : (ci+1)*width*height]
 		e := cam.Extrinsic

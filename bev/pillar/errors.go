@@ -5,10 +5,10 @@ import (
 	"fmt"
 )
 
-// Sentinel errors; every error of this package wraps one of them.
+// Sentinel errors; every error of this package wraps one of them,
+// configerr.ErrInvalid for a Config or argument out of range (a
+// *configerr.Error naming it) or bev.ErrInvalidCamera for an unusable camera.
 var (
-	// ErrConfig reports a Config or argument out of range.
-	ErrConfig = errors.New("pillar: invalid config")
 	// ErrShape reports arrays of mismatched lengths.
 	ErrShape = errors.New("pillar: array length mismatch")
 	// ErrMotion reports a Motion function that failed or returned a

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gopercept/gopercept/bev"
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
 // Pillar channels, in output order.
@@ -48,13 +49,13 @@ func New(cfg Config) (*Pillarizer, error) {
 		cfg.ZMin, cfg.ZMax = -5, 5
 	}
 	if err := cfg.Grid.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: Grid: %w", ErrConfig, err)
+		return nil, fmt.Errorf("pillar: Config.Grid: %w", err)
 	}
 	if !(cfg.ZMax > cfg.ZMin) {
-		return nil, fmt.Errorf("%w: ZMax %v must exceed ZMin %v", ErrConfig, cfg.ZMax, cfg.ZMin)
+		return nil, configerr.New("pillar.Config.ZMax", cfg.ZMax, "must exceed ZMin %v", cfg.ZMin)
 	}
 	if cfg.Layout != bev.LayoutYX && cfg.Layout != bev.LayoutXY {
-		return nil, fmt.Errorf("%w: Layout %v", ErrConfig, cfg.Layout)
+		return nil, configerr.New("pillar.Config.Layout", cfg.Layout, "not LayoutYX or LayoutXY")
 	}
 	w, h := cfg.Grid.Width(), cfg.Grid.Height()
 	return &Pillarizer{cfg: cfg, w: w, h: h, xy: cfg.Layout == bev.LayoutXY, fw: float64(w), fh: float64(h),

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gopercept/gopercept/bev"
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/tf"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/spatial/r3"
@@ -98,8 +99,16 @@ func TestPillarBrute(t *testing.T) {
 			t.Errorf("Run allocates %v", a)
 		}
 	}
-	if _, err := New(Config{ZMin: 1, ZMax: 0}); !errors.Is(err, ErrConfig) {
+	var ce *configerr.Error
+	if _, err := New(Config{ZMin: 1, ZMax: 0}); !errors.Is(err, configerr.ErrInvalid) || !errors.As(err, &ce) ||
+		ce.Param != "pillar.Config.ZMax" || ce.Value != 0.0 || ce.Reason != "must exceed ZMin 1" {
 		t.Errorf("bad z range: %v", err)
+	}
+	if _, err := New(Config{Grid: bev.Grid{XMax: 1, YMax: 1}}); !errors.As(err, &ce) || ce.Param != "bev.Grid.Resolution" {
+		t.Errorf("zero resolution: %v", err)
+	}
+	if err := DepthImage(nil, nil, nil, nil, 0, 4, nil); !errors.As(err, &ce) || ce.Param != "pillar.DepthImage width×height" || ce.Value != "0×4" {
+		t.Errorf("0×4 depth image: %v", err)
 	}
 }
 
