@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
 // Type is a parameter's ROS 2 type, numbered as rcl_interfaces/msg/ParameterType.
@@ -94,7 +96,7 @@ func (s *Set) Range(name string, from, to, step float64) {
 	if v, ok := s.values[name]; ok {
 		if x, err := normalize(typeOf(s.defaultOf(name)), v); err == nil {
 			if err := r.check(x); err != nil {
-				s.errs = append(s.errs, fmt.Errorf("param: %s: %s: %v", s.node, name, err))
+				s.bad(configerr.New(name, nil, "%v", err))
 			}
 		}
 	}

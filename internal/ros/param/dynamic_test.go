@@ -1,9 +1,12 @@
 package param
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
 // TestDynamic declares like a node, marks two parameters changeable, and
@@ -77,7 +80,9 @@ func TestRangeAtStart(t *testing.T) {
 	s := New("n", map[string]any{"thr": 3.0})
 	s.Float("thr", 0.5, "Threshold.")
 	s.Range("thr", 0, 1, 0)
-	if err := s.Err(); err == nil || !strings.Contains(err.Error(), "thr: 3 is outside [0, 1]") {
+	var ce *configerr.Error
+	if err := s.Err(); !errors.As(err, &ce) || ce.Param != "thr" || ce.Reason != "3 is outside [0, 1]" ||
+		!strings.Contains(err.Error(), "thr: 3 is outside [0, 1]") {
 		t.Errorf("Err = %v", err)
 	}
 }

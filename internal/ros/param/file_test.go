@@ -1,11 +1,14 @@
 package param
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
 // sectionsFile gives k a different value in every section form rclcpp
@@ -222,13 +225,18 @@ func TestQoSOverrides(t *testing.T) {
 	})
 	err = bad.Err()
 	for _, want := range []string{
-		"qos_overrides./a.publisher.reliability is string sometimes, want one of reliable, best_effort, system_default",
-		"qos_overrides./a.publisher.depth is int 0, want a positive integer",
+		"qos_overrides./a.publisher.reliability = sometimes: is string, want one of reliable, best_effort, system_default",
+		"qos_overrides./a.publisher.depth = 0: is int, want a positive integer",
 		"does not declare qos_overrides./a.subscriber.reliability, qos_overrides./b.publisher.liveliness, qos_overrides.relative.publisher.depth",
 	} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error %v lacks %q", err, want)
 		}
+	}
+	// The first bad value (names sorted) is reachable as the shared error.
+	var ce *configerr.Error
+	if !errors.As(err, &ce) || ce.Param != "qos_overrides./a.publisher.depth" || ce.Value != 0 || ce.Reason != "is int, want a positive integer" {
+		t.Errorf("errors.As: %#v", ce)
 	}
 	if o, ok := bad.QoSOverride("/a", Subscription); !ok || o.History != "keep_last" {
 		t.Errorf("valid value beside invalid ones: %+v %v", o, ok)

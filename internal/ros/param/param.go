@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
 // Decl is one declared parameter.
@@ -42,8 +44,15 @@ func (s *Set) declare(name string, def any, desc string) (any, bool) {
 	return v, ok
 }
 
+// fail records that name was given v of the wrong type, as the shared
+// *configerr.Error in the node's context.
 func (s *Set) fail(name string, v any, want string) {
-	s.errs = append(s.errs, fmt.Errorf("param: %s: %s is %T %v, want %s", s.node, name, v, v, want))
+	s.bad(configerr.New(name, v, "is %T, want %s", v, want))
+}
+
+// bad records a *configerr.Error for one of the node's parameters.
+func (s *Set) bad(err error) {
+	s.errs = append(s.errs, fmt.Errorf("param: %s: %w", s.node, err))
 }
 
 // Float declares a float parameter (integers in YAML are accepted).
@@ -157,7 +166,8 @@ func (s *Set) Decls() []Decl { return append([]Decl(nil), s.decls...) }
 // for parameters the node never declared that did not come only from a
 // parameter file (a typo in -p must not pass silently; a file's are
 // Ignored, as rclcpp ignores them). Call it after every parameter has been
-// declared.
+// declared. A bad value is a *configerr.Error naming the parameter
+// (errors.As finds the first); the messages are joined by "; ".
 func (s *Set) Err() error {
 	errs := append([]error(nil), s.errs...)
 	var unknown []string
@@ -174,9 +184,19 @@ func (s *Set) Err() error {
 	if len(errs) == 0 {
 		return nil
 	}
-	msgs := make([]string, len(errs))
-	for i, e := range errs {
+	return joined(errs)
+}
+
+// joined is several errors on one line, each still reachable by errors.Is
+// and errors.As.
+type joined []error
+
+func (j joined) Error() string {
+	msgs := make([]string, len(j))
+	for i, e := range j {
 		msgs[i] = e.Error()
 	}
-	return fmt.Errorf("%s", strings.Join(msgs, "; "))
+	return strings.Join(msgs, "; ")
 }
+
+func (j joined) Unwrap() []error { return j }

@@ -1,8 +1,11 @@
 package param
 
 import (
+	"errors"
 	"strings"
 	"testing"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
 const file = `
@@ -55,7 +58,9 @@ func TestErrors(t *testing.T) {
 	s := New("n", map[string]any{"fov_up": "high", "typo_param": 1})
 	s.Float("fov_up", 3, "")
 	err := s.Err()
-	if err == nil || !strings.Contains(err.Error(), "fov_up is string") || !strings.Contains(err.Error(), "does not declare typo_param") {
+	var ce *configerr.Error
+	if !errors.As(err, &ce) || ce.Param != "fov_up" || ce.Value != "high" || ce.Reason != "is string, want a number" ||
+		!strings.Contains(err.Error(), "param: n: invalid configuration: fov_up = high") || !strings.Contains(err.Error(), "does not declare typo_param") {
 		t.Fatalf("got %v", err)
 	}
 	if _, err := Parse([]byte("n:\n  other: 1\n"), "n"); err == nil {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
 // Entity is the side of a topic a QoS override applies to.
@@ -104,7 +106,7 @@ func checkQoS(policy string, v any) error {
 		if d, ok := v.(int); ok && d > 0 {
 			return nil
 		}
-		return fmt.Errorf("is %T %v, want a positive integer", v, v)
+		return fmt.Errorf("is %T, want a positive integer", v)
 	}
 	str, _ := v.(string)
 	for _, ok := range qosValues[policy] {
@@ -112,7 +114,7 @@ func checkQoS(policy string, v any) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("is %T %v, want one of %s", v, v, strings.Join(qosValues[policy], ", "))
+	return fmt.Errorf("is %T, want one of %s", v, strings.Join(qosValues[policy], ", "))
 }
 
 // qosErrs reports invalid values of well-formed qos_overrides parameters
@@ -129,7 +131,7 @@ func (s *Set) qosErrs() []error {
 	for _, k := range names {
 		_, _, policy, _ := splitQoSOverride(k)
 		if err := checkQoS(policy, s.values[k]); err != nil {
-			errs = append(errs, fmt.Errorf("param: %s: %s %w", s.node, k, err))
+			errs = append(errs, fmt.Errorf("param: %s: %w", s.node, configerr.New(k, s.values[k], "%v", err)))
 		}
 	}
 	return errs
