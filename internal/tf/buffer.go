@@ -95,17 +95,16 @@ type Buffer struct {
 }
 
 // New returns an empty Buffer configured by cfg, with defaults for zero
-// fields. It returns an error wrapping ErrInvalidConfig naming a negative
-// field.
+// fields. It returns a *configerr.Error naming a negative field.
 func New(cfg Config) (*Buffer, error) {
 	if cfg.CacheDuration < 0 {
-		return nil, configError("CacheDuration", "%v is negative", cfg.CacheDuration)
+		return nil, configError("CacheDuration", cfg.CacheDuration, "negative")
 	}
 	if cfg.MaxFrames < 0 || cfg.MaxFrames > math.MaxInt32 {
-		return nil, configError("MaxFrames", "%d is outside [0, %d]", cfg.MaxFrames, math.MaxInt32)
+		return nil, configError("MaxFrames", cfg.MaxFrames, "outside [0, %d]", math.MaxInt32)
 	}
 	if cfg.MaxSamplesPerEdge < 0 {
-		return nil, configError("MaxSamplesPerEdge", "%d is negative", cfg.MaxSamplesPerEdge)
+		return nil, configError("MaxSamplesPerEdge", cfg.MaxSamplesPerEdge, "negative")
 	}
 	if cfg.CacheDuration == 0 {
 		cfg.CacheDuration = DefaultCacheDuration

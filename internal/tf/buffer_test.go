@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopercept/gopercept/internal/configerr"
 	"gonum.org/v1/gonum/num/quat"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -384,16 +385,19 @@ func TestSetTransformValidation(t *testing.T) {
 
 func TestConfig(t *testing.T) {
 	for _, tc := range []struct {
-		cfg   Config
-		field string
+		cfg    Config
+		param  string
+		value  any
+		reason string
 	}{
-		{Config{CacheDuration: -time.Second}, "CacheDuration"},
-		{Config{MaxFrames: -1}, "MaxFrames"},
-		{Config{MaxSamplesPerEdge: -1}, "MaxSamplesPerEdge"},
+		{Config{CacheDuration: -time.Second}, "tf.Config.CacheDuration", -time.Second, "negative"},
+		{Config{MaxFrames: -1}, "tf.Config.MaxFrames", -1, "outside [0, 2147483647]"},
+		{Config{MaxSamplesPerEdge: -1}, "tf.Config.MaxSamplesPerEdge", -1, "negative"},
 	} {
 		_, err := New(tc.cfg)
-		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "Config."+tc.field) {
-			t.Errorf("New(%+v) error = %v, want ErrInvalidConfig naming %s", tc.cfg, err, tc.field)
+		var ce *configerr.Error
+		if !errors.Is(err, configerr.ErrInvalid) || !errors.As(err, &ce) || ce.Param != tc.param || ce.Value != tc.value || ce.Reason != tc.reason {
+			t.Errorf("New(%+v) error = %v, want %s = %v: %s", tc.cfg, err, tc.param, tc.value, tc.reason)
 		}
 	}
 	b := newBuffer(t, Config{})

@@ -2,12 +2,14 @@ package tf
 
 import (
 	"errors"
-	"fmt"
 	"strconv"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
 // Sentinel errors. Every error returned by this package wraps exactly one of
-// them, so callers can branch with errors.Is.
+// them, or configerr.ErrInvalid for a bad Config (see configError), so
+// callers can branch with errors.Is.
 var (
 	// ErrUnknownFrame reports a lookup naming a frame the buffer has never
 	// seen, or an empty frame name.
@@ -26,8 +28,6 @@ var (
 	ErrOldData = errors.New("data older than the cache")
 	// ErrTooManyFrames reports a new frame beyond Config.MaxFrames.
 	ErrTooManyFrames = errors.New("too many frames")
-	// ErrInvalidConfig reports a Config field out of range.
-	ErrInvalidConfig = errors.New("invalid config")
 	// ErrInvalidMatrix reports a 4×4 matrix that is not a rigid transform.
 	ErrInvalidMatrix = errors.New("not a rigid transform matrix")
 )
@@ -201,9 +201,10 @@ func (e *SetError) Error() string {
 // Unwrap returns the sentinel Err.
 func (e *SetError) Unwrap() error { return e.Err }
 
-// configError names the Config field that is wrong.
-func configError(field string, format string, args ...any) error {
-	return fmt.Errorf("tf: Config.%s: %w: %s", field, ErrInvalidConfig, fmt.Sprintf(format, args...))
+// configError reports a bad Config field as the shared *configerr.Error
+// (errors.Is(err, configerr.ErrInvalid)), named "tf.Config.<field>".
+func configError(field string, value any, format string, args ...any) error {
+	return configerr.New("tf.Config."+field, value, format, args...)
 }
 
 // AppendStamp appends stamp (ns since the epoch) to b as seconds with nine
