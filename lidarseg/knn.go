@@ -90,9 +90,10 @@ type KNN struct {
 	pad      int
 	wp       int       // padded width
 	weights  []float32 // search², row-major
-	offs     []int     // window positions but the centre, by increasing weight: offset in the padded image
+	offs     []int     // window positions but the centre, likeliest first: offset in the padded image
 	ws       []float32 // their weights
-	posKey   []uint64  // their row-major positions, shifted to key bits
+	posKey   []uint64  // their row-major positions
+	posOff   []int     // per row-major position, its offset in the padded image
 	prange   []float32 // padded range image: +Inf empty, 0 outside
 	plabel   []uint16  // padded pixel labels: 0 outside
 	par      Parallel
@@ -123,19 +124,40 @@ func NewKNN(cfg KNNConfig, classes, height, width int) (*KNN, error) {
 	k := &KNN{cfg: cfg, classes: classes, h: height, w: width, pad: (cfg.Search - 1) / 2}
 	k.wp = width + 2*k.pad
 	k.weights = InverseGaussian(cfg.Search, cfg.Sigma)
-	byWeight := make([]int, len(k.weights))
-	for i := range byWeight {
-		byWeight[i] = i
+	// The likeliest neighbours first: a spinning lidar's ring is a row, and
+	// along it the range changes least, so the row's positions by distance,
+	// then the others by increasing weight. The order changes no result
+	// (ties are settled by the window position in the key), only how
+	// often the K kept so far are replaced.
+	order := make([]int, len(k.weights))
+	for i := range order {
+		order[i] = i
 	}
-	slices.SortStableFunc(byWeight, func(a, b int) int { return cmp.Compare(k.weights[a], k.weights[b]) })
-	centre := k.pad*cfg.Search + k.pad
-	for _, pos := range byWeight {
+	s := cfg.Search
+	rowDist := func(pos int) int {
+		if pos/s != k.pad {
+			return s
+		}
+		return max(pos%s-k.pad, k.pad-pos%s)
+	}
+	slices.SortStableFunc(order, func(a, b int) int {
+		if c := cmp.Compare(rowDist(a), rowDist(b)); c != 0 {
+			return c
+		}
+		return cmp.Compare(k.weights[a], k.weights[b])
+	})
+	centre := k.pad*s + k.pad
+	k.posOff = make([]int, len(k.weights))
+	for pos := range k.posOff {
+		k.posOff[pos] = (pos/s)*k.wp + pos%s
+	}
+	for _, pos := range order {
 		if pos == centre {
 			continue
 		}
-		k.offs = append(k.offs, (pos/cfg.Search)*k.wp+pos%cfg.Search)
+		k.offs = append(k.offs, k.posOff[pos])
 		k.ws = append(k.ws, k.weights[pos])
-		k.posKey = append(k.posKey, uint64(pos)<<16)
+		k.posKey = append(k.posKey, uint64(pos))
 	}
 	n := (height + 2*k.pad) * k.wp
 	k.prange = make([]float32, n)
@@ -279,121 +301,123 @@ func (k *KNN) vote(lo, hi int) {
 	if k.cfg.Cutoff <= 0 {
 		cutoff = float32(math.Inf(1)) // nothing is beyond it; +Inf candidates still vote
 	}
-	centre := k.pad*s + k.pad
-	top := k.classes // labels ≥ classes never win
+	// A candidate is one uint64 key: the bits of its weighted distance
+	// shifted left by one (which drops the sign: |d| orders as those
+	// bits), and its window position (ties by window order).
+	cutBits := uint64(math.Float32bits(cutoff)<<1) << 32
+	centreKey := uint64(k.pad*s + k.pad) // distance 0
 	prange, plabel := k.prange, k.plabel
-	// Window positions other than the centre, by increasing weight: their
-	// offsets from the window's corner, weights and positions as key bits.
 	offs := k.offs
 	ws := k.ws[:len(offs)]
 	posKey := k.posKey[:len(offs)]
+	posOff := k.posOff
 	span := (s-1)*k.wp + s
-	centreOff := k.pad*k.wp + k.pad
-	centreKey := uint64(centre) << 16
-	var votes [256]uint8 // per class, for up to 256 classes
-	small := k.classes <= 256
 	us, vs, rs := p.PointU[lo:hi], p.PointV[lo:hi], p.PointRange[lo:hi]
 	dst := k.dst[lo:hi]
-	// A candidate is one uint64 key: the bits of its weighted distance
-	// (non-negative floats order as their bits), its window position (ties
-	// by window order) and its class. Keys under the cutoff are gathered
-	// without branches, then the K smallest kept.
 	var keys [15 * 15]uint64
 	var sel [MaxK]uint64
-	cutBits := uint64(math.Float32bits(cutoff))
+	var labels [MaxK]uint16
 	for i, u := range us {
 		if u < 0 {
 			dst[i] = 0
 			continue
 		}
-		if l := k.uniform[int(vs[i])*k.w+int(u)]; l != 0 {
+		pix := int(vs[i])*k.w + int(u)
+		if l := k.uniform[pix]; l != 0 {
 			dst[i] = l
 			continue
 		}
 		r := rs[i]
-		base := int(vs[i])*k.wp + int(u)
-		// The centre first (its own pixel, distance 0), then the other
-		// window positions by increasing weight: they are the likeliest
-		// neighbours, so that fewer keys are replaced below. The order does
-		// not change the result: ties are settled by the key's position.
+		base := int(vs[i])*k.wp + int(u) // the window's corner in the padded image
 		wr := prange[base : base+span]
+		// The centre first (its own pixel, at distance 0), then the other
+		// positions, likeliest first, so that few keys replace one kept.
+		keys[0] = centreKey
+		windowKeys(keys[1:len(offs)+1], wr, r, offs, ws, posKey)
+		kb := selectSmallest(sel[:kk], keys[:len(offs)+1])
+		// Those beyond the cutoff vote for no class (0 never wins).
 		wl := plabel[base : base+span]
-		keys[0] = centreKey | uint64(wl[centreOff])
-		kw := keys[1 : len(offs)+1]
-		for j, off := range offs {
-			d := math.Float32frombits(math.Float32bits(wr[off]-r)&0x7fffffff) * ws[j]
-			db := uint64(math.Float32bits(d))
-			// Beyond the cutoff, the distance bits become all ones: such a
-			// key is larger than any other and, keeping its position, unique.
-			beyond := uint64(int64(cutBits-db)>>63) << 32
-			kw[j] = db<<32 | posKey[j] | uint64(wl[off]) | beyond
-		}
-		// The K smallest keys, in any order (the vote ignores it): the K
-		// likeliest first, then each smaller key replaces the largest kept.
-		// Keys are unique, so the set is the one a full sort would give.
-		kb := sel[:kk]
-		copy(kb, keys[:kk])
-		worst := uint64(0)
-		for _, v := range kb {
-			worst = max(worst, v)
-		}
-		for _, key := range keys[kk : len(offs)+1] {
-			if key < worst {
-				// Replace the largest and find the new largest, with
-				// conditional moves, not branches.
-				nw := uint64(0)
-				for j, v := range kb {
-					if v == worst {
-						v = key
-					}
-					kb[j] = v
-					nw = max(nw, v)
-				}
-				worst = nw
+		ls := labels[:len(kb)]
+		for j, key := range kb {
+			l := wl[posOff[uint32(key)]]
+			if key > cutBits|math.MaxUint32 {
+				l = 0
 			}
+			ls[j] = l
 		}
-		n := 0
-		for _, key := range kb {
-			if key>>32 != math.MaxUint32 {
-				sel[n] = key
+		dst[i] = mode(ls)
+	}
+}
+
+// windowKeys writes the keys of the window positions offs (offsets into
+// wr, with weights ws and positions posKey) for a point at range r. It is a
+// function of its own so that its loop keeps everything in registers.
+//
+//go:noinline
+func windowKeys(kw []uint64, wr []float32, r float32, offs []int, ws []float32, posKey []uint64) {
+	kw = kw[:len(offs)]
+	ws, posKey = ws[:len(offs)], posKey[:len(offs)]
+	for j, off := range offs {
+		// (a − r)·w has the magnitude of |a − r|·w: rounding is symmetric
+		// in sign.
+		d := (wr[off] - r) * ws[j]
+		kw[j] = uint64(math.Float32bits(d)<<1)<<32 | posKey[j]
+	}
+}
+
+// selectSmallest copies the len(kb) smallest of keys (unique, at least
+// len(kb) of them) into kb, in no particular order, and returns kb: the
+// first len(kb) kept, then each smaller key replaces the largest kept.
+//
+//go:noinline
+func selectSmallest(kb, keys []uint64) []uint64 {
+	copy(kb, keys)
+	worst := uint64(0)
+	for _, v := range kb {
+		worst = max(worst, v)
+	}
+	for _, key := range keys[len(kb):] {
+		if key < worst {
+			// Replace the largest and find the new largest, with
+			// conditional moves, not branches.
+			nw := uint64(0)
+			for j, v := range kb {
+				if v == worst {
+					v = key
+				}
+				kb[j] = v
+				nw = max(nw, v)
+			}
+			worst = nw
+		}
+	}
+	return kb
+}
+
+// mode returns the most frequent non-zero label of ls, the lower on ties,
+// or 0 when all are 0: each label's count, compared with the others' by
+// a score (count above the complement of the label) without branches.
+//
+//go:noinline
+func mode(ls []uint16) uint16 {
+	best := uint32(0)
+	for _, a := range ls {
+		n := uint32(0)
+		for _, b := range ls {
+			if a == b {
 				n++
 			}
 		}
-		// Vote: most frequent real class, lower class on ties.
-		best, bestN := uint16(0), uint8(0)
-		if small {
-			for _, key := range sel[:n] {
-				votes[uint8(key)]++
-			}
-			for _, key := range sel[:n] {
-				l := uint16(uint8(key))
-				c := votes[l]
-				if l != 0 && int(l) < top && (c > bestN || (c == bestN && l < best)) {
-					best, bestN = l, c
-				}
-			}
-			for _, key := range sel[:n] {
-				votes[uint8(key)] = 0
-			}
-		} else {
-			for _, ka := range sel[:n] {
-				l := uint16(ka)
-				if l == 0 || int(l) >= top {
-					continue
-				}
-				c := uint8(0)
-				for _, kc := range sel[:n] {
-					if uint16(kc) == l {
-						c++
-					}
-				}
-				if c > bestN || (c == bestN && l < best) {
-					best, bestN = l, c
-				}
-			}
+		score := n<<16 | uint32(0xffff-a)
+		if a == 0 {
+			score = 0
 		}
-		dst[i] = best
+		best = max(best, score)
 	}
+	if best == 0 {
+		return 0
+	}
+	return uint16(0xffff - best&0xffff)
 }
 
 // Unproject writes every point's class from the class of its pixel
