@@ -13,8 +13,8 @@ import (
 	"testing"
 
 	"github.com/gopercept/gopercept/internal/ros/node"
-	_ "github.com/gopercept/gopercept/nodes/all"
 	"github.com/gopercept/gopercept/internal/ros/param"
+	_ "github.com/gopercept/gopercept/nodes/all"
 	"gopkg.in/yaml.v3"
 )
 

@@ -12,12 +12,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/internal/ros/evaluate"
-	"github.com/gopercept/gopercept/infer"
+	"github.com/gopercept/gopercept/internal/ros/simdrive"
 	"github.com/gopercept/gopercept/lidarseg"
 	_ "github.com/gopercept/gopercept/nodes/all"
-	"github.com/gopercept/gopercept/internal/ros/simdrive"
 )
 
 func TestEveryModelMatchesItsCard(t *testing.T) {

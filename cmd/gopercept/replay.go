@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/gopercept/gopercept/internal/ros/bag"
-	_ "github.com/gopercept/gopercept/nodes/all" // register the nodes
 	"github.com/gopercept/gopercept/internal/ros/replay"
+	_ "github.com/gopercept/gopercept/nodes/all" // register the nodes
 )
 
 func cmdReplay(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -8,11 +8,11 @@ import (
 	"testing"
 
 	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/infer/onnxbuild"
+	"github.com/gopercept/gopercept/internal/pointcloud"
+	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/param"
-	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/tf"
 	"gonum.org/v1/gonum/spatial/r3"
 )

@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/infer/onnxbuild"
+	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/param"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"

@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/internal/ros/paramschema"
 	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/paramschema"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/nav_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"
 )

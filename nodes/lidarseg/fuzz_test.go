@@ -3,9 +3,9 @@ package lidarsegnode
 import (
 	"testing"
 
+	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
-	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 )
 

@@ -5,8 +5,8 @@ import (
 	"math"
 	"strings"
 
-	"github.com/gopercept/gopercept/lidarseg"
 	"github.com/gopercept/gopercept/internal/ros/param"
+	"github.com/gopercept/gopercept/lidarseg"
 )
 
 // markDynamic records which parameters may change while the node runs (the

@@ -6,14 +6,14 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/infer/onnxbuild"
+	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/param"
-	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
+	"github.com/gopercept/gopercept/pose"
 )
 
 // nullPub discards what it is given.

@@ -5,8 +5,8 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/infer"
+	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/pose/decode"

@@ -6,9 +6,9 @@ import (
 
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
 	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/pose/lift"
-	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 

@@ -10,14 +10,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/infer"
+	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/param"
-	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/pose/metrics"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/pose"
+	"github.com/gopercept/gopercept/pose/metrics"
 )
 
 // photoRef is one photograph of testdata/photos.json with its hand-marked

@@ -13,19 +13,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/internal/camera"
-	"github.com/gopercept/gopercept/internal/ros/cdr"
-	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/infer/onnxbuild"
+	"github.com/gopercept/gopercept/internal/camera"
+	"github.com/gopercept/gopercept/internal/imageconv"
+	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/param"
-	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/pose/preprocess"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
+	"github.com/gopercept/gopercept/pose"
+	"github.com/gopercept/gopercept/pose/preprocess"
 )
 
 // The synthetic world: a 64×48 image with one person whose detector box and

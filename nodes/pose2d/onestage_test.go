@@ -9,8 +9,8 @@ import (
 	"github.com/gopercept/gopercept/infer/onnxbuild"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/param"
-	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
+	"github.com/gopercept/gopercept/pose"
 )
 
 // yoloPeople are the two people the one-stage model reports, in image

@@ -5,12 +5,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/internal/ros/paramschema"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/param"
-	"github.com/gopercept/gopercept/pose"
+	"github.com/gopercept/gopercept/internal/ros/paramschema"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
+	"github.com/gopercept/gopercept/pose"
 )
 
 // reconfNode is newNode keeping the parameter set, for Reconfigure; with

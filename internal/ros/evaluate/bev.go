@@ -10,16 +10,16 @@ import (
 	"strconv"
 
 	"github.com/gopercept/gopercept/bev/metrics"
+	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
-	bevfusionnode "github.com/gopercept/gopercept/nodes/bevfusion"
-	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/replay"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/nav_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
 	"github.com/gopercept/gopercept/internal/ros/simdrive"
+	bevfusionnode "github.com/gopercept/gopercept/nodes/bevfusion"
 )
 
 // BEVConfig configures BEV.

@@ -6,9 +6,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
-	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/replay"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"

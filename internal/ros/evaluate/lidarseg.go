@@ -11,16 +11,16 @@ import (
 	"math"
 	"strings"
 
+	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
-	"github.com/gopercept/gopercept/lidarseg"
-	"github.com/gopercept/gopercept/lidarseg/kitti"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/param"
-	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/replay"
 	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
+	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/lidarseg/kitti"
 )
 
 // LidarsegConfig configures Lidarseg.

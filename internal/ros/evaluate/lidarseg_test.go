@@ -11,15 +11,15 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/internal/jsonnull"
-	"github.com/gopercept/gopercept/lidarseg"
-	"github.com/gopercept/gopercept/lidarseg/kitti"
+	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/internal/ros/node"
-	_ "github.com/gopercept/gopercept/nodes/lidarseg" // registers the node
 	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/internal/ros/simdrive"
+	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/lidarseg/kitti"
+	_ "github.com/gopercept/gopercept/nodes/lidarseg" // registers the node
 )
 
 // exportKITTI writes the lidar sweeps of a bag and their ground truth as a

@@ -8,14 +8,14 @@ import (
 	"math"
 	"slices"
 
-	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/jsonnull"
+	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/replay"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
 	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/pose/lift"
 	"github.com/gopercept/gopercept/pose/metrics"
-	"github.com/gopercept/gopercept/internal/ros/replay"
-	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 

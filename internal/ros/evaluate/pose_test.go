@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/pose/metrics"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/geometry_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
+	"github.com/gopercept/gopercept/pose"
+	"github.com/gopercept/gopercept/pose/metrics"
 )
 
 // TestJointErrors: two people, the node's arrays in the other order than

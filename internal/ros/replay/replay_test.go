@@ -12,11 +12,11 @@ import (
 
 	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
-	"github.com/gopercept/gopercept/internal/testfix"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/replay"
 	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/testfix"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	_ "github.com/gopercept/gopercept/nodes/lidarseg" // registers the node
 	"github.com/gopercept/gopercept/internal/ros/replay"
+	_ "github.com/gopercept/gopercept/nodes/lidarseg" // registers the node
 )
 
 // TestDropsNameRemappedTopics: a node's own drop detail names its input as

@@ -10,9 +10,9 @@ import (
 
 	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/lss"
-	"github.com/gopercept/gopercept/lidarseg"
 	"github.com/gopercept/gopercept/internal/npy"
 	"github.com/gopercept/gopercept/internal/sim"
+	"github.com/gopercept/gopercept/lidarseg"
 	"gonum.org/v1/gonum/spatial/r3"
 	"gopkg.in/yaml.v3"
 )

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/gopercept/gopercept/internal/npy"
-	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/internal/sim"
+	"github.com/gopercept/gopercept/pose"
 	"gonum.org/v1/gonum/spatial/r3"
 	"gopkg.in/yaml.v3"
 )

@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 
 	"github.com/gopercept/gopercept/internal/imageconv"
+	"github.com/gopercept/gopercept/internal/sim"
 	"github.com/gopercept/gopercept/lidarseg"
 	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/pose/draw"
-	"github.com/gopercept/gopercept/internal/sim"
 )
 
 // WritePreview writes pictures of the world at time t for people: the

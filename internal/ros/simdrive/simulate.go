@@ -12,9 +12,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
-	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/geometry_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"

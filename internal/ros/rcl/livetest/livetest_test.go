@@ -27,15 +27,15 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
-	_ "github.com/gopercept/gopercept/nodes/all"
 	"github.com/gopercept/gopercept/internal/ros/param"
-	"github.com/gopercept/gopercept/internal/ros/replay"
 	"github.com/gopercept/gopercept/internal/ros/rcl"
+	"github.com/gopercept/gopercept/internal/ros/replay"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/diagnostic_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
 	"github.com/gopercept/gopercept/internal/ros/simdrive"
 	"github.com/gopercept/gopercept/internal/tf"
+	_ "github.com/gopercept/gopercept/nodes/all"
 )
 
 var root = func() string { r, _ := filepath.Abs("../../../.."); return r }()

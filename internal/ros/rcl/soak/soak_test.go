@@ -27,12 +27,12 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
-	bevfusionnode "github.com/gopercept/gopercept/nodes/bevfusion"
 	"github.com/gopercept/gopercept/internal/ros/rcl"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/diagnostic_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
 	"github.com/gopercept/gopercept/internal/ros/simdrive"
+	bevfusionnode "github.com/gopercept/gopercept/nodes/bevfusion"
 )
 
 var root = func() string { wd, _ := os.Getwd(); return filepath.Join(wd, "..", "..", "..", "..") }()

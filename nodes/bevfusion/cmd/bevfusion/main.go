@@ -6,8 +6,8 @@
 package main
 
 import (
-	_ "github.com/gopercept/gopercept/nodes/bevfusion" // registers "bevfusion"
 	"github.com/gopercept/gopercept/internal/ros/rcl"
+	_ "github.com/gopercept/gopercept/nodes/bevfusion" // registers "bevfusion"
 )
 
 func main() { rcl.Main("bevfusion") }

@@ -6,8 +6,8 @@
 package main
 
 import (
-	_ "github.com/gopercept/gopercept/nodes/lidarseg" // registers "lidarseg"
 	"github.com/gopercept/gopercept/internal/ros/rcl"
+	_ "github.com/gopercept/gopercept/nodes/lidarseg" // registers "lidarseg"
 )
 
 func main() { rcl.Main("lidarseg") }

@@ -6,8 +6,8 @@
 package main
 
 import (
-	_ "github.com/gopercept/gopercept/nodes/pose2d" // registers "pose2d"
 	"github.com/gopercept/gopercept/internal/ros/rcl"
+	_ "github.com/gopercept/gopercept/nodes/pose2d" // registers "pose2d"
 )
 
 func main() { rcl.Main("pose2d") }
