@@ -10,6 +10,7 @@ import (
 	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/head"
 	"github.com/gopercept/gopercept/bev/pillar"
+	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
@@ -171,12 +172,12 @@ func New(env node.Env) (node.Node, error) {
 			if n.query, err = openQuery(cfg.EncoderModel, cfg.runtime(), len(n.cams), cfg.BaseFrame, env.Log); err != nil {
 				return nil, err
 			}
-		} else if n.enc, err = openEncoder(cfg.EncoderModel, cfg.Providers, len(n.cams), env.Log); err != nil {
+		} else if n.enc, err = openEncoderRT(cfg.EncoderModel, cfg.runtime(), len(n.cams), env.Log); err != nil {
 			return nil, err
 		}
 	}
 	if cfg.FuserModel != "" {
-		if n.fus, err = openFuser(cfg.FuserModel, cfg.Providers, cfg.Grid, cfg.ClassNames, cfg.Head, env.Log); err != nil {
+		if n.fus, err = openFuserRT(cfg.FuserModel, cfg.runtime(), cfg.Grid, cfg.ClassNames, cfg.Head, env.Log); err != nil {
 			n.Close()
 			return nil, err
 		}
@@ -184,6 +185,11 @@ func New(env node.Env) (node.Node, error) {
 			n.Close()
 			return nil, &ParamError{Param: "nms_radius", Detail: fmt.Sprintf("%v (set nms_groups to the class→task map)", err)}
 		}
+	}
+	if cfg.BuildEngineOnly {
+		// The models opened above built and cached their engines.
+		n.Close()
+		return nil, fmt.Errorf("bevfusion: %w (encoder_model, fuser_model)", infer.ErrEngineBuilt)
 	}
 	layout := bev.LayoutYX
 	if n.fus != nil {
@@ -634,11 +640,11 @@ func (n *Node) cameraBranch(nMasked int) (camBEV bool, err error) {
 		}
 		c.preprocess(dst, n.enc.iw, n.enc.ih, n.enc.resize, n.enc.mean, n.enc.std, n.enc.scale, n.enc.bgr)
 		n.rig[i] = c.bevCamera(n.extr[i], c.aug)
-		n.stillRig[i] = c.bevCamera(n.still[i], c.aug)
 		if e := n.enc; e.mlpIn != "" {
 			k, m := len(e.mlpLayout), c.model
 			mlpInput(e.m.Input(e.mlpIn)[i*k:(i+1)*k], e.mlpLayout, m.Fx, m.Fy, m.Cx, m.Cy, c.aug, n.extr[i])
 		}
+		n.stillRig[i] = c.bevCamera(n.still[i], c.aug)
 	}
 	if n.enc.depthIn != "" {
 		n.sparseDepth()

@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/camera"
 	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
@@ -161,6 +162,11 @@ func New(env node.Env) (node.Node, error) {
 			return nil, err
 		}
 		n.stats.Set("lift_model", n.mono.model.Card().Name)
+	}
+	if cfg.BuildEngineOnly {
+		dir := n.est.pose.EngineCacheDir()
+		n.Close()
+		return nil, fmt.Errorf("pose2d: %w: %s and beside it", infer.ErrEngineBuilt, dir)
 	}
 	return n, nil
 }
