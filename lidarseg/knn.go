@@ -314,7 +314,6 @@ func (k *KNN) vote(lo, hi int) {
 	span := (s-1)*k.wp + s
 	us, vs, rs := p.PointU[lo:hi], p.PointV[lo:hi], p.PointRange[lo:hi]
 	dst := k.dst[lo:hi]
-	var keys [15 * 15]uint64
 	var sel [MaxK]uint64
 	var labels [MaxK]uint16
 	for i, u := range us {
@@ -332,9 +331,7 @@ func (k *KNN) vote(lo, hi int) {
 		wr := prange[base : base+span]
 		// The centre first (its own pixel, at distance 0), then the other
 		// positions, likeliest first, so that few keys replace one kept.
-		keys[0] = centreKey
-		windowKeys(keys[1:len(offs)+1], wr, r, offs, ws, posKey)
-		kb := selectSmallest(sel[:kk], keys[:len(offs)+1])
+		kb := nearestKeys(sel[:kk], wr, r, offs, ws, posKey, centreKey)
 		// Those beyond the cutoff vote for no class (0 never wins).
 		wl := plabel[base : base+span]
 		ls := labels[:len(kb)]
@@ -349,43 +346,38 @@ func (k *KNN) vote(lo, hi int) {
 	}
 }
 
-// windowKeys writes the keys of the window positions offs (offsets into
-// wr, with weights ws and positions posKey) for a point at range r. It is a
-// function of its own so that its loop keeps everything in registers.
+// nearestKeys writes into kb the len(kb) smallest keys of the window for
+// a point at range r, in no particular order, and returns kb: the centre's
+// (centreKey, at distance 0) and those of the positions offs (offsets into
+// wr, with weights ws and positions posKey), the first len(kb) kept, then
+// each smaller key replacing the largest kept. It is a function of its
+// own so that its loops keep their values in registers.
 //
 //go:noinline
-func windowKeys(kw []uint64, wr []float32, r float32, offs []int, ws []float32, posKey []uint64) {
-	kw = kw[:len(offs)]
+func nearestKeys(kb []uint64, wr []float32, r float32, offs []int, ws []float32, posKey []uint64, centreKey uint64) []uint64 {
 	ws, posKey = ws[:len(offs)], posKey[:len(offs)]
-	for j, off := range offs {
+	kb[0] = centreKey
+	worst := centreKey
+	for j, off := range offs[:len(kb)-1] {
 		// (a − r)·w has the magnitude of |a − r|·w: rounding is symmetric
 		// in sign.
 		d := (wr[off] - r) * ws[j]
-		kw[j] = uint64(math.Float32bits(d)<<1)<<32 | posKey[j]
+		key := uint64(math.Float32bits(d)<<1)<<32 | posKey[j]
+		kb[j+1] = key
+		worst = max(worst, key)
 	}
-}
-
-// selectSmallest copies the len(kb) smallest of keys (unique, at least
-// len(kb) of them) into kb, in no particular order, and returns kb: the
-// first len(kb) kept, then each smaller key replaces the largest kept.
-//
-//go:noinline
-func selectSmallest(kb, keys []uint64) []uint64 {
-	copy(kb, keys)
-	worst := uint64(0)
-	for _, v := range kb {
-		worst = max(worst, v)
-	}
-	for _, key := range keys[len(kb):] {
+	for j := len(kb) - 1; j < len(offs); j++ {
+		d := (wr[offs[j]] - r) * ws[j]
+		key := uint64(math.Float32bits(d)<<1)<<32 | posKey[j]
 		if key < worst {
 			// Replace the largest and find the new largest, with
 			// conditional moves, not branches.
 			nw := uint64(0)
-			for j, v := range kb {
+			for i, v := range kb {
 				if v == worst {
 					v = key
 				}
-				kb[j] = v
+				kb[i] = v
 				nw = max(nw, v)
 			}
 			worst = nw
@@ -502,15 +494,4 @@ func (a *Argmax) run(lo, hi int) {
 			}
 		}
 	}
-}
-
-// worstKey returns the index and value of the largest key.
-func worstKey(b []uint64) (int, uint64) {
-	j, w := 0, b[0]
-	for i := 1; i < len(b); i++ {
-		if b[i] > w {
-			j, w = i, b[i]
-		}
-	}
-	return j, w
 }
