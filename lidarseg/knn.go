@@ -316,6 +316,8 @@ func (k *KNN) vote(lo, hi int) {
 	dst := k.dst[lo:hi]
 	var sel [MaxK]uint64
 	var labels [MaxK]uint16
+	var votes [256]uint8 // per class, zero between points
+	small := k.classes <= len(votes)
 	for i, u := range us {
 		if u < 0 {
 			dst[i] = 0
@@ -342,7 +344,11 @@ func (k *KNN) vote(lo, hi int) {
 			}
 			ls[j] = l
 		}
-		dst[i] = mode(ls)
+		if small {
+			dst[i] = modeSmall(ls, &votes)
+		} else {
+			dst[i] = mode(ls)
+		}
 	}
 }
 
@@ -384,6 +390,29 @@ func nearestKeys(kb []uint64, wr []float32, r float32, offs []int, ws []float32,
 		}
 	}
 	return kb
+}
+
+// modeSmall is mode for labels under 256, counted in votes (all zero, and
+// left so).
+func modeSmall(ls []uint16, votes *[256]uint8) uint16 {
+	for _, l := range ls {
+		votes[uint8(l)]++
+	}
+	best := uint32(0)
+	for _, l := range ls {
+		score := uint32(votes[uint8(l)])<<16 | uint32(0xffff-l)
+		if l == 0 {
+			score = 0
+		}
+		best = max(best, score)
+	}
+	for _, l := range ls {
+		votes[uint8(l)] = 0
+	}
+	if best == 0 {
+		return 0
+	}
+	return uint16(0xffff - best&0xffff)
 }
 
 // mode returns the most frequent non-zero label of ls, the lower on ties,

@@ -266,3 +266,34 @@ func BenchmarkArgmax(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)*float64(len(dst))/b.Elapsed().Seconds(), "pixels/s")
 }
+
+// TestKNNManyClasses checks the vote for more than 256 classes (counted
+// without the per-class table) against the twin.
+func TestKNNManyClasses(t *testing.T) {
+	const classes = 300
+	proj, pix := randomScene(t, 4, 16, 64, 3000, classes)
+	for p := range pix {
+		pix[p] = uint16(250 + p%40) // classes on both sides of 256
+	}
+	k, err := NewKNN(DefaultKNNConfig(), classes, 16, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]uint16, proj.NumPoints())
+	if err := k.Apply(got, proj, pix); err != nil {
+		t.Fatal(err)
+	}
+	want := bruteKNN(k.Config(), classes, proj, pix)
+	above := 0
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("point %d: class %d, twin %d", i, got[i], want[i])
+		}
+		if got[i] >= 256 {
+			above++
+		}
+	}
+	if above == 0 {
+		t.Error("no point got a class above 255: the test does not reach its case")
+	}
+}
