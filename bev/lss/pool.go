@@ -29,9 +29,12 @@ type Pooler struct {
 	// With scattered points (gathering): per point in DepthIndex order,
 	// its depth weight this frame, and its own index (the kernels' weight
 	// index into w).
-	gathering   bool
-	w           []float32
-	iota        []int32
+	gathering bool
+	w         []float32
+	iota      []int32
+	// The gather's (point, depth index) pairs: points in blocks of
+	// gatherBlock, inside a block by depth index.
+	pairs       []gatherPair
 	tilesAcross int
 	buf         [][]float32 // per worker tile buffer, tileRows·tileCols·C floats, then C for a cell's later intervals
 
@@ -116,6 +119,13 @@ func (p *Pooler) setGeometry(g *Geometry) {
 		p.iota, p.w = p.iota[:len(g.DepthIndex)], p.w[:len(g.DepthIndex)]
 		for i := range p.iota {
 			p.iota[i] = int32(i)
+		}
+		p.pairs = growSlice(p.pairs, len(g.DepthIndex))
+		for i, j := range g.DepthIndex {
+			p.pairs[i] = gatherPair{int32(i), j}
+		}
+		for lo := 0; lo < len(p.pairs); lo += gatherBlock {
+			slices.SortFunc(p.pairs[lo:min(lo+gatherBlock, len(p.pairs))], func(a, b gatherPair) int { return int(a.j - b.j) })
 		}
 	}
 	// Channels-last features are stored column by column ([NCam, FW, FH,
@@ -281,7 +291,7 @@ func (p *Pooler) Pool(depth, feat, out []float32) error {
 	rows := g.NCam * g.FH
 	gathers := 0
 	if p.gathering {
-		gathers = (len(g.DepthIndex) + gatherPoints - 1) / gatherPoints
+		gathers = (len(p.pairs) + gatherPoints - 1) / gatherPoints
 	}
 	p.wg.Add(rows + gathers)
 	for r := 0; r < rows; r++ {
@@ -372,15 +382,22 @@ var scatteredStep int32 = 1 << 14
 // gatherPoints is the number of points of one gather job.
 const gatherPoints = 1 << 15
 
+// gatherBlock is the number of points whose weights one pass of the gather
+// writes (2 MB, in cache) while it reads the depth tensor in increasing
+// order, so that the reads stream instead of waiting on random misses.
+const gatherBlock = 1 << 19
+
+// gatherPair is one point i of the gather and its depth index j.
+type gatherPair struct{ i, j int32 }
+
 // gather copies the depth weights of points [j·gatherPoints, …) into w
 // in DepthIndex order, so that the pooling reads them in sequence.
 func (p *Pooler) gather(j int) {
 	lo := j * gatherPoints
-	hi := min(lo+gatherPoints, len(p.w))
-	depth := p.depth
-	w := p.w[lo:hi]
-	for i, idx := range p.g.DepthIndex[lo:hi] {
-		w[i] = depth[idx]
+	hi := min(lo+gatherPoints, len(p.pairs))
+	depth, w := p.depth, p.w
+	for _, pr := range p.pairs[lo:hi] {
+		w[pr.i] = depth[pr.j]
 	}
 }
 
