@@ -578,19 +578,17 @@ const projectBatch = 256
 
 // projectFull is projectPoints for the common case, the full sweep with
 // rows from the pitch. It takes the points in batches, each in three short
-// passes (range and the two angles; the tables' look-ups; the scatter)
-// rather than one long one: a point's chain of dependent operations is
-// long (a square root, two divisions, two look-ups, the scatter), and
-// short loops let the processor overlap many points' chains.
+// passes (range and the two angles; the tables' look-ups; the scatter),
+// each a function of its own, rather than one long loop: a point's chain
+// of dependent operations is long (a square root, two divisions, two
+// look-ups, the scatter), and short loops that keep their values in
+// registers let the processor overlap many points' chains.
 func (p *Projector) projectFull(lo, hi int, img []uint64, pay [][4]float32) int {
 	o := &p.out
 	c := &p.cloud
-	h, w := p.cfg.Height, p.cfg.Width
-	img = img[:h*w]
+	img = img[:p.cfg.Height*p.cfg.Width]
 	pay = pay[:len(img)]
-	scale := p.cfg.IntensityScale
-	rowTab, colTab := &p.rowTab, &p.colTab
-	if rowTab.walk || colTab.walk {
+	if p.rowTab.walk || p.colTab.walk {
 		return p.projectPoints(lo, hi, img, pay)
 	}
 	var qs, as [projectBatch]float64
@@ -598,63 +596,102 @@ func (p *Projector) projectFull(lo, hi int, img []uint64, pay [][4]float32) int 
 	for b0 := lo; b0 < hi; b0 += projectBatch {
 		b1 := min(b0+projectBatch, hi)
 		xs := c.X[b0:b1]
-		ys, zs := c.Y[b0:b1][:len(xs)], c.Z[b0:b1][:len(xs)]
-		us, vs, rs := o.PointU[b0:b1][:len(xs)], o.PointV[b0:b1][:len(xs)], o.PointRange[b0:b1][:len(xs)]
+		ys, zs := c.Y[b0:b1], c.Z[b0:b1]
+		rs := o.PointRange[b0:b1]
 		q, a := qs[:len(xs)], as[:len(xs)]
-		for k := range xs {
-			x, y, z := xs[k], ys[k], zs[k]
-			// The explicit conversions round each product, so that no
-			// fused multiply-add changes the float32 result numpy gives.
-			s := float32(x*x) + float32(y*y)
-			s += float32(z * z)
-			r := float32(math.Sqrt(float64(s)))
-			rs[k] = r
-			q[k] = float64(z / r)
-			a[k] = -pseudoAngle(float64(x), float64(y))
-		}
-		for k, r := range rs {
-			if !(r > 0) || r > math.MaxFloat32 { // NaN, 0 or infinite
-				us[k], vs[k], rs[k] = -1, -1, 0
-				continue
-			}
-			// Column and row: the thresholds below the value's bin, and
-			// one more where it lies at or above the bin's threshold (a
-			// conditional set: in a sweep's order it is not predictable).
-			e := colTab.bin(a[k])
-			var up int
-			if a[k] >= e.t {
-				up = 1
-			}
-			u := int(e.base) + up
-			if y := ys[k]; y == 0 { // signed zeros decide between the first and last column
-				u = p.zeroU[signBit(xs[k])][signBit(y)]
-			}
-			e = rowTab.bin(q[k])
-			var down int
-			if q[k] >= e.t {
-				down = 1
-			}
-			us[k], vs[k] = int32(u), int32(h-1-int(e.base)-down)
-		}
+		rangeAngles(xs, ys, zs, rs, q, a)
+		p.pixels(xs, ys, rs, q, a, o.PointU[b0:b1], o.PointV[b0:b1])
 		var inten []float32
 		if c.Intensity != nil {
-			inten = c.Intensity[b0:b1][:len(xs)]
+			inten = c.Intensity[b0:b1]
 		}
-		for k, u := range us {
-			if u < 0 {
-				continue
+		projected += p.scatterBatch(b0, img, pay, xs, ys, zs, inten, o.PointU[b0:b1], o.PointV[b0:b1], rs)
+	}
+	return projected
+}
+
+// rangeAngles writes each point's range (float32 as numpy computes it),
+// the sine of its pitch z/r and its pseudo-angle, negated as yaw is.
+//
+//go:noinline
+func rangeAngles(xs, ys, zs, rs []float32, q, a []float64) {
+	ys, zs, rs = ys[:len(xs)], zs[:len(xs)], rs[:len(xs)]
+	q, a = q[:len(xs)], a[:len(xs)]
+	for k, x := range xs {
+		y, z := ys[k], zs[k]
+		// The explicit conversions round each product, so that no fused
+		// multiply-add changes the float32 result numpy gives.
+		s := float32(x*x) + float32(y*y)
+		s += float32(z * z)
+		r := float32(math.Sqrt(float64(s)))
+		rs[k] = r
+		q[k] = float64(z / r)
+		a[k] = -pseudoAngle(float64(x), float64(y))
+	}
+}
+
+// pixels writes each point's column and row from its pseudo-angle a and
+// pitch sine q, −1 for points skipped (range NaN, 0 or infinite; their
+// range becomes 0).
+//
+//go:noinline
+func (p *Projector) pixels(xs, ys, rs []float32, q, a []float64, us, vs []int32) {
+	xs, ys, q, a = xs[:len(rs)], ys[:len(rs)], q[:len(rs)], a[:len(rs)]
+	us, vs = us[:len(rs)], vs[:len(rs)]
+	rowTab, colTab := &p.rowTab, &p.colTab
+	last := p.cfg.Height - 1
+	for k, r := range rs {
+		if !(r > 0) || r > math.MaxFloat32 { // NaN, 0 or infinite
+			us[k], vs[k], rs[k] = -1, -1, 0
+			continue
+		}
+		// Column and row: the thresholds below the value's bin, and one
+		// more where it lies at or above the bin's threshold (a
+		// conditional set: in a sweep's order it is not predictable).
+		e := colTab.bin(a[k])
+		var up int
+		if a[k] >= e.t {
+			up = 1
+		}
+		u := int(e.base) + up
+		if y := ys[k]; y == 0 { // signed zeros decide between the first and last column
+			u = p.zeroU[signBit(xs[k])][signBit(y)]
+		}
+		e = rowTab.bin(q[k])
+		var down int
+		if q[k] >= e.t {
+			down = 1
+		}
+		us[k], vs[k] = int32(u), int32(last-int(e.base)-down)
+	}
+}
+
+// scatterBatch keeps, for the points from b0 on (coordinates xs, ys, zs,
+// intensities inten or nil, pixels us, vs, ranges rs), each pixel's
+// smallest key in img and that point's coordinates and remission in pay;
+// it returns how many points have a pixel.
+//
+//go:noinline
+func (p *Projector) scatterBatch(b0 int, img []uint64, pay [][4]float32, xs, ys, zs, inten []float32, us, vs []int32, rs []float32) int {
+	ys, zs, us, vs, rs = ys[:len(xs)], zs[:len(xs)], us[:len(xs)], vs[:len(xs)], rs[:len(xs)]
+	pay = pay[:len(img)]
+	w := p.cfg.Width
+	scale := p.cfg.IntensityScale
+	projected := 0
+	for k, u := range us {
+		if u < 0 {
+			continue
+		}
+		projected++
+		key := uint64(math.Float32bits(rs[k]))<<32 | uint64(b0+k)
+		pix := int(vs[k])*w + int(u)
+		if cell := &img[pix]; key < *cell {
+			*cell = key
+			var rem float32
+			if inten != nil {
+				rem = float32(inten[k] * scale)
 			}
-			projected++
-			key := uint64(math.Float32bits(rs[k]))<<32 | uint64(b0+k)
-			pix := int(vs[k])*w + int(u)
-			if cell := &img[pix]; key < *cell {
-				*cell = key
-				var rem float32
-				if inten != nil {
-					rem = float32(inten[k] * scale)
-				}
-				pay[pix] = [4]float32{xs[k], ys[k], zs[k], rem}
-			}
+			pay[pix] = [4]float32{xs[k], ys[k], zs[k], rem}
 		}
 	}
 	return projected
