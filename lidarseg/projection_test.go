@@ -388,9 +388,12 @@ func TestProjectionErrors(t *testing.T) {
 	}
 }
 
+// TestProjectionAllocs checks a steady frame allocates nothing, with the
+// scatter split over two slots (a full sweep on two CPUs).
 func TestProjectionAllocs(t *testing.T) {
-	c := syntheticSweep(64, 512, 1)
-	p, _ := NewProjector(ProjectionConfig{Height: 64, Width: 512, FovUpDeg: 3, FovDownDeg: -25})
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
+	c := SyntheticSweep(SweepHeight, SweepWidth, 1)
+	p, _ := NewProjector(SweepConfig())
 	tensor := make([]float32, p.TensorLen())
 	if _, err := p.Project(c, tensor); err != nil {
 		t.Fatal(err)
