@@ -150,46 +150,55 @@ func (m *MovingGeometry) Move(motions [][16]float64) (*Geometry, error) {
 		}
 	}
 	grid := m.cfg.Grid
-	xmin, ymin, res := grid.XMin, grid.YMin, grid.Resolution
+	res := grid.Resolution
 	gw, gh := grid.Width(), grid.Height()
 	fgw, fgh := float64(gw), float64(gh)
 	cells := gw * gh
-	count := m.count
+	// Each camera's motion as the map from base_link before to grid
+	// coordinates after: (i, j) = ((M·p)_xy − (XMin, YMin)) / res.
+	var aff [MaxCameras][8]float64
+	for n, mo := range motions {
+		aff[n] = [8]float64{mo[0] / res, mo[1] / res, mo[2] / res, (mo[3] - grid.XMin) / res,
+			mo[4] / res, mo[5] / res, mo[6] / res, (mo[7] - grid.YMin) / res}
+	}
+	xy := m.cfg.Layout == bev.LayoutXY
+	count := m.count[:cells+1]
 	clear(count)
+	target := m.target[:len(m.runs)]
 	for r := range m.runs {
 		rn := &m.runs[r]
-		mo := &motions[rn.cam]
-		fi := (mo[0]*rn.x + mo[1]*rn.y + mo[2]*rn.z + mo[3] - xmin) / res
-		fj := (mo[4]*rn.x + mo[5]*rn.y + mo[6]*rn.z + mo[7] - ymin) / res
+		a := &aff[rn.cam&(MaxCameras-1)]
+		fi := a[0]*rn.x + a[1]*rn.y + a[2]*rn.z + a[3]
+		fj := a[4]*rn.x + a[5]*rn.y + a[6]*rn.z + a[7]
 		if !(fi >= 0 && fi < fgw && fj >= 0 && fj < fgh) {
-			m.target[r] = -1
+			target[r] = -1
 			continue
 		}
 		i, j := int(fi), int(fj)
 		cell := j*gw + i
-		if m.cfg.Layout == bev.LayoutXY {
+		if xy {
 			cell = i*gh + j
 		}
-		m.target[r] = int32(cell)
+		target[r] = int32(cell)
 		count[cell+1]++
 	}
-	for c := range cells {
-		count[c+1] += count[c]
+	sum := int32(0)
+	for c, n := range count {
+		sum += n
+		count[c] = sum
 	}
-	ivs := m.moved.Intervals[:0]
-	ivs = ivs[:count[cells]]
-	for r, t := range m.target {
+	ivs := m.moved.Intervals[:count[cells]]
+	kept := 0
+	for r, t := range target {
 		if t < 0 {
 			continue
 		}
-		ivs[count[t]] = Interval{Start: m.runs[r].start, Len: m.runs[r].n, Cell: t}
+		rn := &m.runs[r]
+		ivs[count[t]] = Interval{Start: rn.start, Len: rn.n, Cell: t}
 		count[t]++
+		kept += int(rn.n)
 	}
-	m.moved.Intervals = ivs
-	m.moved.kept = 0
-	for _, iv := range ivs {
-		m.moved.kept += int(iv.Len)
-	}
+	m.moved.Intervals, m.moved.kept = ivs, kept
 	return &m.moved, nil
 }
 
