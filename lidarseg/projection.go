@@ -668,8 +668,9 @@ func (p *Projector) pixels(xs, ys, rs []float32, q, a []float64, us, vs []int32)
 
 // scatterBatch keeps, for the points from b0 on (coordinates xs, ys, zs,
 // intensities inten or nil, pixels us, vs, ranges rs), each pixel's
-// smallest key in img and that point's coordinates and remission in pay;
-// it returns how many points have a pixel.
+// smallest key in img and, when a tensor is asked for, that point's
+// coordinates and remission in pay; it returns how many points have a
+// pixel.
 //
 //go:noinline
 func (p *Projector) scatterBatch(b0 int, img []uint64, pay [][4]float32, xs, ys, zs, inten []float32, us, vs []int32, rs []float32) int {
@@ -678,6 +679,17 @@ func (p *Projector) scatterBatch(b0 int, img []uint64, pay [][4]float32, xs, ys,
 	w := p.cfg.Width
 	scale := p.cfg.IntensityScale
 	projected := 0
+	if p.tensor == nil { // the keys alone
+		for k, u := range us {
+			if u < 0 {
+				continue
+			}
+			projected++
+			key := uint64(math.Float32bits(rs[k]))<<32 | uint64(b0+k)
+			img[int(vs[k])*w+int(u)] = min(img[int(vs[k])*w+int(u)], key)
+		}
+		return projected
+	}
 	for k, u := range us {
 		if u < 0 {
 			continue
