@@ -2,6 +2,7 @@ package ipm
 
 import (
 	"errors"
+	"github.com/gopercept/gopercept/internal/testfix"
 	"math"
 	"testing"
 
@@ -253,14 +254,14 @@ func TestIPMBrute(t *testing.T) {
 	}
 }
 
-// BenchmarkRender stitches six 1600×900 cameras into the 256×256 grid.
+// BenchmarkRender stitches the six 1600×900 cameras of testfix.NuScenesRig
+// into the 256×256 grid.
 func BenchmarkRender(b *testing.B) {
-	cams := make([]bev.Camera, 6)
-	images := make([]*imageconv.RGB, 6)
+	// The shared rig at its cameras' full resolution (the IPM reads the
+	// original images; the rig's resize-and-crop is the networks').
+	cams := testfix.NuScenesRig()
+	images := make([]*imageconv.RGB, len(cams))
 	for i := range cams {
-		psi := float64(i) * math.Pi / 3
-		cams[i] = bev.Camera{Name: "cam", Width: 1600, Height: 900, Fx: 1000, Fy: 1000, Cx: 800, Cy: 450,
-			Extrinsic: extrinsic(psi, 0.1, r3.Vec{X: math.Cos(psi), Y: math.Sin(psi), Z: 1.6})}
 		images[i] = &imageconv.RGB{Width: 1600, Height: 900, Pix: make([]uint8, 3*1600*900)}
 	}
 	m, err := NewMapper(Config{}, cams)

@@ -2,6 +2,7 @@ package lss_test
 
 import (
 	"encoding/binary"
+	"github.com/gopercept/gopercept/internal/testfix"
 	"math"
 	"os"
 	"path/filepath"
@@ -33,7 +34,7 @@ func BenchmarkGeometryEgomotion(b *testing.B) { kernelbench.Bench(b, "geometry-e
 // configuration (6 cameras, 118 bins, 32×88 features, 0.4 m over
 // ±51.2 m). Target ≤ 30 ms.
 func BenchmarkGeometry(b *testing.B) {
-	cams := lss.NuScenesRig()
+	cams := testfix.NuScenesRig()
 	b.ReportAllocs()
 	var g *lss.Geometry
 	cpu0 := kernelbench.CPUTime()
@@ -52,7 +53,7 @@ func BenchmarkGeometry(b *testing.B) {
 // BenchmarkScatterAdd is the straightforward scatter-add over all frustum
 // points of the pooling workload, the reference Pool replaces.
 func BenchmarkScatterAdd(b *testing.B) {
-	g, err := lss.PoolWorkload(false)
+	g, err := lss.PoolWorkload(testfix.NuScenesRig(), false)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func BenchmarkScatterAdd(b *testing.B) {
 func BenchmarkRebuild(b *testing.B) {
 	cfg := lss.Config{Sampling: lss.SampleLinspace}
 	var bl lss.Builder
-	cams := lss.NuScenesRig()
+	cams := testfix.NuScenesRig()
 	rigs := [][]bev.Camera{lss.MoveRig(cams, lss.RigMotions(1, 6)), lss.MoveRig(cams, lss.RigMotions(2, 6))}
 	g, err := bl.Build(cfg, rigs[0])
 	if err != nil {
@@ -98,7 +99,7 @@ func BenchmarkRebuild(b *testing.B) {
 
 // BenchmarkSoftmaxDepthPooler is the depth softmax on the pooling workers.
 func BenchmarkSoftmaxDepthPooler(b *testing.B) {
-	g, err := lss.PoolWorkload(false)
+	g, err := lss.PoolWorkload(testfix.NuScenesRig(), false)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -130,7 +131,7 @@ func BenchmarkSoftmaxDepth(b *testing.B) {
 
 // BenchmarkFingerprint is the per-frame check whether the rig changed.
 func BenchmarkFingerprint(b *testing.B) {
-	cams := lss.NuScenesRig()
+	cams := testfix.NuScenesRig()
 	b.ReportAllocs()
 	var fp uint64
 	for b.Loop() {
@@ -163,7 +164,7 @@ func TestDumpPoolWorkload(t *testing.T) {
 			return b
 		}
 	}
-	g, err := lss.PoolWorkload(false)
+	g, err := lss.PoolWorkload(testfix.NuScenesRig(), false)
 	if err != nil {
 		t.Fatal(err)
 	}

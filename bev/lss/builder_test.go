@@ -1,6 +1,7 @@
 package lss
 
 import (
+	"github.com/gopercept/gopercept/internal/testfix"
 	"slices"
 	"testing"
 
@@ -9,7 +10,7 @@ import (
 
 // movedRig returns the nuScenes rig as ego-motion compensation places it
 // in frame f (RigMotions): every camera moves every frame.
-func movedRig(f int) []bev.Camera { return MoveRig(NuScenesRig(), RigMotions(f, 6)) }
+func movedRig(f int) []bev.Camera { return MoveRig(testfix.NuScenesRig(), RigMotions(f, 6)) }
 
 // TestBuilderEqualsNewGeometry rebuilds the geometry of a rig moving every
 // frame with one Builder and one Pooler (Reset), and checks each frame's

@@ -2,6 +2,7 @@ package lss
 
 import (
 	"errors"
+	"github.com/gopercept/gopercept/internal/testfix"
 	"math"
 	"sort"
 	"testing"
@@ -152,7 +153,7 @@ func TestGeometryBrute(t *testing.T) {
 // no augmentation: the point at depth d must be d metres ahead of it.
 func TestGeometryKnownPoint(t *testing.T) {
 	cam := bev.Camera{Name: "front", Width: 16, Height: 8, Fx: 10, Fy: 10, Cx: 7.5, Cy: 3.5,
-		Extrinsic: opticalExtrinsic(0, 0, 1.0, 0.25, 1.5)}
+		Extrinsic: testfix.OpticalExtrinsic(0, 0, 1.0, 0.25, 1.5)}
 	cfg := Config{
 		Grid:     bev.Grid{XMin: 0, XMax: 20, YMin: -5, YMax: 5, Resolution: 0.5},
 		DepthMin: 2, DepthMax: 10, DepthStep: 1,

@@ -1,6 +1,7 @@
 package lss
 
 import (
+	"github.com/gopercept/gopercept/internal/testfix"
 	"math"
 	"testing"
 
@@ -90,7 +91,7 @@ func TestMovingGeometryMatchesRebuild(t *testing.T) {
 		cfg  Config
 		cams []bev.Camera
 	}{
-		{"nuScenes", Config{Sampling: SampleLinspace}, NuScenesRig()},
+		{"nuScenes", Config{Sampling: SampleLinspace}, testfix.NuScenesRig()},
 		{"distorted", small, testRig(5)},
 		{"distorted-xy", smallXY, testRig(4)},
 	} {

@@ -1,6 +1,7 @@
 package lss
 
 import (
+	"github.com/gopercept/gopercept/internal/testfix"
 	"math"
 
 	"github.com/gopercept/gopercept/bev"
@@ -42,7 +43,7 @@ func testRig(n int) []bev.Camera {
 		c := bev.Camera{
 			Name: "cam", Width: 400, Height: 240, Fx: 220 + 10*float64(i), Fy: 215, Cx: 200.5, Cy: 119,
 			Aug:       bev.ResizeCrop(0.44, 0.44, 0, 41.6),
-			Extrinsic: opticalExtrinsic(psi, 0.05*float64(i%3), 1.2*math.Cos(psi), 0.6*math.Sin(psi), 1.6),
+			Extrinsic: testfix.OpticalExtrinsic(psi, 0.05*float64(i%3), 1.2*math.Cos(psi), 0.6*math.Sin(psi), 1.6),
 		}
 		if i%2 == 1 {
 			c.Distortion = "radial"

@@ -11,25 +11,6 @@ import (
 // benchmarks and by internal/kernelbench, so that `go test -bench` and
 // `gopercept bench kernels` time the same inputs.
 
-// NuScenesRig returns six 1600×900 cameras around the vehicle, resized by
-// 0.48 and cropped to 704×256 as CUDA-BEVFusion does: with the default
-// Config it is BEVFusion's pooling workload, 6×118×32×88 frustum points
-// (1.59 M kept) into 256² cells.
-func NuScenesRig() []bev.Camera {
-	cams := make([]bev.Camera, 6)
-	yaws := []float64{0, -55, 55, 180, -110, 110}
-	for i := range cams {
-		psi := yaws[i] * math.Pi / 180
-		cams[i] = bev.Camera{
-			Name: "CAM", Width: 1600, Height: 900, Fx: 1260, Fy: 1260, Cx: 800, Cy: 450,
-			Aug:       bev.ResizeCrop(0.48, 0.48, 32, 176),
-			Extrinsic: opticalExtrinsic(psi, 0, 1.5*math.Cos(psi), 0.5*math.Sin(psi), 1.6),
-		}
-	}
-	cams[3].Fx, cams[3].Fy = 800, 800 // the rear camera is wider
-	return cams
-}
-
 // RigMotions returns, for frame f of a vehicle driving at 10 m/s and
 // turning at 0.3 rad/s with a little pitch, the ego motion of each of ncam
 // cameras between its image stamp and the cloud's (base_link at the cloud
@@ -70,24 +51,6 @@ func mul4(a, b [16]float64) [16]float64 {
 		}
 	}
 	return c
-}
-
-// opticalExtrinsic returns base_link←optical for a camera at (tx, ty, tz)
-// looking along yaw psi (rad, from +x towards +y) and pitched down by
-// pitch (rad).
-func opticalExtrinsic(psi, pitch, tx, ty, tz float64) [16]float64 {
-	cp, sp := math.Cos(pitch), math.Sin(pitch)
-	// Camera body axes after the pitch: forward f, left l, up = f × l.
-	f := [3]float64{math.Cos(psi) * cp, math.Sin(psi) * cp, -sp}
-	l := [3]float64{-math.Sin(psi), math.Cos(psi), 0}
-	up := [3]float64{f[1]*l[2] - f[2]*l[1], f[2]*l[0] - f[0]*l[2], f[0]*l[1] - f[1]*l[0]}
-	// Optical axes: x right = −l, y down = −up, z forward = f.
-	return [16]float64{
-		-l[0], -up[0], f[0], tx,
-		-l[1], -up[1], f[1], ty,
-		-l[2], -up[2], f[2], tz,
-		0, 0, 0, 1,
-	}
 }
 
 // UniformGeometry is the adversarial twin of g: every frustum point of g's
@@ -142,11 +105,11 @@ func RandomInputs(g *Geometry, c int, seed uint64) (depth, feat []float32) {
 // channel count.
 const PoolChannels = 80
 
-// PoolWorkload returns the geometry of BEVFusion's pooling workload: the
-// nuScenes rig under the default Config, or with uniform its
+// PoolWorkload returns the geometry of BEVFusion's pooling workload: cams
+// (testfix.NuScenesRig) under the default Config, or with uniform its
 // UniformGeometry twin (seed 1).
-func PoolWorkload(uniform bool) (*Geometry, error) {
-	g, err := NewGeometry(Config{}, NuScenesRig())
+func PoolWorkload(cams []bev.Camera, uniform bool) (*Geometry, error) {
+	g, err := NewGeometry(Config{}, cams)
 	if err != nil {
 		return nil, err
 	}

@@ -1,10 +1,9 @@
 package pillar
 
 import (
-	"math"
+	"github.com/gopercept/gopercept/internal/testfix"
 	"testing"
 
-	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/internal/tf"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -31,14 +30,7 @@ func BenchmarkPillarize(b *testing.B) {
 
 // BenchmarkDepthImage projects 131,072 points into six 704×256 inputs.
 func BenchmarkDepthImage(b *testing.B) {
-	cams := make([]bev.Camera, 6)
-	for i := range cams {
-		psi := float64(i) * math.Pi / 3
-		c, s := math.Cos(psi), math.Sin(psi)
-		cams[i] = bev.Camera{Name: "cam", Width: 1600, Height: 900, Fx: 1260, Fy: 1260, Cx: 800, Cy: 450,
-			Aug:       bev.ResizeCrop(0.48, 0.48, 32, 176),
-			Extrinsic: [16]float64{s, 0, c, 1, -c, 0, s, 0, 0, -1, 0, 1.6, 0, 0, 0, 1}}
-	}
+	cams := testfix.NuScenesRig()
 	x, y, z, _ := randomCloud(131072, 2)
 	out := make([]float32, 6*704*256)
 	b.ReportAllocs()

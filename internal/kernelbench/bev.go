@@ -2,6 +2,7 @@ package kernelbench
 
 import (
 	"github.com/gopercept/gopercept/bev/lss"
+	"github.com/gopercept/gopercept/internal/testfix"
 )
 
 // The BEV family: BEVFusion's camera-to-BEV pooling on its nuScenes
@@ -36,7 +37,7 @@ func init() {
 // between two frames' motions. Move is sequential; threads sets the
 // pooler's workers.
 func egomotionSetup(threads int) (func() error, func(), error) {
-	cams := lss.NuScenesRig()
+	cams := testfix.NuScenesRig()
 	m, err := lss.NewMovingGeometry(lss.Config{Sampling: lss.SampleLinspace}, cams, 0)
 	if err != nil {
 		return nil, nil, err
@@ -66,7 +67,7 @@ func egomotionSetup(threads int) (func() error, func(), error) {
 // pooling workers.
 func poolSetup(uniform bool) func(threads int) (func() error, func(), error) {
 	return func(threads int) (func() error, func(), error) {
-		g, err := lss.PoolWorkload(uniform)
+		g, err := lss.PoolWorkload(testfix.NuScenesRig(), uniform)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -1,4 +1,5 @@
-// Package testfix writes small rosbag2 MCAP files for tests: TF, clouds and
+// Package testfix holds the test fixtures shared between packages: the BEV
+// camera rig (NuScenesRig) and small rosbag2 MCAP files: TF, clouds and
 // deliberately broken messages with known counts.
 package testfix
 
