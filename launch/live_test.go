@@ -22,6 +22,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopercept/gopercept/internal/testfix"
+
 	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/internal/ros/rcl"
 	"github.com/gopercept/gopercept/internal/ros/simdrive"
@@ -107,16 +109,7 @@ func driveBag(t *testing.T) string {
 			return
 		}
 		simulated.path = filepath.Join(dir, "drive.mcap")
-		w, err := bag.CreateMCAP(simulated.path, bag.WriterConfig{Compression: bag.CompressionNone})
-		if err != nil {
-			simulated.err = err
-			return
-		}
-		if _, err := simdrive.Run(context.Background(), drive, w); err != nil {
-			simulated.err = err
-			return
-		}
-		simulated.err = w.Close()
+		simulated.err = testfix.WriteDrive(simulated.path, drive)
 	})
 	if simulated.err != nil {
 		t.Fatalf("simulate the drive: %v", simulated.err)

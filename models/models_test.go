@@ -12,8 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopercept/gopercept/internal/testfix"
+
 	"github.com/gopercept/gopercept/infer"
-	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/internal/ros/evaluate"
 	"github.com/gopercept/gopercept/internal/ros/simdrive"
 	"github.com/gopercept/gopercept/lidarseg"
@@ -48,18 +49,7 @@ func TestEveryModelMatchesItsCard(t *testing.T) {
 // heldOut simulates a short drive no training set used.
 func heldOut(t *testing.T, cfg simdrive.Config) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "heldout.mcap")
-	w, err := bag.CreateMCAP(path, bag.WriterConfig{Compression: bag.CompressionNone})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := simdrive.Run(context.Background(), cfg, w); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return testfix.Drive(t, cfg)
 }
 
 func cardMetric(t *testing.T, c *infer.Card, key string) float64 {

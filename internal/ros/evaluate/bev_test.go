@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/gopercept/gopercept/internal/testfix"
+
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
@@ -25,20 +27,13 @@ func TestBEVKeepsWhatWasPublished(t *testing.T) {
 	}
 	dir := t.TempDir()
 	in := filepath.Join(dir, "drive.mcap")
-	w, err := bag.CreateMCAP(in, bag.WriterConfig{Compression: bag.CompressionNone})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := simdrive.Run(context.Background(), simdrive.Config{Seed: 11, Duration: 1, Cameras: "six", Width: 704, Height: 256}, w); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
+	if err := testfix.WriteDrive(in, simdrive.Config{Seed: 11, Duration: 1, Cameras: "six", Width: 704, Height: 256}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := BEVConfig{OutGrid: "/bevfusion/occupancy", OutBoxes: "/bevfusion/detections", OutMarkers: "/bevfusion/markers"}
 	kept := newBEVOutputs(cfg)
 	out := filepath.Join(dir, "out.mcap")
-	_, err = replay.Run(context.Background(), replay.Config{Inputs: []string{in}, Output: out, Nodes: []string{"bevfusion"},
+	_, err := replay.Run(context.Background(), replay.Config{Inputs: []string{in}, Output: out, Nodes: []string{"bevfusion"},
 		ParamsFiles: []string{"../../../params/bevfusion.yaml", "../../../params/demo.yaml"}, Root: "../../..", Fast: true, OnOutput: kept.keep})
 	if err != nil {
 		t.Fatal(err)

@@ -11,8 +11,9 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/gopercept/gopercept/internal/testfix"
+
 	"github.com/gopercept/gopercept/internal/jsonnull"
-	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
@@ -113,14 +114,7 @@ func TestLidarsegKITTIRoundTrip(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bagPath := filepath.Join(dir, "drive.mcap")
-	w, err := bag.CreateMCAP(bagPath, bag.WriterConfig{Compression: bag.CompressionNone})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := simdrive.Run(context.Background(), simdrive.Config{Seed: 301, Duration: 0.3, Cameras: "none"}, w); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
+	if err := testfix.WriteDrive(bagPath, simdrive.Config{Seed: 301, Duration: 0.3, Cameras: "none"}); err != nil {
 		t.Fatal(err)
 	}
 	seq := exportKITTI(t, bagPath, dir)

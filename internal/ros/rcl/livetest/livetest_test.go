@@ -24,6 +24,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopercept/gopercept/internal/testfix"
+
 	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
@@ -71,18 +73,7 @@ type liveCase struct {
 // simBag simulates cfg into a temporary MCAP and returns its path.
 func simBag(t *testing.T, cfg simdrive.Config) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "drive.mcap")
-	w, err := bag.CreateMCAP(path, bag.WriterConfig{Compression: bag.CompressionNone})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := simdrive.Run(context.Background(), cfg, w); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return testfix.Drive(t, cfg)
 }
 
 // expected runs the node in process over the bag and returns its outputs
