@@ -546,7 +546,8 @@ func (d *driver) subscribe() error {
 			d.unsubscribe()
 			return err
 		}
-		sub, err := d.rn.NewSubscription(s.topic, s.typ, q, func(b []byte, info MessageInfo) { d.onInput(i, b, info) })
+		// onInput copies into the slot, so the subscription lends rcl's buffer.
+		sub, err := d.rn.NewBorrowingSubscription(s.topic, s.typ, q, func(b []byte, info MessageInfo) { d.onInput(i, b, info) })
 		if err != nil {
 			d.unsubscribe()
 			return err

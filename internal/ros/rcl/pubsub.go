@@ -22,8 +22,9 @@ type Publisher struct {
 	qos      QoS
 	pubC
 
-	mu  sync.Mutex
-	buf []byte
+	mu    sync.Mutex
+	buf   []byte
+	outMu sync.Mutex // guards pubC.out
 }
 
 // NewPublisher creates a publisher of typeName ("sensor_msgs/msg/PointCloud2")
@@ -60,7 +61,7 @@ func (p *Publisher) Publish(data []byte) error {
 	if p.rcl == nil {
 		return &EndpointError{Op: "publish", Topic: p.topic, Type: p.typeName, Err: ErrClosed}
 	}
-	if err := p.rcl.PublishSerialized(data); err != nil {
+	if err := p.publish(data); err != nil {
 		return &EndpointError{Op: "publish", Topic: p.topic, Type: p.typeName, Err: err}
 	}
 	return nil
@@ -115,6 +116,7 @@ func (p *Publisher) Close() error {
 	p.events.close()
 	err := p.rcl.Close()
 	p.rcl = nil
+	p.freeOut()
 	return err
 }
 
@@ -149,8 +151,19 @@ type Subscription struct {
 }
 
 // NewSubscription subscribes to topic with typeName and calls h for every
-// message while the node or its context spins.
+// message while the node or its context spins; h may keep the data.
 func (n *Node) NewSubscription(topic, typeName string, qos QoS, h Handler) (*Subscription, error) {
+	return n.newSubscription(topic, typeName, qos, h, false)
+}
+
+// NewBorrowingSubscription is NewSubscription whose h sees rcl's own buffer,
+// valid only during the call: one copy less per message for a handler that
+// copies what it keeps anyway (the node driver's input slots).
+func (n *Node) NewBorrowingSubscription(topic, typeName string, qos QoS, h Handler) (*Subscription, error) {
+	return n.newSubscription(topic, typeName, qos, h, true)
+}
+
+func (n *Node) newSubscription(topic, typeName string, qos QoS, h Handler, borrow bool) (*Subscription, error) {
 	ts, err := loadTypeSupport(typeName)
 	if err != nil {
 		return nil, err
@@ -174,6 +187,7 @@ func (n *Node) NewSubscription(topic, typeName string, qos QoS, h Handler) (*Sub
 	if err != nil {
 		return nil, &EndpointError{Op: "subscription", Topic: topic, Type: typeName, Err: err}
 	}
+	tk.borrow = borrow
 	rs, err := n.rcl.NewSubscription(topic, ts, opts, cb)
 	if err != nil {
 		tk.free()
