@@ -9,6 +9,7 @@ import (
 	"context"
 	"math"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -16,9 +17,11 @@ import (
 
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/ros/evaluate"
+	"github.com/gopercept/gopercept/internal/ros/replay"
 	"github.com/gopercept/gopercept/internal/ros/simdrive"
 	"github.com/gopercept/gopercept/lidarseg"
 	_ "github.com/gopercept/gopercept/nodes/all"
+	bevfusionnode "github.com/gopercept/gopercept/nodes/bevfusion"
 )
 
 func TestEveryModelMatchesItsCard(t *testing.T) {
@@ -161,19 +164,26 @@ func TestBEVReproducesCard(t *testing.T) {
 }
 
 // TestBEVRigs runs bev-small (its camera count dynamic) through the
-// bevfusion node on rigs of one, four and six cameras (held-out seed 301,
-// 0.5 s) and checks each fuses its cameras into detections; the scores are
-// logged for the README.
+// bevfusion node on rigs of one, four, six and eight cameras (held-out seed
+// 301, 0.5 s) and checks each fuses its cameras into detections, every
+// camera in every frame (none masked) and each added camera lifting points
+// into the BEV grid; the scores are logged for the README.
 func TestBEVRigs(t *testing.T) {
-	all := []any{"/cameras/cam_front", "/cameras/cam_front_left", "/cameras/cam_front_right", "/cameras/cam_back", "/cameras/cam_back_left", "/cameras/cam_back_right"}
+	all := []string{"/cameras/cam_front", "/cameras/cam_front_left", "/cameras/cam_front_right", "/cameras/cam_back", "/cameras/cam_back_left", "/cameras/cam_back_right",
+		"/cameras/cam_front_tele", "/cameras/cam_back_tele"}
+	paramsFiles := []string{"../params/bevfusion.yaml", "../params/demo.yaml"}
+	lastKept := 0
 	for _, rig := range []struct {
 		name string
 		cams int
-	}{{"front", 1}, {"four", 4}, {"six", 6}} {
+	}{{"front", 1}, {"four", 4}, {"six", 6}, {"eight", 8}} {
 		path := heldOut(t, simdrive.Config{Seed: 301, Duration: 0.5, Cameras: rig.name, Width: 704, Height: 256})
+		cams := make([]any, rig.cams)
+		for i, c := range all[:rig.cams] {
+			cams[i] = c
+		}
 		r, err := evaluate.BEV(context.Background(), evaluate.BEVConfig{
-			Bags: []string{path}, ParamsFiles: []string{"../params/bevfusion.yaml", "../params/demo.yaml"}, Root: "..",
-			Params: map[string]any{"cameras": all[:rig.cams]},
+			Bags: []string{path}, ParamsFiles: paramsFiles, Root: "..", Params: map[string]any{"cameras": cams},
 		})
 		if err != nil {
 			t.Fatalf("%s rig: %v", rig.name, err)
@@ -188,6 +198,29 @@ func TestBEVRigs(t *testing.T) {
 		if r.Frames == 0 || r.Detections == 0 || math.IsNaN(car) {
 			t.Fatalf("%s rig: %d frames, %d detections", rig.name, r.Frames, r.Detections)
 		}
+		// The node's facts say which cameras each frame fused (evaluate
+		// keeps only the outputs): every camera, every frame.
+		sum, err := replay.Run(context.Background(), replay.Config{Inputs: []string{path}, Nodes: []string{"bevfusion"}, ParamsFiles: paramsFiles,
+			Params: map[string]map[string]any{"bevfusion": {"cameras": cams}}, Fast: true, Root: ".."})
+		if err != nil {
+			t.Fatalf("%s rig: replay: %v", rig.name, err)
+		}
+		facts := sum.Nodes[0].Facts
+		fused, withAll := facts[bevfusionnode.FactFramesFused], facts[bevfusionnode.FactFramesAllCameras]
+		if fused == "" || fused == "0" || withAll != fused {
+			t.Errorf("%s rig: %s frames fused, %s of them with every camera", rig.name, fused, withAll)
+		}
+		for _, c := range all[:rig.cams] {
+			if got := facts["camera."+c]; got != "ok" {
+				t.Errorf("%s rig: camera %s in the last frame: %q, want ok", rig.name, c, got)
+			}
+		}
+		kept, err := strconv.Atoi(facts["lss_points_kept"])
+		if err != nil || kept <= lastKept {
+			t.Errorf("%s rig: %d frustum points kept in the BEV grid (%v), want more than the smaller rig's %d", rig.name, kept, err, lastKept)
+		}
+		t.Logf("%s rig: %s frames fused with every camera, %d frustum points kept in the grid", rig.name, withAll, kept)
+		lastKept = kept
 	}
 }
 

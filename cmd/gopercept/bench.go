@@ -67,7 +67,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The simulated drive's size, for scaling runs (tools/bench/scaling.py).
 	lidar := fs.String("lidar", "hdl64", "simulated lidar: hdl32, hdl64 or os1-128 (its rows)")
 	columns := fs.Int("columns", 2048, "simulated lidar columns per sweep, 8 to 16384 (points per sweep = rows × columns)")
-	cameras := fs.String("cameras", "", "simulated cameras: six, four, front or none (default six; front for pose2d); bevfusion's cameras parameter follows")
+	cameras := fs.String("cameras", "", "simulated cameras: eight, six, four, front or none (default six; front for pose2d); bevfusion's cameras parameter follows")
 	saveBag := fs.String("save-bag", "", "keep the simulated drive in this MCAP file (to rerun on it as BAG with --params params/<node>.yaml,params/demo.yaml)")
 	pedestrians := fs.Int("pedestrians", -1, "pedestrians in the simulated world, besides pose2d's crowd along the route (default 60; the world's 40 for pose2d); negative for the default")
 	asJSON := fs.Bool("json", false, "print JSON")

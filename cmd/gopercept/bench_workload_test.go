@@ -22,10 +22,20 @@ func TestBenchWorkload(t *testing.T) {
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("cameras %q, want %q", names, want)
 	}
+	// Eight: bevfusion's largest rig (nodes/bevfusion.MaxCameras), the ring and two long-range cameras.
+	wl, names, err = benchWorkloadOf(simdrive.Config{Lidar: "hdl64", Columns: 2048, Cameras: "eight", Width: 704, Height: 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"cameras/cam_front", "cameras/cam_front_left", "cameras/cam_front_right", "cameras/cam_back",
+		"cameras/cam_back_left", "cameras/cam_back_right", "cameras/cam_front_tele", "cameras/cam_back_tele"}
+	if wl.Cameras != 8 || wl.CameraPreset != "eight" || !reflect.DeepEqual(names, want) {
+		t.Errorf("eight: %+v, cameras %q, want %q", wl, names, want)
+	}
 	if wl, names, err := benchWorkloadOf(simdrive.Config{Lidar: "hdl64", Columns: 2048, Cameras: "none", Pedestrians: -1}); err != nil || wl.Cameras != 0 || len(names) != 0 || wl.PointsPerSweep != 131072 || wl.Pedestrians != 0 {
 		t.Errorf("no cameras: %+v %q %v", wl, names, err)
 	}
-	for _, cfg := range []simdrive.Config{{Lidar: "vlp16", Columns: 2048}, {Lidar: "hdl64", Columns: 32768}, {Lidar: "hdl64", Columns: 2048, Cameras: "eight"}} {
+	for _, cfg := range []simdrive.Config{{Lidar: "vlp16", Columns: 2048}, {Lidar: "hdl64", Columns: 32768}, {Lidar: "hdl64", Columns: 2048, Cameras: "twelve"}} {
 		if _, _, err := benchWorkloadOf(cfg); err == nil {
 			t.Errorf("%+v: no error", cfg)
 		}

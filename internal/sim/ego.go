@@ -103,8 +103,13 @@ type RigConfig struct {
 	// front_right -55°, back, back_left +110°, back_right -110°); otherwise
 	// only the front camera. Default false.
 	SixCameras bool
-	// Count, with SixCameras, keeps the first Count cameras of the ring
-	// (4: front, front_left, front_right, back); 0 keeps all six.
+	// EightCameras adds two long-range cameras to the six-camera ring
+	// (implies SixCameras): CAM_FRONT_TELE and CAM_BACK_TELE, 30° wide,
+	// 10 cm above the front and back cameras — the rig size bevfusion's
+	// encoder takes at most.
+	EightCameras bool
+	// Count, with SixCameras or EightCameras, keeps the first Count cameras
+	// of the ring (4: front, front_left, front_right, back); 0 keeps all.
 	Count int
 	// Width and Height are the image size in pixels. Default 704×256.
 	Width, Height int
@@ -115,6 +120,10 @@ type RigConfig struct {
 	// Default (-0.05, 0.01, 0.0005, -0.0005, 0).
 	Distortion *[5]float64
 }
+
+// teleHFOVDeg is the horizontal field of view of the eight-camera rig's
+// long-range cameras, degrees: a narrow lens that resolves a car at 60 m.
+const teleHFOVDeg = 30
 
 // DefaultRig returns the roof lidar at (0.9, 0, 1.8) m in base_link and the
 // cameras described by cfg.
@@ -142,13 +151,18 @@ func DefaultRig(cfg RigConfig) (*Rig, error) {
 		fov  float64
 	}
 	ms := []mount{{"CAM_FRONT", r3.Vec{X: 1.7, Z: 1.55}, 0, cfg.HFOVDeg}}
-	if cfg.SixCameras {
+	if cfg.SixCameras || cfg.EightCameras {
 		ms = append(ms,
 			mount{"CAM_FRONT_LEFT", r3.Vec{X: 1.55, Y: 0.5, Z: 1.55}, 55 * deg, cfg.HFOVDeg},
 			mount{"CAM_FRONT_RIGHT", r3.Vec{X: 1.55, Y: -0.5, Z: 1.55}, -55 * deg, cfg.HFOVDeg},
 			mount{"CAM_BACK", r3.Vec{X: -0.5, Z: 1.55}, math.Pi, 110},
 			mount{"CAM_BACK_LEFT", r3.Vec{X: 1.0, Y: 0.5, Z: 1.55}, 110 * deg, cfg.HFOVDeg},
 			mount{"CAM_BACK_RIGHT", r3.Vec{X: 1.0, Y: -0.5, Z: 1.55}, -110 * deg, cfg.HFOVDeg})
+	}
+	if cfg.EightCameras {
+		ms = append(ms,
+			mount{"CAM_FRONT_TELE", r3.Vec{X: 1.7, Z: 1.65}, 0, teleHFOVDeg},
+			mount{"CAM_BACK_TELE", r3.Vec{X: -0.5, Z: 1.65}, math.Pi, teleHFOVDeg})
 	}
 	if cfg.Count < 0 || cfg.Count > len(ms) {
 		return nil, cfgErr("RigConfig.Count", cfg.Count, "not in 0..%d", len(ms))

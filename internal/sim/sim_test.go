@@ -229,6 +229,52 @@ func TestOpticalFrameConvention(t *testing.T) {
 	}
 }
 
+// The eight-camera rig is the six-camera ring, camera for camera, and two
+// narrow long-range cameras looking ahead and behind.
+func TestEightCameraRig(t *testing.T) {
+	six, err := DefaultRig(RigConfig{SixCameras: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eight, err := DefaultRig(RigConfig{EightCameras: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(six.Cameras) != 6 || len(eight.Cameras) != 8 {
+		t.Fatalf("%d and %d cameras, want 6 and 8", len(six.Cameras), len(eight.Cameras))
+	}
+	for i, c := range six.Cameras {
+		e := eight.Cameras[i]
+		if e.Name != c.Name || e.Frame != c.Frame || e.Extrinsic != c.Extrinsic || e.Model != c.Model {
+			t.Errorf("camera %d: eight-camera rig has %s %+v, the ring %s %+v", i, e.Name, e.Extrinsic, c.Name, c.Extrinsic)
+		}
+	}
+	tele := map[string]float64{"CAM_FRONT_TELE": 0, "CAM_BACK_TELE": 180}
+	for _, c := range eight.Cameras[6:] {
+		yaw, ok := tele[c.Name]
+		if !ok {
+			t.Fatalf("camera %s, want CAM_FRONT_TELE and CAM_BACK_TELE", c.Name)
+		}
+		if c.Frame != lower(c.Name)+"_optical" {
+			t.Errorf("%s: frame %q", c.Name, c.Frame)
+		}
+		z := c.Extrinsic.Rotation.Rotate(r3.Vec{Z: 1})
+		if math.Abs(z.X-math.Cos(yaw*deg)) > 1e-9 || math.Abs(z.Y-math.Sin(yaw*deg)) > 1e-9 || math.Abs(z.Z) > 1e-9 {
+			t.Errorf("%s: optical z in base_link = %v, want yaw %g°", c.Name, z, yaw)
+		}
+		// 30° wide: the image's edge column is 15° off the axis.
+		if got := 2 * math.Atan(float64(c.Model.Width)/2/c.Model.Fx) / deg; math.Abs(got-30) > 1e-9 {
+			t.Errorf("%s: horizontal field of view %.6f°, want 30°", c.Name, got)
+		}
+	}
+	if r, err := DefaultRig(RigConfig{EightCameras: true, Count: 8}); err != nil || len(r.Cameras) != 8 {
+		t.Errorf("Count 8: %v", err)
+	}
+	if _, err := DefaultRig(RigConfig{EightCameras: true, Count: 9}); err == nil {
+		t.Error("Count 9 of eight cameras: no error")
+	}
+}
+
 // personWorld is an empty world with the ego at rest and pedestrians.
 func personWorld(t *testing.T, peds []PedestrianSpec, boxes []BoxSpec) *World {
 	t.Helper()

@@ -63,8 +63,10 @@ type Config struct {
 	// Lidar: "hdl64" (default), "os1-128" or "hdl32"; Columns 2048 (default) or 1024.
 	Lidar   string
 	Columns int
-	// Cameras: "six" (nuScenes-like ring, default), "four" (its front,
-	// front-left, front-right and back cameras), "front" or "none".
+	// Cameras: "six" (nuScenes-like ring, default), "eight" (the ring and
+	// front and back long-range cameras, cam_front_tele and cam_back_tele),
+	// "four" (the ring's front, front-left, front-right and back cameras),
+	// "front" or "none".
 	Cameras       string
 	Width, Height int     // camera image size; default 704×256
 	CameraHz      float64 // default 12
@@ -107,9 +109,9 @@ func (c *Config) defaults() error {
 		c.JPEGQuality = 90
 	}
 	switch c.Cameras {
-	case "six", "four", "front", "none":
+	case "eight", "six", "four", "front", "none":
 	default:
-		return fmt.Errorf("simulate: Cameras %q is not six, four, front or none", c.Cameras)
+		return fmt.Errorf("simulate: Cameras %q is not eight, six, four, front or none", c.Cameras)
 	}
 	return nil
 }
@@ -150,7 +152,8 @@ func Rig(cfg Config) (*sim.Rig, error) {
 	if cfg.Cameras == "none" {
 		return sim.DefaultRig(sim.RigConfig{Width: cfg.Width, Height: cfg.Height})
 	}
-	rc := sim.RigConfig{SixCameras: cfg.Cameras == "six" || cfg.Cameras == "four", Width: cfg.Width, Height: cfg.Height}
+	rc := sim.RigConfig{SixCameras: cfg.Cameras == "six" || cfg.Cameras == "four", EightCameras: cfg.Cameras == "eight",
+		Width: cfg.Width, Height: cfg.Height}
 	if cfg.Cameras == "four" {
 		rc.Count = 4
 	}

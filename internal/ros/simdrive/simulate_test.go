@@ -144,6 +144,47 @@ func TestCameraInfoMatchesModel(t *testing.T) {
 	}
 }
 
+// The eight-camera drive publishes every camera of the rig, each with its
+// image, camera_info and static transform.
+func TestEightCameraDrive(t *testing.T) {
+	cfg := small
+	cfg.Cameras, cfg.Duration, cfg.Depth = "eight", 0.1, false
+	path := filepath.Join(t.TempDir(), "eight.mcap")
+	s := simulateTo(t, path, cfg)
+	names := []string{"cam_front", "cam_front_left", "cam_front_right", "cam_back", "cam_back_left", "cam_back_right", "cam_front_tele", "cam_back_tele"}
+	for _, n := range names {
+		// Images at 0 and 1/12 s: two per camera in 0.1 s.
+		if s.Messages[CameraTopic(n, "image")] != 2 || s.Messages[CameraTopic(n, "camera_info")] != 2 {
+			t.Errorf("%s: %d images, %d camera_info", n, s.Messages[CameraTopic(n, "image")], s.Messages[CameraTopic(n, "camera_info")])
+		}
+	}
+	if s.Images != 2*len(names) {
+		t.Errorf("%d images, want %d", s.Images, 2*len(names))
+	}
+	rd, err := bag.Open(path, bag.ReaderConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	buf, _ := tf.New(tf.Config{})
+	feeder := node.TFFeeder{Buffer: buf}
+	for m, err := range rd.All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Topic == TopicTFStatic {
+			if _, err := feeder.Feed(m.Data, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, n := range names {
+		if _, err := buf.Lookup("base_link", n+"_optical", 0); err != nil {
+			t.Errorf("%s: no static transform: %v", n, err)
+		}
+	}
+}
+
 func sameFile(t *testing.T, a, b string) bool {
 	da, db := readFile(t, a), readFile(t, b)
 	return bytes.Equal(da, db)
