@@ -37,8 +37,8 @@ type benchReport struct {
 }
 
 // benchWorkload is the size of the simulated drive `gopercept bench` ran
-// on, as its --lidar, --columns, --cameras and --pedestrians options set it
-// (tools/bench/scaling.py plots frame time against these).
+// on, as its --lidar, --columns, --cameras, --pedestrians and --crowd
+// options set it (tools/bench/scaling.py plots frame time against these).
 type benchWorkload struct {
 	Duration       float64 `json:"duration_s"`
 	Lidar          string  `json:"lidar"`
@@ -51,6 +51,9 @@ type benchWorkload struct {
 	Height         int     `json:"image_height"`
 	Pedestrians    int     `json:"pedestrians"` // the world's, besides the crowd
 	Crowd          bool    `json:"crowd"`
+	// CrowdSize is --crowd's people a half second across the view; 0 for
+	// the crowd along the route (3 a half second) or none.
+	CrowdSize int `json:"crowd_size,omitempty"`
 }
 
 // lidarRows are the simulator's lidar presets' rows.
@@ -70,6 +73,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cameras := fs.String("cameras", "", "simulated cameras: eight, six, four, front or none (default six; front for pose2d); bevfusion's cameras parameter follows")
 	saveBag := fs.String("save-bag", "", "keep the simulated drive in this MCAP file (to rerun on it as BAG with --params params/<node>.yaml,params/demo.yaml)")
 	pedestrians := fs.Int("pedestrians", -1, "pedestrians in the simulated world, besides pose2d's crowd along the route (default 60; the world's 40 for pose2d); negative for the default")
+	crowd := fs.Int("crowd", 0, "people placed every half second across the front camera's view, 5–20 m ahead (10 give a 640×480 camera 30 or more a frame; pose2d's scaling); 0 for pose2d's crowd along the route, or none for the other nodes")
 	asJSON := fs.Bool("json", false, "print JSON")
 	var ros rosArgs
 	ros.register(fs)
@@ -114,6 +118,12 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		if *cameras != "" {
 			cfg.Cameras = *cameras
+		}
+		if *crowd < 0 || *crowd > 1000 {
+			return fmt.Errorf("bench: --crowd %d: want 0 to 1000 people a half second", *crowd)
+		}
+		if *crowd > 0 {
+			cfg.Crowd, cfg.CrowdSize = true, *crowd
 		}
 		if *pedestrians >= 0 {
 			// The world's default replaces 0; a negative count means none.
@@ -228,7 +238,7 @@ func benchWorkloadOf(cfg simdrive.Config) (*benchWorkload, []string, error) {
 	}
 	return &benchWorkload{Duration: cfg.Duration, Lidar: cfg.Lidar, Rows: rows, Columns: cfg.Columns, PointsPerSweep: rows * cfg.Columns,
 		CameraPreset: cfg.Cameras, Cameras: len(names), Width: cfg.Width, Height: cfg.Height,
-		Pedestrians: pedestriansOf(cfg), Crowd: cfg.Crowd}, names, nil
+		Pedestrians: pedestriansOf(cfg), Crowd: cfg.Crowd, CrowdSize: cfg.CrowdSize}, names, nil
 }
 
 // pedestriansOf is the world's pedestrian count for cfg: 0 takes sim's

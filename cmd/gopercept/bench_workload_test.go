@@ -32,6 +32,11 @@ func TestBenchWorkload(t *testing.T) {
 	if wl.Cameras != 8 || wl.CameraPreset != "eight" || !reflect.DeepEqual(names, want) {
 		t.Errorf("eight: %+v, cameras %q, want %q", wl, names, want)
 	}
+	// pose2d's scaling drive: --crowd 10 is reported beside the world's pedestrians.
+	wl, _, err = benchWorkloadOf(simdrive.Config{Lidar: "hdl64", Columns: 2048, Cameras: "front", Width: 640, Height: 480, Crowd: true, CrowdSize: 10})
+	if err != nil || !wl.Crowd || wl.CrowdSize != 10 || wl.Cameras != 1 {
+		t.Errorf("crowd: %+v %v", wl, err)
+	}
 	if wl, names, err := benchWorkloadOf(simdrive.Config{Lidar: "hdl64", Columns: 2048, Cameras: "none", Pedestrians: -1}); err != nil || wl.Cameras != 0 || len(names) != 0 || wl.PointsPerSweep != 131072 || wl.Pedestrians != 0 {
 		t.Errorf("no cameras: %+v %q %v", wl, names, err)
 	}

@@ -188,23 +188,52 @@ func WritePoseDataset(ctx context.Context, cfg PoseDatasetConfig, dir string, pr
 // crowdedWorld is the world of cfg's seed with extra people placed along
 // the ego's route, 4–16 m ahead of where the ego will be, in varied poses
 // and sizes, so that a pose training set sees people at useful scales.
+// With cfg.CrowdSize the crowd is viewCrowd's instead.
 func crowdedWorld(cfg Config) (*sim.World, error) {
 	base, err := sim.NewWorld(sim.WorldConfig{Seed: cfg.Seed, NumPedestrians: cfg.Pedestrians})
 	if err != nil {
 		return nil, err
 	}
 	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x706f7365))
-	acts := []sim.Activity{sim.ActivityStanding, sim.ActivityWalking, sim.ActivityRunning, sim.ActivitySitting, sim.ActivityWaving}
 	var extra []sim.PedestrianSpec
-	for t := 0.0; t <= cfg.Duration; t += 0.5 {
-		ego := base.EgoPose(t)
-		for i := 0; i < 3; i++ {
-			fwd := 4 + 12*rng.Float64()
-			lat := -5 + 10*rng.Float64()
-			p := ego.Apply(r3.Vec{X: fwd, Y: lat})
-			extra = append(extra, sim.PedestrianSpec{Position: r3.Vec{X: p.X, Y: p.Y}, Yaw: 2 * math.Pi * rng.Float64(),
-				Activity: acts[rng.IntN(len(acts))], Height: 1.5 + 0.45*rng.Float64()})
+	if cfg.CrowdSize > 0 {
+		extra = viewCrowd(base, cfg, rng)
+	} else {
+		for t := 0.0; t <= cfg.Duration; t += 0.5 {
+			ego := base.EgoPose(t)
+			for i := 0; i < 3; i++ {
+				fwd := 4 + 12*rng.Float64()
+				lat := -5 + 10*rng.Float64()
+				extra = append(extra, crowdPerson(rng, ego.Apply(r3.Vec{X: fwd, Y: lat})))
+			}
 		}
 	}
 	return sim.NewWorld(sim.WorldConfig{Seed: cfg.Seed, NumPedestrians: cfg.Pedestrians, ExtraPedestrians: extra})
+}
+
+// viewCrowd places cfg.CrowdSize people every half second of drive, 5–20 m
+// ahead of where the ego will be and within ±30° of its heading, so they
+// spread across a forward camera's view (70° wide) rather than hide behind
+// each other; the placements run 2 s past the drive's end so its last
+// frames see as many as its first. 10 a half second give a 640×480 front
+// camera at least 30 people a frame (TestCrowdSize).
+func viewCrowd(base *sim.World, cfg Config, rng *rand.Rand) []sim.PedestrianSpec {
+	var extra []sim.PedestrianSpec
+	for t := 0.0; t <= cfg.Duration+2; t += 0.5 {
+		ego := base.EgoPose(t)
+		for i := 0; i < cfg.CrowdSize; i++ {
+			fwd := 5 + 15*rng.Float64()
+			lat := fwd * math.Tan((-30+60*rng.Float64())*math.Pi/180)
+			extra = append(extra, crowdPerson(rng, ego.Apply(r3.Vec{X: fwd, Y: lat})))
+		}
+	}
+	return extra
+}
+
+// crowdPerson is a person of the crowd at p (map frame), facing, doing and
+// as tall as rng says.
+func crowdPerson(rng *rand.Rand, p r3.Vec) sim.PedestrianSpec {
+	acts := []sim.Activity{sim.ActivityStanding, sim.ActivityWalking, sim.ActivityRunning, sim.ActivitySitting, sim.ActivityWaving}
+	return sim.PedestrianSpec{Position: r3.Vec{X: p.X, Y: p.Y}, Yaw: 2 * math.Pi * rng.Float64(),
+		Activity: acts[rng.IntN(len(acts))], Height: 1.5 + 0.45*rng.Float64()}
 }

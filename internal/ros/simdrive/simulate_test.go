@@ -13,6 +13,7 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/sim"
 	"github.com/gopercept/gopercept/internal/tf"
 )
 
@@ -183,6 +184,52 @@ func TestEightCameraDrive(t *testing.T) {
 			t.Errorf("%s: no static transform: %v", n, err)
 		}
 	}
+}
+
+// With CrowdSize 10 every front-camera frame of the pose2d scaling drive
+// (gopercept bench pose2d --crowd 10: seed 3, 640×480) has at least 30
+// people in its ground truth, each with a visible keypoint; the crowd along
+// the route gives about 20 at most.
+func TestCrowdSize(t *testing.T) {
+	cfg := Config{Seed: 3, Duration: 1, Lidar: "hdl32", Columns: 256, Cameras: "front", Width: 640, Height: 480, Crowd: true, CrowdSize: 10}
+	path := filepath.Join(t.TempDir(), "crowd.mcap")
+	simulateTo(t, path, cfg)
+	rd, err := bag.Open(path, bag.ReaderConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rd.Close()
+	frames, fewest := 0, math.MaxInt
+	for m, err := range rd.All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Topic != GTSkeletonTopic("cam_front") {
+			continue
+		}
+		var sk gopercept_msgs.Skeleton2DArray
+		if err := cdr.Unmarshal(m.Data, &sk); err != nil {
+			t.Fatal(err)
+		}
+		seen := 0
+		for _, p := range sk.Skeletons {
+			for _, k := range p.Keypoints {
+				if k.Visibility == sim.VisVisible {
+					seen++
+					break
+				}
+			}
+		}
+		frames++
+		fewest = min(fewest, seen)
+		if seen < 30 {
+			t.Errorf("frame at %d ns: %d people with a visible keypoint (%d in the ground truth), want ≥ 30", m.LogTime, seen, len(sk.Skeletons))
+		}
+	}
+	if frames != 13 { // 0 to 1 s at 12 Hz
+		t.Fatalf("%d ground-truth frames, want 13", frames)
+	}
+	t.Logf("fewest people with a visible keypoint in a frame: %d", fewest)
 }
 
 func sameFile(t *testing.T, a, b string) bool {
