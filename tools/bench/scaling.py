@@ -7,10 +7,13 @@ size, one panel per node:
 
   lidarseg   points per sweep: the lidar's rows x columns, 131k (HDL-64 x 2048)
              to 2.1M (OS1-128 x 16384); no cameras
-  bevfusion  cameras: 1 (front), 4, 6 (the simulator's rig presets)
-  pose2d     people per frame: detector.max_people 1 to 30 on a crowded drive
-             (the simulator's pedestrians plus its crowd along the route);
-             the people actually posed are logged beside the cap
+  bevfusion  cameras: 1 (front), 4, 6, 8 (the simulator's rig presets; eight
+             is the six-camera ring plus front and back long-range cameras,
+             the most the encoder's dynamic camera batch takes)
+  pose2d     people per frame: detector.max_people 1, 5, 10, 20, 30 on a
+             drive with --crowd 10 (ten people every half second across the
+             front camera's view: 30 or more in every frame); the people
+             actually detected and posed are logged beside the cap
 
   tools/bench/scaling.py [--duration 1] [--out docs/scaling.svg]
 
@@ -56,9 +59,9 @@ def series(duration):
         ("lidarseg", "points per sweep",
          [(rows[l] * c, d + ["--lidar", l, "--columns", str(c), "--cameras", "none"]) for l, c in lidar]),
         ("bevfusion", "cameras",
-         [(n, d + ["--cameras", preset]) for n, preset in ((1, "front"), (4, "four"), (6, "six"))]),
+         [(n, d + ["--cameras", preset]) for n, preset in ((1, "front"), (4, "four"), (6, "six"), (8, "eight"))]),
         ("pose2d", "people per frame (detector.max_people)",
-         [(k, d + ["--pedestrians", "1000", "-p", f"pose2d:detector.max_people:={k}"]) for k in (1, 5, 10, 20, 30)]),
+         [(k, d + ["--crowd", "10", "-p", f"pose2d:detector.max_people:={k}"]) for k in (1, 5, 10, 20, 30)]),
     ]
 
 
