@@ -1,7 +1,8 @@
 // Package lidarseg holds the ROS-free algorithms of range-image LiDAR
 // semantic segmentation: the spherical projection of a point cloud to a
 // range image as lidar-bonnetal (RangeNet++) computes it, the model-input
-// tensor, labels back to every point (per-pixel argmax or RangeNet++'s kNN
+// tensor, camera-painted input channels (PointPainting / VIASeg: each
+// point's pixel colour from calibrated cameras), labels back to every point (per-pixel argmax or RangeNet++'s kNN
 // post-processing), sector-wise ground-plane fitting, Euclidean clustering
 // on the range image, SemanticKITTI label maps, and segmentation metrics.
 //
