@@ -65,14 +65,17 @@ type Config struct {
 }
 
 func (c *Config) defaults() error {
-	if c.InputWidth < 0 || c.InputHeight < 0 {
-		return &ConfigError{Field: "InputWidth/InputHeight", Reason: "negative"}
+	if c.InputWidth < 0 {
+		return configErr("Config.InputWidth", c.InputWidth, "negative")
+	}
+	if c.InputHeight < 0 {
+		return configErr("Config.InputHeight", c.InputHeight, "negative")
 	}
 	if c.NumKeypoints == 0 {
 		c.NumKeypoints = pose.NumKeypoints
 	}
 	if c.NumKeypoints < 1 || c.NumKeypoints > 1024 {
-		return &ConfigError{Field: "NumKeypoints", Reason: fmt.Sprintf("%d, want 1..1024", c.NumKeypoints)}
+		return configErr("Config.NumKeypoints", c.NumKeypoints, "want 1..1024")
 	}
 	if c.KeypointThreshold == 0 {
 		c.KeypointThreshold = 0.3
@@ -81,13 +84,13 @@ func (c *Config) defaults() error {
 		c.BlurKernel = 11
 	}
 	if c.BlurKernel < 1 || c.BlurKernel%2 == 0 || c.BlurKernel > 31 {
-		return &ConfigError{Field: "BlurKernel", Reason: fmt.Sprintf("%d, want odd 1..31", c.BlurKernel)}
+		return configErr("Config.BlurKernel", c.BlurKernel, "want odd 1..31")
 	}
 	if c.SplitRatio == 0 {
 		c.SplitRatio = 2
 	}
 	if !(c.SplitRatio > 0) {
-		return &ConfigError{Field: "SplitRatio", Reason: fmt.Sprintf("%g, want > 0", c.SplitRatio)}
+		return configErr("Config.SplitRatio", c.SplitRatio, "want > 0")
 	}
 	if c.Beta == 0 {
 		c.Beta = 1
@@ -99,13 +102,13 @@ func (c *Config) defaults() error {
 		c.IoUThreshold = 0.7
 	}
 	if !(c.IoUThreshold > 0 && c.IoUThreshold <= 1) {
-		return &ConfigError{Field: "IoUThreshold", Reason: fmt.Sprintf("%g, want (0, 1]", c.IoUThreshold)}
+		return configErr("Config.IoUThreshold", c.IoUThreshold, "want (0, 1]")
 	}
 	if c.MaxPeople == 0 {
 		c.MaxPeople = 100
 	}
 	if c.MaxPeople < 1 {
-		return &ConfigError{Field: "MaxPeople", Reason: fmt.Sprintf("%d, want ≥ 1", c.MaxPeople)}
+		return configErr("Config.MaxPeople", c.MaxPeople, "want ≥ 1")
 	}
 	return nil
 }
@@ -158,8 +161,11 @@ func New(name string, cfg Config) (Decoder, error) {
 		return &e2eDecoder{cfg: cfg}, nil
 	case "movenet-multipose", "movenet", "movenet-topdown":
 		// Outputs are normalised to the input: without its size there are no pixels.
-		if cfg.InputWidth == 0 || cfg.InputHeight == 0 {
-			return nil, &ConfigError{Field: "InputWidth/InputHeight", Reason: n + " needs the model input size"}
+		if cfg.InputWidth == 0 {
+			return nil, configErr("Config.InputWidth", nil, "%s needs the model input size", n)
+		}
+		if cfg.InputHeight == 0 {
+			return nil, configErr("Config.InputHeight", nil, "%s needs the model input size", n)
 		}
 		if n == "movenet-multipose" {
 			return &movenetMultiDecoder{cfg: cfg}, nil

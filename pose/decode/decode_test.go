@@ -5,8 +5,10 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/pose"
 	"github.com/gopercept/gopercept/pose/preprocess"
@@ -25,13 +27,26 @@ func TestNewNames(t *testing.T) {
 	if _, err := New("centernet", Config{}); !errors.Is(err, ErrUnknownDecoder) {
 		t.Fatalf("unknown: %v", err)
 	}
-	var ce *ConfigError
-	for _, c := range []Config{{BlurKernel: 4}, {SplitRatio: -1}, {IoUThreshold: 2}, {MaxPeople: -1}, {NumKeypoints: -2}} {
-		if _, err := New("dark", c); !errors.As(err, &ce) {
-			t.Fatalf("config %+v: %v", c, err)
+	var ce *configerr.Error
+	for _, c := range []struct {
+		cfg    Config
+		param  string
+		value  any
+		reason string
+	}{
+		{Config{BlurKernel: 4}, "decode.Config.BlurKernel", 4, "want odd 1..31"},
+		{Config{SplitRatio: -1}, "decode.Config.SplitRatio", -1.0, "want > 0"},
+		{Config{IoUThreshold: 2}, "decode.Config.IoUThreshold", float32(2), "want (0, 1]"},
+		{Config{MaxPeople: -1}, "decode.Config.MaxPeople", -1, "want ≥ 1"},
+		{Config{NumKeypoints: -2}, "decode.Config.NumKeypoints", -2, "want 1..1024"},
+	} {
+		if _, err := New("dark", c.cfg); !errors.Is(err, configerr.ErrInvalid) || !errors.As(err, &ce) ||
+			ce.Param != c.param || ce.Value != c.value || ce.Reason != c.reason {
+			t.Fatalf("config %+v: %v, want %s = %v: %s", c.cfg, err, c.param, c.value, c.reason)
 		}
 	}
-	if _, err := New("openpose", Config{PAF: PAFConfig{Topology: &Topology{Parts: []string{"a"}, Limbs: []PAFLimb{{A: 0, B: 3}}}}}); !errors.As(err, &ce) || ce.Field != "PAF.Topology" {
+	if _, err := New("openpose", Config{PAF: PAFConfig{Topology: &Topology{Parts: []string{"a"}, Limbs: []PAFLimb{{A: 0, B: 3}}}}}); !errors.As(err, &ce) ||
+		ce.Param != "decode.Config.PAF.Topology" || !strings.HasSuffix(ce.Reason, "out of range") {
 		t.Fatalf("bad topology: %v", err)
 	}
 }

@@ -3,30 +3,25 @@ package decode
 import (
 	"errors"
 	"fmt"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
-// Sentinels; every error returned wraps one.
+// Sentinels; every error returned wraps one, or configerr.ErrInvalid for an
+// invalid configuration field (see configErr).
 var (
 	// ErrUnknownDecoder reports a decoder name New does not know.
 	ErrUnknownDecoder = errors.New("decode: unknown decoder")
-	// ErrConfig reports an invalid configuration field.
-	ErrConfig = errors.New("decode: invalid configuration")
 	// ErrShape reports outputs whose number, shape or length does not fit the decoder.
 	ErrShape = errors.New("decode: output shape does not fit the decoder")
 )
 
-// ConfigError names the configuration field that is wrong.
-type ConfigError struct {
-	Field  string
-	Reason string
+// configErr reports a bad setting as the shared *configerr.Error
+// (errors.Is(err, configerr.ErrInvalid)), named "decode.<field>": a Config
+// field ("Config.BlurKernel") or a constructor's argument ("NewDARK kernel").
+func configErr(field string, value any, format string, args ...any) error {
+	return configerr.New("decode."+field, value, format, args...)
 }
-
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("decode: config field %s: %s", e.Field, e.Reason)
-}
-
-// Unwrap returns ErrConfig.
-func (e *ConfigError) Unwrap() error { return ErrConfig }
 
 // ShapeError names the decoder and the output that does not fit.
 type ShapeError struct {

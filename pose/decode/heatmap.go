@@ -1,7 +1,6 @@
 package decode
 
 import (
-	"fmt"
 	"math"
 	"sync"
 
@@ -144,7 +143,7 @@ type DARK struct {
 // NewDARK returns a DARK decoder for an odd kernel size ≥ 1.
 func NewDARK(kernel int) (*DARK, error) {
 	if kernel < 1 || kernel%2 == 0 || kernel > 31 {
-		return nil, &ConfigError{Field: "BlurKernel", Reason: fmt.Sprintf("%d, want odd 1..31", kernel)}
+		return nil, configErr("NewDARK kernel", kernel, "want odd 1..31")
 	}
 	g := gaussianKernel(kernel)
 	r := kernel / 2

@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/pose"
 )
 
@@ -19,9 +20,9 @@ func TestMoveNetNames(t *testing.T) {
 		}
 	}
 	// Normalised outputs mean nothing without the input size.
-	var ce *ConfigError
+	var ce *configerr.Error
 	for _, n := range []string{"movenet-multipose", "movenet", "movenet-topdown"} {
-		if _, err := New(n, Config{InputWidth: 192}); !errors.As(err, &ce) {
+		if _, err := New(n, Config{InputWidth: 192}); !errors.As(err, &ce) || ce.Param != "decode.Config.InputHeight" || ce.Reason != n+" needs the model input size" {
 			t.Fatalf("%s without the input height: %v", n, err)
 		}
 	}

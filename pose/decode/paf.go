@@ -165,16 +165,16 @@ func newPAFDecoder(cfg Config) (*pafDecoder, error) {
 	}
 	switch {
 	case p.MaxPeaks < 1:
-		return nil, &ConfigError{Field: "PAF.MaxPeaks", Reason: fmt.Sprintf("%d, want ≥ 1", p.MaxPeaks)}
+		return nil, configErr("Config.PAF.MaxPeaks", p.MaxPeaks, "want ≥ 1")
 	case p.Samples < 2:
-		return nil, &ConfigError{Field: "PAF.Samples", Reason: fmt.Sprintf("%d, want ≥ 2", p.Samples)}
+		return nil, configErr("Config.PAF.Samples", p.Samples, "want ≥ 2")
 	case len(p.Topology.Parts) == 0 || len(p.Topology.Limbs) == 0:
-		return nil, &ConfigError{Field: "PAF.Topology", Reason: "no parts or limbs"}
+		return nil, configErr("Config.PAF.Topology", nil, "no parts or limbs")
 	}
 	for _, l := range p.Topology.Limbs {
 		np := len(p.Topology.Parts)
 		if l.A < 0 || l.A >= np || l.B < 0 || l.B >= np || l.A == l.B || l.PafX < 0 || l.PafY < 0 {
-			return nil, &ConfigError{Field: "PAF.Topology", Reason: fmt.Sprintf("limb %+v out of range", l)}
+			return nil, configErr("Config.PAF.Topology", nil, "limb %+v out of range", l)
 		}
 	}
 	// The most samples a limb may have not aligned and keep an aligned
