@@ -7,7 +7,9 @@ import (
 )
 
 // Sentinel errors. Errors returned by this package wrap one of these (check
-// with errors.Is) or are one of the typed errors below (check with errors.As).
+// with errors.Is) or are one of the typed errors below (check with errors.As);
+// an invalid Config is the shared *configerr.Error (configerr.ErrInvalid),
+// named "infer.Config.<field>".
 var (
 	// ErrLibraryMissing means the ONNX Runtime shared library is not where
 	// LibraryPath looks for it; run scripts/fetch-ort.sh (make ort).
@@ -23,8 +25,6 @@ var (
 	ErrModel = errors.New("infer: cannot load model")
 	// ErrMismatch means a model does not match its card.
 	ErrMismatch = errors.New("infer: model does not match its card")
-	// ErrConfig means a Config field is invalid.
-	ErrConfig = errors.New("infer: invalid config")
 	// ErrProvider means no execution provider could run the model.
 	ErrProvider = errors.New("infer: no execution provider could run the model")
 	// ErrBatch means a batch size cannot be used with the model.

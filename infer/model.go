@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/gopercept/gopercept/internal/configerr"
 	ort "github.com/yalue/onnxruntime_go"
 )
 
@@ -120,8 +121,8 @@ func (v *valueSet) destroy() {
 }
 
 // Open loads a model and its card, checks the model against the card, picks
-// an execution provider and allocates the tensors. Errors wrap ErrConfig,
-// ErrCard (*CardError), ErrModel, ErrMismatch (*MismatchError), ErrProvider
+// an execution provider and allocates the tensors. Errors are a
+// *configerr.Error (a bad Config), or wrap ErrCard (*CardError), ErrModel, ErrMismatch (*MismatchError), ErrProvider
 // (*ProviderError) or the errors of Init.
 func Open(cfg Config) (*Model, error) {
 	if err := cfg.defaults(); err != nil {
@@ -194,7 +195,7 @@ func (m *Model) buildRuns() error {
 
 func (c *Config) defaults() error {
 	if c.ModelPath == "" {
-		return fmt.Errorf("%w: ModelPath: required", ErrConfig)
+		return configerr.New("infer.Config.ModelPath", nil, "required")
 	}
 	if c.CardPath == "" {
 		c.CardPath = CardPathFor(c.ModelPath)
@@ -209,36 +210,36 @@ func (c *Config) defaults() error {
 	for i, p := range c.Providers {
 		p = strings.ToLower(strings.TrimSpace(p))
 		if _, ok := providerNames[p]; !ok {
-			return fmt.Errorf("%w: Providers[%d]: unknown provider %q; want %s, %s or %s",
-				ErrConfig, i, c.Providers[i], ProviderTensorRT, ProviderCUDA, ProviderCPU)
+			return configerr.New(fmt.Sprintf("infer.Config.Providers[%d]", i), c.Providers[i], "unknown provider; want %s, %s or %s",
+				ProviderTensorRT, ProviderCUDA, ProviderCPU)
 		}
 		if seen[p] {
-			return fmt.Errorf("%w: Providers[%d]: %q listed twice", ErrConfig, i, p)
+			return configerr.New(fmt.Sprintf("infer.Config.Providers[%d]", i), p, "listed twice")
 		}
 		seen[p] = true
 		c.Providers[i] = p
 	}
 	if c.DeviceID < 0 {
-		return fmt.Errorf("%w: DeviceID: %d is negative", ErrConfig, c.DeviceID)
+		return configerr.New("infer.Config.DeviceID", c.DeviceID, "negative")
 	}
 	if c.IntraOpThreads < 0 {
-		return fmt.Errorf("%w: IntraOpThreads: %d is negative", ErrConfig, c.IntraOpThreads)
+		return configerr.New("infer.Config.IntraOpThreads", c.IntraOpThreads, "negative")
 	}
 	if c.MaxBatch == 0 {
 		c.MaxBatch = DefaultMaxBatch
 	}
 	if c.MaxBatch < 0 {
-		return fmt.Errorf("%w: MaxBatch: %d is negative", ErrConfig, c.MaxBatch)
+		return configerr.New("infer.Config.MaxBatch", c.MaxBatch, "negative")
 	}
 	if c.Batch == 0 {
 		c.Batch = 1
 	}
 	if c.Batch < 0 || c.Batch > c.MaxBatch {
-		return fmt.Errorf("%w: Batch: %d is outside 1..MaxBatch (%d)", ErrConfig, c.Batch, c.MaxBatch)
+		return configerr.New("infer.Config.Batch", c.Batch, "outside 1..MaxBatch (%d)", c.MaxBatch)
 	}
 	for k, v := range c.Dims {
 		if v <= 0 {
-			return fmt.Errorf("%w: Dims[%q]: %d is not positive", ErrConfig, k, v)
+			return configerr.New(fmt.Sprintf("infer.Config.Dims[%q]", k), v, "not positive")
 		}
 	}
 	return nil
@@ -297,8 +298,8 @@ func (m *Model) resolve(ins, outs []ort.InputOutputInfo) error {
 		return &MismatchError{Model: m.file, Differences: diffs}
 	}
 	if len(unresolved) > 0 {
-		return fmt.Errorf("%w: model %s: dynamic dimensions without a size: %s; name them on the card and size them in Config.Dims",
-			ErrConfig, m.file, strings.Join(unresolved, ", "))
+		return configerr.New("infer.Config.Dims", nil, "model %s: dynamic dimensions without a size: %s; name them on the card and size them in Config.Dims",
+			m.file, strings.Join(unresolved, ", "))
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/infer/onnxbuild"
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
 func TestLibraryFetched(t *testing.T) {
@@ -326,7 +327,8 @@ outputs: [{name: y, shape: [1, W], type: float}]
 `
 	p := writeModel(t, t.TempDir(), "relu", g, card)
 	_, err := infer.Open(infer.Config{ModelPath: p, Logf: func(string) {}})
-	if !errors.Is(err, infer.ErrConfig) || !strings.Contains(err.Error(), `input "x" dimension 1 (W)`) {
+	var ce *configerr.Error
+	if !errors.Is(err, configerr.ErrInvalid) || !errors.As(err, &ce) || ce.Param != "infer.Config.Dims" || !strings.Contains(ce.Reason, `input "x" dimension 1 (W)`) {
 		t.Fatalf("without Dims: %v", err)
 	}
 	m, err := infer.Open(infer.Config{ModelPath: p, Dims: map[string]int64{"W": 5}, Logf: func(string) {}})
@@ -480,20 +482,23 @@ func TestOpenErrors(t *testing.T) {
 		}
 	})
 	for _, tc := range []struct {
-		name  string
-		cfg   infer.Config
-		field string
+		name   string
+		cfg    infer.Config
+		param  string
+		value  any
+		reason string
 	}{
-		{"no model path", infer.Config{}, "ModelPath"},
-		{"unknown provider", infer.Config{ModelPath: "m.onnx", Providers: []string{"cpu", "rocm"}}, "Providers[1]"},
-		{"duplicate provider", infer.Config{ModelPath: "m.onnx", Providers: []string{"cpu", "CPU"}}, "Providers[1]"},
-		{"negative device", infer.Config{ModelPath: "m.onnx", DeviceID: -1}, "DeviceID"},
-		{"batch over max", infer.Config{ModelPath: "m.onnx", Batch: 9, MaxBatch: 8}, "Batch"},
+		{"no model path", infer.Config{}, "infer.Config.ModelPath", nil, "required"},
+		{"unknown provider", infer.Config{ModelPath: "m.onnx", Providers: []string{"cpu", "rocm"}}, "infer.Config.Providers[1]", "rocm", "unknown provider; want tensorrt, cuda or cpu"},
+		{"duplicate provider", infer.Config{ModelPath: "m.onnx", Providers: []string{"cpu", "CPU"}}, "infer.Config.Providers[1]", "cpu", "listed twice"},
+		{"negative device", infer.Config{ModelPath: "m.onnx", DeviceID: -1}, "infer.Config.DeviceID", -1, "negative"},
+		{"batch over max", infer.Config{ModelPath: "m.onnx", Batch: 9, MaxBatch: 8}, "infer.Config.Batch", 9, "outside 1..MaxBatch (8)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := infer.Open(tc.cfg)
-			if !errors.Is(err, infer.ErrConfig) || !strings.Contains(err.Error(), tc.field+":") {
-				t.Fatalf("got %v, want ErrConfig naming %s", err, tc.field)
+			var ce *configerr.Error
+			if !errors.Is(err, configerr.ErrInvalid) || !errors.As(err, &ce) || ce.Param != tc.param || ce.Value != tc.value || ce.Reason != tc.reason {
+				t.Fatalf("got %v, want %s = %v: %s", err, tc.param, tc.value, tc.reason)
 			}
 		})
 	}
