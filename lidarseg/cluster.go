@@ -48,13 +48,15 @@ func (c *ClusterConfig) defaults() error {
 	}
 	switch {
 	case !(c.Distance > 0) || math.IsInf(c.Distance, 0):
-		return configErr("Cluster.Distance", "%g m, want > 0", c.Distance)
+		return configErr("ClusterConfig.Distance", c.Distance, "want finite > 0 m")
 	case c.RangeFactor < 0 || math.IsNaN(c.RangeFactor):
-		return configErr("Cluster.RangeFactor", "%g, want ≥ 0", c.RangeFactor)
-	case c.NeighbourRows < 0 || c.NeighbourRows > 8 || c.NeighbourCols < 1 || c.NeighbourCols > 32:
-		return configErr("Cluster.NeighbourCols", "reach %d rows × %d columns, want 0..8 × 1..32", c.NeighbourRows, c.NeighbourCols)
+		return configErr("ClusterConfig.RangeFactor", c.RangeFactor, "want ≥ 0")
+	case c.NeighbourRows < 0 || c.NeighbourRows > 8:
+		return configErr("ClusterConfig.NeighbourRows", c.NeighbourRows, "want 0..8")
+	case c.NeighbourCols < 1 || c.NeighbourCols > 32:
+		return configErr("ClusterConfig.NeighbourCols", c.NeighbourCols, "want 1..32")
 	case c.MinPoints < 1:
-		return configErr("Cluster.MinPoints", "%d, want ≥ 1", c.MinPoints)
+		return configErr("ClusterConfig.MinPoints", c.MinPoints, "want ≥ 1")
 	}
 	return nil
 }

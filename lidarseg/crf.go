@@ -39,17 +39,19 @@ func DefaultCRFConfig() CRFConfig {
 func (c *CRFConfig) validate() error {
 	switch {
 	case c.Iterations < 1 || c.Iterations > 20:
-		return &ConfigError{Field: "CRF.Iterations", Detail: fmt.Sprintf("%d, want 1..20", c.Iterations)}
+		return configErr("CRFConfig.Iterations", c.Iterations, "want 1..20")
 	case c.WindowRows < 1 || c.WindowRows%2 == 0 || c.WindowRows > 15:
-		return &ConfigError{Field: "CRF.WindowRows", Detail: fmt.Sprintf("%d, want odd 1..15", c.WindowRows)}
+		return configErr("CRFConfig.WindowRows", c.WindowRows, "want odd 1..15")
 	case c.WindowCols < 1 || c.WindowCols%2 == 0 || c.WindowCols > 15:
-		return &ConfigError{Field: "CRF.WindowCols", Detail: fmt.Sprintf("%d, want odd 1..15", c.WindowCols)}
+		return configErr("CRFConfig.WindowCols", c.WindowCols, "want odd 1..15")
 	case !(c.ThetaAngular > 0) || math.IsInf(c.ThetaAngular, 0):
-		return &ConfigError{Field: "CRF.ThetaAngular", Detail: fmt.Sprintf("%g, want > 0", c.ThetaAngular)}
+		return configErr("CRFConfig.ThetaAngular", c.ThetaAngular, "want finite > 0")
 	case !(c.ThetaRange > 0) || math.IsInf(c.ThetaRange, 0):
-		return &ConfigError{Field: "CRF.ThetaRange", Detail: fmt.Sprintf("%g, want > 0", c.ThetaRange)}
-	case !(c.AngularWeight >= 0) || !(c.BilateralWeight >= 0) || math.IsInf(c.AngularWeight+c.BilateralWeight, 0):
-		return &ConfigError{Field: "CRF.AngularWeight", Detail: "weights must be finite and ≥ 0"}
+		return configErr("CRFConfig.ThetaRange", c.ThetaRange, "want finite > 0")
+	case !(c.AngularWeight >= 0) || math.IsInf(c.AngularWeight, 0):
+		return configErr("CRFConfig.AngularWeight", c.AngularWeight, "want finite ≥ 0")
+	case !(c.BilateralWeight >= 0) || math.IsInf(c.BilateralWeight, 0):
+		return configErr("CRFConfig.BilateralWeight", c.BilateralWeight, "want finite ≥ 0")
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package lidarseg
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
@@ -82,16 +83,18 @@ func TestCRFWrapsAzimuth(t *testing.T) {
 }
 
 func TestCRFConfigErrors(t *testing.T) {
-	for _, c := range []CRFConfig{
-		{Iterations: 0, WindowRows: 3, WindowCols: 5, ThetaAngular: 1, ThetaRange: 1},
-		{Iterations: 1, WindowRows: 2, WindowCols: 5, ThetaAngular: 1, ThetaRange: 1},
-		{Iterations: 1, WindowRows: 3, WindowCols: 5, ThetaAngular: 0, ThetaRange: 1},
-		{Iterations: 1, WindowRows: 3, WindowCols: 5, ThetaAngular: 1, ThetaRange: math.NaN()},
-		{Iterations: 1, WindowRows: 3, WindowCols: 5, ThetaAngular: 1, ThetaRange: 1, BilateralWeight: -1},
+	for _, c := range []struct {
+		cfg           CRFConfig
+		param, reason string
+	}{
+		{CRFConfig{Iterations: 0, WindowRows: 3, WindowCols: 5, ThetaAngular: 1, ThetaRange: 1}, "lidarseg.CRFConfig.Iterations", "want 1..20"},
+		{CRFConfig{Iterations: 1, WindowRows: 2, WindowCols: 5, ThetaAngular: 1, ThetaRange: 1}, "lidarseg.CRFConfig.WindowRows", "want odd 1..15"},
+		{CRFConfig{Iterations: 1, WindowRows: 3, WindowCols: 5, ThetaAngular: 0, ThetaRange: 1}, "lidarseg.CRFConfig.ThetaAngular", "want finite > 0"},
+		{CRFConfig{Iterations: 1, WindowRows: 3, WindowCols: 5, ThetaAngular: 1, ThetaRange: math.NaN()}, "lidarseg.CRFConfig.ThetaRange", "want finite > 0"},
+		{CRFConfig{Iterations: 1, WindowRows: 3, WindowCols: 5, ThetaAngular: 1, ThetaRange: 1, BilateralWeight: -1}, "lidarseg.CRFConfig.BilateralWeight", "want finite ≥ 0"},
 	} {
-		if _, err := NewCRF(c, 2, 4, 4); err == nil {
-			t.Errorf("%+v accepted", c)
-		}
+		_, err := NewCRF(c.cfg, 2, 4, 4)
+		wantConfigErr(t, fmt.Sprintf("%+v", c.cfg), err, c.param, c.reason)
 	}
 }
 

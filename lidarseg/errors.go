@@ -2,13 +2,13 @@ package lidarseg
 
 import (
 	"errors"
-	"fmt"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
-// Sentinel errors; every error the package returns wraps one of them.
+// Sentinel errors; every error the package returns wraps one of them, or
+// configerr.ErrInvalid for an invalid configuration (see configErr).
 var (
-	// ErrConfig marks an invalid configuration; a *ConfigError names the field.
-	ErrConfig = errors.New("lidarseg: invalid configuration")
 	// ErrInput marks input slices of inconsistent lengths or sizes.
 	ErrInput = errors.New("lidarseg: invalid input")
 	// ErrNoPoints marks a cloud without a single finite point of non-zero range.
@@ -19,19 +19,10 @@ var (
 	ErrLabelMap = errors.New("lidarseg: invalid label map")
 )
 
-// ConfigError names the configuration field that is wrong.
-type ConfigError struct {
-	Field  string // Go field name, e.g. "Projection.Height"
-	Detail string
-}
-
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("lidarseg: invalid configuration: %s: %s", e.Field, e.Detail)
-}
-
-// Unwrap returns ErrConfig.
-func (e *ConfigError) Unwrap() error { return ErrConfig }
-
-func configErr(field, format string, args ...any) error {
-	return &ConfigError{Field: field, Detail: fmt.Sprintf(format, args...)}
+// configErr reports a bad setting as the shared *configerr.Error
+// (errors.Is(err, configerr.ErrInvalid)), named "lidarseg.<field>": a
+// config field ("ProjectionConfig.Height") or a constructor's argument
+// ("NewKNN classes").
+func configErr(field string, value any, format string, args ...any) error {
+	return configerr.New("lidarseg."+field, value, format, args...)
 }

@@ -87,19 +87,21 @@ func (c *GroundConfig) defaults() error {
 	}
 	switch {
 	case c.Sectors < 1 || c.Sectors > 4096:
-		return configErr("Ground.Sectors", "%d, want 1..4096", c.Sectors)
+		return configErr("GroundConfig.Sectors", c.Sectors, "want 1..4096")
 	case len(c.ZoneEdges) == 0 || !slices.IsSorted(c.ZoneEdges) || c.ZoneEdges[0] < 0:
-		return configErr("Ground.ZoneEdges", "%v, want ascending non-negative ranges", c.ZoneEdges)
+		return configErr("GroundConfig.ZoneEdges", c.ZoneEdges, "want ascending non-negative ranges")
 	case c.SeedCount < 1:
-		return configErr("Ground.SeedCount", "%d, want ≥ 1", c.SeedCount)
+		return configErr("GroundConfig.SeedCount", c.SeedCount, "want ≥ 1")
 	case c.Iterations < 1 || c.Iterations > 100:
-		return configErr("Ground.Iterations", "%d, want 1..100", c.Iterations)
+		return configErr("GroundConfig.Iterations", c.Iterations, "want 1..100")
 	case c.MinPoints < 3:
-		return configErr("Ground.MinPoints", "%d, want ≥ 3 (a plane)", c.MinPoints)
-	case !(c.DistThreshold > 0) || !(c.SeedThreshold > 0):
-		return configErr("Ground.DistThreshold", "thresholds %g and %g m, want > 0", c.DistThreshold, c.SeedThreshold)
+		return configErr("GroundConfig.MinPoints", c.MinPoints, "want ≥ 3 (a plane)")
+	case !(c.DistThreshold > 0):
+		return configErr("GroundConfig.DistThreshold", c.DistThreshold, "want > 0 m")
+	case !(c.SeedThreshold > 0):
+		return configErr("GroundConfig.SeedThreshold", c.SeedThreshold, "want > 0 m")
 	case !(c.MaxSlopeDeg > 0 && c.MaxSlopeDeg <= 90):
-		return configErr("Ground.MaxSlopeDeg", "%g, want (0, 90]", c.MaxSlopeDeg)
+		return configErr("GroundConfig.MaxSlopeDeg", c.MaxSlopeDeg, "want (0, 90] degrees")
 	}
 	return nil
 }

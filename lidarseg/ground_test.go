@@ -2,6 +2,7 @@ package lidarseg
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -141,10 +142,17 @@ func TestPlaneFitBruteTwin(t *testing.T) {
 }
 
 func TestGroundErrors(t *testing.T) {
-	for _, cfg := range []GroundConfig{{Sectors: -1}, {ZoneEdges: []float64{5, 1}}, {MinPoints: 2}, {MaxSlopeDeg: 95}} {
-		if _, err := NewGround(cfg); !errors.Is(err, ErrConfig) {
-			t.Errorf("%+v: %v", cfg, err)
-		}
+	for _, c := range []struct {
+		cfg           GroundConfig
+		param, reason string
+	}{
+		{GroundConfig{Sectors: -1}, "lidarseg.GroundConfig.Sectors", "want 1..4096"},
+		{GroundConfig{ZoneEdges: []float64{5, 1}}, "lidarseg.GroundConfig.ZoneEdges", "want ascending non-negative ranges"},
+		{GroundConfig{MinPoints: 2}, "lidarseg.GroundConfig.MinPoints", "want ≥ 3 (a plane)"},
+		{GroundConfig{MaxSlopeDeg: 95}, "lidarseg.GroundConfig.MaxSlopeDeg", "want (0, 90] degrees"},
+	} {
+		_, err := NewGround(c.cfg)
+		wantConfigErr(t, fmt.Sprintf("%+v", c.cfg), err, c.param, c.reason)
 	}
 	g, _ := NewGround(GroundConfig{})
 	if err := g.Segment(Cloud{X: []float32{1}, Y: []float32{1}, Z: []float32{1}}, nil); !errors.Is(err, ErrInput) {
@@ -295,9 +303,8 @@ func TestClusterBoxes(t *testing.T) {
 }
 
 func TestClusterErrors(t *testing.T) {
-	if _, err := NewClusterer(ClusterConfig{Distance: -1}); !errors.Is(err, ErrConfig) {
-		t.Error(err)
-	}
+	_, err := NewClusterer(ClusterConfig{Distance: -1})
+	wantConfigErr(t, "distance -1", err, "lidarseg.ClusterConfig.Distance", "want finite > 0 m")
 	pr, _ := NewProjector(ProjectionConfig{Height: 4, Width: 8, FovUpDeg: 3, FovDownDeg: -25})
 	c := Cloud{X: []float32{1}, Y: []float32{0}, Z: []float32{0}}
 	p, _ := pr.Project(c, nil)

@@ -45,16 +45,16 @@ func (c *KNNConfig) defaults() error {
 		c.Cutoff = 1
 	}
 	if c.Search < 1 || c.Search%2 == 0 || c.Search > 15 {
-		return configErr("KNN.Search", "%d, want an odd window of 1..15 pixels", c.Search)
+		return configErr("KNNConfig.Search", c.Search, "want an odd window of 1..15 pixels")
 	}
 	if c.K < 1 || c.K > MaxK || c.K > c.Search*c.Search {
-		return configErr("KNN.K", "%d, want 1..min(%d, search²=%d)", c.K, MaxK, c.Search*c.Search)
+		return configErr("KNNConfig.K", c.K, "want 1..min(%d, search²=%d)", MaxK, c.Search*c.Search)
 	}
 	if !(c.Sigma > 0) || math.IsInf(c.Sigma, 0) {
-		return configErr("KNN.Sigma", "%g, want a positive number of pixels", c.Sigma)
+		return configErr("KNNConfig.Sigma", c.Sigma, "want a positive number of pixels")
 	}
 	if math.IsNaN(c.Cutoff) {
-		return configErr("KNN.Cutoff", "NaN")
+		return configErr("KNNConfig.Cutoff", c.Cutoff, "not a number")
 	}
 	return nil
 }
@@ -116,10 +116,13 @@ func NewKNN(cfg KNNConfig, classes, height, width int) (*KNN, error) {
 		return nil, err
 	}
 	if classes < 2 || classes > math.MaxUint16 {
-		return nil, configErr("classes", "%d, want 2..65535", classes)
+		return nil, configErr("NewKNN classes", classes, "want 2..65535")
 	}
-	if height <= 0 || width <= 0 {
-		return nil, configErr("Height", "image %d×%d", height, width)
+	if height <= 0 {
+		return nil, configErr("NewKNN height", height, "want > 0 rows")
+	}
+	if width <= 0 {
+		return nil, configErr("NewKNN width", width, "want > 0 columns")
 	}
 	k := &KNN{cfg: cfg, classes: classes, h: height, w: width, pad: (cfg.Search - 1) / 2}
 	k.wp = width + 2*k.pad

@@ -2,6 +2,7 @@ package lidarseg
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -196,10 +197,17 @@ func TestKNNFixesBleeding(t *testing.T) {
 }
 
 func TestKNNErrors(t *testing.T) {
-	for _, cfg := range []KNNConfig{{Search: 4}, {K: 30, Search: 5}, {Sigma: -1}, {Cutoff: math.NaN()}} {
-		if _, err := NewKNN(cfg, 20, 4, 4); !errors.Is(err, ErrConfig) {
-			t.Errorf("%+v: %v", cfg, err)
-		}
+	for _, c := range []struct {
+		cfg           KNNConfig
+		param, reason string
+	}{
+		{KNNConfig{Search: 4}, "lidarseg.KNNConfig.Search", "want an odd window of 1..15 pixels"},
+		{KNNConfig{K: 30, Search: 5}, "lidarseg.KNNConfig.K", fmt.Sprintf("want 1..min(%d, search²=25)", MaxK)},
+		{KNNConfig{Sigma: -1}, "lidarseg.KNNConfig.Sigma", "want a positive number of pixels"},
+		{KNNConfig{Cutoff: math.NaN()}, "lidarseg.KNNConfig.Cutoff", "not a number"},
+	} {
+		_, err := NewKNN(c.cfg, 20, 4, 4)
+		wantConfigErr(t, fmt.Sprintf("%+v", c.cfg), err, c.param, c.reason)
 	}
 	proj, pix := randomScene(t, 1, 16, 64, 100, 4)
 	k, _ := NewKNN(DefaultKNNConfig(), 4, 16, 32)

@@ -108,9 +108,8 @@ func TestConfusion(t *testing.T) {
 	if err := c.Add([]uint16{9}, []uint16{1}); !errors.Is(err, ErrInput) {
 		t.Error(err)
 	}
-	if _, err := NewConfusion(3, 5); !errors.Is(err, ErrConfig) {
-		t.Error(err)
-	}
+	_, err = NewConfusion(3, 5)
+	wantConfigErr(t, "ignore 5 of 3", err, "lidarseg.NewConfusion ignore", "class outside 0..2")
 }
 
 func TestBuiltInLabelMapMatchesParams(t *testing.T) {

@@ -20,12 +20,12 @@ type Confusion struct {
 // listed ones (SemanticKITTI: class 0).
 func NewConfusion(classes int, ignore ...int) (*Confusion, error) {
 	if classes < 1 {
-		return nil, configErr("classes", "%d, want ≥ 1", classes)
+		return nil, configErr("NewConfusion classes", classes, "want ≥ 1")
 	}
 	c := &Confusion{classes: classes, ignore: make([]bool, classes), m: make([]uint64, classes*classes)}
 	for _, i := range ignore {
 		if i < 0 || i >= classes {
-			return nil, configErr("ignore", "class %d outside 0..%d", i, classes-1)
+			return nil, configErr("NewConfusion ignore", i, "class outside 0..%d", classes-1)
 		}
 		c.ignore[i] = true
 	}

@@ -71,16 +71,16 @@ type Painter struct {
 // NewPainter checks cfg and returns a Painter.
 func NewPainter(cfg PaintConfig) (*Painter, error) {
 	if len(cfg.Channels) == 0 {
-		return nil, configErr("Paint.Channels", "empty, want some of %s", strings.Join(PaintChannelNames, ", "))
+		return nil, configErr("PaintConfig.Channels", nil, "empty, want some of %s", strings.Join(PaintChannelNames, ", "))
 	}
 	p := &Painter{cfg: cfg}
 	for i, c := range cfg.Channels {
 		k := slices.Index(PaintChannelNames, c)
 		if k < 0 {
-			return nil, configErr("Paint.Channels", "channel %d %q, want one of %s", i, c, strings.Join(PaintChannelNames, ", "))
+			return nil, configErr(fmt.Sprintf("PaintConfig.Channels[%d]", i), c, "want one of %s", strings.Join(PaintChannelNames, ", "))
 		}
 		if slices.Contains(cfg.Channels[:i], c) {
-			return nil, configErr("Paint.Channels", "channel %q repeated", c)
+			return nil, configErr(fmt.Sprintf("PaintConfig.Channels[%d]", i), c, "repeated")
 		}
 		p.source = append(p.source, k)
 	}
@@ -91,11 +91,11 @@ func NewPainter(cfg PaintConfig) (*Painter, error) {
 	}
 	if cfg.Means != nil || cfg.Stds != nil {
 		if len(cfg.Means) != n || len(cfg.Stds) != n {
-			return nil, configErr("Paint.Means", "%d means and %d stds for %d channels", len(cfg.Means), len(cfg.Stds), n)
+			return nil, configErr("PaintConfig.Means", nil, "%d means and %d stds for %d channels", len(cfg.Means), len(cfg.Stds), n)
 		}
 		for i, s := range cfg.Stds {
 			if !(s > 0) || math.IsInf(float64(s), 0) {
-				return nil, configErr("Paint.Stds", "channel %d std %g, want > 0", i, s)
+				return nil, configErr(fmt.Sprintf("PaintConfig.Stds[%d]", i), s, "want finite > 0")
 			}
 		}
 		copy(p.mean, cfg.Means)

@@ -2,7 +2,9 @@ package lidarseg
 
 import (
 	"errors"
+	"fmt"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/gopercept/gopercept/internal/camera"
@@ -177,16 +179,19 @@ func TestPaintRangeImage(t *testing.T) {
 }
 
 func TestPainterConfigErrors(t *testing.T) {
-	for _, cfg := range []PaintConfig{
-		{},
-		{Channels: []string{"r", "x"}},
-		{Channels: []string{"r", "r"}},
-		{Channels: []string{"r", "g"}, Means: []float32{0}, Stds: []float32{1}},
-		{Channels: []string{"r"}, Means: []float32{0}, Stds: []float32{0}},
+	names := strings.Join(PaintChannelNames, ", ")
+	for _, c := range []struct {
+		cfg           PaintConfig
+		param, reason string
+	}{
+		{PaintConfig{}, "lidarseg.PaintConfig.Channels", "empty, want some of " + names},
+		{PaintConfig{Channels: []string{"r", "x"}}, "lidarseg.PaintConfig.Channels[1]", "want one of " + names},
+		{PaintConfig{Channels: []string{"r", "r"}}, "lidarseg.PaintConfig.Channels[1]", "repeated"},
+		{PaintConfig{Channels: []string{"r", "g"}, Means: []float32{0}, Stds: []float32{1}}, "lidarseg.PaintConfig.Means", "1 means and 1 stds for 2 channels"},
+		{PaintConfig{Channels: []string{"r"}, Means: []float32{0}, Stds: []float32{0}}, "lidarseg.PaintConfig.Stds[0]", "want finite > 0"},
 	} {
-		if _, err := NewPainter(cfg); !errors.Is(err, ErrConfig) {
-			t.Errorf("%+v: error %v, want ErrConfig", cfg, err)
-		}
+		_, err := NewPainter(c.cfg)
+		wantConfigErr(t, fmt.Sprintf("%+v", c.cfg), err, c.param, c.reason)
 	}
 	p, err := NewPainter(PaintConfig{Channels: []string{"r", "g", "b", "valid"}})
 	if err != nil {

@@ -90,31 +90,31 @@ func PresetConfig(name string) (ProjectionConfig, error) {
 			return p.ProjectionConfig, nil
 		}
 	}
-	return ProjectionConfig{}, configErr("preset", "unknown sensor %q (have %s)", name, strings.Join(PresetNames(), ", "))
+	return ProjectionConfig{}, configErr("PresetConfig name", name, "unknown sensor (have %s)", strings.Join(PresetNames(), ", "))
 }
 
 func (c *ProjectionConfig) defaults() error {
 	if c.Height <= 0 || c.Height > 4096 {
-		return configErr("Height", "%d, want 1..4096 rows", c.Height)
+		return configErr("ProjectionConfig.Height", c.Height, "want 1..4096 rows")
 	}
 	if c.Width <= 0 || c.Width > 65536 {
-		return configErr("Width", "%d, want 1..65536 columns", c.Width)
+		return configErr("ProjectionConfig.Width", c.Width, "want 1..65536 columns")
 	}
 	if !(c.FovUpDeg > c.FovDownDeg) || c.FovUpDeg > 90 || c.FovDownDeg < -90 {
-		return configErr("FovUpDeg", "fov_up %g° and fov_down %g° must satisfy −90 ≤ down < up ≤ 90", c.FovUpDeg, c.FovDownDeg)
+		return configErr("ProjectionConfig.FovUpDeg", c.FovUpDeg, "with FovDownDeg %g must satisfy −90 ≤ down < up ≤ 90", c.FovDownDeg)
 	}
 	if c.HorizontalFovDeg < 0 || c.HorizontalFovDeg > 360 {
-		return configErr("HorizontalFovDeg", "%g°, want 0 (full) or (0, 360]", c.HorizontalFovDeg)
+		return configErr("ProjectionConfig.HorizontalFovDeg", c.HorizontalFovDeg, "want 0 (full) or (0, 360] degrees")
 	}
 	if c.ChannelOrder == "" {
 		c.ChannelOrder = "rxyzi"
 	}
 	if len(c.ChannelOrder) != Channels {
-		return configErr("ChannelOrder", "%q, want the five letters r, x, y, z, i in some order", c.ChannelOrder)
+		return configErr("ProjectionConfig.ChannelOrder", c.ChannelOrder, "want the five letters r, x, y, z, i in some order")
 	}
 	for _, ch := range "rxyzi" {
 		if !strings.ContainsRune(c.ChannelOrder, ch) {
-			return configErr("ChannelOrder", "%q lacks %q", c.ChannelOrder, ch)
+			return configErr("ProjectionConfig.ChannelOrder", c.ChannelOrder, "lacks %q", ch)
 		}
 	}
 	if c.Stds == ([Channels]float32{}) {
@@ -122,7 +122,7 @@ func (c *ProjectionConfig) defaults() error {
 	}
 	for i, s := range c.Stds {
 		if !(s > 0) {
-			return configErr("Stds", "channel %d std %g, want > 0", i, s)
+			return configErr(fmt.Sprintf("ProjectionConfig.Stds[%d]", i), s, "want > 0")
 		}
 	}
 	if c.IntensityScale == 0 {

@@ -3,11 +3,13 @@ package lidarseg
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -349,16 +351,17 @@ func countNaN(c Cloud) int {
 }
 
 func TestProjectionErrors(t *testing.T) {
-	for _, cfg := range []ProjectionConfig{
-		{Height: 0, Width: 10, FovUpDeg: 3, FovDownDeg: -25},
-		{Height: 10, Width: 10, FovUpDeg: -25, FovDownDeg: 3},
-		{Height: 10, Width: 10, FovUpDeg: 3, FovDownDeg: -25, HorizontalFovDeg: 400},
-		{Height: 10, Width: 10, FovUpDeg: 3, FovDownDeg: -25, Stds: [5]float32{1, 1, 0, 1, 1}},
+	for _, c := range []struct {
+		cfg           ProjectionConfig
+		param, reason string
+	}{
+		{ProjectionConfig{Height: 0, Width: 10, FovUpDeg: 3, FovDownDeg: -25}, "lidarseg.ProjectionConfig.Height", "want 1..4096 rows"},
+		{ProjectionConfig{Height: 10, Width: 10, FovUpDeg: -25, FovDownDeg: 3}, "lidarseg.ProjectionConfig.FovUpDeg", "with FovDownDeg 3 must satisfy −90 ≤ down < up ≤ 90"},
+		{ProjectionConfig{Height: 10, Width: 10, FovUpDeg: 3, FovDownDeg: -25, HorizontalFovDeg: 400}, "lidarseg.ProjectionConfig.HorizontalFovDeg", "want 0 (full) or (0, 360] degrees"},
+		{ProjectionConfig{Height: 10, Width: 10, FovUpDeg: 3, FovDownDeg: -25, Stds: [5]float32{1, 1, 0, 1, 1}}, "lidarseg.ProjectionConfig.Stds[2]", "want > 0"},
 	} {
-		var ce *ConfigError
-		if _, err := NewProjector(cfg); !errors.As(err, &ce) || !errors.Is(err, ErrConfig) {
-			t.Errorf("%+v: err %v, want a ConfigError", cfg, err)
-		}
+		_, err := NewProjector(c.cfg)
+		wantConfigErr(t, fmt.Sprintf("%+v", c.cfg), err, c.param, c.reason)
 	}
 	p, _ := NewProjector(ProjectionConfig{Height: 4, Width: 8, FovUpDeg: 3, FovDownDeg: -25, MaxPoints: 2})
 	nan := float32(math.NaN())
@@ -383,9 +386,8 @@ func TestProjectionErrors(t *testing.T) {
 			t.Errorf("preset %s: %v", name, err)
 		}
 	}
-	if _, err := PresetConfig("nope"); !errors.Is(err, ErrConfig) {
-		t.Errorf("unknown preset: %v", err)
-	}
+	_, err := PresetConfig("nope")
+	wantConfigErr(t, "unknown preset", err, "lidarseg.PresetConfig name", "unknown sensor (have "+strings.Join(PresetNames(), ", ")+")")
 }
 
 // TestProjectionAllocs checks a steady frame allocates nothing, with the
@@ -432,10 +434,9 @@ func TestProjectionChannelOrder(t *testing.T) {
 			t.Errorf("channel %d = %g, want %g", ch, tensor[ch*plane+pix], w)
 		}
 	}
-	for _, bad := range []string{"rxyz", "rxyzz", "abcde"} {
-		if _, err := NewProjector(ProjectionConfig{Height: 4, Width: 4, FovUpDeg: 3, FovDownDeg: -25, ChannelOrder: bad}); !errors.Is(err, ErrConfig) {
-			t.Errorf("%q: %v", bad, err)
-		}
+	for bad, reason := range map[string]string{"rxyz": "want the five letters r, x, y, z, i in some order", "rxyzz": "lacks 'i'", "abcde": "lacks 'r'"} {
+		_, err := NewProjector(ProjectionConfig{Height: 4, Width: 4, FovUpDeg: 3, FovDownDeg: -25, ChannelOrder: bad})
+		wantConfigErr(t, bad, err, "lidarseg.ProjectionConfig.ChannelOrder", reason)
 	}
 }
 
