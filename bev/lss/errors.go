@@ -3,12 +3,14 @@ package lss
 import (
 	"errors"
 	"fmt"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
-// Sentinel errors; every error of this package wraps one of them.
+// Sentinel errors; every error of this package wraps one of them, or
+// configerr.ErrInvalid for a Config or constructor argument out of range
+// (see configErr).
 var (
-	// ErrConfig reports a Config or constructor argument out of range.
-	ErrConfig = errors.New("lss: invalid config")
 	// ErrCamera reports a camera that cannot be lifted (wraps the
 	// bev.ErrInvalidCamera cause too).
 	ErrCamera = errors.New("lss: invalid camera")
@@ -18,21 +20,13 @@ var (
 	ErrClosed = errors.New("lss: pooler closed")
 )
 
-// ConfigError names the Config field that is wrong.
-type ConfigError struct {
-	// Field is the Go name of the offending Config field or argument.
-	Field string
-	// Reason says what is wrong with it.
-	Reason string
+// configErr reports a bad setting as the shared *configerr.Error
+// (errors.Is(err, configerr.ErrInvalid)), named "lss.<field>": a Config
+// field ("Config.DepthStep") or a constructor's argument ("NewPooler
+// channels").
+func configErr(field string, value any, format string, args ...any) error {
+	return configerr.New("lss."+field, value, format, args...)
 }
-
-// Error implements error.
-func (e *ConfigError) Error() string {
-	return fmt.Sprintf("%v: %s: %s", ErrConfig, e.Field, e.Reason)
-}
-
-// Unwrap returns ErrConfig.
-func (e *ConfigError) Unwrap() error { return ErrConfig }
 
 // shapeError reports tensor name having n elements instead of want.
 func shapeError(name string, n, want int) error {

@@ -53,7 +53,7 @@ func ParseSampling(s string) (Sampling, error) {
 	case "pixel_centers":
 		return SampleCentre, nil
 	}
-	return 0, &ConfigError{Field: "Sampling", Reason: fmt.Sprintf("frustum %q, want linspace or pixel_centers", s)}
+	return 0, configErr("Config.Sampling", s, "want frustum linspace or pixel_centers")
 }
 
 // Config describes the frustum and the BEV grid. Zero fields take the
@@ -113,32 +113,35 @@ func (c Config) DepthBins() int {
 
 // validate checks a defaulted config.
 func (c Config) validate() error {
-	bad := func(f, format string, a ...any) error {
-		return &ConfigError{Field: f, Reason: fmt.Sprintf(format, a...)}
-	}
 	if err := c.Grid.Validate(); err != nil {
-		return fmt.Errorf("%w: Grid: %w", ErrConfig, err)
+		return fmt.Errorf("lss: Config.Grid: %w", err)
 	}
-	if c.Layout != bev.LayoutYX && c.Layout != bev.LayoutXY {
-		return bad("Layout", "unknown layout %v", c.Layout)
-	}
-	if !(c.ZMax > c.ZMin) {
-		return bad("ZMax", "must exceed ZMin %v m, got %v", c.ZMin, c.ZMax)
-	}
-	if !(c.DepthStep > 0) || !(c.DepthMin > 0) || !(c.DepthMax > c.DepthMin) || math.IsInf(c.DepthMax, 0) {
-		return bad("DepthStep", "need 0 < DepthMin < DepthMax finite and DepthStep > 0, got %v, %v, %v", c.DepthMin, c.DepthMax, c.DepthStep)
+	switch {
+	case c.Layout != bev.LayoutYX && c.Layout != bev.LayoutXY:
+		return configErr("Config.Layout", c.Layout, "unknown layout")
+	case !(c.ZMax > c.ZMin):
+		return configErr("Config.ZMax", c.ZMax, "must exceed ZMin %v m", c.ZMin)
+	case !(c.DepthMin > 0):
+		return configErr("Config.DepthMin", c.DepthMin, "must be > 0 m")
+	case !(c.DepthMax > c.DepthMin) || math.IsInf(c.DepthMax, 0):
+		return configErr("Config.DepthMax", c.DepthMax, "must be finite and exceed DepthMin %v m", c.DepthMin)
+	case !(c.DepthStep > 0):
+		return configErr("Config.DepthStep", c.DepthStep, "must be > 0 m")
 	}
 	if nb := (c.DepthMax - c.DepthMin) / c.DepthStep; !(nb <= 1<<16) {
-		return bad("DepthStep", "%v bins over [%v, %v) m, more than %d", nb, c.DepthMin, c.DepthMax, 1<<16)
+		return configErr("Config.DepthStep", c.DepthStep, "%v bins over [%v, %v) m, more than %d", nb, c.DepthMin, c.DepthMax, 1<<16)
 	}
-	if c.InputWidth <= 0 || c.InputHeight <= 0 {
-		return bad("InputWidth", "input %d×%d must be positive", c.InputWidth, c.InputHeight)
-	}
-	if c.FeatWidth <= 0 || c.FeatHeight <= 0 {
-		return bad("FeatWidth", "feature map %d×%d must be positive", c.FeatWidth, c.FeatHeight)
-	}
-	if c.Sampling != SampleCentre && c.Sampling != SampleLinspace {
-		return bad("Sampling", "unknown sampling %d", c.Sampling)
+	switch {
+	case c.InputWidth <= 0:
+		return configErr("Config.InputWidth", c.InputWidth, "must be positive")
+	case c.InputHeight <= 0:
+		return configErr("Config.InputHeight", c.InputHeight, "must be positive")
+	case c.FeatWidth <= 0:
+		return configErr("Config.FeatWidth", c.FeatWidth, "must be positive")
+	case c.FeatHeight <= 0:
+		return configErr("Config.FeatHeight", c.FeatHeight, "must be positive")
+	case c.Sampling != SampleCentre && c.Sampling != SampleLinspace:
+		return configErr("Config.Sampling", c.Sampling, "unknown sampling")
 	}
 	return nil
 }
@@ -291,8 +294,8 @@ func (g *Geometry) PointCells() []int32 {
 }
 
 // NewGeometry lifts every frustum point of cams (1 to MaxCameras cameras)
-// under cfg and sorts the kept ones by BEV cell. Errors wrap ErrConfig or
-// ErrCamera and name the field or camera.
+// under cfg and sorts the kept ones by BEV cell. A bad cfg or camera count
+// is a *configerr.Error naming it; a bad camera wraps ErrCamera.
 func NewGeometry(cfg Config, cams []bev.Camera) (*Geometry, error) {
 	var b Builder
 	g, err := b.build(cfg, cams)
@@ -350,14 +353,14 @@ func (b *Builder) build(cfg Config, cams []bev.Camera) (*Geometry, error) {
 		return nil, err
 	}
 	if len(cams) < 1 || len(cams) > MaxCameras {
-		return nil, &ConfigError{Field: "cams", Reason: fmt.Sprintf("need 1 to %d cameras, got %d", MaxCameras, len(cams))}
+		return nil, configErr("NewGeometry cams", len(cams), "need 1 to %d cameras", MaxCameras)
 	}
 	nd := c.DepthBins()
 	fh, fw := c.FeatHeight, c.FeatWidth
 	hw := fh * fw
 	total := len(cams) * nd * hw
 	if total > maxFrustumPoints {
-		return nil, &ConfigError{Field: "DepthStep", Reason: fmt.Sprintf("%d frustum points exceed %d", total, maxFrustumPoints)}
+		return nil, configErr("Config.DepthStep", c.DepthStep, "%d frustum points exceed %d", total, maxFrustumPoints)
 	}
 	if b.g != nil && b.g.Config != c {
 		*b = Builder{} // another configuration: nothing to reuse

@@ -2,12 +2,14 @@ package lss
 
 import (
 	"errors"
+	"fmt"
 	"github.com/gopercept/gopercept/internal/testfix"
 	"math"
 	"sort"
 	"testing"
 
 	"github.com/gopercept/gopercept/bev"
+	"github.com/gopercept/gopercept/internal/configerr"
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -182,21 +184,23 @@ func TestGeometryKnownPoint(t *testing.T) {
 
 func TestGeometryErrors(t *testing.T) {
 	cams := testRig(2)
-	if _, err := NewGeometry(testConfig(), nil); !errors.Is(err, ErrConfig) {
+	var ce *configerr.Error
+	if _, err := NewGeometry(testConfig(), nil); !errors.Is(err, configerr.ErrInvalid) || !errors.As(err, &ce) ||
+		ce.Param != "lss.NewGeometry cams" || ce.Value != 0 || ce.Reason != "need 1 to 8 cameras" {
 		t.Errorf("no cameras: %v", err)
 	}
-	if _, err := NewGeometry(testConfig(), testRig(9)); !errors.Is(err, ErrConfig) {
+	if _, err := NewGeometry(testConfig(), testRig(9)); !errors.As(err, &ce) || ce.Param != "lss.NewGeometry cams" || ce.Value != 9 {
 		t.Errorf("9 cameras: %v", err)
 	}
 	bad := testConfig()
 	bad.ZMax = -5
-	var ce *ConfigError
-	if _, err := NewGeometry(bad, cams); !errors.As(err, &ce) || ce.Field != "ZMax" {
+	if _, err := NewGeometry(bad, cams); !errors.As(err, &ce) || ce.Param != "lss.Config.ZMax" || ce.Value != -5.0 ||
+		ce.Reason != fmt.Sprintf("must exceed ZMin %v m", bad.ZMin) {
 		t.Errorf("ZMax: %v", err)
 	}
 	bad = testConfig()
 	bad.Grid.Resolution = -1
-	if _, err := NewGeometry(bad, cams); !errors.Is(err, bev.ErrInvalidGrid) || !errors.Is(err, ErrConfig) {
+	if _, err := NewGeometry(bad, cams); !errors.As(err, &ce) || ce.Param != "bev.Grid.Resolution" || ce.Value != -1.0 {
 		t.Errorf("grid: %v", err)
 	}
 	cams[1].Fx = 0
@@ -205,7 +209,7 @@ func TestGeometryErrors(t *testing.T) {
 	}
 	bad = testConfig()
 	bad.DepthStep = 1e-300
-	if _, err := NewGeometry(bad, testRig(1)); !errors.As(err, &ce) || ce.Field != "DepthStep" {
+	if _, err := NewGeometry(bad, testRig(1)); !errors.As(err, &ce) || ce.Param != "lss.Config.DepthStep" || ce.Value != 1e-300 {
 		t.Errorf("tiny depth step: %v", err)
 	}
 	if n := (Config{}).DepthBins(); n != 118 {
@@ -237,7 +241,8 @@ func TestLifterRebuild(t *testing.T) {
 	if _, err := l.Update(cams); !errors.Is(err, ErrCamera) || l.Geometry() != nil {
 		t.Errorf("bad camera: %v", err)
 	}
-	if _, err := NewLifter(testConfig(), 0, 1); !errors.Is(err, ErrConfig) {
+	var ce *configerr.Error
+	if _, err := NewLifter(testConfig(), 0, 1); !errors.As(err, &ce) || ce.Param != "lss.NewLifter channels" || ce.Value != 0 || ce.Reason != "need 1..65536" {
 		t.Errorf("zero channels: %v", err)
 	}
 }

@@ -1,8 +1,6 @@
 package lss
 
 import (
-	"fmt"
-
 	"github.com/gopercept/gopercept/bev"
 )
 
@@ -28,7 +26,7 @@ func NewLifter(cfg Config, channels, workers int) (*Lifter, error) {
 		return nil, err
 	}
 	if channels <= 0 || channels > 1<<16 {
-		return nil, &ConfigError{Field: "channels", Reason: fmt.Sprintf("need 1..65536, got %d", channels)}
+		return nil, configErr("NewLifter channels", channels, "need 1..65536")
 	}
 	return &Lifter{cfg: c, channels: channels, workers: workers}, nil
 }

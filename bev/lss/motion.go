@@ -74,7 +74,7 @@ func NewMovingGeometry(cfg Config, cams []bev.Camera, margin float64) (*MovingGe
 		margin = DefaultMargin
 	}
 	if !(margin >= 0) || margin > 1e3 {
-		return nil, &ConfigError{Field: "margin", Reason: fmt.Sprintf("need 0..1000 m, got %v", margin)}
+		return nil, configErr("NewMovingGeometry margin", margin, "need 0..1000 m")
 	}
 	res := c.Grid.Resolution
 	mc := int(math.Ceil(margin/res - 1e-9))
@@ -140,12 +140,12 @@ func (m *MovingGeometry) Static() *Geometry { return m.static }
 // per-point offsets. Move does not allocate.
 func (m *MovingGeometry) Move(motions [][16]float64) (*Geometry, error) {
 	if len(motions) != m.static.NCam {
-		return nil, &ConfigError{Field: "motions", Reason: fmt.Sprintf("%d motions for %d cameras", len(motions), m.static.NCam)}
+		return nil, configErr("MovingGeometry.Move motions", len(motions), "motions for %d cameras", m.static.NCam)
 	}
 	for i := range motions {
 		for _, v := range motions[i] {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return nil, &ConfigError{Field: "motions", Reason: fmt.Sprintf("camera %d: motion not finite", i)}
+				return nil, configErr(fmt.Sprintf("MovingGeometry.Move motions[%d]", i), nil, "not finite")
 			}
 		}
 	}

@@ -1,7 +1,6 @@
 package lss
 
 import (
-	"fmt"
 	"slices"
 
 	"github.com/gopercept/gopercept/bev"
@@ -63,17 +62,17 @@ const (
 // feature scratch (NCam·FH·FW·channels floats) once.
 func NewPooler(g *Geometry, channels, workers int) (*Pooler, error) {
 	if g == nil {
-		return nil, &ConfigError{Field: "g", Reason: "nil geometry"}
+		return nil, configErr("NewPooler g", nil, "nil geometry")
 	}
 	if channels <= 0 || channels > 1<<16 {
-		return nil, &ConfigError{Field: "channels", Reason: fmt.Sprintf("need 1..65536, got %d", channels)}
+		return nil, configErr("NewPooler channels", channels, "need 1..65536")
 	}
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	hw := g.FH * g.FW
 	if int64(g.NCam)*int64(hw)*int64(channels) >= 1<<31 {
-		return nil, &ConfigError{Field: "channels", Reason: fmt.Sprintf("%d channels overflow the feature index", channels)}
+		return nil, configErr("NewPooler channels", channels, "overflow the feature index")
 	}
 	p := &Pooler{
 		g: g, c: channels, hw: hw,
@@ -230,7 +229,7 @@ func (p *Pooler) Reset(g *Geometry) error {
 		return ErrClosed
 	}
 	if g == nil || g.NCam != p.g.NCam || g.D != p.g.D || g.FH != p.g.FH || g.FW != p.g.FW || g.Cells() != p.g.Cells() {
-		return &ConfigError{Field: "g", Reason: "geometry of other dimensions than the pooler's"}
+		return configErr("Pooler.Reset g", nil, "geometry of other dimensions than the pooler's")
 	}
 	p.setGeometry(g)
 	return nil
