@@ -3,14 +3,7 @@ package bev
 import (
 	"errors"
 	"fmt"
-
-	"github.com/gopercept/gopercept/internal/configerr"
 )
-
-// ErrInvalidGrid is the shared configerr.ErrInvalid: Grid.Validate reports
-// a bad Grid as a *configerr.Error named "bev.Grid.<field>". Kept so that
-// callers testing for it still match; test for configerr.ErrInvalid.
-var ErrInvalidGrid = configerr.ErrInvalid
 
 // ErrInvalidCamera reports a Camera that cannot be used for BEV geometry.
 // Errors returned by Camera.Validate wrap it in a *CameraError.
