@@ -105,13 +105,18 @@ func declare(ps *param.Set) (Config, error) {
 	markDynamic(ps)
 
 	var errs []error
-	bad := func(name, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("%w: %s: %s", ErrParam, name, fmt.Sprintf(format, args...)))
+	bad := func(name string, value any, format string, args ...any) {
+		errs = append(errs, paramErr(name, value, format, args...))
+	}
+	// lib records a library's own configuration error for the parameters
+	// under name, keeping its field.
+	lib := func(name string, err error) {
+		errs = append(errs, fmt.Errorf("lidarseg node: %s: %w", name, err))
 	}
 	c.Paint = declarePaint(ps, bad)
 	pc, err := lidarseg.PresetConfig(preset)
 	if err != nil {
-		bad("projection.preset", "%v", err)
+		lib("projection.preset", err)
 	}
 	if h > 0 {
 		pc.Height = h
@@ -136,10 +141,10 @@ func declare(ps *param.Set) (Config, error) {
 	case "top_down":
 		pc.RingTopFirst = true
 	default:
-		bad("projection.ring_order", "%q, want bottom_up, top_down or preset", ringOrder)
+		bad("projection.ring_order", ringOrder, "want bottom_up, top_down or preset")
 	}
 	if !(scale > 0) || math.IsInf(scale, 0) {
-		bad("projection.intensity_scale", "%g, want > 0", scale)
+		bad("projection.intensity_scale", scale, "want finite > 0")
 	}
 	pc.IntensityScale = float32(scale)
 	pc.MaxPoints = c.MaxPoints
@@ -147,57 +152,57 @@ func declare(ps *param.Set) (Config, error) {
 	switch c.PostProcessing {
 	case "knn", "none", "crf", "crf+knn":
 	default:
-		bad("post_processing", "%q, want knn, crf, crf+knn or none", c.PostProcessing)
+		bad("post_processing", c.PostProcessing, "want knn, crf, crf+knn or none")
 	}
 	if _, err := lidarseg.NewCRF(c.CRF, 2, 1, 1); err != nil {
-		bad("crf", "%v", err)
+		lib("crf", err)
 	}
 	for _, v := range keep {
 		if v < 0 || v > math.MaxUint16 || v != math.Trunc(v) {
-			bad("class_cloud.labels", "%g is not a raw label id", v)
+			bad("class_cloud.labels", v, "not a raw label id (0..65535)")
 			continue
 		}
 		c.ClassCloudLabels = append(c.ClassCloudLabels, int(v))
 	}
 	for name, v := range map[string]int{"geometry.ground_label": c.GroundLabel, "geometry.object_label": c.ObjectLabel} {
 		if v < 0 || v > math.MaxUint16 {
-			bad(name, "%d is not a raw label id", v)
+			bad(name, v, "not a raw label id (0..65535)")
 		}
 	}
 	if _, err := lidarseg.NewKNN(c.KNN, 2, 1, 1); err != nil {
-		bad("knn", "%v", err)
+		lib("knn", err)
 	}
 	if c.MaxPoints < 1 {
-		bad("max_points", "%d, want ≥ 1", c.MaxPoints)
+		bad("max_points", c.MaxPoints, "want ≥ 1")
 	}
 	// Values that once fell back to a default or passed unchecked: each is
 	// an error naming the parameter.
 	if h < 0 || h > 256 {
-		bad("projection.height", "%d, want 0 (the preset's) to 256 rows", h)
+		bad("projection.height", h, "want 0 (the preset's) to 256 rows")
 	}
 	if w < 0 || w > 8192 {
-		bad("projection.width", "%d, want 0 (the preset's) to 8192 columns", w)
+		bad("projection.width", w, "want 0 (the preset's) to 8192 columns")
 	}
 	if (up != 0 || down != 0) && up <= down {
-		bad("projection.fov_up_deg", "%g° is not above fov_down_deg %g°", up, down)
+		bad("projection.fov_up_deg", up, "not above fov_down_deg %g°", down)
 	}
 	if c.KNN.K < 1 {
-		bad("knn.k", "%d, want ≥ 1", c.KNN.K)
+		bad("knn.k", c.KNN.K, "want ≥ 1")
 	}
 	if c.KNN.Search < 1 || c.KNN.Search%2 == 0 {
-		bad("knn.search", "%d, want an odd window ≥ 1", c.KNN.Search)
+		bad("knn.search", c.KNN.Search, "want an odd window ≥ 1")
 	}
 	if c.GroundEnabled && (c.Ground.Sectors < 1 || c.Ground.Sectors > 3600) {
-		bad("ground.sectors", "%d, want 1 to 3600", c.Ground.Sectors)
+		bad("ground.sectors", c.Ground.Sectors, "want 1 to 3600")
 	}
 	if c.GroundEnabled && c.Ground.Iterations < 1 {
-		bad("ground.iterations", "%d, want ≥ 1", c.Ground.Iterations)
+		bad("ground.iterations", c.Ground.Iterations, "want ≥ 1")
 	}
 	if c.ClusterEnabled && c.Cluster.MinPoints < 1 {
-		bad("cluster.min_points", "%d, want ≥ 1", c.Cluster.MinPoints)
+		bad("cluster.min_points", c.Cluster.MinPoints, "want ≥ 1")
 	}
 	if c.InputTopic == "" || c.LabelledTopic == "" {
-		bad("input_topic", "input and labelled topics must be set")
+		bad("input_topic", nil, "input and labelled topics must be set")
 	}
 	return c, errors.Join(errs...)
 }

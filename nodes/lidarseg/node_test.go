@@ -5,6 +5,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
@@ -180,27 +181,35 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestParamErrors(t *testing.T) {
-	for _, v := range []map[string]any{
-		{"projection.preset": "hdl128"},
-		{"post_processing": "crf2"},
-		{"crf.window_cols": 4},
-		{"projection.ring_order": "sideways"},
-		{"projection.intensity_scale": 0.0},
-		{"class_cloud.labels": []any{-1}},
-		{"knn.search": 4},
-		{"ground.sectors": -3},
-		{"ground.sectors": 0}, // once became the default silently
-		{"knn.k": 0},
-		{"projection.height": -64},
-		{"projection.height": 4096, "projection.width": 65536}, // 8 GB for three sweeps
-		{"projection.fov_up_deg": -25.0, "projection.fov_down_deg": 3.0},
-		{"cluster.distance": -1.0},
-		{"model.path": "nope.onnx"},
-		{"labels.path": "nope.yaml"},
+	for _, c := range []struct {
+		v     map[string]any
+		param string // the first configuration error's Param (a library's field where it checks); "" for other errors
+	}{
+		{map[string]any{"projection.preset": "hdl128"}, "lidarseg.PresetConfig name"},
+		{map[string]any{"post_processing": "crf2"}, "post_processing"},
+		{map[string]any{"crf.window_cols": 4}, "lidarseg.CRFConfig.WindowCols"},
+		{map[string]any{"projection.ring_order": "sideways"}, "projection.ring_order"},
+		{map[string]any{"projection.intensity_scale": 0.0}, "projection.intensity_scale"},
+		{map[string]any{"class_cloud.labels": []any{-1}}, "class_cloud.labels"},
+		{map[string]any{"knn.search": 4}, "lidarseg.KNNConfig.Search"},
+		{map[string]any{"ground.sectors": -3}, "ground.sectors"},
+		{map[string]any{"ground.sectors": 0}, "ground.sectors"}, // once became the default silently
+		{map[string]any{"knn.k": 0}, "knn.k"},
+		{map[string]any{"projection.height": -64}, "projection.height"},
+		{map[string]any{"projection.height": 4096, "projection.width": 65536}, "projection.height"}, // 8 GB for three sweeps
+		{map[string]any{"projection.fov_up_deg": -25.0, "projection.fov_down_deg": 3.0}, "projection.fov_up_deg"},
+		{map[string]any{"cluster.distance": -1.0}, "lidarseg.ClusterConfig.Distance"},
+		{map[string]any{"model.path": "nope.onnx"}, ""},
+		{map[string]any{"labels.path": "nope.yaml"}, ""},
 	} {
-		ps := newParams(v)
-		if _, err := New(node.Env{Name: "lidarseg", Params: ps}); err == nil {
-			t.Errorf("%v: no error", v)
+		ps := newParams(c.v)
+		_, err := New(node.Env{Name: "lidarseg", Params: ps})
+		var ce *configerr.Error
+		switch {
+		case err == nil:
+			t.Errorf("%v: no error", c.v)
+		case c.param != "" && (!errors.As(err, &ce) || ce.Param != c.param || ce.Reason == ""):
+			t.Errorf("%v: error %v, want a configuration error naming %s", c.v, err, c.param)
 		}
 	}
 }

@@ -54,21 +54,21 @@ type PaintConfig struct {
 	FixedFrame string
 }
 
-func declarePaint(ps *param.Set, bad func(name, format string, args ...any)) PaintConfig {
+func declarePaint(ps *param.Set, bad func(name string, value any, format string, args ...any)) PaintConfig {
 	var c PaintConfig
 	c.Cameras = ps.Strings("paint.cameras", nil, "For a model card with paint: the cameras' namespaces, each read as <name>/image and <name>/camera_info (relative: in the node's namespace); empty takes cameras/<name> for each camera the card names.")
 	c.SyncTolerance = ps.Float("paint.sync_tolerance", 0.05, "Largest distance in seconds between a cloud's stamp and the image that paints it; a camera without one leaves its points unpainted (valid 0).")
 	c.MaxWait = ps.Float("paint.max_wait", 0.2, "How long in seconds (of message stamps) a cloud waits for images newer than its own stamp before it is painted with those that arrived.")
 	c.FixedFrame = ps.String("paint.fixed_frame", "odom", "Frame taken as still between the image's and the cloud's stamps, for the camera←lidar lookup through TF.")
 	if !(c.SyncTolerance >= 0) || c.SyncTolerance > 10 {
-		bad("paint.sync_tolerance", "%g s, want 0 to 10", c.SyncTolerance)
+		bad("paint.sync_tolerance", c.SyncTolerance, "want 0 to 10 s")
 	}
 	if !(c.MaxWait >= 0) || c.MaxWait > 10 {
-		bad("paint.max_wait", "%g s, want 0 to 10", c.MaxWait)
+		bad("paint.max_wait", c.MaxWait, "want 0 to 10 s")
 	}
 	for i, n := range c.Cameras {
 		if n == "" {
-			bad("paint.cameras", "name %d is empty", i)
+			bad(fmt.Sprintf("paint.cameras[%d]", i), n, "empty")
 		}
 	}
 	return c
@@ -180,7 +180,7 @@ func newPainting(cfg PaintConfig, card []string, channels []string, mean, std []
 		// the first cloud sets the camera's fact.
 		c := &paintCam{label: env.Topic(name), imageTopic: name + "/image", infoTopic: name + "/camera_info", lastReason: "waiting for images"}
 		if _, dup := p.routes[c.imageTopic]; dup {
-			return nil, fmt.Errorf("%w: paint.cameras: %q repeated", ErrParam, name)
+			return nil, paramErr("paint.cameras", name, "repeated")
 		}
 		p.cams = append(p.cams, c)
 		p.routes[c.imageTopic] = i
