@@ -141,7 +141,7 @@ func newEstimator(cfg *Config, stats *node.Stats, logf func(string)) (*estimator
 	case familyTopDown:
 		if cfg.DetectorPath == "" {
 			e.close()
-			return nil, fmt.Errorf("%w: detector.path is empty but model %s (%s) is top-down", ErrConfig, card.Name, canon)
+			return nil, paramErr("detector.path", nil, "empty but model %s (%s) is top-down", card.Name, canon)
 		}
 		if e.det, err = open(cfg.DetectorPath, 1); err != nil {
 			e.close()

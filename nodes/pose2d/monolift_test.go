@@ -9,6 +9,7 @@ import (
 
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/camera"
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/param"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
@@ -174,13 +175,15 @@ func TestMonoLiftConfig(t *testing.T) {
 	det, pm := buildModels(t, t.TempDir())
 	abs, _ := filepath.Abs(liftModel)
 	for _, c := range []struct {
-		extra map[string]any
-		want  error
+		extra  map[string]any
+		want   error
+		param  string // the parameter a configuration error names, and why
+		reason string
 	}{
-		{map[string]any{"lift.model": abs, "depth.topic": "camera/depth"}, ErrConfig},
-		{map[string]any{"lift.model": abs, "depth.topic": "", "lift.scale": "height"}, ErrConfig},
-		{map[string]any{"lift.model": abs, "depth.topic": "", "lift.person_height": 3.0}, ErrConfig},
-		{map[string]any{"lift.model": pm, "depth.topic": ""}, ErrModel},
+		{map[string]any{"lift.model": abs, "depth.topic": "camera/depth"}, configerr.ErrInvalid, "depth.topic", "set with lift.model; 3D comes from one of them (set depth.topic to \"\" for monocular lifting)"},
+		{map[string]any{"lift.model": abs, "depth.topic": "", "lift.scale": "height"}, configerr.ErrInvalid, "lift.scale", "want ground or prior"},
+		{map[string]any{"lift.model": abs, "depth.topic": "", "lift.person_height": 3.0}, configerr.ErrInvalid, "lift.person_height", "want 0.5..2.5 m"},
+		{map[string]any{"lift.model": pm, "depth.topic": ""}, ErrModel, "", ""},
 	} {
 		values, _ := param.LoadFile(filepath.Join("..", "..", "params", "pose2d.yaml"), "pose2d")
 		values["model.path"], values["detector.path"] = pm, det
@@ -191,8 +194,9 @@ func TestMonoLiftConfig(t *testing.T) {
 		if err == nil {
 			nn.Close()
 		}
-		if !errors.Is(err, c.want) {
-			t.Errorf("%v: %v, want %v", c.extra, err, c.want)
+		var ce *configerr.Error
+		if !errors.Is(err, c.want) || (c.param != "" && (!errors.As(err, &ce) || ce.Param != c.param || ce.Reason != c.reason)) {
+			t.Errorf("%v: %v, want %v naming %q: %s", c.extra, err, c.want, c.param, c.reason)
 		}
 	}
 	n, _ := newMonoNode(t, nil, map[string]any{"lift.scale": "prior"})

@@ -128,21 +128,21 @@ func New(env node.Env) (node.Node, error) {
 		n.imageTopic, n.imageType = cfg.ImageTopic+"/compressed", sensor_msgs.CompressedImageTypeName
 	}
 	if n.imageTopic == cfg.CameraInfoTopic || (cfg.DepthTopic != "" && (cfg.DepthTopic == n.imageTopic || cfg.DepthTopic == cfg.CameraInfoTopic)) {
-		return nil, fmt.Errorf("%w: image, camera_info and depth topics must differ", ErrConfig)
+		return nil, paramErr("depth.topic", cfg.DepthTopic, "image.topic %s, camera_info.topic %s and depth.topic must differ", n.imageTopic, cfg.CameraInfoTopic)
 	}
 	if cfg.Tracking {
 		if n.tracker, err = track.New(trackConfig(&cfg)); err != nil {
-			return nil, fmt.Errorf("%w: tracking: %w", ErrConfig, err)
+			return nil, fmt.Errorf("pose2d: tracking: %w", err)
 		}
 	}
 	if cfg.PlausibilityMode != "off" {
 		if n.checker, err = plausible.New(plausibleConfig(&cfg)); err != nil {
-			return nil, fmt.Errorf("%w: plausibility: %w", ErrConfig, err)
+			return nil, fmt.Errorf("pose2d: plausibility: %w", err)
 		}
 	}
 	if cfg.DepthTopic != "" {
 		if n.lifter, err = lift.New(liftConfig(&cfg)); err != nil {
-			return nil, fmt.Errorf("%w: lift: %w", ErrConfig, err)
+			return nil, fmt.Errorf("pose2d: lift: %w", err)
 		}
 	}
 	if env.Describe {

@@ -16,6 +16,7 @@ import (
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/infer/onnxbuild"
 	"github.com/gopercept/gopercept/internal/camera"
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
@@ -473,12 +474,13 @@ func TestConfigErrors(t *testing.T) {
 	for _, tc := range []struct {
 		values map[string]any
 		want   error
+		param  string // the parameter a configuration error names
 	}{
-		{map[string]any{"image.transport": "theora"}, ErrConfig},
-		{map[string]any{"plausibility.mode": "maybe"}, ErrConfig},
-		{map[string]any{"detector.max_people": 0}, ErrConfig},
-		{map[string]any{"model.decoder": "nonsense"}, ErrModel},
-		{map[string]any{"detector.path": ""}, ErrConfig},
+		{map[string]any{"image.transport": "theora"}, configerr.ErrInvalid, "image.transport"},
+		{map[string]any{"plausibility.mode": "maybe"}, configerr.ErrInvalid, "plausibility.mode"},
+		{map[string]any{"detector.max_people": 0}, configerr.ErrInvalid, "detector.max_people"},
+		{map[string]any{"model.decoder": "nonsense"}, ErrModel, ""},
+		{map[string]any{"detector.path": ""}, configerr.ErrInvalid, "detector.path"},
 	} {
 		det, pm := buildModels(t, t.TempDir())
 		values := map[string]any{"model.path": pm, "detector.path": det}
@@ -486,8 +488,9 @@ func TestConfigErrors(t *testing.T) {
 			values[k] = v
 		}
 		_, err := New(node.Env{Name: "pose2d", Params: param.New("pose2d", values)})
-		if !errors.Is(err, tc.want) {
-			t.Errorf("%v: err = %v, want %v", tc.values, err, tc.want)
+		var ce *configerr.Error
+		if !errors.Is(err, tc.want) || (tc.param != "" && (!errors.As(err, &ce) || ce.Param != tc.param || ce.Reason == "")) {
+			t.Errorf("%v: err = %v, want %v naming %q", tc.values, err, tc.want, tc.param)
 		}
 	}
 }

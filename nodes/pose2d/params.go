@@ -1,7 +1,6 @@
 package pose2dnode
 
 import (
-	"fmt"
 	"path/filepath"
 
 	"github.com/gopercept/gopercept/internal/ros/param"
@@ -104,31 +103,33 @@ func declare(ps *param.Set, root string) (Config, error) {
 
 	switch {
 	case c.ImageTransport != "raw" && c.ImageTransport != "compressed":
-		return c, fmt.Errorf("%w: image.transport %q, want raw or compressed", ErrConfig, c.ImageTransport)
+		return c, paramErr("image.transport", c.ImageTransport, "want raw or compressed")
 	case c.PlausibilityMode != "off" && c.PlausibilityMode != "flag" && c.PlausibilityMode != "filter":
-		return c, fmt.Errorf("%w: plausibility.mode %q, want off, flag or filter", ErrConfig, c.PlausibilityMode)
+		return c, paramErr("plausibility.mode", c.PlausibilityMode, "want off, flag or filter")
 	case c.DetTiles < 1 || c.DetTiles > 4:
-		return c, fmt.Errorf("%w: detector.tiles %d, want 1..4", ErrConfig, c.DetTiles)
+		return c, paramErr("detector.tiles", c.DetTiles, "want 1..4")
 	case c.MaxPeople < 1:
-		return c, fmt.Errorf("%w: detector.max_people %d, want ≥ 1", ErrConfig, c.MaxPeople)
+		return c, paramErr("detector.max_people", c.MaxPeople, "want ≥ 1")
 	case !(c.DetScore >= 0 && c.DetScore <= 1):
-		return c, fmt.Errorf("%w: detector.score_threshold %g, want 0..1", ErrConfig, c.DetScore)
+		return c, paramErr("detector.score_threshold", c.DetScore, "want 0..1")
 	case !(c.DetIoU > 0 && c.DetIoU <= 1):
-		return c, fmt.Errorf("%w: detector.iou_threshold %g, want (0, 1]", ErrConfig, c.DetIoU)
+		return c, paramErr("detector.iou_threshold", c.DetIoU, "want (0, 1]")
 	case c.PersonClass < 0:
-		return c, fmt.Errorf("%w: detector.person_class %d, want ≥ 0", ErrConfig, c.PersonClass)
+		return c, paramErr("detector.person_class", c.PersonClass, "want ≥ 0")
 	case !(c.DepthMaxStampDiff >= 0):
-		return c, fmt.Errorf("%w: depth.max_stamp_diff %g, want ≥ 0", ErrConfig, c.DepthMaxStampDiff)
+		return c, paramErr("depth.max_stamp_diff", c.DepthMaxStampDiff, "want ≥ 0")
 	case c.LiftModel != "" && c.DepthTopic != "":
-		return c, fmt.Errorf("%w: lift.model and depth.topic are both set; 3D comes from one of them (set depth.topic to \"\" for monocular lifting)", ErrConfig)
+		return c, paramErr("depth.topic", c.DepthTopic, "set with lift.model; 3D comes from one of them (set depth.topic to \"\" for monocular lifting)")
 	case c.LiftScale != "ground" && c.LiftScale != "prior":
-		return c, fmt.Errorf("%w: lift.scale %q, want ground or prior", ErrConfig, c.LiftScale)
+		return c, paramErr("lift.scale", c.LiftScale, "want ground or prior")
 	case !(c.LiftPersonHeight >= 0.5 && c.LiftPersonHeight <= 2.5):
-		return c, fmt.Errorf("%w: lift.person_height %g m, want 0.5..2.5", ErrConfig, c.LiftPersonHeight)
+		return c, paramErr("lift.person_height", c.LiftPersonHeight, "want 0.5..2.5 m")
 	case c.LiftScale == "ground" && c.LiftGroundFrame == "":
-		return c, fmt.Errorf("%w: lift.scale ground needs lift.ground_frame", ErrConfig)
-	case !(c.JointSize > 0) || !(c.LineWidth > 0):
-		return c, fmt.Errorf("%w: markers sizes must be positive", ErrConfig)
+		return c, paramErr("lift.ground_frame", c.LiftGroundFrame, "empty, but lift.scale ground needs it")
+	case !(c.JointSize > 0):
+		return c, paramErr("markers.joint_size", c.JointSize, "must be positive")
+	case !(c.LineWidth > 0):
+		return c, paramErr("markers.line_width", c.LineWidth, "must be positive")
 	}
 	c.ModelPath = resolve(root, c.ModelPath)
 	c.DetectorPath = resolve(root, c.DetectorPath)

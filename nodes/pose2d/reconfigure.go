@@ -47,7 +47,7 @@ func checkDynamic(c *Config) error {
 	}{{"tracking.min_similarity", c.MinSimilarity}, {"tracking.one_euro.min_cutoff", c.MinCutoff},
 		{"tracking.one_euro.d_cutoff", c.DCutoff}, {"markers.joint_size", c.JointSize}, {"markers.line_width", c.LineWidth}} {
 		if !(f.v > 0) {
-			return fmt.Errorf("%w: %s %g, want > 0", ErrConfig, f.name, f.v)
+			return paramErr(f.name, f.v, "want > 0")
 		}
 	}
 	return nil
@@ -103,23 +103,23 @@ func (n *Node) Reconfigure(ps *param.Set) (func(), error) {
 		return nil, err
 	}
 	if c.Overlay && !n.rs.overlayOut {
-		return nil, fmt.Errorf("%w: overlay.enabled: the node started without the overlay, so %s is not advertised; restart it with overlay.enabled true", ErrConfig, n.topic(c.OverlayTopic))
+		return nil, paramErr("overlay.enabled", true, "the node started without the overlay, so %s is not advertised; restart it with overlay.enabled true", n.topic(c.OverlayTopic))
 	}
 	tc := trackConfig(&c)
 	fresh, err := track.New(tc) // validates tc; used when tracking turns on with no tracker yet
 	if err != nil {
-		return nil, fmt.Errorf("%w: tracking: %w", ErrConfig, err)
+		return nil, fmt.Errorf("pose2d: tracking: %w", err)
 	}
 	var checker *plausible.Checker
 	if c.PlausibilityMode != "off" {
 		if checker, err = plausible.New(plausibleConfig(&c)); err != nil {
-			return nil, fmt.Errorf("%w: plausibility: %w", ErrConfig, err)
+			return nil, fmt.Errorf("pose2d: plausibility: %w", err)
 		}
 	}
 	var lifter *lift.Lifter
 	if c.DepthTopic != "" { // read once: the same as at start
 		if lifter, err = lift.New(liftConfig(&c)); err != nil {
-			return nil, fmt.Errorf("%w: lift: %w", ErrConfig, err)
+			return nil, fmt.Errorf("pose2d: lift: %w", err)
 		}
 	}
 	var dec decode.Decoder
