@@ -94,11 +94,11 @@ func declare(ps *param.Set, root string) (Config, error) {
 	}
 	var err error
 	if c.NMS.Kind, err = head.ParseNMSKind(nmsKind); err != nil {
-		return c, &ParamError{Param: "nms", Detail: err.Error()}
+		return c, fmt.Errorf("bevfusion: nms: %w", err)
 	}
 	for i, g := range groups {
 		if g != math.Trunc(g) || g < 0 || g > 1e6 {
-			return c, &ParamError{Param: "nms_groups", Detail: fmt.Sprintf("entry %d is %g, want a whole number ≥ 0", i, g)}
+			return c, paramErr(fmt.Sprintf("nms_groups[%d]", i), g, "want a whole number ≥ 0")
 		}
 		c.NMS.Group = append(c.NMS.Group, int(g))
 	}
@@ -109,28 +109,28 @@ func declare(ps *param.Set, root string) (Config, error) {
 		return c, err
 	}
 	if len(c.Cameras) > MaxCameras {
-		return c, &ParamError{Param: "cameras", Detail: fmt.Sprintf("%d cameras, at most %d", len(c.Cameras), MaxCameras)}
+		return c, paramErr("cameras", c.Cameras, "%d cameras, at most %d", len(c.Cameras), MaxCameras)
 	}
 	seen := map[string]bool{}
 	for _, n := range c.Cameras {
 		if n == "" || seen[n] {
-			return c, &ParamError{Param: "cameras", Detail: fmt.Sprintf("empty or repeated name %q", n)}
+			return c, paramErr("cameras", c.Cameras, "empty or repeated name %q", n)
 		}
 		seen[n] = true
 	}
 	if err := c.Grid.Validate(); err != nil {
-		return c, &ParamError{Param: "grid", Detail: err.Error()}
+		return c, fmt.Errorf("bevfusion: grid: %w", err)
 	}
 	for _, f := range []struct {
 		name string
 		v    float64
 	}{{"sync_tolerance", c.SyncTolerance}, {"max_wait", c.MaxWait}, {"cloud_sync_limit", c.CloudSyncLimit}, {"temporal_max_gap", c.TemporalMaxGap}} {
 		if !(f.v >= 0) || math.IsInf(f.v, 0) {
-			return c, &ParamError{Param: f.name, Detail: fmt.Sprintf("%g s, want a finite value ≥ 0", f.v)}
+			return c, paramErr(f.name, f.v, "want a finite value ≥ 0 s")
 		}
 	}
 	if !(c.ZMax > c.ZMin) {
-		return c, &ParamError{Param: "grid.z_max", Detail: fmt.Sprintf("%g m must exceed grid.z_min %g m", c.ZMax, c.ZMin)}
+		return c, paramErr("grid.z_max", c.ZMax, "must exceed grid.z_min %g m", c.ZMin)
 	}
 	for _, p := range []*string{&c.EncoderModel, &c.FuserModel} {
 		if *p != "" && !filepath.IsAbs(*p) && root != "" {

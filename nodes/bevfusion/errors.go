@@ -3,12 +3,13 @@ package bevfusionnode
 import (
 	"errors"
 	"fmt"
+
+	"github.com/gopercept/gopercept/internal/configerr"
 )
 
-// Sentinels for the node's drop and mask reasons.
+// Sentinels for the node's drop and mask reasons; an invalid parameter is
+// the shared *configerr.Error (see paramErr).
 var (
-	// ErrConfig reports invalid parameters; ParamError wraps it.
-	ErrConfig = errors.New("invalid bevfusion configuration")
 	// ErrModel reports a model whose inputs or outputs do not fit the node.
 	ErrModel = errors.New("model does not fit the bevfusion node")
 	// ErrCameraInfo reports an unusable CameraInfo.
@@ -19,16 +20,10 @@ var (
 	ErrStale = errors.New("stale cloud")
 )
 
-// ParamError names the parameter that is wrong.
-type ParamError struct {
-	Param  string
-	Detail string
+// paramErr reports the ROS parameter name given value as the shared
+// *configerr.Error (errors.Is(err, configerr.ErrInvalid)), in the node's
+// context. A library's own configuration error (bev.Grid, bev/head) is
+// wrapped instead with the parameter it came from, keeping its field.
+func paramErr(name string, value any, format string, args ...any) error {
+	return fmt.Errorf("bevfusion: %w", configerr.New(name, value, format, args...))
 }
-
-// Error implements error.
-func (e *ParamError) Error() string {
-	return fmt.Sprintf("bevfusion: parameter %s: %v: %s", e.Param, ErrConfig, e.Detail)
-}
-
-// Unwrap returns ErrConfig.
-func (e *ParamError) Unwrap() error { return ErrConfig }

@@ -1,8 +1,6 @@
 package bevfusionnode
 
 import (
-	"fmt"
-
 	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/ipm"
 	"github.com/gopercept/gopercept/internal/imageconv"
@@ -27,7 +25,7 @@ func newIPMView(g bev.Grid, groundZ float64, orientation string, ncam int) (*ipm
 	case "grid":
 		c.Orientation = ipm.OrientGrid
 	default:
-		return nil, &ParamError{Param: "ipm.orientation", Detail: fmt.Sprintf("%q, want forward_up or grid", orientation)}
+		return nil, paramErr("ipm.orientation", orientation, "want forward_up or grid")
 	}
 	v := &ipmView{cfg: c, rig: make([]bev.Camera, ncam), images: make([]*imageconv.RGB, ncam)}
 	for i := range v.rig {

@@ -158,16 +158,16 @@ func New(env node.Env) (node.Node, error) {
 	n.masked = make([]bool, len(n.cams))
 	n.reasons = make([]string, len(n.cams))
 	if n.nms, err = head.NewNMS(cfg.NMS); err != nil {
-		return nil, &ParamError{Param: "nms", Detail: err.Error()}
+		return nil, fmt.Errorf("bevfusion: nms: %w", err)
 	}
 	if cfg.EncoderModel != "" {
 		if len(n.cams) == 0 {
-			return nil, &ParamError{Param: "encoder_model", Detail: "a camera encoder needs at least one camera"}
+			return nil, paramErr("encoder_model", cfg.EncoderModel, "a camera encoder needs at least one camera")
 		}
 		if isQueryModel(cfg.EncoderModel) {
 			// A query-based detector gives the detections itself.
 			if cfg.FuserModel != "" {
-				return nil, &ParamError{Param: "fuser_model", Detail: "encoder_model is a bev-query detector, which takes no fuser: set fuser_model to empty"}
+				return nil, paramErr("fuser_model", cfg.FuserModel, "encoder_model is a bev-query detector, which takes no fuser: set fuser_model to empty")
 			}
 			if n.query, err = openQuery(cfg.EncoderModel, cfg.runtime(), len(n.cams), cfg.BaseFrame, env.Log); err != nil {
 				return nil, err
@@ -183,7 +183,7 @@ func New(env node.Env) (node.Node, error) {
 		}
 		if err := n.nms.CheckClasses(n.fus.k); err != nil {
 			n.Close()
-			return nil, &ParamError{Param: "nms_radius", Detail: fmt.Sprintf("%v (set nms_groups to the class→task map)", err)}
+			return nil, fmt.Errorf("bevfusion: nms_radius (set nms_groups to the class→task map): %w", err)
 		}
 	}
 	if cfg.BuildEngineOnly {
@@ -197,7 +197,7 @@ func New(env node.Env) (node.Node, error) {
 	}
 	if n.lidar, err = newLidarBranch(cfg.Grid, layout, cfg.ZMin, cfg.ZMax); err != nil {
 		n.Close()
-		return nil, &ParamError{Param: "grid", Detail: err.Error()}
+		return nil, fmt.Errorf("bevfusion: grid: %w", err)
 	}
 	if n.enc != nil {
 		for i := range n.cams {
@@ -227,7 +227,7 @@ func New(env node.Env) (node.Node, error) {
 	if n.fus != nil && n.fus.prevIn != "" {
 		if n.temp, err = newTemporal(cfg.Grid, n.fus.layout, n.fus.cameraC, cfg.TemporalMaxGap); err != nil {
 			n.Close()
-			return nil, &ParamError{Param: "grid", Detail: err.Error()}
+			return nil, fmt.Errorf("bevfusion: grid: %w", err)
 		}
 	}
 	if env.Stats != nil {

@@ -1,6 +1,7 @@
 package bevfusionnode
 
 import (
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -8,6 +9,7 @@ import (
 	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/bev/metrics"
 	"github.com/gopercept/gopercept/infer/onnxbuild"
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/nav_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
@@ -311,18 +313,20 @@ func TestBadInputs(t *testing.T) {
 func TestConfigErrors(t *testing.T) {
 	for _, c := range []struct {
 		values map[string]any
-		param  string
+		param  string // the parameter the message names
+		field  string // the configuration error's Param (a library's field for grid and nms)
 	}{
-		{map[string]any{"cameras": []any{"a", "b", "c", "d", "e", "f", "g", "h", "i"}}, "cameras"},
-		{map[string]any{"cameras": []any{"a", "a"}}, "cameras"},
-		{map[string]any{"grid.resolution": 0.0}, "grid"},
-		{map[string]any{"nms": "box"}, "nms"},
-		{map[string]any{"sync_tolerance": -1.0}, "sync_tolerance"},
-		{map[string]any{"nms_groups": []any{0.0, 1.5}}, "nms_groups"},
+		{map[string]any{"cameras": []any{"a", "b", "c", "d", "e", "f", "g", "h", "i"}}, "cameras", "cameras"},
+		{map[string]any{"cameras": []any{"a", "a"}}, "cameras", "cameras"},
+		{map[string]any{"grid.resolution": 0.0}, "grid", "bev.Grid.Resolution"},
+		{map[string]any{"nms": "box"}, "nms", "head.NMSConfig.Kind"},
+		{map[string]any{"sync_tolerance": -1.0}, "sync_tolerance", "sync_tolerance"},
+		{map[string]any{"nms_groups": []any{0.0, 1.5}}, "nms_groups", "nms_groups[1]"},
 	} {
 		_, err := New(node.Env{Name: "bevfusion", Params: paramSet(c.values), Stats: node.NewStats()})
-		if err == nil || !strings.Contains(err.Error(), c.param) {
-			t.Errorf("%v: error %v, want one naming %s", c.values, err, c.param)
+		var ce *configerr.Error
+		if err == nil || !strings.Contains(err.Error(), c.param) || !errors.As(err, &ce) || ce.Param != c.field || ce.Reason == "" {
+			t.Errorf("%v: error %v, want one naming %s (%s)", c.values, err, c.param, c.field)
 		}
 	}
 }

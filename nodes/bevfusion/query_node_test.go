@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gopercept/gopercept/infer/onnxbuild"
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"
 )
@@ -126,8 +127,8 @@ func TestQueryModelRefusesFuser(t *testing.T) {
 	fpath := writeModel(t, dir, "fuser", fuserGraph(), fuserCard)
 	ps := paramSet(map[string]any{"cameras": []any{"front"}, "encoder_model": qpath, "fuser_model": fpath})
 	_, err := New(node.Env{Name: "bevfusion", Params: ps, Log: slog.New(slog.DiscardHandler)})
-	var pe *ParamError
-	if !errors.As(err, &pe) || pe.Param != "fuser_model" {
-		t.Fatalf("got %v, want a fuser_model ParamError", err)
+	var ce *configerr.Error
+	if !errors.As(err, &ce) || ce.Param != "fuser_model" || ce.Reason != "encoder_model is a bev-query detector, which takes no fuser: set fuser_model to empty" {
+		t.Fatalf("got %v, want a configuration error naming fuser_model", err)
 	}
 }

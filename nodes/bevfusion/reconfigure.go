@@ -33,7 +33,7 @@ func markDynamic(ps *param.Set) {
 // exclusive minimum; bev/head would take 0 for its default).
 func checkDynamic(c *Config) error {
 	if c.NMS.Kind == head.RotatedNMS && !(c.NMS.IoUThreshold > 0) {
-		return &ParamError{Param: "nms_iou", Detail: fmt.Sprintf("%g, want in (0, 1]", c.NMS.IoUThreshold)}
+		return paramErr("nms_iou", c.NMS.IoUThreshold, "want in (0, 1]")
 	}
 	return nil
 }
@@ -51,17 +51,17 @@ func (n *Node) Reconfigure(ps *param.Set) (func(), error) {
 	}
 	nms, err := head.NewNMS(c.NMS)
 	if err != nil {
-		return nil, &ParamError{Param: "nms", Detail: err.Error()}
+		return nil, fmt.Errorf("bevfusion: nms: %w", err)
 	}
 	var dec *head.Decoder
 	if n.fus != nil {
 		if err := nms.CheckClasses(n.fus.k); err != nil {
-			return nil, &ParamError{Param: "nms_radius", Detail: fmt.Sprintf("%v (set nms_groups to the class→task map)", err)}
+			return nil, fmt.Errorf("bevfusion: nms_radius (set nms_groups to the class→task map): %w", err)
 		}
 		hc := n.fus.hc
 		hc.ScoreThreshold, hc.TopK = c.Head.ScoreThreshold, c.Head.TopK
 		if dec, err = head.New(hc); err != nil {
-			return nil, &ParamError{Param: "score_threshold/top_k", Detail: err.Error()}
+			return nil, fmt.Errorf("bevfusion: score_threshold/top_k: %w", err)
 		}
 	}
 	return func() {
