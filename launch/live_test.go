@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopercept/gopercept/internal/testfix"
+	simdrives "github.com/gopercept/gopercept/internal/testfix/drive"
 
 	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/internal/ros/rcl"
@@ -109,7 +109,7 @@ func driveBag(t *testing.T) string {
 			return
 		}
 		simulated.path = filepath.Join(dir, "drive.mcap")
-		simulated.err = testfix.WriteDrive(simulated.path, drive)
+		simulated.err = simdrives.Write(simulated.path, drive)
 	})
 	if simulated.err != nil {
 		t.Fatalf("simulate the drive: %v", simulated.err)

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/internal/testfix"
+	"github.com/gopercept/gopercept/internal/testfix/drive"
 
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/ros/evaluate"
@@ -52,7 +52,7 @@ func TestEveryModelMatchesItsCard(t *testing.T) {
 // heldOut simulates a short drive no training set used.
 func heldOut(t *testing.T, cfg simdrive.Config) string {
 	t.Helper()
-	return testfix.Drive(t, cfg)
+	return drive.Temp(t, cfg)
 }
 
 func cardMetric(t *testing.T, c *infer.Card, key string) float64 {

@@ -1,12 +1,8 @@
 package testfix
 
 import (
-	"io"
 	"math"
 	"testing"
-
-	"github.com/gopercept/gopercept/internal/ros/bag"
-	"github.com/gopercept/gopercept/internal/ros/simdrive"
 )
 
 // TestOpticalExtrinsic checks the optical axes: z along the yaw, x to the
@@ -22,30 +18,5 @@ func TestOpticalExtrinsic(t *testing.T) {
 	rig := NuScenesRig()
 	if len(rig) != 6 || rig[3].Fx != 800 || rig[0].Fx != 1260 {
 		t.Errorf("NuScenesRig: %d cameras, focal lengths %g / %g", len(rig), rig[0].Fx, rig[3].Fx)
-	}
-}
-
-func TestDriveWritesABag(t *testing.T) {
-	path := Drive(t, simdrive.Config{Seed: 5, Duration: 0.2, Cameras: "none"})
-	r, err := bag.Open(path, bag.ReaderConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	clouds := 0
-	for {
-		m, err := r.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if m.Topic == "/lidar/points" {
-			clouds++
-		}
-	}
-	if clouds != 2 {
-		t.Errorf("0.2 s drive at 10 Hz has %d clouds, want 2", clouds)
 	}
 }

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gopercept/gopercept/internal/testfix"
+	"github.com/gopercept/gopercept/internal/testfix/drive"
 
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/ros/bag"
@@ -27,7 +27,7 @@ func TestBEVKeepsWhatWasPublished(t *testing.T) {
 	}
 	dir := t.TempDir()
 	in := filepath.Join(dir, "drive.mcap")
-	if err := testfix.WriteDrive(in, simdrive.Config{Seed: 11, Duration: 1, Cameras: "six", Width: 704, Height: 256}); err != nil {
+	if err := drive.Write(in, simdrive.Config{Seed: 11, Duration: 1, Cameras: "six", Width: 704, Height: 256}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := BEVConfig{OutGrid: "/bevfusion/occupancy", OutBoxes: "/bevfusion/detections", OutMarkers: "/bevfusion/markers"}

@@ -11,7 +11,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/gopercept/gopercept/internal/testfix"
+	"github.com/gopercept/gopercept/internal/testfix/drive"
 
 	"github.com/gopercept/gopercept/internal/jsonnull"
 	"github.com/gopercept/gopercept/internal/ros/node"
@@ -114,7 +114,7 @@ func TestLidarsegKITTIRoundTrip(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bagPath := filepath.Join(dir, "drive.mcap")
-	if err := testfix.WriteDrive(bagPath, simdrive.Config{Seed: 301, Duration: 0.3, Cameras: "none"}); err != nil {
+	if err := drive.Write(bagPath, simdrive.Config{Seed: 301, Duration: 0.3, Cameras: "none"}); err != nil {
 		t.Fatal(err)
 	}
 	seq := exportKITTI(t, bagPath, dir)

@@ -24,7 +24,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gopercept/gopercept/internal/testfix"
+	simdrives "github.com/gopercept/gopercept/internal/testfix/drive"
 
 	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
@@ -73,7 +73,7 @@ type liveCase struct {
 // simBag simulates cfg into a temporary MCAP and returns its path.
 func simBag(t *testing.T, cfg simdrive.Config) string {
 	t.Helper()
-	return testfix.Drive(t, cfg)
+	return simdrives.Temp(t, cfg)
 }
 
 // expected runs the node in process over the bag and returns its outputs
