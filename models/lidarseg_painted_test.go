@@ -8,7 +8,7 @@ import (
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/ros/evaluate"
 	"github.com/gopercept/gopercept/internal/ros/simdrive"
-	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/perception/lidarseg"
 )
 
 // TestLidarsegPaintedReproducesCard scores lidarseg-painted-small through

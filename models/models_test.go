@@ -19,9 +19,9 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/evaluate"
 	"github.com/gopercept/gopercept/internal/ros/replay"
 	"github.com/gopercept/gopercept/internal/ros/simdrive"
-	"github.com/gopercept/gopercept/lidarseg"
 	_ "github.com/gopercept/gopercept/nodes/all"
 	bevfusionnode "github.com/gopercept/gopercept/nodes/bevfusion"
+	"github.com/gopercept/gopercept/perception/lidarseg"
 )
 
 func TestEveryModelMatchesItsCard(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 	"os"
 
 	"github.com/gopercept/gopercept/internal/ros/evaluate"
-	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/perception/lidarseg"
 )
 
 func evalLidarseg(ctx context.Context, args []string, stdout, stderr io.Writer) error {

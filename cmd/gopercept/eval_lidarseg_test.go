@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/lidarseg/kitti"
+	"github.com/gopercept/gopercept/perception/lidarseg/kitti"
 )
 
 // TestEvalLidarsegSemanticKITTI scores a synthetic two-scan SemanticKITTI

@@ -13,7 +13,7 @@ import (
 
 	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/internal/ros/simdrive"
-	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/perception/lidarseg"
 )
 
 func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -1,8 +1,8 @@
 package kernelbench
 
 import (
-	"github.com/gopercept/gopercept/bev/lss"
 	"github.com/gopercept/gopercept/internal/testfix"
+	"github.com/gopercept/gopercept/perception/bev/lss"
 )
 
 // The BEV family: BEVFusion's camera-to-BEV pooling on its nuScenes

@@ -3,7 +3,7 @@ package kernelbench
 import (
 	"fmt"
 
-	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/perception/lidarseg"
 )
 
 // lidarseg's kernels on lidar-bonnetal's SemanticKITTI workload: one

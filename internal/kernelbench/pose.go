@@ -3,8 +3,8 @@ package kernelbench
 import (
 	"fmt"
 
-	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/pose/decode"
+	"github.com/gopercept/gopercept/perception/pose"
+	"github.com/gopercept/gopercept/perception/pose/decode"
 )
 
 // The pose family: mmpose's DARK refinement of one person's heatmaps and

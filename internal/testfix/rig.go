@@ -3,7 +3,7 @@ package testfix
 import (
 	"math"
 
-	"github.com/gopercept/gopercept/bev"
+	"github.com/gopercept/gopercept/perception/bev"
 )
 
 // NuScenesRig returns six 1600×900 cameras around the vehicle, resized by

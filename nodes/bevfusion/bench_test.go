@@ -7,13 +7,13 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/infer/onnxbuild"
 	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/param"
 	"github.com/gopercept/gopercept/internal/tf"
+	"github.com/gopercept/gopercept/perception/bev"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 

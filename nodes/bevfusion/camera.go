@@ -4,11 +4,11 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/internal/camera"
 	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/perception/bev"
 )
 
 // imagesPerCamera is how many recent images of each camera are kept for

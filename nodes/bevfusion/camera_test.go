@@ -5,7 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gopercept/gopercept/bev"
+	"github.com/gopercept/gopercept/perception/bev"
 )
 
 // preprocessTwin is the straightforward per-pixel bilinear resample of

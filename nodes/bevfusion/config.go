@@ -5,10 +5,10 @@ import (
 	"math"
 	"path/filepath"
 
-	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/bev/head"
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/ros/param"
+	"github.com/gopercept/gopercept/perception/bev"
+	"github.com/gopercept/gopercept/perception/bev/head"
 )
 
 // MaxCameras is the largest camera rig the node accepts.

@@ -1,10 +1,10 @@
 package bevfusionnode
 
 import (
-	"github.com/gopercept/gopercept/bev/metrics"
 	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
+	"github.com/gopercept/gopercept/perception/bev/metrics"
 )
 
 // EvalBoxes converts the node's published detections into bev/metrics

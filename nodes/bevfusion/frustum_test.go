@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/bev/lss"
+	"github.com/gopercept/gopercept/perception/bev"
+	"github.com/gopercept/gopercept/perception/bev/lss"
 )
 
 // TestCardFrustum checks the encoder card's frustum parameter: absent means

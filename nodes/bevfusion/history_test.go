@@ -5,10 +5,10 @@ import (
 	"math"
 	"testing"
 
-	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/internal/tf"
+	"github.com/gopercept/gopercept/perception/bev"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 

@@ -1,9 +1,9 @@
 package bevfusionnode
 
 import (
-	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/bev/ipm"
 	"github.com/gopercept/gopercept/internal/imageconv"
+	"github.com/gopercept/gopercept/perception/bev"
+	"github.com/gopercept/gopercept/perception/bev/ipm"
 )
 
 // ipmView renders the stitched top-down camera image (bev/ipm), rebuilding

@@ -4,9 +4,9 @@ import (
 	"encoding/binary"
 	"math"
 
-	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/bev/pillar"
 	"github.com/gopercept/gopercept/internal/pointcloud"
+	"github.com/gopercept/gopercept/perception/bev"
+	"github.com/gopercept/gopercept/perception/bev/pillar"
 )
 
 // lidarChannels is the number of pillar feature planes the fuser's

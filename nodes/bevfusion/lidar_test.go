@@ -5,9 +5,9 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/tf"
+	"github.com/gopercept/gopercept/perception/bev"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 

@@ -3,8 +3,8 @@ package bevfusionnode
 import (
 	"fmt"
 
-	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/bev/lss"
+	"github.com/gopercept/gopercept/perception/bev"
+	"github.com/gopercept/gopercept/perception/bev/lss"
 )
 
 // lifter owns the camera-to-BEV geometry (bev/lss) of the rig: an

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/bev/lss"
+	"github.com/gopercept/gopercept/perception/bev"
+	"github.com/gopercept/gopercept/perception/bev/lss"
 )
 
 // TestLifterReusesGeometry runs the lifter as the node does with ego-motion

@@ -6,10 +6,10 @@ import (
 	"math"
 	"slices"
 
-	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/bev/head"
-	"github.com/gopercept/gopercept/bev/lss"
 	"github.com/gopercept/gopercept/infer"
+	"github.com/gopercept/gopercept/perception/bev"
+	"github.com/gopercept/gopercept/perception/bev/head"
+	"github.com/gopercept/gopercept/perception/bev/lss"
 )
 
 // encoder wraps the camera encoder: img [N,3,H,W] or [1,N,3,H,W] (and an

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/bev/head"
 	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/perception/bev/head"
 )
 
 // TestCircleNMSDefaultsMatchCenterPoint checks the node's circle-NMS

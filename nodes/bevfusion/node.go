@@ -7,9 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/bev/head"
-	"github.com/gopercept/gopercept/bev/pillar"
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
@@ -20,6 +17,9 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
 	"github.com/gopercept/gopercept/internal/tf"
+	"github.com/gopercept/gopercept/perception/bev"
+	"github.com/gopercept/gopercept/perception/bev/head"
+	"github.com/gopercept/gopercept/perception/bev/pillar"
 	"gonum.org/v1/gonum/num/quat"
 	"gonum.org/v1/gonum/spatial/r3"
 )

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/bev/metrics"
 	"github.com/gopercept/gopercept/infer/onnxbuild"
 	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/ros/node"
@@ -15,6 +13,8 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
+	"github.com/gopercept/gopercept/perception/bev"
+	"github.com/gopercept/gopercept/perception/bev/metrics"
 )
 
 const sec = int64(1_000_000_000)

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/bev/head"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/geometry_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/nav_msgs"
@@ -13,6 +11,8 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
+	"github.com/gopercept/gopercept/perception/bev"
+	"github.com/gopercept/gopercept/perception/bev/head"
 )
 
 // outputs are the node's reusable output messages.

@@ -8,10 +8,10 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gopercept/gopercept/bev/head"
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/tf"
+	"github.com/gopercept/gopercept/perception/bev/head"
 )
 
 // lidar2img returns PETR's and DETR3D's projection as a row-major 4×4:

@@ -6,8 +6,8 @@ import (
 	"os"
 	"testing"
 
-	"github.com/gopercept/gopercept/bev"
 	"github.com/gopercept/gopercept/infer"
+	"github.com/gopercept/gopercept/perception/bev"
 )
 
 // rigCamera is base_link ← optical for a camera at t whose optical axis

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/gopercept/gopercept/bev/head"
 	"github.com/gopercept/gopercept/internal/ros/param"
+	"github.com/gopercept/gopercept/perception/bev/head"
 )
 
 // markDynamic records which parameters may change while the node runs (the

@@ -3,9 +3,9 @@ package bevfusionnode
 import (
 	"fmt"
 
-	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/bev/warp"
 	"github.com/gopercept/gopercept/internal/tf"
+	"github.com/gopercept/gopercept/perception/bev"
+	"github.com/gopercept/gopercept/perception/bev/warp"
 )
 
 // temporal keeps the previous frame's camera BEV feature and warps it into

@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/bev/warp"
 	"github.com/gopercept/gopercept/internal/tf"
+	"github.com/gopercept/gopercept/perception/bev"
+	"github.com/gopercept/gopercept/perception/bev/warp"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 

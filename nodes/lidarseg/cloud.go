@@ -6,7 +6,7 @@ import (
 
 	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
-	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/perception/lidarseg"
 )
 
 // Names of the fields the node appends.

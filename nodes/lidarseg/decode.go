@@ -8,7 +8,7 @@ import (
 	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
-	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/perception/lidarseg"
 )
 
 // decoder turns PointCloud2 messages into lidarseg.Cloud slices, reusing

@@ -6,7 +6,7 @@ import (
 
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/ros/node"
-	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/perception/lidarseg"
 )
 
 // Families of model cards the node accepts: RangeNet++ and the models that

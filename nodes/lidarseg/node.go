@@ -15,7 +15,7 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/param"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/internal/tf"
-	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/perception/lidarseg"
 )
 
 func init() {

@@ -10,7 +10,7 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/param"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
-	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/perception/lidarseg"
 )
 
 // Camera painting: for a model card with paint, the node subscribes to

@@ -17,7 +17,7 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/param"
 	"github.com/gopercept/gopercept/internal/ros/simdrive"
 	"github.com/gopercept/gopercept/internal/tf"
-	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/perception/lidarseg"
 )
 
 // memBag keeps a simulated drive's messages in log order.

@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/gopercept/gopercept/internal/ros/param"
-	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/perception/lidarseg"
 )
 
 // markDynamic records which parameters may change while the node runs (the

@@ -13,7 +13,7 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
-	"github.com/gopercept/gopercept/pose"
+	"github.com/gopercept/gopercept/perception/pose"
 )
 
 // nullPub discards what it is given.

@@ -11,8 +11,8 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/param"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
-	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/pose/decode"
+	"github.com/gopercept/gopercept/perception/pose"
+	"github.com/gopercept/gopercept/perception/pose/decode"
 )
 
 // The bottom-up world: a 128×96 image letterboxed into 128×128 (16 rows of

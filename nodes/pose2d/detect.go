@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/gopercept/gopercept/pose"
+	"github.com/gopercept/gopercept/perception/pose"
 )
 
 // detection is one person box in detector-input pixels.

@@ -8,9 +8,9 @@ import (
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/internal/ros/node"
-	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/pose/decode"
-	"github.com/gopercept/gopercept/pose/preprocess"
+	"github.com/gopercept/gopercept/perception/pose"
+	"github.com/gopercept/gopercept/perception/pose/decode"
+	"github.com/gopercept/gopercept/perception/pose/preprocess"
 )
 
 // Model families as the node runs them.

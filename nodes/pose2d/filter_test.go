@@ -3,8 +3,8 @@ package pose2dnode
 import (
 	"testing"
 
-	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/pose/plausible"
+	"github.com/gopercept/gopercept/perception/pose"
+	"github.com/gopercept/gopercept/perception/pose/plausible"
 )
 
 // TestFilterKeepsAlignment checks that filter mode drops implausible people

@@ -7,8 +7,8 @@ import (
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
-	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/pose/lift"
+	"github.com/gopercept/gopercept/perception/pose"
+	"github.com/gopercept/gopercept/perception/pose/lift"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 

@@ -17,8 +17,8 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/simdrive"
 	"github.com/gopercept/gopercept/internal/sim"
 	"github.com/gopercept/gopercept/internal/tf"
-	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/pose/lift"
+	"github.com/gopercept/gopercept/perception/pose"
+	"github.com/gopercept/gopercept/perception/pose/lift"
 	"gonum.org/v1/gonum/num/quat"
 	"gonum.org/v1/gonum/spatial/r3"
 )

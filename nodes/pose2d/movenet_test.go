@@ -16,8 +16,8 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/param"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
-	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/pose/metrics"
+	"github.com/gopercept/gopercept/perception/pose"
+	"github.com/gopercept/gopercept/perception/pose/metrics"
 )
 
 // photoRef is one photograph of testdata/photos.json with its hand-marked

@@ -18,10 +18,10 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
 	"github.com/gopercept/gopercept/internal/tf"
-	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/pose/lift"
-	"github.com/gopercept/gopercept/pose/plausible"
-	"github.com/gopercept/gopercept/pose/track"
+	"github.com/gopercept/gopercept/perception/pose"
+	"github.com/gopercept/gopercept/perception/pose/lift"
+	"github.com/gopercept/gopercept/perception/pose/plausible"
+	"github.com/gopercept/gopercept/perception/pose/track"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 

@@ -25,8 +25,8 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
-	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/pose/preprocess"
+	"github.com/gopercept/gopercept/perception/pose"
+	"github.com/gopercept/gopercept/perception/pose/preprocess"
 )
 
 // The synthetic world: a 64×48 image with one person whose detector box and

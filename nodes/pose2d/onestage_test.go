@@ -10,7 +10,7 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/param"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
-	"github.com/gopercept/gopercept/pose"
+	"github.com/gopercept/gopercept/perception/pose"
 )
 
 // yoloPeople are the two people the one-stage model reports, in image

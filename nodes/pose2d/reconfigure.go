@@ -5,10 +5,10 @@ import (
 	"math"
 
 	"github.com/gopercept/gopercept/internal/ros/param"
-	"github.com/gopercept/gopercept/pose/decode"
-	"github.com/gopercept/gopercept/pose/lift"
-	"github.com/gopercept/gopercept/pose/plausible"
-	"github.com/gopercept/gopercept/pose/track"
+	"github.com/gopercept/gopercept/perception/pose/decode"
+	"github.com/gopercept/gopercept/perception/pose/lift"
+	"github.com/gopercept/gopercept/perception/pose/plausible"
+	"github.com/gopercept/gopercept/perception/pose/track"
 )
 
 // markDynamic records which parameters may change while the node runs

@@ -10,7 +10,7 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/paramschema"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
-	"github.com/gopercept/gopercept/pose"
+	"github.com/gopercept/gopercept/perception/pose"
 )
 
 // reconfNode is newNode keeping the parameter set, for Reconfigure; with

@@ -14,7 +14,7 @@ rounds=${1:-3}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export GOPERCEPT_BENCH_DUMP=$work
-for pkg in lidarseg pose/decode bev/lss; do
+for pkg in perception/lidarseg perception/pose/decode perception/bev/lss; do
   go test -count=1 -run 'TestDump' "./$pkg/" >/dev/null
   go test -c -o "$work/$(basename "$pkg").test" "./$pkg/"
 done
@@ -27,9 +27,9 @@ go_bench() {
 }
 for r in $(seq "$rounds"); do
   echo "round $r/$rounds" >&2
-  go_bench lidarseg lidarseg.test 'BenchmarkProject$|BenchmarkKNN$|BenchmarkKNNRandom' 40x
-  go_bench pose/decode decode.test 'BenchmarkDARKPerson|BenchmarkPAFSixPeople' 2000x
-  go_bench bev/lss lss.test 'BenchmarkPool$|BenchmarkPoolUniform' 10x
+  go_bench perception/lidarseg lidarseg.test 'BenchmarkProject$|BenchmarkKNN$|BenchmarkKNNRandom' 40x
+  go_bench perception/pose/decode decode.test 'BenchmarkDARKPerson|BenchmarkPAFSixPeople' 2000x
+  go_bench perception/bev/lss lss.test 'BenchmarkPool$|BenchmarkPoolUniform' 10x
   ROUNDS=5 scripts/golden.sh tools/bench/ref_lidarseg.py 2>/dev/null |
     awk '/^LaserScan/ {print "ref BenchmarkProject", $(NF-1)} /^KNN realistic/ {print "ref BenchmarkKNN", $(NF-1)} /^KNN random/ {print "ref BenchmarkKNNRandom", $(NF-1)}' >>"$log"
   ROUNDS=20 scripts/golden.sh tools/bench/ref_dark.py 2>/dev/null |

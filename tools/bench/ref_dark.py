@@ -5,7 +5,7 @@ codecs/utils) on the workload of pose/decode's BenchmarkDARKPerson: one
 person's 17×64×48 heatmaps.
 
 Not run in CI. Write the workload, then run this with scripts/golden.sh:
-  GOPERCEPT_BENCH_DUMP=/tmp/bw go test -count=1 -run TestDumpDARKWorkload ./pose/decode/
+  GOPERCEPT_BENCH_DUMP=/tmp/bw go test -count=1 -run TestDumpDARKWorkload ./perception/pose/decode/
   GOPERCEPT_BENCH_DUMP=/tmp/bw scripts/golden.sh tools/bench/ref_dark.py
 mmpose is loaded as pose/decode/testdata/gen_dark_golden.py loads it (its
 two module files, without mmcv/mmengine/torch, which it does not use

@@ -4,7 +4,7 @@ post-processing (torch) on the workloads of lidarseg's BenchmarkProject,
 BenchmarkKNN and BenchmarkKNNRandom: 131,072 points into 64×2048, S5 k5.
 
 Not run in CI. Write the workload, then run this with scripts/golden.sh:
-  GOPERCEPT_BENCH_DUMP=/tmp/bw go test -count=1 -run TestDumpBenchWorkload ./lidarseg/
+  GOPERCEPT_BENCH_DUMP=/tmp/bw go test -count=1 -run TestDumpBenchWorkload ./perception/lidarseg/
   GOPERCEPT_BENCH_DUMP=/tmp/bw scripts/golden.sh tools/bench/ref_lidarseg.py
 It prints, per kernel, the CPU time (time.process_time, all threads) of
 the fastest and the median of the rounds, in ms, single-threaded (torch

@@ -6,7 +6,7 @@ workload of pose/decode's BenchmarkPAFSixPeople: six people on 19 heatmaps
 and 38 PAF channels of 328×184.
 
 Not run in CI. Write the workload, then run this with scripts/golden.sh:
-  GOPERCEPT_BENCH_DUMP=/tmp/bw go test -count=1 -run TestDumpPAFWorkload ./pose/decode/
+  GOPERCEPT_BENCH_DUMP=/tmp/bw go test -count=1 -run TestDumpPAFWorkload ./perception/pose/decode/
   GOPERCEPT_BENCH_DUMP=/tmp/bw scripts/golden.sh tools/bench/ref_paf.py
 Prints CPU time (time.process_time) per frame, min and median.
 """

@@ -9,7 +9,7 @@ precomputation and ours are); each round does what a frame does: the
 features to channels-last, the per-point products and the index_add_
 into the cells. The result stays [cells, C] (no final transpose, which
 would only add to torch's time). Not run in CI:
-  GOPERCEPT_BENCH_DUMP=/tmp/bw go test -count=1 -run TestDumpPoolWorkload ./bev/lss/
+  GOPERCEPT_BENCH_DUMP=/tmp/bw go test -count=1 -run TestDumpPoolWorkload ./perception/bev/lss/
   GOPERCEPT_BENCH_DUMP=/tmp/bw scripts/golden.sh tools/bench/ref_pool.py
 Prints CPU time (time.process_time) per frame, min and median, at one torch
 thread and at two (THREADS=1 for one only).

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/gopercept/gopercept/bev/metrics"
 	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
@@ -20,6 +19,7 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
 	"github.com/gopercept/gopercept/internal/ros/simdrive"
 	bevfusionnode "github.com/gopercept/gopercept/nodes/bevfusion"
+	"github.com/gopercept/gopercept/perception/bev/metrics"
 )
 
 // BEVConfig configures BEV.

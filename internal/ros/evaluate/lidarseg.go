@@ -19,8 +19,8 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
-	"github.com/gopercept/gopercept/lidarseg"
-	"github.com/gopercept/gopercept/lidarseg/kitti"
+	"github.com/gopercept/gopercept/perception/lidarseg"
+	"github.com/gopercept/gopercept/perception/lidarseg/kitti"
 )
 
 // LidarsegConfig configures Lidarseg.

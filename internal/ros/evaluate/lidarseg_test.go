@@ -18,9 +18,9 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/internal/ros/simdrive"
-	"github.com/gopercept/gopercept/lidarseg"
-	"github.com/gopercept/gopercept/lidarseg/kitti"
 	_ "github.com/gopercept/gopercept/nodes/lidarseg" // registers the node
+	"github.com/gopercept/gopercept/perception/lidarseg"
+	"github.com/gopercept/gopercept/perception/lidarseg/kitti"
 )
 
 // exportKITTI writes the lidar sweeps of a bag and their ground truth as a

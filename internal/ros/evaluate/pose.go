@@ -13,9 +13,9 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/replay"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
-	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/pose/lift"
-	"github.com/gopercept/gopercept/pose/metrics"
+	"github.com/gopercept/gopercept/perception/pose"
+	"github.com/gopercept/gopercept/perception/pose/lift"
+	"github.com/gopercept/gopercept/perception/pose/metrics"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 

@@ -10,8 +10,8 @@ import (
 
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/geometry_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/gopercept_msgs"
-	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/pose/metrics"
+	"github.com/gopercept/gopercept/perception/pose"
+	"github.com/gopercept/gopercept/perception/pose/metrics"
 )
 
 // TestJointErrors: two people, the node's arrays in the other order than
@@ -179,7 +179,7 @@ func TestPoseCOCOFilesRoundTrip(t *testing.T) {
 // (written by our Go writer) bag-free and checks pycocotools' ten
 // statistics for the same files (testdata/gen_coco_pair_golden.py there).
 func TestPoseFromCOCOAgainstPycocotools(t *testing.T) {
-	raw, err := os.ReadFile("../../../pose/metrics/testdata/coco_pair_stats.json")
+	raw, err := os.ReadFile("../../../perception/pose/metrics/testdata/coco_pair_stats.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,12 +189,12 @@ func TestPoseFromCOCOAgainstPycocotools(t *testing.T) {
 	if err := json.Unmarshal(raw, &golden); err != nil || len(golden.Stats) != 10 {
 		t.Fatalf("coco_pair_stats.json: %v, %d stats", err, len(golden.Stats))
 	}
-	gt, err := os.Open("../../../pose/metrics/testdata/coco_pair_gt.json")
+	gt, err := os.Open("../../../perception/pose/metrics/testdata/coco_pair_gt.json")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer gt.Close()
-	res, err := os.Open("../../../pose/metrics/testdata/coco_pair_results.json")
+	res, err := os.Open("../../../perception/pose/metrics/testdata/coco_pair_results.json")
 	if err != nil {
 		t.Fatal(err)
 	}

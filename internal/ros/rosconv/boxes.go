@@ -4,9 +4,9 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/gopercept/gopercept/bev/metrics"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
+	"github.com/gopercept/gopercept/perception/bev/metrics"
 )
 
 // ArrowKey says which detection a velocity arrow belongs to.

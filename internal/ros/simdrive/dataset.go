@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/gopercept/gopercept/internal/npy"
-	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/perception/lidarseg"
 	"gopkg.in/yaml.v3"
 )
 

@@ -8,11 +8,11 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gopercept/gopercept/bev"
-	"github.com/gopercept/gopercept/bev/lss"
 	"github.com/gopercept/gopercept/internal/npy"
 	"github.com/gopercept/gopercept/internal/sim"
-	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/perception/bev"
+	"github.com/gopercept/gopercept/perception/bev/lss"
+	"github.com/gopercept/gopercept/perception/lidarseg"
 	"gonum.org/v1/gonum/spatial/r3"
 	"gopkg.in/yaml.v3"
 )

@@ -9,7 +9,7 @@ import (
 
 	"github.com/gopercept/gopercept/internal/npy"
 	"github.com/gopercept/gopercept/internal/sim"
-	"github.com/gopercept/gopercept/pose"
+	"github.com/gopercept/gopercept/perception/pose"
 	"gonum.org/v1/gonum/spatial/r3"
 	"gopkg.in/yaml.v3"
 )

@@ -8,7 +8,7 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
 	"github.com/gopercept/gopercept/internal/sim"
 	"github.com/gopercept/gopercept/internal/tf"
-	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/perception/lidarseg"
 	"gonum.org/v1/gonum/num/quat"
 )
 

@@ -12,7 +12,7 @@ import (
 
 	"github.com/gopercept/gopercept/internal/npy"
 	"github.com/gopercept/gopercept/internal/sim"
-	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/perception/lidarseg"
 )
 
 func readNpy(t *testing.T, path string) *npy.Array {

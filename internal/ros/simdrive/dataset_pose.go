@@ -12,8 +12,8 @@ import (
 	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/internal/npy"
 	"github.com/gopercept/gopercept/internal/sim"
-	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/pose/preprocess"
+	"github.com/gopercept/gopercept/perception/pose"
+	"github.com/gopercept/gopercept/perception/pose/preprocess"
 	"gonum.org/v1/gonum/spatial/r3"
 	"gopkg.in/yaml.v3"
 )

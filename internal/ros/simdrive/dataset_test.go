@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/gopercept/gopercept/internal/npy"
-	"github.com/gopercept/gopercept/lidarseg"
+	"github.com/gopercept/gopercept/perception/lidarseg"
 )
 
 func shapeOf(t *testing.T, path string) []int {

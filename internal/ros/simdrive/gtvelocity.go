@@ -1,13 +1,13 @@
 package simdrive
 
 import (
-	"github.com/gopercept/gopercept/bev/metrics"
 	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/geometry_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
 	"github.com/gopercept/gopercept/internal/sim"
+	"github.com/gopercept/gopercept/perception/bev/metrics"
 )
 
 // VelocityNS is the marker namespace of the ground-truth velocity arrows on

@@ -8,9 +8,9 @@ import (
 
 	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/internal/sim"
-	"github.com/gopercept/gopercept/lidarseg"
-	"github.com/gopercept/gopercept/pose"
-	"github.com/gopercept/gopercept/pose/draw"
+	"github.com/gopercept/gopercept/perception/lidarseg"
+	"github.com/gopercept/gopercept/perception/pose"
+	"github.com/gopercept/gopercept/perception/pose/draw"
 )
 
 // WritePreview writes pictures of the world at time t for people: the
