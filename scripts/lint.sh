@@ -15,7 +15,10 @@ tool() { go tool -modfile=tools/lint/go.mod "$@"; }
 echo "lint: staticcheck" >&2
 tool staticcheck -tags ros2 ./...
 echo "lint: deadcode" >&2
-dead=$(tool deadcode -tags ros2 -test ./...)
+# An Example without an Output comment is documentation that go test only
+# compiles (the live driver's needs a ROS graph), so deadcode cannot reach it.
+raw=$(tool deadcode -tags ros2 -test ./...)
+dead=$(grep -v '_test\.go:[0-9]*:[0-9]*: unreachable func: Example' <<<"$raw" || true)
 if [ -n "$dead" ]; then
 	echo "deadcode: unreachable functions (delete them, or use them):" >&2
 	echo "$dead" >&2

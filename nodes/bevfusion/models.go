@@ -202,11 +202,7 @@ type fuser struct {
 	hc                head.Config // dec's configuration as opened; Reconfigure derives new decoders from it (never written after)
 }
 
-func openFuser(path string, providers []string, g bev.Grid, classNames []string, hc head.Config, log *slog.Logger) (*fuser, error) {
-	return openFuserRT(path, infer.Config{Providers: providers}, g, classNames, hc, log)
-}
-
-// openFuserRT is openFuser with rt's providers and GPU settings.
+// openFuserRT opens the fuser with rt's providers and GPU settings.
 func openFuserRT(path string, rt infer.Config, g bev.Grid, classNames []string, hc head.Config, log *slog.Logger) (*fuser, error) {
 	rt.ModelPath, rt.Logger = path, log
 	m, err := infer.Open(rt)

@@ -105,13 +105,6 @@ func finite(s float32) float32 {
 	return s
 }
 
-func abs(x int) int {
-	if x < 0 {
-		return -x
-	}
-	return x
-}
-
 func quarter(d float32) float32 {
 	switch {
 	case d > 0:

@@ -38,15 +38,8 @@ func start() {
 	}
 }
 
-// Workers returns the number of goroutines a For call uses at most
-// (GOMAXPROCS at the first call, the caller included).
-func Workers() int {
-	once.Do(start)
-	return nw
-}
-
-// For runs body over [0, n) split into at most workers chunks (Workers() when
-// workers ≤ 0), the calling goroutine taking the first; it returns when all
+// For runs body over [0, n) split into at most workers chunks (GOMAXPROCS at
+// the first call when workers ≤ 0), the calling goroutine taking the first; it returns when all
 // chunks are done. wg must be a WaitGroup owned by the caller and not in use.
 // Several goroutines may call For at once; a Body must not call For itself
 // (the workers would wait on work queued behind them).
