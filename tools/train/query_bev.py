@@ -232,10 +232,23 @@ class Data:
     def __len__(self):
         return len(self.imgs)
 
-    def input(self, i):
-        x = torch.from_numpy(self.imgs[i].astype(np.float32))
+    def input(self, i, rng=None):
+        """Sample i normalised; with rng, augmented as PETR trains: each
+        camera flipped left-right at random (the flip folded into its
+        lidar2img: u' = W − u, so the 3D targets stay) and its brightness
+        and contrast jittered."""
+        x = self.imgs[i].astype(np.float32)
+        l2i = self.l2i[i].copy()
+        if rng is not None:
+            w = x.shape[-1]
+            for c in range(len(x)):
+                if rng.random() < 0.5:
+                    x[c] = x[c][..., ::-1]
+                    l2i[c, 0] = -l2i[c, 0] + w * l2i[c, 2]
+                x[c] = np.clip((x[c] - 128) * rng.uniform(0.8, 1.2) + 128 + rng.uniform(-20, 20), 0, 255)
+        x = torch.from_numpy(np.ascontiguousarray(x))
         x = (x - torch.from_numpy(MEAN)[None, :, None, None]) / torch.from_numpy(STD)[None, :, None, None]
-        return x, torch.from_numpy(self.l2i[i])
+        return x, torch.from_numpy(l2i)
 
 
 def targets(b):
@@ -316,7 +329,7 @@ def main():
     val = Data([a.val], len(classes))
     common.log(f"query_bev: {len(train)} training samples, {len(val)} validation, classes {classes} (loaded in {time.time() - t0:.0f} s)")
     net = TinyPETR(len(classes), queries=a.queries)
-    opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
+    opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-2)
     # The learning rate follows the wall clock (linear warm-up over 100
     # steps, then cosine to zero at --max-minutes), since the shared
     # machine's speed varies several-fold with its load.
@@ -336,7 +349,7 @@ def main():
         for step, i in enumerate(rng.permutation(len(train))):
             set_lr(steps, time.time() - t0)
             steps += 1
-            x, l2i = train.input(i)
+            x, l2i = train.input(i, rng)
             tb, tc = targets(train.boxes[i])
             loss = 0
             parts = np.zeros(2)
@@ -402,6 +415,7 @@ def write_model(a, net, meta, car_ap, epochs, steps, history, seconds):
                     "params": common.count_params(net), "size_bytes": os.path.getsize(path), "onnx_sha256": common.sha256(path)},
     }
     common.write_card(a.out + ".card.yaml", card)
+    torch.save(net.state_dict(), a.out + ".pt")  # for re-scoring; not committed
     common.log(f"query_bev: wrote {path} after epoch {epochs}: car AP {car_ap:.3f}")
 
 
