@@ -19,7 +19,7 @@ import (
 // gets its task's radius (without the map the six radii do not cover ten
 // classes).
 func TestCircleNMSDefaultsMatchCenterPoint(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join("..", "..", "bev", "head", "testdata", "circle_nms_golden.json"))
+	raw, err := os.ReadFile(filepath.Join("..", "..", "perception", "bev", "head", "testdata", "circle_nms_golden.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
