@@ -15,17 +15,6 @@ import (
 // matching.
 const imagesPerCamera = 4
 
-// bufferedImage is a copy of one image message, decoded only when fused.
-type bufferedImage struct {
-	stamp      int64 // ns
-	frame      string
-	compressed bool
-	format     string // compressed format or raw encoding
-	w, h, step int
-	bigEndian  bool
-	data       []byte
-}
-
 // camState is everything the node keeps about one camera.
 type camState struct {
 	name         string
@@ -37,7 +26,7 @@ type camState struct {
 	infoErr      error         // why the latest CameraInfo is unusable
 	infoW        int           // size of the latest CameraInfo, px
 	infoH        int
-	images       []bufferedImage // oldest first
+	ring         rosconv.ImageRing // the newest imagesPerCamera images
 	maskedFrames int64           // frames in which the camera was masked
 	lastReason   string          // mask reason of the previous frame ("" = fused)
 	rgb          imageconv.RGB
@@ -63,43 +52,8 @@ func (c *camState) setInfo(ci *sensor_msgs.CameraInfo) {
 	c.model, c.infoErr = m, nil
 }
 
-// push keeps a copy of an image, dropping the oldest beyond
-// imagesPerCamera; the slot's buffer is reused.
-func (c *camState) push(b bufferedImage, src []byte) {
-	var slot bufferedImage
-	if len(c.images) == imagesPerCamera {
-		slot = c.images[0]
-		copy(c.images, c.images[1:])
-		c.images = c.images[:imagesPerCamera-1]
-	}
-	b.data = append(slot.data[:0], src...)
-	c.images = append(c.images, b)
-}
-
-// nearest returns the buffered image closest in stamp to t and the absolute
-// difference in ns, or nil.
-func (c *camState) nearest(t int64) (*bufferedImage, int64) {
-	var best *bufferedImage
-	bestD := int64(math.MaxInt64)
-	for i := range c.images {
-		d := c.images[i].stamp - t
-		if d < 0 {
-			d = -d
-		}
-		if d < bestD {
-			best, bestD = &c.images[i], d
-		}
-	}
-	return best, bestD
-}
-
 // decode decodes a buffered image into c.rgb.
-func (c *camState) decode(b *bufferedImage) error {
-	if b.compressed {
-		return imageconv.DecodeCompressed(b.format, b.data, &c.rgb)
-	}
-	return imageconv.DecodeRGB(&imageconv.Raw{Encoding: b.format, Width: b.w, Height: b.h, Step: b.step, BigEndian: b.bigEndian, Data: b.data}, &c.rgb)
-}
+func (c *camState) decode(b *rosconv.BufferedImage) error { return b.Decode(&c.rgb) }
 
 // augFor returns BEVDet's test-time image transform for an image of w×h
 // into an input of iw×ih: scale by resize (0 means iw/w, fitting the width),

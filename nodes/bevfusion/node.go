@@ -142,7 +142,7 @@ func New(env node.Env) (node.Node, error) {
 	}
 	n := &Node{env: env, cfg: cfg, routes: map[string]route{}}
 	for i, name := range cfg.Cameras {
-		c := &camState{name: name, label: env.Topic(name), imageTopic: name + "/image", infoTopic: name + "/camera_info"}
+		c := &camState{name: name, label: env.Topic(name), imageTopic: name + "/image", infoTopic: name + "/camera_info", ring: rosconv.ImageRing{Size: imagesPerCamera}}
 		c.infoName = env.Topic(c.infoTopic)
 		if cfg.CompressedImages {
 			c.imageTopic += "/compressed"
@@ -298,26 +298,19 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 		return nil
 	case routeImage:
 		c := n.cams[r.cam]
-		var b bufferedImage
-		var src []byte
+		var b *rosconv.BufferedImage
 		if n.cfg.CompressedImages {
 			if err := n.dec.Decode(in.Data, &n.cimage); err != nil {
 				return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", n.env.Topic(in.Topic), err))
 			}
-			m := &n.cimage
-			b = bufferedImage{stamp: node.StampNS(m.Header.Stamp), frame: m.Header.FrameID, compressed: true, format: m.Format}
-			src = m.Data
+			b = c.ring.PushCompressed(&n.cimage)
 		} else {
 			if err := n.dec.Decode(in.Data, &n.image); err != nil {
 				return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", n.env.Topic(in.Topic), err))
 			}
-			m := &n.image
-			b = bufferedImage{stamp: node.StampNS(m.Header.Stamp), frame: m.Header.FrameID, format: m.Encoding,
-				w: int(m.Width), h: int(m.Height), step: int(m.Step), bigEndian: m.IsBigendian != 0}
-			src = m.Data
+			b = c.ring.PushImage(&n.image)
 		}
-		c.push(b, src)
-		n.flushDeferred(b.stamp, pub)
+		n.flushDeferred(b.Stamp, pub)
 		return nil
 	}
 	if err := n.dec.Decode(in.Data, &n.cloud); err != nil {
@@ -335,7 +328,7 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 		n.fact("time_reset", fmt.Sprintf("time went back from %d ns to %d ns", n.last, t))
 		n.last, n.pending = 0, nil
 		for _, c := range n.cams {
-			c.images = c.images[:0]
+			c.ring.Reset()
 		}
 		if n.temp != nil {
 			n.temp.prevNS = 0
@@ -381,10 +374,10 @@ func (n *Node) ready(now int64) bool {
 		}
 		// A camera silent for longer than cloud_sync_limit is not waited
 		// for: it will be masked as missing or out of sync.
-		if len(c.images) == 0 || c.images[len(c.images)-1].stamp < p.stamp-silent {
+		if last := c.ring.Newest(); last == nil || last.Stamp < p.stamp-silent {
 			continue
 		}
-		if b, d := c.nearest(p.stamp); b == nil || d > tol {
+		if b, d := c.ring.Nearest(p.stamp); b == nil || d > tol {
 			return false
 		}
 	}
@@ -489,7 +482,7 @@ func (n *Node) syncCameras(p *pendingCloud) (nMasked int, err error) {
 	limit := int64(cfg.CloudSyncLimit * 1e9)
 	anyImage, anyNear := false, false
 	for i, c := range n.cams {
-		b, d := c.nearest(p.stamp)
+		b, d := c.ring.Nearest(p.stamp)
 		if b != nil {
 			anyImage = true
 			if d <= limit {
@@ -534,7 +527,7 @@ func (n *Node) syncCameras(p *pendingCloud) (nMasked int, err error) {
 // away): the extrinsic at the image stamp moved by the ego motion to the
 // cloud's stamp, the pixels decoded when something uses them. It returns
 // why the camera is masked, or "" when it takes part.
-func (n *Node) matchCamera(i int, c *camState, b *bufferedImage, d int64, p *pendingCloud) string {
+func (n *Node) matchCamera(i int, c *camState, b *rosconv.BufferedImage, d int64, p *pendingCloud) string {
 	cfg := &n.cfg
 	switch {
 	case c.infoErr != nil:
@@ -545,10 +538,10 @@ func (n *Node) matchCamera(i int, c *camState, b *bufferedImage, d int64, p *pen
 		return MaskMissing
 	case d > int64(cfg.SyncTolerance*1e9):
 		return fmt.Sprintf("%s: %.0f ms from the cloud", MaskOutOfSync, float64(d)/1e6)
-	case !b.compressed && (b.w != c.infoW || b.h != c.infoH):
-		return fmt.Sprintf("%s: image %d×%d, camera_info %d×%d", MaskSizeDiffer, b.w, b.h, c.infoW, c.infoH)
+	case !b.Compressed && (b.Width != c.infoW || b.Height != c.infoH):
+		return fmt.Sprintf("%s: image %d×%d, camera_info %d×%d", MaskSizeDiffer, b.Width, b.Height, c.infoW, c.infoH)
 	}
-	ext, err := n.env.TF.Lookup(cfg.BaseFrame, b.frame, b.stamp)
+	ext, err := n.env.TF.Lookup(cfg.BaseFrame, b.Frame, b.Stamp)
 	if err != nil {
 		return MaskTF + ": " + err.Error()
 	}
@@ -559,10 +552,10 @@ func (n *Node) matchCamera(i int, c *camState, b *bufferedImage, d int64, p *pen
 	// still keeps the geometry from being rebuilt for odometry noise.
 	lift, view := ext, ext
 	n.motion[i] = [16]float64{1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1}
-	if cfg.MotionCompensation && b.stamp != p.stamp {
+	if cfg.MotionCompensation && b.Stamp != p.stamp {
 		// The camera's pose at its image stamp in base_link at the cloud's
 		// stamp, the world assumed still in odom.
-		if comp, err := n.env.TF.LookupFull(cfg.BaseFrame, p.stamp, b.frame, b.stamp, cfg.OdomFrame); err == nil {
+		if comp, err := n.env.TF.LookupFull(cfg.BaseFrame, p.stamp, b.Frame, b.Stamp, cfg.OdomFrame); err == nil {
 			motion := comp.Compose(ext.Inverse()) // base_link at the cloud ← base_link at the image
 			lm := snapMotion(motion, liftSnapT, liftSnapR)
 			lift, n.motion[i] = lm.Compose(ext), lm.ToMatrix()

@@ -2,13 +2,13 @@ package lidarsegnode
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 
 	"github.com/gopercept/gopercept/internal/camera"
 	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/param"
+	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/perception/lidarseg"
 )
@@ -74,16 +74,6 @@ func declarePaint(ps *param.Set, bad func(name string, value any, format string,
 	return c
 }
 
-// bufferedImage is a copy of one image message, decoded only when painted.
-type bufferedImage struct {
-	stamp      int64 // ns
-	frame      string
-	encoding   string
-	w, h, step int
-	bigEndian  bool
-	data       []byte
-}
-
 // paintCam is everything the node keeps about one painting camera.
 type paintCam struct {
 	label      string // namespace resolved as a topic, for facts
@@ -93,7 +83,7 @@ type paintCam struct {
 	infoErr    error
 	infoW      int
 	infoH      int
-	images     []bufferedImage // oldest first
+	ring       rosconv.ImageRing // the newest imagesPerCamera images
 	rgb        imageconv.RGB
 	missing    int64  // clouds the camera did not paint
 	lastReason string // why it did not paint the last cloud ("" painted)
@@ -101,42 +91,12 @@ type paintCam struct {
 
 func (c *paintCam) setInfo(ci *sensor_msgs.CameraInfo) {
 	c.infoW, c.infoH = int(ci.Width), int(ci.Height)
-	m, err := camera.FromCameraInfo(ci.Width, ci.Height, ci.DistortionModel, ci.D, ci.K)
+	m, err := rosconv.CameraModel(ci)
 	if err != nil {
 		c.model, c.infoErr = nil, err
 		return
 	}
 	c.model, c.infoErr = m, nil
-}
-
-// push keeps a copy of an image, dropping the oldest beyond
-// imagesPerCamera; the slot's buffer is reused.
-func (c *paintCam) push(b bufferedImage, src []byte) {
-	var slot bufferedImage
-	if len(c.images) == imagesPerCamera {
-		slot = c.images[0]
-		copy(c.images, c.images[1:])
-		c.images = c.images[:imagesPerCamera-1]
-	}
-	b.data = append(slot.data[:0], src...)
-	c.images = append(c.images, b)
-}
-
-// nearest returns the buffered image closest in stamp to t and the
-// distance in ns, or nil.
-func (c *paintCam) nearest(t int64) (*bufferedImage, int64) {
-	var best *bufferedImage
-	bestD := int64(math.MaxInt64)
-	for i := range c.images {
-		d := c.images[i].stamp - t
-		if d < 0 {
-			d = -d
-		}
-		if d < bestD {
-			best, bestD = &c.images[i], d
-		}
-	}
-	return best, bestD
 }
 
 // painting is the node's camera painting state.
@@ -178,7 +138,7 @@ func newPainting(cfg PaintConfig, card []string, channels []string, mean, std []
 	for i, name := range names {
 		// lastReason differs from every reason and from "" (painted), so
 		// the first cloud sets the camera's fact.
-		c := &paintCam{label: env.Topic(name), imageTopic: name + "/image", infoTopic: name + "/camera_info", lastReason: "waiting for images"}
+		c := &paintCam{label: env.Topic(name), imageTopic: name + "/image", infoTopic: name + "/camera_info", lastReason: "waiting for images", ring: rosconv.ImageRing{Size: imagesPerCamera}}
 		if _, dup := p.routes[c.imageTopic]; dup {
 			return nil, paramErr("paint.cameras", name, "repeated")
 		}
@@ -209,10 +169,11 @@ func (p *painting) ready(t, now int64) bool {
 		return true
 	}
 	for _, c := range p.cams {
-		if c.model == nil || len(c.images) == 0 {
+		newest := c.ring.Newest()
+		if c.model == nil || newest == nil {
 			continue
 		}
-		if last := c.images[len(c.images)-1].stamp; last < t && last >= t-silentAfter {
+		if last := newest.Stamp; last < t && last >= t-silentAfter {
 			return false
 		}
 	}
@@ -237,11 +198,8 @@ func (n *Node) handlePaintInput(in *node.Msg, pub node.Publisher) (bool, error) 
 	if err := n.dec.Decode(in.Data, &p.image); err != nil {
 		return true, node.Dropf("decode", fmt.Errorf("%s: %w", n.topic(in.Topic), err))
 	}
-	m := &p.image
-	b := bufferedImage{stamp: node.StampNS(m.Header.Stamp), frame: m.Header.FrameID, encoding: m.Encoding,
-		w: int(m.Width), h: int(m.Height), step: int(m.Step), bigEndian: m.IsBigendian != 0}
-	p.cams[r].push(b, m.Data)
-	if p.hasPending && p.ready(p.pendingStamp, b.stamp) {
+	b := p.cams[r].ring.PushImage(&p.image)
+	if p.hasPending && p.ready(p.pendingStamp, b.Stamp) {
 		n.flushPending(pub)
 	}
 	return true, nil
@@ -270,7 +228,7 @@ func (n *Node) paintFrame(proj *lidarseg.Projection, cloud lidarseg.Cloud) error
 	for i, c := range p.cams {
 		p.pcs[i] = lidarseg.PaintCamera{}
 		reason := ""
-		b, d := c.nearest(t)
+		b, d := c.ring.Nearest(t)
 		switch {
 		case c.infoErr != nil:
 			reason = "invalid camera_info: " + c.infoErr.Error()
@@ -281,12 +239,12 @@ func (n *Node) paintFrame(proj *lidarseg.Projection, cloud lidarseg.Cloud) error
 		case d > tol:
 			reason = fmt.Sprintf("nearest image %.0f ms from the cloud", float64(d)/1e6)
 		default:
-			tr, err := n.tf.LookupFull(b.frame, b.stamp, n.msg.Header.FrameID, t, p.cfg.FixedFrame)
+			tr, err := n.tf.LookupFull(b.Frame, b.Stamp, n.msg.Header.FrameID, t, p.cfg.FixedFrame)
 			if err != nil {
 				reason = "tf: " + err.Error()
 				break
 			}
-			if err := imageconv.DecodeRGB(&imageconv.Raw{Encoding: b.encoding, Width: b.w, Height: b.h, Step: b.step, BigEndian: b.bigEndian, Data: b.data}, &c.rgb); err != nil {
+			if err := b.Decode(&c.rgb); err != nil {
 				reason = "decode: " + err.Error()
 				break
 			}
