@@ -27,8 +27,8 @@ type camState struct {
 	infoW        int           // size of the latest CameraInfo, px
 	infoH        int
 	ring         rosconv.ImageRing // the newest imagesPerCamera images
-	maskedFrames int64           // frames in which the camera was masked
-	lastReason   string          // mask reason of the previous frame ("" = fused)
+	maskedFrames int64             // frames in which the camera was masked
+	lastReason   string            // mask reason of the previous frame ("" = fused)
 	rgb          imageconv.RGB
 	aug          [9]float64 // input pixel ← original pixel, row-major 3×3
 	// Column taps of preprocess for the last image size: byte offsets of
