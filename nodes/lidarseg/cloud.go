@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/gopercept/gopercept/internal/pointcloud"
+	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
 	"github.com/gopercept/gopercept/perception/lidarseg"
 )
@@ -72,9 +73,8 @@ func (e *encoder) prepare(in *pointcloud.Layout) error {
 	e.in = pointcloud.Layout{Width: in.Width, Height: in.Height, PointStep: in.PointStep, RowStep: in.RowStep,
 		BigEndian: in.BigEndian, Fields: slices.Clone(in.Fields)}
 	e.out = out
-	e.fields = e.fields[:0]
+	e.fields = rosconv.AppendFields(e.fields[:0], out.Fields)
 	for _, f := range out.Fields {
-		e.fields = append(e.fields, sensor_msgs.PointField{Name: f.Name, Offset: f.Offset, Datatype: f.Datatype, Count: f.Count})
 		switch f.Name {
 		case FieldLabel:
 			e.offL = int(f.Offset)

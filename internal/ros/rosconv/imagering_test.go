@@ -49,3 +49,16 @@ func TestImageRing(t *testing.T) {
 		t.Error("Reset kept images")
 	}
 }
+
+func TestLayoutAndFieldsRoundTrip(t *testing.T) {
+	pc := &sensor_msgs.PointCloud2{Width: 3, Height: 2, PointStep: 16, RowStep: 48, IsBigendian: true,
+		Fields: []sensor_msgs.PointField{{Name: "x", Offset: 0, Datatype: 7, Count: 1}, {Name: "ring", Offset: 12, Datatype: 4, Count: 1}}}
+	l := Layout(pc, nil)
+	if l.NumPoints() != 6 || !l.BigEndian || l.RowStep != 48 {
+		t.Fatalf("layout %+v", l)
+	}
+	back := AppendFields(nil, l.Fields)
+	if len(back) != 2 || back[1] != pc.Fields[1] || back[0] != pc.Fields[0] {
+		t.Errorf("fields back: %+v, want %+v", back, pc.Fields)
+	}
+}

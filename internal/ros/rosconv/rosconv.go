@@ -43,3 +43,12 @@ func Transform(tr *geometry_msgs.Transform) tf.Transform {
 func CameraModel(ci *sensor_msgs.CameraInfo) (*camera.Model, error) {
 	return camera.FromCameraInfo(ci.Width, ci.Height, ci.DistortionModel, ci.D, ci.K)
 }
+
+// AppendFields appends fields as PointField messages to dst (reusing its
+// capacity), the way a node describes the layout of a cloud it publishes.
+func AppendFields(dst []sensor_msgs.PointField, fields []pointcloud.Field) []sensor_msgs.PointField {
+	for _, f := range fields {
+		dst = append(dst, sensor_msgs.PointField{Name: f.Name, Offset: f.Offset, Datatype: f.Datatype, Count: f.Count})
+	}
+	return dst
+}
