@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/tiiuae/rclgo/pkg/rclgo"
 )
 
@@ -62,7 +63,7 @@ func checkDomainID() error {
 	}
 	v, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil || v < 0 || v > 232 {
-		return fmt.Errorf("%w: %q (want an integer in [0, 232])", ErrDomainID, s)
+		return fmt.Errorf("ros2: %w", configerr.New("ROS_DOMAIN_ID", strconv.Quote(s), "want an integer in [0, 232]"))
 	}
 	return nil
 }

@@ -11,10 +11,6 @@ import (
 // "pkg/msg/Type".
 var ErrTypeName = errors.New("ros2: message type name must be pkg/msg/Type")
 
-// ErrDomainID is returned when ROS_DOMAIN_ID is set to something other than
-// an integer in [0, 232].
-var ErrDomainID = errors.New("ros2: invalid ROS_DOMAIN_ID")
-
 // ErrTypeMismatch is returned by Publisher.PublishMessage for a message whose
 // TypeName differs from the publisher's type.
 var ErrTypeMismatch = errors.New("ros2: message type does not match the publisher")

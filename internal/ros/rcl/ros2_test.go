@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/builtin_interfaces"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/geometry_msgs"
@@ -376,8 +377,9 @@ func TestDomainIDValidation(t *testing.T) {
 	defer os.Setenv("ROS_DOMAIN_ID", old)
 	for _, v := range []string{"abc", "-1", "233"} {
 		os.Setenv("ROS_DOMAIN_ID", v)
-		if _, err := NewContext(nil); !errors.Is(err, ErrDomainID) {
-			t.Errorf("ROS_DOMAIN_ID=%q: err = %v, want ErrDomainID", v, err)
+		var ce *configerr.Error
+		if _, err := NewContext(nil); !errors.As(err, &ce) || ce.Param != "ROS_DOMAIN_ID" || ce.Value != strconv.Quote(v) {
+			t.Errorf("ROS_DOMAIN_ID=%q: err = %v, want a configerr.Error naming ROS_DOMAIN_ID and the value", v, err)
 		}
 	}
 }
