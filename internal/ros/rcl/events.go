@@ -472,6 +472,9 @@ func (p *Publisher) publish(data []byte) error {
 	}
 	p.outMu.Lock()
 	defer p.outMu.Unlock()
+	if p.out == nil { // closed while this call waited for the lock
+		return ErrClosed
+	}
 	if rc := C.gp_publish(p.cpub, p.out, (*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data))); rc != 0 {
 		return fmt.Errorf("rcl_publish_serialized_message: rcl error %d", int(rc))
 	}
