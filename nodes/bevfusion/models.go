@@ -102,16 +102,7 @@ func openEncoderRT(path string, rt infer.Config, cams int, log *slog.Logger) (*e
 	if v, ok := card.Param("depth_logits"); ok {
 		e.depthLogits = v != 0
 	}
-	e.mean, e.std, e.scale = [3]float32{123.675, 116.28, 103.53}, [3]float32{58.395, 57.12, 57.375}, 1
-	if nm := card.Normalisation; len(nm.Mean) == 3 && len(nm.Std) == 3 {
-		for i := range 3 {
-			e.mean[i], e.std[i] = float32(nm.Mean[i]), float32(nm.Std[i])
-		}
-		if nm.Scale != 0 {
-			e.scale = float32(nm.Scale)
-		}
-		e.bgr = nm.ColourOrder == "bgr"
-	}
+	e.mean, e.std, e.scale, e.bgr = imageNormalisation(card)
 	// Where feature cells sit in the input image: BEVFusion's and
 	// CUDA-BEVFusion's create_frustum (linspace) unless the card says
 	// otherwise, so their exports need no card change.
@@ -399,4 +390,21 @@ func palette(i int) [3]uint8 {
 	p := [...][3]uint8{{255, 158, 0}, {255, 99, 71}, {233, 150, 70}, {255, 69, 0}, {255, 140, 0},
 		{112, 128, 144}, {255, 61, 99}, {220, 20, 60}, {0, 0, 230}, {47, 79, 79}}
 	return p[i%len(p)]
+}
+
+// imageNormalisation is how a camera model's card says its input is
+// normalised: ImageNet's mean and std on 0–255 RGB unless the card gives
+// its own.
+func imageNormalisation(card *infer.Card) (mean, std [3]float32, scale float32, bgr bool) {
+	mean, std, scale = [3]float32{123.675, 116.28, 103.53}, [3]float32{58.395, 57.12, 57.375}, 1
+	if nm := card.Normalisation; len(nm.Mean) == 3 && len(nm.Std) == 3 {
+		for i := range 3 {
+			mean[i], std[i] = float32(nm.Mean[i]), float32(nm.Std[i])
+		}
+		if nm.Scale != 0 {
+			scale = float32(nm.Scale)
+		}
+		bgr = nm.ColourOrder == "bgr"
+	}
+	return mean, std, scale, bgr
 }

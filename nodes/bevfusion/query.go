@@ -161,16 +161,7 @@ func openQuery(path string, rt infer.Config, cams int, baseFrame string, log *sl
 	if g.Frame != "" && g.Frame != "base_frame" && g.Frame != baseFrame {
 		qm.frame = g.Frame
 	}
-	qm.mean, qm.std, qm.scale = [3]float32{123.675, 116.28, 103.53}, [3]float32{58.395, 57.12, 57.375}, 1
-	if nm := card.Normalisation; len(nm.Mean) == 3 && len(nm.Std) == 3 {
-		for i := range 3 {
-			qm.mean[i], qm.std[i] = float32(nm.Mean[i]), float32(nm.Std[i])
-		}
-		if nm.Scale != 0 {
-			qm.scale = float32(nm.Scale)
-		}
-		qm.bgr = nm.ColourOrder == "bgr"
-	}
+	qm.mean, qm.std, qm.scale, qm.bgr = imageNormalisation(card)
 	k := qm.dec.Classes()
 	qm.classes, qm.colours = make([]string, k), make([][3]uint8, k)
 	for i := range k {
