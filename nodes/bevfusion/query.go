@@ -11,6 +11,7 @@ import (
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/tf"
+	"github.com/gopercept/gopercept/perception/bev"
 	"github.com/gopercept/gopercept/perception/bev/head"
 )
 
@@ -218,7 +219,7 @@ func (n *Node) queryBranch(p *pendingCloud, nMasked int) error {
 			c.preprocess(dst, qm.iw, qm.ih, qm.resize, qm.mean, qm.std, qm.scale, qm.bgr)
 			e := n.extr[i]
 			if qm.frame != "" {
-				e = mul4(fromBase, e)
+				e = bev.Mul4(fromBase, e)
 			}
 			m := c.model
 			qm.last[i] = lidar2img(m.Fx, m.Fy, m.Cx, m.Cy, c.aug, e)
@@ -254,19 +255,6 @@ func (n *Node) queryBranch(p *pendingCloud, nMasked int) error {
 	n.stage("decode_box_set", t2)
 	n.fact("detections", fmt.Sprintf("%d (of %d queries, no NMS)", len(n.boxes), qm.q))
 	return nil
-}
-
-// mul4 returns the row-major product a·b of 4×4 matrices.
-func mul4(a, b [16]float64) [16]float64 {
-	var out [16]float64
-	for r := range 4 {
-		for c := range 4 {
-			for j := range 4 {
-				out[4*r+c] += a[4*r+j] * b[4*j+c]
-			}
-		}
-	}
-	return out
 }
 
 // detClasses returns the class names and colours of the model that gives

@@ -257,3 +257,17 @@ func (c *Camera) MaxRadius2() float64 {
 	}
 	return r2
 }
+
+// Mul4 returns the product a·b of row-major 4×4 matrices, as Extrinsic and
+// the projection matrices built from it are stored.
+func Mul4(a, b [16]float64) [16]float64 {
+	var c [16]float64
+	for i := range 4 {
+		for j := range 4 {
+			for k := range 4 {
+				c[4*i+j] += a[4*i+k] * b[4*k+j]
+			}
+		}
+	}
+	return c
+}

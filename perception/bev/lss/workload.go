@@ -35,22 +35,9 @@ func RigMotions(f, ncam int) [][16]float64 {
 func MoveRig(cams []bev.Camera, motions [][16]float64) []bev.Camera {
 	out := append([]bev.Camera(nil), cams...)
 	for i := range out {
-		out[i].Extrinsic = mul4(motions[i], out[i].Extrinsic)
+		out[i].Extrinsic = bev.Mul4(motions[i], out[i].Extrinsic)
 	}
 	return out
-}
-
-// mul4 is the product of row-major 4×4 matrices a·b.
-func mul4(a, b [16]float64) [16]float64 {
-	var c [16]float64
-	for i := range 4 {
-		for j := range 4 {
-			for k := range 4 {
-				c[4*i+j] += a[4*i+k] * b[4*k+j]
-			}
-		}
-	}
-	return c
 }
 
 // UniformGeometry is the adversarial twin of g: every frustum point of g's
