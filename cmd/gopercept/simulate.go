@@ -26,6 +26,7 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&cfg.Lidar, "lidar", "hdl64", "lidar preset: hdl64, os1-128 or hdl32")
 	fs.IntVar(&cfg.Columns, "columns", 2048, "azimuth steps per revolution (1024 or 2048)")
 	fs.StringVar(&cfg.Cameras, "cameras", "six", "camera rig: six (nuScenes-like), eight (six and front and back long-range), four (its front three and back), front or none")
+	fs.Float64Var(&cfg.CameraHz, "camera-hz", 12, "camera frame rate, Hz (10, the lidar's rate, puts every image at a sweep's stamp: camera-only bevfusion is then scored at every ground-truth frame)")
 	fs.IntVar(&cfg.Width, "width", 704, "camera image width, pixels")
 	fs.IntVar(&cfg.Height, "height", 256, "camera image height, pixels")
 	fs.BoolVar(&cfg.Compressed, "compressed", false, "publish JPEG CompressedImage instead of raw rgb8")

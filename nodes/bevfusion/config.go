@@ -51,7 +51,7 @@ func declare(ps *param.Set, root string) (Config, error) {
 	var c Config
 	c.Cameras = ps.Strings("cameras", nil, "Camera names (0 to 8), e.g. cameras/cam_front; each reads <name>/image (or <name>/image/compressed) and <name>/camera_info, relative names in the node's namespace.")
 	c.CompressedImages = ps.Bool("compressed_images", false, "Read sensor_msgs/CompressedImage on <name>/image/compressed instead of raw images.")
-	c.CloudTopic = ps.String("cloud_topic", "lidar/points", "The lidar's sensor_msgs/PointCloud2 topic (relative: in the node's namespace).")
+	c.CloudTopic = ps.String("cloud_topic", "lidar/points", "The lidar's sensor_msgs/PointCloud2 topic (relative: in the node's namespace). Empty: camera-only (LSS/BEVDet-style), the first camera's images key the frames and the fuser's lidar input stays zero.")
 	c.BaseFrame = ps.String("base_frame", "base_link", "Frame of the BEV grid and of every output.")
 	c.OdomFrame = ps.String("odom_frame", "odom", "Fixed frame in which de-skewing assumes the world still.")
 	c.Deskew = ps.Bool("deskew", true, "Move every lidar point to the sensor pose at the cloud's stamp using its per-point time and odom TF.")

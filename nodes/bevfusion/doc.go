@@ -23,6 +23,15 @@
 // in the node's facts ("camera.<name>", the name resolved as the driver
 // resolves topics, e.g. camera./veh1/cameras/cam_front) and the frame goes
 // on with the rest.
+//
+// Camera-only (LSS/BEVDet-style): with an empty "cloud_topic" the node reads
+// no cloud; the first camera's images key the frames as clouds do (each
+// waits for the other cameras' images within sync_tolerance), the fuser's
+// lidar input is zero — which a fuser trained with modality dropout reads as
+// "no lidar" — and the outputs carry the key image's stamp. A frame whose
+// every camera is masked is dropped ("no usable camera"). The "mode" fact
+// says which mode runs.
+//
 // A cloud whose lidar TF is missing, that is older than the last processed
 // one, or that lies more than "cloud_sync_limit" seconds from every camera
 // image is dropped with that reason.

@@ -14,6 +14,7 @@ import (
 	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/nav_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/vision_msgs"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/visualization_msgs"
 	"github.com/gopercept/gopercept/internal/tf"
@@ -75,6 +76,7 @@ const (
 	DropCloud     = "invalid cloud"
 	DropOutOfSync = "cloud out of sync"
 	DropInference = "inference"
+	DropNoCamera  = "no usable camera"
 )
 
 type route struct {
@@ -99,39 +101,41 @@ type pendingCloud struct {
 // Node is the bevfusion node. Handle is not safe for concurrent use; the
 // drivers call it from one goroutine.
 type Node struct {
-	env      node.Env
-	cfg      Config
-	cams     []*camState
-	routes   map[string]route
-	dec      cdr.Decoder
-	image    sensor_msgs.Image
-	cimage   sensor_msgs.CompressedImage
-	info     sensor_msgs.CameraInfo
-	cloud    sensor_msgs.PointCloud2
-	pending  *pendingCloud
-	spare    *pendingCloud
-	last     int64 // stamp of the last processed cloud, ns
-	fused    int64 // clouds fused and published
-	fusedAll int64 // of them, with every camera
-	staleRun int   // consecutive stale clouds
-	lidar    *lidarBranch
-	rig      []bev.Camera // per camera: last good calibration or a placeholder
-	enc      *encoder
-	fus      *fuser
-	query    *queryModel // a query-based detector (bev-query) in encoder_model's place
-	nms      *head.NMS
-	lift     *lifter
-	temp     *temporal
-	ipm      *ipmView
-	extr     [][16]float64 // base_link←camera of this frame's images
-	still    [][16]float64 // the same before ego motion (at the image stamp)
-	motion   [][16]float64 // per camera: the lift's ego motion, base_link at the cloud ← at the image
-	stillRig []bev.Camera  // rig at the still extrinsics, lifted once per calibration
-	masked   []bool
-	reasons  []string
-	boxes    []head.Box
-	occ      []int8
-	out      outputs
+	env     node.Env
+	cfg     Config
+	cams    []*camState
+	routes  map[string]route
+	dec     cdr.Decoder
+	image   sensor_msgs.Image
+	cimage  sensor_msgs.CompressedImage
+	info    sensor_msgs.CameraInfo
+	cloud   sensor_msgs.PointCloud2
+	pending *pendingCloud // the frame waiting for its images
+	// cameraOnly: no cloud_topic; the first camera keys the frames.
+	cameraOnly bool
+	spare      *pendingCloud
+	last       int64 // stamp of the last processed cloud, ns
+	fused      int64 // clouds fused and published
+	fusedAll   int64 // of them, with every camera
+	staleRun   int   // consecutive stale clouds
+	lidar      *lidarBranch
+	rig        []bev.Camera // per camera: last good calibration or a placeholder
+	enc        *encoder
+	fus        *fuser
+	query      *queryModel // a query-based detector (bev-query) in encoder_model's place
+	nms        *head.NMS
+	lift       *lifter
+	temp       *temporal
+	ipm        *ipmView
+	extr       [][16]float64 // base_link←camera of this frame's images
+	still      [][16]float64 // the same before ego motion (at the image stamp)
+	motion     [][16]float64 // per camera: the lift's ego motion, base_link at the cloud ← at the image
+	stillRig   []bev.Camera  // rig at the still extrinsics, lifted once per calibration
+	masked     []bool
+	reasons    []string
+	boxes      []head.Box
+	occ        []int8
+	out        outputs
 }
 
 // New builds the node from env's parameters and opens its models.
@@ -151,7 +155,12 @@ func New(env node.Env) (node.Node, error) {
 		n.routes[c.imageTopic] = route{routeImage, i}
 		n.routes[c.infoTopic] = route{routeInfo, i}
 	}
-	n.routes[cfg.CloudTopic] = route{kind: routeCloud}
+	// An empty cloud_topic is camera-only (LSS/BEVDet-style): the first
+	// camera's images key the frames and the fuser's lidar input stays zero.
+	n.cameraOnly = cfg.CloudTopic == ""
+	if !n.cameraOnly {
+		n.routes[cfg.CloudTopic] = route{kind: routeCloud}
+	}
 	n.extr = make([][16]float64, len(n.cams))
 	n.still = make([][16]float64, len(n.cams))
 	n.motion = make([][16]float64, len(n.cams))
@@ -185,6 +194,10 @@ func New(env node.Env) (node.Node, error) {
 			n.Close()
 			return nil, fmt.Errorf("bevfusion: nms_radius (set nms_groups to the class→task map): %w", err)
 		}
+	}
+	if n.cameraOnly && (len(n.cams) == 0 || (n.enc == nil && n.query == nil) || (n.enc != nil && (n.fus == nil || n.fus.cameraIn == ""))) {
+		n.Close()
+		return nil, paramErr("cloud_topic", "", "camera-only mode (no cloud topic) needs cameras, a camera encoder and a fuser that takes camera_bev, or a bev-query encoder_model")
 	}
 	if cfg.BuildEngineOnly {
 		// The models opened above built and cached their engines.
@@ -232,6 +245,11 @@ func New(env node.Env) (node.Node, error) {
 	}
 	if env.Stats != nil {
 		env.Stats.Set("camera_pooling", pooling)
+		mode := "fused: frames keyed on " + env.Topic(cfg.CloudTopic)
+		if n.cameraOnly {
+			mode = "camera-only: frames keyed on " + env.Topic(n.cams[0].imageTopic) + ", no lidar input"
+		}
+		env.Stats.Set("mode", mode)
 	}
 	return n, nil
 }
@@ -239,8 +257,12 @@ func New(env node.Env) (node.Node, error) {
 // Inputs lists the cloud and every camera's image and camera_info. The
 // cloud triggers the work and is taken latest-only; the cameras' messages
 // are queued (cameraQueue), as the node matches them to clouds by stamp.
+// Camera-only, there is no cloud.
 func (n *Node) Inputs() []node.Topic {
-	ts := []node.Topic{{Name: n.cfg.CloudTopic, Type: sensor_msgs.PointCloud2TypeName, QoS: node.SensorData}}
+	var ts []node.Topic
+	if !n.cameraOnly {
+		ts = append(ts, node.Topic{Name: n.cfg.CloudTopic, Type: sensor_msgs.PointCloud2TypeName, QoS: node.SensorData})
+	}
 	for _, c := range n.cams {
 		typ := sensor_msgs.ImageTypeName
 		if n.cfg.CompressedImages {
@@ -298,30 +320,62 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 		return nil
 	case routeImage:
 		c := n.cams[r.cam]
-		var b *rosconv.BufferedImage
+		var hdr *std_msgs.Header // the image's, for its stamp
 		if n.cfg.CompressedImages {
 			if err := n.dec.Decode(in.Data, &n.cimage); err != nil {
 				return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", n.env.Topic(in.Topic), err))
 			}
-			b = c.ring.PushCompressed(&n.cimage)
+			hdr = &n.cimage.Header
 		} else {
 			if err := n.dec.Decode(in.Data, &n.image); err != nil {
 				return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", n.env.Topic(in.Topic), err))
 			}
-			b = c.ring.PushImage(&n.image)
+			hdr = &n.image.Header
 		}
-		n.flushDeferred(b.Stamp, pub)
+		stamp := node.StampNS(hdr.Stamp)
+		var p *pendingCloud
+		if n.cameraOnly && r.cam == 0 {
+			// The key camera's image starts a frame as a cloud does (before
+			// it is buffered: a time reset empties the buffers).
+			var err error
+			if p, err = n.beginFrame(in.Topic, stamp, pub); err != nil {
+				return err
+			}
+			p.frame, p.data = "", p.data[:0]
+		}
+		if n.cfg.CompressedImages {
+			c.ring.PushCompressed(&n.cimage)
+		} else {
+			c.ring.PushImage(&n.image)
+		}
+		if p != nil {
+			return n.endFrame(p, pub)
+		}
+		n.flushDeferred(stamp, pub)
 		return nil
 	}
 	if err := n.dec.Decode(in.Data, &n.cloud); err != nil {
 		return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", n.env.Topic(in.Topic), err))
 	}
 	m := &n.cloud
-	t := node.StampNS(m.Header.Stamp)
+	p, err := n.beginFrame(in.Topic, node.StampNS(m.Header.Stamp), pub)
+	if err != nil {
+		return err
+	}
+	p.frame = m.Header.FrameID
+	p.layout = rosconv.Layout(m, p.layout.Fields)
+	p.data = append(p.data[:0], m.Data...)
+	return n.endFrame(p, pub)
+}
+
+// beginFrame starts the frame of a message at t ns that keys the output
+// (a cloud, or camera-only the key camera's image): it drops a stale one,
+// ends the wait of the pending frame and returns the slot to fill.
+func (n *Node) beginFrame(topic string, t int64, pub node.Publisher) (*pendingCloud, error) {
 	if n.last != 0 && t <= n.last {
 		n.staleRun++
 		if n.staleRun < staleReset {
-			return node.Dropf(DropStale, fmt.Errorf("bevfusion: %s at %d ns, last processed %d ns: %w", n.env.Topic(in.Topic), t, n.last, ErrStale))
+			return nil, node.Dropf(DropStale, fmt.Errorf("bevfusion: %s at %d ns, last processed %d ns: %w", n.env.Topic(topic), t, n.last, ErrStale))
 		}
 		// Time went backwards for good (a bag looped, simulated time
 		// restarted, or one bogus future stamp): start afresh.
@@ -344,11 +398,14 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 		p = &pendingCloud{}
 	}
 	n.spare = nil
-	p.stamp, p.frame = t, m.Header.FrameID
-	p.layout = rosconv.Layout(m, p.layout.Fields)
-	p.data = append(p.data[:0], m.Data...)
+	p.stamp = t
+	return p, nil
+}
+
+// endFrame makes p the pending frame and fuses it if its images are in.
+func (n *Node) endFrame(p *pendingCloud, pub node.Publisher) error {
 	n.pending = p
-	if n.ready(t) {
+	if n.ready(p.stamp) {
 		return n.flush(pub, false)
 	}
 	return nil
@@ -426,16 +483,24 @@ func (n *Node) fact(k, v string) {
 // straight line of named stages, each timed into the node's stats.
 func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
 	t0 := time.Now()
-	toBase, acc, err := n.cloudInBase(p)
-	if err != nil {
-		return err
+	var toBase tf.Transform
+	var acc pointcloud.XYZI
+	if !n.cameraOnly {
+		var err error
+		if toBase, acc, err = n.cloudInBase(p); err != nil {
+			return err
+		}
 	}
 	nMasked, err := n.syncCameras(p)
 	if err != nil {
 		return err
 	}
 	n.stage("sync", t0)
-	if err := n.lidarBranch(p, acc, toBase); err != nil {
+	if n.cameraOnly {
+		if nMasked == len(n.cams) {
+			return node.Dropf(DropNoCamera, fmt.Errorf("bevfusion: camera-only frame at %d ns: every camera masked (camera.* facts say why)", p.stamp))
+		}
+	} else if err := n.lidarBranch(p, acc, toBase); err != nil {
 		return err
 	}
 	camBEV, err := n.cameraBranch(nMasked)
@@ -666,7 +731,11 @@ func (n *Node) fuseAndDecode(p *pendingCloud, camBEV bool) error {
 	cfg := &n.cfg
 	t4 := time.Now()
 	if n.fus.lidarIn != "" {
-		copy(n.fus.m.Input(n.fus.lidarIn), n.lidar.planes)
+		if n.cameraOnly {
+			clear(n.fus.m.Input(n.fus.lidarIn)) // no lidar: the fuser was trained to read zeros
+		} else {
+			copy(n.fus.m.Input(n.fus.lidarIn), n.lidar.planes)
+		}
 	}
 	if n.fus.cameraIn != "" && !camBEV {
 		clear(n.fus.m.Input(n.fus.cameraIn))
