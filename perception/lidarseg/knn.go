@@ -84,26 +84,30 @@ func InverseGaussian(search int, sigma float64) []float32 {
 // ones included, by a vote of the pixels around its own, weighing each by
 // its range difference to the point. It is not safe for concurrent use.
 type KNN struct {
-	cfg      KNNConfig
-	classes  int
-	h, w     int
-	pad      int
-	wp       int       // padded width
-	weights  []float32 // search², row-major
-	offs     []int     // window positions but the centre, likeliest first: offset in the padded image
-	ws       []float32 // their weights
-	posKey   []uint64  // their row-major positions
-	posOff   []int     // per row-major position, its offset in the padded image
-	prange   []float32 // padded range image: +Inf empty, 0 outside
-	plabel   []uint16  // padded pixel labels: 0 outside
-	par      Parallel
-	padFn    func(lo, hi int)
-	rowFn    func(lo, hi int)
-	colFn    func(lo, hi int)
-	hrun     []uint16 // padded rows × width: the class of the window's row when uniform, else noClass
-	vrun     []int32  // per column: rows of equal window-row class below, during uniformWindows
-	uniform  []uint16 // per pixel: the class of its whole window when uniform and real, else 0
-	pointFn  func(lo, hi int)
+	cfg     KNNConfig
+	classes int
+	h, w    int
+	pad     int
+	wp      int       // padded width
+	weights []float32 // search², row-major
+	offs    []int     // window positions but the centre, likeliest first: offset in the padded image
+	ws      []float32 // their weights
+	posKey  []uint64  // their row-major positions
+	posOff  []int     // per row-major position, its offset in the padded image
+	prange  []float32 // padded range image: +Inf empty, 0 outside
+	plabel  []uint16  // padded pixel labels: 0 outside
+	par     Parallel
+	padFn   func(lo, hi int)
+	rowFn   func(lo, hi int)
+	colFn   func(lo, hi int)
+	hrun    []uint16 // padded rows × width: the class of the window's row when uniform, else noClass
+	vrun    []int32  // per column: rows of equal window-row class below, during uniformWindows
+	uniform []uint16 // per pixel: the class of its whole window when uniform and real, else 0
+	pointFn func(lo, hi int)
+	// simd: the 5×5 window's K ≤ 8 nearest by knn5AVX2, with w5 its
+	// weights in rows of 8 lanes.
+	simd     bool
+	w5       [40]float32
 	proj     *Projection
 	pixLabel []uint16
 	dst      []uint16
@@ -163,7 +167,8 @@ func NewKNN(cfg KNNConfig, classes, height, width int) (*KNN, error) {
 		k.posKey = append(k.posKey, uint64(pos))
 	}
 	n := (height + 2*k.pad) * k.wp
-	k.prange = make([]float32, n)
+	// Three floats past the end: knn5AVX2 reads rows of 8 from a window of 5.
+	k.prange = make([]float32, n, n+3)
 	k.plabel = make([]uint16, n)
 	k.padFn = k.fillPadded
 	k.rowFn = k.uniformRows
@@ -172,6 +177,12 @@ func NewKNN(cfg KNNConfig, classes, height, width int) (*KNN, error) {
 	k.uniform = make([]uint16, height*width)
 	k.vrun = make([]int32, width)
 	k.pointFn = k.vote
+	k.simd = useSIMD && cfg.Search == 5 && cfg.K <= 8
+	if cfg.Search == 5 {
+		for i, w := range k.weights {
+			k.w5[(i/5)*8+i%5] = w
+		}
+	}
 	return k, nil
 }
 
@@ -333,6 +344,10 @@ func (k *KNN) vote(lo, hi int) {
 		}
 		r := rs[i]
 		base := int(vs[i])*k.wp + int(u) // the window's corner in the padded image
+		if k.simd {
+			dst[i] = k.voteSIMD(base, r, cutBits, &votes)
+			continue
+		}
 		wr := prange[base : base+span]
 		// The centre first (its own pixel, at distance 0), then the other
 		// positions, likeliest first, so that few keys replace one kept.
@@ -353,6 +368,30 @@ func (k *KNN) vote(lo, hi int) {
 			dst[i] = mode(ls)
 		}
 	}
+}
+
+// voteSIMD is vote's selection and vote for one point at range r whose
+// window's corner is base, by knn5AVX2.
+func (k *KNN) voteSIMD(base int, r float32, cutBits uint64, votes *[256]uint8) uint16 {
+	var pos, keys [8]uint32
+	var labels [8]uint16
+	kk := k.cfg.K
+	_ = k.prange[base+4*k.wp+4] // the window lies in the image; the 3 floats past it are in the capacity
+	knn5AVX2(&k.prange[base], k.wp, r, &k.w5[0], kk, &pos[0], &keys[0])
+	cut := uint32(cutBits >> 32)
+	wl := k.plabel[base:]
+	ls := labels[:kk]
+	for j := range ls {
+		l := wl[k.posOff[pos[j]]]
+		if keys[j] > cut {
+			l = 0
+		}
+		ls[j] = l
+	}
+	if k.classes <= len(votes) {
+		return modeSmall(ls, votes)
+	}
+	return mode(ls)
 }
 
 // nearestKeys writes into kb the len(kb) smallest keys of the window for

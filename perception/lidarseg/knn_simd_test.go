@@ -1,0 +1,65 @@
+package lidarseg
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestKNNSIMDMatchesPortable runs the AVX2 window selection and the
+// portable one on the same scenes, K 1..8, with and without the cutoff, on
+// ranges quantised to 10 cm so that many window distances tie (ties go to
+// the lower window position in both), on empty pixels and at the image's
+// borders: every point's class must agree.
+func TestKNNSIMDMatchesPortable(t *testing.T) {
+	if !useSIMD {
+		t.Skip("no AVX2 on this CPU")
+	}
+	const classes = 7
+	for seed := uint64(1); seed <= 4; seed++ {
+		proj, pix := randomScene(t, seed, 16, 64, 2500, classes)
+		if seed%2 == 0 {
+			rng := rand.New(rand.NewPCG(seed, 3))
+			for i, r := range proj.PixelRange {
+				if r > 0 {
+					proj.PixelRange[i] = float32(math.Round(float64(r)*10) / 10)
+				}
+				if rng.IntN(5) == 0 {
+					proj.PixelRange[i] = -1 // empty
+				}
+			}
+			for i, r := range proj.PointRange {
+				if r > 0 {
+					proj.PointRange[i] = float32(math.Round(float64(r)*10) / 10)
+				}
+			}
+		}
+		for k := 1; k <= 8; k++ {
+			for _, cutoff := range []float64{1, -1, 0.05} {
+				cfg := KNNConfig{K: k, Search: 5, Sigma: 1, Cutoff: cutoff}
+				run := func(simd bool) []uint16 {
+					kn, err := NewKNN(cfg, classes, 16, 64)
+					if err != nil {
+						t.Fatal(err)
+					}
+					kn.simd = simd
+					out := make([]uint16, proj.NumPoints())
+					if err := kn.Apply(out, proj, pix); err != nil {
+						t.Fatal(err)
+					}
+					return out
+				}
+				fast, portable := run(true), run(false)
+				differ := 0
+				for i := range fast {
+					if fast[i] != portable[i] {
+						differ++
+					}
+				}
+				if differ > 0 {
+					t.Fatalf("seed %d K %d cutoff %g: %d of %d points differ between AVX2 and portable", seed, k, cutoff, differ, len(fast))
+				}
+			}
+		}
+	}
+}
