@@ -11,6 +11,12 @@ view transform stays in Go (bev/lss):
                   yaw, velocity) and occupancy logits [1,1,256,256].
 
     /usr/bin/python3 tools/train/bev.py --train DIR [DIR...] --val DIR --out models/bev
+    /usr/bin/python3 tools/train/bev.py --eval DIR [DIR...] --out models/bev   (reload <out>-state.pt)
+
+Modality dropout (--camera-only-p, --lidar-only-p) zeroes a training
+sample's lidar_bev or camera_bev, which is exactly what the bevfusion node
+feeds for a missing modality, so one fuser serves fused, lidar-only and
+camera-only rigs; evaluate() scores all three.
 
 DIR is written by `gopercept simulate --dataset bev` (see WriteBEVDataset):
 the lift–splat here pools through its frustum_cells.npy, the node's own
@@ -38,8 +44,12 @@ MEAN = np.array([123.675, 116.28, 103.53], np.float32)
 STD = np.array([58.395, 57.12, 57.375], np.float32)
 
 
-def conv_bn(cin, cout, k=3, s=1):
-    return nn.Sequential(nn.Conv2d(cin, cout, k, s, k // 2, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
+def conv_bn(cin, cout, k=3, s=1, norm="batch"):
+    # "instance" is what batch norm computes while training on one sample,
+    # kept at inference too: running statistics pooled over fused,
+    # lidar-only and camera-only samples would fit none of the three.
+    n = nn.InstanceNorm2d(cout, affine=True) if norm == "instance" else nn.BatchNorm2d(cout)
+    return nn.Sequential(nn.Conv2d(cin, cout, k, s, k // 2, bias=False), n, nn.ReLU(inplace=True))
 
 
 class CameraEncoder(nn.Module):
@@ -64,20 +74,23 @@ class Fuser(nn.Module):
     occupancy must fill from their facades), CenterPoint heads at 128×128
     and occupancy upsampled to the grid."""
 
-    def __init__(self, cam_channels, classes, w=32):
+    def __init__(self, cam_channels, classes, w=32, norm="batch"):
         super().__init__()
-        self.stem = conv_bn(5 + cam_channels, w, 3, 2)
-        self.b1 = conv_bn(w, w)
-        self.down1 = nn.Sequential(conv_bn(w, 2 * w, 3, 2), conv_bn(2 * w, 2 * w), conv_bn(2 * w, 2 * w))
-        self.down2 = nn.Sequential(conv_bn(2 * w, 3 * w, 3, 2), conv_bn(3 * w, 3 * w))
-        self.down3 = nn.Sequential(conv_bn(3 * w, 4 * w, 3, 2), conv_bn(4 * w, 4 * w))
+
+        def cb(cin, cout, k=3, s=1):
+            return conv_bn(cin, cout, k, s, norm)
+        self.stem = cb(5 + cam_channels, w, 3, 2)
+        self.b1 = cb(w, w)
+        self.down1 = nn.Sequential(cb(w, 2 * w, 3, 2), cb(2 * w, 2 * w), cb(2 * w, 2 * w))
+        self.down2 = nn.Sequential(cb(2 * w, 3 * w, 3, 2), cb(3 * w, 3 * w))
+        self.down3 = nn.Sequential(cb(3 * w, 4 * w, 3, 2), cb(4 * w, 4 * w))
         self.lat3 = nn.Conv2d(4 * w, 3 * w, 1)
-        self.up2 = conv_bn(3 * w, 3 * w)
+        self.up2 = cb(3 * w, 3 * w)
         self.lat2 = nn.Conv2d(3 * w, 2 * w, 1)
-        self.up1 = conv_bn(2 * w, 2 * w)
+        self.up1 = cb(2 * w, 2 * w)
         self.lat1 = nn.Conv2d(2 * w, w, 1)
-        self.up0 = conv_bn(w, w)
-        self.shared = conv_bn(w, w)
+        self.up0 = cb(w, w)
+        self.shared = cb(w, w)
         self.heads = nn.ModuleDict({"heatmap": nn.Conv2d(w, classes, 1), "reg": nn.Conv2d(w, 2, 1), "height": nn.Conv2d(w, 1, 1),
                                     "dim": nn.Conv2d(w, 3, 1), "rot": nn.Conv2d(w, 2, 1), "vel": nn.Conv2d(w, 2, 1),
                                     "occupancy": nn.Conv2d(w, 1, 1)})
@@ -239,14 +252,26 @@ def normalise_images(imgs):
     return (x - torch.from_numpy(MEAN)[None, :, None, None]) / torch.from_numpy(STD)[None, :, None, None]
 
 
-def forward(enc, fus, data, i, cam_dropout=0.0, rng=None):
+MODES = ("fused", "lidar_only", "camera_only")
+
+
+def fuse(fus, lidar_bev, cam_bev, mode):
+    """The fuser in one mode; a missing modality is all zeros, as the node feeds it."""
+    if mode == "camera_only":
+        lidar_bev = torch.zeros_like(lidar_bev)
+    elif mode == "lidar_only":
+        cam_bev = torch.zeros_like(cam_bev)
+    return fus(lidar_bev, cam_bev)
+
+
+def forward(enc, fus, data, i, cam_dropout=0.0, rng=None, mode="fused"):
     dl, feat = enc(normalise_images(data.imgs[i]))
     if cam_dropout > 0 and rng is not None:
         # Mask whole cameras sometimes, as the node does for a late camera.
         m = torch.from_numpy((rng.random(feat.shape[0]) >= cam_dropout).astype(np.float32))[:, None, None, None]
         feat = feat * m
     cam_bev = lift(data.cells, dl, feat)
-    out = fus(torch.from_numpy(data.lidar[i][None]), cam_bev)
+    out = fuse(fus, torch.from_numpy(data.lidar[i][None]), cam_bev, mode)
     return dl, out
 
 
@@ -310,34 +335,75 @@ def ap_centre(dets, gts, dist=2.0):
     return ap
 
 
-def evaluate(enc, fus, data, car=0, max_range=50.0):
+def evaluate(enc, fus, data, scored):
+    """Per mode (MODES), AP@2m of each scored class and occupancy IoU over
+    the set. scored: {metric name: (class index, range m)}. The encoder and
+    lift run once a sample; the fuser once per mode."""
     enc.eval()
     fus.eval()
-    inter = union = 0
-    dets, gts = [], {}
+    acc = {m: {"inter": 0, "union": 0, "dets": {k: [] for k in scored}} for m in MODES}
+    gts = {k: {} for k in scored}
     with torch.no_grad():
         for i in range(len(data)):
-            _, out = forward(enc, fus, data, i)
-            po = torch.sigmoid(out["occupancy"][0, 0]).numpy() >= 0.5
+            dl, feat = enc(normalise_images(data.imgs[i]))
+            cam_bev = lift(data.cells, dl, feat)
+            lidar_bev = torch.from_numpy(data.lidar[i][None])
             go = data.occ[i] > 0
-            inter += int((po & go).sum())
-            union += int((po | go).sum())
             b = data.boxes[i]
-            sel = (b[:, 9] == car) & (np.hypot(b[:, 0], b[:, 1]) <= max_range)
-            gts[i] = b[sel][:, :2]
-            for x, y, k, s in decode(out, data.classes):
-                if k == car and math.hypot(x, y) <= max_range:
-                    dets.append((i, (x, y), s))
+            for name, (cls, rng) in scored.items():
+                sel = (b[:, 9] == cls) & (np.hypot(b[:, 0], b[:, 1]) <= rng)
+                gts[name][i] = b[sel][:, :2]
+            for mode in MODES:
+                out = fuse(fus, lidar_bev, cam_bev, mode)
+                a = acc[mode]
+                po = torch.sigmoid(out["occupancy"][0, 0]).numpy() >= 0.5
+                a["inter"] += int((po & go).sum())
+                a["union"] += int((po | go).sum())
+                dets = decode(out, data.classes)
+                for name, (cls, rng) in scored.items():
+                    a["dets"][name] += [(i, (x, y), s) for x, y, k, s in dets if k == cls and math.hypot(x, y) <= rng]
     enc.train()
     fus.train()
-    return ap_centre(dets, gts), inter / max(union, 1)
+    res = {}
+    for mode in MODES:
+        a = acc[mode]
+        r = {name: float(ap_centre(a["dets"][name], gts[name])) for name in scored}
+        r["occupancy_iou"] = a["inter"] / max(a["union"], 1)
+        res[mode] = r
+    return res
+
+
+def scored_classes(meta):
+    """The classes evaluate() scores, with the node's class ranges (car 50 m, person 40 m)."""
+    names = list(meta["box_classes"])
+    return {"car_ap_2m": (names.index("car"), 50.0), "person_ap_2m": (names.index("person"), 40.0)}
+
+
+def rounded(v):
+    # NaN (no ground truth of the class) is written as null.
+    return None if v != v else round(float(v), 4)
+
+
+def log_eval(tag, res):
+    for mode in MODES:
+        r = res[mode]
+        common.log(f"bev: {tag} {mode:<11} car AP@2m {r['car_ap_2m']:.3f}, person AP@2m {r['person_ap_2m']:.3f}, "
+                   f"occupancy IoU {r['occupancy_iou']:.3f}")
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--train", nargs="+", required=True)
-    ap.add_argument("--val", required=True)
-    ap.add_argument("--out", required=True, help="output prefix: <out>-camera.onnx, <out>-fuser.onnx and cards")
+    ap.add_argument("--train", nargs="+")
+    ap.add_argument("--val")
+    ap.add_argument("--out", required=True, help="output prefix: <out>-camera.onnx, <out>-fuser.onnx, cards and <out>-state.pt")
+    ap.add_argument("--eval", nargs="+", metavar="DIR",
+                    help="no training: reload <out>-state.pt and evaluate every mode on each DIR")
+    ap.add_argument("--camera-only-p", type=float, default=0.0,
+                    help="probability a training sample's lidar_bev is all zeros (camera-only, as the node feeds it without lidar)")
+    ap.add_argument("--lidar-only-p", type=float, default=0.0,
+                    help="probability a training sample's camera_bev is all zeros (lidar-only)")
+    ap.add_argument("--fuser-norm", choices=["batch", "instance"], default="batch",
+                    help="the fuser's normalisation; instance suits modality dropout (see conv_bn)")
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--channels", type=int, default=32)
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -347,14 +413,22 @@ def main():
     a = ap.parse_args()
     common.seed_everything(a.seed)
     threads = common.threads()
+    if a.eval:
+        return eval_only(a)
+    if not a.train or not a.val:
+        ap.error("--train and --val are required unless --eval")
+    if a.camera_only_p < 0 or a.lidar_only_p < 0 or a.camera_only_p + a.lidar_only_p > 1:
+        ap.error("--camera-only-p and --lidar-only-p must be >= 0 and sum to at most 1")
     meta = yaml.safe_load(open(os.path.join(a.train[0], "meta.yaml")))
+    scored = scored_classes(meta)
     t0 = time.time()
     train = Data(a.train, meta)
     val = Data([a.val], meta)
     common.log(f"bev: {len(train)} training samples, {len(val)} validation, {train.bins} depth bins, "
                f"features {train.fh}x{train.fw}, classes {meta['box_classes']} (loaded in {time.time() - t0:.0f} s)")
     enc = CameraEncoder(train.bins, a.channels)
-    fus = Fuser(a.channels, train.classes)
+    fus = Fuser(a.channels, train.classes, norm=a.fuser_norm)
+    dropout = a.camera_only_p > 0 or a.lidar_only_p > 0
     params = list(enc.parameters()) + list(fus.parameters())
     opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=1e-4)
     total = a.epochs * len(train)
@@ -362,11 +436,15 @@ def main():
     rng = np.random.default_rng(a.seed)
     best = -1.0
     t0 = time.time()
-    history = []
+    history, history_modes = [], []
     for ep in range(a.epochs):
         sums = np.zeros(4)
         for step, i in enumerate(rng.permutation(len(train))):
-            dl, out = forward(enc, fus, train, i, cam_dropout=0.1, rng=rng)
+            mode = "fused"
+            if dropout:  # no draw without dropout: the old command's random stream is unchanged
+                u = rng.random()
+                mode = "camera_only" if u < a.camera_only_p else "lidar_only" if u < a.camera_only_p + a.lidar_only_p else "fused"
+            dl, out = forward(enc, fus, train, i, cam_dropout=0.1, rng=rng, mode=mode)
             parts = losses(dl, out, train, i)
             loss = parts[0] + 2 * parts[1] + 2 * parts[2] + 0.5 * parts[3]
             opt.zero_grad()
@@ -379,20 +457,45 @@ def main():
                            f"occupancy {sums[2] / (step + 1):.3f} depth {sums[3] / (step + 1):.3f} ({time.time() - t0:.0f} s)")
             if a.max_minutes and time.time() - t0 > 60 * a.max_minutes:
                 break
-        car_ap, occ_iou = evaluate(enc, fus, val)
-        car_ap, occ_iou = float(car_ap), float(occ_iou)
+        res = evaluate(enc, fus, val, scored)
+        car_ap, occ_iou = res["fused"]["car_ap_2m"], res["fused"]["occupancy_iou"]
         history.append([round(car_ap, 4), round(occ_iou, 4)])
+        history_modes.append({m: [rounded(res[m][k]) for k in ("car_ap_2m", "person_ap_2m", "occupancy_iou")] for m in MODES})
         common.log(f"bev: epoch {ep + 1}/{a.epochs} validation car AP@2m {car_ap:.3f}, occupancy IoU {occ_iou:.3f} ({time.time() - t0:.0f} s)")
+        log_eval(f"epoch {ep + 1} validation", res)
         score = car_ap + occ_iou
+        if dropout:  # a checkpoint must be good without lidar too
+            score += res["camera_only"]["car_ap_2m"] + res["camera_only"]["occupancy_iou"]
         if score > best:
             best = score
-            write_models(a, enc, fus, train, meta, car_ap, occ_iou, ep + 1, history, time.time() - t0, threads)
+            write_models(a, enc, fus, train, meta, res, ep + 1, history, history_modes, time.time() - t0, threads)
         if a.max_minutes and time.time() - t0 > 60 * a.max_minutes:
             common.log("bev: time limit reached")
             break
 
 
-def write_models(a, enc, fus, data, meta, car_ap, occ_iou, epochs, history, seconds, threads):
+def eval_only(a):
+    """Reload <out>-state.pt (written beside the ONNX files) and score every
+    mode on each --eval set with the same evaluate() as training."""
+    st = torch.load(a.out + "-state.pt", map_location="cpu")
+    meta = yaml.safe_load(open(os.path.join(a.eval[0], "meta.yaml")))
+    enc = CameraEncoder(st["depth_bins"], st["channels"])
+    fus = Fuser(st["channels"], len(meta["box_classes"]), norm=st["fuser_norm"])
+    enc.load_state_dict(st["camera"])
+    fus.load_state_dict(st["fuser"])
+    common.log(f"bev: {a.out}-state.pt from epoch {st['epoch']}")
+    results = {}
+    for d in a.eval:
+        data = Data([d], meta)
+        res = evaluate(enc, fus, data, scored_classes(meta))
+        log_eval(f"{os.path.basename(d)} ({len(data)} samples)", res)
+        results[os.path.basename(d)] = {m: {k: rounded(v) for k, v in r.items()} for m, r in res.items()}
+    with open(a.out + "-eval.yaml", "w") as f:
+        yaml.safe_dump({"state": a.out + "-state.pt", "epoch": st["epoch"], "results": results}, f, sort_keys=False)
+
+
+def write_models(a, enc, fus, data, meta, res, epochs, history, history_modes, seconds, threads):
+    car_ap, occ_iou = res["fused"]["car_ap_2m"], res["fused"]["occupancy_iou"]
     ncam = len(meta["cameras"])
     H, W = meta["image"]["height"], meta["image"]["width"]
     fr = meta["frustum"]
@@ -403,12 +506,23 @@ def write_models(a, enc, fus, data, meta, car_ap, occ_iou, epochs, history, seco
     common.export(FuserExport(fus), (torch.zeros(1, 5, G, G), torch.zeros(1, a.channels, G, G)), ["lidar_bev", "camera_bev"], HEADS, fus_path)
     enc.train()
     fus.train()
+    # The weights too, for --eval without ONNX Runtime.
+    torch.save({"camera": enc.state_dict(), "fuser": fus.state_dict(), "channels": a.channels, "depth_bins": data.bins,
+                "fuser_norm": a.fuser_norm, "epoch": epochs}, a.out + "-state.pt")
     prov = {"training_data": "gopercept simulate --dataset bev, seeds " + ",".join(os.path.basename(d) for d in a.train)
             + "; validation " + os.path.basename(a.val), "seed": a.seed, "command": a.command, "license": "Apache-2.0", "source": "tools/train/bev.py"}
     metrics = {"val_car_ap_2m": round(car_ap, 4), "val_occupancy_iou": round(occ_iou, 4), "epochs": epochs, "history_car_ap_occ_iou": history,
                "train_seconds": round(seconds), "train_threads": threads,
+               "history_modes": history_modes,
+               "history_modes_definition": "per epoch and mode: [car AP@2m, person AP@2m, occupancy IoU] on the validation seed",
+               "modality_dropout": {"camera_only_p": a.camera_only_p, "lidar_only_p": a.lidar_only_p, "fuser_norm": a.fuser_norm},
                "metric_definition": "Python, on the validation seed's samples: car AP by centre distance 2 m (101-point) within 50 m, "
-                                    "heatmap peaks ≥ 0.1 after 3×3 max-pool; occupancy IoU of sigmoid ≥ 0.5 against the simulator's grid"}
+                                    "heatmap peaks ≥ 0.1 after 3×3 max-pool; person AP likewise within 40 m; occupancy IoU of sigmoid ≥ 0.5 "
+                                    "against the simulator's grid; modes: fused, lidar_only (camera_bev all zeros), "
+                                    "camera_only (lidar_bev all zeros)"}
+    for m in MODES:
+        for k, v in res[m].items():
+            metrics[f"val_{m}_{k}"] = rounded(v)
     classes = [{"id": i, "name": n} for i, n in enumerate(meta["box_classes"])]
     f = data.fh
     cam_card = {
