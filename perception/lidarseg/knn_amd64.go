@@ -38,3 +38,9 @@ func hasAVX2() bool {
 // useSIMD selects the AVX2 window selection; tests switch it off to
 // compare with the portable one.
 var useSIMD = hasAVX2()
+
+// rangeAnglesAVX2 is rangeAngles for the first n points, n a multiple of
+// 8, eight at a time with the same float32 and float64 roundings.
+//
+//go:noescape
+func rangeAnglesAVX2(xs, ys, zs, rs *float32, q, a *float64, n int)

@@ -164,3 +164,78 @@ TEXT ·xgetbv0(SB), NOSPLIT, $0-8
 	MOVL AX, eax+0(FP)
 	MOVL DX, edx+4(FP)
 	RET
+
+DATA absMask64<>+0(SB)/8, $0x7fffffffffffffff
+GLOBL absMask64<>(SB), RODATA|NOPTR, $8
+DATA signMask64<>+0(SB)/8, $0x8000000000000000
+GLOBL signMask64<>(SB), RODATA|NOPTR, $8
+DATA one64<>+0(SB)/8, $0x3ff0000000000000
+GLOBL one64<>(SB), RODATA|NOPTR, $8
+
+// func rangeAnglesAVX2(xs, ys, zs, rs *float32, q, a *float64, n int)
+// rangeAngles for n points, n a multiple of 8: r = sqrt(x² + y² + z²) with
+// each product and sum rounded to float32 (as numpy), q = z/r in float32
+// widened, a = −copysign(1 − x/(|x| + |y|), y) in float64.
+TEXT ·rangeAnglesAVX2(SB), NOSPLIT, $0-56
+	MOVQ xs+0(FP), SI
+	MOVQ ys+8(FP), BX
+	MOVQ zs+16(FP), DX
+	MOVQ rs+24(FP), DI
+	MOVQ q+32(FP), R8
+	MOVQ a+40(FP), R9
+	MOVQ n+48(FP), CX
+	VBROADCASTSD absMask64<>(SB), Y13
+	VBROADCASTSD signMask64<>(SB), Y14
+	VBROADCASTSD one64<>(SB), Y15
+	XORQ AX, AX
+raloop:
+	CMPQ AX, CX
+	JGE radone
+	VMOVUPS (SI)(AX*4), Y0
+	VMOVUPS (BX)(AX*4), Y1
+	VMOVUPS (DX)(AX*4), Y2
+	VMULPS Y0, Y0, Y3
+	VMULPS Y1, Y1, Y4
+	VADDPS Y4, Y3, Y3
+	VMULPS Y2, Y2, Y4
+	VADDPS Y4, Y3, Y3
+	VSQRTPS Y3, Y3
+	VMOVUPS Y3, (DI)(AX*4)
+	VDIVPS Y3, Y2, Y4
+	VCVTPS2PD X4, Y5
+	VEXTRACTF128 $1, Y4, X6
+	VCVTPS2PD X6, Y6
+	VMOVUPD Y5, (R8)(AX*8)
+	VMOVUPD Y6, 32(R8)(AX*8)
+	// The pseudo-angle, four points at a time in float64.
+	VCVTPS2PD X0, Y5
+	VCVTPS2PD X1, Y6
+	VEXTRACTF128 $1, Y0, X7
+	VCVTPS2PD X7, Y7
+	VEXTRACTF128 $1, Y1, X8
+	VCVTPS2PD X8, Y8
+	VANDPD Y13, Y5, Y9
+	VANDPD Y13, Y6, Y10
+	VADDPD Y10, Y9, Y9
+	VDIVPD Y9, Y5, Y9
+	VSUBPD Y9, Y15, Y9
+	VANDPD Y14, Y6, Y10
+	VXORPD Y14, Y10, Y10
+	VANDPD Y13, Y9, Y9
+	VORPD Y10, Y9, Y9
+	VMOVUPD Y9, (R9)(AX*8)
+	VANDPD Y13, Y7, Y9
+	VANDPD Y13, Y8, Y10
+	VADDPD Y10, Y9, Y9
+	VDIVPD Y9, Y7, Y9
+	VSUBPD Y9, Y15, Y9
+	VANDPD Y14, Y8, Y10
+	VXORPD Y14, Y10, Y10
+	VANDPD Y13, Y9, Y9
+	VORPD Y10, Y9, Y9
+	VMOVUPD Y9, 32(R9)(AX*8)
+	ADDQ $8, AX
+	JMP raloop
+radone:
+	VZEROUPPER
+	RET

@@ -621,6 +621,11 @@ func (p *Projector) projectFull(lo, hi int, img []uint64, pay [][4]float32) int 
 func rangeAngles(xs, ys, zs, rs []float32, q, a []float64) {
 	ys, zs, rs = ys[:len(xs)], zs[:len(xs)], rs[:len(xs)]
 	q, a = q[:len(xs)], a[:len(xs)]
+	if n := len(xs) &^ 7; useSIMD && n > 0 {
+		rangeAnglesAVX2(&xs[0], &ys[0], &zs[0], &rs[0], &q[0], &a[0], n)
+		xs = xs[n:]
+		ys, zs, rs, q, a = ys[n:], zs[n:], rs[n:], q[n:], a[n:]
+	}
 	for k, x := range xs {
 		y, z := ys[k], zs[k]
 		// The explicit conversions round each product, so that no fused
