@@ -33,6 +33,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import yaml
 
+import camaware
 import common
 
 G = 256          # BEV grid cells a side (±51.2 m at 0.4 m)
@@ -53,19 +54,30 @@ def conv_bn(cin, cout, k=3, s=1, norm="batch"):
 
 
 class CameraEncoder(nn.Module):
-    """A stride-16 CNN with two 1×1 heads: depth logits and context."""
+    """A stride-16 CNN with two 1×1 heads: depth logits and context. With
+    camera_aware, BEVDepth's camera-aware depth: the depth head reads the
+    features gated by each camera's 27-value mlp_input (camaware.py)."""
 
-    def __init__(self, depth_bins, channels, w=16):
+    def __init__(self, depth_bins, channels, w=16, camera_aware=False):
         super().__init__()
         self.body = nn.Sequential(
             conv_bn(3, w, 3, 2), conv_bn(w, 2 * w, 3, 2), conv_bn(2 * w, 3 * w, 3, 2), conv_bn(3 * w, 3 * w),
             conv_bn(3 * w, 4 * w, 3, 2), conv_bn(4 * w, 4 * w))
         self.depth = nn.Conv2d(4 * w, depth_bins, 1)
         self.feature = nn.Conv2d(4 * w, channels, 1)
+        self.gate = camaware.CameraGate(4 * w) if camera_aware else None
 
-    def forward(self, img):
+    def forward(self, img, mlp=None):
         x = self.body(img)
-        return self.depth(x), self.feature(x)
+        d = x if self.gate is None else self.gate(x, mlp)
+        return self.depth(d), self.feature(x)
+
+
+def encode(enc, data, i):
+    """The encoder on sample i: its images, and its cameras' mlp_input when
+    the encoder is camera-aware."""
+    mlp = torch.from_numpy(data.mlp[i]) if enc.gate is not None else None
+    return enc(normalise_images(data.imgs[i]), mlp)
 
 
 class Fuser(nn.Module):
@@ -206,7 +218,7 @@ def focal(pred, gt):
 
 class Data:
     def __init__(self, dirs, meta):
-        self.imgs, self.lidar, self.depth, self.targets, self.occ, self.boxes = [], [], [], [], [], []
+        self.imgs, self.lidar, self.depth, self.targets, self.occ, self.boxes, self.mlp = [], [], [], [], [], [], []
         fr = meta["frustum"]
         self.fh, self.fw = fr["feature_height"], fr["feature_width"]
         self.dmin, self.dstep = fr["depth_min"], fr["depth_step"]
@@ -228,6 +240,7 @@ class Data:
                 self.depth.append(depth_targets(pts[i], n, intr[i], extr[i], H, W, self.fh, self.fw, self.dmin, self.dstep, self.bins))
                 self.targets.append(head_targets(boxes[i], self.classes))
                 self.occ.append((np.asarray(occ[i]) > 0).astype(np.float32))
+                self.mlp.append(camaware.mlp_input(intr[i], extr[i]))
                 self.boxes.append(np.asarray(boxes[i]))
         self.cells = torch.from_numpy(np.load(os.path.join(dirs[0], "frustum_cells.npy")).astype(np.int64).reshape(-1))
 
@@ -265,7 +278,7 @@ def fuse(fus, lidar_bev, cam_bev, mode):
 
 
 def forward(enc, fus, data, i, cam_dropout=0.0, rng=None, mode="fused"):
-    dl, feat = enc(normalise_images(data.imgs[i]))
+    dl, feat = encode(enc, data, i)
     if cam_dropout > 0 and rng is not None:
         # Mask whole cameras sometimes, as the node does for a late camera.
         m = torch.from_numpy((rng.random(feat.shape[0]) >= cam_dropout).astype(np.float32))[:, None, None, None]
@@ -345,7 +358,7 @@ def evaluate(enc, fus, data, scored):
     gts = {k: {} for k in scored}
     with torch.no_grad():
         for i in range(len(data)):
-            dl, feat = enc(normalise_images(data.imgs[i]))
+            dl, feat = encode(enc, data, i)
             cam_bev = lift(data.cells, dl, feat)
             lidar_bev = torch.from_numpy(data.lidar[i][None])
             go = data.occ[i] > 0
@@ -404,6 +417,9 @@ def main():
                     help="probability a training sample's camera_bev is all zeros (lidar-only)")
     ap.add_argument("--fuser-norm", choices=["batch", "instance"], default="batch",
                     help="the fuser's normalisation; instance suits modality dropout (see conv_bn)")
+    ap.add_argument("--camera-aware", action="store_true",
+                    help="BEVDepth's camera-aware depth: the encoder also takes mlp_input [N,27] (card camera_geometry.mlp_input)")
+    ap.add_argument("--init-from", metavar="STATE", help="start from a <out>-state.pt (a camera-aware encoder takes the plain one's weights, its gate starting open)")
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--channels", type=int, default=32)
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -426,8 +442,15 @@ def main():
     val = Data([a.val], meta)
     common.log(f"bev: {len(train)} training samples, {len(val)} validation, {train.bins} depth bins, "
                f"features {train.fh}x{train.fw}, classes {meta['box_classes']} (loaded in {time.time() - t0:.0f} s)")
-    enc = CameraEncoder(train.bins, a.channels)
+    enc = CameraEncoder(train.bins, a.channels, camera_aware=a.camera_aware)
     fus = Fuser(a.channels, train.classes, norm=a.fuser_norm)
+    if a.init_from:
+        st = torch.load(a.init_from, map_location="cpu")
+        missing, unexpected = enc.load_state_dict(st["camera"], strict=False)
+        if unexpected or any(not k.startswith("gate.") for k in missing):
+            ap.error(f"--init-from {a.init_from}: camera weights do not fit (missing {missing}, unexpected {unexpected})")
+        fus.load_state_dict(st["fuser"])
+        common.log(f"bev: started from {a.init_from} (epoch {st['epoch']})")
     dropout = a.camera_only_p > 0 or a.lidar_only_p > 0
     params = list(enc.parameters()) + list(fus.parameters())
     opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=1e-4)
@@ -479,7 +502,7 @@ def eval_only(a):
     mode on each --eval set with the same evaluate() as training."""
     st = torch.load(a.out + "-state.pt", map_location="cpu")
     meta = yaml.safe_load(open(os.path.join(a.eval[0], "meta.yaml")))
-    enc = CameraEncoder(st["depth_bins"], st["channels"])
+    enc = CameraEncoder(st["depth_bins"], st["channels"], camera_aware=st.get("camera_aware", False))
     fus = Fuser(st["channels"], len(meta["box_classes"]), norm=st["fuser_norm"])
     enc.load_state_dict(st["camera"])
     fus.load_state_dict(st["fuser"])
@@ -501,14 +524,18 @@ def write_models(a, enc, fus, data, meta, res, epochs, history, history_modes, s
     fr = meta["frustum"]
     cam_path, fus_path = a.out + "-camera.onnx", a.out + "-fuser.onnx"
     # The camera count is dynamic (convolutions only): one file for rigs of 1-8.
-    common.export(enc, torch.zeros(ncam, 3, H, W), ["img"], ["depth", "feature"], cam_path,
-                  dynamic_axes={"img": {0: "N"}, "depth": {0: "N"}, "feature": {0: "N"}})
+    if a.camera_aware:
+        common.export(enc, (torch.zeros(ncam, 3, H, W), torch.from_numpy(data.mlp[0])), ["img", "mlp_input"], ["depth", "feature"], cam_path,
+                      dynamic_axes={"img": {0: "N"}, "mlp_input": {0: "N"}, "depth": {0: "N"}, "feature": {0: "N"}})
+    else:
+        common.export(enc, torch.zeros(ncam, 3, H, W), ["img"], ["depth", "feature"], cam_path,
+                      dynamic_axes={"img": {0: "N"}, "depth": {0: "N"}, "feature": {0: "N"}})
     common.export(FuserExport(fus), (torch.zeros(1, 5, G, G), torch.zeros(1, a.channels, G, G)), ["lidar_bev", "camera_bev"], HEADS, fus_path)
     enc.train()
     fus.train()
     # The weights too, for --eval without ONNX Runtime.
     torch.save({"camera": enc.state_dict(), "fuser": fus.state_dict(), "channels": a.channels, "depth_bins": data.bins,
-                "fuser_norm": a.fuser_norm, "epoch": epochs}, a.out + "-state.pt")
+                "fuser_norm": a.fuser_norm, "camera_aware": a.camera_aware, "epoch": epochs}, a.out + "-state.pt")
     prov = {"training_data": "gopercept simulate --dataset bev, seeds " + ",".join(os.path.basename(d) for d in a.train)
             + "; validation " + os.path.basename(a.val), "seed": a.seed, "command": a.command, "license": "Apache-2.0", "source": "tools/train/bev.py"}
     metrics = {"val_car_ap_2m": round(car_ap, 4), "val_occupancy_iou": round(occ_iou, 4), "epochs": epochs, "history_car_ap_occ_iou": history,
@@ -525,6 +552,7 @@ def write_models(a, enc, fus, data, meta, res, epochs, history, history_modes, s
             metrics[f"val_{m}_{k}"] = rounded(v)
     classes = [{"id": i, "name": n} for i, n in enumerate(meta["box_classes"])]
     f = data.fh
+    cam_example = (torch.zeros(ncam, 3, H, W),) + ((torch.from_numpy(data.mlp[0]),) if a.camera_aware else ())
     cam_card = {
         "name": os.path.basename(a.out) + "-camera", "version": "1", "task": "bev camera encoder", "family": "bev-camera",
         "description": "Small stride-16 camera encoder in CUDA-BEVFusion's camtrans split: depth logits over 118 bins "
@@ -537,7 +565,7 @@ def write_models(a, enc, fus, data, meta, res, epochs, history, history_modes, s
                        # simulate --dataset bev builds its frustum cells at pixel centres (bev/lss)
                        "frustum": "pixel_centers"},
         "provenance": prov,
-        "metrics": dict(metrics, params=common.count_params(enc), flops=2 * common.macs(enc, torch.zeros(ncam, 3, H, W)),
+        "metrics": dict(metrics, params=common.count_params(enc), flops=2 * common.macs(enc, *cam_example),
                         size_bytes=os.path.getsize(cam_path), onnx_sha256=common.sha256(cam_path)),
     }
     fus_card = {
@@ -555,6 +583,12 @@ def write_models(a, enc, fus, data, meta, res, epochs, history, history_modes, s
         "metrics": dict(metrics, params=common.count_params(fus), flops=2 * common.macs(fus, torch.zeros(1, 5, G, G), torch.zeros(1, a.channels, G, G)),
                         size_bytes=os.path.getsize(fus_path), onnx_sha256=common.sha256(fus_path)),
     }
+    if a.camera_aware:
+        cam_card["family"] = "bev-camera"
+        cam_card["description"] += (" Camera-aware depth (BEVDepth): the depth head reads the features gated by an MLP of each "
+                                    "camera's 27-value mlp_input (intrinsics, image and BEV augmentation, extrinsics).")
+        cam_card["inputs"].append({"name": "mlp_input", "shape": [-1, len(camaware.MLP_LAYOUT)], "type": "float32"})
+        cam_card["camera_geometry"] = {"images": "img", "mlp_input": "mlp_input"}
     common.write_card(a.out + "-camera.card.yaml", cam_card)
     common.write_card(a.out + "-fuser.card.yaml", fus_card)
     common.log(f"bev: wrote {cam_path} and {fus_path} after epoch {epochs}: car AP {car_ap:.3f}, occupancy IoU {occ_iou:.3f}")
