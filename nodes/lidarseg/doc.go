@@ -14,4 +14,11 @@
 // optionally a
 // cloud of the points of chosen classes. A cloud the node cannot read is
 // dropped with the reason "invalid cloud" and an error naming the problem.
+//
+// A model labels well only clouds of the lidars it was trained on: its card
+// lists them (parameters.sensors, projection preset names). The node
+// measures the first cloud and every 100th (beams from rings or an organised
+// cloud's height, columns, the elevations of the returns) and says on the
+// "sensor" fact whether a listed sensor covers it, warning once when none
+// does.
 package lidarsegnode

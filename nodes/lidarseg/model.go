@@ -3,6 +3,7 @@ package lidarsegnode
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/ros/node"
@@ -27,6 +28,15 @@ type rangenet struct {
 	// follow the five geometric ones, normalised by paintMean and paintStd.
 	paint               *infer.Paint
 	paintMean, paintStd []float32
+	// sensors are the lidars the model was trained on (card parameter
+	// sensors, preset names); nil when the card names none.
+	sensors []sensorPreset
+}
+
+// sensorPreset is one of a card's sensors.
+type sensorPreset struct {
+	name string
+	pc   lidarseg.ProjectionConfig
 }
 
 // openRangeNet opens the model and makes pc follow its card (the card wins
@@ -120,6 +130,20 @@ func (r *rangenet) check(labels *lidarseg.LabelMap, pc *lidarseg.ProjectionConfi
 	}
 	if v, ok := c.Parameters["softmax"].(bool); ok {
 		r.softmax = v
+	}
+	if v, ok := c.Parameters["sensors"]; ok {
+		list, _ := v.([]any)
+		if len(list) == 0 {
+			return fmt.Errorf("%w: card sensors %v, want a list of sensor presets (%s)", ErrModel, v, strings.Join(lidarseg.PresetNames(), ", "))
+		}
+		for _, e := range list {
+			name, _ := e.(string)
+			pc, err := lidarseg.PresetConfig(name)
+			if err != nil {
+				return fmt.Errorf("%w: card sensors: %w", ErrModel, err)
+			}
+			r.sensors = append(r.sensors, sensorPreset{name, pc})
+		}
 	}
 	// Class index → raw id: the card's raw ids, else the label map's.
 	r.raw = make([]uint16, r.classes)

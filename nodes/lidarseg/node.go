@@ -3,6 +3,7 @@ package lidarsegnode
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"path/filepath"
 	"strconv"
@@ -239,7 +240,59 @@ type Node struct {
 
 	tf    *tf.Buffer
 	paint *painting // nil unless the model card asks for painted channels
+
+	log          *slog.Logger
+	clouds       int64                   // clouds labelled, for the sensor check's period
+	sensor       lidarseg.SensorGeometry // the geometry last reported
+	sensorWarned bool
 }
+
+// sensorCheckEvery is how often (in clouds) the node measures the sweep's
+// sensor against the model card's sensors: the first cloud and then every
+// this many, a fraction of a millisecond each.
+const sensorCheckEvery = 100
+
+// FactSensor is the fact that says whether the clouds come from a sensor
+// the model was trained on.
+const FactSensor = "sensor"
+
+// checkSensor measures the cloud's lidar and reports, when the geometry
+// changed, whether the model card's sensors cover it: a fact, and a warning
+// the first time it does not.
+func (n *Node) checkSensor(c lidarseg.Cloud) {
+	n.clouds++
+	if n.model == nil || (n.clouds-1)%sensorCheckEvery != 0 {
+		return
+	}
+	g := lidarseg.MeasureSensor(c, int(n.msg.Height), int(n.msg.Width))
+	if g == n.sensor && n.clouds > 1 {
+		return
+	}
+	n.sensor = g
+	if len(n.model.sensors) == 0 {
+		n.stats.Set(FactSensor, "not judged: the model card lists no sensors; this one has "+g.String())
+		return
+	}
+	var names []string
+	for _, s := range n.model.sensors {
+		if s.pc.Covers(g, sensorTolDeg) {
+			n.stats.Set(FactSensor, "covered by "+s.name+": "+g.String())
+			return
+		}
+		names = append(names, fmt.Sprintf("%s (%d beams, %d columns, %+g° to %+g°)", s.name, s.pc.Height, s.pc.Width, s.pc.FovUpDeg, s.pc.FovDownDeg))
+	}
+	msg := "outside the model's sensors: " + g.String() + "; the model was trained on " + strings.Join(names, ", ") + " — expect poor labels"
+	n.stats.Set(FactSensor, msg)
+	if !n.sensorWarned && n.log != nil {
+		n.sensorWarned = true
+		n.log.Warn("lidarseg: the cloud comes from a lidar the model was not trained on: " + msg)
+	}
+}
+
+// sensorTolDeg is how far (degrees) a sweep's returns may reach past a
+// sensor's vertical field of view and still count as that sensor: mounting
+// pitch and noise.
+const sensorTolDeg = 2
 
 // New builds the node from env's parameters.
 func New(env node.Env) (*Node, error) {
@@ -251,7 +304,7 @@ func New(env node.Env) (*Node, error) {
 	if stats == nil {
 		stats = node.NewStats()
 	}
-	n := &Node{cfg: cfg, stats: stats, topic: env.Topic, argmax: lidarseg.NewArgmax(), lastInstances: -1}
+	n := &Node{cfg: cfg, stats: stats, topic: env.Topic, argmax: lidarseg.NewArgmax(), lastInstances: -1, log: env.Log}
 	n.cd.maxPoints = cfg.MaxPoints
 	resolve := func(p string) string {
 		if p == "" || filepath.IsAbs(p) || env.Root == "" {
@@ -427,6 +480,7 @@ func (n *Node) label(data []byte, topic string, pub node.Publisher) error {
 		return node.Dropf("invalid cloud", fmt.Errorf("%s: cannot append label, rgb, instance: %w", n.topic(topic), err))
 	}
 	t = n.stage("decode", t)
+	n.checkSensor(cloud)
 
 	var tensor []float32
 	if n.model != nil {

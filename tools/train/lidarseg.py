@@ -106,6 +106,24 @@ def evaluate(net, xs, ys, mean, std, classes, batch=4):
     return conf
 
 
+# The lidarseg node's sensor presets of the simulator's lidars (simulate
+# --lidar, --columns); the HDL-32E-like lidar matches none (vlp32 spans
+# +15°/−25°, it +10.7°/−30.7°).
+SIM_SENSORS = {("hdl64", 2048): "hdl64e", ("hdl64", 1024): "hdl64e-1024", ("os1-128", 1024): "os1-128"}
+
+
+def training_sensors(dirs):
+    """The presets of the lidars the training scans came from, for the
+    card's sensors (the node warns on clouds outside them)."""
+    out = []
+    for d in dirs:
+        m = yaml.safe_load(open(os.path.join(d, "meta.yaml")))
+        name = SIM_SENSORS.get((m.get("lidar", "hdl64"), m.get("columns", 2048)))
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--train", nargs="+", required=True)
@@ -211,7 +229,8 @@ def write_model(a, net, meta, mean, std, classes, H, W, m, epochs, paint=None):
         "outputs": [{"name": "output", "shape": [1, classes, H, W], "type": "float32", "layout": "NCHW"}],
         "normalisation": {"mean": [round(float(v), 5) for v in mean], "std": [round(float(v), 5) for v in std]},
         "classes": meta["classes"],
-        "parameters": dict({k: v for k, v in meta.get("projection", {}).items() if k not in ("height", "width")}, softmax=False),
+        "parameters": dict({k: v for k, v in meta.get("projection", {}).items() if k not in ("height", "width")}, softmax=False,
+                           sensors=training_sensors(a.train)),
         **({"paint": {"cameras": paint["cameras"], "channels": paint["channels"]}} if paint else {}),
         "provenance": {"training_data": "gopercept simulate --dataset lidarseg, seeds " + ",".join(os.path.basename(d) for d in a.train),
                        "seed": a.seed, "command": a.command, "license": "Apache-2.0", "source": "tools/train/lidarseg.py"},
