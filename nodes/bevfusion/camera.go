@@ -106,6 +106,22 @@ func (c *camState) preprocess(dst []float32, iw, ih int, imgScale float64, mean,
 	}
 	plane := iw * ih
 	d0, d1, d2 := dst[:plane], dst[plane:2*plane], dst[2*plane:3*plane]
+	if x0, y0 := int(cx), int(cy); s == 1 && float64(x0) == cx && float64(y0) == cy && x0 >= 0 && y0 >= 0 && x0+iw <= W && y0+ih <= H {
+		// No resize (the simulator's and many rigs' images are the input's
+		// size): every tap has weight 1 on one pixel, so the bilinear loop
+		// would compute exactly this.
+		for y := range ih {
+			row := src.Pix[((y0+y)*W+x0)*3:][: 3*iw : 3*iw]
+			o0, o1, o2 := d0[y*iw:(y+1)*iw], d1[y*iw:(y+1)*iw], d2[y*iw:(y+1)*iw]
+			for x := range o0 {
+				p := row[3*x : 3*x+3 : 3*x+3]
+				o0[x] = float32(p[r])*k[0] + o[0]
+				o1[x] = float32(p[g])*k[1] + o[1]
+				o2[x] = float32(p[b])*k[2] + o[2]
+			}
+		}
+		return
+	}
 	for y := range ih {
 		sy := (float64(y)+cy+0.5)/s - 0.5
 		y0 := int(math.Floor(sy))

@@ -45,7 +45,8 @@ func TestPreprocessTwin(t *testing.T) {
 	for _, tc := range []struct {
 		w, h, iw, ih int
 		bgr          bool
-	}{{50, 30, 32, 16, false}, {64, 32, 32, 16, true}, {40, 10, 32, 16, false}, {1600, 900, 704, 256, false}} {
+	}{{50, 30, 32, 16, false}, {64, 32, 32, 16, true}, {40, 10, 32, 16, false}, {1600, 900, 704, 256, false},
+		{32, 16, 32, 16, false}, {32, 40, 32, 16, true}, {704, 256, 704, 256, false}} { // the last three: no resize, the copy path
 		c := &camState{}
 		c.rgb.Width, c.rgb.Height = tc.w, tc.h
 		c.rgb.Pix = make([]uint8, 3*tc.w*tc.h)
