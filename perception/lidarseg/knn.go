@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 )
 
@@ -345,7 +346,7 @@ func (k *KNN) vote(lo, hi int) {
 		r := rs[i]
 		base := int(vs[i])*k.wp + int(u) // the window's corner in the padded image
 		if k.simd {
-			dst[i] = k.voteSIMD(base, r, cutBits, &votes)
+			dst[i] = k.voteSIMD(base, r, cutBits)
 			continue
 		}
 		wr := prange[base : base+span]
@@ -372,7 +373,7 @@ func (k *KNN) vote(lo, hi int) {
 
 // voteSIMD is vote's selection and vote for one point at range r whose
 // window's corner is base, by knn5AVX2.
-func (k *KNN) voteSIMD(base int, r float32, cutBits uint64, votes *[256]uint8) uint16 {
+func (k *KNN) voteSIMD(base int, r float32, cutBits uint64) uint16 {
 	var pos, keys [8]uint32
 	var labels [8]uint16
 	kk := k.cfg.K
@@ -388,10 +389,37 @@ func (k *KNN) voteSIMD(base int, r float32, cutBits uint64, votes *[256]uint8) u
 		}
 		ls[j] = l
 	}
-	if k.classes <= len(votes) {
-		return modeSmall(ls, votes)
+	if k.classes <= 256 {
+		return modeBytes(ls)
 	}
 	return mode(ls)
+}
+
+// modeBytes is mode for at most 8 labels under 256: the labels packed one
+// a byte, each label's count is the number of bytes equal to it (an exact
+// zero-byte test on the XOR, then a population count), without memory.
+func modeBytes(ls []uint16) uint16 {
+	var packed uint64
+	for j, l := range ls {
+		packed |= uint64(l) << (8 * j)
+	}
+	const ones, low7 = 0x0101010101010101, 0x7f7f7f7f7f7f7f7f
+	best := uint32(0)
+	for _, l := range ls {
+		// Bytes past len(ls) are 0 and never match a real label; label 0
+		// never wins.
+		t := packed ^ uint64(l)*ones
+		zero := ^(((t & low7) + low7) | t | low7) // 0x80 in each zero byte
+		score := uint32(bits.OnesCount64(zero))<<16 | uint32(0xffff-l)
+		if l == 0 {
+			score = 0
+		}
+		best = max(best, score)
+	}
+	if best == 0 {
+		return 0
+	}
+	return uint16(0xffff - best&0xffff)
 }
 
 // nearestKeys writes into kb the len(kb) smallest keys of the window for

@@ -63,3 +63,19 @@ func TestKNNSIMDMatchesPortable(t *testing.T) {
 		}
 	}
 }
+
+// TestModeBytes compares the packed-byte vote with the plain one on label
+// sets of 1 to 8 with many repeats, zeros and labels up to 255.
+func TestModeBytes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 8))
+	for range 20000 {
+		ls := make([]uint16, 1+rng.IntN(8))
+		pool := []uint16{0, uint16(rng.IntN(256)), uint16(rng.IntN(256)), 255, 1}
+		for i := range ls {
+			ls[i] = pool[rng.IntN(len(pool))]
+		}
+		if got, want := modeBytes(ls), mode(ls); got != want {
+			t.Fatalf("labels %v: %d, want %d", ls, got, want)
+		}
+	}
+}
