@@ -144,7 +144,19 @@ func TestBEVReproducesCard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	car, person := math.NaN(), math.NaN()
+	car, person := apAt2m(r)
+	wantPerson := cardMetric(t, card, "ci_person_ap_2m")
+	t.Logf("bev-small on held-out seed 301 (%d frames, %d detections): car AP@2m %.4f, person AP@2m %.4f, occupancy IoU %.4f (card %.4f / %.4f / %.4f ± %.4f)",
+		r.Frames, r.Detections, car, person, r.OccupancyIoU, wantAP, wantPerson, wantIoU, tol)
+	if math.IsNaN(car) || math.Abs(car-wantAP) > tol || math.Abs(person-wantPerson) > tol || math.Abs(r.OccupancyIoU-wantIoU) > tol {
+		t.Fatalf("car AP %.4f, person AP %.4f, occupancy IoU %.4f; card says %.4f / %.4f / %.4f ± %.4f", car, person, r.OccupancyIoU, wantAP, wantPerson, wantIoU, tol)
+	}
+}
+
+// apAt2m returns the car and person AP at 2 m centre distance of r, NaN
+// for a class it does not score.
+func apAt2m(r *evaluate.BEVResult) (car, person float64) {
+	car, person = math.NaN(), math.NaN()
 	for _, c := range r.Classes {
 		if len(c.AP) > 2 {
 			switch c.Name {
@@ -155,12 +167,7 @@ func TestBEVReproducesCard(t *testing.T) {
 			}
 		}
 	}
-	wantPerson := cardMetric(t, card, "ci_person_ap_2m")
-	t.Logf("bev-small on held-out seed 301 (%d frames, %d detections): car AP@2m %.4f, person AP@2m %.4f, occupancy IoU %.4f (card %.4f / %.4f / %.4f ± %.4f)",
-		r.Frames, r.Detections, car, person, r.OccupancyIoU, wantAP, wantPerson, wantIoU, tol)
-	if math.IsNaN(car) || math.Abs(car-wantAP) > tol || math.Abs(person-wantPerson) > tol || math.Abs(r.OccupancyIoU-wantIoU) > tol {
-		t.Fatalf("car AP %.4f, person AP %.4f, occupancy IoU %.4f; card says %.4f / %.4f / %.4f ± %.4f", car, person, r.OccupancyIoU, wantAP, wantPerson, wantIoU, tol)
-	}
+	return car, person
 }
 
 // TestBEVRigs runs bev-small (its camera count dynamic) through the
@@ -188,12 +195,7 @@ func TestBEVRigs(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s rig: %v", rig.name, err)
 		}
-		car := math.NaN()
-		for _, c := range r.Classes {
-			if c.Name == "car" && len(c.AP) > 2 {
-				car = c.AP[2]
-			}
-		}
+		car, _ := apAt2m(r)
 		t.Logf("%s rig (%d cameras): %d frames, %d detections, car AP@2m %.4f, occupancy IoU %.4f", rig.name, rig.cams, r.Frames, r.Detections, car, r.OccupancyIoU)
 		if r.Frames == 0 || r.Detections == 0 || math.IsNaN(car) {
 			t.Fatalf("%s rig: %d frames, %d detections", rig.name, r.Frames, r.Detections)
