@@ -86,6 +86,10 @@ TEXT ·knn5AVX2(SB), NOSPLIT, $0-56
 	// chain stays short; the tied lanes are written lowest position first
 	// until k are.
 	XORQ R12, R12
+	// The first round's minimum is the centre's 0, the smallest key there
+	// is: no need to search for it.
+	VPXOR Y10, Y10, Y10
+	JMP knnmask
 
 knnloop:
 	VPMINUD Y1, Y0, Y10
@@ -100,6 +104,7 @@ knnloop:
 	VPMINUD Y11, Y10, Y10
 	// The lanes holding it: bits row·8 + lane of a 40-bit mask; retired
 	// to all ones, above every real key.
+knnmask:
 	VPCMPEQD Y10, Y0, Y11
 	VMOVMSKPS Y11, AX
 	VPOR Y11, Y0, Y0
