@@ -67,7 +67,7 @@ func TestReadmeLayoutFollowsTree(t *testing.T) {
 		}
 		for _, e := range entries {
 			name := e.Name()
-			if !e.IsDir() || strings.HasPrefix(name, ".") || name == "bin" || name == "out" || name == "node_modules" {
+			if !e.IsDir() || strings.HasPrefix(name, ".") || name == "bin" || name == "out" || name == "data" || name == "node_modules" {
 				continue
 			}
 			if dir == "" && name == "internal" {
