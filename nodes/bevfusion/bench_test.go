@@ -139,7 +139,7 @@ func BenchmarkFrameNuScenes(b *testing.B) {
 		buf.SetTransform("base_link", name, 0, tf.Transform{Translation: r3.Vec{X: 1.5 * math.Cos(yaw), Y: 1.5 * math.Sin(yaw), Z: 1.6},
 			Rotation: tf.QuatFromRPY(-math.Pi/2, 0, -math.Pi/2+yaw)}, true)
 	}
-	ps := param.New("bevfusion", map[string]any{"cameras": toAny(cams), "encoder_model": encPath, "fuser_model": fusPath})
+	ps := param.New("bevfusion", map[string]any{"cameras": toAny(cams), "encoder_model": encPath, "fuser_model": fusPath, "cloud_topic": "points"})
 	st := node.NewStats()
 	nd, err := New(node.Env{Name: "bevfusion", Params: ps, TF: buf, Stats: st, Log: slog.New(slog.DiscardHandler)})
 	if err != nil {
