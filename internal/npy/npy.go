@@ -227,3 +227,29 @@ func Read(r io.Reader) (*Array, error) {
 	a.Data = data
 	return a, nil
 }
+
+// ReadFile loads the .npy file at path.
+func ReadFile(path string) (*Array, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	a, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("npy: %s: %w", path, err)
+	}
+	return a, nil
+}
+
+// Float32s returns a float32 array's values.
+func (a *Array) Float32s() ([]float32, error) {
+	if a.Dtype != "float32" {
+		return nil, fmt.Errorf("npy: dtype %s, want float32", a.Dtype)
+	}
+	out := make([]float32, len(a.Data)/4)
+	for i := range out {
+		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(a.Data[4*i:]))
+	}
+	return out, nil
+}

@@ -11,35 +11,14 @@ import (
 
 	"github.com/gopercept/gopercept/infer"
 	"github.com/gopercept/gopercept/internal/npy"
-	"github.com/gopercept/gopercept/internal/ros/bag"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/param"
 	"github.com/gopercept/gopercept/internal/ros/simdrive"
+	"github.com/gopercept/gopercept/internal/testfix/drive"
 	"github.com/gopercept/gopercept/internal/tf"
 	"github.com/gopercept/gopercept/perception/lidarseg"
 )
-
-// memBag keeps a simulated drive's messages in log order.
-type memBag struct {
-	topics []string
-	msgs   []memMsg
-}
-
-type memMsg struct {
-	topic string
-	data  []byte
-}
-
-func (b *memBag) AddTopic(t bag.Topic) (uint16, error) {
-	b.topics = append(b.topics, t.Name)
-	return uint16(len(b.topics) - 1), nil
-}
-
-func (b *memBag) Write(id uint16, _, _ int64, data []byte) error {
-	b.msgs = append(b.msgs, memMsg{b.topics[id], append([]byte(nil), data...)})
-	return nil
-}
 
 // onLabelled calls fn when the node publishes a labelled cloud.
 type onLabelled struct{ fn func() }
@@ -76,10 +55,7 @@ func TestNodePaintsAsTrainingData(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var drive memBag
-	if _, err := simdrive.Run(context.Background(), sc, &drive); err != nil {
-		t.Fatal(err)
-	}
+	rec := drive.Record(t, sc)
 	// The tiny painted model's card has the five geometric normalisation
 	// entries only, so its painted channels are the raw values.
 	model := tinyPaintedNet(t, 64, 2048)
@@ -117,26 +93,7 @@ func TestNodePaintsAsTrainingData(t *testing.T) {
 		}
 		scans++
 	}}
-	subscribed := map[string]bool{}
-	for _, tp := range nd.Inputs() {
-		subscribed[tp.Name] = true
-	}
-	feeder := node.TFFeeder{Buffer: buf}
-	for _, m := range drive.msgs {
-		if isTF, static := node.IsTFTopic(m.topic); isTF {
-			if _, err := feeder.Feed(m.data, static); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		name := strings.TrimPrefix(m.topic, "/")
-		if !subscribed[name] {
-			continue
-		}
-		if err := nd.Handle(&node.Msg{Topic: name, Data: m.data}, pub); err != nil {
-			t.Fatalf("%s: %v", m.topic, err)
-		}
-	}
+	rec.Feed(t, nd, buf, pub, nil)
 	if scans != 4 {
 		t.Fatalf("%d clouds compared, want 4", scans)
 	}
