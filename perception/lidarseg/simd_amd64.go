@@ -2,11 +2,7 @@
 
 package lidarseg
 
-// cpuid executes CPUID with the given leaf and sub-leaf.
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-
-// xgetbv0 reads XCR0.
-func xgetbv0() (eax, edx uint32)
+import "golang.org/x/sys/cpu"
 
 // knn5AVX2 writes the k (1..8) smallest keys of a 5×5 window and their
 // row-major positions, in increasing order, ties to the lower position:
@@ -17,27 +13,9 @@ func xgetbv0() (eax, edx uint32)
 //go:noescape
 func knn5AVX2(wr *float32, wp int, r float32, w *float32, k int, pos *uint32, keys *uint32)
 
-// hasAVX2 reports whether the CPU and OS support AVX2.
-func hasAVX2() bool {
-	maxLeaf, _, _, _ := cpuid(0, 0)
-	if maxLeaf < 7 {
-		return false
-	}
-	_, _, ecx1, _ := cpuid(1, 0)
-	const osxsave, avx = 1 << 27, 1 << 28
-	if ecx1&osxsave == 0 || ecx1&avx == 0 {
-		return false
-	}
-	if xcr0, _ := xgetbv0(); xcr0&6 != 6 { // XMM and YMM state enabled
-		return false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	return ebx7&(1<<5) != 0
-}
-
 // useSIMD selects the AVX2 window selection; tests switch it off to
 // compare with the portable one.
-var useSIMD = hasAVX2()
+var useSIMD = cpu.X86.HasAVX2 // CPU and OS (YMM state) both
 
 // rangeAnglesAVX2 is rangeAngles for the first n points, n a multiple of
 // 8, eight at a time with the same float32 and float64 roundings.

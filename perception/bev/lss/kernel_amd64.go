@@ -2,11 +2,7 @@
 
 package lss
 
-// cpuid executes CPUID with the given leaf and sub-leaf.
-func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
-
-// xgetbv0 reads XCR0.
-func xgetbv0() (eax, edx uint32)
+import "golang.org/x/sys/cpu"
 
 // dot32AVX2 sets acc[0:32] to Σ_k depth[di[k]]·feat[offs[k]:offs[k]+32] for
 // k < n. acc, feat+offs[k] and the ranges must be valid for 32 floats.
@@ -35,27 +31,9 @@ func dot16AVX2(acc *float32, feat *float32, offs *int32, depth *float32, di *int
 //go:noescape
 func dot8AVX2(acc *float32, feat *float32, offs *int32, depth *float32, di *int32, n int)
 
-// hasAVX2FMA reports whether the CPU and OS support AVX2 and FMA3.
-func hasAVX2FMA() bool {
-	maxLeaf, _, _, _ := cpuid(0, 0)
-	if maxLeaf < 7 {
-		return false
-	}
-	_, _, ecx1, _ := cpuid(1, 0)
-	const fma, osxsave, avx = 1 << 12, 1 << 27, 1 << 28
-	if ecx1&fma == 0 || ecx1&osxsave == 0 || ecx1&avx == 0 {
-		return false
-	}
-	if xcr0, _ := xgetbv0(); xcr0&6 != 6 { // XMM and YMM state enabled
-		return false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	return ebx7&(1<<5) != 0
-}
-
 // useSIMD selects the AVX2 kernel; tests switch it off to check the
 // portable one.
-var useSIMD = hasAVX2FMA()
+var useSIMD = cpu.X86.HasAVX2 && cpu.X86.HasFMA // CPU and OS (YMM state) both
 
 // dotSIMD sets acc[c0:c0+…] for channel blocks of 8 starting at channel 0
 // with the AVX2 kernels and returns the number of channels done (a

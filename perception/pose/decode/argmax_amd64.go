@@ -2,11 +2,11 @@
 
 package decode
 
-import "math"
+import (
+	"math"
 
-// cpuidAVX returns CPUID leaf 1's ECX and XCR0's low half (0 without
-// OSXSAVE).
-func cpuidAVX() (ecx1, xcr0 uint32)
+	"golang.org/x/sys/cpu"
+)
 
 // firstBlockAtLeastAVX returns the index of the first 64-value block
 // among m[:64·blocks] holding a value ≥ thr (NaN never is), else blocks.
@@ -45,11 +45,7 @@ func chunkMaxAVX(hm *float32, chunks int, out *float32)
 func firstEqualAVX(hm *float32, blocks int, v float32) int
 
 // hasAVX reports whether the CPU and the OS support AVX.
-var hasAVX = func() bool {
-	ecx1, xcr0 := cpuidAVX()
-	const osxsave, avx = 1 << 27, 1 << 28
-	return ecx1&osxsave != 0 && ecx1&avx != 0 && xcr0&6 == 6
-}()
+var hasAVX = cpu.X86.HasAVX
 
 // firstBlockAtLeast returns the index of the first 64-value block of
 // m[:64·(len(m)/64)] holding a value ≥ thr (NaN never is), else

@@ -2,22 +2,6 @@
 
 #include "textflag.h"
 
-// func cpuidAVX() (ecx1 uint32, xcr0 uint32)
-// CPUID leaf 1's ECX and, when OSXSAVE is set, XCR0's low half.
-TEXT ·cpuidAVX(SB), NOSPLIT, $0-8
-	MOVL $1, AX
-	MOVL $0, CX
-	CPUID
-	MOVL CX, ecx1+0(FP)
-	MOVL $0, xcr0+4(FP)
-	BTL $27, CX
-	JCC noxsave
-	MOVL $0, CX
-	XGETBV
-	MOVL AX, xcr0+4(FP)
-noxsave:
-	RET
-
 // func firstBlockAtLeastAVX(m *float32, blocks int, thr float32) int
 // The index of the first 64-value block of m holding a value ≥ thr (NaN
 // never is), or blocks when none does.
