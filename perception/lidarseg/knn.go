@@ -363,9 +363,12 @@ func (k *KNN) vote(lo, hi int) {
 			}
 			ls[j] = l
 		}
-		if small {
+		switch {
+		case small && len(ls) <= 8:
+			dst[i] = modeBytes(ls) // the AVX2 path's vote too
+		case small:
 			dst[i] = modeSmall(ls, &votes)
-		} else {
+		default:
 			dst[i] = mode(ls)
 		}
 	}

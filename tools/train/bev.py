@@ -584,7 +584,6 @@ def write_models(a, enc, fus, data, meta, res, epochs, history, history_modes, s
                         size_bytes=os.path.getsize(fus_path), onnx_sha256=common.sha256(fus_path)),
     }
     if a.camera_aware:
-        cam_card["family"] = "bev-camera"
         cam_card["description"] += (" Camera-aware depth (BEVDepth): the depth head reads the features gated by an MLP of each "
                                     "camera's 27-value mlp_input (intrinsics, image and BEV augmentation, extrinsics).")
         cam_card["inputs"].append({"name": "mlp_input", "shape": [-1, len(camaware.MLP_LAYOUT)], "type": "float32"})
