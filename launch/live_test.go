@@ -788,3 +788,49 @@ func TestLaunchArguments(t *testing.T) {
 		t.Errorf("an unscoped model_path argument is back (included files would share it):\n%s", out)
 	}
 }
+
+// TestCameraOnlyLaunch: bevfusion launched camera-only from a params file
+// (cloud_topic "", the camera-aware bev-depth-small pair), seen through the
+// real tools: `ros2 param get` shows the empty cloud topic, `ros2 node
+// info` lists the camera inputs and no PointCloud2, and the node publishes
+// its occupancy grid from the cameras alone while the drive plays.
+func TestCameraOnlyLaunch(t *testing.T) {
+	needInstalled(t)
+	shipped, err := os.ReadFile(filepath.Join("..", "params", "bevfusion.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(shipped)
+	for old, repl := range map[string]string{
+		"cloud_topic: lidar/points":                   `cloud_topic: ""`,
+		"encoder_model: models/bev-small-camera.onnx": "encoder_model: models/bev-depth-small-camera.onnx",
+		"fuser_model: models/bev-small-fuser.onnx":    "fuser_model: models/bev-depth-small-fuser.onnx",
+	} {
+		if !strings.Contains(s, old) {
+			t.Fatalf("params/bevfusion.yaml no longer has %q", old)
+		}
+		s = strings.Replace(s, old, repl, 1)
+	}
+	paramsFile := filepath.Join(t.TempDir(), "bevfusion.yaml")
+	if err := os.WriteFile(paramsFile, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := newPlayer(t, nil, "cam")
+	launch := start(t, "ros2", "launch", "gopercept", "bevfusion.launch.py", "bevfusion_params_file:="+paramsFile, "namespace:=cam")
+	waitNodes(t, 60*time.Second, launch, "/cam/bevfusion")
+	if out, err := paramGet(t, "/cam/bevfusion", "cloud_topic"); err != nil || !strings.Contains(out, "String value is: ") || strings.Contains(out, "lidar") {
+		t.Errorf("ros2 param get /cam/bevfusion cloud_topic: %v: %q, want the empty string", err, strings.TrimSpace(out))
+	}
+	echo := echoOnce(t, "/cam/bevfusion/occupancy", "nav_msgs/msg/OccupancyGrid")
+	p.waitSubscribed(t, 60*time.Second, "/cam/cameras/cam_front/image")
+	checkNodeInfo(t, "cam", "bevfusion", map[string]any{"cloud_topic": "",
+		"encoder_model": "models/bev-depth-small-camera.onnx", "fuser_model": "models/bev-depth-small-fuser.onnx"}, false)
+	waitEchoes(t, p, map[output]*proc{{"bevfusion", "/cam/bevfusion/occupancy", "nav_msgs/msg/OccupancyGrid"}: echo})
+	logs := launch.output()
+	for _, model := range []string{"bev-depth-small-camera", "bev-depth-small-fuser"} {
+		if !strings.Contains(logs, "infer: "+model+" runs on CPUExecutionProvider") {
+			t.Errorf("launch log does not show %s loaded:\n%s", model, logs)
+		}
+	}
+	launch.interrupt(t)
+}
