@@ -57,7 +57,7 @@ type benchWorkload struct {
 }
 
 // lidarRows are the simulator's lidar presets' rows.
-var lidarRows = map[string]int{"hdl32": 32, "hdl64": 64, "os1-128": 128}
+var lidarRows = map[string]int{"hdl32": 32, "hdl64": 64, "os1-128": 128, "os1-64": 64, "vlp16": 16}
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "kernels" {

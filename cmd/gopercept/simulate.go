@@ -23,7 +23,7 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var cfg simdrive.Config
 	fs.Int64Var(&cfg.Seed, "seed", 1, "world seed: equal seeds give equal bags")
 	fs.Float64Var(&cfg.Duration, "duration", 10, "seconds of drive")
-	fs.StringVar(&cfg.Lidar, "lidar", "hdl64", "lidar preset: hdl64, os1-128 or hdl32")
+	fs.StringVar(&cfg.Lidar, "lidar", "hdl64", "lidar preset: "+strings.Join(simdrive.LidarNames, ", "))
 	fs.IntVar(&cfg.Columns, "columns", 2048, "azimuth steps per revolution (1024 or 2048)")
 	fs.StringVar(&cfg.Cameras, "cameras", "six", "camera rig: six (nuScenes-like), eight (six and front and back long-range), four (its front three and back), front or none")
 	fs.Float64Var(&cfg.CameraHz, "camera-hz", 12, "camera frame rate, Hz (10, the lidar's rate, puts every image at a sweep's stamp: camera-only bevfusion is then scored at every ground-truth frame)")
@@ -32,11 +32,14 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.BoolVar(&cfg.Compressed, "compressed", false, "publish JPEG CompressedImage instead of raw rgb8")
 	fs.BoolVar(&cfg.Depth, "depth", false, "publish an aligned 16UC1 depth image for the front camera")
 	fs.IntVar(&cfg.Pedestrians, "pedestrians", 0, "pedestrians in the world (0: the world's default)")
+	fs.IntVar(&cfg.Cyclists, "cyclists", 0, "moving cyclists in the world (0: the world's default, 6)")
+	fs.IntVar(&cfg.MovingCars, "moving-cars", 0, "moving cars and trucks in the world (0: the world's default, 14)")
 	fs.BoolVar(&cfg.Crowd, "crowd", false, "add people along the route 4–16 m ahead of the ego (pose drives)")
 	fs.IntVar(&cfg.CrowdSize, "crowd-size", 0, "with --crowd, place this many people every half second across the front camera's view instead (10 give a 640×480 camera 30 or more a frame)")
 	comp := fs.String("compression", "zstd", "chunk compression: zstd, lz4 or none")
 	dataset := fs.String("dataset", "", "write a training set instead of a bag: lidarseg, pose, lift or bev")
-	preset := fs.String("preset", "hdl64e", "range-image projection preset of a lidarseg training set")
+	preset := fs.String("preset", "hdl64e", "range-image projection preset of a lidarseg training set; native: the lidar's own rings and columns, for a model with dynamic input rows and columns")
+	randomize := fs.Bool("randomize-sensor", false, "lidarseg training set: vary the lidar's mounting height (±0.3 m), pitch and roll (±2°), intensity scale (0.6–1.4) and range noise (+0–3 cm) sweep by sweep")
 	labels := fs.String("labels", "params/semantic-kitti.yaml", "SemanticKITTI label map for training labels")
 	every := fs.Int("every", 1, "keep one sweep in EVERY for a training set")
 	paint := fs.String("paint", "", "comma-separated cameras (cam_front,cam_front_left,...) whose colours a lidarseg training set also gets in paint.npy, as the lidarseg node paints for a card with paint")
@@ -73,7 +76,10 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			}
 			cams = strings.Split(*paint, ",")
 		}
-		return writeDataset(ctx, *dataset, cfg, *preset, *labels, *every, cams, *out, stdout, stderr)
+		if *randomize && *dataset != "lidarseg" {
+			return errors.New("simulate: --randomize-sensor is for --dataset lidarseg")
+		}
+		return writeDataset(ctx, *dataset, cfg, *preset, *randomize, *labels, *every, cams, *out, stdout, stderr)
 	}
 	switch cfg.Compression {
 	case bag.CompressionZstd, bag.CompressionLZ4, bag.CompressionNone:
@@ -126,19 +132,24 @@ func dirSize(dir string) int64 {
 	return n
 }
 
-func writeDataset(ctx context.Context, kind string, cfg simdrive.Config, preset, labels string, every int, paint []string, dir string, stdout, stderr io.Writer) error {
+func writeDataset(ctx context.Context, kind string, cfg simdrive.Config, preset string, randomize bool, labels string, every int, paint []string, dir string, stdout, stderr io.Writer) error {
 	switch kind {
 	case "lidarseg":
-		pc, err := lidarseg.PresetConfig(preset)
-		if err != nil {
-			return err
+		native := preset == "native"
+		var pc lidarseg.ProjectionConfig
+		var err error
+		if !native {
+			if pc, err = lidarseg.PresetConfig(preset); err != nil {
+				return err
+			}
 		}
 		lm, err := lidarseg.LoadLabelMap(labels)
 		if err != nil {
 			return err
 		}
 		t0 := time.Now()
-		n, err := simdrive.WriteLidarDataset(ctx, simdrive.DatasetConfig{Config: cfg, Projection: pc, LabelMap: lm, Every: every, Paint: paint}, dir, stderr)
+		n, err := simdrive.WriteLidarDataset(ctx, simdrive.DatasetConfig{Config: cfg, Projection: pc, LabelMap: lm, Every: every, Paint: paint,
+			Native: native, Randomize: randomize}, dir, stderr)
 		if err != nil {
 			return err
 		}
@@ -182,7 +193,7 @@ func flagNames(err error) error {
 	msg := err.Error()
 	for _, r := range [][2]string{
 		{"CameraModel.Width", "--width"}, {"CameraModel.Height", "--height"}, {"LidarConfig.Columns", "--columns"},
-		{"LidarConfig.Preset", "--lidar"}, {"Duration", "--duration"}, {"Cameras", "--cameras"}, {"Pedestrians", "--pedestrians"},
+		{"LidarConfig.Preset", "--lidar"}, {"Duration", "--duration"}, {"Cameras", "--cameras"}, {"Pedestrians", "--pedestrians"}, {"NumCyclists", "--cyclists"}, {"NumMovingCars", "--moving-cars"},
 	} {
 		msg = strings.ReplaceAll(msg, r[0], r[1])
 	}

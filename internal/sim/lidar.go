@@ -21,6 +21,10 @@ const (
 	PresetOS1128
 	// PresetHDL32E has 32 beams evenly spread from +10.67° to -30.67°.
 	PresetHDL32E
+	// PresetOS164 has 64 beams evenly spread over ±22.5°.
+	PresetOS164
+	// PresetVLP16 has 16 beams every 2° from +15° to -15°.
+	PresetVLP16
 )
 
 // LidarConfig configures NewLidar. The zero value of each field selects its
@@ -120,6 +124,14 @@ func NewLidar(cfg LidarConfig) (*Lidar, error) {
 			for i := 0; i < 32; i++ {
 				elev = append(elev, 10.67-41.34*float64(i)/31)
 			}
+		case PresetOS164:
+			for i := 0; i < 64; i++ {
+				elev = append(elev, 22.5-45*float64(i)/63)
+			}
+		case PresetVLP16:
+			for i := 0; i < 16; i++ {
+				elev = append(elev, 15-2*float64(i))
+			}
 		default:
 			return nil, cfgErr("LidarConfig.Preset", cfg.Preset, "unknown preset")
 		}
@@ -149,6 +161,16 @@ func NewLidar(cfg LidarConfig) (*Lidar, error) {
 		l.sinA, l.cosA = append(l.sinA, s), append(l.cosA, co)
 	}
 	return l, nil
+}
+
+// ElevationSpanDeg returns the top and bottom beams' elevations, degrees.
+func (l *Lidar) ElevationSpanDeg() (up, down float64) {
+	up = math.Asin(l.sinE[0]) / deg
+	down = math.Asin(l.sinE[len(l.sinE)-1]) / deg
+	if down > up {
+		up, down = down, up
+	}
+	return up, down
 }
 
 // Rings returns the number of beams.

@@ -31,6 +31,51 @@ type rangenet struct {
 	// sensors are the lidars the model was trained on (card parameter
 	// sensors, preset names); nil when the card names none.
 	sensors []sensorPreset
+	// native is set for a model whose input rows and columns are dynamic:
+	// the node sizes them from each lidar it measures.
+	native *nativeInput
+}
+
+// nativeInput is how a native model's input is sized: the card's names of
+// the rows and columns dimensions and the multiples the network needs of
+// them (card parameters row_multiple and column_multiple, default 1).
+type nativeInput struct {
+	rows, cols       string
+	rowMult, colMult int
+}
+
+// dims sizes the model's input for the projection pc.
+func (ni *nativeInput) dims(pc lidarseg.ProjectionConfig) map[string]int64 {
+	return map[string]int64{ni.rows: int64(pc.Height), ni.cols: int64(pc.Width)}
+}
+
+// nativeOf reads from a card whether its model is native: input [1, C,
+// rows, cols] with rows and cols named dynamic dimensions. It returns nil
+// for a model of fixed size.
+func nativeOf(c *infer.Card) (*nativeInput, error) {
+	if len(c.Inputs) != 1 || len(c.Inputs[0].Shape) != 4 {
+		return nil, nil // check reports the contract
+	}
+	sh := c.Inputs[0].Shape
+	if !sh[2].Dynamic() && !sh[3].Dynamic() {
+		return nil, nil
+	}
+	if !sh[2].Dynamic() || !sh[3].Dynamic() || sh[2].Name == "" || sh[3].Name == "" || sh[2].Name == sh[3].Name {
+		return nil, fmt.Errorf("%w: card input shape %v: a model of any lidar names both its rows and its columns dynamic ([1, C, H, W])", ErrModel, sh)
+	}
+	ni := &nativeInput{rows: sh[2].Name, cols: sh[3].Name, rowMult: 1, colMult: 1}
+	for key, dst := range map[string]*int{"row_multiple": &ni.rowMult, "column_multiple": &ni.colMult} {
+		if v, ok := c.Param(key); ok {
+			if v < 1 || v > 256 || v != float64(int(v)) {
+				return nil, fmt.Errorf("%w: card %s %g, want an integer 1..256", ErrModel, key, v)
+			}
+			*dst = int(v)
+		}
+	}
+	if c.Paint != nil {
+		return nil, fmt.Errorf("%w: a painted model of any lidar is not supported (card paint with dynamic rows and columns)", ErrModel)
+	}
+	return ni, nil
 }
 
 // sensorPreset is one of a card's sensors.
@@ -60,7 +105,7 @@ func openRangeNet(cfg infer.Config, labels *lidarseg.LabelMap, pc *lidarseg.Proj
 	return r, nil
 }
 
-func (r *rangenet) check(labels *lidarseg.LabelMap, pc *lidarseg.ProjectionConfig) error {
+func (r *rangenet) check(labels *lidarseg.LabelMap, pc *lidarseg.ProjectionConfig) (err error) {
 	c := r.m.Card()
 	if !slices.Contains(families, c.Family) {
 		return fmt.Errorf("%w: card family %q, want one of %v", ErrModel, c.Family, families)
@@ -168,6 +213,12 @@ func (r *rangenet) check(labels *lidarseg.LabelMap, pc *lidarseg.ProjectionConfi
 		copy(r.raw, labels.Inverse)
 	}
 	r.stats = fmt.Sprintf("%s %s, %d classes, %d×%d, provider %s, softmax in model %v", c.Name, c.Version, r.classes, r.h, r.w, r.m.Provider(), r.softmax)
+	if r.native, err = nativeOf(c); err != nil {
+		return err
+	}
+	if r.native != nil {
+		r.stats += fmt.Sprintf(", any lidar (rows and columns sized from each sweep, multiples of %d and %d)", r.native.rowMult, r.native.colMult)
+	}
 	if r.paint != nil {
 		r.stats += fmt.Sprintf(", painted %v from %v", r.paint.Channels, r.paint.Cameras)
 	}

@@ -29,7 +29,7 @@ func needORT(tb testing.TB) {
 // the 5 channels to 20 logits where road (class 9) scores 1 everywhere and
 // building (class 13) scores the normalised range, so that points beyond
 // 12.12 + 12.32 = 24.44 m are buildings and nearer ones road.
-func tinyRangeNet(t testing.TB, h, w int, card string) string {
+func tinyRangeNet(t testing.TB, h, w any, card string) string {
 	t.Helper()
 	weights := make([]float32, 20*5)
 	bias := make([]float32, 20)

@@ -52,7 +52,7 @@ func declare(ps *param.Set) (Config, error) {
 	c.RangeImageTopic = ps.String("range_image_topic", "~/range_image", "Topic of the coloured range image (rgb8); empty disables it.")
 	c.ClassCloudTopic = ps.String("class_cloud.topic", "", "Topic of a cloud holding only the points of class_cloud.labels (e.g. ~/obstacles); empty disables it.")
 	keep := ps.Floats("class_cloud.labels", []float64{10, 11, 15, 18, 20, 30, 31, 32}, "SemanticKITTI raw label ids kept in the class cloud (default: vehicles and people).")
-	preset := ps.String("projection.preset", "hdl64e", "Sensor preset: hdl64e, hdl64e-1024, squeezeseg, vlp16, vlp32, os1-64, os1-128.")
+	preset := ps.String("projection.preset", "hdl64e", "Sensor preset: "+strings.Join(lidarseg.PresetNames(), ", ")+". A model of any lidar (card native) is sized from each sweep instead.")
 	h := ps.Int("projection.height", 0, "Range image rows; 0 takes the preset's. With a model its input shape decides (a value given here that it replaces is warned about at start).")
 	w := ps.Int("projection.width", 0, "Range image columns; 0 takes the preset's. With a model its input shape decides (warned at start when it replaces a value given here).")
 	up := ps.Float("projection.fov_up_deg", 0, "Upper vertical field of view in degrees; 0 with fov_down_deg 0 takes the preset's; a model card's fov_up_deg wins (with a warning).")
@@ -242,6 +242,8 @@ type Node struct {
 	paint *painting // nil unless the model card asks for painted channels
 
 	log          *slog.Logger
+	rt           infer.Config // the model's, to resize a native model
+	env          node.Env
 	clouds       int64                   // clouds labelled, for the sensor check's period
 	sensor       lidarseg.SensorGeometry // the geometry last reported
 	sensorWarned bool
@@ -259,25 +261,30 @@ const FactSensor = "sensor"
 // checkSensor measures the cloud's lidar and reports, when the geometry
 // changed, whether the model card's sensors cover it: a fact, and a warning
 // the first time it does not.
-func (n *Node) checkSensor(c lidarseg.Cloud) {
+func (n *Node) checkSensor(c lidarseg.Cloud) error {
 	n.clouds++
 	if n.model == nil || (n.clouds-1)%sensorCheckEvery != 0 {
-		return
+		return nil
 	}
 	g := lidarseg.MeasureSensor(c, int(n.msg.Height), int(n.msg.Width))
 	if g == n.sensor && n.clouds > 1 {
-		return
+		return nil
+	}
+	if n.model.native != nil {
+		if err := n.fitLidar(g); err != nil {
+			return err // measured again at the next check
+		}
 	}
 	n.sensor = g
 	if len(n.model.sensors) == 0 {
 		n.stats.Set(FactSensor, "not judged: the model card lists no sensors; this one has "+g.String())
-		return
+		return nil
 	}
 	var names []string
 	for _, s := range n.model.sensors {
 		if s.pc.Covers(g, sensorTolDeg) {
 			n.stats.Set(FactSensor, "covered by "+s.name+": "+g.String())
-			return
+			return nil
 		}
 		names = append(names, fmt.Sprintf("%s (%d beams, %d columns, %+g° to %+g°)", s.name, s.pc.Height, s.pc.Width, s.pc.FovUpDeg, s.pc.FovDownDeg))
 	}
@@ -287,6 +294,7 @@ func (n *Node) checkSensor(c lidarseg.Cloud) {
 		n.sensorWarned = true
 		n.log.Warn("lidarseg: the cloud comes from a lidar the model was not trained on: " + msg)
 	}
+	return nil
 }
 
 // sensorTolDeg is how far (degrees) a sweep's returns may reach past a
@@ -322,6 +330,22 @@ func New(env node.Env) (*Node, error) {
 	if cfg.ModelPath != "" && !env.Describe { // Describe: topics and parameters only
 		rt := infer.Config{ModelPath: resolve(cfg.ModelPath), CardPath: resolve(cfg.CardPath), Providers: cfg.Providers, IntraOpThreads: cfg.Threads,
 			DeviceID: cfg.DeviceID, FP16: cfg.FP16, BuildEngineOnly: cfg.BuildEngineOnly}
+		if rt.CardPath == "" {
+			rt.CardPath = infer.CardPathFor(rt.ModelPath)
+		}
+		if card, err := infer.LoadCard(rt.CardPath); err == nil {
+			// A model of any lidar opens at the preset's size and is
+			// resized to the first sweep's lidar (checkSensor).
+			ni, err := nativeOf(card)
+			if err != nil {
+				return nil, fmt.Errorf("lidarseg node: model: %w", err)
+			}
+			if ni != nil {
+				pc = lidarseg.NativeProjection(pc, lidarseg.SensorGeometry{}, ni.rowMult, ni.colMult)
+				rt.Dims = ni.dims(pc)
+			}
+		} // else infer.Open reports the card
+		n.rt, n.env = rt, env
 		m, err := openRangeNet(rt, n.labels, &pc, env)
 		if err != nil {
 			return nil, err
@@ -353,23 +377,11 @@ func New(env node.Env) (*Node, error) {
 	} else {
 		stats.Set("model", "none (geometry only)")
 	}
-	if n.proj, err = lidarseg.NewProjector(pc); err != nil {
+	if err := n.setProjection(pc); err != nil {
 		n.Close()
-		return nil, fmt.Errorf("lidarseg node: projection: %w", err)
+		return nil, err
 	}
 	pc = n.proj.Config()
-	if n.model != nil && strings.HasPrefix(cfg.PostProcessing, "crf") {
-		if n.crf, err = lidarseg.NewCRF(cfg.CRF, n.model.classes, pc.Height, pc.Width); err != nil {
-			n.Close()
-			return nil, fmt.Errorf("lidarseg node: crf: %w", err)
-		}
-	}
-	if n.model != nil && strings.HasSuffix(cfg.PostProcessing, "knn") {
-		if n.knn, err = lidarseg.NewKNN(cfg.KNN, n.model.classes, pc.Height, pc.Width); err != nil {
-			n.Close()
-			return nil, fmt.Errorf("lidarseg node: knn: %w", err)
-		}
-	}
 	if cfg.GroundEnabled {
 		if n.ground, err = lidarseg.NewGround(cfg.Ground); err != nil {
 			n.Close()
@@ -394,11 +406,75 @@ func New(env node.Env) (*Node, error) {
 	for _, id := range cfg.ClassCloudLabels {
 		n.keep[id] = true
 	}
-	n.pixClass = make([]uint16, pc.Height*pc.Width)
-	stats.Set("projection", fmt.Sprintf("%d×%d, fov %+g/%+g°, horizontal %g°, ring rows %v",
-		pc.Height, pc.Width, pc.FovUpDeg, pc.FovDownDeg, pc.HorizontalFovDeg, pc.UseRing))
 	stats.Set("post_processing", cfg.PostProcessing)
 	return n, nil
+}
+
+// setProjection builds the projector and what is sized by the range image
+// (CRF, kNN, per-pixel classes) for pc.
+func (n *Node) setProjection(pc lidarseg.ProjectionConfig) error {
+	proj, err := lidarseg.NewProjector(pc)
+	if err != nil {
+		return fmt.Errorf("lidarseg node: projection: %w", err)
+	}
+	pc = proj.Config()
+	var crf *lidarseg.CRF
+	var knn *lidarseg.KNN
+	if n.model != nil && strings.HasPrefix(n.cfg.PostProcessing, "crf") {
+		if crf, err = lidarseg.NewCRF(n.cfg.CRF, n.model.classes, pc.Height, pc.Width); err != nil {
+			return fmt.Errorf("lidarseg node: crf: %w", err)
+		}
+	}
+	if n.model != nil && strings.HasSuffix(n.cfg.PostProcessing, "knn") {
+		if knn, err = lidarseg.NewKNN(n.cfg.KNN, n.model.classes, pc.Height, pc.Width); err != nil {
+			return fmt.Errorf("lidarseg node: knn: %w", err)
+		}
+	}
+	n.proj, n.crf, n.knn = proj, crf, knn
+	n.pixClass = make([]uint16, pc.Height*pc.Width)
+	rows := "pitch"
+	if pc.UseRing {
+		rows = "rings, ring 0 the lowest beam"
+		if pc.RingTopFirst {
+			rows = "rings, ring 0 the top beam"
+		}
+	}
+	n.stats.Set("projection", fmt.Sprintf("%d×%d, fov %+g/%+g°, horizontal %g°, rows from %s",
+		pc.Height, pc.Width, pc.FovUpDeg, pc.FovDownDeg, pc.HorizontalFovDeg, rows))
+	return nil
+}
+
+// fitLidar resizes a native model and the range image to the lidar of
+// geometry g when they differ (the first sweep, or a lidar that changed):
+// the new model opens before the old one closes, so a failure keeps the
+// node as it was.
+func (n *Node) fitLidar(g lidarseg.SensorGeometry) error {
+	ni := n.model.native
+	cur := n.proj.Config()
+	pc := lidarseg.NativeProjection(cur, g, ni.rowMult, ni.colMult)
+	same := pc.Height == cur.Height && pc.Width == cur.Width && pc.RingTopFirst == cur.RingTopFirst
+	if same && (pc.UseRing || math.Abs(pc.FovUpDeg-cur.FovUpDeg)+math.Abs(pc.FovDownDeg-cur.FovDownDeg) < 0.5) {
+		return nil
+	}
+	rt := n.rt
+	rt.Dims = ni.dims(pc)
+	m, err := openRangeNet(rt, n.labels, &pc, n.env)
+	if err != nil {
+		return fmt.Errorf("resize the model to %d×%d for %s: %w", pc.Height, pc.Width, g, err)
+	}
+	old := n.model
+	n.model = m
+	if err := n.setProjection(pc); err != nil {
+		n.model = old
+		m.close()
+		return err
+	}
+	old.close()
+	n.stats.Set("model", m.describe())
+	if n.log != nil {
+		n.log.Info(fmt.Sprintf("lidarseg: model input sized %d×%d for the lidar: %s", pc.Height, pc.Width, g))
+	}
+	return nil
 }
 
 // Inputs lists the cloud topic and, for a painted model, each camera's
@@ -480,7 +556,9 @@ func (n *Node) label(data []byte, topic string, pub node.Publisher) error {
 		return node.Dropf("invalid cloud", fmt.Errorf("%s: cannot append label, rgb, instance: %w", n.topic(topic), err))
 	}
 	t = n.stage("decode", t)
-	n.checkSensor(cloud)
+	if err := n.checkSensor(cloud); err != nil {
+		return fmt.Errorf("lidarseg node: %w", err)
+	}
 
 	var tensor []float32
 	if n.model != nil {

@@ -26,6 +26,14 @@ parameters: {fov_up_deg: 3, fov_down_deg: -25, sensors: [hdl64e]}
 // simCloud is one simulated sweep of preset as the driver publishes it.
 func simCloud(t *testing.T, preset sim.LidarPreset, columns int, stamp int64) *node.Msg {
 	t.Helper()
+	sw, _ := simSweep(t, preset, columns)
+	cloud, _ := simdrive.SweepCloud(sw, std_msgs.Header{Stamp: node.TimeFromNS(stamp), FrameID: "lidar_top"}, 0)
+	return msgOf(cloud)
+}
+
+// simSweep simulates one sweep of preset in the world of seed 301.
+func simSweep(t *testing.T, preset sim.LidarPreset, columns int) (*sim.Sweep, *sim.Lidar) {
+	t.Helper()
 	w, err := sim.NewWorld(sim.WorldConfig{Seed: 301})
 	if err != nil {
 		t.Fatal(err)
@@ -39,8 +47,7 @@ func simCloud(t *testing.T, preset sim.LidarPreset, columns int, stamp int64) *n
 		t.Fatal(err)
 	}
 	sw := w.LidarSweep(l, rig.LidarMount, 1)
-	cloud, _ := simdrive.SweepCloud(&sw, std_msgs.Header{Stamp: node.TimeFromNS(stamp), FrameID: "lidar_top"}, 0)
-	return msgOf(cloud)
+	return &sw, l
 }
 
 // TestSensorCoverage: a model card's sensors say which lidars it was

@@ -68,6 +68,13 @@ var presets = []preset{
 	{"vlp32", ProjectionConfig{Height: 32, Width: 1024, FovUpDeg: 15, FovDownDeg: -25}},
 	{"os1-64", ProjectionConfig{Height: 64, Width: 1024, FovUpDeg: 22.5, FovDownDeg: -22.5, RingTopFirst: true}},
 	{"os1-128", ProjectionConfig{Height: 128, Width: 1024, FovUpDeg: 22.5, FovDownDeg: -22.5, RingTopFirst: true}},
+	// The same sensors at their other common column counts, and the
+	// HDL-32E (+10.67°/−30.67°), for model cards' sensor lists.
+	{"os1-64-2048", ProjectionConfig{Height: 64, Width: 2048, FovUpDeg: 22.5, FovDownDeg: -22.5, RingTopFirst: true}},
+	{"os1-128-2048", ProjectionConfig{Height: 128, Width: 2048, FovUpDeg: 22.5, FovDownDeg: -22.5, RingTopFirst: true}},
+	{"vlp16-2048", ProjectionConfig{Height: 16, Width: 2048, FovUpDeg: 15, FovDownDeg: -15}},
+	{"hdl32e", ProjectionConfig{Height: 32, Width: 2048, FovUpDeg: 10.67, FovDownDeg: -30.67}},
+	{"hdl32e-1024", ProjectionConfig{Height: 32, Width: 1024, FovUpDeg: 10.67, FovDownDeg: -30.67}},
 }
 
 // PresetNames lists the known sensor presets.
@@ -83,7 +90,9 @@ func PresetNames() []string {
 // PresetConfig returns the projection of a named sensor: "hdl64e" (+3°/−25°,
 // 64×2048), "hdl64e-1024", "squeezeseg" (HDL-64E front 90°, 64×512),
 // "vlp16" (±15°, 16×1024), "vlp32" (+15°/−25°, 32×1024), "os1-64" and
-// "os1-128" (±22.5°, 64 or 128 × 1024). Names are case-insensitive.
+// "os1-128" (±22.5°, 64 or 128 × 1024), "hdl32e" (+10.67°/−30.67°,
+// 32×2048), and "os1-64-2048", "os1-128-2048", "vlp16-2048",
+// "hdl32e-1024" at the other column count. Names are case-insensitive.
 func PresetConfig(name string) (ProjectionConfig, error) {
 	for _, p := range presets {
 		if strings.EqualFold(p.Name, name) {

@@ -21,6 +21,10 @@ type SensorGeometry struct {
 	// sensor frame, degrees, the 0.2 % extremes on each side left out as
 	// noise; both 0 when the sweep has no usable return.
 	FovUpDeg, FovDownDeg float64
+	// RingTopFirst says ring (or organised row) 0 is the top beam, as
+	// Ouster numbers them; false when it is the lowest (Velodyne) or the
+	// sweep does not tell.
+	RingTopFirst bool
 }
 
 func (g SensorGeometry) String() string {
@@ -65,19 +69,36 @@ func MeasureSensor(c Cloud, height, width int) SensorGeometry {
 	var hist [elevationBins]int32
 	stride := max(1, n/16384)
 	total := 0
+	// The mean elevation of ring 0 and of the last ring tell their order.
+	var first, last [2]float64 // sum, count
+	rings := len(c.Ring) == n && height <= 1
 	for i := 0; i < n; i += stride {
 		x, y, z := float64(c.X[i]), float64(c.Y[i]), float64(c.Z[i])
 		r := math.Sqrt(x*x + y*y + z*z)
 		if !(r > 0.5) || math.IsInf(r, 0) { // NaN, too near (the vehicle) or infinite
 			continue
 		}
-		b := int((math.Asin(z/r)*180/math.Pi + 90) * 10)
+		e := math.Asin(z / r)
+		b := int((e*180/math.Pi + 90) * 10)
 		hist[min(max(b, 0), elevationBins-1)]++
 		total++
+		ring := -1
+		switch {
+		case rings:
+			ring = int(c.Ring[i])
+		case height > 1 && width > 0:
+			ring = i / width
+		}
+		if ring == 0 {
+			first[0], first[1] = first[0]+e, first[1]+1
+		} else if ring == g.Beams-1 && ring > 0 {
+			last[0], last[1] = last[0]+e, last[1]+1
+		}
 	}
 	if total == 0 {
 		return g
 	}
+	g.RingTopFirst = first[1] > 0 && last[1] > 0 && first[0]/first[1] > last[0]/last[1]
 	cut := int32(total / 500) // 0.2 %
 	lo, seen := 0, int32(0)
 	for lo < elevationBins-1 && seen+hist[lo] <= cut {
@@ -109,4 +130,49 @@ func (p ProjectionConfig) Covers(g SensorGeometry, tolDeg float64) bool {
 		return true // no return to judge by
 	}
 	return g.FovUpDeg <= p.FovUpDeg+tolDeg && g.FovDownDeg >= p.FovDownDeg-tolDeg
+}
+
+// standardColumns are the azimuth steps per revolution lidars commonly
+// run at; a sweep's fullest ring, short of a few returns, names one.
+var standardColumns = [...]int{512, 1024, 2048, 4096}
+
+// NativeProjection is the range image of a model whose input rows and
+// columns are dynamic (card parameter native) for a lidar of geometry g: a
+// row per beam, rows from the rings (base.UseRing) in the order g found, a
+// column per azimuth step (a sweep's fullest ring a few returns short of a
+// standard count takes that count), rows rounded up to a multiple of
+// rowMult and columns of colMult (the network's strides). What g leaves
+// unknown comes from base. The training sets of `simulate --preset native`
+// are projected by this function, so the node's input equals training's.
+func NativeProjection(base ProjectionConfig, g SensorGeometry, rowMult, colMult int) ProjectionConfig {
+	pc := base
+	if g.Beams > 0 {
+		pc.Height = g.Beams
+	}
+	if g.Columns > 0 {
+		pc.Width = g.Columns
+		for _, s := range standardColumns {
+			if g.Columns <= s && g.Columns >= s-s/20 {
+				pc.Width = s
+				break
+			}
+		}
+	}
+	pc.Height = roundUp(pc.Height, rowMult)
+	pc.Width = roundUp(pc.Width, colMult)
+	if g.FovUpDeg > g.FovDownDeg {
+		pc.FovUpDeg, pc.FovDownDeg = g.FovUpDeg, g.FovDownDeg
+	}
+	if g.Beams > 0 {
+		pc.RingTopFirst = g.RingTopFirst
+	}
+	pc.HorizontalFovDeg = 0
+	return pc
+}
+
+func roundUp(v, m int) int {
+	if m <= 1 {
+		return v
+	}
+	return (v + m - 1) / m * m
 }

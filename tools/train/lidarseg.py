@@ -15,7 +15,15 @@ With --paint the input also takes the camera-painted channels of
 (r, g, b in 0..1 and valid 0/1, as lidarseg.Painter fills them for the
 node), appended after the five geometric channels; the card gets
 `paint: {cameras, channels}` and nine normalisation entries. Without it the
-same directories train the plain model, so both see the same scans."""
+same directories train the plain model, so both see the same scans.
+
+Directories of `simulate --dataset lidarseg --preset native` (a row per
+ring, a column per azimuth step) may differ in rows and columns: each batch
+then comes from one directory, and the exported model takes any rows
+(a multiple of 4) and columns (a multiple of 16), named H and W on its card,
+which the node sizes from each lidar it measures (card `native: true`).
+--lovasz adds the Lovász-softmax loss (Berman et al. 2018, as SalsaNext
+trains), which optimises the IoU of rare classes directly."""
 import argparse
 import os
 import time
@@ -80,6 +88,29 @@ class RangeNetFast(nn.Module):
         return F.interpolate(self.head(y), scale_factor=(1.0, 4.0), mode="bilinear", align_corners=False)
 
 
+def lovasz_softmax(logits, labels, ignore=0):
+    """Lovász-softmax over the classes present in the batch: for each class,
+    the pixels' errors 1 − p sorted descending, dotted with the gradient of
+    the Jaccard loss along that order (Berman, Rannen Triki and Blaschko,
+    CVPR 2018, eq. 12)."""
+    probs = F.softmax(logits, 1).permute(0, 2, 3, 1).reshape(-1, logits.shape[1])
+    labels = labels.reshape(-1)
+    keep = labels != ignore
+    probs, labels = probs[keep], labels[keep]
+    losses = []
+    for c in torch.unique(labels):
+        fg = (labels == c).float()
+        err = (fg - probs[:, c]).abs()
+        err, order = torch.sort(err, descending=True)
+        fg = fg[order]
+        inter = fg.sum() - fg.cumsum(0)
+        union = fg.sum() + (1 - fg).cumsum(0)
+        jac = 1 - inter / union
+        grad = torch.cat([jac[:1], jac[1:] - jac[:-1]])
+        losses.append(torch.dot(err, grad))
+    return torch.stack(losses).mean() if losses else logits.sum() * 0
+
+
 def normalise(x, mean, std):
     mask = (x[:, :1] > 0).astype(np.float32)
     return ((x - mean[None, :, None, None]) / std[None, :, None, None]) * mask
@@ -94,6 +125,9 @@ def miou(conf):
 
 
 def evaluate(net, xs, ys, mean, std, classes, batch=4):
+    """Confusion matrix over one directory's scans, or a list of them."""
+    if isinstance(xs, list):
+        return sum(evaluate(net, x, y, mean, std, classes, batch) for x, y in zip(xs, ys))
     conf = np.zeros((classes, classes), np.int64)
     net.eval()
     with torch.no_grad():
@@ -109,7 +143,9 @@ def evaluate(net, xs, ys, mean, std, classes, batch=4):
 # The lidarseg node's sensor presets of the simulator's lidars (simulate
 # --lidar, --columns); the HDL-32E-like lidar matches none (vlp32 spans
 # +15°/−25°, it +10.7°/−30.7°).
-SIM_SENSORS = {("hdl64", 2048): "hdl64e", ("hdl64", 1024): "hdl64e-1024", ("os1-128", 1024): "os1-128"}
+SIM_SENSORS = {("hdl64", 2048): "hdl64e", ("hdl64", 1024): "hdl64e-1024", ("os1-128", 1024): "os1-128",
+               ("os1-128", 2048): "os1-128-2048", ("os1-64", 1024): "os1-64", ("os1-64", 2048): "os1-64-2048",
+               ("hdl32", 2048): "hdl32e", ("hdl32", 1024): "hdl32e-1024", ("vlp16", 1024): "vlp16", ("vlp16", 2048): "vlp16-2048"}
 
 
 def training_sensors(dirs):
@@ -127,7 +163,7 @@ def training_sensors(dirs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--train", nargs="+", required=True)
-    ap.add_argument("--val", required=True)
+    ap.add_argument("--val", nargs="+", required=True)
     ap.add_argument("--out", required=True, help="output path without extension")
     ap.add_argument("--epochs", type=int, default=12)
     ap.add_argument("--crop", type=int, default=512)
@@ -137,32 +173,44 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--command", default="")
     ap.add_argument("--paint", action="store_true", help="append each DIR's paint.npy channels (camera colours, valid)")
+    ap.add_argument("--lovasz", type=float, default=0, help="weight of the Lovász-softmax loss added to cross-entropy")
+    ap.add_argument("--init", default="", help="start from this state_dict (a previous run's <out>-state.pt)")
     a = ap.parse_args()
     common.seed_everything(a.seed)
     common.threads()
     meta = yaml.safe_load(open(os.path.join(a.train[0], "meta.yaml")))
     classes = len(meta["classes"])
-    xs = np.concatenate([inputs(d, a.paint) for d in a.train])
-    ys = np.concatenate([common.load(os.path.join(d, "labels.npy"), mmap=False) for d in a.train])
-    vx = inputs(a.val, a.paint)
-    vy = common.load(os.path.join(a.val, "labels.npy"), mmap=False)
+    # One array per directory: native sets differ in rows and columns.
+    xs = [inputs(d, a.paint) for d in a.train]
+    ys = [common.load(os.path.join(d, "labels.npy"), mmap=False) for d in a.train]
+    vx = [inputs(d, a.paint) for d in a.val]
+    vy = [common.load(os.path.join(d, "labels.npy"), mmap=False) for d in a.val]
+    native = any(yaml.safe_load(open(os.path.join(d, "meta.yaml"))).get("projection", {}).get("native") for d in a.train)
+    shapes = {x.shape[2:] for x in xs + vx}
+    if len(shapes) > 1 and not native:
+        raise SystemExit(f"lidarseg: training sets of several sizes {sorted(shapes)} need --preset native data")
     paint = meta.get("paint") if a.paint else None
     if a.paint and not paint:
         raise SystemExit(f"lidarseg: --paint but {a.train[0]}/meta.yaml has no paint section")
-    channels = xs.shape[1]
-    valid = xs[:, 0] > 0
-    mean = np.array([xs[:, c][valid].mean() for c in range(channels)], np.float32)
-    std = np.array([xs[:, c][valid].std() + 1e-6 for c in range(channels)], np.float32)
-    counts = np.bincount(ys[ys > 0].ravel(), minlength=classes).astype(np.float64)
+    channels = xs[0].shape[1]
+    vals = [np.concatenate([x[:, c][x[:, 0] > 0] for x in xs]) for c in range(channels)]
+    mean = np.array([v.mean() for v in vals], np.float32)
+    std = np.array([v.std() + 1e-6 for v in vals], np.float32)
+    del vals
+    counts = sum(np.bincount(y[y > 0].ravel(), minlength=classes).astype(np.float64) for y in ys)
     freq = counts / max(counts.sum(), 1)
     weights = np.where(counts > 0, 1 / np.sqrt(freq + 1e-3), 0).astype(np.float32)
     weights[0] = 0
     weights /= weights[weights > 0].mean()
-    H, W = xs.shape[2], xs.shape[3]
-    common.log(f"lidarseg: {len(xs)} training scans {H}x{W}, {len(vx)} validation, {classes} classes")
+    H, W = xs[0].shape[2], xs[0].shape[3]
+    n = sum(len(x) for x in xs)
+    common.log(f"lidarseg: {n} training scans in {len(xs)} sets ({', '.join(sorted(f'{h}x{w}' for h, w in shapes))}), "
+               f"{sum(len(x) for x in vx)} validation, {classes} classes")
     net = RangeNetFast(classes, a.width, channels)
+    if a.init:
+        net.load_state_dict(torch.load(a.init))
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
-    steps_per_epoch = max(1, len(xs) // a.batch)
+    steps_per_epoch = max(1, n // a.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=a.epochs * steps_per_epoch)
     lossf = nn.CrossEntropyLoss(weight=torch.from_numpy(weights), ignore_index=0)
     rng = np.random.default_rng(a.seed)
@@ -170,31 +218,46 @@ def main():
     best = -1.0
     for ep in range(a.epochs):
         net.train()
-        order = rng.permutation(len(xs))
-        total = 0.0
-        for s in range(steps_per_epoch):
-            idx = order[s * a.batch:(s + 1) * a.batch]
-            off = rng.integers(0, W - a.crop + 1, size=len(idx))
-            x = np.stack([np.roll(xs[i], -o, axis=2)[:, :, :a.crop] for i, o in zip(idx, off)])
-            y = np.stack([np.roll(ys[i], -o, axis=1)[:, :a.crop] for i, o in zip(idx, off)])
+        # Each batch from one set, sets drawn in proportion to their scans.
+        batches = []
+        for k, x in enumerate(xs):
+            order = rng.permutation(len(x))
+            batches += [(k, order[i:i + a.batch]) for i in range(0, len(x) - a.batch + 1, a.batch)]
+        rng.shuffle(batches)
+        total, step = 0.0, 0
+        for k, idx in batches[:steps_per_epoch]:
+            sx, sy = xs[k], ys[k]
+            w = sx.shape[3]
+            crop = min(a.crop, w) if not native else w // 2  # native: half a revolution of any lidar
+            off = rng.integers(0, w - crop + 1, size=len(idx))
+            x = np.stack([np.roll(sx[i], -o, axis=2)[:, :, :crop] for i, o in zip(idx, off)])
+            y = np.stack([np.roll(sy[i], -o, axis=1)[:, :crop] for i, o in zip(idx, off)])
             if rng.random() < 0.5:  # mirror left-right: y → -y flips the azimuth
                 x = x[:, :, :, ::-1].copy()
                 x[:, 2] *= -1
                 y = y[:, :, ::-1].copy()
             out = net(torch.from_numpy(normalise(x, mean, std)))
-            loss = lossf(out, torch.from_numpy(y.astype(np.int64)))
+            yt = torch.from_numpy(y.astype(np.int64))
+            loss = lossf(out, yt)
+            if a.lovasz > 0:
+                loss = loss + a.lovasz * lovasz_softmax(out, yt)
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
             total += loss.item()
-        conf = evaluate(net, vx, vy, mean, std, classes)
-        m, _ = miou(conf)
-        common.log(f"lidarseg: epoch {ep + 1}/{a.epochs} loss {total / steps_per_epoch:.3f} val pixel mIoU {m:.3f} ({time.time() - t0:.0f} s)")
+            step += 1
+            if step % 50 == 0:
+                common.log(f"lidarseg: epoch {ep + 1} step {step}/{steps_per_epoch} loss {total / step:.3f} ({time.time() - t0:.0f} s)")
+        confs = [evaluate(net, x, y, mean, std, classes) for x, y in zip(vx, vy)]
+        m, _ = miou(sum(confs))
+        per = " ".join(f"{os.path.basename(d)} {miou(c)[0]:.3f}" for d, c in zip(a.val, confs)) if len(a.val) > 1 else ""
+        common.log(f"lidarseg: epoch {ep + 1}/{a.epochs} loss {total / max(step, 1):.3f} val pixel mIoU {m:.3f} {per} ({time.time() - t0:.0f} s)")
         if m > best:
             # Keep the best epoch on disk, so a run cut short still leaves a model.
             best = m
-            write_model(a, net, meta, mean, std, classes, H, W, m, ep + 1, paint)
+            write_model(a, net, meta, mean, std, classes, H, W, m, ep + 1, paint, native)
+            torch.save(net.state_dict(), a.out + "-state.pt")
     _, iou = miou(evaluate(net, vx, vy, mean, std, classes))
     common.log("lidarseg: last epoch's validation pixel IoU per class: " +
                ", ".join(f"{c['name']} {iou[c['id']]:.3f}" for c in meta["classes"][1:]))
@@ -212,27 +275,32 @@ def inputs(d, paint):
     return np.concatenate([x, p], axis=1)
 
 
-def write_model(a, net, meta, mean, std, classes, H, W, m, epochs, paint=None):
+def write_model(a, net, meta, mean, std, classes, H, W, m, epochs, paint=None, native=False):
     onnx_path = a.out + ".onnx"
     # Logits out, softmax: false in the card. The labels need only the
     # argmax, and ONNX Runtime's channel-axis softmax over 20×64×2048 costs
     # four times the network itself on a CPU.
     C = len(mean)
-    common.export(net, torch.zeros(1, C, H, W), ["input"], ["output"], onnx_path)
+    dyn = {"input": {2: "H", 3: "W"}, "output": {2: "H", 3: "W"}} if native else None
+    common.export(net, torch.zeros(1, C, H, W), ["input"], ["output"], onnx_path, dynamic_axes=dyn)
     net.train()
     size = os.path.getsize(onnx_path)
     card = {
         "name": os.path.basename(a.out), "version": "1", "task": "lidar semantic segmentation",
         "family": "rangenet", "decoder": "argmax",
-        "description": "Small range-image encoder-decoder (stride-4 azimuth stem, 64×512 inside) trained on gopercept simulate data, in the RangeNet++ contract.",
-        "inputs": [{"name": "input", "shape": [1, C, H, W], "type": "float32", "layout": "NCHW"}],
-        "outputs": [{"name": "output", "shape": [1, classes, H, W], "type": "float32", "layout": "NCHW"}],
+        "description": "Small range-image encoder-decoder (stride-4 azimuth stem: rows × columns/4 inside) trained on gopercept simulate data, in the RangeNet++ contract" + ("; any lidar: input rows and columns dynamic (H a multiple of 4, W of 16), sized by the node from each lidar." if native else "."),
+        "inputs": [{"name": "input", "shape": [1, C, "H" if native else H, "W" if native else W], "type": "float32", "layout": "NCHW"}],
+        "outputs": [{"name": "output", "shape": [1, classes, "H" if native else H, "W" if native else W], "type": "float32", "layout": "NCHW"}],
         "normalisation": {"mean": [round(float(v), 5) for v in mean], "std": [round(float(v), 5) for v in std]},
         "classes": meta["classes"],
-        "parameters": dict({k: v for k, v in meta.get("projection", {}).items() if k not in ("height", "width")}, softmax=False,
+        "parameters": dict({k: v for k, v in meta.get("projection", {}).items()
+                            if k not in ("height", "width") + (("fov_up_deg", "fov_down_deg") if native else ())}, softmax=False,
+                           # The network's strides: the stem folds 4 columns, two poolings halve rows and columns.
+                           **({"row_multiple": 4, "column_multiple": 16} if native else {}),
                            sensors=training_sensors(a.train)),
         **({"paint": {"cameras": paint["cameras"], "channels": paint["channels"]}} if paint else {}),
-        "provenance": {"training_data": "gopercept simulate --dataset lidarseg, seeds " + ",".join(os.path.basename(d) for d in a.train),
+        "provenance": {"training_data": "gopercept simulate --dataset lidarseg, seeds " + ",".join(os.path.basename(d) for d in a.train)
+                       + "; validation " + ",".join(os.path.basename(d) for d in a.val),
                        "seed": a.seed, "command": a.command, "license": "Apache-2.0", "source": "tools/train/lidarseg.py"},
         "metrics": {"val_pixel_miou": round(float(m), 4), "epochs": epochs, "params": common.count_params(net),
                     "flops": 2 * common.macs(net, torch.zeros(1, C, H, W)), "size_bytes": size,

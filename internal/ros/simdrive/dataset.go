@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 
 	"github.com/gopercept/gopercept/internal/npy"
+	"github.com/gopercept/gopercept/internal/sim"
 	"github.com/gopercept/gopercept/perception/lidarseg"
 	"gopkg.in/yaml.v3"
 )
@@ -27,6 +30,55 @@ type DatasetConfig struct {
 	// gets lidarseg.PaintChannelNames' channels (r, g, b, valid). Empty
 	// writes no paint.npy; range.npy and labels.npy are the same either way.
 	Paint []string
+	// Native projects each sweep at the lidar's own geometry, as the
+	// lidarseg node does for a model whose input rows and columns are
+	// dynamic: a row per ring (ring 0 the top beam) and a column per
+	// azimuth step; Projection is then ignored.
+	Native bool
+	// Randomize varies the sensor from sweep to sweep, as vehicles differ:
+	// mounting height ±0.3 m, pitch and roll ±2°, intensity scale 0.6–1.4
+	// and 0–3 cm more range noise, drawn from the seed.
+	Randomize bool
+}
+
+// NativeProjection is the range image of a lidar at its own geometry: a
+// row per ring, ring 0 the top beam, a column per azimuth step, the field
+// of view spanning its beams: lidarseg.NativeProjection of the lidar's own
+// geometry, which the node applies to the geometry it measures.
+func NativeProjection(l *sim.Lidar, columns int) lidarseg.ProjectionConfig {
+	up, down := l.ElevationSpanDeg()
+	g := lidarseg.SensorGeometry{Beams: l.Rings(), Columns: columns, FovUpDeg: up, FovDownDeg: down, RingTopFirst: true}
+	return lidarseg.NativeProjection(lidarseg.ProjectionConfig{UseRing: true}, g, 1, 1)
+}
+
+// sensorJitter is one sweep's draw of Randomize.
+type sensorJitter struct {
+	mount     sim.Pose
+	intensity float32
+	noise     float64 // extra range noise, metres (σ)
+}
+
+func drawJitter(rng *rand.Rand, base sim.Pose) sensorJitter {
+	u := func(a float64) float64 { return (2*rng.Float64() - 1) * a }
+	const deg = math.Pi / 180
+	pitch, roll := u(2*deg), u(2*deg)
+	sp, cp := math.Sincos(pitch / 2)
+	sr, cr := math.Sincos(roll / 2)
+	tilt := sim.Quat{W: cp, Y: sp}.Mul(sim.Quat{W: cr, X: sr})
+	m := base
+	m.Translation.Z += u(0.3)
+	m.Rotation = base.Rotation.Mul(tilt)
+	return sensorJitter{mount: m, intensity: float32(1 + u(0.4)), noise: 0.03 * rng.Float64()}
+}
+
+// apply scales a point's intensity and moves it along its ray.
+func (j sensorJitter) apply(rng *rand.Rand, p *sim.LidarPoint) {
+	p.Intensity = min(p.Intensity*j.intensity, 255)
+	r := math.Sqrt(float64(p.X*p.X + p.Y*p.Y + p.Z*p.Z))
+	if r > 0 && j.noise > 0 {
+		f := float32((r + rng.NormFloat64()*j.noise) / r)
+		p.X, p.Y, p.Z = p.X*f, p.Y*f, p.Z*f
+	}
 }
 
 // ClassCard is one class as model cards list them.
@@ -61,7 +113,14 @@ func WriteLidarDataset(ctx context.Context, cfg DatasetConfig, dir string, progr
 	if cfg.Every <= 0 {
 		cfg.Every = 1
 	}
+	world, rig, lidar, err := setup(cfg.Config)
+	if err != nil {
+		return 0, err
+	}
 	pc := cfg.Projection
+	if cfg.Native {
+		pc = NativeProjection(lidar, cfg.Columns)
+	}
 	pc.Means = [lidarseg.Channels]float32{}
 	pc.Stds = [lidarseg.Channels]float32{1, 1, 1, 1, 1} // raw channels; the trainer normalises
 	pc.IntensityScale = 1.0 / 255
@@ -69,10 +128,7 @@ func WriteLidarDataset(ctx context.Context, cfg DatasetConfig, dir string, progr
 	if err != nil {
 		return 0, err
 	}
-	world, rig, lidar, err := setup(cfg.Config)
-	if err != nil {
-		return 0, err
-	}
+	rng := rand.New(rand.NewPCG(uint64(cfg.Seed), 0x6c696461))
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return 0, err
 	}
@@ -111,13 +167,24 @@ func WriteLidarDataset(ctx context.Context, cfg DatasetConfig, dir string, progr
 		if err := ctx.Err(); err != nil {
 			return n, err
 		}
-		sw := world.LidarSweep(lidar, rig.LidarMount, float64(k)*period)
+		mount := rig.LidarMount
+		var jit sensorJitter
+		if cfg.Randomize {
+			jit = drawJitter(rng, mount)
+			mount = jit.mount
+		}
+		sw := world.LidarSweep(lidar, mount, float64(k)*period)
 		cloud.X, cloud.Y, cloud.Z, cloud.Intensity = cloud.X[:0], cloud.Y[:0], cloud.Z[:0], cloud.Intensity[:0]
+		cloud.Ring = cloud.Ring[:0]
 		for _, p := range sw.Points {
+			if cfg.Randomize {
+				jit.apply(rng, &p)
+			}
 			cloud.X = append(cloud.X, p.X)
 			cloud.Y = append(cloud.Y, p.Y)
 			cloud.Z = append(cloud.Z, p.Z)
 			cloud.Intensity = append(cloud.Intensity, p.Intensity)
+			cloud.Ring = append(cloud.Ring, p.Ring)
 		}
 		pr, err := proj.Project(cloud, tensor)
 		if err != nil {
@@ -164,7 +231,9 @@ func WriteLidarDataset(ctx context.Context, cfg DatasetConfig, dir string, progr
 		"classes": Classes(cfg.LabelMap),
 		// Named as the lidarseg node reads them from a model card.
 		"projection": map[string]any{"height": H, "width": W, "fov_up_deg": pc.FovUpDeg, "fov_down_deg": pc.FovDownDeg,
-			"horizontal_fov_deg": pc.HorizontalFovDeg, "intensity_scale": float64(pc.IntensityScale), "use_ring": false},
+			"horizontal_fov_deg": pc.HorizontalFovDeg, "intensity_scale": float64(pc.IntensityScale), "use_ring": pc.UseRing,
+			"native": cfg.Native},
+		"randomized": cfg.Randomize,
 		"channels": []string{"range", "x", "y", "z", "remission"},
 	}
 	if painter != nil {

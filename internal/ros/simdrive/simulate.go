@@ -60,7 +60,7 @@ func GTSkeleton3DTopic(camera string) string { return "/gt/cameras/" + camera + 
 type Config struct {
 	Seed     int64   // world seed; default 1
 	Duration float64 // seconds of drive; default 10
-	// Lidar: "hdl64" (default), "os1-128" or "hdl32"; Columns 2048 (default) or 1024.
+	// Lidar: one of LidarNames ("hdl64" default); Columns 2048 (default) or 1024.
 	Lidar   string
 	Columns int
 	// Cameras: "six" (nuScenes-like ring, default), "eight" (the ring and
@@ -75,6 +75,8 @@ type Config struct {
 	JPEGQuality   int     // default 90
 	Depth         bool    // aligned 16UC1 depth for the first camera
 	Pedestrians   int     // pedestrians in the world; default: sim's
+	Cyclists      int     // moving cyclists in the world; default: sim's
+	MovingCars    int     // moving cars and trucks in the world; default: sim's
 	// Crowd adds people along the ego's route, 4–16 m ahead of where the
 	// ego will be (the pose training and evaluation drives).
 	Crowd bool
@@ -168,6 +170,10 @@ func Rig(cfg Config) (*sim.Rig, error) {
 	return sim.DefaultRig(rc)
 }
 
+// LidarNames are the simulator's lidars: HDL-64E-, OS1-128-, HDL-32E-,
+// OS1-64- and VLP-16-like.
+var LidarNames = []string{"hdl64", "os1-128", "hdl32", "os1-64", "vlp16"}
+
 func lidarConfig(cfg Config) (sim.LidarConfig, error) {
 	lc := sim.LidarConfig{Columns: cfg.Columns, RateHz: cfg.LidarHz, Frame: sim.FrameLidarTop}
 	switch cfg.Lidar {
@@ -177,8 +183,12 @@ func lidarConfig(cfg Config) (sim.LidarConfig, error) {
 		lc.Preset = sim.PresetOS1128
 	case "hdl32":
 		lc.Preset = sim.PresetHDL32E
+	case "os1-64":
+		lc.Preset = sim.PresetOS164
+	case "vlp16":
+		lc.Preset = sim.PresetVLP16
 	default:
-		return lc, fmt.Errorf("simulate: Lidar %q is not hdl64, os1-128 or hdl32", cfg.Lidar)
+		return lc, fmt.Errorf("simulate: Lidar %q is not one of %s", cfg.Lidar, strings.Join(LidarNames, ", "))
 	}
 	return lc, nil
 }
@@ -191,7 +201,8 @@ func setup(cfg Config) (*sim.World, *sim.Rig, *sim.Lidar, error) {
 	if cfg.Crowd {
 		world, err = crowdedWorld(cfg)
 	} else {
-		world, err = sim.NewWorld(sim.WorldConfig{Seed: cfg.Seed, NumPedestrians: cfg.Pedestrians})
+		world, err = sim.NewWorld(sim.WorldConfig{Seed: cfg.Seed, NumPedestrians: cfg.Pedestrians,
+			NumCyclists: cfg.Cyclists, NumMovingCars: cfg.MovingCars})
 	}
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("simulate: %w", err)
@@ -420,7 +431,7 @@ func (s *session) writeSweep(start, end float64) error {
 	h := stamp(start)
 	h.FrameID = sw.Frame
 	bottomUp := 0
-	if s.cfg.Lidar != "os1-128" { // Velodyne-like presets number rings from the bottom beam
+	if !strings.HasPrefix(s.cfg.Lidar, "os1-") { // Velodyne-like presets number rings from the bottom beam
 		bottomUp = s.lidar.Rings()
 	}
 	cloud, labels := SweepCloud(&sw, h, bottomUp)

@@ -1,0 +1,146 @@
+package lidarsegnode
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/ros/rosmsg/std_msgs"
+	"github.com/gopercept/gopercept/internal/ros/simdrive"
+	"github.com/gopercept/gopercept/internal/sim"
+	"github.com/gopercept/gopercept/perception/lidarseg"
+)
+
+// nativeCard is a model of any lidar: rows H and columns W dynamic,
+// rows from rings, as tools/train/lidarseg.py writes for native sets.
+const nativeCard = `name: tiny-native
+version: 0.1.0
+task: lidar-segmentation
+family: rangenet
+inputs:
+  - {name: range_image, shape: [1, 5, H, W], type: float32}
+outputs:
+  - {name: logits, shape: [1, 20, H, W], type: float32}
+normalisation: {mean: [12.12, 10.88, 0.23, -1.04, 0.21], std: [12.32, 11.47, 6.91, 0.86, 0.16]}
+parameters: {intensity_scale: 0.00392156862745098, use_ring: true, native: true, softmax: false,
+  row_multiple: 4, column_multiple: 16, sensors: [hdl64e, hdl32e-1024, vlp16, os1-128]}
+`
+
+// TestNativeModelFitsEachLidar: a model of any lidar is sized by the node
+// to each lidar's rings and columns on the first sweep, whichever way the
+// driver numbers the rings, and its input tensor is exactly the training
+// set's (`simulate --dataset lidarseg --preset native`, normalised by the
+// card) for the same sweep.
+func TestNativeModelFitsEachLidar(t *testing.T) {
+	needORT(t)
+	model := tinyRangeNet(t, "H", "W", nativeCard)
+	for _, c := range []struct {
+		name     string
+		preset   sim.LidarPreset
+		columns  int
+		bottomUp bool // Velodyne's ring numbering
+		want     string
+	}{
+		{"HDL-64E 2048", sim.PresetHDL64E, 2048, true, "64×2048"},
+		{"HDL-32E 1024", sim.PresetHDL32E, 1024, true, "32×1024"},
+		{"VLP-16 1024", sim.PresetVLP16, 1024, true, "16×1024"},
+		{"OS1-128 1024", sim.PresetOS1128, 1024, false, "128×1024"},
+		{"VLP-16 2048 top-first", sim.PresetVLP16, 2048, false, "16×2048"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sw, l := simSweep(t, c.preset, c.columns)
+			rings := 0
+			if c.bottomUp {
+				rings = l.Rings()
+			}
+			cloud, _ := simdrive.SweepCloud(sw, std_msgs.Header{Stamp: node.TimeFromNS(1e8), FrameID: "lidar_top"}, rings)
+
+			env := envWith(map[string]any{"model.path": model})
+			n, err := New(env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer n.Close()
+			if err := n.Handle(msgOf(cloud), &discard{}); err != nil {
+				t.Fatal(err)
+			}
+			facts := env.Stats.Snapshot().Facts
+			if !strings.HasPrefix(facts["projection"], c.want+",") || !strings.Contains(facts["projection"], "rows from rings") {
+				t.Errorf("projection fact %q, want %s from rings", facts["projection"], c.want)
+			}
+			// The card lists VLP-16 at 1024 columns only: the node still
+			// fits the model to 2048 but says the lidar is outside.
+			covered := c.columns == 1024 || c.preset == sim.PresetHDL64E
+			if got := strings.HasPrefix(facts[FactSensor], "covered by"); got != covered {
+				t.Errorf("sensor fact %q, want covered %v", facts[FactSensor], covered)
+			}
+
+			// The training set's tensor of the same sweep.
+			pc := simdrive.NativeProjection(l, c.columns)
+			pc.Means, pc.Stds, pc.IntensityScale = [5]float32{}, [5]float32{1, 1, 1, 1, 1}, 1.0/255
+			proj, err := lidarseg.NewProjector(pc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var lc lidarseg.Cloud
+			for _, p := range sw.Points {
+				lc.X, lc.Y, lc.Z = append(lc.X, p.X), append(lc.Y, p.Y), append(lc.Z, p.Z)
+				lc.Intensity, lc.Ring = append(lc.Intensity, p.Intensity), append(lc.Ring, p.Ring)
+			}
+			raw := make([]float32, proj.TensorLen())
+			if _, err := proj.Project(lc, raw); err != nil {
+				t.Fatal(err)
+			}
+			got := n.model.input()
+			if len(got) != len(raw) {
+				t.Fatalf("node tensor %d values, training's %d (%s)", len(got), len(raw), facts["projection"])
+			}
+			mean := [5]float64{12.12, 10.88, 0.23, -1.04, 0.21}
+			std := [5]float64{12.32, 11.47, 6.91, 0.86, 0.16}
+			hw := len(raw) / 5
+			bad, filled := 0, 0
+			for i := 0; i < hw; i++ {
+				valid := raw[i] > 0
+				if valid {
+					filled++
+				}
+				for ch := range 5 {
+					want := 0.0
+					if valid {
+						want = (float64(raw[ch*hw+i]) - mean[ch]) / std[ch]
+					}
+					if math.Abs(float64(got[ch*hw+i])-want) > 1e-4*(1+math.Abs(want)) {
+						if bad < 3 {
+							t.Errorf("pixel %d channel %d: node %g, training %g", i, ch, got[ch*hw+i], want)
+						}
+						bad++
+					}
+				}
+			}
+			if bad > 0 || filled < hw/2 {
+				t.Errorf("%d of %d values differ; %d of %d pixels filled", bad, 5*hw, filled, hw)
+			}
+		})
+	}
+}
+
+// TestNativeCardErrors: a card that makes only one of rows and columns
+// dynamic, or gives a bad multiple, is refused naming what is wrong.
+func TestNativeCardErrors(t *testing.T) {
+	needORT(t)
+	for _, c := range []struct {
+		h, w any
+		card string
+		want string
+	}{
+		{"H", 2048, strings.ReplaceAll(nativeCard, "H, W]", "H, 2048]"), "names both its rows and its columns dynamic"},
+		{"H", "W", strings.Replace(nativeCard, "row_multiple: 4", "row_multiple: 0", 1), "row_multiple 0"},
+	} {
+		_, err := New(envWith(map[string]any{"model.path": tinyRangeNet(t, c.h, c.w, c.card)}))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", fmt.Sprint(c.h, c.w), err, c.want)
+		}
+	}
+}
