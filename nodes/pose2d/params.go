@@ -79,7 +79,7 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.MinSimilarity = ps.Float("tracking.min_similarity", 0.3, "Lowest OKS (or box IoU) to continue a track, 0..1.")
 	c.Smoothing = ps.Bool("tracking.smoothing", true, "One-Euro smoothing of tracked keypoints.")
 	c.MinCutoff = ps.Float("tracking.one_euro.min_cutoff", 1.0, "One-Euro cutoff at rest in Hz.")
-	c.Beta = ps.Float("tracking.one_euro.beta", 0.01, "One-Euro speed coefficient in Hz per px/s.")
+	c.Beta = ps.Float("tracking.one_euro.beta", 1.0, "One-Euro speed coefficient in Hz per px/s (1.0 follows people crossing a moving vehicle's view without lag; 0.01 lagged them).")
 	c.DCutoff = ps.Float("tracking.one_euro.d_cutoff", 1.0, "One-Euro cutoff of the speed estimate in Hz.")
 	c.PlausibilityMode = ps.String("plausibility.mode", "flag", "off, flag (count implausible people in diagnostics) or filter (drop them).")
 	c.MinPlausibility = ps.Float("plausibility.min_score", 0.5, "Plausibility score below which a person is implausible, 0..1.")

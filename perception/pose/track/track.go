@@ -26,7 +26,10 @@ type Config struct {
 	// detections.
 	Smooth bool
 	// MinCutoff, Beta and DCutoff are the One-Euro parameters (Hz, Hz per
-	// px/s, Hz; defaults 1.0, 0.01, 1.0).
+	// px/s, Hz; defaults 1.0, 1.0, 1.0). A camera on a moving vehicle sees
+	// people cross the image at 50–300 px/s: a Beta of 0.01 lagged them
+	// enough to cost a third of the crowd drives' AP, while 1.0 still
+	// smooths keypoints at rest (a few px/s of jitter).
 	MinCutoff, Beta, DCutoff float64
 	// MaxTracks bounds the number of live tracks (default 256); detections
 	// beyond it stay untracked.
@@ -53,7 +56,7 @@ func (c *Config) defaults() error {
 		c.MinCutoff = 1
 	}
 	if c.Beta == 0 {
-		c.Beta = 0.01
+		c.Beta = 1
 	}
 	if c.DCutoff == 0 {
 		c.DCutoff = 1
