@@ -7,6 +7,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strconv"
@@ -98,6 +99,44 @@ func TestLidarsegReproducesCard(t *testing.T) {
 	}
 	if !strings.Contains(card.Family, "rangenet") {
 		t.Fatalf("family %q", card.Family)
+	}
+}
+
+// anyLidars are the simulator's lidars lidarseg-any-small's card gives CI
+// figures for: a 64-, 32- and 16-beam Velodyne-like and a 128- and 64-beam
+// Ouster-like, at both column counts between them.
+var anyLidars = []struct {
+	lidar   string
+	columns int
+}{{"hdl64", 2048}, {"hdl32", 1024}, {"vlp16", 1024}, {"os1-128", 1024}, {"os1-64", 2048}}
+
+// TestLidarsegAnyReproducesCard scores lidarseg-any-small, the model of any
+// lidar, through the lidarseg node (which sizes it from each sweep) on
+// held-out seed 301 for each of anyLidars, and compares with the card's
+// ci_miou_<lidar>_<columns>.
+func TestLidarsegAnyReproducesCard(t *testing.T) {
+	card, err := infer.LoadCard("lidarseg-any-small.card.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tol := cardMetric(t, card, "ci_tolerance")
+	for _, l := range anyLidars {
+		key := fmt.Sprintf("ci_miou_%s_%d", strings.ReplaceAll(l.lidar, "-", ""), l.columns)
+		want := cardMetric(t, card, key)
+		path := heldOut(t, simdrive.Config{Seed: 301, Duration: 1, Cameras: "none", Lidar: l.lidar, Columns: l.columns})
+		rs, err := evaluate.Lidarseg(context.Background(), evaluate.LidarsegConfig{
+			Bags: []string{path}, ParamsFiles: []string{"../params/lidarseg.yaml"}, Root: "..",
+			Params: map[string]any{"model.path": "models/lidarseg-any-small.onnx"}, LabelMap: lidarseg.SemanticKITTI(), Modes: []string{"knn"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := rs[0].MeanIoU
+		t.Logf("lidarseg-any-small on held-out seed 301, %s at %d columns (1 s, %d clouds): mIoU %.4f over the classes present (card %s %.4f ± %.4f)",
+			l.lidar, l.columns, rs[0].Clouds, got, key, want, tol)
+		if math.IsNaN(got) || math.Abs(got-want) > tol {
+			t.Errorf("%s %d: mIoU %.4f, card says %.4f ± %.4f", l.lidar, l.columns, got, want, tol)
+		}
 	}
 }
 
