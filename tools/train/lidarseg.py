@@ -175,6 +175,7 @@ def main():
     ap.add_argument("--paint", action="store_true", help="append each DIR's paint.npy channels (camera colours, valid)")
     ap.add_argument("--lovasz", type=float, default=0, help="weight of the Lovász-softmax loss added to cross-entropy")
     ap.add_argument("--init", default="", help="start from this state_dict (a previous run's <out>-state.pt)")
+    ap.add_argument("--stop-after", type=int, default=0, help="stop after this many epochs of the --epochs schedule (0: all)")
     a = ap.parse_args()
     common.seed_everything(a.seed)
     common.threads()
@@ -216,7 +217,7 @@ def main():
     rng = np.random.default_rng(a.seed)
     t0 = time.time()
     best = -1.0
-    for ep in range(a.epochs):
+    for ep in range(a.stop_after or a.epochs):
         net.train()
         # Each batch from one set, sets drawn in proportion to their scans.
         batches = []
