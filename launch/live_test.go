@@ -834,3 +834,29 @@ func TestCameraOnlyLaunch(t *testing.T) {
 	}
 	launch.interrupt(t)
 }
+
+// TestAnyLidarLaunch: lidarseg launched with the model of any lidar
+// (lidarseg_model_path, dynamic rows and columns) sizes it from the drive's
+// 32-beam, 512-column lidar, says so in its log, and publishes labelled
+// clouds, seen through the real ros2 launch, param and an rclpy echo.
+func TestAnyLidarLaunch(t *testing.T) {
+	needInstalled(t)
+	p := newPlayer(t, nil, "anylidar")
+	launch := start(t, "ros2", "launch", "gopercept", "lidarseg.launch.py", "namespace:=anylidar",
+		"lidarseg_model_path:=models/lidarseg-any-small.onnx")
+	waitNodes(t, 60*time.Second, launch, "/anylidar/lidarseg")
+	if out, err := paramGet(t, "/anylidar/lidarseg", "model.path"); err != nil || !strings.Contains(out, "models/lidarseg-any-small.onnx") {
+		t.Errorf("ros2 param get /anylidar/lidarseg model.path: %v: %q", err, strings.TrimSpace(out))
+	}
+	echo := echoOnce(t, "/anylidar/lidarseg/labelled", "sensor_msgs/msg/PointCloud2")
+	p.waitSubscribed(t, 60*time.Second, "/anylidar/lidar/points")
+	waitEchoes(t, p, map[output]*proc{{"lidarseg", "/anylidar/lidarseg/labelled", "sensor_msgs/msg/PointCloud2"}: echo})
+	logs := launch.output()
+	if !strings.Contains(logs, "infer: lidarseg-any-small runs on CPUExecutionProvider") {
+		t.Errorf("launch log does not show lidarseg-any-small loaded:\n%s", logs)
+	}
+	if !strings.Contains(logs, "model input sized 32×512 for the lidar: 32 beams") {
+		t.Errorf("launch log does not show the model sized to the 32-beam, 512-column lidar:\n%s", logs)
+	}
+	launch.interrupt(t)
+}
