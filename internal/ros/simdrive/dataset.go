@@ -234,7 +234,7 @@ func WriteLidarDataset(ctx context.Context, cfg DatasetConfig, dir string, progr
 			"horizontal_fov_deg": pc.HorizontalFovDeg, "intensity_scale": float64(pc.IntensityScale), "use_ring": pc.UseRing,
 			"native": cfg.Native},
 		"randomized": cfg.Randomize,
-		"channels": []string{"range", "x", "y", "z", "remission"},
+		"channels":   []string{"range", "x", "y", "z", "remission"},
 	}
 	if painter != nil {
 		meta["paint"] = map[string]any{"cameras": cfg.Paint, "channels": lidarseg.PaintChannelNames,
