@@ -40,7 +40,10 @@ func TestBenchWorkload(t *testing.T) {
 	if wl, names, err := benchWorkloadOf(simdrive.Config{Lidar: "hdl64", Columns: 2048, Cameras: "none", Pedestrians: -1}); err != nil || wl.Cameras != 0 || len(names) != 0 || wl.PointsPerSweep != 131072 || wl.Pedestrians != 0 {
 		t.Errorf("no cameras: %+v %q %v", wl, names, err)
 	}
-	for _, cfg := range []simdrive.Config{{Lidar: "vlp16", Columns: 2048}, {Lidar: "hdl64", Columns: 32768}, {Lidar: "hdl64", Columns: 2048, Cameras: "twelve"}} {
+	if wl, _, err := benchWorkloadOf(simdrive.Config{Lidar: "vlp16", Columns: 2048, Cameras: "none"}); err != nil || wl.PointsPerSweep != 16*2048 {
+		t.Errorf("VLP-16-like lidar: %+v %v, want 32768 points a sweep", wl, err)
+	}
+	for _, cfg := range []simdrive.Config{{Lidar: "pandar64", Columns: 2048}, {Lidar: "hdl64", Columns: 32768}, {Lidar: "hdl64", Columns: 2048, Cameras: "twelve"}} {
 		if _, _, err := benchWorkloadOf(cfg); err == nil {
 			t.Errorf("%+v: no error", cfg)
 		}
