@@ -211,6 +211,9 @@ def main():
     if a.init:
         net.load_state_dict(torch.load(a.init))
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
+    # OneCycle is sized by n // batch steps an epoch; batching each set apart
+    # forms a few fewer (the remainder of every set), so the schedule ends
+    # just short of its floor. lidarseg-any-small was trained so.
     steps_per_epoch = max(1, n // a.batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=a.epochs * steps_per_epoch)
     lossf = nn.CrossEntropyLoss(weight=torch.from_numpy(weights), ignore_index=0)
