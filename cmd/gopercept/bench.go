@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/gopercept/gopercept/internal/ros/bag"
@@ -68,7 +69,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	params := fs.String("params", "", "parameter YAML files for the node, comma-separated (default params/<node>.yaml)")
 	duration := fs.Float64("duration", 3, "seconds of simulated drive when no bag is given")
 	// The simulated drive's size, for scaling runs (tools/bench/scaling.py).
-	lidar := fs.String("lidar", "hdl64", "simulated lidar: hdl32, hdl64 or os1-128 (its rows)")
+	lidar := fs.String("lidar", "hdl64", "simulated lidar: "+strings.Join(simdrive.LidarNames, ", ")+" (32, 64, 128, 64 or 16 rows)")
 	columns := fs.Int("columns", 2048, "simulated lidar columns per sweep, 8 to 16384 (points per sweep = rows × columns)")
 	cameras := fs.String("cameras", "", "simulated cameras: eight, six, four, front or none (default six; front for pose2d); bevfusion's cameras parameter follows")
 	saveBag := fs.String("save-bag", "", "keep the simulated drive in this MCAP file (to rerun on it as BAG with --params params/<node>.yaml,params/demo.yaml)")
