@@ -57,9 +57,6 @@ type benchWorkload struct {
 	CrowdSize int `json:"crowd_size,omitempty"`
 }
 
-// lidarRows are the simulator's lidar presets' rows.
-var lidarRows = map[string]int{"hdl32": 32, "hdl64": 64, "os1-128": 128, "os1-64": 64, "vlp16": 16}
-
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "kernels" {
 		return cmdBenchKernels(args[1:], stdout, stderr)
@@ -69,7 +66,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	params := fs.String("params", "", "parameter YAML files for the node, comma-separated (default params/<node>.yaml)")
 	duration := fs.Float64("duration", 3, "seconds of simulated drive when no bag is given")
 	// The simulated drive's size, for scaling runs (tools/bench/scaling.py).
-	lidar := fs.String("lidar", "hdl64", "simulated lidar: "+strings.Join(simdrive.LidarNames, ", ")+" (32, 64, 128, 64 or 16 rows)")
+	lidar := fs.String("lidar", "hdl64", "simulated lidar: "+strings.Join(simdrive.LidarNames, ", ")+" (HDL-64E-, OS1-128-, HDL-32E-, OS1-64- and VLP-16-like)")
 	columns := fs.Int("columns", 2048, "simulated lidar columns per sweep, 8 to 16384 (points per sweep = rows × columns)")
 	cameras := fs.String("cameras", "", "simulated cameras: eight, six, four, front or none (default six; front for pose2d); bevfusion's cameras parameter follows")
 	saveBag := fs.String("save-bag", "", "keep the simulated drive in this MCAP file (to rerun on it as BAG with --params params/<node>.yaml,params/demo.yaml)")
@@ -220,9 +217,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // benchWorkloadOf describes cfg's drive and returns its cameras' topic
 // prefixes as params/demo.yaml names them (cameras/cam_front, ...).
 func benchWorkloadOf(cfg simdrive.Config) (*benchWorkload, []string, error) {
-	rows, ok := lidarRows[cfg.Lidar]
-	if !ok {
-		return nil, nil, fmt.Errorf("bench: --lidar %q: want hdl32, hdl64 or os1-128", cfg.Lidar)
+	rows, err := simdrive.LidarRings(cfg.Lidar)
+	if err != nil {
+		return nil, nil, fmt.Errorf("bench: --lidar %q: want one of %s", cfg.Lidar, strings.Join(simdrive.LidarNames, ", "))
 	}
 	if cfg.Columns < 8 || cfg.Columns > 16384 {
 		return nil, nil, fmt.Errorf("bench: --columns %d: want 8 to 16384", cfg.Columns)

@@ -174,6 +174,20 @@ func Rig(cfg Config) (*sim.Rig, error) {
 // OS1-64- and VLP-16-like.
 var LidarNames = []string{"hdl64", "os1-128", "hdl32", "os1-64", "vlp16"}
 
+// LidarRings returns the beams of the simulator's lidar name, one of
+// LidarNames.
+func LidarRings(name string) (int, error) {
+	lc, err := lidarConfig(Config{Lidar: name})
+	if err != nil {
+		return 0, err
+	}
+	l, err := sim.NewLidar(lc)
+	if err != nil {
+		return 0, err
+	}
+	return l.Rings(), nil
+}
+
 func lidarConfig(cfg Config) (sim.LidarConfig, error) {
 	lc := sim.LidarConfig{Columns: cfg.Columns, RateHz: cfg.LidarHz, Frame: sim.FrameLidarTop}
 	switch cfg.Lidar {
