@@ -58,6 +58,63 @@ type estimator struct {
 	inW, inH     int // pose model input size
 	frameW       int // size of the frame being tiled
 	frameH       int
+	// scales are the one-stage passes at the other input sizes of
+	// model.input_sizes, whose people fusion merges into the first size's.
+	scales []scalePass
+	fusion decode.ScaleFusion
+}
+
+// scalePass is one more input size of a one-stage model with free H and W:
+// its own session, letterbox and decoder.
+type scalePass struct {
+	model  *infer.Model
+	lb     *preprocess.Letterbox
+	dec    decode.Decoder
+	size   int
+	people []pose.Person
+	stages [3]string // its preprocess, inference and decode stage names
+}
+
+// inputSizes returns the square input sizes to run the pose model at: the
+// model's own where its card fixes H and W; otherwise cfg's
+// model.input_sizes, or the card's input_sizes, or its input_size. It
+// returns nil sizes and the symbolic H and W names when they are free.
+func inputSizes(cfg *Config) (sizes []int, hName, wName string, err error) {
+	card, err := infer.LoadCard(infer.CardPathFor(cfg.ModelPath))
+	if err != nil {
+		return nil, "", "", fmt.Errorf("%w: %w", ErrModel, err)
+	}
+	if len(card.Inputs) != 1 || len(card.Inputs[0].Shape) != 4 {
+		return nil, "", "", nil // imageInput says what is wrong once the model is open
+	}
+	h, w := card.Inputs[0].Shape[2], card.Inputs[0].Shape[3]
+	if !h.Dynamic() && !w.Dynamic() {
+		if len(cfg.InputSizes) > 0 && (len(cfg.InputSizes) > 1 || int64(cfg.InputSizes[0]) != h.Size || h.Size != w.Size) {
+			return nil, "", "", paramErr("model.input_sizes", cfg.InputSizes, "set, but model %s has a fixed %d×%d input", card.Name, w.Size, h.Size)
+		}
+		return nil, "", "", nil
+	}
+	if !h.Dynamic() || !w.Dynamic() || h.Name == "" || w.Name == "" {
+		return nil, "", "", fmt.Errorf("%w: model %s input %v: want H and W both named and free, or both fixed", ErrModel, card.Name, card.Inputs[0].Shape)
+	}
+	sizes = cfg.InputSizes
+	if len(sizes) == 0 {
+		if list, ok := card.Parameters["input_sizes"].([]any); ok {
+			for _, v := range list {
+				n, ok := v.(int)
+				if !ok || n < 32 {
+					return nil, "", "", fmt.Errorf("%w: model %s: parameters.input_sizes %v, want whole numbers of pixels ≥ 32", ErrModel, card.Name, list)
+				}
+				sizes = append(sizes, n)
+			}
+		} else if v, ok := card.Param("input_size"); ok && v >= 32 {
+			sizes = []int{int(v)}
+		}
+	}
+	if len(sizes) == 0 {
+		return nil, "", "", fmt.Errorf("%w: model %s leaves its input size free and neither model.input_sizes nor the card's input_sizes or input_size gives one", ErrModel, card.Name)
+	}
+	return sizes, h.Name, w.Name, nil
 }
 
 // normFor converts a card's normalisation (value = (raw·Scale − Mean)/Std on
@@ -104,12 +161,19 @@ func imageInput(m *infer.Model) (string, int, int, error) {
 
 func newEstimator(cfg *Config, stats *node.Stats, logf func(string)) (*estimator, error) {
 	e := &estimator{cfg: cfg, stats: stats, lastDetected: -1}
-	open := func(path string, batch int) (*infer.Model, error) {
+	open := func(path string, batch int, dims map[string]int64) (*infer.Model, error) {
 		return infer.Open(infer.Config{ModelPath: path, Providers: cfg.Providers, IntraOpThreads: cfg.Threads, Batch: batch, MaxBatch: max(cfg.MaxPeople, 1), Logf: logf,
-			DeviceID: cfg.DeviceID, FP16: cfg.FP16, BuildEngineOnly: cfg.BuildEngineOnly})
+			DeviceID: cfg.DeviceID, FP16: cfg.FP16, BuildEngineOnly: cfg.BuildEngineOnly, Dims: dims})
 	}
-	var err error
-	if e.pose, err = open(cfg.ModelPath, 1); err != nil {
+	sizes, hName, wName, err := inputSizes(cfg)
+	if err != nil {
+		return nil, err
+	}
+	var dims map[string]int64
+	if sizes != nil {
+		dims = map[string]int64{hName: int64(sizes[0]), wName: int64(sizes[0])}
+	}
+	if e.pose, err = open(cfg.ModelPath, 1, dims); err != nil {
 		return nil, err
 	}
 	card := e.pose.Card()
@@ -143,7 +207,7 @@ func newEstimator(cfg *Config, stats *node.Stats, logf func(string)) (*estimator
 			e.close()
 			return nil, paramErr("detector.path", nil, "empty but model %s (%s) is top-down", card.Name, canon)
 		}
-		if e.det, err = open(cfg.DetectorPath, 1); err != nil {
+		if e.det, err = open(cfg.DetectorPath, 1, nil); err != nil {
 			e.close()
 			return nil, err
 		}
@@ -206,6 +270,28 @@ func newEstimator(cfg *Config, stats *node.Stats, logf func(string)) (*estimator
 			e.close()
 			return nil, err
 		}
+		for _, size := range sizes[min(1, len(sizes)):] {
+			m, err := open(cfg.ModelPath, 1, map[string]int64{hName: int64(size), wName: int64(size)})
+			if err != nil {
+				e.close()
+				return nil, fmt.Errorf("pose2d: model.input_sizes %d: %w", size, err)
+			}
+			e.scales = append(e.scales, scalePass{model: m, size: size, stages: [3]string{
+				fmt.Sprintf("preprocess@%d", size), fmt.Sprintf("inference@%d", size), fmt.Sprintf("decode@%d", size)}})
+			sp := &e.scales[len(e.scales)-1]
+			if sp.lb, err = preprocess.NewLetterbox(preprocess.LetterboxConfig{Size: size, Pad: pad, Norm: norm}); err != nil {
+				e.close()
+				return nil, err
+			}
+			if sp.dec, err = e.newDecoderAt(cfg, size, size); err != nil {
+				e.close()
+				return nil, err
+			}
+		}
+	}
+	if len(sizes) > 1 && e.family != familyOneStage {
+		e.close()
+		return nil, paramErr("model.input_sizes", sizes, "lists %d sizes, but model %s runs %s; several sizes are for one-stage models", len(sizes), card.Name, e.family)
 	}
 	return e, nil
 }
@@ -214,8 +300,39 @@ func newEstimator(cfg *Config, stats *node.Stats, logf func(string)) (*estimator
 // newEstimator fixed (the card, the input size, the decoder name), so that
 // Reconfigure can build one aside while the node runs.
 func (e *estimator) newDecoder(cfg *Config) (decode.Decoder, error) {
+	return e.newDecoderAt(cfg, e.inW, e.inH)
+}
+
+// decoders builds the decoders of every input size for cfg's thresholds:
+// the first size's, then one per scale pass.
+func (e *estimator) decoders(cfg *Config) ([]decode.Decoder, error) {
+	out := make([]decode.Decoder, 0, 1+len(e.scales))
+	d, err := e.newDecoder(cfg)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, d)
+	for _, sp := range e.scales {
+		if d, err = e.newDecoderAt(cfg, sp.size, sp.size); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// setDecoders installs what decoders built.
+func (e *estimator) setDecoders(decs []decode.Decoder) {
+	e.dec = decs[0]
+	for i := range e.scales {
+		e.scales[i].dec = decs[1+i]
+	}
+}
+
+// newDecoderAt is newDecoder for a w×h model input.
+func (e *estimator) newDecoderAt(cfg *Config, w, h int) (decode.Decoder, error) {
 	card := e.pose.Card()
-	dc := decode.Config{InputWidth: e.inW, InputHeight: e.inH, KeypointThreshold: float32(cfg.KeypointThreshold), ScoreThreshold: float32(cfg.PersonScore), IoUThreshold: float32(cfg.DetIoU), MaxPeople: cfg.MaxPeople}
+	dc := decode.Config{InputWidth: w, InputHeight: h, KeypointThreshold: float32(cfg.KeypointThreshold), ScoreThreshold: float32(cfg.PersonScore), IoUThreshold: float32(cfg.DetIoU), MaxPeople: cfg.MaxPeople}
 	if r, ok := card.Param("split_ratio"); ok {
 		dc.SplitRatio = r
 	}
@@ -241,7 +358,12 @@ func (e *estimator) newDecoder(cfg *Config) (decode.Decoder, error) {
 
 func (e *estimator) close() error {
 	var first error
-	for _, m := range []*infer.Model{e.pose, e.det} {
+	models := []*infer.Model{e.pose, e.det}
+	for _, sp := range e.scales {
+		models = append(models, sp.model)
+	}
+	e.scales = nil
+	for _, m := range models {
 		if m != nil {
 			if err := m.Close(); err != nil && first == nil {
 				first = err
@@ -279,24 +401,48 @@ func (e *estimator) run(img *imageconv.RGB) ([]pose.Person, error) {
 	if e.family == familyTopDown {
 		return e.runTopDown(img)
 	}
-	t := time.Now()
-	xf, err := e.lb.Run(img, e.pose.Input(e.poseIn))
-	if err != nil {
-		return nil, err
-	}
-	t = e.stage("preprocess", t)
-	if err := e.pose.Run(); err != nil {
-		return nil, err
-	}
-	t = e.stage("inference", t)
-	people, err := e.dec.Decode(e.outputs(e.pose), e.people)
+	people, err := e.runPass(img, e.pose, e.poseIn, e.lb, e.dec, e.people, &firstPassStages)
 	e.people = people
 	if err != nil {
 		return nil, err
 	}
+	for i := range e.scales {
+		sp := &e.scales[i]
+		other, err := e.runPass(img, sp.model, e.poseIn, sp.lb, sp.dec, sp.people, &sp.stages)
+		sp.people = other
+		if err != nil {
+			return nil, fmt.Errorf("input size %d: %w", sp.size, err)
+		}
+		people = e.fusion.Fuse(people, other)
+		e.people = people
+	}
+	return people[:min(len(people), e.cfg.MaxPeople)], nil
+}
+
+// firstPassStages name the stages of the first (or only) input size.
+var firstPassStages = [3]string{"preprocess", "inference", "decode"}
+
+// runPass runs a one-stage model on img through its letterbox and decoder
+// and returns, in buf's storage, the people above the person score in
+// image pixels; stages names its preprocess, inference and decode times.
+func (e *estimator) runPass(img *imageconv.RGB, m *infer.Model, in string, lb *preprocess.Letterbox, dec decode.Decoder, buf []pose.Person, stages *[3]string) ([]pose.Person, error) {
+	t := time.Now()
+	xf, err := lb.Run(img, m.Input(in))
+	if err != nil {
+		return buf, err
+	}
+	t = e.stage(stages[0], t)
+	if err := m.Run(); err != nil {
+		return buf, err
+	}
+	t = e.stage(stages[1], t)
+	people, err := dec.Decode(e.outputs(m), buf)
+	if err != nil {
+		return people, err
+	}
 	inv, err := xf.Inverse()
 	if err != nil {
-		return nil, err
+		return people, err
 	}
 	n := 0
 	for i := range people {
@@ -307,9 +453,8 @@ func (e *estimator) run(img *imageconv.RGB) ([]pose.Person, error) {
 		people[n], people[i] = people[i], people[n]
 		n++
 	}
-	e.people = people
-	e.stage("decode", t)
-	return people[:min(n, e.cfg.MaxPeople)], nil
+	e.stage(stages[2], t)
+	return people[:n], nil
 }
 
 func (e *estimator) runTopDown(img *imageconv.RGB) ([]pose.Person, error) {

@@ -109,14 +109,15 @@ func runPhoto(t *testing.T, n *Node, file string) []pose.Person {
 // on real photographs (scikit-image's astronaut and cameraman, matplotlib's
 // Grace Hopper, 512×600 so the letterbox pads) and scores the skeletons
 // against keypoints marked by hand: PCK (alpha × the photo's reference
-// length) over the marked joints. Both models must reach 0.8 on every
-// photograph but one: MultiPose at its 256 input gets 4 of 7 on the
-// astronaut (her right shoulder, elbow and wrist — the wrist at score
-// 0.04 — fall outside 48 px). TensorFlow running Google's graph on the same
-// photo misses the same three joints, and at a 160 or 192 long side it
-// finds all 7, so that is the model on a person filling the frame, not our
-// input or decoding; its floor there is what it measures (a swapped axis or
-// a wrong scale scores 0–2 of 7).
+// length) over the marked joints, ≥ 0.8 on every photograph. MultiPose runs
+// at its card's input sizes, 256 and 192, fused joint by joint; at 256
+// alone ("multipose@256") it gets 4 of 7 on the astronaut (her right
+// shoulder, elbow and wrist — the wrist at score 0.04 — fall outside
+// 48 px). TensorFlow running Google's graph on the same photo misses the
+// same three joints at 256 and finds all 7 at 192, so that is the model on
+// a person filling the frame, not our input or decoding; the single-size
+// run's floor there is what it measures (a swapped axis or a wrong scale
+// scores 0–2 of 7), and the fused run must beat it.
 func TestMoveNetOnPhotographs(t *testing.T) {
 	needORT(t)
 	photos := loadPhotos(t)
@@ -124,10 +125,19 @@ func TestMoveNetOnPhotographs(t *testing.T) {
 		t.Fatal("testdata/photos.json has no photographs")
 	}
 	floor := map[string]map[string]float64{
-		"movenet-multipose": {"astronaut.jpg": 4.0 / 7},
+		"multipose@256": {"astronaut.jpg": 4.0 / 7},
 	}
-	for _, model := range []string{"movenet-multipose", "movenet-lightning"} {
-		t.Run(model, func(t *testing.T) {
+	runs := []struct {
+		name, model string
+		sizes       []any // model.input_sizes; nil: the card's
+	}{
+		{"multipose", "movenet-multipose", nil},
+		{"multipose@256", "movenet-multipose", []any{256}},
+		{"lightning", "movenet-lightning", nil},
+	}
+	for _, run := range runs {
+		model := run.model
+		t.Run(run.name, func(t *testing.T) {
 			values, err := param.LoadFile(filepath.Join("..", "..", "params", "pose2d.yaml"), "pose2d")
 			if err != nil {
 				t.Fatal(err)
@@ -137,6 +147,9 @@ func TestMoveNetOnPhotographs(t *testing.T) {
 			values["depth.topic"] = ""
 			values["tracking.enabled"] = false // one frame: score what the model saw, not a track
 			values["overlay.enabled"] = false
+			if run.sizes != nil {
+				values["model.input_sizes"] = run.sizes
+			}
 			ps := param.New("pose2d", values)
 			nn, err := New(node.Env{Name: "pose2d", Params: ps, Stats: node.NewStats()})
 			if err != nil {
@@ -149,6 +162,13 @@ func TestMoveNetOnPhotographs(t *testing.T) {
 			n := nn.(*Node)
 			if n.est.family != familyOneStage {
 				t.Fatalf("%s runs as %s, want one-stage", model, n.est.family)
+			}
+			var extra []int
+			for _, sp := range n.est.scales {
+				extra = append(extra, sp.size)
+			}
+			if wantExtra := map[string][]int{"multipose": {192}}[run.name]; !slices.Equal(extra, wantExtra) {
+				t.Fatalf("%s: extra input sizes %v, want %v (the card's input_sizes after the first, unless model.input_sizes overrides)", run.name, extra, wantExtra)
 			}
 			for _, ph := range photos {
 				gt := []metrics.Annotation{ph.annotation(t)}
@@ -177,7 +197,7 @@ func TestMoveNetOnPhotographs(t *testing.T) {
 						}
 					}
 				}
-				want, ok := floor[model][ph.File]
+				want, ok := floor[run.name][ph.File]
 				if !ok {
 					want = 0.8
 				}
@@ -209,6 +229,38 @@ func TestMoveNetCardsPinTheirFiles(t *testing.T) {
 		}
 		if card.Provenance.License == "" || card.Provenance.Source == "" {
 			t.Errorf("%s: the card states no licence or source", model)
+		}
+	}
+}
+
+// TestInputSizesErrors checks that model.input_sizes names itself when it
+// cannot apply: a model whose card fixes its input, sizes that are not
+// whole pixels, and several sizes for a top-down model.
+func TestInputSizesErrors(t *testing.T) {
+	needORT(t)
+	for _, c := range []struct {
+		model string
+		sizes []any
+	}{
+		{"pose-heatmap-small", []any{256, 192}}, // fixed 256×192 input
+		{"movenet-multipose", []any{200.5}},
+		{"movenet-multipose", []any{16}},
+	} {
+		values, err := param.LoadFile(filepath.Join("..", "..", "params", "pose2d.yaml"), "pose2d")
+		if err != nil {
+			t.Fatal(err)
+		}
+		values["model.path"] = filepath.Join("..", "..", "models", c.model+".onnx")
+		values["depth.topic"] = ""
+		values["model.input_sizes"] = c.sizes
+		nn, err := New(node.Env{Name: "pose2d", Params: param.New("pose2d", values), Stats: node.NewStats()})
+		if err == nil {
+			nn.Close()
+			t.Errorf("%s with model.input_sizes %v: no error", c.model, c.sizes)
+			continue
+		}
+		if !strings.Contains(err.Error(), "model.input_sizes") {
+			t.Errorf("%s with model.input_sizes %v: %v, want it to name model.input_sizes", c.model, c.sizes, err)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package pose2dnode
 
 import (
+	"math"
 	"path/filepath"
 
 	"github.com/gopercept/gopercept/internal/ros/param"
@@ -15,6 +16,7 @@ type Config struct {
 	Overlay                                                 bool
 
 	ModelPath, ModelDecoder string
+	InputSizes              []int
 	Providers               []string
 	Threads                 int
 	DeviceID                int
@@ -60,6 +62,13 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.Overlay = ps.Bool("overlay.enabled", true, "Publish the image with skeletons drawn.")
 	c.ModelPath = ps.String("model.path", "models/pose-heatmap-small.onnx", "Pose model (.onnx, card beside it); relative to the project root.")
 	c.ModelDecoder = ps.String("model.decoder", "", "Decoder override (heatmap, dark, integral, simcc, yolo-pose, yolo-pose-e2e, openpose, movenet-multipose, movenet, movenet-topdown); empty takes the card's.")
+	sizes := ps.Floats("model.input_sizes", nil, "Input sizes (square, pixels) to run a one-stage model whose card leaves H and W free, fusing the people joint by joint (multi-scale testing); empty takes the card's input_sizes, or its input_size.")
+	for _, v := range sizes {
+		if v != math.Trunc(v) || v < 32 || v > 2048 {
+			return c, paramErr("model.input_sizes", sizes, "want whole numbers of pixels in 32..2048")
+		}
+		c.InputSizes = append(c.InputSizes, int(v))
+	}
 	c.Providers = ps.Strings("model.providers", []string{"cpu"}, "Execution providers in order of preference: tensorrt, cuda, cpu.")
 	c.Threads = ps.Int("model.threads", 0, "ONNX Runtime intra-op threads; 0 for its default.")
 	c.DeviceID = ps.Int("model.device_id", 0, "CUDA device ordinal for the tensorrt and cuda providers (every model of the node).")

@@ -138,10 +138,21 @@ func TestParamsFileSchemaAndDeclarations(t *testing.T) {
 			continue
 		}
 		def := d.Default
-		if ss, ok := def.([]string); ok {
-			var a []any
-			for _, x := range ss {
+		switch list := def.(type) {
+		case []string:
+			a := []any{}
+			for _, x := range list {
 				a = append(a, x)
+			}
+			def = a
+		case []float64: // a list of whole numbers (model.input_sizes) is the schema's integers
+			a := []any{}
+			for _, x := range list {
+				if x == float64(int(x)) {
+					a = append(a, int(x))
+				} else {
+					a = append(a, x)
+				}
 			}
 			def = a
 		}

