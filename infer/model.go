@@ -618,11 +618,34 @@ func (m *Model) OutputShape(name string) []int64 {
 	return nil
 }
 
+// AppendOutputShape appends the shape of an output at the current batch to
+// dst and returns it (dst unchanged for an unknown name): OutputShape
+// without its allocation, for per-frame code.
+func (m *Model) AppendOutputShape(dst []int64, name string) []int64 {
+	t := m.outByName[name]
+	if t == nil {
+		return dst
+	}
+	n := len(dst)
+	dst = append(dst, t.dims...)
+	if t.batched {
+		dst[n] = int64(m.batch)
+	}
+	return dst
+}
+
 // InputNames returns the model's input names in the model's order.
 func (m *Model) InputNames() []string { return append([]string(nil), m.inNames...) }
 
 // OutputNames returns the model's output names in the model's order.
 func (m *Model) OutputNames() []string { return append([]string(nil), m.outNames...) }
+
+// NumOutputs returns the number of outputs; with OutputName it walks them
+// without OutputNames' copy, for per-frame code.
+func (m *Model) NumOutputs() int { return len(m.outNames) }
+
+// OutputName returns the name of output i, in the model's order.
+func (m *Model) OutputName(i int) string { return m.outNames[i] }
 
 // Card returns the model's card.
 func (m *Model) Card() *Card { return m.card }

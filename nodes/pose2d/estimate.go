@@ -45,6 +45,9 @@ type estimator struct {
 	poseIn       string
 	detIn        string
 	outs         []decode.Tensor
+	dims         []int   // the output shapes of outs, end to end
+	shape        []int64 // reused output shapes, end to end
+	ranks        []int   // per output, its number of dimensions in shape
 	dets         []detection
 	passDets     []detection   // one detector pass's output
 	tile         imageconv.RGB // a tile's pixels for slicing-aided detection
@@ -377,13 +380,24 @@ func (e *estimator) close() error {
 // outputs collects m's outputs as decoder tensors with their current shapes.
 func (e *estimator) outputs(m *infer.Model) []decode.Tensor {
 	e.outs = e.outs[:0]
-	for _, name := range m.OutputNames() {
-		s := m.OutputShape(name)
-		shape := make([]int, len(s))
-		for i, d := range s {
-			shape[i] = int(d)
-		}
-		e.outs = append(e.outs, decode.Tensor{Name: name, Shape: shape, Data: m.Output(name)})
+	e.dims = e.dims[:0]
+	e.shape = e.shape[:0]
+	e.ranks = e.ranks[:0]
+	for i := range m.NumOutputs() {
+		n := len(e.shape)
+		e.shape = m.AppendOutputShape(e.shape, m.OutputName(i))
+		e.ranks = append(e.ranks, len(e.shape)-n)
+	}
+	for _, d := range e.shape {
+		e.dims = append(e.dims, int(d))
+	}
+	// The shapes share one reused buffer: the decoder reads them before
+	// the next call.
+	at := 0
+	for i, n := range e.ranks {
+		name := m.OutputName(i)
+		e.outs = append(e.outs, decode.Tensor{Name: name, Shape: e.dims[at : at+n : at+n], Data: m.Output(name)})
+		at += n
 	}
 	return e.outs
 }
@@ -565,8 +579,9 @@ func (e *estimator) detect(img *imageconv.RGB, x0, y0, pass int, spent *[3]time.
 		return err
 	}
 	t2 := time.Now()
-	names := e.det.OutputNames()
-	e.passDets, err = decodeYOLODet(e.det.Output(names[0]), e.det.OutputShape(names[0]), e.cfg.PersonClass, float32(e.cfg.DetScore), float32(e.cfg.DetIoU), e.cfg.MaxPeople, e.passDets)
+	out := e.det.OutputName(0)
+	e.shape = e.det.AppendOutputShape(e.shape[:0], out)
+	e.passDets, err = decodeYOLODet(e.det.Output(out), e.shape, e.cfg.PersonClass, float32(e.cfg.DetScore), float32(e.cfg.DetIoU), e.cfg.MaxPeople, e.passDets)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/gopercept/gopercept/infer"
+	"github.com/gopercept/gopercept/internal/imageconv"
 	"github.com/gopercept/gopercept/internal/ros/cdr"
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/param"
@@ -262,5 +263,55 @@ func TestInputSizesErrors(t *testing.T) {
 		if !strings.Contains(err.Error(), "model.input_sizes") {
 			t.Errorf("%s with model.input_sizes %v: %v, want it to name model.input_sizes", c.model, c.sizes, err)
 		}
+	}
+}
+
+// TestEstimatorAllocs checks that a frame through the models allocates
+// nothing once warm: MoveNet MultiPose at one size and at two (the scale
+// passes and their fusion), and the default top-down pair (detector, crop,
+// pose model), on a photograph with a person in it.
+func TestEstimatorAllocs(t *testing.T) {
+	needORT(t)
+	data, err := os.ReadFile(filepath.Join("testdata", "astronaut.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := &imageconv.RGB{}
+	if err := imageconv.DecodeCompressed("jpeg", data, img); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		model string
+		sizes []any
+	}{{"movenet-multipose", []any{256}}, {"movenet-multipose", []any{256, 192}}, {"pose-heatmap-small", nil}} {
+		values, err := param.LoadFile(filepath.Join("..", "..", "params", "pose2d.yaml"), "pose2d")
+		if err != nil {
+			t.Fatal(err)
+		}
+		values["model.path"] = filepath.Join("..", "..", "models", c.model+".onnx")
+		values["detector.path"] = filepath.Join("..", "..", "models", "detector-person-small.onnx")
+		values["depth.topic"] = ""
+		if c.sizes != nil {
+			values["model.input_sizes"] = c.sizes
+		}
+		nn, err := New(node.Env{Name: "pose2d", Params: param.New("pose2d", values), Stats: node.NewStats()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := nn.(*Node)
+		run := func() {
+			people, err := n.est.run(img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(people) == 0 {
+				t.Fatalf("%s: nobody found on the astronaut", c.model)
+			}
+		}
+		run()
+		if a := testing.AllocsPerRun(5, run); a != 0 {
+			t.Errorf("%s at %v: %v allocations a frame after warm-up", c.model, c.sizes, a)
+		}
+		nn.Close()
 	}
 }
