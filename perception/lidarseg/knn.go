@@ -107,11 +107,19 @@ type KNN struct {
 	pointFn func(lo, hi int)
 	// simd: the 5×5 window's K ≤ 8 nearest by knn5AVX2, with w5 its
 	// weights in rows of 8 lanes.
-	simd     bool
-	w5       [40]float32
-	proj     *Projection
-	pixLabel []uint16
-	dst      []uint16
+	simd bool
+	w5   [40]float32
+	// pixelRows: with simd, the pixels' own votes by knnRow8AVX2, eight
+	// pixels of a row at a time (K 5, a 5×5 window: RangeNet++'s), which
+	// the points shown at their pixel (nearly all) take; w25 is each
+	// window position's weight in 8 lanes, pixVote the votes.
+	pixelRows bool
+	w25       [25][8]float32
+	pixVote   []uint16
+	rowVoteFn func(lo, hi int)
+	proj      *Projection
+	pixLabel  []uint16
+	dst       []uint16
 }
 
 // NewKNN returns the post-processing for images of height × width pixels
@@ -182,8 +190,16 @@ func NewKNN(cfg KNNConfig, classes, height, width int) (*KNN, error) {
 	if cfg.Search == 5 {
 		for i, w := range k.weights {
 			k.w5[(i/5)*8+i%5] = w
+			for l := range 8 {
+				k.w25[i][l] = w
+			}
 		}
 	}
+	k.pixelRows = cfg.Search == 5 && cfg.K == 5 && width >= 8
+	if k.pixelRows {
+		k.pixVote = make([]uint16, height*width)
+	}
+	k.rowVoteFn = k.rowVotes
 	return k, nil
 }
 
@@ -212,8 +228,16 @@ func (k *KNN) Apply(dst []uint16, proj *Projection, pixelLabels []uint16) error 
 	}
 	k.proj, k.pixLabel, k.dst = proj, pixelLabels, dst
 	k.par.For(k.h, 8, k.padFn)
-	k.par.For(k.h+2*k.pad, 8, k.rowFn)
-	k.par.For(k.w, 256, k.colFn)
+	if k.simd && k.pixelRows {
+		// Every pixel's vote at its own range, eight at a time: the
+		// uniform-window shortcut saves less than it costs to find (on the
+		// realistic sweep few eight-pixel blocks are all uniform), so it
+		// is not built.
+		k.par.For(k.h, 4, k.rowVoteFn)
+	} else {
+		k.par.For(k.h+2*k.pad, 8, k.rowFn)
+		k.par.For(k.w, 256, k.colFn)
+	}
 	k.par.For(len(dst), 4096, k.pointFn)
 	k.proj, k.pixLabel, k.dst = nil, nil, nil
 	return nil
@@ -240,6 +264,22 @@ func (k *KNN) fillPadded(lo, hi int) {
 		}
 	}
 	// Borders stay 0 from construction: they are never written.
+}
+
+// rowVotes writes the votes of image rows [lo, hi)'s pixels, but for the
+// last w mod 8 of each row, into pixVote.
+func (k *KNN) rowVotes(lo, hi int) {
+	cut := uint32(math.Float32bits(float32(k.cfg.Cutoff)))
+	if k.cfg.Cutoff <= 0 {
+		cut = math.Float32bits(float32(math.Inf(1)))
+	}
+	n := k.w &^ 7
+	for y := lo; y < hi; y++ {
+		base := y * k.wp              // the window corner of the row's first pixel
+		_ = k.prange[base+4*k.wp+n+3] // the last window lies in the padded image
+		_ = k.plabel[base+4*k.wp+n+3]
+		knnRow8AVX2(&k.prange[base], &k.plabel[base], k.wp, &k.w25, cut, n, &k.pixVote[y*k.w])
+	}
 }
 
 // noClass marks a window row whose pixels disagree.
@@ -333,18 +373,31 @@ func (k *KNN) vote(lo, hi int) {
 	var labels [MaxK]uint16
 	var votes [256]uint8 // per class, zero between points
 	small := k.classes <= len(votes)
+	rows := k.simd && k.pixelRows
+	rowsW := k.w &^ 7 // columns rowVotes covers
+	shown := p.PixelPoint
 	for i, u := range us {
 		if u < 0 {
 			dst[i] = 0
 			continue
 		}
 		pix := int(vs[i])*k.w + int(u)
+		r := rs[i]
+		base := int(vs[i])*k.wp + int(u) // the window's corner in the padded image
+		if rows {
+			// A point shown at its pixel, at the pixel's range, has the
+			// pixel's vote.
+			if int(u) < rowsW && shown[pix] == int32(lo+i) && p.PixelRange[pix] == r {
+				dst[i] = k.pixVote[pix]
+			} else {
+				dst[i] = k.voteSIMD(base, r, cutBits)
+			}
+			continue
+		}
 		if l := k.uniform[pix]; l != 0 {
 			dst[i] = l
 			continue
 		}
-		r := rs[i]
-		base := int(vs[i])*k.wp + int(u) // the window's corner in the padded image
 		if k.simd {
 			dst[i] = k.voteSIMD(base, r, cutBits)
 			continue

@@ -79,3 +79,56 @@ func TestModeBytes(t *testing.T) {
 		}
 	}
 }
+
+// TestKNNPixelRowsMatch compares the eight-pixels-at-a-time vote
+// (knnRow8AVX2, which the points shown at their pixel take) with the
+// per-point AVX2 selection and the portable one: scenes whose widths are
+// and are not multiples of 8 (the last columns take the per-point path),
+// ranges quantised so that distances tie, empty pixels, cutoffs on and
+// off, and many classes (labels above 255).
+func TestKNNPixelRowsMatch(t *testing.T) {
+	if !useSIMD {
+		t.Skip("no AVX2 on this CPU")
+	}
+	for _, c := range []struct{ h, w, classes int }{{16, 64, 7}, {12, 61, 20}, {8, 9, 300}, {64, 256, 20}} {
+		for seed := uint64(1); seed <= 3; seed++ {
+			proj, pix := randomScene(t, seed, c.h, c.w, c.h*c.w*6/5, c.classes)
+			if seed == 2 {
+				for i, r := range proj.PixelRange {
+					if r > 0 {
+						proj.PixelRange[i] = float32(math.Round(float64(r)*4) / 4)
+					}
+				}
+				for i, r := range proj.PointRange {
+					if r > 0 {
+						proj.PointRange[i] = float32(math.Round(float64(r)*4) / 4)
+					}
+				}
+			}
+			for _, cutoff := range []float64{1, -1, 0.05} {
+				cfg := KNNConfig{K: 5, Search: 5, Sigma: 1, Cutoff: cutoff}
+				run := func(simd, rows bool) []uint16 {
+					kn, err := NewKNN(cfg, c.classes, c.h, c.w)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if rows && !kn.pixelRows {
+						t.Fatalf("%d×%d: no pixel rows", c.h, c.w)
+					}
+					kn.simd, kn.pixelRows = simd, rows
+					out := make([]uint16, proj.NumPoints())
+					if err := kn.Apply(out, proj, pix); err != nil {
+						t.Fatal(err)
+					}
+					return out
+				}
+				rows, points, portable := run(true, true), run(true, false), run(false, false)
+				for i := range rows {
+					if rows[i] != points[i] || rows[i] != portable[i] {
+						t.Fatalf("%d×%d seed %d cutoff %g: point %d class %d by pixel rows, %d per point, %d portable", c.h, c.w, seed, cutoff, i, rows[i], points[i], portable[i])
+					}
+				}
+			}
+		}
+	}
+}

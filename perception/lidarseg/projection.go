@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"unsafe"
 )
 
 // Channels is the number of model-input channels: range, x, y, z, remission.
@@ -216,6 +217,7 @@ type Projector struct {
 	source     [Channels]int // per tensor channel: 0 range, 1 x, 2 y, 3 z, 4 remission
 	rangeFirst bool          // ChannelOrder is "rxyzi"
 	inv        [Channels]float64
+	norm       [2 * Channels][8]float32 // each mean, then each std, for fillTensorAVX2
 }
 
 // emptyKey marks a pixel without a point in the scatter images.
@@ -243,6 +245,9 @@ func NewProjector(cfg ProjectionConfig) (*Projector, error) {
 	}
 	for ch, s := range cfg.Stds {
 		p.inv[ch] = 1 / float64(s)
+		for l := range 8 {
+			p.norm[ch][l], p.norm[Channels+ch][l] = cfg.Means[ch], s
+		}
 	}
 	p.buildTables()
 	for sx := range 2 {
@@ -777,6 +782,14 @@ func (p *Projector) fillTensor(pix0 int, pp []int32, pr []float32, pay [][4]floa
 	t := p.tensor
 	n := len(pp)
 	pr, pay = pr[:n], pay[:n]
+	if m := n &^ 7; useSIMD && m > 0 && alignedRows(t[pix0:], plane) {
+		fillTensorAVX2(&pp[0], &pr[0], &pay[0], &t[pix0], plane, m, &p.norm)
+		pix0 += m
+		pp, pr, pay = pp[m:], pr[m:], pay[m:]
+		if n -= m; n == 0 {
+			return
+		}
+	}
 	t0, t1 := t[pix0:pix0+n], t[plane+pix0:plane+pix0+n]
 	t2, t3, t4 := t[2*plane+pix0:2*plane+pix0+n], t[3*plane+pix0:3*plane+pix0+n], t[4*plane+pix0:4*plane+pix0+n]
 	m, inv := p.cfg.Means, p.inv
@@ -796,6 +809,20 @@ func (p *Projector) fillTensor(pix0 int, pp []int32, pr []float32, pay [][4]floa
 		t3[x] = float32(float64(v[2]-m[3]) * inv[3])
 		t4[x] = float32(float64(v[3]-m[4]) * inv[4])
 	}
+}
+
+// alignedRows reports whether t's first value and those Channels−1 planes
+// further on are 32-byte aligned, as fillTensorAVX2's stores need.
+func alignedRows(t []float32, plane int) bool {
+	if len(t) < (Channels-1)*plane+1 {
+		return false
+	}
+	for ch := range Channels {
+		if uintptr(unsafe.Pointer(&t[ch*plane]))&31 != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // fillTensorOrdered is fillTensor for channel orders other than RangeNet++'s.

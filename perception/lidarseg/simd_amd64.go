@@ -22,3 +22,19 @@ var useSIMD = cpu.X86.HasAVX2 // CPU and OS (YMM state) both
 //
 //go:noescape
 func rangeAnglesAVX2(xs, ys, zs, rs *float32, q, a *float64, n int)
+
+// fillTensorAVX2 is fillTensor's RangeNet++-order loop for n pixels, n a
+// multiple of 8, with 32-byte aligned tensor rows; norm is each channel's
+// mean, then each std, broadcast to 8 lanes.
+//
+//go:noescape
+func fillTensorAVX2(pp *int32, pr *float32, pay *[4]float32, t *float32, plane int, n int, norm *[2 * Channels][8]float32)
+
+// knnRow8AVX2 is RangeNet++'s kNN (K 5, a 5×5 window) for n pixels of an
+// image row (n a multiple of 8), each at its own range: prange and plabel
+// point at the first pixel's window corner in the padded images, rows wp
+// apart; w25 is each window position's weight in 8 lanes; cut the
+// cutoff's float32 bits. It writes each pixel's class to out.
+//
+//go:noescape
+func knnRow8AVX2(prange *float32, plabel *uint16, wp int, w25 *[25][8]float32, cut uint32, n int, out *uint16)

@@ -225,3 +225,252 @@ raloop:
 radone:
 	VZEROUPPER
 	RET
+
+// From the transposed payload [x0 x2 x4 x6 | x1 x3 x5 x7] to x0..x7.
+DATA fillPerm<>+0(SB)/4, $0
+DATA fillPerm<>+4(SB)/4, $4
+DATA fillPerm<>+8(SB)/4, $1
+DATA fillPerm<>+12(SB)/4, $5
+DATA fillPerm<>+16(SB)/4, $2
+DATA fillPerm<>+20(SB)/4, $6
+DATA fillPerm<>+24(SB)/4, $3
+DATA fillPerm<>+28(SB)/4, $7
+GLOBL fillPerm<>(SB), RODATA|NOPTR, $32
+
+// FILL_CHANNEL stores the next channel's eight values V, normalised by
+// the mean and std at byte offsets mean and std of norm (R9) and masked by
+// Y8, into the next plane (R10 advanced by one plane, R8 bytes), past the
+// caches.
+#define FILL_CHANNEL(V, mean, std) \
+	ADDQ R8, R10 \
+	VSUBPS mean(R9), V, V \
+	VDIVPS std(R9), V, V \
+	VANDPS Y8, V, V \
+	VMOVNTPS V, (R10)
+
+// func fillTensorAVX2(pp *int32, pr *float32, pay *[4]float32, t *float32, plane int, n int, norm *[2 * Channels][8]float32)
+// fillTensor's RangeNet++ order for n pixels, n a multiple of 8: channel c
+// of pixel i at t[c·plane + i] is (v − mean_c)/std_c in float32 (numpy's
+// arithmetic), v the range pr[i] or the payload's x, y, z, remission, and
+// 0 where pp[i] < 0. norm holds each mean, then each std, broadcast to 8
+// lanes. The tensor rows must be 32-byte aligned: the stores bypass the
+// caches (the tensor is not read again before the model copies it), which
+// saves reading each line before writing it.
+TEXT ·fillTensorAVX2(SB), NOSPLIT, $0-56
+	MOVQ pp+0(FP), SI
+	MOVQ pr+8(FP), BX
+	MOVQ pay+16(FP), DX
+	MOVQ t+24(FP), DI
+	MOVQ plane+32(FP), R8
+	SHLQ $2, R8
+	MOVQ n+40(FP), CX
+	MOVQ norm+48(FP), R9
+	VMOVDQU fillPerm<>(SB), Y9
+	VPCMPEQD Y15, Y15, Y15 // all ones: −1
+	XORQ AX, AX
+ftloop:
+	CMPQ AX, CX
+	JGE ftdone
+	VMOVDQU (SI)(AX*4), Y8
+	VPCMPGTD Y15, Y8, Y8 // pp > −1: the pixel holds a point
+	LEAQ (DI)(AX*4), R10
+
+	VMOVUPS (BX)(AX*4), Y0
+	SUBQ R8, R10
+	FILL_CHANNEL(Y0, 0, 160)
+
+	MOVQ AX, R11
+	SHLQ $4, R11
+	VMOVUPS 0(DX)(R11*1), Y0
+	VMOVUPS 32(DX)(R11*1), Y1
+	VMOVUPS 64(DX)(R11*1), Y2
+	VMOVUPS 96(DX)(R11*1), Y3
+	VUNPCKLPS Y1, Y0, Y4 // [x0 x2 y0 y2 | x1 x3 y1 y3]
+	VUNPCKHPS Y1, Y0, Y5 // [z0 z2 r0 r2 | z1 z3 r1 r3]
+	VUNPCKLPS Y3, Y2, Y6
+	VUNPCKHPS Y3, Y2, Y7
+	VSHUFPS $0x44, Y6, Y4, Y0 // x
+	VSHUFPS $0xEE, Y6, Y4, Y1 // y
+	VSHUFPS $0x44, Y7, Y5, Y2 // z
+	VSHUFPS $0xEE, Y7, Y5, Y3 // remission
+	VPERMPS Y0, Y9, Y0
+	VPERMPS Y1, Y9, Y1
+	VPERMPS Y2, Y9, Y2
+	VPERMPS Y3, Y9, Y3
+
+	FILL_CHANNEL(Y0, 32, 192)
+	FILL_CHANNEL(Y1, 64, 224)
+	FILL_CHANNEL(Y2, 96, 256)
+	FILL_CHANNEL(Y3, 128, 288)
+
+	ADDQ $8, AX
+	JMP ftloop
+ftdone:
+	SFENCE
+	VZEROUPPER
+	RET
+
+// KNN8_SLOT updates slot S (label L) below slot U (label V): M holds
+// where the candidate (Y10, label Y11) undercuts S; N receives where it
+// undercuts U, before U changes.
+#define KNN8_SLOT(S, U, L, V, M, N) \
+	VPCMPGTD Y10, U, N \
+	VBLENDVPS M, Y10, S, S \
+	VBLENDVPS N, U, S, S \
+	VBLENDVPS M, Y11, L, L \
+	VBLENDVPS N, V, L, L
+
+// KNN8_INSERT inserts the candidate keys Y10 (labels Y11) into the sorted
+// lists Y0..Y4 (labels Y5..Y9), lane by lane, after every key it does not
+// undercut: candidates come in window order, so equal keys keep it.
+// Downward, each slot takes the candidate where it is the first key above
+// it, or the slot above's old key where that one was already above.
+#define KNN8_INSERT \
+	VPCMPGTD Y10, Y4, Y12 \
+	KNN8_SLOT(Y4, Y3, Y9, Y8, Y12, Y13) \
+	KNN8_SLOT(Y3, Y2, Y8, Y7, Y13, Y12) \
+	KNN8_SLOT(Y2, Y1, Y7, Y6, Y12, Y13) \
+	KNN8_SLOT(Y1, Y0, Y6, Y5, Y13, Y12) \
+	VBLENDVPS Y12, Y10, Y0, Y0 \
+	VBLENDVPS Y12, Y11, Y5, Y5
+
+// KNN8_CAND loads window position p (range row address ra + column
+// offset 4·col, label row address la + 2·col): the key |(range − r)·w_p|
+// as the bits of the float with the sign cleared (ordered as integers),
+// the label widened to 32 bits; then inserts it.
+#define KNN8_CAND(ra, la, p) \
+	VMOVUPS ra, Y10 \
+	VSUBPS Y14, Y10, Y10 \
+	VMULPS (p*32)(R12), Y10, Y10 \
+	VPSLLD $1, Y10, Y10 \
+	VPSRLD $1, Y10, Y10 \
+	VPMOVZXWD la, Y11 \
+	KNN8_INSERT
+
+// KNN8_SCORE scores the labels L of every lane: the number of the five
+// labels equal to it (Y5..Y9) above 0xffff − L (Y3 holds 0xffff), so the
+// larger count and then the lower class win; 0 for class 0 (Y4 is zero).
+// The best score so far is kept in Y0.
+#define KNN8_SCORE(L) \
+	VPXOR Y1, Y1, Y1 \
+	VPCMPEQD Y5, L, Y2 \
+	VPSUBD Y2, Y1, Y1 \
+	VPCMPEQD Y6, L, Y2 \
+	VPSUBD Y2, Y1, Y1 \
+	VPCMPEQD Y7, L, Y2 \
+	VPSUBD Y2, Y1, Y1 \
+	VPCMPEQD Y8, L, Y2 \
+	VPSUBD Y2, Y1, Y1 \
+	VPCMPEQD Y9, L, Y2 \
+	VPSUBD Y2, Y1, Y1 \
+	VPSLLD $16, Y1, Y10 \
+	VPXOR Y3, L, Y11 \
+	VPOR Y11, Y10, Y10 \
+	VPCMPEQD Y4, L, Y2 \
+	VPANDN Y10, Y2, Y10 \
+	VPMAXUD Y10, Y0, Y0
+
+// func knnRow8AVX2(prange *float32, plabel *uint16, wp int, w25 *[25][8]float32, cut uint32, n int, out *uint16)
+// RangeNet++'s kNN with K = 5 and a 5×5 window for the n pixels (n a
+// multiple of 8) of an image row, eight at a time, each lane a pixel at
+// its own range (the window's centre): prange and plabel point at the
+// first pixel's window corner in the padded images (rows wp apart), w25
+// holds each window position's weight in 8 lanes, cut is the cutoff's
+// float bits. Each pixel's class goes to out: the most votes among the 5
+// keys smallest (ties to the lower window position), those above cut
+// voting for none, ties to the lower class, 0 without a vote.
+TEXT ·knnRow8AVX2(SB), NOSPLIT, $0-56
+	MOVQ prange+0(FP), SI
+	MOVQ plabel+8(FP), DI
+	MOVQ wp+16(FP), BX
+	MOVQ w25+24(FP), R12
+	MOVQ n+40(FP), CX
+	MOVQ out+48(FP), R13
+	LEAQ (BX*2), DX     // a label row, bytes
+	SHLQ $2, BX         // a range row, bytes
+	LEAQ (BX)(BX*2), R9 // three range rows
+	LEAQ (DX)(DX*2), R11 // three label rows
+	MOVL cut+32(FP), R8
+	VMOVD R8, X15
+	VPBROADCASTD X15, Y15 // the cutoff, in every lane
+	XORQ AX, AX
+k8loop:
+	CMPQ AX, CX
+	JGE k8done
+	LEAQ (SI)(AX*4), R8
+	LEAQ (DI)(AX*2), R10
+	VMOVUPS 8(R8)(BX*2), Y14 // the centre: each pixel's own range
+	VPCMPEQD Y0, Y0, Y0
+	VPSRLD $1, Y0, Y0 // above every key
+	VMOVDQA Y0, Y1
+	VMOVDQA Y0, Y2
+	VMOVDQA Y0, Y3
+	VMOVDQA Y0, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8
+	VPXOR Y9, Y9, Y9
+
+	KNN8_CAND(0(R8), 0(R10), 0)
+	KNN8_CAND(4(R8), 2(R10), 1)
+	KNN8_CAND(8(R8), 4(R10), 2)
+	KNN8_CAND(12(R8), 6(R10), 3)
+	KNN8_CAND(16(R8), 8(R10), 4)
+	KNN8_CAND(0(R8)(BX*1), 0(R10)(DX*1), 5)
+	KNN8_CAND(4(R8)(BX*1), 2(R10)(DX*1), 6)
+	KNN8_CAND(8(R8)(BX*1), 4(R10)(DX*1), 7)
+	KNN8_CAND(12(R8)(BX*1), 6(R10)(DX*1), 8)
+	KNN8_CAND(16(R8)(BX*1), 8(R10)(DX*1), 9)
+	KNN8_CAND(0(R8)(BX*2), 0(R10)(DX*2), 10)
+	KNN8_CAND(4(R8)(BX*2), 2(R10)(DX*2), 11)
+	KNN8_CAND(8(R8)(BX*2), 4(R10)(DX*2), 12)
+	KNN8_CAND(12(R8)(BX*2), 6(R10)(DX*2), 13)
+	KNN8_CAND(16(R8)(BX*2), 8(R10)(DX*2), 14)
+	KNN8_CAND(0(R8)(R9*1), 0(R10)(R11*1), 15)
+	KNN8_CAND(4(R8)(R9*1), 2(R10)(R11*1), 16)
+	KNN8_CAND(8(R8)(R9*1), 4(R10)(R11*1), 17)
+	KNN8_CAND(12(R8)(R9*1), 6(R10)(R11*1), 18)
+	KNN8_CAND(16(R8)(R9*1), 8(R10)(R11*1), 19)
+	KNN8_CAND(0(R8)(BX*4), 0(R10)(DX*4), 20)
+	KNN8_CAND(4(R8)(BX*4), 2(R10)(DX*4), 21)
+	KNN8_CAND(8(R8)(BX*4), 4(R10)(DX*4), 22)
+	KNN8_CAND(12(R8)(BX*4), 6(R10)(DX*4), 23)
+	KNN8_CAND(16(R8)(BX*4), 8(R10)(DX*4), 24)
+
+	// Beyond the cutoff: no class.
+	VPCMPGTD Y15, Y0, Y12
+	VPANDN Y5, Y12, Y5
+	VPCMPGTD Y15, Y1, Y12
+	VPANDN Y6, Y12, Y6
+	VPCMPGTD Y15, Y2, Y12
+	VPANDN Y7, Y12, Y7
+	VPCMPGTD Y15, Y3, Y12
+	VPANDN Y8, Y12, Y8
+	VPCMPGTD Y15, Y4, Y12
+	VPANDN Y9, Y12, Y9
+
+	// The vote: each label's score is its count above 0xffff − label (the
+	// lower class wins a tie), 0 for class 0; the best score's class.
+	VPXOR Y0, Y0, Y0   // best
+	VPXOR Y4, Y4, Y4   // zero
+	VPCMPEQD Y3, Y3, Y3
+	VPSRLD $16, Y3, Y3 // 0xffff
+	KNN8_SCORE(Y5)
+	KNN8_SCORE(Y6)
+	KNN8_SCORE(Y7)
+	KNN8_SCORE(Y8)
+	KNN8_SCORE(Y9)
+	VPAND Y3, Y0, Y1
+	VPXOR Y3, Y1, Y1
+	VPCMPEQD Y4, Y0, Y2
+	VPANDN Y1, Y2, Y1
+	VPACKUSDW Y1, Y1, Y1
+	VPERMQ $0x08, Y1, Y1
+	VMOVDQU X1, (R13)(AX*2)
+
+	ADDQ $8, AX
+	JMP k8loop
+k8done:
+	VZEROUPPER
+	RET

@@ -14,3 +14,13 @@ func knn5AVX2(wr *float32, wp int, r float32, w *float32, k int, pos *uint32, ke
 func rangeAnglesAVX2(xs, ys, zs, rs *float32, q, a *float64, n int) {
 	panic("lidarseg: rangeAnglesAVX2 without amd64 assembly")
 }
+
+// fillTensorAVX2 is never called without the assembly kernel.
+func fillTensorAVX2(pp *int32, pr *float32, pay *[4]float32, t *float32, plane int, n int, norm *[2 * Channels][8]float32) {
+	panic("lidarseg: fillTensorAVX2 without amd64 assembly")
+}
+
+// knnRow8AVX2 is never called without the assembly kernel.
+func knnRow8AVX2(prange *float32, plabel *uint16, wp int, w25 *[25][8]float32, cut uint32, n int, out *uint16) {
+	panic("lidarseg: knnRow8AVX2 without amd64 assembly")
+}
