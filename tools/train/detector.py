@@ -434,7 +434,7 @@ def main():
         "classes": [{"id": 0, "name": "person"}],
         "parameters": {"input_size": SIZE, "pad": PAD, "score_threshold": 0.25, "nms_iou": 0.6, "strides": list(STRIDES)},
         "provenance": {"training_data": "gopercept simulate --dataset pose --cameras front --width 640 --height 480 --every 2 "
-                                        "--duration 20 (images.npy/boxes.npy; frames with fewer than 32 boxes, i.e. complete labels), "
+                                        "--duration 20 (images.npy/boxes.npy; frames with fewer boxes than the per-frame cap, i.e. complete labels), "
                                         "training seeds " + ",".join(str(yaml.safe_load(open(os.path.join(d, 'meta.yaml')))["seed"]) for d in a.train)
                                         + f" ({len(xs)} frames); validation seed "
                                         + str(yaml.safe_load(open(os.path.join(a.val, 'meta.yaml')))["seed"]) + f" ({len(vx)} frames)",

@@ -54,7 +54,7 @@ func WritePoseDataset(ctx context.Context, cfg PoseDatasetConfig, dir string, pr
 		cfg.DetectorSize = 320
 	}
 	if cfg.MaxBoxes == 0 {
-		cfg.MaxBoxes = 32
+		cfg.MaxBoxes = 64
 	}
 	if cfg.Every <= 0 {
 		cfg.Every = 1
