@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"unsafe"
 )
 
 // Channels is the number of model-input channels: range, x, y, z, remission.
@@ -782,7 +781,7 @@ func (p *Projector) fillTensor(pix0 int, pp []int32, pr []float32, pay [][4]floa
 	t := p.tensor
 	n := len(pp)
 	pr, pay = pr[:n], pay[:n]
-	if m := n &^ 7; useSIMD && m > 0 && alignedRows(t[pix0:], plane) {
+	if m := n &^ 7; useSIMD && m > 0 {
 		fillTensorAVX2(&pp[0], &pr[0], &pay[0], &t[pix0], plane, m, &p.norm)
 		pix0 += m
 		pp, pr, pay = pp[m:], pr[m:], pay[m:]
@@ -809,20 +808,6 @@ func (p *Projector) fillTensor(pix0 int, pp []int32, pr []float32, pay [][4]floa
 		t3[x] = float32(float64(v[2]-m[3]) * inv[3])
 		t4[x] = float32(float64(v[3]-m[4]) * inv[4])
 	}
-}
-
-// alignedRows reports whether t's first value and those Channels−1 planes
-// further on are 32-byte aligned, as fillTensorAVX2's stores need.
-func alignedRows(t []float32, plane int) bool {
-	if len(t) < (Channels-1)*plane+1 {
-		return false
-	}
-	for ch := range Channels {
-		if uintptr(unsafe.Pointer(&t[ch*plane]))&31 != 0 {
-			return false
-		}
-	}
-	return true
 }
 
 // fillTensorOrdered is fillTensor for channel orders other than RangeNet++'s.

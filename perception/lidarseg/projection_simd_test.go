@@ -45,10 +45,9 @@ func TestRangeAnglesSIMDMatchesPortable(t *testing.T) {
 }
 
 // TestFillTensorSIMDMatchesPortable projects sweeps with the AVX2 tensor
-// fill (non-temporal stores) and with the portable loop and compares the
-// tensors bit for bit: widths that are and are not multiples of 8, and a
-// tensor that starts off the 32-byte alignment the stores need (the fill
-// must fall back, not fault or skip pixels).
+// fill and with the portable loop and compares the tensors bit for bit:
+// widths that are and are not multiples of 8 (the tail takes the portable
+// loop), and a tensor off the 32-byte alignment; every value is written.
 func TestFillTensorSIMDMatchesPortable(t *testing.T) {
 	if !useSIMD {
 		t.Skip("no AVX2 on this CPU")

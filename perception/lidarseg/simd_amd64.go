@@ -24,8 +24,8 @@ var useSIMD = cpu.X86.HasAVX2 // CPU and OS (YMM state) both
 func rangeAnglesAVX2(xs, ys, zs, rs *float32, q, a *float64, n int)
 
 // fillTensorAVX2 is fillTensor's RangeNet++-order loop for n pixels, n a
-// multiple of 8, with 32-byte aligned tensor rows; norm is each channel's
-// mean, then each std, broadcast to 8 lanes.
+// multiple of 8; norm is each channel's mean, then each std, broadcast to
+// 8 lanes.
 //
 //go:noescape
 func fillTensorAVX2(pp *int32, pr *float32, pay *[4]float32, t *float32, plane int, n int, norm *[2 * Channels][8]float32)
