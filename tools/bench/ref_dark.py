@@ -20,7 +20,7 @@ import time
 import cv2
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "pose", "decode", "testdata"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "perception", "pose", "decode", "testdata"))
 from gen_dark_golden import load_mmpose  # noqa: E402  the loader, not a re-implementation
 
 cv2.setNumThreads(1)
