@@ -84,11 +84,10 @@ type scalePass struct {
 // returns nil sizes and the symbolic H and W names when they are free.
 func inputSizes(cfg *Config) (sizes []int, hName, wName string, err error) {
 	card, err := infer.LoadCard(infer.CardPathFor(cfg.ModelPath))
-	if err != nil {
-		return nil, "", "", fmt.Errorf("%w: %w", ErrModel, err)
-	}
-	if len(card.Inputs) != 1 || len(card.Inputs[0].Shape) != 4 {
-		return nil, "", "", nil // imageInput says what is wrong once the model is open
+	if err != nil || len(card.Inputs) != 1 || len(card.Inputs[0].Shape) != 4 {
+		// infer.Open (a missing model or card) or imageInput says what is
+		// wrong, naming the model.
+		return nil, "", "", nil
 	}
 	h, w := card.Inputs[0].Shape[2], card.Inputs[0].Shape[3]
 	if !h.Dynamic() && !w.Dynamic() {
