@@ -18,7 +18,10 @@
 //   - one-stage ("yolo-pose", "yolo-pose-e2e", "movenet-multipose",
 //     "movenet"): YOLO-pose, MoveNet MultiPose or MoveNet SinglePose on the
 //     letterboxed image (padded with the card's letterbox_pad, else grey
-//     114); "movenet-topdown" runs MoveNet SinglePose top-down instead;
+//     114); a model whose card leaves H and W free runs at each size of
+//     model.input_sizes (or the card's input_sizes), the people fused joint
+//     by joint (decode.ScaleFusion); "movenet-topdown" runs MoveNet
+//     SinglePose top-down instead;
 //   - bottom-up ("openpose"): part-affinity fields on the letterboxed image.
 //
 // Outputs: gopercept_msgs/Skeleton2DArray (header = the image's, convention
