@@ -116,6 +116,13 @@ func inputSizes(cfg *Config) (sizes []int, hName, wName string, err error) {
 	if len(sizes) == 0 {
 		return nil, "", "", fmt.Errorf("%w: model %s leaves its input size free and neither model.input_sizes nor the card's input_sizes or input_size gives one", ErrModel, card.Name)
 	}
+	if m, ok := card.Param("input_multiple"); ok && m >= 1 {
+		for _, size := range sizes {
+			if size%int(m) != 0 {
+				return nil, "", "", paramErr("model.input_sizes", sizes, "model %s takes sizes that are multiples of %d", card.Name, int(m))
+			}
+		}
+	}
 	return sizes, h.Name, w.Name, nil
 }
 

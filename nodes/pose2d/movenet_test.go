@@ -246,6 +246,7 @@ func TestInputSizesErrors(t *testing.T) {
 		{"pose-heatmap-small", []any{256, 192}}, // fixed 256×192 input
 		{"movenet-multipose", []any{200.5}},
 		{"movenet-multipose", []any{16}},
+		{"movenet-multipose", []any{256, 200}}, // the card's input_multiple is 32
 	} {
 		values, err := param.LoadFile(filepath.Join("..", "..", "params", "pose2d.yaml"), "pose2d")
 		if err != nil {

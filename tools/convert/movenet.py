@@ -322,7 +322,8 @@ def write_card(path, variant, v, shas, metrics_new, command):
                      "layout": "N,person,56" if variant == "multipose" else "N,1,K,yxs"}],
         "normalisation": {"scale": 1.0, "colour_order": "rgb"},
         "classes": [{"id": i, "name": n} for i, n in enumerate(COCO17)],
-        "parameters": {"input_size": v["size"], **({"input_sizes": v["input_sizes"]} if "input_sizes" in v else {}),
+        "parameters": {"input_size": v["size"],
+                       **({"input_sizes": v["input_sizes"], "input_multiple": 32} if "input_sizes" in v else {}),
                        "letterbox_pad": 0, "num_keypoints": 17, "max_people": 6 if variant == "multipose" else 1},
         "provenance": {
             "training_data": ("not trained here: Google's MoveNet weights as published on TF Hub "
