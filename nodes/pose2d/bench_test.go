@@ -67,47 +67,72 @@ func benchModels(tb testing.TB, dir string) (string, string) {
 	return det, pm
 }
 
+// topDownNode starts a pose2d node on benchModels (with aligned depth and
+// camera info already given when depth) and returns it, its stats and a
+// 640×480 rgb8 image message on which it finds the five people.
+func topDownNode(tb testing.TB, depth bool) (node.Node, *node.Stats, *node.Msg) {
+	det, pm := benchModels(tb, tb.TempDir())
+	values := map[string]any{"model.path": pm, "detector.path": det, "tracking.min_hits": 1}
+	if depth {
+		values["depth.topic"] = "camera/depth"
+	}
+	st := node.NewStats()
+	nn, err := New(node.Env{Name: "pose2d", Params: param.New("pose2d", values), Stats: st})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { nn.Close() })
+	const w, h = 640, 480
+	pix := make([]byte, 3*w*h)
+	for i := range pix {
+		pix[i] = byte(i * 7)
+	}
+	hd := std_msgs.Header{Stamp: node.TimeFromNS(1e9), FrameID: frameID}
+	img := imageMsg(hd, "rgb8", w, h, 3*w, pix)
+	if depth {
+		info := &sensor_msgs.CameraInfo{Header: hd, Width: w, Height: h, DistortionModel: "plumb_bob", D: []float64{-0.1, 0.02, 0, 0, 0}, K: [9]float64{600, 0, 319.5, 0, 600, 239.5, 0, 0, 1}}
+		if err := nn.Handle(&node.Msg{Topic: "camera/camera_info", Data: cdr.Marshal(info)}, nullPub{}); err != nil {
+			tb.Fatal(err)
+		}
+		if err := nn.Handle(depthMsg(hd, w, h, 3), nullPub{}); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := nn.Handle(img, nullPub{}); err != nil {
+		tb.Fatal(err)
+	}
+	var r recorder
+	nn.Handle(img, &r)
+	var sk gopercept_msgs.Skeleton2DArray
+	r.last(tb, "~/skeletons", &sk)
+	if len(sk.Skeletons) != 5 {
+		tb.Fatalf("%d people, want 5", len(sk.Skeletons))
+	}
+	return nn, st, img
+}
+
+// TestNodeAllocs checks that a frame through the node — image decode,
+// detector, crops, pose model, decoding, tracking, plausibility, lifting
+// with depth, overlay and the messages — allocates nothing once warm.
+func TestNodeAllocs(t *testing.T) {
+	needORT(t)
+	for _, depth := range []bool{false, true} {
+		nn, _, img := topDownNode(t, depth)
+		if a := testing.AllocsPerRun(10, func() {
+			if err := nn.Handle(img, nullPub{}); err != nil {
+				t.Fatal(err)
+			}
+		}); a != 0 {
+			t.Errorf("depth %v: %v allocations a frame after warm-up", depth, a)
+		}
+	}
+}
+
 func BenchmarkNodeTopDown640x480(b *testing.B) {
 	for _, depth := range []bool{false, true} {
 		b.Run(fmt.Sprintf("depth=%v", depth), func(b *testing.B) {
 			needORT(b)
-			det, pm := benchModels(b, b.TempDir())
-			values := map[string]any{"model.path": pm, "detector.path": det, "tracking.min_hits": 1}
-			if depth {
-				values["depth.topic"] = "camera/depth"
-			}
-			st := node.NewStats()
-			nn, err := New(node.Env{Name: "pose2d", Params: param.New("pose2d", values), Stats: st})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer nn.Close()
-			const w, h = 640, 480
-			pix := make([]byte, 3*w*h)
-			for i := range pix {
-				pix[i] = byte(i * 7)
-			}
-			hd := std_msgs.Header{Stamp: node.TimeFromNS(1e9), FrameID: frameID}
-			img := imageMsg(hd, "rgb8", w, h, 3*w, pix)
-			if depth {
-				info := &sensor_msgs.CameraInfo{Header: hd, Width: w, Height: h, DistortionModel: "plumb_bob", D: []float64{-0.1, 0.02, 0, 0, 0}, K: [9]float64{600, 0, 319.5, 0, 600, 239.5, 0, 0, 1}}
-				if err := nn.Handle(&node.Msg{Topic: "camera/camera_info", Data: cdr.Marshal(info)}, nullPub{}); err != nil {
-					b.Fatal(err)
-				}
-				if err := nn.Handle(depthMsg(hd, w, h, 3), nullPub{}); err != nil {
-					b.Fatal(err)
-				}
-			}
-			if err := nn.Handle(img, nullPub{}); err != nil {
-				b.Fatal(err)
-			}
-			var r recorder
-			nn.Handle(img, &r)
-			var sk gopercept_msgs.Skeleton2DArray
-			r.last(b, "~/skeletons", &sk)
-			if len(sk.Skeletons) != 5 {
-				b.Fatalf("%d people, want 5", len(sk.Skeletons))
-			}
+			nn, st, img := topDownNode(b, depth)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for b.Loop() {

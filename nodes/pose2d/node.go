@@ -506,8 +506,8 @@ func (n *Node) appendSkeleton3D(id uint64, score float32, check bool) (implausib
 		}
 		implausible = n.checker.Check3D(n.pts, n.valid).Score < n.cfg.MinPlausibility
 	}
-	n.out3D.Skeletons = append(n.out3D.Skeletons, gopercept_msgs.Skeleton3D{})
-	s := &n.out3D.Skeletons[len(n.out3D.Skeletons)-1]
+	var s *gopercept_msgs.Skeleton3D
+	n.out3D.Skeletons, s = extend(n.out3D.Skeletons)
 	s.TrackID, s.Score, s.Convention = id, score, pose.Convention
 	s.Keypoints = s.Keypoints[:0]
 	for _, j := range n.joints {

@@ -16,14 +16,28 @@ func (n *Node) build2D(header std_msgs.Header, people []pose.Person) {
 	n.out2D.Skeletons = n.out2D.Skeletons[:0]
 	for i := range people {
 		p := &people[i]
-		n.out2D.Skeletons = append(n.out2D.Skeletons, gopercept_msgs.Skeleton2D{})
-		s := &n.out2D.Skeletons[len(n.out2D.Skeletons)-1]
+		var s *gopercept_msgs.Skeleton2D
+		n.out2D.Skeletons, s = extend(n.out2D.Skeletons)
 		s.TrackID, s.Score, s.Box, s.Convention = n.ids[i], p.Score, p.Box, pose.Convention
 		s.Keypoints = s.Keypoints[:0]
 		for _, k := range p.Keypoints {
 			s.Keypoints = append(s.Keypoints, gopercept_msgs.Keypoint2D{X: k.X, Y: k.Y, Score: k.Score, Visibility: k.Visibility})
 		}
 	}
+}
+
+// extend returns s one element longer and a pointer to that element. With
+// capacity left it is not zeroed: it keeps what an earlier frame left
+// there, so the message's nested slices reuse their storage (every field
+// must be set or reset by the caller).
+func extend[T any](s []T) ([]T, *T) {
+	if k := len(s); k < cap(s) {
+		s = s[:k+1]
+	} else {
+		var zero T
+		s = append(s, zero)
+	}
+	return s, &s[len(s)-1]
 }
 
 // buildOverlay draws the skeletons on a copy of the decoded image.
@@ -50,24 +64,33 @@ func colour(id uint64) std_msgs.ColorRGBA {
 func (n *Node) buildMarkers() {
 	h := n.out3D.Header
 	ms := n.markers.Markers[:0]
-	ms = append(ms, visualization_msgs.Marker{Header: h, Action: visualization_msgs.Marker_DELETEALL})
+	// next resets the next marker to m, keeping its points' storage.
+	next := func(m visualization_msgs.Marker) *visualization_msgs.Marker {
+		var p *visualization_msgs.Marker
+		ms, p = extend(ms)
+		pts := p.Points[:0]
+		*p = m
+		p.Points = pts
+		return p
+	}
+	next(visualization_msgs.Marker{Header: h, Action: visualization_msgs.Marker_DELETEALL})
 	identity := geometry_msgs.Pose{Orientation: geometry_msgs.Quaternion{W: 1}}
 	for i := range n.out3D.Skeletons {
 		s := &n.out3D.Skeletons[i]
 		c := colour(s.TrackID)
-		joints := visualization_msgs.Marker{
+		joints := next(visualization_msgs.Marker{
 			Header: h, NS: "joints", ID: int32(i), Type: visualization_msgs.Marker_SPHERE_LIST, Action: visualization_msgs.Marker_ADD,
 			Pose: identity, Scale: geometry_msgs.Vector3{X: n.cfg.JointSize, Y: n.cfg.JointSize, Z: n.cfg.JointSize}, Color: c,
-		}
+		})
 		for _, k := range s.Keypoints {
 			if k.Visibility != 0 {
 				joints.Points = append(joints.Points, k.Position)
 			}
 		}
-		limbs := visualization_msgs.Marker{
+		limbs := next(visualization_msgs.Marker{
 			Header: h, NS: "limbs", ID: int32(i), Type: visualization_msgs.Marker_LINE_LIST, Action: visualization_msgs.Marker_ADD,
 			Pose: identity, Scale: geometry_msgs.Vector3{X: n.cfg.LineWidth}, Color: c,
-		}
+		})
 		if len(s.Keypoints) == pose.NumKeypoints {
 			for _, l := range pose.Skeleton {
 				a, b := s.Keypoints[l[0]], s.Keypoints[l[1]]
@@ -76,7 +99,6 @@ func (n *Node) buildMarkers() {
 				}
 			}
 		}
-		ms = append(ms, joints, limbs)
 	}
 	n.markers.Markers = ms
 }
