@@ -136,6 +136,8 @@ type Node struct {
 	boxes      []head.Box
 	occ        []int8
 	out        outputs
+	labels     map[string]string // marker label texts seen so far (labelText)
+	labelBuf   []byte
 }
 
 // New builds the node from env's parameters and opens its models.

@@ -3,6 +3,7 @@ package bevfusionnode
 import (
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/gopercept/gopercept/internal/ros/node"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/geometry_msgs"
@@ -37,6 +38,24 @@ func (n *Node) className(b head.Box) string {
 		return names[b.Class]
 	}
 	return fmt.Sprintf("class_%d", b.Class)
+}
+
+// labelText is a box's marker label, "<class> <score to 0.01>". The labels
+// are kept (at most 101 a class), so a frame's markers allocate no text.
+func (n *Node) labelText(b head.Box) string {
+	buf := append(n.labelBuf[:0], n.className(b)...)
+	buf = append(buf, ' ')
+	buf = strconv.AppendFloat(buf, b.Score, 'f', 2, 64)
+	n.labelBuf = buf
+	if t, ok := n.labels[string(buf)]; ok {
+		return t
+	}
+	if n.labels == nil {
+		n.labels = map[string]string{}
+	}
+	t := string(buf)
+	n.labels[t] = t
+	return t
 }
 
 func (n *Node) classColour(b head.Box) std_msgs.ColorRGBA {
@@ -146,7 +165,7 @@ func (n *Node) publish(stamp int64, pub node.Publisher) error {
 		ms = append(ms, visualization_msgs.Marker{Header: hdr, NS: "bevfusion/labels", ID: int32(i), Type: visualization_msgs.Marker_TEXT_VIEW_FACING,
 			Action: visualization_msgs.Marker_ADD, Pose: yawPose(b.X, b.Y, b.Z+b.H/2+0.5, 0),
 			Scale: geometry_msgs.Vector3{Z: 0.8}, Color: std_msgs.ColorRGBA{R: 1, G: 1, B: 1, A: 1},
-			Text: fmt.Sprintf("%s %.2f", n.className(b), b.Score)})
+			Text: n.labelText(b)})
 		if _, _, vel := n.detClasses(); vel {
 			ms = append(ms, visualization_msgs.Marker{Header: hdr, NS: "bevfusion/velocity", ID: int32(i), Type: visualization_msgs.Marker_ARROW,
 				Action: visualization_msgs.Marker_ADD, Pose: geometry_msgs.Pose{Orientation: geometry_msgs.Quaternion{W: 1}},
