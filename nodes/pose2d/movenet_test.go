@@ -316,3 +316,55 @@ func TestEstimatorAllocs(t *testing.T) {
 		nn.Close()
 	}
 }
+
+// TestReconfigureScalePasses checks that a live change of the keypoint
+// threshold reaches the decoders of every input size: after it, a joint is
+// Visible exactly when it scores at least the new threshold (Occluded
+// below), whichever pass it came from.
+func TestReconfigureScalePasses(t *testing.T) {
+	needORT(t)
+	values, err := param.LoadFile(filepath.Join("..", "..", "params", "pose2d.yaml"), "pose2d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	values["model.path"] = filepath.Join("..", "..", "models", "movenet-multipose.onnx")
+	values["image.transport"] = "compressed"
+	values["depth.topic"] = ""
+	values["tracking.enabled"] = false
+	ps := param.New("pose2d", values)
+	nn, err := New(node.Env{Name: "pose2d", Params: ps, Stats: node.NewStats()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nn.Close()
+	n := nn.(*Node)
+	if len(n.est.scales) != 1 {
+		t.Fatalf("%d scale passes, want 1", len(n.est.scales))
+	}
+	before := n.est.scales[0].dec
+	const thr = 0.6
+	apply, err := n.Reconfigure(ps.With(map[string]any{"pose.keypoint_threshold": thr}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply()
+	if n.est.scales[0].dec == before {
+		t.Fatal("the 192 pass kept its decoder")
+	}
+	people := runPhoto(t, n, "astronaut.jpg")
+	if len(people) == 0 {
+		t.Fatal("nobody found")
+	}
+	visible := 0
+	for j, k := range people[0].Keypoints {
+		if (k.Visibility == pose.Visible) != (k.Score >= thr) {
+			t.Errorf("%s: score %.2f, visibility %d with keypoint_threshold %g", pose.KeypointNames[j], k.Score, k.Visibility, thr)
+		}
+		if k.Visibility == pose.Visible {
+			visible++
+		}
+	}
+	if visible == 0 {
+		t.Error("no joint visible above the threshold")
+	}
+}
