@@ -860,3 +860,45 @@ func TestAnyLidarLaunch(t *testing.T) {
 	}
 	launch.interrupt(t)
 }
+
+// TestMultiScaleLaunch: pose2d launched with MoveNet MultiPose and
+// model.input_sizes [256, 192] in a params file, as a user writes it (a
+// YAML list of integers through ros2 launch), opens one session per size,
+// reports the sizes through ros2 param get, and publishes skeletons for the
+// drive's images, seen through the real ros2 launch, param and an rclpy
+// echo.
+func TestMultiScaleLaunch(t *testing.T) {
+	needInstalled(t)
+	raw, err := os.ReadFile(filepath.Join("..", "params", "pose2d.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(raw)
+	for old, repl := range map[string]string{
+		"path: models/pose-heatmap-small.onnx": "path: models/movenet-multipose.onnx",
+		"input_sizes: []":                      "input_sizes: [256, 192]",
+	} {
+		if !strings.Contains(s, old) {
+			t.Fatalf("params/pose2d.yaml no longer has %q", old)
+		}
+		s = strings.Replace(s, old, repl, 1)
+	}
+	paramsFile := filepath.Join(t.TempDir(), "pose2d.yaml")
+	if err := os.WriteFile(paramsFile, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := newPlayer(t, nil, "ms")
+	launch := start(t, "ros2", "launch", "gopercept", "pose2d.launch.py", "pose2d_params_file:="+paramsFile, "namespace:=ms")
+	waitNodes(t, 60*time.Second, launch, "/ms/pose2d")
+	if out, err := paramGet(t, "/ms/pose2d", "model.input_sizes"); err != nil || !strings.Contains(out, "256") || !strings.Contains(out, "192") {
+		t.Errorf("ros2 param get /ms/pose2d model.input_sizes: %v: %q, want 256 and 192", err, strings.TrimSpace(out))
+	}
+	echo := echoOnce(t, "/ms/pose2d/skeletons", "gopercept_msgs/msg/Skeleton2DArray")
+	p.waitSubscribed(t, 60*time.Second, "/ms/camera/image")
+	waitEchoes(t, p, map[output]*proc{{"pose2d", "/ms/pose2d/skeletons", "gopercept_msgs/msg/Skeleton2DArray"}: echo})
+	logs := launch.output()
+	if n := strings.Count(logs, "infer: movenet-multipose runs on CPUExecutionProvider"); n != 2 {
+		t.Errorf("launch log shows movenet-multipose loaded %d times, want 2 (256 and 192):\n%s", n, logs)
+	}
+	launch.interrupt(t)
+}
