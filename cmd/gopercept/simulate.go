@@ -42,6 +42,7 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	randomize := fs.Bool("randomize-sensor", false, "lidarseg training set: vary the lidar's mounting height (±0.3 m), pitch and roll (±2°), intensity scale (0.6–1.4) and range noise (+0–3 cm) sweep by sweep")
 	labels := fs.String("labels", "params/semantic-kitti.yaml", "SemanticKITTI label map for training labels")
 	every := fs.Int("every", 1, "keep one sweep in EVERY for a training set")
+	detSize := fs.Int("detector-size", 320, "with --dataset pose, the square letterbox size of the detector frames (a multiple of 32)")
 	paint := fs.String("paint", "", "comma-separated cameras (cam_front,cam_front_left,...) whose colours a lidarseg training set also gets in paint.npy, as the lidarseg node paints for a card with paint")
 	preview := fs.String("preview", "", "also write preview PNGs (range image by label, cameras with skeletons, BEV) to this directory")
 	previewAt := fs.Float64("preview-at", 2, "simulation time of the preview, seconds")
@@ -76,10 +77,16 @@ func cmdSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			}
 			cams = strings.Split(*paint, ",")
 		}
+		if *detSize != 320 && *dataset != "pose" {
+			return errors.New("simulate: --detector-size is for --dataset pose")
+		}
+		if *detSize < 32 || *detSize%32 != 0 {
+			return fmt.Errorf("simulate: --detector-size %d: want a positive multiple of 32 (the detector's coarsest stride)", *detSize)
+		}
 		if *randomize && *dataset != "lidarseg" {
 			return errors.New("simulate: --randomize-sensor is for --dataset lidarseg")
 		}
-		return writeDataset(ctx, *dataset, cfg, *preset, *randomize, *labels, *every, cams, *out, stdout, stderr)
+		return writeDataset(ctx, *dataset, cfg, *preset, *randomize, *labels, *every, *detSize, cams, *out, stdout, stderr)
 	}
 	switch cfg.Compression {
 	case bag.CompressionZstd, bag.CompressionLZ4, bag.CompressionNone:
@@ -132,7 +139,7 @@ func dirSize(dir string) int64 {
 	return n
 }
 
-func writeDataset(ctx context.Context, kind string, cfg simdrive.Config, preset string, randomize bool, labels string, every int, paint []string, dir string, stdout, stderr io.Writer) error {
+func writeDataset(ctx context.Context, kind string, cfg simdrive.Config, preset string, randomize bool, labels string, every, detSize int, paint []string, dir string, stdout, stderr io.Writer) error {
 	switch kind {
 	case "lidarseg":
 		native := preset == "native"
@@ -157,7 +164,7 @@ func writeDataset(ctx context.Context, kind string, cfg simdrive.Config, preset 
 		return nil
 	case "pose":
 		t0 := time.Now()
-		crops, frames, err := simdrive.WritePoseDataset(ctx, simdrive.PoseDatasetConfig{Config: cfg, Every: every}, dir, stderr)
+		crops, frames, err := simdrive.WritePoseDataset(ctx, simdrive.PoseDatasetConfig{Config: cfg, Every: every, DetectorSize: detSize}, dir, stderr)
 		if err != nil {
 			return err
 		}

@@ -192,15 +192,21 @@ func (l *Layout) Lidar(dataLen, maxPoints int) (XYZI, error) {
 	if err := l.Validate(dataLen, maxPoints); err != nil {
 		return out, err
 	}
-	for _, c := range []struct {
-		dst  *Accessor
-		name string
-	}{{&out.X, "x"}, {&out.Y, "y"}, {&out.Z, "z"}} {
-		f, ok := l.Find(c.name)
+	// One field at a time, not through a table of pointers into out: that
+	// table made out escape, an allocation per cloud.
+	for i, name := range [3]string{"x", "y", "z"} {
+		f, ok := l.Find(name)
 		if !ok {
-			return out, &LayoutError{Field: c.name, Detail: "a lidar cloud needs x, y and z", Err: ErrNoField}
+			return out, &LayoutError{Field: name, Detail: "a lidar cloud needs x, y and z", Err: ErrNoField}
 		}
-		*c.dst = l.Accessor(f)
+		switch i {
+		case 0:
+			out.X = l.Accessor(f)
+		case 1:
+			out.Y = l.Accessor(f)
+		default:
+			out.Z = l.Accessor(f)
+		}
 	}
 	if f, ok := l.Find(IntensityNames...); ok {
 		out.Intensity = l.Accessor(f)

@@ -17,8 +17,16 @@ const imagesPerCamera = 4
 
 // camState is everything the node keeps about one camera.
 type camState struct {
-	name         string
-	label        string // name resolved as a topic (Env.Topic), for facts and logs
+	name       string
+	label      string // name resolved as a topic (Env.Topic), for facts and logs
+	factState  string // "camera.<label>": its fact keys, made once
+	factMasked string // "camera.<label>.masked_frames"
+	factMotion string // "camera.<label>.motion"
+	maskedFact string // the state fact's value while masked, kept while the reason holds
+	// The camera's last decoded message, one per camera so that its
+	// strings (frame, encoding) are kept rather than made again each image.
+	image        sensor_msgs.Image
+	cimage       sensor_msgs.CompressedImage
 	imageTopic   string
 	infoTopic    string
 	infoName     string        // infoTopic resolved, for errors
@@ -43,6 +51,9 @@ type camState struct {
 
 // setInfo records a CameraInfo, keeping the reason when it is unusable.
 func (c *camState) setInfo(ci *sensor_msgs.CameraInfo) {
+	if rosconv.SameCalibration(c.model, ci) {
+		return
+	}
 	c.infoW, c.infoH = int(ci.Width), int(ci.Height)
 	m, err := rosconv.CameraModel(ci)
 	if err != nil {

@@ -106,8 +106,6 @@ type Node struct {
 	cams    []*camState
 	routes  map[string]route
 	dec     cdr.Decoder
-	image   sensor_msgs.Image
-	cimage  sensor_msgs.CompressedImage
 	info    sensor_msgs.CameraInfo
 	cloud   sensor_msgs.PointCloud2
 	pending *pendingCloud // the frame waiting for its images
@@ -148,7 +146,9 @@ func New(env node.Env) (node.Node, error) {
 	}
 	n := &Node{env: env, cfg: cfg, routes: map[string]route{}}
 	for i, name := range cfg.Cameras {
-		c := &camState{name: name, label: env.Topic(name), imageTopic: name + "/image", infoTopic: name + "/camera_info", ring: rosconv.ImageRing{Size: imagesPerCamera}}
+		label := env.Topic(name)
+		c := &camState{name: name, label: label, imageTopic: name + "/image", infoTopic: name + "/camera_info", ring: rosconv.ImageRing{Size: imagesPerCamera},
+			factState: "camera." + label, factMasked: "camera." + label + ".masked_frames", factMotion: "camera." + label + ".motion"}
 		c.infoName = env.Topic(c.infoTopic)
 		if cfg.CompressedImages {
 			c.imageTopic += "/compressed"
@@ -324,15 +324,15 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 		c := n.cams[r.cam]
 		var hdr *std_msgs.Header // the image's, for its stamp
 		if n.cfg.CompressedImages {
-			if err := n.dec.Decode(in.Data, &n.cimage); err != nil {
+			if err := n.dec.Decode(in.Data, &c.cimage); err != nil {
 				return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", n.env.Topic(in.Topic), err))
 			}
-			hdr = &n.cimage.Header
+			hdr = &c.cimage.Header
 		} else {
-			if err := n.dec.Decode(in.Data, &n.image); err != nil {
+			if err := n.dec.Decode(in.Data, &c.image); err != nil {
 				return node.Dropf("decode", fmt.Errorf("bevfusion: %s: %w", n.env.Topic(in.Topic), err))
 			}
-			hdr = &n.image.Header
+			hdr = &c.image.Header
 		}
 		stamp := node.StampNS(hdr.Stamp)
 		var p *pendingCloud
@@ -346,9 +346,9 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 			p.frame, p.data = "", p.data[:0]
 		}
 		if n.cfg.CompressedImages {
-			c.ring.PushCompressed(&n.cimage)
+			c.ring.PushCompressed(&c.cimage)
 		} else {
-			c.ring.PushImage(&n.image)
+			c.ring.PushImage(&c.image)
 		}
 		if p != nil {
 			return n.endFrame(p, pub)
@@ -481,6 +481,14 @@ func (n *Node) fact(k, v string) {
 	}
 }
 
+// number records a fact of numbers for /diagnostics, formatted only when
+// the diagnostics are read (node.Stats.SetNumbers).
+func (n *Node) number(k, format string, args ...float64) {
+	if n.env.Stats != nil {
+		n.env.Stats.SetNumbers(k, format, args...)
+	}
+}
+
 // process fuses one cloud with the cameras' images and publishes, as a
 // straight line of named stages, each timed into the node's stats.
 func (n *Node) process(p *pendingCloud, pub node.Publisher) error {
@@ -576,17 +584,20 @@ func (n *Node) syncCameras(p *pendingCloud) (nMasked int, err error) {
 				n.env.Log.Info("bevfusion: camera back", "camera", c.label)
 			}
 		}
-		c.lastReason = n.reasons[i]
 		if n.masked[i] {
 			nMasked++
 			c.maskedFrames++
-			n.fact("camera."+c.label, "masked: "+n.reasons[i])
-			n.fact("camera."+c.label+".masked_frames", strconv.FormatInt(c.maskedFrames, 10))
+			if n.reasons[i] != c.lastReason || c.maskedFact == "" {
+				c.maskedFact = "masked: " + n.reasons[i]
+			}
+			n.fact(c.factState, c.maskedFact)
+			n.number(c.factMasked, "%.0f", float64(c.maskedFrames))
 		} else {
-			n.fact("camera."+c.label, "ok")
+			n.fact(c.factState, "ok")
 		}
+		c.lastReason = n.reasons[i]
 	}
-	n.fact("cameras_masked", strconv.Itoa(nMasked))
+	n.number("cameras_masked", "%.0f", float64(nMasked))
 	return nMasked, nil
 }
 
@@ -627,9 +638,9 @@ func (n *Node) matchCamera(i int, c *camState, b *rosconv.BufferedImage, d int64
 			lm := snapMotion(motion, liftSnapT, liftSnapR)
 			lift, n.motion[i] = lm.Compose(ext), lm.ToMatrix()
 			view = snapMotion(motion, ipmSnapT, ipmSnapR).Compose(ext)
-			n.fact("camera."+c.label+".motion", "compensated")
+			n.fact(c.factMotion, "compensated")
 		} else {
-			n.fact("camera."+c.label+".motion", "uncompensated: "+err.Error())
+			n.fact(c.factMotion, "uncompensated: "+err.Error())
 		}
 	}
 	n.extr[i], n.still[i] = lift.ToMatrix(), ext.ToMatrix()
@@ -678,7 +689,7 @@ func (n *Node) lidarBranch(p *pendingCloud, acc pointcloud.XYZI, toBase tf.Trans
 		return node.Dropf(DropCloud, fmt.Errorf("bevfusion: pillars: %w", err))
 	}
 	n.stage("pillars", t3)
-	n.fact("points_binned", strconv.Itoa(binned))
+	n.number("points_binned", "%.0f", float64(binned))
 	return nil
 }
 
@@ -762,7 +773,7 @@ func (n *Node) fuseAndDecode(p *pendingCloud, camBEV bool) error {
 	candidates := len(n.boxes)
 	n.boxes = n.nms.Apply(n.boxes)
 	n.stage("decode_nms", t5)
-	n.fact("detections", fmt.Sprintf("%d (of %d peaks)", len(n.boxes), candidates))
+	n.number("detections", "%.0f (of %.0f peaks)", float64(len(n.boxes)), float64(candidates))
 	return nil
 }
 
@@ -775,9 +786,9 @@ func (n *Node) countFused(nMasked int) {
 	if nMasked == 0 {
 		n.fusedAll++
 	}
-	n.fact(FactFramesFused, strconv.FormatInt(n.fused, 10))
-	n.fact(FactFramesAllCameras, strconv.FormatInt(n.fusedAll, 10))
-	n.fact(FactAllCamerasShare, strconv.FormatFloat(float64(n.fusedAll)/float64(n.fused), 'f', 3, 64))
+	n.number(FactFramesFused, "%.0f", float64(n.fused))
+	n.number(FactFramesAllCameras, "%.0f", float64(n.fusedAll))
+	n.number(FactAllCamerasShare, "%.3f", float64(n.fusedAll)/float64(n.fused))
 }
 
 // liftToBEV pools this frame's camera features into the fuser's camera_bev

@@ -120,7 +120,7 @@ func (n *Node) publish(stamp int64, pub node.Publisher) error {
 		if err != nil {
 			n.fact("ipm", "failed: "+err.Error())
 		} else {
-			n.fact("ipm", fmt.Sprintf("ok, %.0f%% of the grid seen", 100*n.ipm.m.Coverage()))
+			n.number("ipm", "ok, %.0f%% of the grid seen", 100*n.ipm.m.Coverage())
 			o.ipm = sensor_msgs.Image{Header: hdr, Width: uint32(img.Width), Height: uint32(img.Height), Encoding: "rgb8",
 				Step: uint32(3 * img.Width), Data: img.Pix[:3*img.Width*img.Height]}
 			if err := pub.Publish(TopicIPM, &o.ipm); err != nil {

@@ -253,7 +253,7 @@ func (n *Node) queryBranch(p *pendingCloud, nMasked int) error {
 		}
 	}
 	n.stage("decode_box_set", t2)
-	n.fact("detections", fmt.Sprintf("%d (of %d queries, no NMS)", len(n.boxes), qm.q))
+	n.number("detections", "%.0f (of %.0f queries, no NMS)", float64(len(n.boxes)), float64(qm.q))
 	return nil
 }
 

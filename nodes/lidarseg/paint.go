@@ -90,6 +90,9 @@ type paintCam struct {
 }
 
 func (c *paintCam) setInfo(ci *sensor_msgs.CameraInfo) {
+	if rosconv.SameCalibration(c.model, ci) {
+		return
+	}
 	c.infoW, c.infoH = int(ci.Width), int(ci.Height)
 	m, err := rosconv.CameraModel(ci)
 	if err != nil {

@@ -235,7 +235,7 @@ func (n *Node) handleInfo(in *node.Msg) error {
 		return node.Dropf("invalid camera_info", fmt.Errorf("decode CameraInfo: %w", err))
 	}
 	m := &n.infoMsg
-	if n.cam != nil && n.camFrame == m.Header.FrameID && sameInfo(n.cam, m) {
+	if n.cam != nil && n.camFrame == m.Header.FrameID && rosconv.SameCalibration(n.cam, m) {
 		return nil
 	}
 	cam, err := rosconv.CameraModel(m)
@@ -245,19 +245,6 @@ func (n *Node) handleInfo(in *node.Msg) error {
 	n.cam, n.camFrame = cam, m.Header.FrameID
 	n.stats.Set("camera", fmt.Sprintf("%s %d×%d %s", m.Header.FrameID, m.Width, m.Height, cam.Distortion))
 	return nil
-}
-
-func sameInfo(c *camera.Model, m *sensor_msgs.CameraInfo) bool {
-	if c.Width != int(m.Width) || c.Height != int(m.Height) || c.Distortion != m.DistortionModel || len(c.D) != len(m.D) ||
-		c.Fx != m.K[0] || c.Fy != m.K[4] || c.Cx != m.K[2] || c.Cy != m.K[5] {
-		return false
-	}
-	for i := range c.D {
-		if c.D[i] != m.D[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func (n *Node) handleDepth(in *node.Msg, pub node.Publisher) error {

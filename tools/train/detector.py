@@ -1,6 +1,7 @@
 """Train gopercept's small single-class person detector for the top-down
-pose path, with a YOLOv8-style output: input `images` [1,3,320,320] RGB
-letterboxed (pad 114) and scaled by 1/255, output `output0` [1,5,2100]:
+pose path, with a YOLOv8-style output: input `images` [1,3,S,S] RGB
+letterboxed (pad 114) and scaled by 1/255 (S the datasets' frame size,
+320 by default), output `output0` [1,5,A] (A = 2100 at 320):
 cx, cy, w, h in input pixels and the person score after a sigmoid, over the
 anchor-free grid cells of strides 8, 16 and 32 (40·40 + 20·20 + 10·10, each
 level row-major, cell centre (i + 0.5)·stride). NMS is the caller's.
@@ -8,7 +9,7 @@ level row-major, cell centre (i + 0.5)·stride). NMS is the caller's.
     /usr/bin/python3 tools/train/detector.py --train DIR [DIR...] --val DIR --out models/detector-person-small
 
 DIR is written by `gopercept simulate --dataset pose`: images.npy
-[M,3,320,320] uint8 letterboxed frames, boxes.npy [M,B,5] float32 (x1, y1,
+[M,3,S,S] uint8 letterboxed frames (`--detector-size S`), boxes.npy [M,B,5] float32 (x1, y1,
 x2, y2 in letterbox pixels, 1 for a real box). The simulator stores at most
 B boxes a frame, so a frame with B boxes may miss people; only frames with
 fewer than B boxes (complete labels) are used, for training and validation.
@@ -33,7 +34,6 @@ import yaml
 
 import common
 
-SIZE = 320
 STRIDES = (8, 16, 32)
 PAD = 114
 
@@ -100,11 +100,11 @@ class DetectorSmall(nn.Module):
         return [h(q) for h, q in zip(self.heads, (q3, q4, q5))]
 
 
-def grid_centres():
-    """Cell centres [A,2] and strides [A] in output order."""
+def grid_centres(size):
+    """Cell centres [A,2] and strides [A] in output order for a size×size input."""
     cs, ss = [], []
     for s in STRIDES:
-        n = SIZE // s
+        n = size // s
         yy, xx = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
         cs.append(np.stack([(xx.ravel() + 0.5) * s, (yy.ravel() + 0.5) * s], 1))
         ss.append(np.full(n * n, s))
@@ -126,10 +126,10 @@ class Export(nn.Module):
     """Decodes to YOLOv8's layout: [1, 4+1, A] with cx, cy, w, h in input
     pixels and the sigmoid score."""
 
-    def __init__(self, net):
+    def __init__(self, net, size):
         super().__init__()
         self.net = net
-        c, _ = grid_centres()
+        c, _ = grid_centres(size)
         self.register_buffer("centres", torch.from_numpy(c))
 
     def forward(self, x):
@@ -195,37 +195,55 @@ def giou(a, b):
     return iou - (c - union) / c
 
 
-def augment(imgs, boxes, rng):
-    """Random flip, scale (0.7–1.3) with shift, and colour jitter; pad 114.
-    imgs uint8 [B,3,S,S]; boxes list of [n,4]. Returns float [B,3,S,S] in
-    0..1 and the new boxes (clipped; boxes mostly outside are dropped)."""
+def augment(imgs, boxes, rng, crop=None):
+    """Random flip, scale with shift, and colour jitter; pad 114.
+    imgs uint8 [B,3,S,S]; boxes list of [n,4]. Returns float [B,3,C,C] in
+    0..1 and the new boxes (clipped; boxes mostly outside are dropped).
+
+    Without crop (C = S) the scale is 0.7–1.3 and the shift ±15 %. With
+    crop the network learns on C×C windows of the S×S frames at scale
+    0.5–1.4, each centred at a random point of the frame: at scale 1 the
+    people keep the pixels they have at the export size S, at 0.5 a
+    window holds the whole frame, so the large people are seen whole."""
     B = len(imgs)
+    S = imgs.shape[-1]
+    C = crop or S
     x = torch.from_numpy(np.ascontiguousarray(imgs)).float()
     theta = np.zeros((B, 2, 3), np.float32)
     out = []
     for i in range(B):
-        s = math.exp(rng.uniform(-0.35, 0.35))
-        flip = rng.random() < 0.5
-        tx, ty = rng.uniform(-0.15, 0.15, 2) * SIZE
-        # Output pixel p = s·F(q - c) + c + t for input pixel q.
-        fx = -1.0 if flip else 1.0
-        c = (SIZE - 1) / 2
-        # Normalised (align_corners=True): u_out = s F u_in + t_n, so u_in = F (u_out - t_n) / s.
-        tn = np.array([tx, ty]) * 2 / (SIZE - 1)
-        theta[i] = [[fx / s, 0, -fx * tn[0] / s], [0, 1 / s, -tn[1] / s]]
+        if crop is None:
+            s = math.exp(rng.uniform(-0.35, 0.35))
+            flip = rng.random() < 0.5
+            tx, ty = rng.uniform(-0.15, 0.15, 2) * S
+            fx = -1.0 if flip else 1.0
+            # The frame point shown at the window centre.
+            q0 = np.array([(S - 1) / 2 - fx * tx / s, (S - 1) / 2 - ty / s])
+        else:
+            s = math.exp(rng.uniform(math.log(0.5), math.log(1.4)))
+            flip = rng.random() < 0.5
+            fx = -1.0 if flip else 1.0
+            half = (C - 1) / (2 * s)
+            lo, hi = min(half, (S - 1) / 2), max(S - 1 - half, (S - 1) / 2)
+            q0 = rng.uniform(lo, hi, 2)
+        # Window pixel p shows frame pixel q = F (p - c) / s + q0 (F flips
+        # x); in align_corners=True units u_q = F (C-1)/((S-1) s) u_p + 2 q0/(S-1) - 1.
+        k = (C - 1) / ((S - 1) * s)
+        theta[i] = [[fx * k, 0, 2 * q0[0] / (S - 1) - 1], [0, k, 2 * q0[1] / (S - 1) - 1]]
         b = boxes[i].copy()
         if len(b):
-            xs = b[:, [0, 2]]
+            c = (C - 1) / 2
+            xs = fx * s * (b[:, [0, 2]] - q0[0]) + c
             if flip:
-                xs = (SIZE - 1) - xs[:, ::-1]
-            b[:, [0, 2]] = s * (xs - c) + c + tx
-            b[:, [1, 3]] = s * (b[:, [1, 3]] - c) + c + ty
+                xs = xs[:, ::-1]
+            b[:, [0, 2]] = xs
+            b[:, [1, 3]] = s * (b[:, [1, 3]] - q0[1]) + c
             area0 = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-            b = np.clip(b, 0, SIZE)
+            b = np.clip(b, 0, C)
             area1 = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
             b = b[(area1 > 0.4 * area0) & (b[:, 2] - b[:, 0] > 1) & (b[:, 3] - b[:, 1] > 1)]
         out.append(b)
-    grid = F.affine_grid(torch.from_numpy(theta), (B, 3, SIZE, SIZE), align_corners=True)
+    grid = F.affine_grid(torch.from_numpy(theta), (B, 3, C, C), align_corners=True)
     x = F.grid_sample(x - PAD, grid, mode="bilinear", padding_mode="zeros", align_corners=True) + PAD
     br = torch.from_numpy(rng.uniform(0.7, 1.3, B).astype(np.float32))[:, None, None, None]
     ct = torch.from_numpy(rng.uniform(0.7, 1.3, B).astype(np.float32))[:, None, None, None]
@@ -353,8 +371,10 @@ def main():
     ap.add_argument("--width", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--min-height", type=float, default=8, help="train: boxes shorter than this (px) are ignored")
-    ap.add_argument("--eval-min-height", type=float, default=20,
-                    help="AP: ground truths shorter than this (px, letterbox; 40 px in a 640-wide frame, the pose node's crop minimum) are ignored")
+    ap.add_argument("--eval-min-height", type=float, default=0,
+                    help="AP: ground truths shorter than this (px, letterbox) are ignored; 0: the pose node's crop minimum, 40 px of a 640-wide frame (20 px at 320)")
+    ap.add_argument("--crop", type=int, default=0,
+                    help="train on CROP×CROP windows of the frames (scale 0.5–1.4) and export at the frames' size; 0 trains on whole frames")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--command", default="")
     a = ap.parse_args()
@@ -364,9 +384,17 @@ def main():
     vx, vg, vtotal = load_frames([a.val])
     common.log(f"detector: {len(xs)} training frames with complete labels (of {total}), {sum(len(g) for g in gts)} boxes; "
                f"{len(vx)} validation frames (of {vtotal}); {nthreads} threads")
+    size = xs.shape[-1]
+    if vx.shape[-1] != size:
+        raise SystemExit(f"detector: validation frames are {vx.shape[-1]} px, training frames {size} px")
+    crop = a.crop or None
+    if crop is not None and (crop % STRIDES[-1] or crop > size):
+        raise SystemExit(f"detector: --crop {crop}: want a multiple of {STRIDES[-1]} no larger than the frames ({size} px)")
+    if not a.eval_min_height:
+        a.eval_min_height = 20 * size / 320
     net = DetectorSmall(a.width)
-    exp = Export(net)
-    centres, strides = grid_centres()
+    exp = Export(net, size)
+    centres, strides = grid_centres(crop or size)
     tc = torch.from_numpy(centres)
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=5e-4)
     steps_per_epoch = max(1, len(xs) // a.batch)
@@ -380,7 +408,7 @@ def main():
         tl = tb = 0.0
         for s in range(steps_per_epoch):
             idx = np.sort(order[s * a.batch:(s + 1) * a.batch])
-            x, bs = augment(xs[idx], [gts[i] for i in idx], rng)
+            x, bs = augment(xs[idx], [gts[i] for i in idx], rng, crop)
             tgt, ign, box = assign(bs, centres, strides, a.min_height)
             ltrb, logit = flatten(net(x))
             tgt_t = torch.from_numpy(tgt)
@@ -417,22 +445,23 @@ def main():
     ap_main = ap50(dets, vg, a.eval_min_height)
     ap_all = ap50(dets, vg, 0)
     onnx_path = a.out + ".onnx"
-    common.export(exp, torch.zeros(1, 3, SIZE, SIZE), ["images"], ["output0"], onnx_path)
-    size = os.path.getsize(onnx_path)
-    A = len(centres)
-    flops = 2 * common.macs(net, torch.zeros(1, 3, SIZE, SIZE))
+    common.export(exp, torch.zeros(1, 3, size, size), ["images"], ["output0"], onnx_path)
+    nbytes = os.path.getsize(onnx_path)
+    A = len(grid_centres(size)[0])
+    flops = 2 * common.macs(net, torch.zeros(1, 3, size, size))
     card = {
         "name": os.path.basename(a.out), "version": "1", "task": "detection",
         "family": "yolo", "decoder": "yolo",
         "description": "Small single-class person detector for the top-down pose path, trained on CPU on gopercept "
                        "simulate data. YOLOv8-style output [1, 4+1, A]: cx, cy, w, h in input (letterbox) pixels and the "
-                       "person score after a sigmoid, over anchor-free cells of strides 8/16/32 (40x40 + 20x20 + 10x10 = 2100, "
+                       "person score after a sigmoid, over anchor-free cells of strides 8/16/32 ("
+                       + " + ".join(f"{size // st}x{size // st}" for st in STRIDES) + f" = {A}, "
                        "each level row-major). NMS is the caller's.",
-        "inputs": [{"name": "images", "shape": [1, 3, SIZE, SIZE], "type": "float32", "layout": "NCHW"}],
+        "inputs": [{"name": "images", "shape": [1, 3, size, size], "type": "float32", "layout": "NCHW"}],
         "outputs": [{"name": "output0", "shape": [1, 5, A], "type": "float32", "layout": "NCA"}],
         "normalisation": {"scale": round(1 / 255, 10), "colour_order": "rgb"},
         "classes": [{"id": 0, "name": "person"}],
-        "parameters": {"input_size": SIZE, "pad": PAD, "score_threshold": 0.25, "nms_iou": 0.6, "strides": list(STRIDES)},
+        "parameters": {"input_size": size, "pad": PAD, "score_threshold": 0.25, "nms_iou": 0.6, "strides": list(STRIDES)},
         "provenance": {"training_data": "gopercept simulate --dataset pose --cameras front --width 640 --height 480 --every 2 "
                                         "--duration 20 (images.npy/boxes.npy; frames with fewer boxes than the per-frame cap, i.e. complete labels), "
                                         "training seeds " + ",".join(str(yaml.safe_load(open(os.path.join(d, 'meta.yaml')))["seed"]) for d in a.train)
@@ -446,12 +475,12 @@ def main():
                                  f"(letterbox; shorter ones are ignore regions), val_ap50_all_sizes counts every box",
             "epochs": a.epochs, "batch": a.batch, "width": a.width, "val_ap50_history": history,
             "train_seconds": round(train_s), "train_threads": nthreads,
-            "params": common.count_params(net), "flops": int(flops), "size_bytes": size,
+            "params": common.count_params(net), "flops": int(flops), "size_bytes": nbytes,
             "onnx_sha256": common.sha256(onnx_path),
         },
     }
     common.write_card(a.out + ".card.yaml", card)
-    common.log(f"detector: wrote {onnx_path} ({size / 1e6:.2f} MB, {flops / 1e9:.2f} GFLOPs), validation AP@0.5 {ap_main:.3f} "
+    common.log(f"detector: wrote {onnx_path} ({nbytes / 1e6:.2f} MB, {flops / 1e9:.2f} GFLOPs), validation AP@0.5 {ap_main:.3f} "
                f"(all sizes {ap_all:.3f}), in {train_s:.0f} s")
 
 

@@ -1,6 +1,7 @@
 package node
 
 import (
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -39,13 +40,22 @@ type Stats struct {
 	order     []string
 	lastError string
 	extra     map[string]string
+	numbers   map[string]*numberFact
+}
+
+// numberFact is a fact kept as numbers and formatted when a snapshot is
+// taken, so that a node can update it every frame without allocating.
+type numberFact struct {
+	format string
+	args   [4]float64
+	n      int
 }
 
 // NewStats returns empty statistics.
 func NewStats() *Stats {
 	return &Stats{in: map[string]int64{}, out: map[string]int64{}, dropped: map[string]int64{},
 		byTopic: map[string]map[string]int64{}, processed: map[string]int64{}, lost: map[string]int64{}, lostRMW: map[string]int64{},
-		stages: map[string]*stage{}, extra: map[string]string{}}
+		stages: map[string]*stage{}, extra: map[string]string{}, numbers: map[string]*numberFact{}}
 }
 
 // In counts an input frame on topic.
@@ -140,6 +150,26 @@ func (s *Stats) Timer(name string) func() {
 func (s *Stats) Set(key, value string) {
 	s.mu.Lock()
 	s.extra[key] = value
+	delete(s.numbers, key)
+	s.mu.Unlock()
+}
+
+// SetNumbers records a fact made of up to four numbers, formatted with
+// format (float64 verbs such as "%.0f") when a snapshot is taken: a
+// per-frame count then costs no allocation.
+func (s *Stats) SetNumbers(key, format string, args ...float64) {
+	if len(args) > len(numberFact{}.args) {
+		panic("node: SetNumbers takes at most four numbers")
+	}
+	s.mu.Lock()
+	f := s.numbers[key]
+	if f == nil {
+		f = &numberFact{}
+		s.numbers[key] = f
+		delete(s.extra, key)
+	}
+	f.format = format
+	f.n = copy(f.args[:], args)
 	s.mu.Unlock()
 }
 
@@ -197,6 +227,13 @@ func (s *Stats) Snapshot() Summary {
 	}
 	for k, v := range s.extra {
 		out.Facts[k] = v
+	}
+	for k, f := range s.numbers {
+		args := make([]any, f.n)
+		for i := range args {
+			args[i] = f.args[i]
+		}
+		out.Facts[k] = fmt.Sprintf(f.format, args...)
 	}
 	for _, name := range s.order {
 		st := s.stages[name]

@@ -2,6 +2,7 @@ package node
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -48,5 +49,35 @@ func TestStatsPerTopic(t *testing.T) {
 	s.DropTopic("/cam/image", "stale", nil)
 	if sum.DroppedBy["/cam/image"]["stale"] != 2 {
 		t.Fatal("snapshot shares its maps with Stats")
+	}
+}
+
+// TestSetNumbers: a number fact reads as its format gives it, a later Set
+// of the same key replaces it (and the other way round), and updating it
+// allocates nothing once the key exists.
+func TestSetNumbers(t *testing.T) {
+	s := NewStats()
+	s.SetNumbers("detections", "%.0f (of %.0f peaks)", 12, 500)
+	s.SetNumbers("share", "%.3f", 2.0/3)
+	s.Set("mode", "fused")
+	f := s.Snapshot().Facts
+	if f["detections"] != "12 (of 500 peaks)" || f["share"] != "0.667" || f["mode"] != "fused" {
+		t.Fatalf("facts %v", f)
+	}
+	s.Set("share", "n/a")
+	s.SetNumbers("mode", "%.0f", 3)
+	f = s.Snapshot().Facts
+	if f["share"] != "n/a" || f["mode"] != "3" || len(f) != 3 {
+		t.Fatalf("after switching kinds: %v", f)
+	}
+	k := 0.0
+	if a := testing.AllocsPerRun(100, func() {
+		k++
+		s.SetNumbers("detections", "%.0f (of %.0f peaks)", k, 2*k)
+	}); a != 0 {
+		t.Fatalf("SetNumbers allocates %v times", a)
+	}
+	if got := s.Snapshot().Facts["detections"]; got != fmt.Sprintf("%.0f (of %.0f peaks)", k, 2*k) {
+		t.Fatalf("detections %q after %v updates", got, k)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/gopercept/gopercept/internal/tf"
 	"gonum.org/v1/gonum/num/quat"
 	"gonum.org/v1/gonum/spatial/r3"
+	"slices"
 )
 
 // Layout returns the point layout of pc, reusing fields' capacity when dst
@@ -42,6 +43,14 @@ func Transform(tr *geometry_msgs.Transform) tf.Transform {
 // distortion model at the calibrated size).
 func CameraModel(ci *sensor_msgs.CameraInfo) (*camera.Model, error) {
 	return camera.FromCameraInfo(ci.Width, ci.Height, ci.DistortionModel, ci.D, ci.K)
+}
+
+// SameCalibration reports whether ci describes the camera c was built from
+// (size, distortion model, D and the K terms the model uses). A driver
+// sends its CameraInfo with every image; nodes rebuild only on a change.
+func SameCalibration(c *camera.Model, ci *sensor_msgs.CameraInfo) bool {
+	return c != nil && c.Width == int(ci.Width) && c.Height == int(ci.Height) && c.Distortion == ci.DistortionModel &&
+		c.Fx == ci.K[0] && c.Fy == ci.K[4] && c.Cx == ci.K[2] && c.Cy == ci.K[5] && slices.Equal(c.D, ci.D)
 }
 
 // AppendFields appends fields as PointField messages to dst (reusing its
