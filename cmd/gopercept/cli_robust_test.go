@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gopercept/gopercept/internal/npy"
 	"github.com/gopercept/gopercept/internal/testfix"
 )
 
@@ -103,5 +104,39 @@ func TestSimulateBadOptionLeavesNothing(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(out, "metadata.yaml")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSimulateDetectorSize: --detector-size sets the letterbox of a pose
+// dataset's detector frames (a larger detector input is trained from
+// them), and is refused where it means nothing or cannot be a detector's
+// input.
+func TestSimulateDetectorSize(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "pose")
+	if msg, err := runCLI(t, "simulate", "--dataset", "pose", "--detector-size", "160", "-o", out, "--seed", "7", "--duration", "0.25",
+		"--cameras", "front", "--width", "320", "--height", "240", "--every", "3"); err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	f, err := os.Open(filepath.Join(out, "images.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	a, err := npy.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := a.Shape; len(s) != 4 || s[1] != 3 || s[2] != 160 || s[3] != 160 || s[0] < 1 {
+		t.Fatalf("images.npy %v, want [M, 3, 160, 160]", s)
+	}
+	for _, bad := range [][]string{
+		{"--dataset", "pose", "--detector-size", "100"},
+		{"--dataset", "pose", "--detector-size", "0"},
+		{"--dataset", "lidarseg", "--detector-size", "640"},
+	} {
+		args := append([]string{"simulate", "-o", filepath.Join(t.TempDir(), "x"), "--duration", "0.1"}, bad...)
+		if _, err := runCLI(t, args...); err == nil || !strings.Contains(err.Error(), "--detector-size") {
+			t.Errorf("%v: %v", bad, err)
+		}
 	}
 }
