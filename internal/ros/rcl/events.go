@@ -83,19 +83,19 @@ static int gp_unmatched_subscriptions(const rcl_node_t* node, const rcl_publishe
 	return 0;
 }
 
-// gp_publish copies n bytes of CDR into m, a serialized message the
-// publisher keeps (grown when a message is larger, never shrunk), and
-// publishes it: rclgo's PublishSerialized allocates and frees a buffer of
-// the message's size for every call, which for a 3 MB cloud is fresh pages
-// each time. Returns the rcl return code, -2 when m cannot grow.
-static int gp_publish(const rcl_publisher_t* pub, rcl_serialized_message_t* m, const uint8_t* data, size_t n) {
-	if (m->buffer_capacity < n && rmw_serialized_message_resize(m, n) != RMW_RET_OK) {
-		rcutils_reset_error();
-		return -2;
-	}
-	memcpy(m->buffer, data, n);
-	m->buffer_length = n;
-	rcl_ret_t rc = rcl_publish_serialized_message(pub, m, NULL);
+// gp_publish publishes n bytes of CDR at data. The serialized message
+// only points at them for the call: Fast DDS copies them into its own
+// payload before rcl_publish_serialized_message returns, so they are not
+// copied here first (a 3 MB cloud's memcpy a hop; rclgo's
+// PublishSerialized also allocated a buffer of that size per call).
+// Returns the rcl return code.
+static int gp_publish(const rcl_publisher_t* pub, const uint8_t* data, size_t n) {
+	rcl_serialized_message_t m = rmw_get_zero_initialized_serialized_message();
+	m.buffer = (uint8_t*)data;
+	m.buffer_length = n;
+	m.buffer_capacity = n;
+	m.allocator = rcutils_get_default_allocator();
+	rcl_ret_t rc = rcl_publish_serialized_message(pub, &m, NULL);
 	if (rc != RCL_RET_OK) rcutils_reset_error();
 	return (int)rc;
 }
@@ -180,7 +180,7 @@ type pubC struct {
 	cpub         *C.rcl_publisher_t
 	events       *endpointEvents
 	resolvedName string
-	out          *C.rcl_serialized_message_t // reused by every Publish
+	open         bool // until Close; guarded by Publisher.outMu
 }
 
 // rclField returns the C pointer rclgo keeps in the unexported field name of
@@ -279,9 +279,7 @@ func (p *Publisher) initEvents() error {
 		return err
 	}
 	p.cpub = (*C.rcl_publisher_t)(ptr)
-	if p.out = C.gp_serialized_new(); p.out == nil {
-		return fmt.Errorf("ros2: rmw_serialized_message_init failed")
-	}
+	p.open = true
 	p.events = &endpointEvents{incompat: C.gp_event_new(nil, p.cpub, C.gp_ev_offered)}
 	p.resolvedName = C.GoString(C.gp_pub_topic(p.cpub))
 	return nil
@@ -472,19 +470,18 @@ func (p *Publisher) publish(data []byte) error {
 	}
 	p.outMu.Lock()
 	defer p.outMu.Unlock()
-	if p.out == nil { // closed while this call waited for the lock
+	if !p.open { // closed while this call waited for the lock
 		return ErrClosed
 	}
-	if rc := C.gp_publish(p.cpub, p.out, (*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data))); rc != 0 {
+	if rc := C.gp_publish(p.cpub, (*C.uint8_t)(unsafe.Pointer(&data[0])), C.size_t(len(data))); rc != 0 {
 		return fmt.Errorf("rcl_publish_serialized_message: rcl error %d", int(rc))
 	}
 	return nil
 }
 
-// freeOut releases the reused serialized message once the publisher is gone.
-func (p *Publisher) freeOut() {
+// markClosed makes later publishes fail with ErrClosed.
+func (p *Publisher) markClosed() {
 	p.outMu.Lock()
 	defer p.outMu.Unlock()
-	C.gp_serialized_free(p.out)
-	p.out = nil
+	p.open = false
 }

@@ -24,7 +24,7 @@ type Publisher struct {
 
 	mu    sync.Mutex
 	buf   []byte
-	outMu sync.Mutex // guards pubC.out
+	outMu sync.Mutex // guards pubC.open
 }
 
 // NewPublisher creates a publisher of typeName ("sensor_msgs/msg/PointCloud2")
@@ -58,9 +58,6 @@ func (p *Publisher) TypeName() string { return p.typeName }
 // body, as cdr.Marshal returns. The bytes are copied; data may be reused
 // after Publish returns.
 func (p *Publisher) Publish(data []byte) error {
-	if p.rcl == nil {
-		return &EndpointError{Op: "publish", Topic: p.topic, Type: p.typeName, Err: ErrClosed}
-	}
 	if err := p.publish(data); err != nil {
 		return &EndpointError{Op: "publish", Topic: p.topic, Type: p.typeName, Err: err}
 	}
@@ -113,10 +110,12 @@ func (p *Publisher) Close() error {
 	if p.rcl == nil {
 		return nil
 	}
+	// Closed first, under the lock: a Publish in flight ends before the
+	// publisher is destroyed, and later ones fail with ErrClosed.
+	p.markClosed()
 	p.events.close()
 	err := p.rcl.Close()
 	p.rcl = nil
-	p.freeOut()
 	return err
 }
 

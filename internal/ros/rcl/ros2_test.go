@@ -144,6 +144,12 @@ func (b *inbox) handler(topic string) Handler {
 	}
 }
 
+func (b *inbox) count() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.got)
+}
+
 func (b *inbox) get(topic string) []byte {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -210,10 +216,10 @@ func TestPubSubRoundTrip(t *testing.T) {
 	deadline := time.After(20 * time.Second)
 	tick := time.NewTicker(50 * time.Millisecond)
 	defer tick.Stop()
-	for len(box.got) < len(cases) {
+	for box.count() < len(cases) {
 		select {
 		case <-deadline:
-			t.Fatalf("received %d of %d topics in 20 s", len(box.got), len(cases))
+			t.Fatalf("received %d of %d topics in 20 s", box.count(), len(cases))
 		case <-box.ch:
 		case <-tick.C:
 			for i, tc := range cases {
@@ -478,5 +484,51 @@ func TestRclpyInterop(t *testing.T) {
 	}
 	if !reflect.DeepEqual(img, want) {
 		t.Errorf("got %+v, want %+v", img, want)
+	}
+}
+
+// TestPublishClose: Publish hands Fast DDS the caller's bytes for the call
+// only, so Close must wait for a Publish in flight; one that comes after
+// fails with ErrClosed rather than touching a destroyed publisher. A
+// goroutine publishes 3 MB clouds while the publisher closes.
+func TestPublishClose(t *testing.T) {
+	c, err := NewContext(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	n, err := c.NewNode("publish_close", "/gopercept_test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := n.NewPublisher("close_points", sensor_msgs.PointCloud2TypeName, Reliable(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := cdr.Marshal(bigCloud(0))
+	published := make(chan int)
+	failed := make(chan error, 1)
+	go func() {
+		for k := 0; ; k++ {
+			if k == 3 {
+				published <- k
+			}
+			if err := p.Publish(data); err != nil {
+				failed <- err
+				return
+			}
+		}
+	}()
+	<-published
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-failed:
+		if !errors.Is(err, ErrClosed) {
+			t.Fatalf("publish after close: %v, want ErrClosed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("publishing went on after Close")
 	}
 }
