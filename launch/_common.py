@@ -59,6 +59,11 @@ def shared_arguments():
         DeclareLaunchArgument('providers', default_value='',
                               description='ONNX Runtime providers for every node, e.g. [cuda, cpu]; '
                                           'empty: each params file\'s (a <node>_providers argument wins).'),
+        DeclareLaunchArgument('dds_profile', default_value=os.path.join(share_dir(), 'launch', 'fastdds_shm.xml'),
+                              description='Fast DDS XML profile of the nodes (FASTRTPS_DEFAULT_PROFILES_FILE): the '
+                                          'default\'s shared-memory segment carries a 3 MB cloud between processes on '
+                                          'one host; none: Fast DDS\'s defaults. A profile already set in the '
+                                          'environment wins.'),
     ]
 
 
@@ -102,7 +107,18 @@ def _node(context, node):
     return [Node(package='gopercept', executable=node, name=node,
                  namespace=get('namespace'),
                  parameters=[params_file, overrides],
+                 additional_env=_dds_env(get('dds_profile')),
                  output='screen')]
+
+
+def _dds_env(profile):
+    """The environment that gives the node the DDS profile, unless the
+    user's environment names one already."""
+    if not profile or profile == 'none' or os.environ.get('FASTRTPS_DEFAULT_PROFILES_FILE') or os.environ.get('FASTDDS_DEFAULT_PROFILES_FILE'):
+        return {}
+    if not os.path.isfile(profile):
+        raise RuntimeError('dds_profile: no such file: %s' % profile)
+    return {'FASTRTPS_DEFAULT_PROFILES_FILE': profile}
 
 
 def gopercept_node(node):

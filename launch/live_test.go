@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -776,7 +777,7 @@ func TestLaunchArguments(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ros2 launch --show-args: %v\n%s", err, out)
 	}
-	for _, arg := range []string{"namespace", "use_sim_time", "providers", "rviz",
+	for _, arg := range []string{"namespace", "use_sim_time", "providers", "rviz", "dds_profile",
 		"lidarseg_params_file", "lidarseg_model_path", "lidarseg_providers",
 		"pose2d_params_file", "pose2d_model_path", "pose2d_detector_path", "pose2d_providers",
 		"bevfusion_params_file", "bevfusion_encoder_model", "bevfusion_fuser_model", "bevfusion_providers"} {
@@ -901,4 +902,32 @@ func TestMultiScaleLaunch(t *testing.T) {
 		t.Errorf("launch log shows movenet-multipose loaded %d times, want 2 (256 and 192):\n%s", n, logs)
 	}
 	launch.interrupt(t)
+}
+
+// TestLaunchDDSProfile: the launch files give each node the shipped Fast
+// DDS profile, whose shared-memory segment carries a 3 MB cloud (the node
+// logs the profile it runs with), and dds_profile:=none leaves Fast DDS's
+// defaults.
+func TestLaunchDDSProfile(t *testing.T) {
+	needInstalled(t)
+	t.Setenv("FASTRTPS_DEFAULT_PROFILES_FILE", "")
+	t.Setenv("FASTDDS_DEFAULT_PROFILES_FILE", "")
+	for _, tc := range []struct {
+		args []string
+		want *regexp.Regexp
+	}{
+		{nil, regexp.MustCompile(`DDS profile: /\S*/share/gopercept/launch/fastdds_shm\.xml`)},
+		{[]string{"dds_profile:=none"}, regexp.MustCompile(`DDS profile: Fast DDS defaults`)},
+	} {
+		launch := start(t, append([]string{"ros2", "launch", "gopercept", "pose2d.launch.py", "namespace:=dds"}, tc.args...)...)
+		waitNodes(t, 60*time.Second, launch, "/dds/pose2d")
+		deadline := time.Now().Add(30 * time.Second)
+		for !tc.want.MatchString(launch.output()) && time.Now().Before(deadline) {
+			time.Sleep(200 * time.Millisecond)
+		}
+		if out := launch.output(); !tc.want.MatchString(out) {
+			t.Errorf("ros2 launch %v: the node's log does not say %q:\n%s", tc.args, tc.want, out)
+		}
+		launch.interrupt(t)
+	}
 }

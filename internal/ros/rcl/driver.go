@@ -465,6 +465,10 @@ func (d *driver) run(ctx context.Context) error {
 		d.log.Info(fmt.Sprintf("%s: %d inputs, %d outputs, lazy=%v, inputs %s, outputs %s", d.rn.Name(), len(d.slots), len(d.outPubs), d.dp.Lazy, d.dp.InputReliability, d.dp.OutputReliability))
 	}
 
+	profile := ddsProfile()
+	d.stats.Set("dds_profile", profile)
+	d.log.Info(fmt.Sprintf("%s: DDS profile: %s", d.rn.Name(), profile))
+
 	workerDone := make(chan struct{})
 	go d.worker(ctx, workerDone)
 	go d.diagnostics(ctx)
@@ -762,3 +766,19 @@ func (h *rclHandler) WithAttrs(as []slog.Attr) slog.Handler {
 }
 
 func (h *rclHandler) WithGroup(string) slog.Handler { return h }
+
+// ddsProfile names the Fast DDS XML profile the process runs with (the
+// launch files set launch/fastdds_shm.xml, whose shared-memory segment
+// carries a 3 MB cloud; Fast DDS's default segment is too small for one, so
+// clouds then cross UDP loopback), or says why there is none.
+func ddsProfile() string {
+	if rmw := os.Getenv("RMW_IMPLEMENTATION"); rmw != "" && rmw != "rmw_fastrtps_cpp" && rmw != "rmw_fastrtps_dynamic_cpp" {
+		return "none (" + rmw + ")"
+	}
+	for _, env := range []string{"FASTDDS_DEFAULT_PROFILES_FILE", "FASTRTPS_DEFAULT_PROFILES_FILE"} {
+		if f := os.Getenv(env); f != "" {
+			return f
+		}
+	}
+	return "Fast DDS defaults (clouds over UDP loopback; launch/fastdds_shm.xml puts them in shared memory)"
+}
