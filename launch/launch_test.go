@@ -5,6 +5,7 @@
 package launch
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -279,4 +280,65 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// fileOnly lists the parameters whose value in params/<node>.yaml differs
+// from the node's declared default on purpose, with why. Every other value
+// in the files must be the default: `gopercept eval` and `bench` run a node
+// with its defaults unless given --params, and the README's figures come
+// from them, so a tuned value kept only in the file (detector.max_people
+// was 30 there and 10 in the node) makes the figures describe a node no
+// vehicle runs.
+var fileOnly = map[string]map[string]string{
+	"pose2d": {
+		"depth.topic": "the file enables lifting with the camera's aligned depth; without one the node runs 2D",
+	},
+	"lidarseg": {
+		"model.path":  "the node requires a model; the file names the shipped one",
+		"labels.path": "the node requires a label map; the file names SemanticKITTI's",
+	},
+	"bevfusion": {
+		"cameras":       "the node has no cameras by default; the file names the simulated rig's",
+		"encoder_model": "the node requires models; the file names the shipped ones",
+		"fuser_model":   "the node requires models; the file names the shipped ones",
+		"class_names":   "the node's defaults are CUDA-BEVFusion's nuScenes heads, so a user's export runs unchanged; the file's are bev-small's",
+		"nms_scale":     "per class, as class_names",
+		"nms_groups":    "per class, as class_names",
+	},
+}
+
+// TestParamsFilesAreDefaults: what the shipped params files set is the
+// nodes' declared default, but for the parameters fileOnly lists.
+func TestParamsFilesAreDefaults(t *testing.T) {
+	for name, allowed := range fileOnly {
+		f, err := node.Lookup(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		values, err := param.LoadFile(filepath.Join("..", "params", name+".yaml"), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps := param.New(name, map[string]any{})
+		node.DeclareDriverParams(ps)
+		n, err := f(node.Env{Name: name, Params: ps, Stats: node.NewStats(), Root: "..", Describe: true})
+		if err != nil {
+			t.Fatalf("%s with its defaults: %v", name, err)
+		}
+		n.Close()
+		for _, d := range ps.Decls() {
+			v, ok := values[d.Name]
+			if !ok {
+				continue
+			}
+			same := fmt.Sprint(v) == fmt.Sprint(d.Default)
+			if _, listed := allowed[d.Name]; listed == same {
+				if same {
+					t.Errorf("params/%s.yaml: %s is the default (%v) now; drop it from fileOnly", name, d.Name, v)
+				} else {
+					t.Errorf("params/%s.yaml sets %s to %v, the node's default is %v: make them one, or list it in fileOnly with why", name, d.Name, v, d.Default)
+				}
+			}
+		}
+	}
 }
