@@ -142,28 +142,36 @@ func TestLidarsegAnyReproducesCard(t *testing.T) {
 	}
 }
 
-// TestPoseReproducesCard scores the person detector and the heatmap pose
-// model through the pose2d node on a held-out people drive (seed 301, 1 s,
-// 640×480 front camera) and compares with pose-heatmap-small's card.
+// TestPoseReproducesCard scores each person detector with the heatmap pose
+// model through the pose2d node (params/pose2d.yaml) on a held-out crowd
+// drive (seed 301, 1 s, 640×480 front camera) and compares with the card
+// that records the pair: pose-heatmap-small's for detector-person-small,
+// detector-person-640's for itself.
 func TestPoseReproducesCard(t *testing.T) {
-	card, err := infer.LoadCard("pose-heatmap-small.card.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	wantAP, wantPCK := cardMetric(t, card, "ci_ap"), cardMetric(t, card, "ci_pck")
-	tol := cardMetric(t, card, "ci_tolerance")
 	path := heldOut(t, simdrive.Config{Seed: 301, Duration: 1, Cameras: "front", Width: 640, Height: 480, Crowd: true, Lidar: "hdl32", Columns: 512})
-	r, err := evaluate.Pose(context.Background(), evaluate.PoseConfig{
-		Bags: []string{path}, ParamsFiles: []string{"../params/pose2d.yaml"}, Root: "..",
-		Params:  map[string]any{"image.topic": "/cameras/cam_front/image", "camera_info.topic": "/cameras/cam_front/camera_info", "depth.topic": ""},
-		GTTopic: "/gt/cameras/cam_front/skeletons", OutputTopic: "/pose2d/skeletons",
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("detector + pose-heatmap-small on held-out seed 301 (%d frames, %d people): AP %.4f PCK@0.2 %.4f (card %.4f / %.4f ± %.4f)", r.Frames, r.People, r.AP, r.PCK, wantAP, wantPCK, tol)
-	if math.Abs(r.AP-wantAP) > tol || math.Abs(r.PCK-wantPCK) > tol {
-		t.Fatalf("AP %.4f PCK %.4f, card says %.4f / %.4f ± %.4f", r.AP, r.PCK, wantAP, wantPCK, tol)
+	for _, tc := range []struct{ detector, card string }{
+		{"detector-person-small.onnx", "pose-heatmap-small.card.yaml"},
+		{"detector-person-640.onnx", "detector-person-640.card.yaml"},
+	} {
+		card, err := infer.LoadCard(tc.card)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantAP, wantPCK := cardMetric(t, card, "ci_ap"), cardMetric(t, card, "ci_pck")
+		tol := cardMetric(t, card, "ci_tolerance")
+		r, err := evaluate.Pose(context.Background(), evaluate.PoseConfig{
+			Bags: []string{path}, ParamsFiles: []string{"../params/pose2d.yaml"}, Root: "..",
+			Params: map[string]any{"image.topic": "/cameras/cam_front/image", "camera_info.topic": "/cameras/cam_front/camera_info", "depth.topic": "",
+				"detector.path": "models/" + tc.detector},
+			GTTopic: "/gt/cameras/cam_front/skeletons", OutputTopic: "/pose2d/skeletons",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s + pose-heatmap-small on held-out seed 301 (%d frames, %d people): AP %.4f PCK@0.2 %.4f (card %.4f / %.4f ± %.4f)", tc.detector, r.Frames, r.People, r.AP, r.PCK, wantAP, wantPCK, tol)
+		if math.Abs(r.AP-wantAP) > tol || math.Abs(r.PCK-wantPCK) > tol {
+			t.Errorf("%s: AP %.4f PCK %.4f, %s says %.4f / %.4f ± %.4f", tc.detector, r.AP, r.PCK, tc.card, wantAP, wantPCK, tol)
+		}
 	}
 }
 

@@ -462,9 +462,10 @@ def main():
         "normalisation": {"scale": round(1 / 255, 10), "colour_order": "rgb"},
         "classes": [{"id": 0, "name": "person"}],
         "parameters": {"input_size": size, "pad": PAD, "score_threshold": 0.25, "nms_iou": 0.6, "strides": list(STRIDES)},
-        "provenance": {"training_data": "gopercept simulate --dataset pose --cameras front --width 640 --height 480 --every 2 "
+        "provenance": {"training_data": f"gopercept simulate --dataset pose --detector-size {size} --cameras front --width 640 --height 480 --every 2 "
                                         "--duration 20 (images.npy/boxes.npy; frames with fewer boxes than the per-frame cap, i.e. complete labels), "
-                                        "training seeds " + ",".join(str(yaml.safe_load(open(os.path.join(d, 'meta.yaml')))["seed"]) for d in a.train)
+                                        + (f"trained on {crop}x{crop} windows of the {size}x{size} frames at scale 0.5-1.4, " if crop else "")
+                                        + "training seeds " + ",".join(str(yaml.safe_load(open(os.path.join(d, 'meta.yaml')))["seed"]) for d in a.train)
                                         + f" ({len(xs)} frames); validation seed "
                                         + str(yaml.safe_load(open(os.path.join(a.val, 'meta.yaml')))["seed"]) + f" ({len(vx)} frames)",
                        "seed": a.seed, "command": a.command, "license": "Apache-2.0", "source": "tools/train/detector.py"},
@@ -473,7 +474,7 @@ def main():
             "metric_definition": f"Python, on the validation seed's complete-label frames: score >= 0.001, top 300, NMS IoU 0.6, "
                                  f"AP at IoU 0.5 (101-point); val_ap50 counts ground truths at least {a.eval_min_height:g} px tall "
                                  f"(letterbox; shorter ones are ignore regions), val_ap50_all_sizes counts every box",
-            "epochs": a.epochs, "batch": a.batch, "width": a.width, "val_ap50_history": history,
+            "epochs": a.epochs, "batch": a.batch, "width": a.width, "crop": crop or size, "val_ap50_history": history,
             "train_seconds": round(train_s), "train_threads": nthreads,
             "params": common.count_params(net), "flops": int(flops), "size_bytes": nbytes,
             "onnx_sha256": common.sha256(onnx_path),
