@@ -365,7 +365,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--train", nargs="+", required=True)
     ap.add_argument("--val", required=True)
-    ap.add_argument("--out", required=True, help="output path without extension")
+    ap.add_argument("--out", required=True, help="output path without extension: <out>.onnx, <out>.card.yaml and <out>-state.pt")
     ap.add_argument("--epochs", type=int, default=30)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--width", type=int, default=32)
@@ -446,6 +446,9 @@ def main():
     ap_all = ap50(dets, vg, 0)
     onnx_path = a.out + ".onnx"
     common.export(exp, torch.zeros(1, 3, size, size), ["images"], ["output0"], onnx_path)
+    # The weights too, so that the network can be exported again at another
+    # input size (the ONNX file bakes its anchor grid) without retraining.
+    torch.save({"net": net.state_dict(), "width": a.width, "size": size, "crop": crop, "epochs": a.epochs}, a.out + "-state.pt")
     nbytes = os.path.getsize(onnx_path)
     A = len(grid_centres(size)[0])
     flops = 2 * common.macs(net, torch.zeros(1, 3, size, size))
