@@ -79,3 +79,22 @@ func benchHandle(b *testing.B, values map[string]any) {
 	}
 	_ = node.Reliable
 }
+
+// TestHandleAllocs: after the first sweep the node labels a 64×2048 sweep
+// — decode, projection, inference, kNN or the CRF, ground, clusters,
+// labelled cloud, range image — without allocating.
+func TestHandleAllocs(t *testing.T) {
+	needORT(t)
+	for _, post := range []string{"knn", "crf+knn"} {
+		n, _ := newNode(t, map[string]any{"model.path": tinyRangeNet(t, 64, 2048, ""), "post_processing": post})
+		msg := msgOf(encodeCloud(scene(64, 2048), layouts[0].fields, false, 1, 0))
+		var pub discard
+		if a := testing.AllocsPerRun(5, func() {
+			if err := n.Handle(msg, &pub); err != nil {
+				t.Fatal(err)
+			}
+		}); a != 0 {
+			t.Errorf("post_processing %s: %v allocations a sweep after the first", post, a)
+		}
+	}
+}

@@ -224,6 +224,7 @@ type Node struct {
 	argmax   *lidarseg.Argmax
 	knn      *lidarseg.KNN
 	crf      *lidarseg.CRF
+	crfCloud lidarseg.Cloud // the cloud the CRF reads, held while it runs (Apply keeps a pointer)
 	ground   *lidarseg.Ground
 	clusters *lidarseg.Clusterer
 
@@ -593,7 +594,10 @@ func (n *Node) label(data []byte, topic string, pub node.Publisher) error {
 		}
 		t = n.stage("inference", t)
 		if n.crf != nil {
-			if err := n.crf.Apply(n.pixClass, n.model.output(), proj, &cloud); err != nil {
+			// The CRF keeps a pointer to the cloud while it runs: a field,
+			// not the local, so that the cloud does not move to the heap.
+			n.crfCloud = cloud
+			if err := n.crf.Apply(n.pixClass, n.model.output(), proj, &n.crfCloud); err != nil {
 				return fmt.Errorf("lidarseg node: %w", err)
 			}
 			t = n.stage("crf", t)
