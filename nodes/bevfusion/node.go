@@ -345,10 +345,14 @@ func (n *Node) Handle(in *node.Msg, pub node.Publisher) error {
 			}
 			p.frame, p.data = "", p.data[:0]
 		}
+		// The ring copies the pixels; the message's data aliases the input
+		// buffer, which the driver reuses, so the alias is dropped here.
 		if n.cfg.CompressedImages {
 			c.ring.PushCompressed(&c.cimage)
+			c.cimage.Data = nil
 		} else {
 			c.ring.PushImage(&c.image)
+			c.image.Data = nil
 		}
 		if p != nil {
 			return n.endFrame(p, pub)
