@@ -30,24 +30,39 @@ var (
 	entryRe     = regexp.MustCompile(`'(\w+)': \('([\w.]+)', (True|False)`)
 )
 
-// declared builds node name with its parameter file in Describe mode and
-// returns the parameters it declares.
-func declared(t *testing.T, name string) map[string]bool {
+// shipped returns the values of params/<name>.yaml.
+func shipped(t *testing.T, name string) map[string]any {
+	t.Helper()
+	values, err := param.LoadFile(filepath.Join("..", "params", name+".yaml"), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return values
+}
+
+// describe builds node name from values in Describe mode (no models run,
+// no topics open) and returns it, for the caller to close, with the
+// parameters it declared.
+func describe(t *testing.T, name string, values map[string]any) (node.Node, *param.Set) {
 	t.Helper()
 	f, err := node.Lookup(name)
 	if err != nil {
 		t.Fatalf("launch files start %q: %v", name, err)
 	}
-	values, err := param.LoadFile(filepath.Join("..", "params", name+".yaml"), name)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ps := param.New(name, values)
 	node.DeclareDriverParams(ps)
 	n, err := f(node.Env{Name: name, Params: ps, Stats: node.NewStats(), Root: "..", Describe: true})
 	if err != nil {
-		t.Fatalf("%s with params/%s.yaml: %v", name, name, err)
+		t.Fatalf("%s: %v", name, err)
 	}
+	return n, ps
+}
+
+// declared builds node name with its parameter file in Describe mode and
+// returns the parameters it declares.
+func declared(t *testing.T, name string) map[string]bool {
+	t.Helper()
+	n, ps := describe(t, name, shipped(t, name))
 	defer n.Close()
 	if err := ps.Err(); err != nil {
 		t.Fatalf("params/%s.yaml: %v", name, err)
@@ -236,23 +251,11 @@ func flatten(ds []rvizDisplay) []rvizDisplay {
 // overrides in Describe mode and returns its inputs and outputs.
 func nodeTopics(t *testing.T, name string, overrides map[string]any) (ins, outs []node.Topic) {
 	t.Helper()
-	f, err := node.Lookup(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	values, err := param.LoadFile(filepath.Join("..", "params", name+".yaml"), name)
-	if err != nil {
-		t.Fatal(err)
-	}
+	values := shipped(t, name)
 	for k, v := range overrides {
 		values[k] = v
 	}
-	ps := param.New(name, values)
-	node.DeclareDriverParams(ps)
-	n, err := f(node.Env{Name: name, Params: ps, Stats: node.NewStats(), Root: "..", Describe: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	n, _ := describe(t, name, values)
 	defer n.Close()
 	return n.Inputs(), n.Outputs()
 }
@@ -311,20 +314,8 @@ var fileOnly = map[string]map[string]string{
 // nodes' declared default, but for the parameters fileOnly lists.
 func TestParamsFilesAreDefaults(t *testing.T) {
 	for name, allowed := range fileOnly {
-		f, err := node.Lookup(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		values, err := param.LoadFile(filepath.Join("..", "params", name+".yaml"), name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ps := param.New(name, map[string]any{})
-		node.DeclareDriverParams(ps)
-		n, err := f(node.Env{Name: name, Params: ps, Stats: node.NewStats(), Root: "..", Describe: true})
-		if err != nil {
-			t.Fatalf("%s with its defaults: %v", name, err)
-		}
+		values := shipped(t, name)
+		n, ps := describe(t, name, map[string]any{})
 		n.Close()
 		for _, d := range ps.Decls() {
 			v, ok := values[d.Name]

@@ -117,12 +117,7 @@ func TestSimulateDetectorSize(t *testing.T) {
 		"--cameras", "front", "--width", "320", "--height", "240", "--every", "3"); err != nil {
 		t.Fatalf("%v\n%s", err, msg)
 	}
-	f, err := os.Open(filepath.Join(out, "images.npy"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	a, err := npy.Read(f)
+	a, err := npy.ReadFile(filepath.Join(out, "images.npy"))
 	if err != nil {
 		t.Fatal(err)
 	}
