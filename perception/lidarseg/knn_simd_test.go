@@ -132,3 +132,123 @@ func TestKNNPixelRowsMatch(t *testing.T) {
 		}
 	}
 }
+
+// TestKNNUniformShortcut checks the pixel-row kernel's shortcut (eight
+// windows of one real class take that class without a vote) against the
+// portable vote on lidar-bonnetal's sweep with realistic labels, where about
+// a quarter of the blocks are uniform, and with uniform blocks of class 0 and
+// of a label that is not a class (both must go through the vote).
+func TestKNNUniformShortcut(t *testing.T) {
+	if !useSIMD {
+		t.Skip("no AVX2 on this CPU")
+	}
+	_, proj, pix, err := SweepScene(LabelsRealistic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, variant := range []string{"realistic", "class 0 and not a class"} {
+		labels := append([]uint16(nil), pix...)
+		if variant != "realistic" {
+			for y := 10; y < 30; y++ {
+				for x := 100; x < 400; x++ {
+					labels[y*SweepWidth+x] = 0
+					labels[y*SweepWidth+x+1000] = SweepClasses + 3
+				}
+			}
+		}
+		// Blocks whose windows (5 rows × 12 columns, image borders as
+		// class 0) are one real class.
+		uniform := 0
+		for y := 0; y < SweepHeight; y++ {
+			for x0 := 0; x0 < SweepWidth; x0 += 8 {
+				l, ok := labels[y*SweepWidth+x0], true
+				for dy := -2; dy <= 2 && ok; dy++ {
+					for dx := -2; dx < 10 && ok; dx++ {
+						yy, xx := y+dy, x0+dx
+						ok = yy >= 0 && yy < SweepHeight && xx >= 0 && xx < SweepWidth && labels[yy*SweepWidth+xx] == l
+					}
+				}
+				if ok && l != 0 && l < SweepClasses {
+					uniform++
+				}
+			}
+		}
+		if uniform < SweepHeight*SweepWidth/8/5 {
+			t.Fatalf("%s: %d uniform blocks: the shortcut is hardly exercised", variant, uniform)
+		}
+		run := func(simd, rows bool) []uint16 {
+			kn, err := NewKNN(DefaultKNNConfig(), SweepClasses, SweepHeight, SweepWidth)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kn.simd, kn.pixelRows = simd, rows
+			out := make([]uint16, proj.NumPoints())
+			if err := kn.Apply(out, proj, labels); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		rows, portable := run(true, true), run(false, false)
+		for i := range rows {
+			if rows[i] != portable[i] {
+				t.Fatalf("%s: point %d class %d by pixel rows, %d portable", variant, i, rows[i], portable[i])
+			}
+		}
+		t.Logf("%s: %d uniform blocks of %d, every point's class equal", variant, uniform, SweepHeight*SweepWidth/8)
+	}
+}
+
+// TestKNNShortcutSeesEveryLabel puts, for each of the 60 labels a block's
+// windows read, one pixel of a lower class at a pixel's own range in an
+// otherwise one-class image whose other ranges are all beyond the cutoff:
+// that pixel's vote is a tie its class wins, so a shortcut that missed the
+// label would give the block's class instead.
+func TestKNNShortcutSeesEveryLabel(t *testing.T) {
+	if !useSIMD {
+		t.Skip("no AVX2 on this CPU")
+	}
+	const h, w, x0, y, a, b = 8, 32, 8, 3, 7, 3
+	n := h * w
+	base := &Projection{Height: h, Width: w, PixelPoint: make([]int32, n), PixelRange: make([]float32, n), Mask: make([]uint8, n),
+		PointU: make([]int32, n), PointV: make([]int32, n), PointRange: make([]float32, n), Projected: n}
+	for i := range n {
+		// 7·row + column mod 29 differs from the centre's everywhere in a
+		// 5×5 window: 5 m apart, beyond the 1 m cutoff.
+		r := float32(5 + 5*((7*(i/w)+i%w)%29))
+		base.PixelPoint[i], base.PixelRange[i], base.Mask[i] = int32(i), r, 1
+		base.PointU[i], base.PointV[i], base.PointRange[i] = int32(i%w), int32(i/w), r
+	}
+	for dy := -2; dy <= 2; dy++ {
+		for dx := -2; dx < 10; dx++ {
+			proj := *base
+			proj.PixelRange = append([]float32(nil), base.PixelRange...)
+			proj.PointRange = append([]float32(nil), base.PointRange...)
+			labels := make([]uint16, n)
+			for i := range labels {
+				labels[i] = a
+			}
+			// The block's pixel whose window holds (y+dy, x0+dx), and that label.
+			p := y*w + min(max(x0+dx, x0), x0+7)
+			q := (y+dy)*w + x0 + dx
+			if q == p {
+				continue // its own pixel: no tie to win
+			}
+			labels[q] = b
+			proj.PixelRange[q], proj.PointRange[q] = proj.PixelRange[p], proj.PointRange[p]
+			kn, err := NewKNN(DefaultKNNConfig(), 20, h, w)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !kn.pixelRows {
+				t.Fatal("no pixel rows")
+			}
+			out := make([]uint16, n)
+			if err := kn.Apply(out, &proj, labels); err != nil {
+				t.Fatal(err)
+			}
+			if out[p] != b {
+				t.Errorf("label at row %+d, column %+d of the block: pixel %d got class %d, want %d", dy, dx, p, out[p], b)
+			}
+		}
+	}
+}

@@ -487,7 +487,9 @@ def main():
         common.log(f"bev: epoch {ep + 1}/{a.epochs} validation car AP@2m {car_ap:.3f}, occupancy IoU {occ_iou:.3f} ({time.time() - t0:.0f} s)")
         log_eval(f"epoch {ep + 1} validation", res)
         score = car_ap + occ_iou
-        if dropout:  # a checkpoint must be good without lidar too
+        if a.camera_only_p >= 1:  # a camera-only model is judged without lidar alone
+            score = res["camera_only"]["car_ap_2m"] + res["camera_only"]["occupancy_iou"]
+        elif dropout:  # a checkpoint must be good without lidar too
             score += res["camera_only"]["car_ap_2m"] + res["camera_only"]["occupancy_iou"]
         if score > best:
             best = score
@@ -518,7 +520,8 @@ def eval_only(a):
 
 
 def write_models(a, enc, fus, data, meta, res, epochs, history, history_modes, seconds, threads):
-    car_ap, occ_iou = res["fused"]["car_ap_2m"], res["fused"]["occupancy_iou"]
+    val_mode = "camera_only" if a.camera_only_p >= 1 else "fused"  # the mode the model is for
+    car_ap, occ_iou = res[val_mode]["car_ap_2m"], res[val_mode]["occupancy_iou"]
     ncam = len(meta["cameras"])
     H, W = meta["image"]["height"], meta["image"]["width"]
     fr = meta["frustum"]
@@ -538,7 +541,7 @@ def write_models(a, enc, fus, data, meta, res, epochs, history, history_modes, s
                 "fuser_norm": a.fuser_norm, "camera_aware": a.camera_aware, "epoch": epochs}, a.out + "-state.pt")
     prov = {"training_data": "gopercept simulate --dataset bev, seeds " + ",".join(os.path.basename(d) for d in a.train)
             + "; validation " + os.path.basename(a.val), "seed": a.seed, "command": a.command, "license": "Apache-2.0", "source": "tools/train/bev.py"}
-    metrics = {"val_car_ap_2m": round(car_ap, 4), "val_occupancy_iou": round(occ_iou, 4), "epochs": epochs, "history_car_ap_occ_iou": history,
+    metrics = {"val_car_ap_2m": round(car_ap, 4), "val_occupancy_iou": round(occ_iou, 4), "val_mode": val_mode, "epochs": epochs, "history_car_ap_occ_iou": history,
                "train_seconds": round(seconds), "train_threads": threads,
                "history_modes": history_modes,
                "history_modes_definition": "per epoch and mode: [car AP@2m, person AP@2m, occupancy IoU] on the validation seed",
@@ -583,6 +586,8 @@ def write_models(a, enc, fus, data, meta, res, epochs, history, history_modes, s
         "metrics": dict(metrics, params=common.count_params(fus), flops=2 * common.macs(fus, torch.zeros(1, 5, G, G), torch.zeros(1, a.channels, G, G)),
                         size_bytes=os.path.getsize(fus_path), onnx_sha256=common.sha256(fus_path)),
     }
+    if a.camera_only_p >= 1:
+        fus_card["description"] += " Trained camera-only (lidar_bev all zeros), LSS/BEVDet-style: for rigs without lidar."
     if a.camera_aware:
         cam_card["description"] += (" Camera-aware depth (BEVDepth): the depth head reads the features gated by an MLP of each "
                                     "camera's 27-value mlp_input (intrinsics, image and BEV augmentation, extrinsics).")
