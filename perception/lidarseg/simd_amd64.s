@@ -366,6 +366,14 @@ ftdone:
 	VPANDN Y10, Y2, Y10 \
 	VPMAXUD Y10, Y0, Y0
 
+// KNN8_SAME clears the lanes of X13 where the 12 labels of a window row
+// (A: the first eight, B: the last eight) differ from X12's.
+#define KNN8_SAME(A, B) \
+	VPCMPEQW A, X12, X14 \
+	VPAND X14, X13, X13 \
+	VPCMPEQW B, X12, X14 \
+	VPAND X14, X13, X13
+
 // func knnRow8AVX2(prange *float32, plabel *uint16, wp int, w25 *[25][8]float32, cut uint32, n int, out *uint16)
 // RangeNet++'s kNN with K = 5 and a 5×5 window for the n pixels (n a
 // multiple of 8) of an image row, eight at a time, each lane a pixel at
@@ -406,22 +414,10 @@ k8loop:
 	VPCMPEQW 0(R10), X12, X13
 	VPCMPEQW 8(R10), X12, X14
 	VPAND X14, X13, X13
-	VPCMPEQW 0(R10)(DX*1), X12, X14
-	VPAND X14, X13, X13
-	VPCMPEQW 8(R10)(DX*1), X12, X14
-	VPAND X14, X13, X13
-	VPCMPEQW 0(R10)(DX*2), X12, X14
-	VPAND X14, X13, X13
-	VPCMPEQW 8(R10)(DX*2), X12, X14
-	VPAND X14, X13, X13
-	VPCMPEQW 0(R10)(R11*1), X12, X14
-	VPAND X14, X13, X13
-	VPCMPEQW 8(R10)(R11*1), X12, X14
-	VPAND X14, X13, X13
-	VPCMPEQW 0(R10)(DX*4), X12, X14
-	VPAND X14, X13, X13
-	VPCMPEQW 8(R10)(DX*4), X12, X14
-	VPAND X14, X13, X13
+	KNN8_SAME(0(R10)(DX*1), 8(R10)(DX*1))
+	KNN8_SAME(0(R10)(DX*2), 8(R10)(DX*2))
+	KNN8_SAME(0(R10)(R11*1), 8(R10)(R11*1))
+	KNN8_SAME(0(R10)(DX*4), 8(R10)(DX*4))
 	VPMOVMSKB X13, R14
 	CMPL R14, $0xffff
 	JNE k8full
