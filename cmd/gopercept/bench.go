@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -73,6 +74,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	pedestrians := fs.Int("pedestrians", -1, "pedestrians in the simulated world, besides pose2d's crowd along the route (default 60; the world's 40 for pose2d); negative for the default")
 	crowd := fs.Int("crowd", 0, "people placed every half second across the front camera's view, 5–20 m ahead (10 give a 640×480 camera 30 or more a frame; pose2d's scaling); 0 for pose2d's crowd along the route, or none for the other nodes")
 	asJSON := fs.Bool("json", false, "print JSON")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured run (not the warm-up) to this file, for go tool pprof")
 	var ros rosArgs
 	ros.register(fs)
 	pos, err := parseInterspersed(fs, args)
@@ -170,12 +172,25 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var m0, m1 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&m0)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("bench: --cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("bench: --cpuprofile %s: %w", *cpuProfile, err)
+		}
+	}
 	t0 := time.Now()
 	sum, err := run()
+	wall := time.Since(t0).Seconds()
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		return err
 	}
-	wall := time.Since(t0).Seconds()
 	runtime.ReadMemStats(&m1)
 	ns := sum.Nodes[0]
 	rep.Node, rep.Bag, rep.Frames, rep.Processed, rep.Seconds = name, bags[0], ns.TotalIn(), ns.TotalIn()-ns.TotalDropped(), wall

@@ -19,7 +19,8 @@ func TestFrameAllocs(t *testing.T) {
 	cams := []string{"cam_a", "cam_b"}
 	r := newRig(t, cams, true)
 	const frames = 24
-	// The vehicle drives at 5 m/s; the images are 30 ms older than the cloud.
+	// The vehicle drives at 5 m/s; the images are 30 or 10 ms older than
+	// the cloud, so that the cameras' poses change every frame.
 	for k := 1; k <= frames+1; k++ {
 		ts := int64(k) * sec / 10
 		for _, dt := range []int64{-40, 0, 40} {
@@ -36,10 +37,11 @@ func TestFrameAllocs(t *testing.T) {
 	var msgs [][]msg
 	for k := 1; k <= frames; k++ {
 		ts := int64(k) * sec / 10
+		age := int64(10e6 + 20e6*(k%2))
 		var f []msg
 		for _, c := range cams {
-			f = append(f, msg{c + "/camera_info", cdr.Marshal(cameraInfo(ts-30e6, 64, 48, 50))})
-			f = append(f, msg{c + "/image", cdr.Marshal(rgbImage(ts-30e6, "cam_optical", 64, 48))})
+			f = append(f, msg{c + "/camera_info", cdr.Marshal(cameraInfo(ts-age, 64, 48, 50))})
+			f = append(f, msg{c + "/image", cdr.Marshal(rgbImage(ts-age, "cam_optical", 64, 48))})
 		}
 		f = append(f, msg{"points", cdr.Marshal(cloudXYZI(ts, "lidar", scene))})
 		msgs = append(msgs, f)
@@ -58,8 +60,13 @@ func TestFrameAllocs(t *testing.T) {
 	for range imagesPerCamera + 2 {
 		frame()
 	}
-	if a := testing.AllocsPerRun(frames-imagesPerCamera-4, frame); a != 0 {
+	builds := r.n.(*Node).ipm.builds
+	runs := frames - imagesPerCamera - 4
+	if a := testing.AllocsPerRun(runs, frame); a != 0 {
 		t.Errorf("%v allocations a frame after warm-up", a)
+	}
+	if got := r.n.(*Node).ipm.builds - builds; got < runs {
+		t.Errorf("the IPM lookup was rebuilt %d times in %d frames whose camera poses changed", got, runs+1)
 	}
 	f := r.stats.Snapshot().Facts
 	for _, key := range []string{"camera." + cams[0] + ".motion", FactFramesFused, "cameras_masked"} {

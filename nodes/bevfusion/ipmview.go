@@ -7,7 +7,7 @@ import (
 )
 
 // ipmView renders the stitched top-down camera image (bev/ipm), rebuilding
-// its lookup when the rig's calibration changes.
+// its lookup when the rig's pose or calibration changes.
 type ipmView struct {
 	cfg    ipm.Config
 	rig    []bev.Camera // original-image cameras (identity augmentation)
@@ -15,6 +15,7 @@ type ipmView struct {
 	m      *ipm.Mapper
 	fp     uint64
 	out    imageconv.RGB
+	builds int // lookups built, the first included
 }
 
 func newIPMView(g bev.Grid, groundZ float64, orientation string, ncam int) (*ipmView, error) {
@@ -39,12 +40,20 @@ func newIPMView(g bev.Grid, groundZ float64, orientation string, ncam int) (*ipm
 func (v *ipmView) render() (*imageconv.RGB, error) {
 	g := v.cfg.Grid
 	fp := bev.Fingerprint(v.rig, g.XMin, g.XMax, g.YMin, g.YMax, g.Resolution, v.cfg.GroundZ, float64(v.cfg.Orientation))
-	if v.m == nil || fp != v.fp {
+	switch {
+	case v.m == nil:
 		m, err := ipm.NewMapper(v.cfg, v.rig)
 		if err != nil {
 			return nil, err
 		}
 		v.m, v.fp = m, fp
+		v.builds++
+	case fp != v.fp:
+		// Ego motion moves the rig most frames: rebuilt in place.
+		if err := v.m.Reset(v.rig); err != nil {
+			return nil, err
+		}
+		v.fp, v.builds = fp, v.builds+1
 	}
 	if err := v.m.Render(v.images, &v.out); err != nil {
 		return nil, err

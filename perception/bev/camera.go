@@ -1,9 +1,7 @@
 package bev
 
 import (
-	"encoding/binary"
 	"fmt"
-	"hash/fnv"
 	"math"
 
 	"gonum.org/v1/gonum/spatial/r3"
@@ -191,19 +189,17 @@ func Invert3(m [9]float64) ([9]float64, bool) {
 // inputs give equal fingerprints; a node recomputes its precomputed
 // geometry when the fingerprint changes. It does not look inside Lens.
 func Fingerprint(cams []Camera, extra ...float64) uint64 {
-	h := fnv.New64a()
-	var b [8]byte
-	put := func(v float64) {
-		binary.LittleEndian.PutUint64(b[:], math.Float64bits(v))
-		h.Write(b[:])
-	}
+	// FNV-1a written out rather than hash/fnv's, whose Hash64 and byte
+	// conversions allocate: nodes fingerprint their rigs every frame.
+	h := fnv1a(14695981039346656037)
+	put := func(v float64) { h.u64(math.Float64bits(v)) }
 	put(float64(len(cams)))
 	for i := range cams {
 		c := &cams[i]
-		h.Write([]byte(c.Name))
-		h.Write([]byte{0})
-		h.Write([]byte(c.Distortion))
-		h.Write([]byte{0})
+		h.str(c.Name)
+		h.u8(0)
+		h.str(c.Distortion)
+		h.u8(0)
 		put(float64(c.Width))
 		put(float64(c.Height))
 		put(c.Fx)
@@ -226,7 +222,25 @@ func Fingerprint(cams []Camera, extra ...float64) uint64 {
 	for _, v := range extra {
 		put(v)
 	}
-	return h.Sum64()
+	return uint64(h)
+}
+
+// fnv1a is a 64-bit FNV-1a hash state.
+type fnv1a uint64
+
+func (h *fnv1a) u8(b byte) { *h = (*h ^ fnv1a(b)) * 1099511628211 }
+
+func (h *fnv1a) str(s string) {
+	for i := 0; i < len(s); i++ {
+		h.u8(s[i])
+	}
+}
+
+// u64 hashes v's little-endian bytes.
+func (h *fnv1a) u64(v uint64) {
+	for k := 0; k < 64; k += 8 {
+		h.u8(byte(v >> k))
+	}
 }
 
 // borderSamples is the number of points per image edge MaxRadius2 checks.
@@ -240,14 +254,18 @@ const borderSamples = 16
 // image, so Project may still put such a point inside it. Projections
 // into the image should reject rays with X²+Y² > MaxRadius2·Z²·1.02.
 func (c *Camera) MaxRadius2() float64 {
-	lens := c.LensModel()
+	// The pinhole inline, not boxed in a Lens: rigs are re-posed every frame.
+	undistort := func(u, v float64) (x, y float64) { return (u - c.Cx) / c.Fx, (v - c.Cy) / c.Fy }
+	if c.Lens != nil {
+		undistort = c.Lens.Undistort
+	}
 	w, h := float64(c.Width)-0.5, float64(c.Height)-0.5
 	r2 := 0.0
 	for k := 0; k <= borderSamples; k++ {
 		f := float64(k) / borderSamples
 		u, v := -0.5+f*(w+0.5), -0.5+f*(h+0.5)
 		for _, p := range [4][2]float64{{u, -0.5}, {u, h}, {-0.5, v}, {w, v}} {
-			x, y := lens.Undistort(p[0], p[1])
+			x, y := undistort(p[0], p[1])
 			q := x*x + y*y
 			if math.IsNaN(q) || math.IsInf(q, 0) {
 				return math.Inf(1)

@@ -3,7 +3,6 @@ package ipm
 import (
 	"fmt"
 	"math"
-	"sort"
 
 	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/imageconv"
@@ -85,49 +84,69 @@ func NewMapper(cfg Config, cams []bev.Camera) (*Mapper, error) {
 	if cfg.Orientation != OrientGrid && cfg.Orientation != OrientForwardUp {
 		return nil, configerr.New("ipm.Config.Orientation", cfg.Orientation, "not OrientGrid or OrientForwardUp")
 	}
+	m := &Mapper{cfg: cfg}
+	if err := m.Reset(cams); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Reset rebuilds the lookup for cams (another pose of the rig, as ego
+// motion moves it every frame) in the Mapper's own storage: after the first
+// build of a rig it allocates nothing. On an error the Mapper is unchanged.
+func (m *Mapper) Reset(cams []bev.Camera) error {
 	if len(cams) == 0 || len(cams) > 255 {
-		return nil, fmt.Errorf("ipm: %w", configerr.New("cameras", len(cams), "want 1..255 cameras"))
+		return fmt.Errorf("ipm: %w", configerr.New("cameras", len(cams), "want 1..255 cameras"))
 	}
 	for i := range cams {
 		if err := cams[i].Validate(); err != nil {
-			return nil, fmt.Errorf("ipm: camera %d: %w", i, err)
+			return fmt.Errorf("ipm: camera %d: %w", i, err)
 		}
 	}
+	cfg := m.cfg
 	g := cfg.Grid
-	m := &Mapper{cfg: cfg, cams: append([]bev.Camera(nil), cams...), w: g.Width(), h: g.Height()}
+	m.cams = append(m.cams[:0], cams...)
+	m.w, m.h = g.Width(), g.Height()
 	m.fp = bev.Fingerprint(cams, g.XMin, g.XMax, g.YMin, g.YMax, g.Resolution, cfg.GroundZ)
 	cells := m.w * m.h
-	m.start = make([]int32, cells+1)
-	lenses := make([]bev.Lens, len(cams))
-	r2max := make([]float64, len(cams))
+	if cap(m.start) < cells+1 {
+		m.start = make([]int32, cells+1)
+	}
+	m.start = m.start[:cells+1]
+	m.samp = m.samp[:0]
+	var r2max [255]float64
 	for n := range cams {
-		lenses[n] = cams[n].LensModel()
 		r2max[n] = cams[n].MaxRadius2() * 1.02
 	}
-	var cell []sample
 	for j := 0; j < m.h; j++ {
 		for i := 0; i < m.w; i++ {
 			x, y := g.Center(i, j)
-			cell = cell[:0]
-			for n := range cams {
-				if u, v, ok := view(&cams[n], lenses[n], r2max[n], r3.Vec{X: x, Y: y, Z: cfg.GroundZ}); ok {
-					du := (u - cams[n].Cx) / float64(cams[n].Width)
-					dv := (v - cams[n].Cy) / float64(cams[n].Height)
-					cell = append(cell, sample{cam: uint8(n), u: float32(u), v: float32(v), score: float32(du*du + dv*dv)})
+			first := len(m.samp)
+			for n := range m.cams {
+				if u, v, ok := view(&m.cams[n], r2max[n], r3.Vec{X: x, Y: y, Z: cfg.GroundZ}); ok {
+					du := (u - m.cams[n].Cx) / float64(m.cams[n].Width)
+					dv := (v - m.cams[n].Cy) / float64(m.cams[n].Height)
+					m.samp = append(m.samp, sample{cam: uint8(n), u: float32(u), v: float32(v), score: float32(du*du + dv*dv)})
 				}
 			}
-			sort.SliceStable(cell, func(a, b int) bool { return cell[a].score < cell[b].score })
-			m.samp = append(m.samp, cell...)
+			// Most central first, ties in rig order: an insertion sort of
+			// the cell's few samples.
+			cell := m.samp[first:]
+			for a := 1; a < len(cell); a++ {
+				for b := a; b > 0 && cell[b].score < cell[b-1].score; b-- {
+					cell[b], cell[b-1] = cell[b-1], cell[b]
+				}
+			}
 			m.start[j*m.w+i+1] = int32(len(m.samp))
 		}
 	}
-	return m, nil
+	return nil
 }
 
 // view projects the base_link point p into camera c: the original-image
 // pixel and whether it is visible (depth ≥ MinDepth, ray within the field
 // of view r2max = 1.02·MaxRadius2, inside the image).
-func view(c *bev.Camera, lens bev.Lens, r2max float64, p r3.Vec) (u, v float64, ok bool) {
+func view(c *bev.Camera, r2max float64, p r3.Vec) (u, v float64, ok bool) {
 	e := c.Extrinsic
 	dx, dy, dz := p.X-e[3], p.Y-e[7], p.Z-e[11]
 	q := r3.Vec{
@@ -138,7 +157,11 @@ func view(c *bev.Camera, lens bev.Lens, r2max float64, p r3.Vec) (u, v float64, 
 	if !(q.Z >= MinDepth) || q.X*q.X+q.Y*q.Y > r2max*q.Z*q.Z {
 		return 0, 0, false
 	}
-	u, v, ok = lens.Project(q)
+	if c.Lens == nil { // bev.Pinhole, without boxing it in a Lens every rebuild
+		u, v, ok = c.Fx*q.X/q.Z+c.Cx, c.Fy*q.Y/q.Z+c.Cy, true
+	} else {
+		u, v, ok = c.Lens.Project(q)
+	}
 	if !ok || !(u >= -0.5 && u < float64(c.Width)-0.5 && v >= -0.5 && v < float64(c.Height)-0.5) {
 		return 0, 0, false
 	}

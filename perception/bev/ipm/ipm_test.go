@@ -4,6 +4,7 @@ import (
 	"errors"
 	"github.com/gopercept/gopercept/internal/testfix"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/gopercept/gopercept/internal/configerr"
@@ -312,4 +313,61 @@ func TestIPMLensMatters(t *testing.T) {
 	if worst <= 3 {
 		t.Errorf("ignoring the distortion changes the colours by only %v", worst)
 	}
+}
+
+// TestResetMatchesNew moves the rig (as ego motion does every frame) and
+// checks that Reset gives the lookup NewMapper builds for the moved rig,
+// without allocating, and that a bad rig leaves the Mapper as it was.
+func TestResetMatchesNew(t *testing.T) {
+	cfg := Config{Grid: bev.Grid{XMin: -20, XMax: 20, YMin: -20, YMax: 20, Resolution: 0.5}}
+	rig := testRig()
+	m, err := NewMapper(cfg, rig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := append([]bev.Camera(nil), rig...)
+	for k := range moved {
+		moved[k].Extrinsic[3] += 0.7
+		moved[k].Extrinsic[7] -= 0.3
+	}
+	if err := m.Reset(moved); err != nil {
+		t.Fatal(err)
+	}
+	want, err := NewMapper(cfg, moved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Fingerprint() != want.Fingerprint() || !slices.Equal(m.start, want.start) || !slices.Equal(m.samp, want.samp) {
+		t.Fatalf("Reset: %d samples, NewMapper %d; lookups differ", len(m.samp), len(want.samp))
+	}
+	if m.Fingerprint() == mustMapper(t, cfg, rig).Fingerprint() || len(m.samp) == 0 {
+		t.Fatal("the moved rig gives the same lookup: the test moves nothing")
+	}
+	if a := testing.AllocsPerRun(5, func() {
+		if err := m.Reset(rig); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Reset(moved); err != nil {
+			t.Fatal(err)
+		}
+	}); a != 0 {
+		t.Errorf("Reset allocates %.0f times", a)
+	}
+	bad := append([]bev.Camera(nil), moved...)
+	bad[1].Fx = 0
+	if err := m.Reset(bad); !errors.Is(err, bev.ErrInvalidCamera) {
+		t.Fatalf("Reset with a zero focal length: %v", err)
+	}
+	if !slices.Equal(m.samp, want.samp) {
+		t.Error("a failed Reset changed the lookup")
+	}
+}
+
+func mustMapper(t *testing.T, cfg Config, cams []bev.Camera) *Mapper {
+	t.Helper()
+	m, err := NewMapper(cfg, cams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
