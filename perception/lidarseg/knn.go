@@ -592,6 +592,7 @@ func Unproject(dst []uint16, proj *Projection, pixelLabels []uint16) error {
 // Argmax turns per-pixel class scores into per-pixel classes, in parallel.
 // It is not safe for concurrent use.
 type Argmax struct {
+	useSIMD bool // tests switch the kernel off to compare
 	par     Parallel
 	fn      func(lo, hi int)
 	dst     []uint16
@@ -601,7 +602,7 @@ type Argmax struct {
 
 // NewArgmax returns an Argmax.
 func NewArgmax() *Argmax {
-	a := &Argmax{}
+	a := &Argmax{useSIMD: true}
 	a.fn = a.run
 	return a
 }
@@ -623,6 +624,10 @@ func (a *Argmax) Run(dst []uint16, scores []float32, classes int) error {
 
 func (a *Argmax) run(lo, hi int) {
 	plane := len(a.dst)
+	if n := (hi - lo) &^ 31; useSIMD && a.useSIMD && n > 0 {
+		argmaxAVX2(&a.scores[lo], plane, a.classes, n, &a.dst[lo])
+		lo += n
+	}
 	// Blocks of pixels, one class plane at a time, so that memory is read
 	// in order; the running maxima live on the stack.
 	const block = 512

@@ -252,3 +252,51 @@ func TestKNNShortcutSeesEveryLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestArgmaxSIMDMatchesPortable compares the AVX2 argmax with the portable
+// loop: ties, NaN (class 0 included, and pixels all NaN), ±Inf, class
+// counts 1 to 300, pixel counts around the kernel's 32 and the workers'
+// chunks.
+func TestArgmaxSIMDMatchesPortable(t *testing.T) {
+	if !useSIMD {
+		t.Skip("no AVX2 on this CPU")
+	}
+	rng := rand.New(rand.NewPCG(5, 5))
+	specials := []float32{float32(math.NaN()), float32(math.Inf(1)), float32(math.Inf(-1)), 0, float32(math.Copysign(0, -1))}
+	for _, classes := range []int{1, 2, 3, 20, 300} {
+		for _, pixels := range []int{31, 32, 33, 100, 64 * 2048} {
+			scores := make([]float32, classes*pixels)
+			for i := range scores {
+				switch rng.IntN(10) {
+				case 0:
+					scores[i] = specials[rng.IntN(len(specials))]
+				case 1, 2, 3:
+					scores[i] = float32(rng.IntN(4)) // ties
+				default:
+					scores[i] = rng.Float32()*20 - 10
+				}
+			}
+			for c := range classes { // one pixel all NaN
+				scores[c*pixels+pixels/2] = float32(math.NaN())
+			}
+			run := func(simd bool) []uint16 {
+				a := NewArgmax()
+				a.useSIMD = simd
+				dst := make([]uint16, pixels)
+				if err := a.Run(dst, scores, classes); err != nil {
+					t.Fatal(err)
+				}
+				return dst
+			}
+			got, want := run(true), run(false)
+			for p := range got {
+				if got[p] != want[p] {
+					t.Fatalf("%d classes, %d pixels: pixel %d class %d by AVX2, %d portable", classes, pixels, p, got[p], want[p])
+				}
+			}
+			if got[pixels/2] != 0 {
+				t.Errorf("%d classes: a pixel all NaN got class %d", classes, got[pixels/2])
+			}
+		}
+	}
+}

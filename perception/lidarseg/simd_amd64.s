@@ -500,3 +500,77 @@ k8full:
 k8done:
 	VZEROUPPER
 	RET
+
+// ARGMAX_CLASS folds the next class's scores at off(R10) into the running
+// maximum B and class L of eight pixels: a strictly greater score (NaN
+// never is) takes the class in Y8.
+#define ARGMAX_CLASS(off, B, L) \
+	VMOVUPS off(R10), Y11 \
+	VCMPPS $0x1e, B, Y11, Y12 \
+	VBLENDVPS Y12, Y11, B, B \
+	VBLENDVPS Y12, Y8, L, L
+
+// func argmaxAVX2(scores *float32, plane int, classes int, n int, dst *uint16)
+// Argmax's loop for the n pixels (n a multiple of 32) from scores, whose
+// classes lie plane floats apart: each pixel's class of highest score,
+// ties to the lower class, NaN never winning (class 0 when all are NaN),
+// thirty-two pixels at a time, one class plane after the other.
+TEXT ·argmaxAVX2(SB), NOSPLIT, $0-40
+	MOVQ scores+0(FP), SI
+	MOVQ plane+8(FP), BX
+	SHLQ $2, BX // a class plane, bytes
+	MOVQ classes+16(FP), DX
+	MOVQ n+24(FP), CX
+	MOVQ dst+32(FP), DI
+	VPCMPEQD Y9, Y9, Y9
+	VPSRLD $31, Y9, Y9 // 1 in every lane
+	VPCMPEQD Y10, Y10, Y10
+	VPSLLD $23, Y10, Y10 // −Inf
+	XORQ AX, AX
+amloop:
+	CMPQ AX, CX
+	JGE amdone
+	LEAQ (SI)(AX*4), R10
+	// Class 0, NaN as −Inf.
+	VMOVUPS 0(R10), Y0
+	VMOVUPS 32(R10), Y1
+	VMOVUPS 64(R10), Y2
+	VMOVUPS 96(R10), Y3
+	VCMPPS $3, Y0, Y0, Y11
+	VBLENDVPS Y11, Y10, Y0, Y0
+	VCMPPS $3, Y1, Y1, Y11
+	VBLENDVPS Y11, Y10, Y1, Y1
+	VCMPPS $3, Y2, Y2, Y11
+	VBLENDVPS Y11, Y10, Y2, Y2
+	VCMPPS $3, Y3, Y3, Y11
+	VBLENDVPS Y11, Y10, Y3, Y3
+	VPXOR Y4, Y4, Y4
+	VPXOR Y5, Y5, Y5
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+	VPXOR Y8, Y8, Y8 // the class
+	MOVQ $1, R9
+amclass:
+	CMPQ R9, DX
+	JGE amstore
+	ADDQ BX, R10
+	VPADDD Y9, Y8, Y8
+	ARGMAX_CLASS(0, Y0, Y4)
+	ARGMAX_CLASS(32, Y1, Y5)
+	ARGMAX_CLASS(64, Y2, Y6)
+	ARGMAX_CLASS(96, Y3, Y7)
+	INCQ R9
+	JMP amclass
+amstore:
+	// Classes fit 16 bits: pack each pair of registers in order.
+	VPACKUSDW Y5, Y4, Y11
+	VPERMQ $0xd8, Y11, Y11
+	VMOVDQU Y11, (DI)(AX*2)
+	VPACKUSDW Y7, Y6, Y11
+	VPERMQ $0xd8, Y11, Y11
+	VMOVDQU Y11, 32(DI)(AX*2)
+	ADDQ $32, AX
+	JMP amloop
+amdone:
+	VZEROUPPER
+	RET

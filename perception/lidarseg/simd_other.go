@@ -24,3 +24,8 @@ func fillTensorAVX2(pp *int32, pr *float32, pay *[4]float32, t *float32, plane i
 func knnRow8AVX2(prange *float32, plabel *uint16, wp int, w25 *[25][8]float32, cut uint32, n int, out *uint16) {
 	panic("lidarseg: knnRow8AVX2 without amd64 assembly")
 }
+
+// argmaxAVX2 is never called without the assembly kernel.
+func argmaxAVX2(scores *float32, plane int, classes int, n int, dst *uint16) {
+	panic("lidarseg: argmaxAVX2 without amd64 assembly")
+}
