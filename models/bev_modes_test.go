@@ -26,50 +26,66 @@ var bevModes = []bevMode{
 	{"camera-only", "ci_camera_only", map[string]any{"cloud_topic": ""}},
 }
 
-// TestBEVModes runs bev-depth-small (camera-aware encoder, one fuser
-// trained with modality dropout) through the bevfusion node fused,
-// lidar-only and camera-only on held-out seed 301 (1 s; cameras at the
-// lidar's 10 Hz so that camera-only frames share the ground truth's stamps)
-// and compares car and person AP at 2 m and occupancy IoU with the card's
-// ci_<mode>_ values; it also checks that fused beats lidar-only on car AP.
+// bevModel is one BEV model pair and the modes its card reproduces.
+type bevModel struct {
+	name  string // the files' prefix in models/
+	modes []bevMode
+}
+
+var bevModels = []bevModel{
+	// Camera-aware encoder, one fuser trained with modality dropout.
+	{"bev-depth-small", bevModes},
+	// The same fine-tuned without lidar (LSS/BEVDet-style rigs).
+	{"bev-camera-only-small", bevModes[2:]},
+}
+
+// TestBEVModes runs bev-depth-small through the bevfusion node fused,
+// lidar-only and camera-only, and bev-camera-only-small camera-only, on
+// held-out seed 301 (1 s; cameras at the lidar's 10 Hz so that camera-only
+// frames share the ground truth's stamps), and compares car and person AP
+// at 2 m and occupancy IoU with each fuser card's ci_<mode>_ values; it
+// also checks that bev-depth-small fused beats lidar-only on car AP.
 func TestBEVModes(t *testing.T) {
-	card, err := infer.LoadCard("bev-depth-small-fuser.card.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tol := cardMetric(t, card, "ci_tolerance")
 	path := heldOut(t, simdrive.Config{Seed: 301, Duration: 1, Cameras: "six", Width: 704, Height: 256, CameraHz: 10})
 	got := map[string][3]float64{}
-	for _, m := range bevModes {
-		params := map[string]any{"encoder_model": "models/bev-depth-small-camera.onnx", "fuser_model": "models/bev-depth-small-fuser.onnx"}
-		for k, v := range m.params {
-			params[k] = v
-		}
-		r, err := evaluate.BEV(context.Background(), evaluate.BEVConfig{
-			Bags: []string{path}, ParamsFiles: []string{"../params/bevfusion.yaml", "../params/demo.yaml"}, Root: "..", Params: params,
-		})
+	for _, model := range bevModels {
+		card, err := infer.LoadCard(model.name + "-fuser.card.yaml")
 		if err != nil {
-			t.Fatalf("%s: %v", m.name, err)
+			t.Fatal(err)
 		}
-		car, person := apAt2m(r)
-		want := [3]float64{cardMetric(t, card, m.key+"_car_ap_2m"), cardMetric(t, card, m.key+"_person_ap_2m"), cardMetric(t, card, m.key+"_occupancy_iou")}
-		got[m.name] = [3]float64{car, person, r.OccupancyIoU}
-		t.Logf("%-11s %d frames, %d detections: car AP@2m %.4f, person AP@2m %.4f, occupancy IoU %.4f (card %.4f / %.4f / %.4f ± %.4f)",
-			m.name, r.Frames, r.Detections, car, person, r.OccupancyIoU, want[0], want[1], want[2], tol)
-		for i, v := range got[m.name] {
-			if math.IsNaN(v) || math.Abs(v-want[i]) > tol {
-				t.Errorf("%s: car AP %.4f, person AP %.4f, occupancy IoU %.4f; card says %.4f / %.4f / %.4f ± %.4f", m.name, car, person, r.OccupancyIoU, want[0], want[1], want[2], tol)
-				break
+		tol := cardMetric(t, card, "ci_tolerance")
+		for _, m := range model.modes {
+			params := map[string]any{"encoder_model": "models/" + model.name + "-camera.onnx", "fuser_model": "models/" + model.name + "-fuser.onnx"}
+			for k, v := range m.params {
+				params[k] = v
 			}
-		}
-		if r.Frames < 9 {
-			t.Errorf("%s: %d frames scored of the drive's 10", m.name, r.Frames)
+			r, err := evaluate.BEV(context.Background(), evaluate.BEVConfig{
+				Bags: []string{path}, ParamsFiles: []string{"../params/bevfusion.yaml", "../params/demo.yaml"}, Root: "..", Params: params,
+			})
+			if err != nil {
+				t.Fatalf("%s %s: %v", model.name, m.name, err)
+			}
+			car, person := apAt2m(r)
+			want := [3]float64{cardMetric(t, card, m.key+"_car_ap_2m"), cardMetric(t, card, m.key+"_person_ap_2m"), cardMetric(t, card, m.key+"_occupancy_iou")}
+			key := model.name + " " + m.name
+			got[key] = [3]float64{car, person, r.OccupancyIoU}
+			t.Logf("%-33s %d frames, %d detections: car AP@2m %.4f, person AP@2m %.4f, occupancy IoU %.4f (card %.4f / %.4f / %.4f ± %.4f)",
+				key, r.Frames, r.Detections, car, person, r.OccupancyIoU, want[0], want[1], want[2], tol)
+			for i, v := range got[key] {
+				if math.IsNaN(v) || math.Abs(v-want[i]) > tol {
+					t.Errorf("%s: car AP %.4f, person AP %.4f, occupancy IoU %.4f; card says %.4f / %.4f / %.4f ± %.4f", key, car, person, r.OccupancyIoU, want[0], want[1], want[2], tol)
+					break
+				}
+			}
+			if r.Frames < 9 {
+				t.Errorf("%s: %d frames scored of the drive's 10", key, r.Frames)
+			}
 		}
 	}
 	// The cameras add to the lidar's car AP (on every held-out drive of the
 	// README's table); occupancy IoU moves both ways by up to 0.015, so it
 	// is compared with the card only.
-	if f, l := got["fused"], got["lidar-only"]; !(f[0] > l[0]) {
+	if f, l := got["bev-depth-small fused"], got["bev-depth-small lidar-only"]; !(f[0] > l[0]) {
 		t.Errorf("fused car AP %.4f does not beat lidar-only %.4f", f[0], l[0])
 	}
 }
