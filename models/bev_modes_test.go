@@ -35,13 +35,10 @@ type bevModel struct {
 var bevModels = []bevModel{
 	// Camera-aware encoder, one fuser trained with modality dropout.
 	{"bev-depth-small", bevModes},
-	// The same fine-tuned without lidar (LSS/BEVDet-style rigs).
-	{"bev-camera-only-small", bevModes[2:]},
 }
 
 // TestBEVModes runs bev-depth-small through the bevfusion node fused,
-// lidar-only and camera-only, and bev-camera-only-small camera-only, on
-// held-out seed 301 (1 s; cameras at the lidar's 10 Hz so that camera-only
+// lidar-only and camera-only on held-out seed 301 (1 s; cameras at the lidar's 10 Hz so that camera-only
 // frames share the ground truth's stamps), and compares car and person AP
 // at 2 m and occupancy IoU with each fuser card's ci_<mode>_ values; it
 // also checks that bev-depth-small fused beats lidar-only on car AP.
