@@ -46,10 +46,9 @@ func BenchmarkLidarBranch(b *testing.B) {
 		b.Fatal(err)
 	}
 	toBase := tf.Transform{Translation: r3.Vec{X: 1, Z: 1.8}, Rotation: tf.Identity().Rotation}.ToMatrix()
-	lb.intensityF32 = true
 	b.ReportAllocs()
 	for b.Loop() {
-		lb.extract(acc, msg.Data, 131072, true, 1, false, 0)
+		lb.extract(acc, msg.Data, 131072, 1, false, 0)
 		lb.transform(toBase)
 		if _, err := lb.run(); err != nil {
 			b.Fatal(err)

@@ -1,8 +1,6 @@
 package bevfusionnode
 
 import (
-	"encoding/binary"
-	"math"
 
 	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/perception/bev"
@@ -23,9 +21,6 @@ type lidarBranch struct {
 	t         []float32 // per-point time relative to the stamp, s
 	intensity []float32
 	planes    []float32 // [NumChannels, cells] in layout
-	// intensityF32 says the current cloud's intensity is float32 (set by
-	// the caller with the layout).
-	intensityF32 bool
 }
 
 func newLidarBranch(g bev.Grid, l bev.Layout, zMin, zMax float64) (*lidarBranch, error) {
@@ -40,27 +35,20 @@ func newLidarBranch(g bev.Grid, l bev.Layout, zMin, zMax float64) (*lidarBranch,
 // with per-point time in seconds relative to the stamp when the cloud has a
 // time field (timeScale s per unit; absolute times have stampS subtracted).
 // It reports whether times were read.
-func (lb *lidarBranch) extract(acc pointcloud.XYZI, data []byte, n int, f32 bool, timeScale float64, absolute bool, stampS float64) bool {
+func (lb *lidarBranch) extract(acc pointcloud.XYZI, data []byte, n int, timeScale float64, absolute bool, stampS float64) bool {
 	lb.x, lb.y, lb.z = resize(lb.x, n), resize(lb.y, n), resize(lb.z, n)
+	x, y, z := lb.x[:n], lb.y[:n], lb.z[:n]
+	w := acc.X.Walk() // every field shares the points' layout
 	for i := range n {
-		if f32 {
-			lb.x[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[acc.X.Offset(i):]))
-			lb.y[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[acc.Y.Offset(i):]))
-			lb.z[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[acc.Z.Offset(i):]))
-		} else {
-			lb.x[i], lb.y[i], lb.z[i] = float32(acc.X.Float(data, i)), float32(acc.Y.Float(data, i)), float32(acc.Z.Float(data, i))
-		}
+		p := w.Next()
+		x[i], y[i], z[i] = acc.X.Float32At(data, p), acc.Y.Float32At(data, p), acc.Z.Float32At(data, p)
 	}
 	if acc.Intensity.Valid() {
 		lb.intensity = resize(lb.intensity, n)
-		if f32 && lb.intensityF32 {
-			for i := range n {
-				lb.intensity[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[acc.Intensity.Offset(i):]))
-			}
-		} else {
-			for i := range n {
-				lb.intensity[i] = float32(acc.Intensity.Float(data, i))
-			}
+		in := lb.intensity[:n]
+		w := acc.Intensity.Walk()
+		for i := range n {
+			in[i] = acc.Intensity.Float32At(data, w.Next())
 		}
 	} else {
 		lb.intensity = lb.intensity[:0]
@@ -69,12 +57,14 @@ func (lb *lidarBranch) extract(acc pointcloud.XYZI, data []byte, n int, f32 bool
 		return false
 	}
 	lb.t = resize(lb.t, n)
+	ts := lb.t[:n]
+	w = acc.Time.Walk()
 	for i := range n {
-		v := acc.Time.Float(data, i) * timeScale
+		v := acc.Time.FloatAt(data, w.Next()) * timeScale
 		if absolute {
 			v -= stampS
 		}
-		lb.t[i] = float32(v)
+		ts[i] = float32(v)
 	}
 	return true
 }

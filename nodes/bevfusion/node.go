@@ -670,8 +670,7 @@ func (n *Node) matchCamera(i int, c *camState, b *rosconv.BufferedImage, d int64
 func (n *Node) lidarBranch(p *pendingCloud, acc pointcloud.XYZI, toBase tf.Transform) error {
 	t3 := time.Now()
 	cfg := &n.cfg
-	n.lidar.intensityF32 = fieldIsFloat32(&p.layout, pointcloud.IntensityNames...)
-	hasTime := n.lidar.extract(acc, p.data, p.layout.NumPoints(), littleFloat32XYZ(&p.layout), cfg.PointTimeScale, cfg.PointTimeAbsolute, float64(p.stamp)/1e9)
+	hasTime := n.lidar.extract(acc, p.data, p.layout.NumPoints(), cfg.PointTimeScale, cfg.PointTimeAbsolute, float64(p.stamp)/1e9)
 	switch {
 	case !hasTime:
 		n.fact("deskew", "off: the cloud has no per-point time")
@@ -818,18 +817,6 @@ func (n *Node) liftToBEV() bool {
 	}
 	n.stage("lss_pool", t1)
 	return true
-}
-
-// littleFloat32XYZ reports whether x, y and z are little-endian float32.
-func littleFloat32XYZ(l *pointcloud.Layout) bool {
-	return !l.BigEndian && fieldIsFloat32(l, "x") && fieldIsFloat32(l, "y") && fieldIsFloat32(l, "z")
-}
-
-// fieldIsFloat32 reports whether the first field found under names is a
-// single float32.
-func fieldIsFloat32(l *pointcloud.Layout, names ...string) bool {
-	f, ok := l.Find(names...)
-	return ok && f.Datatype == pointcloud.Float32
 }
 
 // sparseDepth writes the encoder's depth input: the base_link lidar points
