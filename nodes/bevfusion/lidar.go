@@ -1,7 +1,6 @@
 package bevfusionnode
 
 import (
-
 	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/perception/bev"
 	"github.com/gopercept/gopercept/perception/bev/pillar"
