@@ -13,6 +13,7 @@ import (
 // TestFrameAllocs: once every camera's image ring is full, a whole frame —
 // images decoded and buffered, the cloud matched with each camera by stamp,
 // camera poses moved by the ego motion between the image and cloud stamps,
+// points de-skewed by their own times,
 // encoder, lift-splat pooling, pillars, fuser, decoding, NMS, the
 // /diagnostics facts and the messages — allocates nothing.
 func TestFrameAllocs(t *testing.T) {
@@ -43,7 +44,12 @@ func TestFrameAllocs(t *testing.T) {
 			f = append(f, msg{c + "/camera_info", cdr.Marshal(cameraInfo(ts-age, 64, 48, 50))})
 			f = append(f, msg{c + "/image", cdr.Marshal(rgbImage(ts-age, "cam_optical", 64, 48))})
 		}
-		f = append(f, msg{"points", cdr.Marshal(cloudXYZI(ts, "lidar", scene))})
+		// Per-point times, so that the points are de-skewed too.
+		timed := make([][5]float32, len(scene))
+		for i, p := range scene {
+			timed[i] = [5]float32{p[0], p[1], p[2], p[3], -0.05 * float32(i) / float32(len(scene))}
+		}
+		f = append(f, msg{"points", cdr.Marshal(cloudXYZIT(ts, timed))})
 		msgs = append(msgs, f)
 	}
 	in := &node.Msg{}
@@ -69,10 +75,10 @@ func TestFrameAllocs(t *testing.T) {
 		t.Errorf("the IPM lookup was rebuilt %d times in %d frames whose camera poses changed", got, runs+1)
 	}
 	f := r.stats.Snapshot().Facts
-	for _, key := range []string{"camera." + cams[0] + ".motion", FactFramesFused, "cameras_masked"} {
+	for _, key := range []string{"camera." + cams[0] + ".motion", "deskew", FactFramesFused, "cameras_masked"} {
 		t.Logf("%s: %s", key, f[key])
 	}
-	if f["camera."+cams[0]+".motion"] != "compensated" || f["cameras_masked"] != "0" || f[FactFramesFused] != strconv.Itoa(k) {
+	if f["camera."+cams[0]+".motion"] != "compensated" || f["deskew"] != "ok" || f["cameras_masked"] != "0" || f[FactFramesFused] != strconv.Itoa(k) {
 		t.Errorf("the frames did not take the fused, compensated path: %v", f)
 	}
 }

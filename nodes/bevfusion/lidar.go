@@ -20,6 +20,7 @@ type lidarBranch struct {
 	t         []float32 // per-point time relative to the stamp, s
 	intensity []float32
 	planes    []float32 // [NumChannels, cells] in layout
+	deskew    pillar.Deskewer
 }
 
 func newLidarBranch(g bev.Grid, l bev.Layout, zMin, zMax float64) (*lidarBranch, error) {

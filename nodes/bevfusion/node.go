@@ -680,7 +680,7 @@ func (n *Node) lidarBranch(p *pendingCloud, acc pointcloud.XYZI, toBase tf.Trans
 		motion := func(t float64) (tf.Transform, error) {
 			return n.env.TF.LookupFull(p.frame, p.stamp, p.frame, p.stamp+int64(math.Round(t*1e9)), cfg.OdomFrame)
 		}
-		if err := pillar.Deskew(n.lidar.x, n.lidar.y, n.lidar.z, n.lidar.t, motion, 0); err != nil {
+		if err := n.lidar.deskew.Deskew(n.lidar.x, n.lidar.y, n.lidar.z, n.lidar.t, motion, 0); err != nil {
 			n.fact("deskew", "failed, points left as measured: "+err.Error())
 		} else {
 			n.fact("deskew", "ok")

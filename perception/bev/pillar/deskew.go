@@ -29,8 +29,21 @@ const DefaultKnots = 16
 // linearly between neighbouring samples, which is exact for a constant
 // translation rate and within (Δθ)²/8 of exact for a rotation of Δθ rad
 // per segment. Points with a non-finite time are left unchanged. It
-// allocates only the knot table.
+// allocates only the knot table; a Deskewer keeps it between calls.
 func Deskew(x, y, z, t []float32, motion Motion, knots int) error {
+	var d Deskewer
+	return d.Deskew(x, y, z, t, motion, knots)
+}
+
+// Deskewer de-skews as Deskew does, keeping its knot table, so that a node
+// de-skewing every sweep allocates nothing after the first. The zero value
+// is ready; it is not safe for concurrent use.
+type Deskewer struct {
+	mats [][12]float64
+}
+
+// Deskew is the package's Deskew in d's storage.
+func (d *Deskewer) Deskew(x, y, z, t []float32, motion Motion, knots int) error {
 	n := len(x)
 	if len(y) != n || len(z) != n || len(t) != n {
 		return shapeError("y/z/t", min(len(y), len(z), len(t)), n)
@@ -52,7 +65,10 @@ func Deskew(x, y, z, t []float32, motion Motion, knots int) error {
 	if t1 == t0 {
 		knots = 1
 	}
-	mats := make([][12]float64, knots+1)
+	if cap(d.mats) < knots+1 {
+		d.mats = make([][12]float64, knots+1)
+	}
+	mats := d.mats[:knots+1]
 	for k := range mats {
 		tk := t0 + (t1-t0)*float64(k)/float64(knots)
 		tr, err := motion(tk)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/gopercept/gopercept/internal/configerr"
@@ -293,5 +294,42 @@ func TestDepthImageFoldBack(t *testing.T) {
 	}
 	if hits != 1 {
 		t.Errorf("%d pixels hit, want only the point inside the field of view", hits)
+	}
+}
+
+// TestDeskewerReuse runs one Deskewer with knot counts that grow and
+// shrink and checks each result equals a fresh Deskew's, bit for bit, and
+// that a second sweep allocates nothing.
+func TestDeskewerReuse(t *testing.T) {
+	const n = 2000
+	rng := rand.New(rand.NewPCG(4, 4))
+	motion := func(s float64) (tf.Transform, error) { return poseAt(12, 0.4, s), nil }
+	base := make([][4]float32, n)
+	for i := range base {
+		base[i] = [4]float32{float32(30 * (rng.Float64() - 0.5)), float32(30 * (rng.Float64() - 0.5)), float32(rng.Float64()), float32(0.1 * rng.Float64())}
+	}
+	split := func() (x, y, z, ts []float32) {
+		for _, p := range base {
+			x, y, z, ts = append(x, p[0]), append(y, p[1]), append(z, p[2]), append(ts, p[3])
+		}
+		return
+	}
+	var d Deskewer
+	for _, knots := range []int{4, 16, 3, 0} {
+		x, y, z, ts := split()
+		if err := d.Deskew(x, y, z, ts, motion, knots); err != nil {
+			t.Fatal(err)
+		}
+		wx, wy, wz, _ := split()
+		if err := Deskew(wx, wy, wz, ts, motion, knots); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(x, wx) || !slices.Equal(y, wy) || !slices.Equal(z, wz) {
+			t.Fatalf("%d knots: a reused Deskewer differs from Deskew", knots)
+		}
+	}
+	x, y, z, ts := split()
+	if a := testing.AllocsPerRun(3, func() { _ = d.Deskew(x, y, z, ts, motion, 0) }); a != 0 {
+		t.Errorf("a reused Deskewer allocates %.0f times", a)
 	}
 }
