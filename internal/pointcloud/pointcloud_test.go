@@ -153,7 +153,8 @@ func TestPutClampsAndNaN(t *testing.T) {
 }
 
 // FuzzLidarLayout builds a layout from fuzz input and reads every point of
-// it: a layout that validates must never read out of bounds.
+// it, per point and through Reader: a layout that validates must never
+// read out of bounds.
 func FuzzLidarLayout(f *testing.F) {
 	for _, c := range driverLayouts() {
 		l := c.layout
@@ -169,6 +170,9 @@ func FuzzLidarLayout(f *testing.F) {
 		if err != nil {
 			return
 		}
+		var r Reader
+		r.Start(acc, data, l.NumPoints(), true, 1, 0)
+		r.Read(0, l.NumPoints())
 		for i := 0; i < l.NumPoints(); i++ {
 			_ = acc.X.Float(data, i) + acc.Y.Float(data, i) + float64(acc.Z.Float32(data, i))
 			if acc.Intensity.Valid() {
@@ -217,34 +221,4 @@ func decodeLayout(b []byte) (Layout, bool) {
 		l.Fields = append(l.Fields, Field{Name: names[int(p[0])%len(names)], Offset: uint32(p[1]), Datatype: p[2], Count: uint32(p[3])})
 	}
 	return l, true
-}
-
-// TestWalkerMatchesOffset checks that a Walker gives every point's start
-// as Offset does (organised clouds with padded rows, unorganised ones) and
-// that FloatAt and Float32At read what Float and Float32 read.
-func TestWalkerMatchesOffset(t *testing.T) {
-	for _, l := range []Layout{
-		{Width: 7, Height: 3, PointStep: 16, RowStep: 7*16 + 8, Fields: []Field{{Name: "x", Offset: 4, Datatype: Float32, Count: 1}}},
-		{Width: 21, Height: 1, PointStep: 12, RowStep: 21 * 12, Fields: []Field{{Name: "x", Offset: 0, Datatype: Float32, Count: 1}}},
-		{Width: 5, Height: 4, PointStep: 10, RowStep: 50, BigEndian: true, Fields: []Field{{Name: "x", Offset: 2, Datatype: Int16, Count: 1}}},
-	} {
-		data := make([]byte, int(l.RowStep)*int(l.Height))
-		for i := range data {
-			data[i] = byte(i*37 + 11)
-		}
-		a := l.Accessor(l.Fields[0])
-		w := a.Walk()
-		for i := range int(l.Width * l.Height) {
-			p := w.Next()
-			if p+a.off != a.Offset(i) {
-				t.Fatalf("%+v: point %d starts at %d by the walker, Offset %d", l, i, p, a.Offset(i)-a.off)
-			}
-			if f, g := a.FloatAt(data, p), a.Float(data, i); f != g && !(f != f && g != g) {
-				t.Fatalf("point %d: FloatAt %v, Float %v", i, f, g)
-			}
-			if f, g := a.Float32At(data, p), a.Float32(data, i); math.Float32bits(f) != math.Float32bits(g) {
-				t.Fatalf("point %d: Float32At %v, Float32 %v", i, f, g)
-			}
-		}
-	}
 }

@@ -19,7 +19,8 @@ type lidarBranch struct {
 	x, y, z   []float32 // points, lidar frame then base_link, m
 	t         []float32 // per-point time relative to the stamp, s
 	intensity []float32
-	planes    []float32 // [NumChannels, cells] in layout
+	planes    []float32         // [NumChannels, cells] in layout
+	rd        pointcloud.Reader // owns x, y, z, t and intensity's storage
 	deskew    pillar.Deskewer
 }
 
@@ -31,42 +32,20 @@ func newLidarBranch(g bev.Grid, l bev.Layout, zMin, zMax float64) (*lidarBranch,
 	return &lidarBranch{grid: g, layout: l, pz: pz, planes: make([]float32, pz.OutputLen())}, nil
 }
 
-// extract copies the cloud's points (lidar frame) into the branch's arrays,
-// with per-point time in seconds relative to the stamp when the cloud has a
-// time field (timeScale s per unit; absolute times have stampS subtracted).
-// It reports whether times were read.
+// extract reads the cloud's points (lidar frame) into the branch's
+// columns, with per-point time in seconds relative to the stamp when the
+// cloud has a time field (timeScale s per unit; absolute times have stampS
+// subtracted). It reports whether times were read.
 func (lb *lidarBranch) extract(acc pointcloud.XYZI, data []byte, n int, timeScale float64, absolute bool, stampS float64) bool {
-	lb.x, lb.y, lb.z = resize(lb.x, n), resize(lb.y, n), resize(lb.z, n)
-	x, y, z := lb.x[:n], lb.y[:n], lb.z[:n]
-	w := acc.X.Walk() // every field shares the points' layout
-	for i := range n {
-		p := w.Next()
-		x[i], y[i], z[i] = acc.X.Float32At(data, p), acc.Y.Float32At(data, p), acc.Z.Float32At(data, p)
+	origin := 0.0
+	if absolute {
+		origin = stampS
 	}
-	if acc.Intensity.Valid() {
-		lb.intensity = resize(lb.intensity, n)
-		in := lb.intensity[:n]
-		w := acc.Intensity.Walk()
-		for i := range n {
-			in[i] = acc.Intensity.Float32At(data, w.Next())
-		}
-	} else {
-		lb.intensity = lb.intensity[:0]
-	}
-	if !acc.Time.Valid() {
-		return false
-	}
-	lb.t = resize(lb.t, n)
-	ts := lb.t[:n]
-	w = acc.Time.Walk()
-	for i := range n {
-		v := acc.Time.FloatAt(data, w.Next()) * timeScale
-		if absolute {
-			v -= stampS
-		}
-		ts[i] = float32(v)
-	}
-	return true
+	lb.rd.Start(acc, data, n, true, timeScale, origin)
+	lb.rd.Read(0, n)
+	lb.rd.Done()
+	lb.x, lb.y, lb.z, lb.intensity, lb.t = lb.rd.X, lb.rd.Y, lb.rd.Z, lb.rd.Intensity, lb.rd.Time
+	return len(lb.t) > 0
 }
 
 // transform applies the row-major 4×4 rigid transform m to the points in
