@@ -122,12 +122,10 @@ func (p Plane) Distance(x, y, z float64) float64 {
 type Ground struct {
 	cfg      GroundConfig
 	regions  int
-	region   []int32 // per point, −1 when not a candidate
-	start    []int32 // per region+1, offsets into order
-	order    []int32 // point indices grouped by region
-	gx, gy   []float32
-	gz       []float32 // coordinates in that order
-	sel      []bool    // ground flags in that order
+	region   []int32       // per point, −1 when not a candidate
+	start    []int32       // per region+1, offsets into order
+	pts      []groundPoint // the candidates grouped by region
+	sel      []bool        // ground flags in that order
 	fill     []int32
 	fitters  []fitter // one per sector: sectors are fitted in parallel
 	par      Parallel
@@ -137,8 +135,17 @@ type Ground struct {
 	out      []bool    // its ground flags
 	secTab   stepTable // sector from the diamond angle
 	cosSlope float64
+	edges2   []float64 // ZoneEdges squared
 	planes   []Plane
 	hasPlane []bool
+}
+
+// groundPoint is a candidate point and its index in the cloud. Packed, the
+// gather by region writes one stream per region instead of four, which
+// the caches hold (160 regions by default).
+type groundPoint struct {
+	x, y, z float32
+	i       int32
 }
 
 // NewGround returns a ground segmenter.
@@ -169,6 +176,9 @@ func NewGround(cfg GroundConfig) (*Ground, error) {
 	}
 	g.secTab = newStepTable(thr, 4*cfg.Sectors+16)
 	g.cosSlope = math.Cos(cfg.MaxSlopeDeg * math.Pi / 180)
+	for _, e := range cfg.ZoneEdges {
+		g.edges2 = append(g.edges2, e*e)
+	}
 	g.planes = make([]Plane, g.regions)
 	g.hasPlane = make([]bool, g.regions)
 	return g, nil
@@ -191,7 +201,6 @@ func (g *Ground) Segment(c Cloud, ground []bool) error {
 		return fmt.Errorf("%w: x, y, z, ground have %d, %d, %d, %d values", ErrInput, n, len(c.Y), len(c.Z), len(ground))
 	}
 	g.region = grow(g.region, n)
-	g.order = grow(g.order, n)
 	g.cloud, g.out = c, ground
 	g.par.For(n, 16384, g.regionFn)
 	clear(g.start)
@@ -205,14 +214,14 @@ func (g *Ground) Segment(c Cloud, ground []bool) error {
 	}
 	// Gather each region's points contiguously, so that the fits below
 	// read memory in order.
-	g.gx, g.gy, g.gz = grow(g.gx, n), grow(g.gy, n), grow(g.gz, n)
+	g.pts = grow(g.pts, n)
 	g.sel = grow(g.sel, n)
 	copy(g.fill, g.start[:g.regions])
+	xs, ys, zs := c.X[:n], c.Y[:n], c.Z[:n]
 	for i, r := range g.region[:n] {
 		if r >= 0 {
 			k := g.fill[r]
-			g.order[k] = int32(i)
-			g.gx[k], g.gy[k], g.gz[k] = c.X[i], c.Y[i], c.Z[i]
+			g.pts[k] = groundPoint{xs[i], ys[i], zs[i], int32(i)}
 			g.fill[r]++
 		}
 	}
@@ -224,17 +233,19 @@ func (g *Ground) Segment(c Cloud, ground []bool) error {
 // assign finds the region of points [lo, hi) and clears their flags.
 func (g *Ground) assign(lo, hi int) {
 	c := &g.cloud
-	edges := g.cfg.ZoneEdges
+	edges := g.edges2
 	for i := lo; i < hi; i++ {
 		g.out[i] = false
 		x, y, z := float64(c.X[i]), float64(c.Y[i]), float64(c.Z[i])
-		rho := math.Sqrt(x*x + y*y)
-		if math.IsNaN(rho+z) || math.IsInf(rho+z, 0) || rho < edges[0] {
+		// Squared ranges against squared edges: no square root. v − v is 0
+		// for finite v only, so one test drops NaN and infinite points.
+		rho2 := x*x + y*y
+		if v := rho2 + z; v-v != 0 || rho2 < edges[0] {
 			g.region[i] = -1
 			continue
 		}
 		zone := 0
-		for zone+1 < len(edges) && rho >= edges[zone+1] {
+		for zone+1 < len(edges) && rho2 >= edges[zone+1] {
 			zone++
 		}
 		sec := 0
@@ -252,19 +263,19 @@ func (g *Ground) fitSectors(lo, hi int) {
 		for r := sec; r < g.regions; r += g.cfg.Sectors {
 			g.hasPlane[r] = false
 			a, b := g.start[r], g.start[r+1]
-			xs, ys, zs, sel := g.gx[a:b], g.gy[a:b], g.gz[a:b], g.sel[a:b]
+			pts, sel := g.pts[a:b], g.sel[a:b]
 			clear(sel)
-			if len(xs) >= g.cfg.MinPoints {
-				f.fitRegion(r, xs, ys, zs, sel)
+			if len(pts) >= g.cfg.MinPoints {
+				f.fitRegion(r, pts, sel)
 			} else if in := r - g.cfg.Sectors; in >= 0 && g.hasPlane[in] {
 				// Too few points to fit (a far zone crossed by one ring of
 				// a sparse sensor): carry the plane of the nearer zone over.
 				pl := g.planes[in]
-				g.classify(pl, xs, ys, zs, sel)
+				g.classify(pl, pts, sel)
 				g.planes[r], g.hasPlane[r] = pl, true
 			}
 			for k, s := range sel {
-				g.out[g.order[int(a)+k]] = s
+				g.out[pts[k].i] = s
 			}
 		}
 	}
@@ -272,12 +283,51 @@ func (g *Ground) fitSectors(lo, hi int) {
 
 // classify marks the points up to DistThreshold above the plane (or below
 // it) as ground.
-func (g *Ground) classify(pl Plane, xs, ys, zs []float32, sel []bool) {
+func (g *Ground) classify(pl Plane, pts []groundPoint, sel []bool) {
 	nx, ny, nz, d, thr := pl.Normal[0], pl.Normal[1], pl.Normal[2], pl.D, g.cfg.DistThreshold
-	ys, zs, sel = ys[:len(xs)], zs[:len(xs)], sel[:len(xs)]
-	for k, x := range xs {
-		sel[k] = nx*float64(x)+ny*float64(ys[k])+nz*float64(zs[k])+d < thr
+	sel = sel[:len(pts)]
+	for k, p := range pts {
+		sel[k] = nx*float64(p.x)+ny*float64(p.y)+nz*float64(p.z)+d < thr
 	}
+}
+
+// moments are the sums over selected points of their offsets from a
+// reference point near the region (keeping float64 cancellation small)
+// and of the offsets' products.
+type moments struct {
+	n                                  int
+	sx, sy, sz, xx, xy, xz, yy, yz, zz float64
+}
+
+// add accumulates the point (x, y, z), offsets from the reference.
+func (m *moments) add(dx, dy, dz float64) {
+	m.n++
+	m.sx += dx
+	m.sy += dy
+	m.sz += dz
+	m.xx += dx * dx
+	m.xy += dx * dy
+	m.xz += dx * dz
+	m.yy += dy * dy
+	m.yz += dy * dz
+	m.zz += dz * dz
+}
+
+// classifyMoments is classify that also returns the moments of the points
+// it marks about o, so that the next fit needs no pass of its own.
+func (g *Ground) classifyMoments(pl Plane, pts []groundPoint, sel []bool, o [3]float64) moments {
+	nx, ny, nz, d, thr := pl.Normal[0], pl.Normal[1], pl.Normal[2], pl.D, g.cfg.DistThreshold
+	sel = sel[:len(pts)]
+	var m moments
+	for k, p := range pts {
+		x, y, z := float64(p.x), float64(p.y), float64(p.z)
+		s := nx*x+ny*y+nz*z+d < thr
+		sel[k] = s
+		if s {
+			m.add(x-o[0], y-o[1], z-o[2])
+		}
+	}
+	return m
 }
 
 // fitter holds one worker's plane-fitting state.
@@ -289,21 +339,36 @@ type fitter struct {
 	lowest  []float32
 }
 
-// fitPlane fits a plane to the selected points (see fitter.fitPlane).
+// fitPlane fits a plane to the selected points of xs, ys, zs (see
+// fitter.planeOf); the tests' entry.
 func (g *Ground) fitPlane(xs, ys, zs []float32, sel []bool) (Plane, bool) {
-	return g.fitters[0].fitPlane(xs, ys, zs, sel)
+	var m moments
+	var o [3]float64
+	first := true
+	for k, s := range sel {
+		if !s {
+			continue
+		}
+		if first {
+			o, first = [3]float64{float64(xs[k]), float64(ys[k]), float64(zs[k])}, false
+		}
+		m.add(float64(xs[k])-o[0], float64(ys[k])-o[1], float64(zs[k])-o[2])
+	}
+	return g.fitters[0].planeOf(m, o)
 }
 
 // fitRegion fits a region's plane to its points and marks its ground
-// points in sel.
-func (f *fitter) fitRegion(r int, xs, ys, zs []float32, sel []bool) {
+// points in sel. Each refinement classifies and gathers the next fit's
+// moments in one pass.
+func (f *fitter) fitRegion(r int, pts []groundPoint, sel []bool) {
 	g := f.g
 	// Lowest-point representative: mean z of the SeedCount lowest points
 	// that are not far below the expected ground.
 	floor := float32(-g.cfg.SensorHeight - g.cfg.BelowGround)
 	low := f.lowest[:0]
 	k := g.cfg.SeedCount
-	for _, z := range zs {
+	for _, p := range pts {
+		z := p.z
 		if z < floor {
 			continue
 		}
@@ -329,60 +394,44 @@ func (f *fitter) fitRegion(r int, xs, ys, zs []float32, sel []bool) {
 	}
 	lpr /= float64(len(low))
 	seedTop := float32(lpr + g.cfg.SeedThreshold)
-	for k, z := range zs {
-		sel[k] = z < seedTop && z >= floor
+	o := [3]float64{float64(pts[0].x), float64(pts[0].y), lpr}
+	var m moments
+	sel = sel[:len(pts)]
+	for k, p := range pts {
+		s := p.z < seedTop && p.z >= floor
+		sel[k] = s
+		if s {
+			m.add(float64(p.x)-o[0], float64(p.y)-o[1], float64(p.z)-o[2])
+		}
 	}
 	var pl Plane
 	for it := 0; it < g.cfg.Iterations; it++ {
 		var ok bool
-		pl, ok = f.fitPlane(xs, ys, zs, sel)
+		pl, ok = f.planeOf(m, o)
 		if !ok || pl.Normal[2] < g.cosSlope {
 			clear(sel)
 			return
 		}
-		g.classify(pl, xs, ys, zs, sel)
+		if it == g.cfg.Iterations-1 {
+			g.classify(pl, pts, sel)
+		} else {
+			m = g.classifyMoments(pl, pts, sel, o)
+		}
 	}
 	g.planes[r], g.hasPlane[r] = pl, true
 }
 
-// fitPlane fits a plane to the selected points by principal component
-// analysis: the normal is the eigenvector of the covariance with the
-// smallest eigenvalue. Moments are taken about the first selected point,
-// in one pass, to keep float64 cancellation small.
-func (f *fitter) fitPlane(xs, ys, zs []float32, sel []bool) (Plane, bool) {
-	ys, zs, sel = ys[:len(xs)], zs[:len(xs)], sel[:len(xs)]
-	var ox, oy, oz float64
-	for k, s := range sel {
-		if s {
-			ox, oy, oz = float64(xs[k]), float64(ys[k]), float64(zs[k])
-			break
-		}
-	}
-	var sx, sy, sz, xx, xy, xz, yy, yz, zz float64
-	cnt := 0
-	for k, s := range sel {
-		if !s {
-			continue
-		}
-		dx, dy, dz := float64(xs[k])-ox, float64(ys[k])-oy, float64(zs[k])-oz
-		sx += dx
-		sy += dy
-		sz += dz
-		xx += dx * dx
-		xy += dx * dy
-		xz += dx * dz
-		yy += dy * dy
-		yz += dy * dz
-		zz += dz * dz
-		cnt++
-	}
-	if cnt < 3 {
+// planeOf fits a plane to points with moments m about o by principal
+// component analysis: the normal is the eigenvector of the covariance with
+// the smallest eigenvalue.
+func (f *fitter) planeOf(m moments, o [3]float64) (Plane, bool) {
+	if m.n < 3 {
 		return Plane{}, false
 	}
-	nf := float64(cnt)
-	mx, my, mz := sx/nf, sy/nf, sz/nf
-	m := [6]float64{xx - nf*mx*mx, xy - nf*mx*my, xz - nf*mx*mz, yy - nf*my*my, yz - nf*my*mz, zz - nf*mz*mz}
-	return f.planeFromMoments(mx+ox, my+oy, mz+oz, m)
+	nf := float64(m.n)
+	mx, my, mz := m.sx/nf, m.sy/nf, m.sz/nf
+	c := [6]float64{m.xx - nf*mx*mx, m.xy - nf*mx*my, m.xz - nf*mx*mz, m.yy - nf*my*my, m.yz - nf*my*mz, m.zz - nf*mz*mz}
+	return f.planeFromMoments(mx+o[0], my+o[1], mz+o[2], c)
 }
 
 // planeFromMoments solves the 3×3 symmetric eigenproblem with gonum's
