@@ -41,11 +41,12 @@ func (lb *lidarBranch) extract(acc pointcloud.XYZI, data []byte, n int, timeScal
 	if absolute {
 		origin = stampS
 	}
+	acc.Ring = pointcloud.Accessor{} // rings are not used here
 	lb.rd.Start(acc, data, n, true, timeScale, origin)
 	lb.rd.Read(0, n)
 	lb.rd.Done()
 	lb.x, lb.y, lb.z, lb.intensity, lb.t = lb.rd.X, lb.rd.Y, lb.rd.Z, lb.rd.Intensity, lb.rd.Time
-	return len(lb.t) > 0
+	return acc.Time.Valid()
 }
 
 // transform applies the row-major 4×4 rigid transform m to the points in

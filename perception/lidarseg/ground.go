@@ -394,7 +394,15 @@ func (f *fitter) fitRegion(r int, pts []groundPoint, sel []bool) {
 	}
 	lpr /= float64(len(low))
 	seedTop := float32(lpr + g.cfg.SeedThreshold)
-	o := [3]float64{float64(pts[0].x), float64(pts[0].y), lpr}
+	// Moments about the first seed point: a stray return far off (which
+	// the region's outermost zone admits) would cost them their precision.
+	var o [3]float64
+	for _, p := range pts {
+		if p.z < seedTop && p.z >= floor {
+			o = [3]float64{float64(p.x), float64(p.y), float64(p.z)}
+			break
+		}
+	}
 	var m moments
 	sel = sel[:len(pts)]
 	for k, p := range pts {

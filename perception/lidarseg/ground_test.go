@@ -358,3 +358,32 @@ func TestGroundClusterAllocs(t *testing.T) {
 		t.Errorf("ground and clusters allocate %v times per frame", n)
 	}
 }
+
+// TestGroundFarOutlierFirst puts a stray return a million kilometres out
+// ahead of a sloped patch of ground in the outermost zone (which has no
+// far edge): the fit must still find the ground, so its moments must not
+// be taken about that point.
+func TestGroundFarOutlierFirst(t *testing.T) {
+	c := Cloud{X: []float32{float32(1e9 * math.Cos(0.05))}, Y: []float32{float32(1e9 * math.Sin(0.05))}, Z: []float32{50}}
+	for i := range 400 {
+		x, y := 52+float64(i%20)*0.8, -3+float64(i/20)*0.3
+		c.X, c.Y, c.Z = append(c.X, float32(x)), append(c.Y, float32(y)), append(c.Z, float32(-1.73+0.05*(x-52)))
+	}
+	g, err := NewGround(GroundConfig{Sectors: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ground := make([]bool, len(c.X))
+	if err := g.Segment(c, ground); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, gr := range ground[1:] {
+		if gr {
+			n++
+		}
+	}
+	if n != 400 {
+		t.Fatalf("%d of 400 ground points marked", n)
+	}
+}
