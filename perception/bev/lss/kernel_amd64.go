@@ -127,3 +127,57 @@ func transposeTiles(dst, src []float32, v, fw, fh, hw, c int) (u8, c8 int) {
 	}
 	return u8, c8
 }
+
+// expRowAVX2 sets row[p] = float32(e) and adds e to sum[p], e =
+// exp(row[p] − mx[p]), for p < n (a multiple of 4); c is expConsts.
+//
+//go:noescape
+func expRowAVX2(row *float32, mx *float64, sum *float64, n int, c *[13]float64)
+
+// expRow runs expRowAVX2 on the longest multiple of 4 of the row and
+// returns how many pixels it did; mx must all be finite.
+func expRow(row []float32, mx, sum []float64) int {
+	n := len(row) &^ 3
+	if !useSIMD || n == 0 {
+		return 0
+	}
+	_, _ = mx[n-1], sum[n-1]
+	expRowAVX2(&row[0], &mx[0], &sum[0], n, &expConsts)
+	return n
+}
+
+// maxRowAVX2 sets mx[p] = max(mx[p], row[p]) for p < n (a multiple of 8),
+// NaN sticking.
+//
+//go:noescape
+func maxRowAVX2(row *float32, mx *float32, n int)
+
+// normRowAVX2 sets row[p] = float32(float64(row[p])·s[p]) for p < n (a
+// multiple of 4).
+//
+//go:noescape
+func normRowAVX2(row *float32, s *float64, n int)
+
+// maxRow runs maxRowAVX2 on the longest multiple of 8 of the row and
+// returns how many pixels it did.
+func maxRow(row, mx []float32) int {
+	n := len(row) &^ 7
+	if !useSIMD || n == 0 {
+		return 0
+	}
+	_ = mx[n-1]
+	maxRowAVX2(&row[0], &mx[0], n)
+	return n
+}
+
+// normRow runs normRowAVX2 on the longest multiple of 4 of the row and
+// returns how many pixels it did.
+func normRow(row []float32, s []float64) int {
+	n := len(row) &^ 3
+	if !useSIMD || n == 0 {
+		return 0
+	}
+	_ = s[n-1]
+	normRowAVX2(&row[0], &s[0], n)
+	return n
+}

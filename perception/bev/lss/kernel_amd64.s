@@ -406,3 +406,119 @@ done64:
 	VMOVUPS Y7, 224(DI)
 	VZEROUPPER
 	RET
+
+// func expRowAVX2(row *float32, mx *float64, sum *float64, n int, c *[13]float64)
+// For p < n (a multiple of 4): e = exp(float64(row[p]) − mx[p]), row[p] =
+// float32(e), sum[p] += e. The exponent is clamped at −104, where float32
+// is 0 anyway; 2^k times a degree-8 Taylor polynomial on |r| ≤ ln2/2
+// (error under 1e-9), with k·ln2 subtracted in two parts (Cody–Waite).
+// c: min, log2e, ln2hi, ln2lo, 1/8!, 1/7!, …, 1/2!, 1, then the bias 1023
+// as an int64.
+TEXT ·expRowAVX2(SB), NOSPLIT, $0-40
+	MOVQ row+0(FP), SI
+	MOVQ mx+8(FP), DX
+	MOVQ sum+16(FP), BX
+	MOVQ n+24(FP), CX
+	MOVQ c+32(FP), R8
+	VBROADCASTSD 0(R8), Y4
+	VBROADCASTSD 8(R8), Y5
+	VBROADCASTSD 16(R8), Y6
+	VBROADCASTSD 24(R8), Y7
+	VBROADCASTSD 32(R8), Y8
+	VBROADCASTSD 40(R8), Y9
+	VBROADCASTSD 48(R8), Y10
+	VBROADCASTSD 56(R8), Y11
+	VBROADCASTSD 64(R8), Y12
+	VBROADCASTSD 72(R8), Y13
+	VBROADCASTSD 80(R8), Y14
+	VBROADCASTSD 88(R8), Y15
+	SHRQ $2, CX
+	JZ   expdone
+
+exploop:
+	VCVTPS2PD (SI), Y0
+	VSUBPD    (DX), Y0, Y0
+	VMAXPD    Y4, Y0, Y0
+	VMULPD    Y5, Y0, Y1
+	VROUNDPD  $0, Y1, Y1
+	VFNMADD231PD Y6, Y1, Y0
+	VFNMADD231PD Y7, Y1, Y0
+	VMOVAPD   Y8, Y2
+	VFMADD213PD Y9, Y0, Y2
+	VFMADD213PD Y10, Y0, Y2
+	VFMADD213PD Y11, Y0, Y2
+	VFMADD213PD Y12, Y0, Y2
+	VFMADD213PD Y13, Y0, Y2
+	VFMADD213PD Y14, Y0, Y2
+	VFMADD213PD Y15, Y0, Y2
+	VFMADD213PD Y15, Y0, Y2
+	VCVTPD2DQY Y1, X3
+	VPMOVSXDQ X3, Y3
+	VPBROADCASTQ 96(R8), Y1
+	VPADDQ    Y1, Y3, Y3
+	VPSLLQ    $52, Y3, Y3
+	VMULPD    Y3, Y2, Y2
+	VCVTPD2PSY Y2, X3
+	VMOVUPS   X3, (SI)
+	VADDPD    (BX), Y2, Y2
+	VMOVUPD   Y2, (BX)
+	ADDQ $16, SI
+	ADDQ $32, DX
+	ADDQ $32, BX
+	DECQ CX
+	JNZ  exploop
+
+expdone:
+	VZEROUPPER
+	RET
+
+// func maxRowAVX2(row *float32, mx *float32, n int)
+// mx[p] = max(mx[p], row[p]) for p < n (a multiple of 8), a NaN in either
+// sticking: MAXPS returns its second operand (the running maximum) when
+// either is NaN, so a NaN logit is blended in apart.
+TEXT ·maxRowAVX2(SB), NOSPLIT, $0-24
+	MOVQ row+0(FP), SI
+	MOVQ mx+8(FP), DX
+	MOVQ n+16(FP), CX
+	SHRQ $3, CX
+	JZ   maxdone
+
+maxloop:
+	VMOVUPS   (SI), Y0
+	VMOVUPS   (DX), Y1
+	VMAXPS    Y1, Y0, Y2
+	VCMPPS    $3, Y0, Y0, Y3
+	VBLENDVPS Y3, Y0, Y2, Y2
+	VMOVUPS   Y2, (DX)
+	ADDQ $32, SI
+	ADDQ $32, DX
+	DECQ CX
+	JNZ  maxloop
+
+maxdone:
+	VZEROUPPER
+	RET
+
+// func normRowAVX2(row *float32, s *float64, n int)
+// row[p] = float32(float64(row[p]) · s[p]) for p < n (a multiple of 4),
+// the portable loop's operations.
+TEXT ·normRowAVX2(SB), NOSPLIT, $0-24
+	MOVQ row+0(FP), SI
+	MOVQ s+8(FP), DX
+	MOVQ n+16(FP), CX
+	SHRQ $2, CX
+	JZ   normdone
+
+normloop:
+	VCVTPS2PD  (SI), Y0
+	VMULPD     (DX), Y0, Y0
+	VCVTPD2PSY Y0, X0
+	VMOVUPS    X0, (SI)
+	ADDQ $16, SI
+	ADDQ $32, DX
+	DECQ CX
+	JNZ  normloop
+
+normdone:
+	VZEROUPPER
+	RET

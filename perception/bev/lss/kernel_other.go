@@ -18,3 +18,12 @@ func storeBlock(out []float32, plane, lo, n int, buf []float32, c int) {
 
 // transposeTiles leaves the whole transpose to the portable loop.
 func transposeTiles(dst, src []float32, v, fw, fh, hw, c int) (u8, c8 int) { return 0, 0 }
+
+// expRow leaves the whole row to the portable loop.
+func expRow(row []float32, mx, sum []float64) int { return 0 }
+
+// maxRow leaves the whole row to the portable loop.
+func maxRow(row, mx []float32) int { return 0 }
+
+// normRow leaves the whole row to the portable loop.
+func normRow(row []float32, s []float64) int { return 0 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/gopercept/gopercept/perception/bev"
@@ -291,4 +292,67 @@ func TestPoolScattered(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestSoftmaxSIMDMatchesPortable checks the vector exponential against
+// math.Exp's portable path: each probability within 2 float32 ulps, on
+// logits spread far (so that many underflow), blocks whose width is not a
+// multiple of 4, and pixels with NaN, ±Inf or all −Inf logits, which take
+// the portable path in either build.
+func TestSoftmaxSIMDMatchesPortable(t *testing.T) {
+	if !useSIMD {
+		t.Skip("no AVX2 kernel on this machine") // the portable path is then all there is
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, hw := range []int{1, 3, 4, 13, 300, 704} {
+		const n, d = 2, 118
+		x := make([]float32, n*d*hw)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64() * []float64{0.01, 3, 30, 300}[i%4])
+		}
+		if hw >= 13 {
+			// NaN pixels in a block of their own from hw 300 on (blocks are
+			// 256 pixels), where the vector path takes them; +Inf and all
+			// −Inf pixels send their block to the portable exponential.
+			far := 7
+			if hw >= 300 {
+				far = 260
+			}
+			x[5] = float32(math.NaN())        // pixel 5 of camera 0 all NaN
+			x[3*hw+6] = float32(math.NaN())   // pixel 6 too, from a later bin
+			x[2*hw+9] = float32(math.Inf(-1)) // pixel 9: one bin impossible
+			x[hw+far] = float32(math.Inf(1))  // +Inf shares the mass
+			for k := range d {
+				x[(d+k)*hw+far+4] = float32(math.Inf(-1)) // camera 1: a pixel all −Inf
+			}
+		}
+		a, b := slices.Clone(x), slices.Clone(x)
+		if err := SoftmaxDepth(a, n, d, hw); err != nil {
+			t.Fatal(err)
+		}
+		useSIMD = false
+		err := SoftmaxDepth(b, n, d, hw)
+		useSIMD = true
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range a {
+			va, vb := a[i], b[i]
+			if va != va || vb != vb {
+				if va == va || vb == vb {
+					t.Fatalf("hw %d [%d]: %v, portable %v", hw, i, va, vb)
+				}
+				continue
+			}
+			if d := math.Abs(float64(va) - float64(vb)); d > 2*ulp32(vb) {
+				t.Fatalf("hw %d [%d]: %v, portable %v (%g ulps)", hw, i, va, vb, d/ulp32(vb))
+			}
+		}
+	}
+}
+
+// ulp32 is the spacing of float32 values at v (the smallest denormal's at 0).
+func ulp32(v float32) float64 {
+	v = float32(math.Abs(float64(v)))
+	return float64(math.Nextafter32(v, float32(math.Inf(1))) - v)
 }
