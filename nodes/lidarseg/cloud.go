@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"slices"
 
+	"github.com/gopercept/gopercept/internal/parallel"
 	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
@@ -37,7 +38,7 @@ type encoder struct {
 	raw     []uint16
 	rgb     []uint32
 	inst    []uint32
-	par     lidarseg.Parallel
+	par     parallel.Loop
 	writeFn func(lo, hi int)
 }
 

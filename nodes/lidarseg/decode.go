@@ -3,6 +3,7 @@ package lidarsegnode
 import (
 	"fmt"
 
+	"github.com/gopercept/gopercept/internal/parallel"
 	"github.com/gopercept/gopercept/internal/pointcloud"
 	"github.com/gopercept/gopercept/internal/ros/rosconv"
 	"github.com/gopercept/gopercept/internal/ros/rosmsg/sensor_msgs"
@@ -16,7 +17,7 @@ type decoder struct {
 	maxPoints int
 	layout    pointcloud.Layout
 	rd        pointcloud.Reader
-	par       lidarseg.Parallel
+	par       parallel.Loop
 	readFn    func(lo, hi int) // d.rd.Read, bound once: a method value per cloud allocates
 }
 

@@ -3,6 +3,8 @@ package lidarseg
 import (
 	"fmt"
 	"math"
+
+	"github.com/gopercept/gopercept/internal/parallel"
 )
 
 // CRFConfig configures the conditional random field refinement of
@@ -68,7 +70,7 @@ type CRF struct {
 	pix           []int32   // masked pixels
 	unary, q, msg []float32 // pixel-major [pixel][class]
 	xyz           []float32 // per pixel x, y, z
-	par           Parallel
+	par           parallel.Loop
 	fn            func(lo, hi int)
 	iterFn        func(lo, hi int)
 	logits        []float32

@@ -9,6 +9,8 @@ import (
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/lapack"
 	"gonum.org/v1/gonum/lapack/lapack64"
+
+	"github.com/gopercept/gopercept/internal/parallel"
 )
 
 // GroundConfig configures sector-wise ground-plane fitting: the plane
@@ -128,7 +130,7 @@ type Ground struct {
 	sel      []bool        // ground flags in that order
 	fill     []int32
 	fitters  []fitter // one per sector: sectors are fitted in parallel
-	par      Parallel
+	par      parallel.Loop
 	regionFn func(lo, hi int)
 	fitFn    func(lo, hi int)
 	cloud    Cloud     // the cloud being segmented, for the chunks

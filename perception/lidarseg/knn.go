@@ -6,6 +6,8 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+
+	"github.com/gopercept/gopercept/internal/parallel"
 )
 
 // MaxK bounds KNNConfig.K.
@@ -97,7 +99,7 @@ type KNN struct {
 	posOff  []int     // per row-major position, its offset in the padded image
 	prange  []float32 // padded range image: +Inf empty, 0 outside
 	plabel  []uint16  // padded pixel labels: 0 outside
-	par     Parallel
+	par     parallel.Loop
 	padFn   func(lo, hi int)
 	rowFn   func(lo, hi int)
 	colFn   func(lo, hi int)
@@ -593,7 +595,7 @@ func Unproject(dst []uint16, proj *Projection, pixelLabels []uint16) error {
 // It is not safe for concurrent use.
 type Argmax struct {
 	useSIMD bool // tests switch the kernel off to compare
-	par     Parallel
+	par     parallel.Loop
 	fn      func(lo, hi int)
 	dst     []uint16
 	scores  []float32

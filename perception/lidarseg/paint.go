@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gopercept/gopercept/internal/camera"
+	"github.com/gopercept/gopercept/internal/parallel"
 	"gonum.org/v1/gonum/spatial/r3"
 )
 
@@ -58,7 +59,7 @@ type Painter struct {
 	source []int // per tensor channel: 0 r, 1 g, 2 b, 3 valid
 	mean   []float32
 	std    []float32
-	par    Parallel
+	par    parallel.Loop
 	fn     func(lo, hi int)
 	// The frame being painted, for fn's chunks.
 	dst    []float32

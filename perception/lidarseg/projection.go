@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+
+	"github.com/gopercept/gopercept/internal/parallel"
 )
 
 // Channels is the number of model-input channels: range, x, y, z, remission.
@@ -195,7 +197,7 @@ type Projector struct {
 	cloud  Cloud
 	ring   bool
 	tensor []float32
-	par    Parallel
+	par    parallel.Loop
 	rowTab edgeTable
 	colTab edgeTable
 	slotFn func(lo, hi int)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gopercept/gopercept/internal/configerr"
 	"github.com/gopercept/gopercept/internal/imageconv"
+	"github.com/gopercept/gopercept/internal/parallel"
 	"github.com/gopercept/gopercept/perception/bev"
 	"gonum.org/v1/gonum/spatial/r3"
 )
@@ -64,6 +65,16 @@ type Mapper struct {
 	start []int32 // per cell (grid order j·W+i): first sample; start[cells] = len(samples)
 	samp  []sample
 	fp    uint64
+
+	// Reset and Render run over bands of rows on both cores: each band
+	// builds its samples apart (parts), then they are joined into samp.
+	par                       parallel.Loop
+	parts                     [][]sample
+	base                      []int32 // per band, its first sample in samp
+	r2max                     [255]float64
+	buildFn, joinFn, renderFn func(lo, hi int)
+	images                    []*imageconv.RGB // Render's, for renderFn
+	out                       *imageconv.RGB
 }
 
 // NewMapper precomputes the lookup for cams under cfg. A bad cfg or camera
@@ -113,34 +124,83 @@ func (m *Mapper) Reset(cams []bev.Camera) error {
 		m.start = make([]int32, cells+1)
 	}
 	m.start = m.start[:cells+1]
-	m.samp = m.samp[:0]
-	var r2max [255]float64
 	for n := range cams {
-		r2max[n] = cams[n].MaxRadius2() * 1.02
+		m.r2max[n] = cams[n].MaxRadius2() * 1.02
 	}
-	for j := 0; j < m.h; j++ {
-		for i := 0; i < m.w; i++ {
-			x, y := g.Center(i, j)
-			first := len(m.samp)
-			for n := range m.cams {
-				if u, v, ok := view(&m.cams[n], r2max[n], r3.Vec{X: x, Y: y, Z: cfg.GroundZ}); ok {
-					du := (u - m.cams[n].Cx) / float64(m.cams[n].Width)
-					dv := (v - m.cams[n].Cy) / float64(m.cams[n].Height)
-					m.samp = append(m.samp, sample{cam: uint8(n), u: float32(u), v: float32(v), score: float32(du*du + dv*dv)})
+	if m.buildFn == nil {
+		m.buildFn, m.joinFn, m.renderFn = m.buildBands, m.joinBands, m.renderRows
+	}
+	bands := min(8, m.h)
+	for len(m.parts) < bands {
+		m.parts = append(m.parts, nil)
+		m.base = append(m.base, 0)
+	}
+	m.par.For(bands, 1, m.buildFn)
+	total := 0
+	for b := range bands {
+		m.base[b] = int32(total)
+		total += len(m.parts[b])
+	}
+	if cap(m.samp) < total {
+		m.samp = make([]sample, total, total+total/4)
+	}
+	m.samp = m.samp[:total]
+	m.par.For(bands, 1, m.joinFn)
+	m.start[cells] = int32(total)
+	return nil
+}
+
+// band returns the rows [lo, hi) of band b of bands.
+func (m *Mapper) band(b int) (lo, hi int) {
+	bands := min(8, m.h)
+	return b * m.h / bands, (b + 1) * m.h / bands
+}
+
+// buildBands builds the samples of bands [lo, hi) into their parts, each
+// cell's start relative to its band.
+func (m *Mapper) buildBands(lo, hi int) {
+	g, z := m.cfg.Grid, m.cfg.GroundZ
+	for b := lo; b < hi; b++ {
+		samp := m.parts[b][:0]
+		j0, j1 := m.band(b)
+		for j := j0; j < j1; j++ {
+			for i := 0; i < m.w; i++ {
+				x, y := g.Center(i, j)
+				m.start[j*m.w+i] = int32(len(samp))
+				first := len(samp)
+				for n := range m.cams {
+					c := &m.cams[n]
+					if u, v, ok := view(c, m.r2max[n], r3.Vec{X: x, Y: y, Z: z}); ok {
+						du := (u - c.Cx) / float64(c.Width)
+						dv := (v - c.Cy) / float64(c.Height)
+						samp = append(samp, sample{cam: uint8(n), u: float32(u), v: float32(v), score: float32(du*du + dv*dv)})
+					}
+				}
+				// Most central first, ties in rig order: an insertion sort of
+				// the cell's few samples.
+				cell := samp[first:]
+				for a := 1; a < len(cell); a++ {
+					for k := a; k > 0 && cell[k].score < cell[k-1].score; k-- {
+						cell[k], cell[k-1] = cell[k-1], cell[k]
+					}
 				}
 			}
-			// Most central first, ties in rig order: an insertion sort of
-			// the cell's few samples.
-			cell := m.samp[first:]
-			for a := 1; a < len(cell); a++ {
-				for b := a; b > 0 && cell[b].score < cell[b-1].score; b-- {
-					cell[b], cell[b-1] = cell[b-1], cell[b]
-				}
-			}
-			m.start[j*m.w+i+1] = int32(len(m.samp))
+		}
+		m.parts[b] = samp
+	}
+}
+
+// joinBands copies the parts of bands [lo, hi) into samp and makes their
+// cells' starts absolute.
+func (m *Mapper) joinBands(lo, hi int) {
+	for b := lo; b < hi; b++ {
+		base := m.base[b]
+		copy(m.samp[base:], m.parts[b])
+		j0, j1 := m.band(b)
+		for c := j0 * m.w; c < j1*m.w; c++ {
+			m.start[c] += base
 		}
 	}
-	return nil
 }
 
 // view projects the base_link point p into camera c: the original-image
@@ -214,7 +274,20 @@ func (m *Mapper) Render(images []*imageconv.RGB, out *imageconv.RGB) error {
 		out.Pix = make([]uint8, 3*ow*oh)
 	}
 	out.Pix = out.Pix[:3*ow*oh]
-	for j := 0; j < m.h; j++ {
+	if m.renderFn == nil {
+		m.renderFn = m.renderRows
+	}
+	m.images, m.out = images, out
+	m.par.For(m.h, 16, m.renderFn)
+	m.images, m.out = nil, nil
+	return nil
+}
+
+// renderRows renders grid rows [lo, hi) into m.out.
+func (m *Mapper) renderRows(lo, hi int) {
+	ow, _ := m.Size()
+	pix := m.out.Pix
+	for j := lo; j < hi; j++ {
 		for i := 0; i < m.w; i++ {
 			var px int
 			if m.cfg.Orientation == OrientForwardUp {
@@ -222,11 +295,10 @@ func (m *Mapper) Render(images []*imageconv.RGB, out *imageconv.RGB) error {
 			} else {
 				px = j*ow + i
 			}
-			rgb := m.cell(images, j*m.w+i)
-			out.Pix[3*px], out.Pix[3*px+1], out.Pix[3*px+2] = rgb[0], rgb[1], rgb[2]
+			rgb := m.cell(m.images, j*m.w+i)
+			pix[3*px], pix[3*px+1], pix[3*px+2] = rgb[0], rgb[1], rgb[2]
 		}
 	}
-	return nil
 }
 
 // cell blends the samples of cell c.

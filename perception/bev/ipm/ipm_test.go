@@ -1,6 +1,7 @@
 package ipm
 
 import (
+	"cmp"
 	"errors"
 	"github.com/gopercept/gopercept/internal/testfix"
 	"math"
@@ -280,6 +281,22 @@ func BenchmarkRender(b *testing.B) {
 	b.ReportMetric(m.Coverage(), "coverage")
 }
 
+// BenchmarkReset rebuilds the lookup of the six nuScenes cameras on the
+// 256×256 grid, as ego motion makes bevfusion do every frame.
+func BenchmarkReset(b *testing.B) {
+	cams := testfix.NuScenesRig()
+	m, err := NewMapper(Config{}, cams)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := m.Reset(cams); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // TestIPMLensMatters renders through a distorted lens and maps back with
 // the pinhole that ignores it: the ground must come out misplaced, so the
 // distorted case of TestIPMPaintedGround really exercises the Lens.
@@ -339,6 +356,26 @@ func TestResetMatchesNew(t *testing.T) {
 	}
 	if m.Fingerprint() != want.Fingerprint() || !slices.Equal(m.start, want.start) || !slices.Equal(m.samp, want.samp) {
 		t.Fatalf("Reset: %d samples, NewMapper %d; lookups differ", len(m.samp), len(want.samp))
+	}
+	// Cell by cell against a direct computation: the bands built apart
+	// must join into the lookup a single pass gives.
+	for j := range m.h {
+		for i := range m.w {
+			x, y := cfg.Grid.Center(i, j)
+			var cell []sample
+			for n := range moved {
+				c := &moved[n]
+				if u, v, ok := view(c, c.MaxRadius2()*1.02, r3.Vec{X: x, Y: y}); ok {
+					du, dv := (u-c.Cx)/float64(c.Width), (v-c.Cy)/float64(c.Height)
+					cell = append(cell, sample{cam: uint8(n), u: float32(u), v: float32(v), score: float32(du*du + dv*dv)})
+				}
+			}
+			slices.SortStableFunc(cell, func(a, b sample) int { return cmp.Compare(a.score, b.score) })
+			c := j*m.w + i
+			if got := m.samp[m.start[c]:m.start[c+1]]; !slices.Equal(got, cell) {
+				t.Fatalf("cell (%d, %d): samples %v, direct %v", i, j, got, cell)
+			}
+		}
 	}
 	if m.Fingerprint() == mustMapper(t, cfg, rig).Fingerprint() || len(m.samp) == 0 {
 		t.Fatal("the moved rig gives the same lookup: the test moves nothing")

@@ -1,4 +1,7 @@
-package lidarseg
+// Package parallel runs a frame's loops on both (or all) cores without
+// allocating: long-lived workers shared by every package that takes their
+// loops, so that the nodes' stages need no goroutine per frame.
+package parallel
 
 import (
 	"runtime"
@@ -8,7 +11,7 @@ import (
 
 var (
 	poolOnce sync.Once
-	poolJobs chan *Parallel
+	poolJobs chan *Loop
 )
 
 // startPool starts one long-lived worker per CPU. The workers are shared by
@@ -16,7 +19,7 @@ var (
 // lets a frame run in parallel without allocating goroutine closures.
 func startPool() {
 	n := runtime.GOMAXPROCS(0)
-	poolJobs = make(chan *Parallel, 4*n)
+	poolJobs = make(chan *Loop, 4*n)
 	for range n {
 		go func() {
 			for p := range poolJobs {
@@ -27,11 +30,11 @@ func startPool() {
 	}
 }
 
-// Parallel runs loops over index ranges on the package's worker pool. The
+// Loop runs loops over index ranges on the package's worker pool. The
 // range is cut into up to four chunks per CPU that the caller and the
 // workers take in turn, so that a busy CPU delays a frame by one chunk at
-// most. The zero value is ready; a Parallel runs one loop at a time.
-type Parallel struct {
+// most. The zero value is ready; a Loop runs one loop at a time.
+type Loop struct {
 	wg     sync.WaitGroup
 	next   atomic.Int64
 	chunks int
@@ -43,7 +46,7 @@ type Parallel struct {
 // For runs fn over [0, n) in chunks of at least minChunk indices and
 // returns when all are done. It allocates nothing when fn is a function
 // value built once (a method value kept in a field).
-func (p *Parallel) For(n, minChunk int, fn func(lo, hi int)) {
+func (p *Loop) For(n, minChunk int, fn func(lo, hi int)) {
 	if n <= 0 {
 		return
 	}
@@ -69,7 +72,7 @@ func (p *Parallel) For(n, minChunk int, fn func(lo, hi int)) {
 }
 
 // run takes chunks until none is left.
-func (p *Parallel) run() {
+func (p *Loop) run() {
 	for {
 		c := int(p.next.Add(1)) - 1
 		if c >= p.chunks {
