@@ -219,6 +219,41 @@ type Projector struct {
 	rangeFirst bool          // ChannelOrder is "rxyzi"
 	inv        [Channels]float64
 	norm       [2 * Channels][8]float32 // each mean, then each std, for fillTensorAVX2
+	ptab       pixTables                // the edge tables as pixelsAVX2 reads them
+}
+
+// pixTables lays the column and row edge tables out for pixelsAVX2, every
+// value in the lanes it is used in; the assembly reads it by offset.
+type pixTables struct {
+	colLo, colScale [4]float64 // 0, 32
+	rowLo, rowScale [4]float64 // 64, 96
+	lastRow         [4]int64   // 128: Height − 1
+	colLast         [4]int32   // 160: the tables' last bins
+	rowLast         [4]int32   // 176
+	width           [4]int32   // 192
+	colBins         *edgeBin   // 208
+	rowBins         *edgeBin   // 216
+	maxRange        [4]float32 // 224: MaxFloat32
+	lowDwords       [8]int32   // 240: VPERMD's picks of the qwords' low halves
+	lanes, four     [4]int64   // 272, 304: 0 1 2 3, and the step
+}
+
+// setPixTables fills p.ptab from the edge tables.
+func (p *Projector) setPixTables() {
+	t := &p.ptab
+	for l := range 4 {
+		t.colLo[l], t.colScale[l] = p.colTab.lo, p.colTab.scale
+		t.rowLo[l], t.rowScale[l] = p.rowTab.lo, p.rowTab.scale
+		t.lastRow[l] = int64(p.cfg.Height - 1)
+		t.colLast[l], t.rowLast[l] = int32(p.colTab.last), int32(p.rowTab.last)
+		t.width[l] = int32(p.cfg.Width)
+		t.maxRange[l] = math.MaxFloat32
+		t.lanes[l], t.four[l] = int64(l), 4
+	}
+	for l := range 8 {
+		t.lowDwords[l] = int32(2 * (l % 4))
+	}
+	t.colBins, t.rowBins = &p.colTab.bins[0], &p.rowTab.bins[0]
 }
 
 // emptyKey marks a pixel without a point in the scatter images.
@@ -401,6 +436,7 @@ func (p *Projector) buildTables() {
 		cols = append(cols, -pseudoAngle(math.Cos(-mid), math.Sin(-mid)))
 	}
 	p.colTab = newEdgeTable(cols, 2*w)
+	p.setPixTables()
 }
 
 // edgeTable counts how many of an ascending list of thresholds are at or
@@ -673,8 +709,22 @@ func (p *Projector) pixels(b0 int, xs, ys, rs []float32, q, a []float64, us, vs 
 	us, vs, keys, pixs = us[:len(rs)], vs[:len(rs)], keys[:len(rs)], pixs[:len(rs)]
 	rowTab, colTab := &p.rowTab, &p.colTab
 	last, w := p.cfg.Height-1, p.cfg.Width
-	projected := 0
-	for k, r := range rs {
+	projected, start := 0, 0
+	if n := len(rs) &^ 3; useSIMD && n > 0 {
+		var zeroY bool
+		projected, zeroY = pixelsAVX2(&a[0], &q[0], &rs[0], &ys[0], &us[0], &vs[0], &keys[0], &pixs[0], n, b0, &p.ptab)
+		if zeroY {
+			for k := range n {
+				if ys[k] == 0 && pixs[k] >= 0 {
+					u := p.zeroU[signBit(xs[k])][signBit(ys[k])]
+					us[k], pixs[k] = int32(u), vs[k]*int32(w)+int32(u)
+				}
+			}
+		}
+		start = n
+	}
+	for k := start; k < len(rs); k++ {
+		r := rs[k]
 		if !(r > 0) || r > math.MaxFloat32 { // NaN, 0 or infinite
 			us[k], vs[k], rs[k], pixs[k] = -1, -1, 0, -1
 			continue

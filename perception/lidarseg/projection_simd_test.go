@@ -1,9 +1,12 @@
 package lidarseg
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
+	"unsafe"
 )
 
 // TestRangeAnglesSIMDMatchesPortable compares the AVX2 range, pitch sine
@@ -80,6 +83,64 @@ func TestFillTensorSIMDMatchesPortable(t *testing.T) {
 			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
 				t.Fatalf("%d×%d offset %d: value %d (channel %d) AVX2 %v, portable %v", c.h, c.w, c.offset, i, i/(c.h*c.w), got[i], want[i])
 			}
+		}
+	}
+}
+
+// TestPixelsSIMDMatchesPortable projects clouds with the AVX2 look-ups
+// and with the portable loop and compares every output: random points,
+// points on the axes and at signed zeros (y = ±0 takes its column from the
+// signs), NaN, infinite and zero ranges, and counts that are not multiples
+// of 4 (the tail is portable).
+func TestPixelsSIMDMatchesPortable(t *testing.T) {
+	if !useSIMD {
+		t.Skip("no AVX2 on this CPU")
+	}
+	if off := unsafe.Offsetof(pixTables{}.four); off != 304 || unsafe.Offsetof(pixTables{}.colBins) != 208 || unsafe.Offsetof(pixTables{}.maxRange) != 224 {
+		t.Fatalf("pixTables moved (four at %d): the assembly reads it by offset", off)
+	}
+	rng := rand.New(rand.NewPCG(11, 12))
+	inf, nan := float32(math.Inf(1)), float32(math.NaN())
+	negz := float32(math.Copysign(0, -1))
+	special := []float32{0, negz, 1, -1, 3e-39, 2.5, -40, inf, -inf, nan, 3e38}
+	for _, n := range []int{1, 3, 4, 255, 257, 5001} {
+		c := Cloud{X: make([]float32, n), Y: make([]float32, n), Z: make([]float32, n), Intensity: make([]float32, n)}
+		for i := range n {
+			if i%3 == 0 {
+				c.X[i], c.Y[i], c.Z[i] = special[rng.IntN(len(special))], special[rng.IntN(len(special))], special[rng.IntN(len(special))]
+			} else {
+				c.X[i], c.Y[i], c.Z[i] = float32(rng.NormFloat64()*20), float32(rng.NormFloat64()*20), float32(rng.NormFloat64()*3-1)
+			}
+			c.Intensity[i] = float32(i % 100)
+		}
+		run := func(simd bool) *Projection {
+			defer func(v bool) { useSIMD = v }(useSIMD)
+			useSIMD = simd
+			p, err := NewProjector(SweepConfig())
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := p.Project(c, make([]float32, p.TensorLen()))
+			if err != nil && !errors.Is(err, ErrNoPoints) {
+				t.Fatal(err)
+			}
+			cp := *out
+			cp.PointU, cp.PointV, cp.PointRange = slices.Clone(out.PointU), slices.Clone(out.PointV), slices.Clone(out.PointRange)
+			cp.PixelPoint = slices.Clone(out.PixelPoint)
+			return &cp
+		}
+		got, want := run(true), run(false)
+		if got.Projected != want.Projected {
+			t.Fatalf("n %d: %d projected, portable %d", n, got.Projected, want.Projected)
+		}
+		for i := range n {
+			if got.PointU[i] != want.PointU[i] || got.PointV[i] != want.PointV[i] || math.Float32bits(got.PointRange[i]) != math.Float32bits(want.PointRange[i]) {
+				t.Fatalf("n %d point %d (%g, %g, %g): u %d v %d r %g, portable u %d v %d r %g", n, i, c.X[i], c.Y[i], c.Z[i],
+					got.PointU[i], got.PointV[i], got.PointRange[i], want.PointU[i], want.PointV[i], want.PointRange[i])
+			}
+		}
+		if !slices.Equal(got.PixelPoint, want.PixelPoint) {
+			t.Fatalf("n %d: pixel points differ", n)
 		}
 	}
 }

@@ -44,3 +44,10 @@ func knnRow8AVX2(prange *float32, plabel *uint16, wp int, w25 *[25][8]float32, c
 //
 //go:noescape
 func argmaxAVX2(scores *float32, plane int, classes int, n int, dst *uint16)
+
+// pixelsAVX2 is pixels' table look-ups for the first n points (n a
+// multiple of 4); see the assembly. zeroY reports points with a pixel and
+// y = ±0, whose columns the caller still has to set.
+//
+//go:noescape
+func pixelsAVX2(a, q *float64, rs, ys *float32, us, vs *int32, keys *uint64, pixs *int32, n int, b0 int, t *pixTables) (projected int, zeroY bool)

@@ -574,3 +574,128 @@ amstore:
 amdone:
 	VZEROUPPER
 	RET
+
+// BINS loads the four 16-byte bins of table T at the doubled indices in
+// X4: thresholds to Y6, counts to Y7. Four loads and shuffles: on Zen 1 a
+// gather of four costs more than that.
+#define BINS(T) \
+	VMOVD   X4, R15 \
+	VMOVUPD (T)(R15*8), X6 \
+	VPEXTRD $1, X4, R15 \
+	VMOVUPD (T)(R15*8), X7 \
+	VPEXTRD $2, X4, R15 \
+	VMOVUPD (T)(R15*8), X8 \
+	VPEXTRD $3, X4, R15 \
+	VMOVUPD (T)(R15*8), X9 \
+	VINSERTF128 $1, X8, Y6, Y6 \
+	VINSERTF128 $1, X9, Y7, Y7 \
+	VUNPCKHPD Y7, Y6, Y8 \
+	VUNPCKLPD Y7, Y6, Y6 \
+	VMOVAPD Y8, Y7
+
+// LOOKUP finds the bins of the values in Y3 in table T (lo, scale and last
+// bin at those offsets of R14) and compares: Y7 the bins' counts, Y8 −1
+// where the value is at or above the bin's threshold.
+#define LOOKUP(LO, SCALE, LAST, T) \
+	VSUBPD     LO(R14), Y3, Y4 \
+	VMULPD     SCALE(R14), Y4, Y4 \
+	VCVTTPD2DQY Y4, X4 \
+	VPMAXSD    X15, X4, X4 \
+	VPMINSD    LAST(R14), X4, X4 \
+	VPADDD     X4, X4, X4 \
+	BINS(T) \
+	VCMPPD     $0x0d, Y6, Y3, Y8
+
+// func pixelsAVX2(a, q *float64, rs, ys *float32, us, vs *int32, keys *uint64, pixs *int32, n int, b0 int, t *pixTables) (projected int, zeroY bool)
+// pixels' table look-ups for the first n points (n a multiple of 4), four
+// at a time: a point with a range that is NaN, 0 or infinite gets column,
+// row and pixel −1 and range 0; the others their column and row from the
+// edge tables (gathered: one bin holds a threshold and a count), key and
+// pixel. zeroY reports a point with a pixel and y = ±0, whose column the
+// caller sets from the signs.
+TEXT ·pixelsAVX2(SB), NOSPLIT, $0-97
+	MOVQ a+0(FP), SI
+	MOVQ q+8(FP), DI
+	MOVQ rs+16(FP), R8
+	MOVQ ys+24(FP), R9
+	MOVQ us+32(FP), R10
+	MOVQ vs+40(FP), R11
+	MOVQ keys+48(FP), R12
+	MOVQ pixs+56(FP), R13
+	MOVQ n+64(FP), CX
+	MOVQ t+80(FP), R14
+	MOVQ 208(R14), DX                 // column bins
+	MOVQ 216(R14), BX                 // row bins
+	VXORPS Y15, Y15, Y15              // zero
+	VMOVUPS 224(R14), X14             // MaxFloat32 ×4
+	VMOVDQU 240(R14), Y13             // [0 2 4 6 …]: the low dwords of qwords
+	MOVQ b0+72(FP), AX
+	VMOVQ AX, X12
+	VPBROADCASTQ X12, Y12
+	VPADDQ 272(R14), Y12, Y12         // point indices b0+k … b0+k+3
+	VPXOR Y11, Y11, Y11               // −(points with a pixel), per lane
+	VPXOR Y10, Y10, Y10               // points with a pixel and y = ±0
+	XORQ AX, AX
+
+pxloop:
+	CMPQ AX, CX
+	JGE  pxdone
+	// Validity: 0 < r ≤ MaxFloat32 (false for NaN).
+	VMOVUPS (R8)(AX*4), X0
+	VCMPPS  $0x1e, X15, X0, X1        // r > 0
+	VCMPPS  $0x12, X14, X0, X2        // r ≤ MaxFloat32
+	VANDPS  X2, X1, X1                // valid
+	VANDPS  X1, X0, X2
+	VMOVUPS X2, (R8)(AX*4)            // skipped points' range 0
+	VPADDD  X1, X11, X11
+	VMOVUPS (R9)(AX*4), X2
+	VCMPPS  $0x00, X15, X2, X2        // y == ±0
+	VANDPS  X1, X2, X2
+	VORPS   X2, X10, X10
+	// Column: bin of a, its threshold and count, one more at or above it.
+	VMOVUPD    (SI)(AX*8), Y3
+	LOOKUP(0, 32, 160, DX)
+	VPSUBQ     Y8, Y7, Y5             // column
+	// Row: bin of q, likewise; row = last − count − (q ≥ threshold).
+	VMOVUPD    (DI)(AX*8), Y3
+	LOOKUP(64, 96, 176, BX)
+	VMOVDQA    Y7, Y9
+	VMOVDQU    128(R14), Y6
+	VPSUBQ     Y9, Y6, Y6
+	VPADDQ     Y8, Y6, Y6             // row
+	// To int32 lanes; −1 where skipped.
+	VPERMD     Y5, Y13, Y7
+	VPERMD     Y6, Y13, Y6
+	VPCMPEQD   X2, X2, X2
+	VPXOR      X2, X1, X2             // skipped
+	VPOR       X2, X7, X8
+	VMOVDQU    X8, (R10)(AX*4)
+	VPOR       X2, X6, X8
+	VMOVDQU    X8, (R11)(AX*4)
+	VPMULLD    192(R14), X6, X6
+	VPADDD     X7, X6, X6
+	VPOR       X2, X6, X6
+	VMOVDQU    X6, (R13)(AX*4)
+	// Keys: the range's bits above the point's index.
+	VPMOVZXDQ  X0, Y0
+	VPSLLQ     $32, Y0, Y0
+	VPOR       Y12, Y0, Y0
+	VMOVDQU    Y0, (R12)(AX*8)
+	VPADDQ     304(R14), Y12, Y12
+	ADDQ $4, AX
+	JMP  pxloop
+
+pxdone:
+	// Σ of the −1s of the four lanes.
+	VPSHUFD $0x4e, X11, X0
+	VPADDD  X0, X11, X11
+	VPSHUFD $0xb1, X11, X0
+	VPADDD  X0, X11, X11
+	VMOVD   X11, AX
+	NEGL    AX
+	MOVQ    AX, projected+88(FP)
+	VMOVMSKPS X10, AX
+	TESTL   AX, AX
+	SETNE   zeroY+96(FP)
+	VZEROUPPER
+	RET

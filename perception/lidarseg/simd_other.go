@@ -29,3 +29,8 @@ func knnRow8AVX2(prange *float32, plabel *uint16, wp int, w25 *[25][8]float32, c
 func argmaxAVX2(scores *float32, plane int, classes int, n int, dst *uint16) {
 	panic("lidarseg: argmaxAVX2 without amd64 assembly")
 }
+
+// pixelsAVX2 is never called without the assembly kernel.
+func pixelsAVX2(a, q *float64, rs, ys *float32, us, vs *int32, keys *uint64, pixs *int32, n int, b0 int, t *pixTables) (int, bool) {
+	panic("lidarseg: pixelsAVX2 without amd64 assembly")
+}
