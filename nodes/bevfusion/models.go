@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/gopercept/gopercept/infer"
+	"github.com/gopercept/gopercept/internal/parallel"
 	"github.com/gopercept/gopercept/perception/bev"
 	"github.com/gopercept/gopercept/perception/bev/head"
 	"github.com/gopercept/gopercept/perception/bev/lss"
@@ -33,6 +34,10 @@ type encoder struct {
 	sampling          lss.Sampling // card parameter frustum: linspace (default) or pixel_centers
 	mlpIn             string       // BEVDepth's camera-aware input [N,K] (card camera_geometry.mlp_input), if any
 	mlpLayout         []string     // its K values (infer.MLPNames)
+
+	par      parallel.Loop // finish's cameras on both cores
+	masked   []bool        // finish's, for finishFn
+	finishFn func(lo, hi int)
 }
 
 // firstOf returns the first of names that is in have.
@@ -149,10 +154,21 @@ func openEncoderRT(path string, rt infer.Config, cams int, log *slog.Logger) (*e
 // e.prob (or copies it when the model already outputs probabilities) and
 // zeroes the features and depth of masked cameras.
 func (e *encoder) finish(masked []bool) {
+	if e.finishFn == nil {
+		e.finishFn = e.finishCameras
+	}
+	e.masked = masked
+	e.par.For(e.n, 1, e.finishFn)
+	e.masked = nil
+}
+
+// finishCameras is finish for cameras [lo, hi).
+func (e *encoder) finishCameras(lo, hi int) {
+	masked := e.masked
 	dl := e.m.Output(e.depthOut)
 	feat := e.m.Output(e.featOut)
 	hw := e.fh * e.fw
-	for n := range e.n {
+	for n := lo; n < hi; n++ {
 		base := n * e.d * hw
 		if masked[n] {
 			clear(e.prob[base : base+e.d*hw])

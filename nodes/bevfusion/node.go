@@ -125,10 +125,11 @@ type Node struct {
 	lift       *lifter
 	temp       *temporal
 	ipm        *ipmView
-	extr       [][16]float64 // base_link←camera of this frame's images
-	still      [][16]float64 // the same before ego motion (at the image stamp)
-	motion     [][16]float64 // per camera: the lift's ego motion, base_link at the cloud ← at the image
-	stillRig   []bev.Camera  // rig at the still extrinsics, lifted once per calibration
+	prepFn     func(lo, hi int) // preprocessCameras, bound once
+	extr       [][16]float64    // base_link←camera of this frame's images
+	still      [][16]float64    // the same before ego motion (at the image stamp)
+	motion     [][16]float64    // per camera: the lift's ego motion, base_link at the cloud ← at the image
+	stillRig   []bev.Camera     // rig at the still extrinsics, lifted once per calibration
 	masked     []bool
 	reasons    []string
 	boxes      []head.Box
@@ -696,6 +697,21 @@ func (n *Node) lidarBranch(p *pendingCloud, acc pointcloud.XYZI, toBase tf.Trans
 	return nil
 }
 
+// preprocessCameras writes cameras [lo, hi)'s images into the encoder's
+// input; cameraBranch runs it on both cores.
+func (n *Node) preprocessCameras(lo, hi int) {
+	img := n.enc.m.Input(n.enc.img)
+	plane := 3 * n.enc.ih * n.enc.iw
+	for i := lo; i < hi; i++ {
+		dst := img[i*plane : (i+1)*plane]
+		if n.masked[i] {
+			clear(dst)
+			continue
+		}
+		n.cams[i].preprocess(dst, n.enc.iw, n.enc.ih, n.enc.resize, n.enc.mean, n.enc.std, n.enc.scale, n.enc.bgr)
+	}
+}
+
 // cameraBranch runs the camera encoder on the unmasked cameras and lifts
 // its features to BEV; it reports whether the fuser's camera input holds
 // this frame's features.
@@ -704,15 +720,14 @@ func (n *Node) cameraBranch(nMasked int) (camBEV bool, err error) {
 		return false, nil
 	}
 	t1 := time.Now()
-	img := n.enc.m.Input(n.enc.img)
-	plane := 3 * n.enc.ih * n.enc.iw
+	if n.prepFn == nil {
+		n.prepFn = n.preprocessCameras
+	}
+	n.enc.par.For(len(n.cams), 1, n.prepFn)
 	for i, c := range n.cams {
-		dst := img[i*plane : (i+1)*plane]
 		if n.masked[i] {
-			clear(dst)
 			continue
 		}
-		c.preprocess(dst, n.enc.iw, n.enc.ih, n.enc.resize, n.enc.mean, n.enc.std, n.enc.scale, n.enc.bgr)
 		n.rig[i] = c.bevCamera(n.extr[i], c.aug)
 		if e := n.enc; e.mlpIn != "" {
 			k, m := len(e.mlpLayout), c.model
