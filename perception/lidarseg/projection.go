@@ -818,7 +818,13 @@ func (p *Projector) fillPixels(lo, hi int) {
 		pp := o.PixelPoint[pix0 : pix0+w][:len(row)]
 		pr := o.PixelRange[pix0 : pix0+w][:len(row)]
 		mask := o.Mask[pix0 : pix0+w][:len(row)]
-		for x, key := range row {
+		start := 0
+		if n := len(row) &^ 7; useSIMD && n > 0 {
+			keysPixelsAVX2(&row[0], &pp[0], &pr[0], &mask[0], n)
+			start = n
+		}
+		for x := start; x < len(row); x++ {
+			key := row[x]
 			row[x] = emptyKey
 			// The empty key's low half is −1, the point index of an empty
 			// pixel; its range and mask are set apart.

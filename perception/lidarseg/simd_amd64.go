@@ -51,3 +51,9 @@ func argmaxAVX2(scores *float32, plane int, classes int, n int, dst *uint16)
 //
 //go:noescape
 func pixelsAVX2(a, q *float64, rs, ys *float32, us, vs *int32, keys *uint64, pixs *int32, n int, b0 int, t *pixTables) (projected int, zeroY bool)
+
+// keysPixelsAVX2 is fillPixels' per-pixel loop for n pixels (n a multiple
+// of 8): points, ranges and mask from the scatter keys, which it empties.
+//
+//go:noescape
+func keysPixelsAVX2(keys *uint64, pp *int32, pr *float32, mask *uint8, n int)

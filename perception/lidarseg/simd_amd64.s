@@ -699,3 +699,48 @@ pxdone:
 	SETNE   zeroY+96(FP)
 	VZEROUPPER
 	RET
+
+// func keysPixelsAVX2(keys *uint64, pp *int32, pr *float32, mask *uint8, n int)
+// fillPixels' loop for n pixels (n a multiple of 8), eight at a time: a
+// pixel's point is its key's low half (−1 for the empty key), its range
+// the high half's float32 (−1 when empty), its mask 1 unless empty; every
+// key is reset to empty for the next frame. An empty key's high half is
+// all ones, which no range's bits are.
+TEXT ·keysPixelsAVX2(SB), NOSPLIT, $0-40
+	MOVQ keys+0(FP), SI
+	MOVQ pp+8(FP), DI
+	MOVQ pr+16(FP), BX
+	MOVQ mask+24(FP), DX
+	MOVQ n+32(FP), CX
+	VPCMPEQD Y15, Y15, Y15            // all ones: the empty key, −1
+	MOVL $0xbf800000, AX              // −1.0
+	VMOVD AX, X14
+	VPBROADCASTD X14, Y14
+	XORQ AX, AX
+
+kploop:
+	CMPQ AX, CX
+	JGE  kpdone
+	VMOVDQU (SI)(AX*8), Y0
+	VMOVDQU 32(SI)(AX*8), Y1
+	VMOVDQU Y15, (SI)(AX*8)
+	VMOVDQU Y15, 32(SI)(AX*8)
+	VSHUFPS $0x88, Y1, Y0, Y2         // low halves, qword-interleaved
+	VSHUFPS $0xdd, Y1, Y0, Y3         // high halves
+	VPERMQ  $0xd8, Y2, Y2
+	VPERMQ  $0xd8, Y3, Y3
+	VMOVDQU Y2, (DI)(AX*4)
+	VPCMPEQD Y15, Y3, Y4              // empty
+	VBLENDVPS Y4, Y14, Y3, Y3
+	VMOVUPS Y3, (BX)(AX*4)
+	VPSUBD  Y15, Y4, Y4               // empty −1 → 0, else 0 → 1
+	VEXTRACTI128 $1, Y4, X5
+	VPACKSSDW X5, X4, X4
+	VPACKUSWB X4, X4, X4
+	VMOVQ   X4, (DX)(AX*1)
+	ADDQ $8, AX
+	JMP  kploop
+
+kpdone:
+	VZEROUPPER
+	RET

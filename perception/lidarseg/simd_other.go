@@ -34,3 +34,8 @@ func argmaxAVX2(scores *float32, plane int, classes int, n int, dst *uint16) {
 func pixelsAVX2(a, q *float64, rs, ys *float32, us, vs *int32, keys *uint64, pixs *int32, n int, b0 int, t *pixTables) (int, bool) {
 	panic("lidarseg: pixelsAVX2 without amd64 assembly")
 }
+
+// keysPixelsAVX2 is never called without the assembly kernel.
+func keysPixelsAVX2(keys *uint64, pp *int32, pr *float32, mask *uint8, n int) {
+	panic("lidarseg: keysPixelsAVX2 without amd64 assembly")
+}
