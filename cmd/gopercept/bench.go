@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"sort"
 	"strings"
 	"time"
@@ -75,6 +76,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	crowd := fs.Int("crowd", 0, "people placed every half second across the front camera's view, 5–20 m ahead (10 give a 640×480 camera 30 or more a frame; pose2d's scaling); 0 for pose2d's crowd along the route, or none for the other nodes")
 	asJSON := fs.Bool("json", false, "print JSON")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured run (not the warm-up) to this file, for go tool pprof")
+	traceFile := fs.String("trace", "", "write an execution trace of the measured run to this file, for go tool trace (which goroutines ran when)")
 	var ros rosArgs
 	ros.register(fs)
 	pos, err := parseInterspersed(fs, args)
@@ -182,11 +184,24 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("bench: --cpuprofile %s: %w", *cpuProfile, err)
 		}
 	}
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			return fmt.Errorf("bench: --trace: %w", err)
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return fmt.Errorf("bench: --trace %s: %w", *traceFile, err)
+		}
+	}
 	t0 := time.Now()
 	sum, err := run()
 	wall := time.Since(t0).Seconds()
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
+	}
+	if *traceFile != "" {
+		trace.Stop()
 	}
 	if err != nil {
 		return err

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -47,5 +50,27 @@ func TestBenchWorkload(t *testing.T) {
 		if _, _, err := benchWorkloadOf(cfg); err == nil {
 			t.Errorf("%+v: no error", cfg)
 		}
+	}
+}
+
+// TestBenchProfileAndTrace runs a small lidarseg bench with --cpuprofile and
+// --trace and checks both files are written and are what go tool pprof and
+// go tool trace read (a gzipped profile; a trace with its header).
+func TestBenchProfileAndTrace(t *testing.T) {
+	t.Chdir("../..") // params name models relative to the repository
+	dir := t.TempDir()
+	prof, tr := filepath.Join(dir, "cpu.prof"), filepath.Join(dir, "run.trace")
+	got, err := runCLI(t, "bench", "lidarseg", "--duration", "0.3", "--lidar", "vlp16", "--columns", "512", "--cameras", "none",
+		"--cpuprofile", prof, "--trace", tr)
+	if err != nil {
+		t.Fatal(err, got)
+	}
+	p, err := os.ReadFile(prof)
+	if err != nil || len(p) < 2 || p[0] != 0x1f || p[1] != 0x8b {
+		t.Errorf("--cpuprofile wrote %d bytes (%v), not a gzipped profile", len(p), err)
+	}
+	tb, err := os.ReadFile(tr)
+	if err != nil || !bytes.HasPrefix(tb, []byte("go 1.")) || !bytes.Contains(tb[:16], []byte(" trace")) {
+		t.Errorf("--trace wrote %d bytes (%v) without a Go trace header", len(tb), err)
 	}
 }
