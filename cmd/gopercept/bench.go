@@ -174,35 +174,20 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var m0, m1 runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&m0)
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return fmt.Errorf("bench: --cpuprofile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("bench: --cpuprofile %s: %w", *cpuProfile, err)
-		}
+	stopProfile, err := capture("--cpuprofile", *cpuProfile, pprof.StartCPUProfile, pprof.StopCPUProfile)
+	if err != nil {
+		return err
 	}
-	if *traceFile != "" {
-		f, err := os.Create(*traceFile)
-		if err != nil {
-			return fmt.Errorf("bench: --trace: %w", err)
-		}
-		defer f.Close()
-		if err := trace.Start(f); err != nil {
-			return fmt.Errorf("bench: --trace %s: %w", *traceFile, err)
-		}
+	stopTrace, err := capture("--trace", *traceFile, trace.Start, trace.Stop)
+	if err != nil {
+		stopProfile()
+		return err
 	}
 	t0 := time.Now()
 	sum, err := run()
 	wall := time.Since(t0).Seconds()
-	if *cpuProfile != "" {
-		pprof.StopCPUProfile()
-	}
-	if *traceFile != "" {
-		trace.Stop()
-	}
+	stopProfile()
+	stopTrace()
 	if err != nil {
 		return err
 	}
@@ -279,4 +264,25 @@ func pedestriansOf(cfg simdrive.Config) int {
 		return 40
 	}
 	return cfg.Pedestrians
+}
+
+// capture starts a profile or trace (start) into a new file at path, named
+// by flag in errors; the returned func stops it (stop) and closes the file.
+// An empty path captures nothing.
+func capture(flag, path string, start func(io.Writer) error, stop func()) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("bench: %s: %w", flag, err)
+	}
+	if err := start(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("bench: %s %s: %w", flag, path, err)
+	}
+	return func() {
+		stop()
+		f.Close()
+	}, nil
 }
