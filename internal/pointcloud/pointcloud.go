@@ -147,47 +147,51 @@ func (a Accessor) Float32(data []byte, i int) float32 {
 }
 
 // FloatAt reads the field of the point that starts at byte p of data as
-// float64. The byte order is branched on per type,
-// not held in a binary.ByteOrder: an interface call per field cost more
-// than the read.
+// float64. The byte order is branched on, not held in a binary.ByteOrder:
+// an interface call per field cost more than the read.
 func (a Accessor) FloatAt(data []byte, p int) float64 {
 	b := data[p+a.off:]
-	le, be := binary.LittleEndian, binary.BigEndian
 	switch a.dt {
 	case Float32:
-		if a.big {
-			return float64(math.Float32frombits(be.Uint32(b)))
-		}
-		return float64(math.Float32frombits(le.Uint32(b)))
+		return float64(math.Float32frombits(a.u32(b)))
 	case Float64:
-		if a.big {
-			return math.Float64frombits(be.Uint64(b))
-		}
-		return math.Float64frombits(le.Uint64(b))
+		return math.Float64frombits(a.u64(b))
 	case Uint8:
 		return float64(b[0])
 	case Int8:
 		return float64(int8(b[0]))
-	case Uint16, Int16:
-		v := le.Uint16(b)
-		if a.big {
-			v = be.Uint16(b)
-		}
-		if a.dt == Int16 {
-			return float64(int16(v))
-		}
-		return float64(v)
-	case Uint32, Int32:
-		v := le.Uint32(b)
-		if a.big {
-			v = be.Uint32(b)
-		}
-		if a.dt == Int32 {
-			return float64(int32(v))
-		}
-		return float64(v)
+	case Uint16:
+		return float64(a.u16(b))
+	case Int16:
+		return float64(int16(a.u16(b)))
+	case Uint32:
+		return float64(a.u32(b))
+	case Int32:
+		return float64(int32(a.u32(b)))
 	}
 	return math.NaN()
+}
+
+// u16, u32 and u64 read an unsigned integer in the cloud's byte order.
+func (a Accessor) u16(b []byte) uint16 {
+	if a.big {
+		return binary.BigEndian.Uint16(b)
+	}
+	return binary.LittleEndian.Uint16(b)
+}
+
+func (a Accessor) u32(b []byte) uint32 {
+	if a.big {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
+}
+
+func (a Accessor) u64(b []byte) uint64 {
+	if a.big {
+		return binary.BigEndian.Uint64(b)
+	}
+	return binary.LittleEndian.Uint64(b)
 }
 
 // Standard field names drivers use, most common first.

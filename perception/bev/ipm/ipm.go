@@ -130,7 +130,7 @@ func (m *Mapper) Reset(cams []bev.Camera) error {
 	if m.buildFn == nil {
 		m.buildFn, m.joinFn, m.renderFn = m.buildBands, m.joinBands, m.renderRows
 	}
-	bands := min(8, m.h)
+	bands := m.bands()
 	for len(m.parts) < bands {
 		m.parts = append(m.parts, nil)
 		m.base = append(m.base, 0)
@@ -150,10 +150,18 @@ func (m *Mapper) Reset(cams []bev.Camera) error {
 	return nil
 }
 
-// band returns the rows [lo, hi) of band b of bands.
+// maxBands is the most bands of rows Reset builds apart: enough for both
+// cores of the vehicles we measure to take turns, few enough that each
+// band's samples are a long run.
+const maxBands = 8
+
+// bands returns the number of bands of rows the lookup is built in.
+func (m *Mapper) bands() int { return min(maxBands, m.h) }
+
+// band returns the rows [lo, hi) of band b.
 func (m *Mapper) band(b int) (lo, hi int) {
-	bands := min(8, m.h)
-	return b * m.h / bands, (b + 1) * m.h / bands
+	n := m.bands()
+	return b * m.h / n, (b + 1) * m.h / n
 }
 
 // buildBands builds the samples of bands [lo, hi) into their parts, each
