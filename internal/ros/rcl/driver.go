@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -647,6 +648,11 @@ func (d *driver) onInput(i int, b []byte, info MessageInfo) {
 
 func (d *driver) worker(ctx context.Context, done chan struct{}) {
 	defer close(done)
+	// One OS thread for every Handle, as in replay: ONNX Runtime's intra-op
+	// pool runs a model at its one-thread speed when its caller's thread
+	// changes from run to run.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	msg := &node.Msg{}
 	pub := &livePublisher{d: d}
 	for {

@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"reflect"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/gopercept/gopercept/internal/ros/node"
+	"github.com/gopercept/gopercept/internal/testfix"
 )
 
 // gateNode records every message it is handed; a trigger message blocks
@@ -149,5 +151,54 @@ func TestQueuedInputNoAllocs(t *testing.T) {
 	cycle() // buffers grow, counters' keys appear
 	if n := testing.AllocsPerRun(50, cycle); n != 0 {
 		t.Errorf("%.1f allocations per cycle of 6 messages in and 4 out, want 0", n)
+	}
+}
+
+// threadNode records the OS thread of every Handle and blocks in each
+// (testfix.Block), which lets the Go scheduler move an unlocked goroutine.
+type threadNode struct {
+	tids    []int
+	handled chan struct{}
+}
+
+func (n *threadNode) Inputs() []node.Topic {
+	return []node.Topic{{Name: "in", Type: "std_msgs/msg/String"}}
+}
+func (n *threadNode) Outputs() []node.Topic { return nil }
+func (n *threadNode) Close() error          { return nil }
+func (n *threadNode) Handle(*node.Msg, node.Publisher) error {
+	testfix.Block()
+	n.tids = append(n.tids, syscall.Gettid())
+	n.handled <- struct{}{}
+	return nil
+}
+
+// TestWorkerStaysOnOneThread checks that the worker calls every Handle
+// from one OS thread: ONNX Runtime's intra-op pool ran models at their
+// one-thread speed when the calling thread changed from run to run.
+func TestWorkerStaysOnOneThread(t *testing.T) {
+	n := &threadNode{handled: make(chan struct{})}
+	d := &driver{n: n, stats: node.NewStats(), wake: make(chan struct{}, 1)}
+	d.active.Store(true)
+	d.slots = append(d.slots, newSlot(n.Inputs()[0], "/in"))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go d.worker(ctx, done)
+	defer func() { cancel(); <-done }()
+	const frames = 200
+	for i := range frames {
+		d.onInput(0, []byte("x"), MessageInfo{Sequence: uint64(i + 1)})
+		select {
+		case <-n.handled:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("frame %d not handled", i)
+		}
+	}
+	seen := map[int]int{}
+	for _, tid := range n.tids {
+		seen[tid]++
+	}
+	if len(seen) != 1 {
+		t.Fatalf("Handle ran on %d OS threads (frames per thread id: %v), want one", len(seen), seen)
 	}
 }
