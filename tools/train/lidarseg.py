@@ -59,17 +59,18 @@ def conv_bn(cin, cout, k=3, stride=1, pad=1):
 
 
 class RangeNetFast(nn.Module):
-    """A range-image encoder-decoder whose stem folds four azimuth columns
-    into one (a 64×2048 scan becomes 64×512), so the network costs an eighth
-    of a full-resolution one and runs at a sensor's 10 Hz on a CPU; rows
-    stay at full resolution because a 64-beam image is short. The class
-    scores are upsampled back to 2048 columns, and RangeNet++'s kNN pass
-    restores the per-point detail."""
+    """A range-image encoder-decoder whose stem folds `fold` azimuth columns
+    into one (at 4 a 64×2048 scan becomes 64×512), so the network costs an
+    eighth of a full-resolution one and runs at a sensor's 10 Hz on a CPU;
+    rows stay at full resolution because a 64-beam image is short. The class
+    scores are upsampled back to the input's columns, and RangeNet++'s kNN
+    pass restores the per-point detail."""
 
-    def __init__(self, classes, width=32, channels=5):
+    def __init__(self, classes, width=32, channels=5, fold=4):
         super().__init__()
         w = width
-        self.stem = conv_bn(channels, w, (3, 4), (1, 4), (1, 0))
+        self.fold = fold
+        self.stem = conv_bn(channels, w, (3, fold), (1, fold), (1, 0))
         self.c1 = conv_bn(w, w)
         self.e2 = Block(w, 2 * w)
         self.e3 = Block(2 * w, 4 * w)
@@ -85,7 +86,7 @@ class RangeNetFast(nn.Module):
         x3 = self.e3(F.avg_pool2d(x2, 2))
         y = self.d2(x2 + F.interpolate(self.l3(x3), scale_factor=2.0, mode="nearest"))
         y = self.d1(x1 + F.interpolate(self.l2(y), scale_factor=2.0, mode="nearest"))
-        return F.interpolate(self.head(y), scale_factor=(1.0, 4.0), mode="bilinear", align_corners=False)
+        return F.interpolate(self.head(y), scale_factor=(1.0, float(self.fold)), mode="bilinear", align_corners=False)
 
 
 def lovasz_softmax(logits, labels, ignore=0):
@@ -169,6 +170,7 @@ def main():
     ap.add_argument("--crop", type=int, default=512)
     ap.add_argument("--batch", type=int, default=4)
     ap.add_argument("--width", type=int, default=32)
+    ap.add_argument("--fold", type=int, default=4, help="azimuth columns the stem folds into one (4: lidarseg-small; 8 halves the cost)")
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--command", default="")
@@ -207,7 +209,7 @@ def main():
     n = sum(len(x) for x in xs)
     common.log(f"lidarseg: {n} training scans in {len(xs)} sets ({', '.join(sorted(f'{h}x{w}' for h, w in shapes))}), "
                f"{sum(len(x) for x in vx)} validation, {classes} classes")
-    net = RangeNetFast(classes, a.width, channels)
+    net = RangeNetFast(classes, a.width, channels, a.fold)
     if a.init:
         net.load_state_dict(torch.load(a.init))
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
@@ -292,15 +294,15 @@ def write_model(a, net, meta, mean, std, classes, H, W, m, epochs, paint=None, n
     card = {
         "name": os.path.basename(a.out), "version": "1", "task": "lidar semantic segmentation",
         "family": "rangenet", "decoder": "argmax",
-        "description": "Small range-image encoder-decoder (stride-4 azimuth stem: rows × columns/4 inside) trained on gopercept simulate data, in the RangeNet++ contract" + ("; any lidar: input rows and columns dynamic (H a multiple of 4, W of 16), sized by the node from each lidar." if native else "."),
+        "description": f"Small range-image encoder-decoder (stride-{a.fold} azimuth stem: rows × columns/{a.fold} inside) trained on gopercept simulate data, in the RangeNet++ contract" + (f"; any lidar: input rows and columns dynamic (H a multiple of 4, W of {4 * a.fold}), sized by the node from each lidar." if native else "."),
         "inputs": [{"name": "input", "shape": [1, C, "H" if native else H, "W" if native else W], "type": "float32", "layout": "NCHW"}],
         "outputs": [{"name": "output", "shape": [1, classes, "H" if native else H, "W" if native else W], "type": "float32", "layout": "NCHW"}],
         "normalisation": {"mean": [round(float(v), 5) for v in mean], "std": [round(float(v), 5) for v in std]},
         "classes": meta["classes"],
         "parameters": dict({k: v for k, v in meta.get("projection", {}).items()
                             if k not in ("height", "width") + (("fov_up_deg", "fov_down_deg") if native else ())}, softmax=False,
-                           # The network's strides: the stem folds 4 columns, two poolings halve rows and columns.
-                           **({"row_multiple": 4, "column_multiple": 16} if native else {}),
+                           # The network's strides: the stem folds `fold` columns, two poolings halve rows and columns.
+                           **({"row_multiple": 4, "column_multiple": 4 * a.fold} if native else {}),
                            sensors=training_sensors(a.train)),
         **({"paint": {"cameras": paint["cameras"], "channels": paint["channels"]}} if paint else {}),
         "provenance": {"training_data": "gopercept simulate --dataset lidarseg, seeds " + ",".join(os.path.basename(d) for d in a.train)
