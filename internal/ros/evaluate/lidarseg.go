@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"math"
+	"runtime"
 	"strings"
 
 	"github.com/gopercept/gopercept/internal/pointcloud"
@@ -458,6 +459,10 @@ func kittiMode(ctx context.Context, n node.Node, seqs []*kitti.Sequence, lm *lid
 	}
 	var data []byte
 	var pred, truth []uint16
+	// One OS thread for every Handle, as replay.Run keeps: ONNX Runtime's
+	// intra-op pool slows when its caller's thread changes between runs.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	for _, s := range seqs {
 		for i := range s.Scans {
 			if err := ctx.Err(); err != nil {
