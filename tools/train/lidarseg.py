@@ -177,6 +177,8 @@ def main():
     ap.add_argument("--paint", action="store_true", help="append each DIR's paint.npy channels (camera colours, valid)")
     ap.add_argument("--lovasz", type=float, default=0, help="weight of the Lovász-softmax loss added to cross-entropy")
     ap.add_argument("--init", default="", help="start from this state_dict (a previous run's <out>-state.pt)")
+    ap.add_argument("--select", choices=["pooled", "worst"], default="pooled",
+                    help="which epoch is kept: best pooled validation mIoU, or best mIoU of the weakest --val set")
     ap.add_argument("--stop-after", type=int, default=0, help="stop after this many epochs of the --epochs schedule (0: all)")
     a = ap.parse_args()
     common.seed_everything(a.seed)
@@ -257,8 +259,12 @@ def main():
                 common.log(f"lidarseg: epoch {ep + 1} step {step}/{steps_per_epoch} loss {total / step:.3f} ({time.time() - t0:.0f} s)")
         confs = [evaluate(net, x, y, mean, std, classes) for x, y in zip(vx, vy)]
         m, _ = miou(sum(confs))
+        if a.select == "worst" and len(confs) > 1:
+            # The pooled mIoU is carried by the dense lidars' many points; a
+            # model of any lidar is kept by its weakest validation set.
+            m = min(miou(c)[0] for c in confs)
         per = " ".join(f"{os.path.basename(d)} {miou(c)[0]:.3f}" for d, c in zip(a.val, confs)) if len(a.val) > 1 else ""
-        common.log(f"lidarseg: epoch {ep + 1}/{a.epochs} loss {total / max(step, 1):.3f} val pixel mIoU {m:.3f} {per} ({time.time() - t0:.0f} s)")
+        common.log(f"lidarseg: epoch {ep + 1}/{a.epochs} loss {total / max(step, 1):.3f} val pixel mIoU {m:.3f}{' (weakest set)' if a.select == 'worst' else ''} {per} ({time.time() - t0:.0f} s)")
         if m > best:
             # Keep the best epoch on disk, so a run cut short still leaves a model.
             best = m
