@@ -496,26 +496,36 @@ func TestProjectionTensorExact(t *testing.T) {
 		t.Fatal(err)
 	}
 	plane := SweepHeight * SweepWidth
+	if filled := tensorIsPixelPoint(t, c, out, tensor, 1); filled < plane*9/10 {
+		t.Errorf("only %d of %d pixels filled", filled, plane)
+	}
+}
+
+// tensorIsPixelPoint checks bit for bit that each pixel's tensor values
+// are lidar-bonnetal's float32 (value − mean) / std of its point's range,
+// coordinates and remission (intensity × scale), empty pixels 0, and
+// returns how many pixels hold a point.
+func tensorIsPixelPoint(t *testing.T, c Cloud, out *Projection, tensor []float32, scale float32) int {
+	t.Helper()
+	plane := out.Height * out.Width
 	m, sd := DefaultMeans, DefaultStds
 	filled := 0
 	for pix, j := range out.PixelPoint {
 		var want [Channels]float32
 		if j >= 0 {
 			filled++
-			v := [Channels]float32{out.PointRange[j], c.X[j], c.Y[j], c.Z[j], c.Intensity[j]}
+			v := [Channels]float32{out.PointRange[j], c.X[j], c.Y[j], c.Z[j], float32(c.Intensity[j] * scale)}
 			for ch := range want {
 				want[ch] = (v[ch] - m[ch]) / sd[ch]
 			}
 		}
 		for ch, w := range want {
 			if got := tensor[ch*plane+pix]; math.Float32bits(got) != math.Float32bits(w) {
-				t.Fatalf("pixel %d channel %d: %v, want %v", pix, ch, got, w)
+				t.Fatalf("pixel %d (point %d) channel %d: %v, want %v", pix, j, ch, got, w)
 			}
 		}
 	}
-	if filled < plane*9/10 {
-		t.Errorf("only %d of %d pixels filled", filled, plane)
-	}
+	return filled
 }
 
 // TestProjectionSlotsAgree checks that the scatter split over several
@@ -558,5 +568,44 @@ func TestProjectionSlotsAgree(t *testing.T) {
 				t.Fatalf("%d threads: tensor value %d is %v, one thread %v", procs, i, tn[i], t1[i])
 			}
 		}
+	}
+}
+
+// TestProjectionTensorIsPixelPoint checks on every path of the scatter —
+// the full sweep (batched), rows from rings and the front sector (per
+// point), widths that are and are not powers of two, one and two slots —
+// that each pixel's tensor values are its nearest point's normalised
+// range, coordinates and remission, and empty pixels 0.
+func TestProjectionTensorIsPixelPoint(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cfg   ProjectionConfig
+		procs int
+	}{
+		{"full", ProjectionConfig{Height: 64, Width: 2048, FovUpDeg: 3, FovDownDeg: -25}, 2},
+		{"full one slot", ProjectionConfig{Height: 64, Width: 1000, FovUpDeg: 3, FovDownDeg: -25}, 1},
+		{"rings", ProjectionConfig{Height: 64, Width: 1024, FovUpDeg: 3, FovDownDeg: -25, UseRing: true}, 2},
+		{"sector", ProjectionConfig{Height: 64, Width: 500, FovUpDeg: 3, FovDownDeg: -25, HorizontalFovDeg: 90}, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(tc.procs))
+			c := SyntheticSweep(64, 1024, 5)
+			tc.cfg.IntensityScale = 1.0 / 255
+			p, err := NewProjector(tc.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tensor := make([]float32, p.TensorLen())
+			for range 2 { // the second frame reads images the first left
+				if _, err := p.Project(c, tensor); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out, _ := p.Project(c, tensor)
+			plane := tc.cfg.Height * tc.cfg.Width
+			if filled := tensorIsPixelPoint(t, c, out, tensor, tc.cfg.IntensityScale); filled < plane/8 {
+				t.Fatalf("only %d of %d pixels filled", filled, plane)
+			}
+		})
 	}
 }
