@@ -1,6 +1,7 @@
 package pillar
 
 import (
+	"fmt"
 	"github.com/gopercept/gopercept/internal/testfix"
 	"testing"
 
@@ -42,12 +43,19 @@ func BenchmarkDepthImage(b *testing.B) {
 	b.ReportMetric(131072*float64(b.N)/b.Elapsed().Seconds()/1e6, "Mpoints/s")
 }
 
-// BenchmarkDeskew de-skews 131,072 points with 16 knots.
+// BenchmarkDeskew de-skews 131,072 points with 16 knots, each point at its
+// own time (firing 1) or 64 a firing as an HDL-64E fires them.
 func BenchmarkDeskew(b *testing.B) {
+	for _, firing := range []int{1, 64} {
+		b.Run(fmt.Sprintf("firing=%d", firing), func(b *testing.B) { benchDeskew(b, firing) })
+	}
+}
+
+func benchDeskew(b *testing.B, firing int) {
 	x, y, z, _ := randomCloud(131072, 3)
 	ts := make([]float32, len(x))
 	for i := range ts {
-		ts[i] = 0.1 * float32(i) / float32(len(ts))
+		ts[i] = 0.1 * float32(i/firing*firing) / float32(len(ts))
 	}
 	motion := func(s float64) (tf.Transform, error) {
 		return tf.Transform{Translation: r3.Vec{X: -10 * (0.1 - s)}, Rotation: tf.QuatFromRPY(0, 0, -0.3*(0.1-s))}, nil

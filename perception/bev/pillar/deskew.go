@@ -84,21 +84,28 @@ func (d *Deskewer) Deskew(x, y, z, t []float32, motion Motion, knots int) error 
 		copy(mats[k][:], m[:12])
 	}
 	span := t1 - t0
+	// A spinning lidar fires its lasers together, so runs of points share
+	// a time: the interpolated matrix is kept for the run (64 points on
+	// an HDL-64E).
+	var m [12]float64
+	last := math.NaN()
 	for i := range x {
 		ti := float64(t[i])
 		if math.IsNaN(ti) || math.IsInf(ti, 0) {
 			continue
 		}
-		s := 0.0
-		if span > 0 {
-			s = (ti - t0) / span * float64(knots)
-		}
-		seg := min(int(s), knots-1)
-		f := s - float64(seg)
-		a, b := &mats[seg], &mats[min(seg+1, knots)]
-		var m [12]float64
-		for j := range m {
-			m[j] = a[j] + f*(b[j]-a[j])
+		if ti != last {
+			last = ti
+			s := 0.0
+			if span > 0 {
+				s = (ti - t0) / span * float64(knots)
+			}
+			seg := min(int(s), knots-1)
+			f := s - float64(seg)
+			a, b := &mats[seg], &mats[min(seg+1, knots)]
+			for j := range m {
+				m[j] = a[j] + f*(b[j]-a[j])
+			}
 		}
 		px, py, pz := float64(x[i]), float64(y[i]), float64(z[i])
 		x[i] = float32(m[0]*px + m[1]*py + m[2]*pz + m[3])

@@ -124,12 +124,14 @@ func poseAt(vx, w, s float64) tf.Transform {
 // them at the sweep end.
 func TestDeskewConstantVelocity(t *testing.T) {
 	for _, tc := range []struct {
-		name  string
-		vx, w float64
-		tol   float64
+		name   string
+		vx, w  float64
+		tol    float64
+		firing int // points that share a time
 	}{
-		{"translation", 15, 0, 2e-5},
-		{"translation+yaw", 15, 0.6, 1e-4},
+		{"translation", 15, 0, 2e-5, 1},
+		{"translation+yaw", 15, 0.6, 1e-4, 1},
+		{"translation+yaw, 64 points a firing", 15, 0.6, 1e-4, 64},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			const n, sweep = 5000, 0.1
@@ -142,7 +144,7 @@ func TestDeskewConstantVelocity(t *testing.T) {
 			want := make([]r3.Vec, n)
 			for i := range x {
 				world := r3.Vec{X: 40 * (rng.Float64() - 0.5), Y: 40 * (rng.Float64() - 0.5), Z: 2 * rng.Float64()}
-				s := sweep * float64(i) / n
+				s := sweep * float64(i/tc.firing*tc.firing) / n
 				p := poseAt(tc.vx, tc.w, s).Inverse().Apply(world)
 				x[i], y[i], z[i], ts[i] = float32(p.X), float32(p.Y), float32(p.Z), float32(s)
 				want[i] = end.Inverse().Apply(world)
