@@ -113,8 +113,9 @@ type KNN struct {
 	w5   [40]float32
 	// pixelRows: with simd, the pixels' own votes by knnRow8AVX2, eight
 	// pixels of a row at a time (K 5, a 5×5 window: RangeNet++'s), which
-	// the points shown at their pixel (nearly all) take; w25 is each
-	// window position's weight in 8 lanes, pixVote the votes.
+	// the points at their pixel's range (nearly all) take; w25 is each
+	// window position's weight in 8 lanes, pixVote the votes in rows of
+	// the padded width.
 	pixelRows bool
 	w25       [25][8]float32
 	pixVote   []uint16
@@ -199,7 +200,7 @@ func NewKNN(cfg KNNConfig, classes, height, width int) (*KNN, error) {
 	}
 	k.pixelRows = cfg.Search == 5 && cfg.K == 5 && width >= 8
 	if k.pixelRows {
-		k.pixVote = make([]uint16, height*width)
+		k.pixVote = make([]uint16, height*k.wp)
 	}
 	k.rowVoteFn = k.rowVotes
 	return k, nil
@@ -281,7 +282,7 @@ func (k *KNN) rowVotes(lo, hi int) {
 		base := y * k.wp              // the window corner of the row's first pixel
 		_ = k.prange[base+4*k.wp+n+3] // the last window lies in the padded image
 		_ = k.plabel[base+4*k.wp+n+3]
-		knnRow8AVX2(&k.prange[base], &k.plabel[base], k.wp, &k.w25, cut, n, &k.pixVote[y*k.w])
+		knnRow8AVX2(&k.prange[base], &k.plabel[base], k.wp, &k.w25, cut, n, &k.pixVote[y*k.wp])
 	}
 }
 
@@ -378,7 +379,7 @@ func (k *KNN) vote(lo, hi int) {
 	small := k.classes <= len(votes)
 	rows := k.simd && k.pixelRows
 	rowsW := k.w &^ 7 // columns rowVotes covers
-	shown := p.PixelPoint
+	centre := k.pad*k.wp + k.pad
 	for i, u := range us {
 		if u < 0 {
 			dst[i] = 0
@@ -388,10 +389,15 @@ func (k *KNN) vote(lo, hi int) {
 		r := rs[i]
 		base := int(vs[i])*k.wp + int(u) // the window's corner in the padded image
 		if rows {
-			// A point shown at its pixel, at the pixel's range, has the
-			// pixel's vote.
-			if int(u) < rowsW && shown[pix] == int32(lo+i) && p.PixelRange[pix] == r {
-				dst[i] = k.pixVote[pix]
+			// A point at its pixel's range has the pixel's vote: a vote
+			// depends only on the window, the point's range and its own
+			// pixel (at distance 0), so the point shown there and any other
+			// at the same range get the same one. The padded images are
+			// read rather than the projection's: a sweep's points walk down
+			// columns, and the padded rows do not put a column's pixels in
+			// one cache set as rows of 2^k bytes do.
+			if int(u) < rowsW && prange[base+centre] == r {
+				dst[i] = k.pixVote[base]
 			} else {
 				dst[i] = k.voteSIMD(base, r, cutBits)
 			}
