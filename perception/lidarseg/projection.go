@@ -305,11 +305,9 @@ func (p *Projector) TensorLen() int { return Channels * p.cfg.Height * p.cfg.Wid
 
 // minSlotPoints is the fewest points worth a slot of their own: below it a
 // second scatter image costs more (its share of the fill) than the second
-// core saves. On the 131,072-point sweep two slots cost 3.85–3.98 ms CPU
-// against 3.38–3.55 ms for one (the fill merges a second image), so a free
-// second core brings the wall time to about 2 ms; on the shared 2-core
-// machine at load 7 the two-thread wall time did not improve (5.9–8.0 ms
-// against 5.3–6.9 ms, gopercept bench kernels).
+// core saves. On the 131,072-point sweep (Zen 3, idle) two slots cost
+// 1.27–1.36 ms CPU against 0.97–1.00 ms for one, as the fill merges a
+// second image, and take 0.81–0.85 ms wall (gopercept bench kernels).
 const minSlotPoints = 1 << 15
 
 // Project projects c. When tensor is not nil it must hold TensorLen values
