@@ -566,8 +566,8 @@ func (p *Projector) projectPoints(lo, hi int, img []uint64, pay [][4]float32) in
 	if p.ring {
 		rings = c.Ring[lo:hi]
 	}
-	h, w := p.cfg.Height, p.cfg.Width
-	img = img[:h*p.stride()]
+	h, w, stride := p.cfg.Height, p.cfg.Width, p.stride()
+	img = img[:h*stride]
 	pay = pay[:len(img)]
 	var inten []float32
 	if c.Intensity != nil {
@@ -614,13 +614,13 @@ func (p *Projector) projectPoints(lo, hi int, img []uint64, pay [][4]float32) in
 		us[k], vs[k], rs[k] = int32(u), int32(v), r
 		projected++
 		key := uint64(math.Float32bits(r))<<32 | (idx + uint64(k))
-		if cell := &img[v*p.stride()+u]; key < *cell {
-			*cell = key
+		if pix := v*stride + u; key < img[pix] {
+			img[pix] = key
 			var rem float32
 			if inten != nil {
 				rem = float32(inten[k] * scale)
 			}
-			pay[v*p.stride()+u] = [4]float32{x, y, z, rem}
+			pay[pix] = [4]float32{x, y, z, rem}
 		}
 	}
 	return projected
@@ -706,7 +706,7 @@ func (p *Projector) pixels(b0 int, xs, ys, rs []float32, q, a []float64, us, vs 
 	xs, ys, q, a = xs[:len(rs)], ys[:len(rs)], q[:len(rs)], a[:len(rs)]
 	us, vs, keys, pixs = us[:len(rs)], vs[:len(rs)], keys[:len(rs)], pixs[:len(rs)]
 	rowTab, colTab := &p.rowTab, &p.colTab
-	last := p.cfg.Height - 1
+	last, stride := p.cfg.Height-1, p.stride()
 	projected, start := 0, 0
 	if n := len(rs) &^ 3; useSIMD && n > 0 {
 		var zeroY bool
@@ -715,7 +715,7 @@ func (p *Projector) pixels(b0 int, xs, ys, rs []float32, q, a []float64, us, vs 
 			for k := range n {
 				if ys[k] == 0 && pixs[k] >= 0 {
 					u := p.zeroU[signBit(xs[k])][signBit(ys[k])]
-					us[k], pixs[k] = int32(u), vs[k]*int32(p.stride())+int32(u)
+					us[k], pixs[k] = int32(u), vs[k]*int32(stride)+int32(u)
 				}
 			}
 		}
@@ -747,7 +747,7 @@ func (p *Projector) pixels(b0 int, xs, ys, rs []float32, q, a []float64, us, vs 
 		v := last - int(e.base) - down
 		us[k], vs[k] = int32(u), int32(v)
 		keys[k] = uint64(math.Float32bits(r))<<32 | uint64(b0+k)
-		pixs[k] = int32(v*p.stride() + u)
+		pixs[k] = int32(v*stride + u)
 		projected++
 	}
 	return projected
@@ -796,9 +796,9 @@ func (p *Projector) scatterBatch(img []uint64, pay [][4]float32, xs, ys, zs, int
 // scatter images there.
 func (p *Projector) fillPixels(lo, hi int) {
 	o := &p.out
-	w := p.cfg.Width
+	w, stride := p.cfg.Width, p.stride()
 	for y := lo; y < hi; y++ {
-		r0 := y * p.stride()
+		r0 := y * stride
 		row := p.images[0][r0 : r0+w]
 		pay := p.payload[0][r0 : r0+w][:len(row)]
 		for s, img := range p.images[1:p.slots] {
