@@ -397,77 +397,18 @@ def rounded(v):
     return None if v != v else round(float(v), 4)
 
 
-def state_from_onnx(camera_path, enc, fus):
-    """Loads a shipped pair (<out>-camera.onnx, <out>-fuser.onnx) into enc and
-    fus, for fine-tuning when the training state did not survive. Named
-    initializers load as they are. The export folded each body batch norm
-    into its convolution (folded weight and bias); those come back as the
-    folded weight and a batch norm that adds the folded bias and is otherwise
-    the identity, so the encoder computes what the ONNX file does (eval mode)."""
-    import onnx
-    from onnx import numpy_helper
-
-    def inits(path):
-        m = onnx.load(path)
-        return m, {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in m.graph.initializer}
-
+def state_from_onnx(camera_path, enc, fus, data):
+    """Starts enc and fus from a shipped pair (<out>-camera.onnx beside its
+    <out>-fuser.onnx), for fine-tuning when the training state did not
+    survive: common.state_from_onnx, then the encoder's batch norms
+    recalibrated on the first training samples."""
     fuser_path = camera_path[:-len("-camera.onnx")] + "-fuser.onnx"
     if not camera_path.endswith("-camera.onnx") or not os.path.exists(fuser_path):
         raise SystemExit(f"--init-from {camera_path}: want <out>-camera.onnx beside its <out>-fuser.onnx")
-    _, fw = inits(fuser_path)
-    fst = {k[2:]: v for k, v in fw.items() if k.startswith("f.")}  # FuserExport wraps the fuser as .f
-    fus.load_state_dict(fst, strict=True)
-    cm, cw = inits(camera_path)
-    st = {k: v for k, v in cw.items() if k in enc.state_dict()}
-    # The body's convolutions in graph order are body.0 … body.5.
-    folded = [n for n in cm.graph.node if n.op_type == "Conv" and n.input[1] not in st]
-    convs = [m for m in enc.body]
-    if len(folded) != len(convs):
-        raise SystemExit(f"--init-from {camera_path}: {len(folded)} folded convolutions, the encoder has {len(convs)}")
-    for k, (node, block) in enumerate(zip(folded, convs)):
-        w, b = cw[node.input[1]], cw[node.input[2]]
-        bn = block[1]
-        st[f"body.{k}.0.weight"] = w
-        st[f"body.{k}.1.weight"] = torch.ones_like(b)
-        st[f"body.{k}.1.bias"] = b
-        st[f"body.{k}.1.running_mean"] = torch.zeros_like(b)
-        st[f"body.{k}.1.running_var"] = torch.full_like(b, 1 - bn.eps)
-        st[f"body.{k}.1.num_batches_tracked"] = torch.tensor(0)
-    enc.load_state_dict(st, strict=True)
-
-
-@torch.no_grad()
-def recalibrate_bn(enc, data, samples=40):
-    """Sets each body batch norm's statistics to those of its input over the
-    first samples, keeping what it computes in eval mode (scale by the new
-    std, shift by the new mean), so that in training mode, where a batch
-    norm uses the batch's statistics, the encoder starts where it was."""
-    bns = [block[1] for block in enc.body]
-    acc = [[0.0, 0.0, 0] for _ in bns]
-
-    def hook(k):
-        def f(_, inp, __):
-            x = inp[0].double()
-            acc[k][0] = acc[k][0] + x.sum((0, 2, 3))
-            acc[k][1] = acc[k][1] + (x * x).sum((0, 2, 3))
-            acc[k][2] += x.shape[0] * x.shape[2] * x.shape[3]
-        return f
-    hs = [bn.register_forward_hook(hook(k)) for k, bn in enumerate(bns)]
-    enc.eval()
-    for i in range(min(samples, len(data))):
-        encode(enc, data, i)
-    for h in hs:
-        h.remove()
-    for bn, (s, ss, n) in zip(bns, acc):
-        # bn's input is the folded convolution's output minus its running mean (0 here).
-        mean = s / n
-        var = (ss / n - mean * mean).clamp(min=0)
-        std = torch.sqrt(var + bn.eps)
-        bn.bias.copy_((bn.bias.double() + mean).float())
-        bn.weight.copy_((bn.weight.double() * std / torch.sqrt(bn.running_var.double() + bn.eps)).float())
-        bn.running_mean.copy_(mean.float())
-        bn.running_var.copy_(var.float())
-    enc.train()
+    ex = lambda i: (normalise_images(data.imgs[i]),) + ((torch.from_numpy(data.mlp[i]),) if enc.gate is not None else ())
+    common.state_from_onnx(fus, fuser_path, (torch.zeros(1, 5, G, G), torch.zeros(1, fus.stem[0].in_channels - 5, G, G)), prefix="f.")
+    bns = common.state_from_onnx(enc, camera_path, ex(0))
+    common.recalibrate_bn(enc, bns, (ex(i) for i in range(min(40, len(data)))))
 
 
 def log_eval(tag, res):
@@ -519,8 +460,7 @@ def main():
     enc = CameraEncoder(train.bins, a.channels, camera_aware=a.camera_aware)
     fus = Fuser(a.channels, train.classes, norm=a.fuser_norm)
     if a.init_from and a.init_from.endswith(".onnx"):
-        state_from_onnx(a.init_from, enc, fus)
-        recalibrate_bn(enc, train)
+        state_from_onnx(a.init_from, enc, fus, train)
         common.log(f"bev: started from {a.init_from} and its fuser (weights read back from ONNX)")
     elif a.init_from:
         st = torch.load(a.init_from, map_location="cpu")

@@ -176,7 +176,8 @@ def main():
     ap.add_argument("--command", default="")
     ap.add_argument("--paint", action="store_true", help="append each DIR's paint.npy channels (camera colours, valid)")
     ap.add_argument("--lovasz", type=float, default=0, help="weight of the Lovász-softmax loss added to cross-entropy")
-    ap.add_argument("--init", default="", help="start from this state_dict (a previous run's <out>-state.pt)")
+    ap.add_argument("--init", default="", help="start from this state_dict (a previous run's <out>-state.pt), "
+                    "or from a shipped model's .onnx (and its .card.yaml) when the state is gone")
     ap.add_argument("--select", choices=["pooled", "worst"], default="pooled",
                     help="which epoch is kept: best pooled validation mIoU, or best mIoU of the weakest --val set")
     ap.add_argument("--stop-after", type=int, default=0, help="stop after this many epochs of the --epochs schedule (0: all)")
@@ -212,7 +213,18 @@ def main():
     common.log(f"lidarseg: {n} training scans in {len(xs)} sets ({', '.join(sorted(f'{h}x{w}' for h, w in shapes))}), "
                f"{sum(len(x) for x in vx)} validation, {classes} classes")
     net = RangeNetFast(classes, a.width, channels, a.fold)
-    if a.init:
+    if a.init.endswith(".onnx"):
+        # The shipped model's own normalisation: the network learned it,
+        # and other training data would give other means.
+        card = yaml.safe_load(open(a.init[:-len(".onnx")] + ".card.yaml"))
+        mean = np.array(card["normalisation"]["mean"], np.float32)
+        std = np.array(card["normalisation"]["std"], np.float32)
+        h = 4 * max(1, xs[0].shape[2] // 4)
+        bns = common.state_from_onnx(net, a.init, (torch.zeros(1, channels, h, 16 * a.fold),))
+        common.recalibrate_bn(net, bns, ((torch.from_numpy(normalise(np.asarray(x[i:i + 1]), mean, std)),)
+                                         for x in xs for i in range(min(4, len(x)))))
+        common.log(f"lidarseg: started from {a.init} (weights read back from ONNX, normalisation from its card)")
+    elif a.init:
         net.load_state_dict(torch.load(a.init))
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
     # OneCycle is sized by n // batch steps an epoch; batching each set apart
