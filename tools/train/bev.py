@@ -288,7 +288,7 @@ def forward(enc, fus, data, i, cam_dropout=0.0, rng=None, mode="fused"):
     return dl, out
 
 
-def losses(dl, out, data, i):
+def losses(dl, out, data, i, occ_iou=0.0):
     hm, reg, mask = (torch.from_numpy(a) for a in data.targets[i])
     l_hm = focal(out["heatmap"][0], hm)
     m = mask[None] > 0
@@ -298,6 +298,13 @@ def losses(dl, out, data, i):
     l_reg = (F.l1_loss(pred, reg, reduction="none") * w * m).sum() / n
     occ = torch.from_numpy(data.occ[i])[None, None]
     l_occ = F.binary_cross_entropy_with_logits(out["occupancy"], occ, pos_weight=torch.tensor(2.0))
+    if occ_iou > 0:
+        # Soft Jaccard loss (Rahman and Wang 2016): the IoU the grid is
+        # scored by, on the probabilities; cross-entropy weighs every cell
+        # alike, the IoU only the occupied ones and the false alarms.
+        p = torch.sigmoid(out["occupancy"])
+        inter = (p * occ).sum()
+        l_occ = l_occ + occ_iou * (1 - inter / (p.sum() + occ.sum() - inter + 1))
     dt = torch.from_numpy(data.depth[i])
     l_depth = F.cross_entropy(dl, dt, ignore_index=-1) if (dt >= 0).any() else dl.sum() * 0
     return l_hm, l_reg, l_occ, l_depth
@@ -435,6 +442,7 @@ def main():
                     help="BEVDepth's camera-aware depth: the encoder also takes mlp_input [N,27] (card camera_geometry.mlp_input)")
     ap.add_argument("--init-from", metavar="STATE", help="start from a <out>-state.pt (a camera-aware encoder takes the plain one's weights, its gate starting open), "
                     "or from a shipped <out>-camera.onnx and its <out>-fuser.onnx when the state is gone (state_from_onnx)")
+    ap.add_argument("--occ-iou", type=float, default=0.0, help="weight of a soft-IoU loss added to the occupancy's cross-entropy")
     ap.add_argument("--epochs", type=int, default=6)
     ap.add_argument("--channels", type=int, default=32)
     ap.add_argument("--lr", type=float, default=2e-3)
@@ -486,7 +494,7 @@ def main():
                 u = rng.random()
                 mode = "camera_only" if u < a.camera_only_p else "lidar_only" if u < a.camera_only_p + a.lidar_only_p else "fused"
             dl, out = forward(enc, fus, train, i, cam_dropout=0.1, rng=rng, mode=mode)
-            parts = losses(dl, out, train, i)
+            parts = losses(dl, out, train, i, a.occ_iou)
             loss = parts[0] + 2 * parts[1] + 2 * parts[2] + 0.5 * parts[3]
             opt.zero_grad()
             loss.backward()
@@ -564,6 +572,7 @@ def write_models(a, enc, fus, data, meta, res, epochs, history, history_modes, s
                "history_modes": history_modes,
                "history_modes_definition": "per epoch and mode: [car AP@2m, person AP@2m, occupancy IoU] on the validation seed",
                "modality_dropout": {"camera_only_p": a.camera_only_p, "lidar_only_p": a.lidar_only_p, "fuser_norm": a.fuser_norm},
+               **({"occupancy_iou_loss_weight": a.occ_iou} if a.occ_iou > 0 else {}),
                "metric_definition": "Python, on the validation seed's samples: car AP by centre distance 2 m (101-point) within 50 m, "
                                     "heatmap peaks ≥ 0.1 after 3×3 max-pool; person AP likewise within 40 m; occupancy IoU of sigmoid ≥ 0.5 "
                                     "against the simulator's grid; modes: fused, lidar_only (camera_bev all zeros), "
