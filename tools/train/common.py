@@ -108,11 +108,13 @@ def state_from_onnx(model, path, example, prefix=None):
     """Loads into model the weights of its own export at path, for
     fine-tuning when the training state did not survive. Initializers named
     as the model's state (after prefix, which an export wrapper adds; None
-    finds it) load as they are. The export folded each batch norm into the convolution before
-    it; those convolutions come back, in graph order, as the folded weight
-    and a batch norm that adds the folded bias and is otherwise the identity,
-    so the model computes in eval mode what the file does. Returns the batch
-    norms, for recalibrate_bn."""
+    finds it) load as they are. The export folded each batch norm into the
+    convolution before it; those convolutions come back, in graph order, as
+    the folded weight and a batch norm that adds the folded bias and is
+    otherwise the identity, so the model computes in eval mode what the
+    file does. example: inputs for one forward pass, which pairs each
+    convolution with its batch norm. Returns the batch norms, for
+    recalibrate_bn."""
     import onnx
     from onnx import numpy_helper
     m = onnx.load(path)
