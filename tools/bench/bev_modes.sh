@@ -6,7 +6,8 @@
 # VLP-16-like one, cameras at the lidar's 10 Hz. The drives are simulated
 # into DIR once (about 1 GB) and reused. One line per drive and mode: car
 # and person AP at 2 m centre distance and occupancy IoU, as the cards'
-# heldout_modes record them. Not run in CI (about 3 min a pair).
+# heldout_modes record them. Not run in CI (under 2 min a pair once the
+# drives exist).
 #   tools/bench/bev_modes.sh [CAMERA.onnx FUSER.onnx [DIR]]
 # default: models/bev-depth-small-{camera,fuser}.onnx, DIR .cache/bev-heldout
 set -euo pipefail
