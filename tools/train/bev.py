@@ -73,11 +73,15 @@ class CameraEncoder(nn.Module):
         return self.depth(d), self.feature(x)
 
 
+def encoder_inputs(enc, data, i):
+    """The encoder's inputs for sample i: its images, and its cameras'
+    mlp_input when the encoder is camera-aware."""
+    return (normalise_images(data.imgs[i]),) + ((torch.from_numpy(data.mlp[i]),) if enc.gate is not None else ())
+
+
 def encode(enc, data, i):
-    """The encoder on sample i: its images, and its cameras' mlp_input when
-    the encoder is camera-aware."""
-    mlp = torch.from_numpy(data.mlp[i]) if enc.gate is not None else None
-    return enc(normalise_images(data.imgs[i]), mlp)
+    """The encoder on sample i."""
+    return enc(*encoder_inputs(enc, data, i))
 
 
 class Fuser(nn.Module):
@@ -412,10 +416,9 @@ def state_from_onnx(camera_path, enc, fus, data):
     fuser_path = camera_path[:-len("-camera.onnx")] + "-fuser.onnx"
     if not camera_path.endswith("-camera.onnx") or not os.path.exists(fuser_path):
         raise SystemExit(f"--init-from {camera_path}: want <out>-camera.onnx beside its <out>-fuser.onnx")
-    ex = lambda i: (normalise_images(data.imgs[i]),) + ((torch.from_numpy(data.mlp[i]),) if enc.gate is not None else ())
     common.state_from_onnx(fus, fuser_path, (torch.zeros(1, 5, G, G), torch.zeros(1, fus.stem[0].in_channels - 5, G, G)), prefix="f.")
-    bns = common.state_from_onnx(enc, camera_path, ex(0))
-    common.recalibrate_bn(enc, bns, (ex(i) for i in range(min(40, len(data)))))
+    bns = common.state_from_onnx(enc, camera_path, encoder_inputs(enc, data, 0))
+    common.recalibrate_bn(enc, bns, (encoder_inputs(enc, data, i) for i in range(min(40, len(data)))))
 
 
 def log_eval(tag, res):
