@@ -432,9 +432,10 @@ func TestPerceptionLaunch(t *testing.T) {
 	t.Logf("outputs received at %v", time.Since(t0).Round(time.Millisecond))
 
 	// Each node loaded the models its params file names (the launch file
-	// no longer overrides them).
+	// no longer overrides them); lidarseg's card picked its sparse member
+	// for the drive's 32-beam lidar.
 	logs := launch.output()
-	for _, model := range []string{"lidarseg-small", "pose-heatmap-small", "detector-person-small", "bev-small-camera", "bev-small-fuser"} {
+	for _, model := range []string{"lidarseg-any-small", "lidarseg-any-sparse-small", "pose-heatmap-small", "detector-person-small", "bev-small-camera", "bev-small-fuser"} {
 		if !strings.Contains(logs, "infer: "+model+" runs on CPUExecutionProvider") {
 			t.Errorf("launch log does not show %s loaded:\n%s", model, logs)
 		}

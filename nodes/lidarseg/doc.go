@@ -20,5 +20,8 @@
 // measures the first cloud and every 100th (beams from rings or an organised
 // cloud's height, columns, the elevations of the returns) and says on the
 // "sensor" fact whether a listed sensor covers it, warning once when none
-// does.
+// does. A model of any lidar (rows and columns dynamic) is sized to that
+// lidar; its card may name a family by beam count (parameters.by_beams, a
+// list of {max_beams: N, model: FILE}), and a lidar of at most N rings then
+// runs FILE instead, swapped in when the measured lidar changes.
 package lidarsegnode

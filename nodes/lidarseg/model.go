@@ -2,6 +2,8 @@ package lidarsegnode
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -34,6 +36,10 @@ type rangenet struct {
 	// native is set for a model whose input rows and columns are dynamic:
 	// the node sizes them from each lidar it measures.
 	native *nativeInput
+	// members is the card's family (parameter members), in its order: the
+	// first member that covers a lidar runs instead of this model. Empty
+	// for most cards.
+	members []familyMember
 }
 
 // nativeInput is how a native model's input is sized: the card's names of
@@ -78,6 +84,110 @@ func nativeOf(c *infer.Card) (*nativeInput, error) {
 	return ni, nil
 }
 
+// familyMember is one entry of a card's members: a model (path resolved
+// against the card's folder) for lidars of at most maxBeams rings, or, with
+// maxBeams 0, for the lidars its own card's sensors cover.
+type familyMember struct {
+	path     string
+	maxBeams int
+	sensors  []sensorPreset
+	native   *nativeInput // nil for a model of fixed size
+}
+
+// covers reports whether the member is the model for a lidar of geometry g.
+func (m *familyMember) covers(g lidarseg.SensorGeometry) bool {
+	if m.maxBeams > 0 {
+		return g.Beams > 0 && g.Beams <= m.maxBeams
+	}
+	for _, s := range m.sensors {
+		if s.pc.Covers(g, sensorTolDeg) {
+			return true
+		}
+	}
+	return false
+}
+
+// membersOf reads a native card's members parameter: a list of {model:
+// FILE, max_beams: N} (a model of any lidar, for lidars of at most N rings)
+// or {model: FILE} (for the lidars FILE's card lists in its sensors), FILE
+// relative to the card's folder.
+func membersOf(c *infer.Card, cardPath string) ([]familyMember, error) {
+	v, ok := c.Parameters["members"]
+	if !ok {
+		return nil, nil
+	}
+	list, _ := v.([]any)
+	if len(list) == 0 {
+		return nil, fmt.Errorf("%w: card members %v, want a list of {model: FILE[, max_beams: N]}", ErrModel, v)
+	}
+	var out []familyMember
+	for i, e := range list {
+		m, _ := e.(map[string]any)
+		var beams float64
+		switch b := m["max_beams"].(type) {
+		case int:
+			beams = float64(b)
+		case float64:
+			beams = b
+		case nil:
+		default:
+			beams = -1
+		}
+		file, _ := m["model"].(string)
+		if beams < 0 || beams != float64(int(beams)) || file == "" || (m["max_beams"] != nil && beams < 1) {
+			return nil, fmt.Errorf("%w: card members[%d] %v, want {model: FILE[, max_beams: N ≥ 1]}", ErrModel, i, e)
+		}
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(filepath.Dir(cardPath), file)
+		}
+		mc, err := infer.LoadCard(infer.CardPathFor(file))
+		if err == nil {
+			_, err = os.Stat(file)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: card members[%d]: %w", ErrModel, i, err)
+		}
+		fm := familyMember{path: file, maxBeams: int(beams)}
+		if fm.native, err = nativeOf(mc); err != nil {
+			return nil, fmt.Errorf("card members[%d] %s: %w", i, file, err)
+		}
+		if fm.sensors, err = sensorsOf(mc); err != nil {
+			return nil, fmt.Errorf("card members[%d] %s: %w", i, file, err)
+		}
+		if fm.maxBeams > 0 && fm.native == nil {
+			return nil, fmt.Errorf("%w: card members[%d]: %s is chosen by beam count but is not a model of any lidar (dynamic rows and columns)", ErrModel, i, file)
+		}
+		if fm.maxBeams == 0 && len(fm.sensors) == 0 {
+			return nil, fmt.Errorf("%w: card members[%d]: %s has no max_beams and its card lists no sensors to choose it by", ErrModel, i, file)
+		}
+		out = append(out, fm)
+	}
+	return out, nil
+}
+
+// sensorsOf reads a card's sensors parameter (preset names); nil when the
+// card names none.
+func sensorsOf(c *infer.Card) ([]sensorPreset, error) {
+	v, ok := c.Parameters["sensors"]
+	if !ok {
+		return nil, nil
+	}
+	list, _ := v.([]any)
+	if len(list) == 0 {
+		return nil, fmt.Errorf("%w: card sensors %v, want a list of sensor presets (%s)", ErrModel, v, strings.Join(lidarseg.PresetNames(), ", "))
+	}
+	var out []sensorPreset
+	for _, e := range list {
+		name, _ := e.(string)
+		pc, err := lidarseg.PresetConfig(name)
+		if err != nil {
+			return nil, fmt.Errorf("%w: card sensors: %w", ErrModel, err)
+		}
+		out = append(out, sensorPreset{name, pc})
+	}
+	return out, nil
+}
+
 // sensorPreset is one of a card's sensors.
 type sensorPreset struct {
 	name string
@@ -99,6 +209,17 @@ func openRangeNet(cfg infer.Config, labels *lidarseg.LabelMap, pc *lidarseg.Proj
 	}
 	r := &rangenet{m: m}
 	if err := r.check(labels, pc); err != nil {
+		m.Close()
+		return nil, err
+	}
+	cardPath := cfg.CardPath
+	if cardPath == "" {
+		cardPath = infer.CardPathFor(cfg.ModelPath)
+	}
+	if r.members, err = membersOf(m.Card(), cardPath); err == nil && r.members != nil && r.native == nil {
+		err = fmt.Errorf("%w: card members need a model of any lidar (dynamic rows and columns) to choose among them", ErrModel)
+	}
+	if err != nil {
 		m.Close()
 		return nil, err
 	}
@@ -176,19 +297,8 @@ func (r *rangenet) check(labels *lidarseg.LabelMap, pc *lidarseg.ProjectionConfi
 	if v, ok := c.Parameters["softmax"].(bool); ok {
 		r.softmax = v
 	}
-	if v, ok := c.Parameters["sensors"]; ok {
-		list, _ := v.([]any)
-		if len(list) == 0 {
-			return fmt.Errorf("%w: card sensors %v, want a list of sensor presets (%s)", ErrModel, v, strings.Join(lidarseg.PresetNames(), ", "))
-		}
-		for _, e := range list {
-			name, _ := e.(string)
-			pc, err := lidarseg.PresetConfig(name)
-			if err != nil {
-				return fmt.Errorf("%w: card sensors: %w", ErrModel, err)
-			}
-			r.sensors = append(r.sensors, sensorPreset{name, pc})
-		}
+	if r.sensors, err = sensorsOf(c); err != nil {
+		return err
 	}
 	// Class index → raw id: the card's raw ids, else the label map's.
 	r.raw = make([]uint16, r.classes)

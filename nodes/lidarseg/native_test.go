@@ -3,6 +3,7 @@ package lidarsegnode
 import (
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"testing"
 
@@ -142,5 +143,110 @@ func TestNativeCardErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want %q", fmt.Sprint(c.h, c.w), err, c.want)
 		}
+	}
+}
+
+// TestNativeFamily: a card's members run instead of it on the lidars they
+// cover — a model of any lidar by beam count, a fixed-size model by its
+// card's sensors — and the card's own model on the rest, swapped each way
+// when the lidar changes.
+func TestNativeFamily(t *testing.T) {
+	needORT(t)
+	sparse := tinyRangeNet(t, "H", "W", strings.Replace(nativeCard, "name: tiny-native", "name: tiny-sparse", 1))
+	fixed := tinyRangeNet(t, 64, 2048, strings.NewReplacer("name: tiny-native", "name: tiny-fixed", "H, W]", "64, 2048]",
+		"native: true,", "fov_up_deg: 3.0, fov_down_deg: -25.0,", "use_ring: true", "use_ring: false", "hdl32e-1024, vlp16, os1-128", "").Replace(nativeCard))
+	root := tinyRangeNet(t, "H", "W", withMembers("{model: "+fixed+"}, {model: "+sparse+", max_beams: 32}"))
+	vlp, hdl, hdl1024 := lidarCloud(t, sim.PresetVLP16, 1024), lidarCloud(t, sim.PresetHDL64E, 2048), lidarCloud(t, sim.PresetHDL64E, 1024)
+	env := envWith(map[string]any{"model.path": root})
+	n, err := New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	for i, c := range []struct {
+		msg              *node.Msg
+		model, img, rows string
+	}{
+		{vlp, "tiny-sparse", "16×1024", "rings"},
+		{hdl, "tiny-fixed", "64×2048", "pitch"},
+		{hdl1024, "tiny-native", "64×1024", "rings"},
+		{vlp, "tiny-sparse", "16×1024", "rings"},
+		{hdl, "tiny-fixed", "64×2048", "pitch"},
+	} {
+		n.clouds = int64(i * sensorCheckEvery) // the next cloud is measured
+		if err := n.Handle(c.msg, &discard{}); err != nil {
+			t.Fatal(err)
+		}
+		facts := env.Stats.Snapshot().Facts
+		if !strings.HasPrefix(facts["model"], c.model+" ") || !strings.HasPrefix(facts["projection"], c.img+",") ||
+			!strings.Contains(facts["projection"], "rows from "+c.rows) {
+			t.Errorf("cloud %d: model %q, projection %q; want %s at %s from %s", i, facts["model"], facts["projection"], c.model, c.img, c.rows)
+		}
+		var h, w int
+		fmt.Sscanf(strings.Replace(c.img, "×", " ", 1), "%d %d", &h, &w)
+		if got := len(n.model.input()); got != 5*h*w {
+			t.Errorf("cloud %d: input tensor of %d values for %s", i, got, c.img)
+		}
+		// The root's card lists no 64-beam lidar at 1024 columns.
+		if got := strings.HasPrefix(facts[FactSensor], "covered by"); got != (c.msg != hdl1024) {
+			t.Errorf("cloud %d: sensor fact %q", i, facts[FactSensor])
+		}
+	}
+}
+
+// withMembers is nativeCard with the members parameter entries.
+func withMembers(entries string) string {
+	return strings.Replace(nativeCard, "row_multiple: 4,", "row_multiple: 4, members: ["+entries+"],", 1)
+}
+
+// lidarCloud is the first sweep of held-out seed 301 by the preset lidar,
+// rings numbered as Velodyne does.
+func lidarCloud(t *testing.T, preset sim.LidarPreset, columns int) *node.Msg {
+	sw, l := simSweep(t, preset, columns)
+	c, _ := simdrive.SweepCloud(sw, std_msgs.Header{Stamp: node.TimeFromNS(1e8), FrameID: "lidar_top"}, l.Rings())
+	return msgOf(c)
+}
+
+// TestNativeFamilyErrors: a members entry that is malformed, names a
+// missing file, sits on a fixed-size card, is a fixed-size model chosen by
+// beam count or has nothing to be chosen by is refused naming it; a member
+// that cannot open when its lidar arrives is reported and the node keeps
+// its model.
+func TestNativeFamilyErrors(t *testing.T) {
+	needORT(t)
+	fixed := tinyRangeNet(t, 16, 256, "")
+	sparse := tinyRangeNet(t, "H", "W", strings.Replace(nativeCard, "sensors: [hdl64e, hdl32e-1024, vlp16, os1-128]", "", 1))
+	for _, c := range []struct {
+		model string
+		want  string
+	}{
+		{tinyRangeNet(t, "H", "W", withMembers("{max_beams: 0, model: x.onnx}")), "members[0]"},
+		{tinyRangeNet(t, "H", "W", withMembers("{max_beams: 32}")), "members[0]"},
+		{tinyRangeNet(t, "H", "W", withMembers("{max_beams: 32, model: missing.onnx}")), "missing"},
+		{tinyRangeNet(t, 16, 256, strings.Replace(strings.ReplaceAll(withMembers("{max_beams: 32, model: "+sparse+"}"), "H, W]", "16, 256]"),
+			"native: true,", "", 1)), "need a model of any lidar"},
+		{tinyRangeNet(t, "H", "W", withMembers("{max_beams: 32, model: "+fixed+"}")), "chosen by beam count but is not a model of any lidar"},
+		{tinyRangeNet(t, "H", "W", withMembers("{model: "+sparse+"}")), "lists no sensors"},
+	} {
+		_, err := New(envWith(map[string]any{"model.path": c.model}))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error %v, want %q", err, c.want)
+		}
+	}
+	env := envWith(map[string]any{"model.path": tinyRangeNet(t, "H", "W", withMembers("{max_beams: 32, model: "+sparse+"}"))})
+	n, err := New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	if err := os.WriteFile(sparse, []byte("not onnx"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = n.Handle(lidarCloud(t, sim.PresetVLP16, 1024), &discard{})
+	if err == nil || !strings.Contains(err.Error(), "tiny.onnx at 16×1024") {
+		t.Errorf("member that does not open: error %v", err)
+	}
+	if !strings.HasPrefix(env.Stats.Snapshot().Facts["model"], "tiny-native ") {
+		t.Errorf("model after the failed swap: %q", env.Stats.Snapshot().Facts["model"])
 	}
 }

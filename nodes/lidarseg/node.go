@@ -62,7 +62,7 @@ func declare(ps *param.Set) (Config, error) {
 	ringOrder := ps.String("projection.ring_order", "preset", "Which beam ring 0 is: bottom_up (Velodyne), top_down (Ouster) or preset.")
 	order := ps.String("projection.channel_order", "", "Tensor channel order, letters of r, x, y, z, i: rxyzi (RangeNet++), xyzir (SqueezeSeg); empty takes the preset's (a model card's channel_order wins).")
 	scale := ps.Float("projection.intensity_scale", 1, "Factor turning the cloud's intensity into remission in 0..1 (1/255 for 8-bit intensity); a model card's intensity_scale wins.")
-	c.ModelPath = ps.String("model.path", "", "ONNX model in the RangeNet++ contract; empty runs geometry only (ground and clusters).")
+	c.ModelPath = ps.String("model.path", "", "ONNX model in the RangeNet++ contract; empty runs geometry only (ground and clusters). A card with members picks the model for each lidar the node measures (params/lidarseg.yaml: models/lidarseg-any-small.onnx).")
 	c.CardPath = ps.String("model.card", "", "Model card; empty takes <model stem>.card.yaml beside the model.")
 	c.Providers = ps.Strings("model.providers", []string{"cpu"}, "Execution providers to try in order: tensorrt, cuda, cpu.")
 	c.Threads = ps.Int("model.threads", 0, "ONNX Runtime intra-op threads; 0 for its default.")
@@ -243,7 +243,10 @@ type Node struct {
 	paint *painting // nil unless the model card asks for painted channels
 
 	log          *slog.Logger
-	rt           infer.Config // the model's, to resize a native model
+	rt           infer.Config   // the model's, to resize a native model
+	family       []familyMember // the model.path card's members; rt is their root
+	modelPath    string         // the model open now: rt's, or a member's
+	rootNative   *nativeInput   // rt's sizing
 	env          node.Env
 	clouds       int64                   // clouds labelled, for the sensor check's period
 	sensor       lidarseg.SensorGeometry // the geometry last reported
@@ -271,7 +274,7 @@ func (n *Node) checkSensor(c lidarseg.Cloud) error {
 	if g == n.sensor && n.clouds > 1 {
 		return nil
 	}
-	if n.model.native != nil {
+	if n.rootNative != nil {
 		if err := n.fitLidar(g); err != nil {
 			return err // measured again at the next check
 		}
@@ -356,7 +359,7 @@ func New(env node.Env) (*Node, error) {
 			m.close()
 			return nil, fmt.Errorf("lidarseg node: %w: %s", infer.ErrEngineBuilt, dir)
 		}
-		n.model = m
+		n.model, n.family, n.modelPath, n.rootNative = m, m.members, rt.ModelPath, m.native
 		stats.Set("model", m.describe())
 		if m.paint != nil {
 			if env.TF == nil {
@@ -446,22 +449,45 @@ func (n *Node) setProjection(pc lidarseg.ProjectionConfig) error {
 }
 
 // fitLidar resizes a native model and the range image to the lidar of
-// geometry g when they differ (the first sweep, or a lidar that changed):
-// the new model opens before the old one closes, so a failure keeps the
-// node as it was.
+// geometry g when they differ (the first sweep, or a lidar that changed),
+// and swaps to the first member of the card's family that covers g: the
+// new model opens before the old one closes, so a failure keeps the node as
+// it was.
 func (n *Node) fitLidar(g lidarseg.SensorGeometry) error {
-	ni := n.model.native
-	cur := n.proj.Config()
-	pc := lidarseg.NativeProjection(cur, g, ni.rowMult, ni.colMult)
-	same := pc.Height == cur.Height && pc.Width == cur.Width && pc.RingTopFirst == cur.RingTopFirst
-	if same && (pc.UseRing || math.Abs(pc.FovUpDeg-cur.FovUpDeg)+math.Abs(pc.FovDownDeg-cur.FovDownDeg) < 0.5) {
-		return nil
-	}
 	rt := n.rt
-	rt.Dims = ni.dims(pc)
+	ni := n.rootNative
+	for _, m := range n.family {
+		if m.covers(g) {
+			rt.ModelPath, rt.CardPath, ni = m.path, infer.CardPathFor(m.path), m.native
+			break
+		}
+	}
+	cur := n.proj.Config()
+	var pc lidarseg.ProjectionConfig
+	if ni != nil {
+		pc = lidarseg.NativeProjection(cur, g, ni.rowMult, ni.colMult)
+	} else {
+		// A member of fixed size projects as when it is model.path: the
+		// parameters' projection, which its card overrides.
+		pc = n.cfg.Projection
+	}
+	if rt.ModelPath == n.modelPath {
+		if ni == nil {
+			return nil
+		}
+		same := pc.Height == cur.Height && pc.Width == cur.Width && pc.RingTopFirst == cur.RingTopFirst
+		if same && (pc.UseRing || math.Abs(pc.FovUpDeg-cur.FovUpDeg)+math.Abs(pc.FovDownDeg-cur.FovDownDeg) < 0.5) {
+			return nil
+		}
+	}
+	if ni != nil {
+		rt.Dims = ni.dims(pc)
+	} else {
+		rt.Dims = nil
+	}
 	m, err := openRangeNet(rt, n.labels, &pc, n.env)
 	if err != nil {
-		return fmt.Errorf("resize the model to %d×%d for %s: %w", pc.Height, pc.Width, g, err)
+		return fmt.Errorf("open %s at %d×%d for %s: %w", filepath.Base(rt.ModelPath), pc.Height, pc.Width, g, err)
 	}
 	old := n.model
 	n.model = m
@@ -471,9 +497,10 @@ func (n *Node) fitLidar(g lidarseg.SensorGeometry) error {
 		return err
 	}
 	old.close()
+	n.modelPath = rt.ModelPath
 	n.stats.Set("model", m.describe())
 	if n.log != nil {
-		n.log.Info(fmt.Sprintf("lidarseg: model input sized %d×%d for the lidar: %s", pc.Height, pc.Width, g))
+		n.log.Info(fmt.Sprintf("lidarseg: model input sized %d×%d for the lidar: %s (%s)", pc.Height, pc.Width, g, filepath.Base(rt.ModelPath)))
 	}
 	return nil
 }

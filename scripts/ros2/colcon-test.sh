@@ -32,7 +32,7 @@ fi
 inst=$ws/install/gopercept
 for f in lib/gopercept/lidarseg lib/gopercept/pose2d lib/gopercept/bevfusion lib/gopercept/libonnxruntime.so.1 \
 	share/gopercept/launch/perception.launch.py share/gopercept/params/lidarseg.yaml share/gopercept/rviz/gopercept.rviz \
-	share/gopercept/models/lidarseg-small.onnx; do
+	share/gopercept/models/lidarseg-any-small.onnx share/gopercept/models/lidarseg-any-sparse-small.onnx share/gopercept/models/lidarseg-small.onnx; do
 	[[ -e "$inst/$f" ]] || { echo "colcon-test: $f was not installed" >&2; exit 1; }
 done
 [[ -e "$ws/install/gopercept_msgs/share/gopercept_msgs/msg/Skeleton2DArray.msg" ]] || { echo "colcon-test: gopercept_msgs not installed" >&2; exit 1; }
@@ -48,6 +48,6 @@ done
 kill -INT "$pid" 2>/dev/null || true
 wait "$pid" || true
 cat "$log" >&2
-grep -q "lidarseg-small runs on CPUExecutionProvider" "$log" || { echo "colcon-test: the installed node did not load its installed model" >&2; exit 1; }
+grep -q "lidarseg-any-small runs on CPUExecutionProvider" "$log" || { echo "colcon-test: the installed node did not load its installed model" >&2; exit 1; }
 grep -q "shut down" "$log" || { echo "colcon-test: the installed node did not shut down cleanly" >&2; exit 1; }
 echo "colcon-test: 1 passed, 0 failed"

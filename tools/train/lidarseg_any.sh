@@ -6,7 +6,8 @@
 # intensity and noise randomised; one default and two crowded drives (more
 # pedestrians, cyclists, cars and trucks) per lidar, 50 scans each; a 2 s
 # validation drive per lidar. Two runs, as the model was made: 7 epochs of
-# a 10-epoch schedule, then 10 more from there.
+# a 10-epoch schedule, then 10 more from there. DATA_ONLY=1 simulates the
+# drives and stops (tools/train/lidarseg_family.sh fine-tunes on them).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=bin/gopercept
@@ -25,6 +26,7 @@ for c in "${cfgs[@]}"; do
   sim "$D/v$v-$1-$2" "$1" "$2" --seed $v --duration 2 --every 2
   s=$((s + 2)); v=$((v + 1))
 done
+[[ -z ${DATA_ONLY:-} ]] || exit 0
 out=${OUT:-models/lidarseg-any-small}
 train=$(ls -d "$D"/s*) val=$(ls -d "$D"/v*)
 export TRAIN_THREADS=${TRAIN_THREADS:-2}
