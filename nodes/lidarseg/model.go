@@ -147,6 +147,9 @@ func membersOf(c *infer.Card, cardPath string) ([]familyMember, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%w: card members[%d]: %w", ErrModel, i, err)
 		}
+		if mc.Paint != nil {
+			return nil, fmt.Errorf("%w: card members[%d]: %s paints its input from cameras, which a member cannot (the node sets painting up for model.path only)", ErrModel, i, file)
+		}
 		fm := familyMember{path: file, maxBeams: int(beams)}
 		if fm.native, err = nativeOf(mc); err != nil {
 			return nil, fmt.Errorf("card members[%d] %s: %w", i, file, err)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -187,6 +188,20 @@ func TestNativeFamily(t *testing.T) {
 		if got := len(n.model.input()); got != 5*h*w {
 			t.Errorf("cloud %d: input tensor of %d values for %s", i, got, c.img)
 		}
+		// The root's input after a member is a fresh node's.
+		if c.msg == hdl1024 {
+			fresh, err := New(envWith(map[string]any{"model.path": root}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := fresh.Handle(c.msg, &discard{}); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(fresh.model.input(), n.model.input()) {
+				t.Errorf("cloud %d: the root's input tensor after %s differs from a fresh node's", i, "tiny-fixed")
+			}
+			fresh.Close()
+		}
 		// The root's card lists no 64-beam lidar at 1024 columns.
 		if got := strings.HasPrefix(facts[FactSensor], "covered by"); got != (c.msg != hdl1024) {
 			t.Errorf("cloud %d: sensor fact %q", i, facts[FactSensor])
@@ -227,6 +242,7 @@ func TestNativeFamilyErrors(t *testing.T) {
 			"native: true,", "", 1)), "need a model of any lidar"},
 		{tinyRangeNet(t, "H", "W", withMembers("{max_beams: 32, model: "+fixed+"}")), "chosen by beam count but is not a model of any lidar"},
 		{tinyRangeNet(t, "H", "W", withMembers("{model: "+sparse+"}")), "lists no sensors"},
+		{tinyRangeNet(t, "H", "W", withMembers("{model: "+tinyPaintedNet(t, 64, 2048)+"}")), "paints its input from cameras"},
 	} {
 		_, err := New(envWith(map[string]any{"model.path": c.model}))
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -462,14 +462,12 @@ func (n *Node) fitLidar(g lidarseg.SensorGeometry) error {
 			break
 		}
 	}
+	// Each model projects as when it is model.path: from the parameters'
+	// projection, which its card overrides, whatever ran before it.
 	cur := n.proj.Config()
-	var pc lidarseg.ProjectionConfig
+	pc := n.cfg.Projection
 	if ni != nil {
-		pc = lidarseg.NativeProjection(cur, g, ni.rowMult, ni.colMult)
-	} else {
-		// A member of fixed size projects as when it is model.path: the
-		// parameters' projection, which its card overrides.
-		pc = n.cfg.Projection
+		pc = lidarseg.NativeProjection(pc, g, ni.rowMult, ni.colMult)
 	}
 	if rt.ModelPath == n.modelPath {
 		if ni == nil {
