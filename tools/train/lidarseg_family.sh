@@ -6,7 +6,8 @@
 # epoch whose weakest validation lidar scores best:
 #   lidarseg-any-sparse-small: the HDL-32E- and VLP-16-like drives of
 #     lidarseg_any.sh plus four more of each lidar and column count (two
-#     crowded); 12 epochs, about 15 min on two cores;
+#     crowded); 12 epochs, then 12 more at half the learning rate from
+#     that model's ONNX; about 31 min on two cores;
 #   lidarseg-any-small (the card's own model, for lidars no member covers):
 #     the HDL-64E-, OS1-128- and OS1-64-like drives plus one more crowded
 #     drive of each; 10 epochs, about 52 min.
@@ -48,8 +49,12 @@ out=${OUT:-models}
   --val $(ls -d "$D"/v*-hdl32-* "$D"/v*-vlp16-*) --out "$out/lidarseg-any-sparse-small" --epochs 12 --batch 8 --lr 2e-3 \
   --width 32 --lovasz 1 --seed 11 --select worst --init "$init.onnx" \
   --command "tools/train/lidarseg_family.sh: lidarseg.py --epochs 12 --batch 8 --lr 2e-3 --lovasz 1 --seed 11 --select worst --init lidarseg-any-small of b940140"
+/usr/bin/python3 tools/train/lidarseg.py --train $(ls -d "$D"/[sx]*-hdl32-* "$D"/[sx]*-vlp16-*) \
+  --val $(ls -d "$D"/v*-hdl32-* "$D"/v*-vlp16-*) --out "$out/lidarseg-any-sparse-small-2" --epochs 12 --batch 8 --lr 1e-3 \
+  --width 32 --lovasz 1 --seed 13 --select worst --init "$out/lidarseg-any-sparse-small.onnx" \
+  --command "tools/train/lidarseg_family.sh: from its first step, lidarseg.py --epochs 12 --batch 8 --lr 1e-3 --lovasz 1 --seed 13 --select worst"
 /usr/bin/python3 tools/train/lidarseg.py --train $(ls -d "$D"/[sx]*-hdl64-* "$D"/[sx]*-os1-*) \
   --val $(ls -d "$D"/v*-hdl64-* "$D"/v*-os1-*) --out "$out/lidarseg-any-dense-small" --epochs 10 --batch 8 --lr 2e-3 \
   --width 32 --lovasz 1 --seed 12 --select worst --init "$init.onnx" \
   --command "tools/train/lidarseg_family.sh: lidarseg.py --epochs 10 --batch 8 --lr 2e-3 --lovasz 1 --seed 12 --select worst --init lidarseg-any-small of b940140"
-echo "lidarseg_family.sh: $out/lidarseg-any-dense-small.onnx is the new lidarseg-any-small: rename it and give its card the members" >&2
+echo "lidarseg_family.sh: $out/lidarseg-any-sparse-small-2 is the sparse member and $out/lidarseg-any-dense-small the new lidarseg-any-small: rename them and give the latter's card the members" >&2
