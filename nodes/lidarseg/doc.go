@@ -21,7 +21,8 @@
 // cloud's height, columns, the elevations of the returns) and says on the
 // "sensor" fact whether a listed sensor covers it, warning once when none
 // does. A model of any lidar (rows and columns dynamic) is sized to that
-// lidar; its card may name a family by beam count (parameters.by_beams, a
-// list of {max_beams: N, model: FILE}), and a lidar of at most N rings then
-// runs FILE instead, swapped in when the measured lidar changes.
+// lidar; its card may name a family (parameters.members: {model: FILE,
+// max_beams: N} for lidars of at most N rings, or {model: FILE} for those
+// FILE's card's sensors cover), and the first member that covers the lidar
+// runs instead, swapped in when the measured lidar changes.
 package lidarsegnode
