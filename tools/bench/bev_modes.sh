@@ -16,7 +16,7 @@ cam=${1:-models/bev-depth-small-camera.onnx}
 fus=${2:-models/bev-depth-small-fuser.onnx}
 dir=${3:-.cache/bev-heldout}
 bin=bin/gopercept
-[[ -x $bin ]] || go build -o "$bin" ./cmd/gopercept
+go build -o "$bin" ./cmd/gopercept  # always: a stale binary would score old code
 drives=("hdl64 301 3" "hdl64 302 5" "hdl64 303 5" "vlp16 301 3" "vlp16 302 3" "vlp16 303 3")
 for d in "${drives[@]}"; do
   set -- $d

@@ -5,8 +5,8 @@
 # cameras. The drives are simulated into DIR once (about 1.2 GB) and reused.
 # One line per lidar: mIoU over the classes present (kNN post-processing)
 # on each seed, and the classes with at least 1,000 ground-truth points on a
-# drive that score under 0.40. Not run in CI (about 2 min once the drives
-# exist).
+# drive that score under 0.40. Not run in CI (about half a minute once the
+# drives exist).
 #   tools/bench/lidarseg_lidars.sh [MODEL.onnx [DIR]]
 # default: models/lidarseg-any-small.onnx, DIR .cache/ls-heldout
 set -euo pipefail
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/../.."
 model=${1:-models/lidarseg-any-small.onnx}
 dir=${2:-.cache/ls-heldout}
 bin=bin/gopercept
-[[ -x $bin ]] || go build -o "$bin" ./cmd/gopercept
+go build -o "$bin" ./cmd/gopercept  # always: a stale binary would score old code
 lidars=("hdl64 2048" "hdl64 1024" "os1-128 2048" "os1-128 1024" "os1-64 2048" "os1-64 1024" "hdl32 2048" "hdl32 1024" "vlp16 2048" "vlp16 1024")
 for l in "${lidars[@]}"; do
   set -- $l
