@@ -25,4 +25,9 @@
 // max_beams: N} for lidars of at most N rings, or {model: FILE} for those
 // FILE's card's sensors cover), and the first member that covers the lidar
 // runs instead, swapped in when the measured lidar changes.
+//
+// A card's parameters.class_bias (one number per output class) offsets each
+// class's logits before the argmax: per-class thresholds fitted for mIoU on
+// calibration drives (tools/train/lidarseg_bias.py), which trade a rare
+// class's false positives against its recall without retraining.
 package lidarsegnode

@@ -2,6 +2,7 @@ package lidarsegnode
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -24,8 +25,11 @@ type rangenet struct {
 	classes int
 	raw     []uint16 // class index → raw label id
 	softmax bool
-	h, w    int
-	stats   string
+	// offset is the card's class_bias: a logit offset per class, added
+	// before the argmax; nil for none.
+	offset []float32
+	h, w   int
+	stats  string
 	// paint is the card's camera painting (nil for none): its channels
 	// follow the five geometric ones, normalised by paintMean and paintStd.
 	paint               *infer.Paint
@@ -325,7 +329,13 @@ func (r *rangenet) check(labels *lidarseg.LabelMap, pc *lidarseg.ProjectionConfi
 		}
 		copy(r.raw, labels.Inverse)
 	}
+	if r.offset, err = classBiasOf(c, r.classes, r.softmax); err != nil {
+		return err
+	}
 	r.stats = fmt.Sprintf("%s %s, %d classes, %d×%d, provider %s, softmax in model %v", c.Name, c.Version, r.classes, r.h, r.w, r.m.Provider(), r.softmax)
+	if r.offset != nil {
+		r.stats += ", class offsets from the card"
+	}
 	if r.native, err = nativeOf(c); err != nil {
 		return err
 	}
@@ -336,6 +346,59 @@ func (r *rangenet) check(labels *lidarseg.LabelMap, pc *lidarseg.ProjectionConfi
 		r.stats += fmt.Sprintf(", painted %v from %v", r.paint.Channels, r.paint.Cameras)
 	}
 	return nil
+}
+
+// classBiasOf reads the card's class_bias: one finite logit offset per
+// output class (fitted on calibration drives by
+// tools/train/lidarseg_bias.py), added to the class's scores before the
+// argmax. nil when the card has none.
+func classBiasOf(c *infer.Card, classes int, softmax bool) ([]float32, error) {
+	v, ok := c.Parameters["class_bias"]
+	if !ok {
+		return nil, nil
+	}
+	list, ok := v.([]any)
+	if !ok || len(list) != classes {
+		return nil, fmt.Errorf("%w: card class_bias %v: want a list of %d numbers, one per class", ErrModel, v, classes)
+	}
+	if softmax {
+		// Offsets are on logits; probabilities would need them as log-ratios.
+		return nil, fmt.Errorf("%w: card class_bias on a model with softmax inside: offsets apply to logits (softmax: false)", ErrModel)
+	}
+	out := make([]float32, classes)
+	for i, e := range list {
+		var f float64
+		switch x := e.(type) {
+		case int:
+			f = float64(x)
+		case float64:
+			f = x
+		default:
+			return nil, fmt.Errorf("%w: card class_bias entry %d (%v) is not a number", ErrModel, i, e)
+		}
+		if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 100 {
+			return nil, fmt.Errorf("%w: card class_bias entry %d is %g, want a finite offset within ±100", ErrModel, i, f)
+		}
+		out[i] = float32(f)
+	}
+	return out, nil
+}
+
+// offsetScores adds the card's class offsets to the output in place, for
+// the CRF, which reads the scores themselves (the argmax adds them as it
+// compares). The output is rewritten by every run.
+func (r *rangenet) offsetScores() {
+	if r.offset == nil {
+		return
+	}
+	out := r.output()
+	plane := len(out) / r.classes
+	for c, o := range r.offset {
+		sc := out[c*plane : (c+1)*plane]
+		for i := range sc {
+			sc[i] += o
+		}
+	}
 }
 
 func (r *rangenet) describe() string  { return r.stats }

@@ -266,3 +266,77 @@ func TestNativeFamilyErrors(t *testing.T) {
 		t.Errorf("model after the failed swap: %q", env.Stats.Snapshot().Facts["model"])
 	}
 }
+
+// withClassBias is nativeCard with the card parameter class_bias.
+func withClassBias(list string) string {
+	return strings.Replace(nativeCard, "row_multiple: 4,", "row_multiple: 4, class_bias: "+list+",", 1)
+}
+
+// TestClassBias: the card's class_bias offsets each class's logits before
+// the argmax, through the node: the tiny model labels a sweep road and
+// building only, and an offset of +50 on person (beyond any of its
+// logits) makes every point a person, while one of -0.5 on road moves
+// only the points whose building logit is within 0.5 of road's. A list of
+// the wrong length, a non-number and offsets on a softmax model are
+// refused at load, naming the parameter.
+func TestClassBias(t *testing.T) {
+	needORT(t)
+	cloud := lidarCloud(t, sim.PresetVLP16, 1024)
+	labelsOf := func(card string) []uint16 {
+		t.Helper()
+		n, err := New(envWith(map[string]any{"model.path": tinyRangeNet(t, "H", "W", card), "post_processing": "none"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer n.Close()
+		if err := n.Handle(cloud, &discard{}); err != nil {
+			t.Fatal(err)
+		}
+		return slices.Clone(n.class)
+	}
+	zeros := "[" + strings.TrimSuffix(strings.Repeat("0, ", 20), ", ") + "]"
+	offset := func(class int, v string) string {
+		l := strings.Split(strings.Trim(zeros, "[]"), ", ")
+		l[class] = v
+		return "[" + strings.Join(l, ", ") + "]"
+	}
+	count := func(ls []uint16) map[uint16]int {
+		m := map[uint16]int{}
+		for _, l := range ls {
+			m[l]++
+		}
+		return m
+	}
+	plain := labelsOf(nativeCard)
+	pc := count(plain)
+	seen := len(plain) - pc[0] // points with a pixel; the rest stay unlabelled
+	if pc[9] == 0 || pc[13] == 0 || pc[9]+pc[13] != seen {
+		t.Fatalf("the tiny model should label road and building only: %v", pc)
+	}
+	if got := labelsOf(withClassBias(zeros)); !slices.Equal(got, plain) {
+		t.Error("zero offsets changed the labels")
+	}
+	if c := count(labelsOf(withClassBias(offset(6, "50")))); c[6] != seen {
+		t.Errorf("person +50: labels %v, want all %d person", c, seen)
+	}
+	road := labelsOf(withClassBias(offset(9, "-0.5")))
+	rc := count(road)
+	if rc[9] == 0 || rc[9] >= pc[9] || rc[9]+rc[13] != seen {
+		t.Errorf("road -0.5: labels %v against %v: want fewer road points, the rest building", rc, pc)
+	}
+	for i := range road {
+		if plain[i] == 13 && road[i] != 13 {
+			t.Fatalf("point %d was building and became %d with a road offset", i, road[i])
+		}
+	}
+	for _, c := range []struct{ card, want string }{
+		{withClassBias("[0, 1]"), "want a list of 20 numbers"},
+		{withClassBias(offset(3, "big")), "entry 3"},
+		{strings.Replace(withClassBias(zeros), "softmax: false", "softmax: true", 1), "softmax inside"},
+	} {
+		_, err := New(envWith(map[string]any{"model.path": tinyRangeNet(t, "H", "W", c.card)}))
+		if err == nil || !strings.Contains(err.Error(), "class_bias") || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("error %v, want class_bias and %q", err, c.want)
+		}
+	}
+}

@@ -614,11 +614,12 @@ func (n *Node) label(data []byte, topic string, pub node.Publisher) error {
 		if err := n.model.run(); err != nil {
 			return fmt.Errorf("lidarseg node: inference: %w", err)
 		}
-		if err := n.argmax.Run(n.pixClass, n.model.output(), n.model.classes); err != nil {
+		if err := n.argmax.RunOffset(n.pixClass, n.model.output(), n.model.classes, n.model.offset); err != nil {
 			return fmt.Errorf("lidarseg node: %w", err)
 		}
 		t = n.stage("inference", t)
 		if n.crf != nil {
+			n.model.offsetScores()
 			// The CRF keeps a pointer to the cloud while it runs: a field,
 			// not the local, so that the cloud does not move to the heap.
 			n.crfCloud = cloud

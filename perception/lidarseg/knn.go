@@ -606,6 +606,8 @@ type Argmax struct {
 	dst     []uint16
 	scores  []float32
 	classes int
+	off     []float32 // the call's offsets, one per class
+	offset  []float32 // zeros, the offsets of a call without
 }
 
 // NewArgmax returns an Argmax.
@@ -621,19 +623,40 @@ func NewArgmax() *Argmax {
 // never win (a pixel whose scores are all NaN gets class 0). Softmax does not change the result, so logits and
 // probabilities both work.
 func (a *Argmax) Run(dst []uint16, scores []float32, classes int) error {
+	return a.RunOffset(dst, scores, classes, nil)
+}
+
+// RunOffset is Run with offset[c] added to every score of class c before
+// the comparison (a model card's class_bias: per-class logit offsets that
+// move each class's precision/recall trade-off); nil adds nothing. Offsets
+// add to logits, so a model with softmax inside needs them as log-ratios
+// of its probabilities, which this does not do.
+func (a *Argmax) RunOffset(dst []uint16, scores []float32, classes int, offset []float32) error {
 	if classes < 1 || classes > math.MaxUint16 || len(scores) != classes*len(dst) {
 		return fmt.Errorf("%w: %d scores for %d classes × %d pixels", ErrInput, len(scores), classes, len(dst))
 	}
+	if offset != nil && len(offset) != classes {
+		return fmt.Errorf("%w: %d class offsets for %d classes", ErrInput, len(offset), classes)
+	}
+	if offset == nil {
+		// The kernel always adds: zeros, never written, kept between calls.
+		if cap(a.offset) < classes {
+			a.offset = make([]float32, classes)
+		}
+		offset = a.offset[:classes]
+	}
 	a.dst, a.scores, a.classes = dst, scores, classes
+	a.off = offset
 	a.par.For(len(dst), 8192, a.fn)
-	a.dst, a.scores = nil, nil
+	a.dst, a.scores, a.off = nil, nil, nil
 	return nil
 }
 
 func (a *Argmax) run(lo, hi int) {
 	plane := len(a.dst)
+	off := a.off
 	if n := (hi - lo) &^ 31; useSIMD && a.useSIMD && n > 0 {
-		argmaxAVX2(&a.scores[lo], plane, a.classes, n, &a.dst[lo])
+		argmaxAVX2(&a.scores[lo], plane, a.classes, n, &a.dst[lo], &off[0])
 		lo += n
 	}
 	// Blocks of pixels, one class plane at a time, so that memory is read
@@ -649,15 +672,18 @@ func (a *Argmax) run(lo, hi int) {
 		for i, v := range bv {
 			if v != v {
 				bv[i] = float32(math.Inf(-1))
+			} else {
+				bv[i] = v + off[0]
 			}
 		}
 		for c := 1; c < a.classes; c++ {
 			sc := a.scores[c*plane+b0 : c*plane+b1]
 			bv := bv[:len(sc)]
 			best := best[:len(sc)]
+			oc := off[c]
 			for i, v := range sc {
-				if v > bv[i] {
-					bv[i] = v
+				if v+oc > bv[i] {
+					bv[i] = v + oc
 					best[i] = uint16(c)
 				}
 			}

@@ -256,7 +256,7 @@ func TestKNNShortcutSeesEveryLabel(t *testing.T) {
 // TestArgmaxSIMDMatchesPortable compares the AVX2 argmax with the portable
 // loop: ties, NaN (class 0 included, and pixels all NaN), ±Inf, class
 // counts 1 to 300, pixel counts around the kernel's 32 and the workers'
-// chunks.
+// chunks, without and with class offsets (some making ties).
 func TestArgmaxSIMDMatchesPortable(t *testing.T) {
 	if !useSIMD {
 		t.Skip("no AVX2 on this CPU")
@@ -279,21 +279,28 @@ func TestArgmaxSIMDMatchesPortable(t *testing.T) {
 			for c := range classes { // one pixel all NaN
 				scores[c*pixels+pixels/2] = float32(math.NaN())
 			}
-			run := func(simd bool) []uint16 {
+			offset := make([]float32, classes)
+			for c := range offset {
+				offset[c] = float32(rng.IntN(5)) - 2 // integers: ties survive
+			}
+			run := func(simd bool, off []float32) []uint16 {
 				a := NewArgmax()
 				a.useSIMD = simd
 				dst := make([]uint16, pixels)
-				if err := a.Run(dst, scores, classes); err != nil {
+				if err := a.RunOffset(dst, scores, classes, off); err != nil {
 					t.Fatal(err)
 				}
 				return dst
 			}
-			got, want := run(true), run(false)
-			for p := range got {
-				if got[p] != want[p] {
-					t.Fatalf("%d classes, %d pixels: pixel %d class %d by AVX2, %d portable", classes, pixels, p, got[p], want[p])
+			for _, off := range [][]float32{nil, offset} {
+				got, want := run(true, off), run(false, off)
+				for p := range got {
+					if got[p] != want[p] {
+						t.Fatalf("%d classes, %d pixels, offsets %v: pixel %d class %d by AVX2, %d portable", classes, pixels, off != nil, p, got[p], want[p])
+					}
 				}
 			}
+			got := run(true, nil)
 			if got[pixels/2] != 0 {
 				t.Errorf("%d classes: a pixel all NaN got class %d", classes, got[pixels/2])
 			}

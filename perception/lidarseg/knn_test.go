@@ -249,6 +249,36 @@ func TestArgmax(t *testing.T) {
 	if n := testing.AllocsPerRun(5, func() { _ = a.Run(dst, scores, classes) }); n != 0 {
 		t.Errorf("Argmax allocates %v", n)
 	}
+
+	// Offsets: class c's scores moved by offset[c] before the comparison.
+	offset := []float32{0, 1.5, -1, 0, 2, -3, 0.5}
+	if err := a.RunOffset(dst, scores, classes, offset); err != nil {
+		t.Fatal(err)
+	}
+	moved := 0
+	for p := range dst {
+		best, bv := 0, float32(math.Inf(-1))
+		for c := range classes {
+			if v := scores[c*pixels+p] + offset[c]; v > bv {
+				best, bv = c, v
+			}
+		}
+		if int(dst[p]) != best {
+			t.Fatalf("pixel %d with offsets: %d, want %d", p, dst[p], best)
+		}
+		if s0 := scores[p]; best != 0 && s0 >= scores[best*pixels+p] {
+			moved++
+		}
+	}
+	if moved == 0 {
+		t.Error("the offsets moved no pixel from the plain argmax")
+	}
+	if err := a.RunOffset(dst, scores, classes, offset[1:]); !errors.Is(err, ErrInput) {
+		t.Errorf("6 offsets for 7 classes: %v", err)
+	}
+	if n := testing.AllocsPerRun(5, func() { _ = a.RunOffset(dst, scores, classes, offset) }); n != 0 {
+		t.Errorf("Argmax with offsets allocates %v", n)
+	}
 }
 
 func TestKNNAllocs(t *testing.T) {

@@ -40,10 +40,11 @@ func fillTensorAVX2(pp *int32, pr *float32, pay *[4]float32, t *float32, plane i
 func knnRow8AVX2(prange *float32, plabel *uint16, wp int, w25 *[25][8]float32, cut uint32, n int, out *uint16)
 
 // argmaxAVX2 is Argmax's loop for n pixels (n a multiple of 32) whose
-// class scores lie plane floats apart, classes of them.
+// class scores lie plane floats apart, classes of them, offset[c] added to
+// class c's.
 //
 //go:noescape
-func argmaxAVX2(scores *float32, plane int, classes int, n int, dst *uint16)
+func argmaxAVX2(scores *float32, plane int, classes int, n int, dst *uint16, offset *float32)
 
 // pixelsAVX2 is pixels' table look-ups for the first n points (n a
 // multiple of 4); see the assembly. zeroY reports points with a pixel and

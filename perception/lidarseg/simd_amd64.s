@@ -506,22 +506,25 @@ k8done:
 // never is) takes the class in Y8.
 #define ARGMAX_CLASS(off, B, L) \
 	VMOVUPS off(R10), Y11 \
+	VADDPS Y13, Y11, Y11 \
 	VCMPPS $0x1e, B, Y11, Y12 \
 	VBLENDVPS Y12, Y11, B, B \
 	VBLENDVPS Y12, Y8, L, L
 
-// func argmaxAVX2(scores *float32, plane int, classes int, n int, dst *uint16)
+// func argmaxAVX2(scores *float32, plane int, classes int, n int, dst *uint16, offset *float32)
 // Argmax's loop for the n pixels (n a multiple of 32) from scores, whose
-// classes lie plane floats apart: each pixel's class of highest score,
+// classes lie plane floats apart, offset[c] added to class c's (NaN stays
+// NaN): each pixel's class of highest score,
 // ties to the lower class, NaN never winning (class 0 when all are NaN),
 // thirty-two pixels at a time, one class plane after the other.
-TEXT ·argmaxAVX2(SB), NOSPLIT, $0-40
+TEXT ·argmaxAVX2(SB), NOSPLIT, $0-48
 	MOVQ scores+0(FP), SI
 	MOVQ plane+8(FP), BX
 	SHLQ $2, BX // a class plane, bytes
 	MOVQ classes+16(FP), DX
 	MOVQ n+24(FP), CX
 	MOVQ dst+32(FP), DI
+	MOVQ offset+40(FP), R8
 	VPCMPEQD Y9, Y9, Y9
 	VPSRLD $31, Y9, Y9 // 1 in every lane
 	VPCMPEQD Y10, Y10, Y10
@@ -531,11 +534,16 @@ amloop:
 	CMPQ AX, CX
 	JGE amdone
 	LEAQ (SI)(AX*4), R10
-	// Class 0, NaN as −Inf.
+	// Class 0 with its offset, NaN as −Inf.
+	VBROADCASTSS 0(R8), Y13
 	VMOVUPS 0(R10), Y0
 	VMOVUPS 32(R10), Y1
 	VMOVUPS 64(R10), Y2
 	VMOVUPS 96(R10), Y3
+	VADDPS Y13, Y0, Y0
+	VADDPS Y13, Y1, Y1
+	VADDPS Y13, Y2, Y2
+	VADDPS Y13, Y3, Y3
 	VCMPPS $3, Y0, Y0, Y11
 	VBLENDVPS Y11, Y10, Y0, Y0
 	VCMPPS $3, Y1, Y1, Y11
@@ -555,6 +563,7 @@ amclass:
 	JGE amstore
 	ADDQ BX, R10
 	VPADDD Y9, Y8, Y8
+	VBROADCASTSS (R8)(R9*4), Y13
 	ARGMAX_CLASS(0, Y0, Y4)
 	ARGMAX_CLASS(32, Y1, Y5)
 	ARGMAX_CLASS(64, Y2, Y6)

@@ -26,7 +26,7 @@ func knnRow8AVX2(prange *float32, plabel *uint16, wp int, w25 *[25][8]float32, c
 }
 
 // argmaxAVX2 is never called without the assembly kernel.
-func argmaxAVX2(scores *float32, plane int, classes int, n int, dst *uint16) {
+func argmaxAVX2(scores *float32, plane int, classes int, n int, dst *uint16, offset *float32) {
 	panic("lidarseg: argmaxAVX2 without amd64 assembly")
 }
 
