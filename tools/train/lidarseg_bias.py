@@ -141,11 +141,16 @@ def write_card(path, bias, fit):
     metrics, by text edits, so the rest of the card keeps its layout."""
     text = open(path).read()
     text = re.sub(r"(?m)^  class_bias: .*\n", "", text)
+    text = re.sub(r"class_bias: \[[^\]]*\],\s*", "", text)
     text = re.sub(r"class_bias_fit: '[^']*',\s*", "", text)
     text = re.sub(r"(?m)^  class_bias_fit: .*\n", "", text)
-    if "\nparameters:\n" not in text:
-        raise SystemExit(f"{path}: want a block-style parameters: mapping")
-    text = text.replace("\nparameters:\n", "\nparameters:\n  class_bias: [" + ", ".join(f"{b:g}" for b in bias) + "]\n", 1)
+    offsets = "class_bias: [" + ", ".join(f"{b:g}" for b in bias) + "]"
+    if "\nparameters:\n" in text:
+        text = text.replace("\nparameters:\n", "\nparameters:\n  " + offsets + "\n", 1)
+    elif "\nparameters: {" in text:
+        text = text.replace("\nparameters: {", "\nparameters: {" + offsets + ", ", 1)
+    else:
+        raise SystemExit(f"{path}: no parameters mapping to put class_bias in")
     if "\nmetrics: {" in text:
         text = text.replace("\nmetrics: {", "\nmetrics: {class_bias_fit: '" + fit + "', ", 1)
     elif "\nmetrics:\n" in text:

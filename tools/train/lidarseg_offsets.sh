@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # lidarseg_offsets.sh fits the class offsets (card parameters.class_bias)
 # of the lidarseg-any-small family's own networks, lidarseg-any-small and
-# lidarseg-any-sparse-small, with tools/train/lidarseg_bias.py, and writes
-# them into their cards. Calibration drives: seeds 241-250, 261-270 and
+# lidarseg-any-sparse-small, with tools/train/lidarseg_bias.py, and prints
+# them; WRITE=1 writes them into the cards. The README says why the
+# shipped cards carry none (they cost cyclist recall on crowded drives). Calibration drives: seeds 241-250, 261-270 and
 # 281-290 (4 s, one lidar and column count each, simulated into
 # data/lscal once) and the validation drives of lidarseg_any.sh (data/lidarany/v211-v220);
 # none is a training or held-out drive. Only classes the model does not
@@ -27,7 +28,7 @@ for base in 241 261 281; do
     s=$((s + 1))
   done
 done
-fit="--step 0.25 --limit 2 --only-below 0.1 --guard-points 1000 --guard-fall 0.03 --write"
+fit="--step 0.25 --limit 2 --only-below 0.1 --guard-points 1000 --guard-fall 0.03 ${WRITE:+--write}"
 python3 tools/train/lidarseg_bias.py --model models/lidarseg-any-sparse-small.onnx --keep 0.3 $fit \
   --dirs "$C"/c2{47,48,49,50,67,68,69,70,87,88,89,90}-* "$V"/v21{7,8,9}-* "$V"/v220-*
 python3 tools/train/lidarseg_bias.py --model models/lidarseg-any-small.onnx --keep 0.1 $fit \
