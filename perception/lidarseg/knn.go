@@ -670,11 +670,12 @@ func (a *Argmax) run(lo, hi int) {
 		copy(bv, a.scores[b0:b1])
 		clear(best)
 		for i, v := range bv {
-			if v != v {
-				bv[i] = float32(math.Inf(-1))
-			} else {
-				bv[i] = v + off[0]
+			// Offset first, as the kernel does, so that an offset making
+			// NaN (−Inf + Inf) is NaN for both.
+			if v += off[0]; v != v {
+				v = float32(math.Inf(-1))
 			}
+			bv[i] = v
 		}
 		for c := 1; c < a.classes; c++ {
 			sc := a.scores[c*plane+b0 : c*plane+b1]
