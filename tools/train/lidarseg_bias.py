@@ -84,7 +84,8 @@ def main():
     ap.add_argument("--guard-fall", type=float, default=0.05, help="... may not fall by more than this in IoU on that drive")
     ap.add_argument("--only-below", type=float, default=1.0,
                     help="move only the classes whose IoU over all the drives' pixels, without offsets, is below this "
-                         "(classes the model does not recognise; 1: every class)")
+                         "(classes the model does not recognise on these drives; a class with a handful of pixels on "
+                         "them reads near 0 too, so check it on drives that have it; 1: every class)")
     ap.add_argument("--write", action="store_true")
     a = ap.parse_args()
 
