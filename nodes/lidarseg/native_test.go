@@ -278,13 +278,17 @@ func withClassBias(list string) string {
 // logits) makes every point a person, while one of -0.5 on road moves
 // only the points whose building logit is within 0.5 of road's. A list of
 // the wrong length, a non-number and offsets on a softmax model are
-// refused at load, naming the parameter.
+// refused at load, naming the parameter. The CRF sees the offsets too.
 func TestClassBias(t *testing.T) {
 	needORT(t)
 	cloud := lidarCloud(t, sim.PresetVLP16, 1024)
-	labelsOf := func(card string) []uint16 {
+	labelsOf := func(card string, post ...string) []uint16 {
 		t.Helper()
-		n, err := New(envWith(map[string]any{"model.path": tinyRangeNet(t, "H", "W", card), "post_processing": "none"}))
+		pp := "none"
+		if len(post) > 0 {
+			pp = post[0]
+		}
+		n, err := New(envWith(map[string]any{"model.path": tinyRangeNet(t, "H", "W", card), "post_processing": pp}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,6 +322,10 @@ func TestClassBias(t *testing.T) {
 	}
 	if c := count(labelsOf(withClassBias(offset(6, "50")))); c[6] != seen {
 		t.Errorf("person +50: labels %v, want all %d person", c, seen)
+	}
+	// The CRF reads the scores themselves: it must see them offset too.
+	if c := count(labelsOf(withClassBias(offset(6, "50")), "crf")); c[6] != seen {
+		t.Errorf("person +50 with the CRF: labels %v, want all %d person", c, seen)
 	}
 	road := labelsOf(withClassBias(offset(9, "-0.5")))
 	rc := count(road)
