@@ -2,14 +2,16 @@
 # lidarseg_offsets.sh fits the class offsets (card parameters.class_bias)
 # of the lidarseg-any-small family's own networks, lidarseg-any-small and
 # lidarseg-any-sparse-small, with tools/train/lidarseg_bias.py, and prints
-# them; WRITE=1 writes them into the cards. The README says why the
-# shipped cards carry none (they cost cyclist recall on crowded drives). Calibration drives: seeds 241-250, 261-270 and
-# 281-290 (4 s, one lidar and column count each, simulated into
-# data/lscal once) and the validation drives of lidarseg_any.sh (data/lidarany/v211-v220);
-# none is a training or held-out drive. Only classes the model does not
-# recognise (pooled IoU under 0.10 without offsets) may move, by at most
-# 2, and no class with 1,000 points on a drive may lose more than 0.03
-# IoU there. About 12 min on two cores; needs onnxruntime (pyenv's python3).
+# them; WRITE=1 writes them into the cards. The shipped cards carry none:
+# the offsets this fits (bicycle and bicyclist -2) cost cyclist IoU on
+# crowded drives (the README's "lidarseg on any lidar" says how much).
+# Calibration drives: seeds 241-250, 261-270 and 281-290 (4 s, one lidar
+# and column count each, simulated into data/lscal once) and the
+# validation drives of lidarseg_any.sh (data/lidarany/v211-v220); none is
+# a training or held-out drive, and they hold few cyclists. Only classes
+# under 0.10 pooled IoU without offsets may move, by at most 2, and no
+# class with 1,000 points on a drive may lose more than 0.03 IoU there.
+# About 12 min on two cores; needs onnxruntime (pyenv's python3).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=bin/gopercept
