@@ -15,7 +15,8 @@ trained on and the held-out seeds are not among:
 DIR is a `gopercept simulate --dataset lidarseg --preset native` directory
 (range.npy, labels.npy, meta.yaml). --write stores the offsets in the
 model's card (parameters.class_bias), with the drives and the figures.
-Needs onnxruntime (pyenv's python3)."""
+Needs onnxruntime, numpy and PyYAML; tools/train/lidarseg_offsets.sh makes
+a venv of them."""
 import argparse
 import os
 import re
@@ -36,6 +37,7 @@ def logits_of(sess, card, d, keep, rng):
     ls, ys = [], []
     for i in range(len(x)):
         s = np.asarray(x[i], np.float32)
+        # lidarseg.py's normalise, which this cannot import (it needs torch).
         inp = ((s - mean) / std) * (s[:1] > 0)
         out = sess.run(None, {name: inp[None]})[0][0]  # [C, H, W]
         lab = np.asarray(y[i]).astype(np.int64)

@@ -11,7 +11,8 @@
 # a training or held-out drive, and they hold few cyclists. Only classes
 # under 0.10 pooled IoU without offsets may move, by at most 2, and no
 # class with 1,000 points on a drive may lose more than 0.03 IoU there.
-# About 12 min on two cores; needs onnxruntime (pyenv's python3).
+# About 12 min on two cores, in a venv of pinned onnxruntime, numpy and
+# PyYAML from PyPI (.cache/lsbias-venv, made on the first run).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=bin/gopercept
@@ -30,8 +31,14 @@ for base in 241 261 281; do
     s=$((s + 1))
   done
 done
+venv=.cache/lsbias-venv
+if ! "$venv/bin/python" -c "import onnxruntime, numpy, yaml" 2>/dev/null; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q onnxruntime==1.23.2 numpy==2.4.6 PyYAML==6.0.3
+fi
+py=$venv/bin/python
 fit="--step 0.25 --limit 2 --only-below 0.1 --guard-points 1000 --guard-fall 0.03 ${WRITE:+--write}"
-python3 tools/train/lidarseg_bias.py --model models/lidarseg-any-sparse-small.onnx --keep 0.3 $fit \
+"$py" tools/train/lidarseg_bias.py --model models/lidarseg-any-sparse-small.onnx --keep 0.3 $fit \
   --dirs "$C"/c2{47,48,49,50,67,68,69,70,87,88,89,90}-* "$V"/v21{7,8,9}-* "$V"/v220-*
-python3 tools/train/lidarseg_bias.py --model models/lidarseg-any-small.onnx --keep 0.1 $fit \
+"$py" tools/train/lidarseg_bias.py --model models/lidarseg-any-small.onnx --keep 0.1 $fit \
   --dirs "$C"/c2[4-8][2-6]-* "$V"/v21[2-6]-*
