@@ -518,6 +518,8 @@ def main():
         score = car_ap + occ_iou
         if a.camera_only_p >= 1:  # a camera-only model is judged without lidar alone
             score = res["camera_only"]["car_ap_2m"] + res["camera_only"]["occupancy_iou"]
+        elif a.camera_only_p == 0 and a.lidar_only_p > 0:  # fused and lidar-only: good in both
+            score += res["lidar_only"]["car_ap_2m"] + res["lidar_only"]["occupancy_iou"]
         elif dropout:  # a checkpoint must be good without lidar too
             score += res["camera_only"]["car_ap_2m"] + res["camera_only"]["occupancy_iou"]
         if score > best:
@@ -616,6 +618,10 @@ def write_models(a, enc, fus, data, meta, res, epochs, history, history_modes, s
         "metrics": dict(metrics, params=common.count_params(fus), flops=2 * common.macs(fus, torch.zeros(1, 5, G, G), torch.zeros(1, a.channels, G, G)),
                         size_bytes=os.path.getsize(fus_path), onnx_sha256=common.sha256(fus_path)),
     }
+    # The modes the training drew its samples from; the node warns when it
+    # runs the fuser in another.
+    fus_card["parameters"]["modes"] = [m for m, p in (("fused", 1 - a.camera_only_p - a.lidar_only_p), ("lidar_only", a.lidar_only_p),
+                                                      ("camera_only", a.camera_only_p)) if p > 1e-9]
     if a.camera_only_p >= 1:
         fus_card["description"] += " Trained camera-only (lidar_bev all zeros), LSS/BEVDet-style: for rigs without lidar."
     if a.camera_aware:
