@@ -792,10 +792,11 @@ func TestLaunchArguments(t *testing.T) {
 }
 
 // TestCameraOnlyLaunch: bevfusion launched camera-only from a params file
-// (cloud_topic "", the camera-aware bev-depth-small pair), seen through the
+// (cloud_topic "", the bev-camera-only-small pair trained for it), seen through the
 // real tools: `ros2 param get` shows the empty cloud topic, `ros2 node
 // info` lists the camera inputs and no PointCloud2, and the node publishes
-// its occupancy grid from the cameras alone while the drive plays.
+// its occupancy grid from the cameras alone while the drive plays, without
+// the warning of a fuser run in a mode it was not trained for.
 func TestCameraOnlyLaunch(t *testing.T) {
 	needInstalled(t)
 	shipped, err := os.ReadFile(filepath.Join("..", "params", "bevfusion.yaml"))
@@ -805,8 +806,8 @@ func TestCameraOnlyLaunch(t *testing.T) {
 	s := string(shipped)
 	for old, repl := range map[string]string{
 		"cloud_topic: lidar/points":                   `cloud_topic: ""`,
-		"encoder_model: models/bev-small-camera.onnx": "encoder_model: models/bev-depth-small-camera.onnx",
-		"fuser_model: models/bev-small-fuser.onnx":    "fuser_model: models/bev-depth-small-fuser.onnx",
+		"encoder_model: models/bev-small-camera.onnx": "encoder_model: models/bev-camera-only-small-camera.onnx",
+		"fuser_model: models/bev-small-fuser.onnx":    "fuser_model: models/bev-camera-only-small-fuser.onnx",
 	} {
 		if !strings.Contains(s, old) {
 			t.Fatalf("params/bevfusion.yaml no longer has %q", old)
@@ -826,10 +827,13 @@ func TestCameraOnlyLaunch(t *testing.T) {
 	echo := echoOnce(t, "/cam/bevfusion/occupancy", "nav_msgs/msg/OccupancyGrid")
 	p.waitSubscribed(t, 60*time.Second, "/cam/cameras/cam_front/image")
 	checkNodeInfo(t, "cam", "bevfusion", map[string]any{"cloud_topic": "",
-		"encoder_model": "models/bev-depth-small-camera.onnx", "fuser_model": "models/bev-depth-small-fuser.onnx"}, false)
+		"encoder_model": "models/bev-camera-only-small-camera.onnx", "fuser_model": "models/bev-camera-only-small-fuser.onnx"}, false)
 	waitEchoes(t, p, map[output]*proc{{"bevfusion", "/cam/bevfusion/occupancy", "nav_msgs/msg/OccupancyGrid"}: echo})
 	logs := launch.output()
-	for _, model := range []string{"bev-depth-small-camera", "bev-depth-small-fuser"} {
+	if strings.Contains(logs, "not trained for") {
+		t.Errorf("the camera-only pair warns about its mode when run camera-only:\n%s", logs)
+	}
+	for _, model := range []string{"bev-camera-only-small-camera", "bev-camera-only-small-fuser"} {
 		if !strings.Contains(logs, "infer: "+model+" runs on CPUExecutionProvider") {
 			t.Errorf("launch log does not show %s loaded:\n%s", model, logs)
 		}

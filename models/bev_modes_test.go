@@ -35,6 +35,8 @@ type bevModel struct {
 var bevModels = []bevModel{
 	// Camera-aware encoder, one fuser trained with modality dropout.
 	{"bev-depth-small", bevModes},
+	// The same pair trained on with the lidar always absent: camera-only rigs.
+	{"bev-camera-only-small", bevModes[2:]},
 }
 
 // bevDrive is a held-out drive TestBEVModes scores on, and the prefix its
@@ -49,7 +51,7 @@ type bevDrive struct {
 var bevDrives = []bevDrive{{"hdl64", "", false}, {"vlp16", "vlp16_", true}}
 
 // TestBEVModes runs bev-depth-small through the bevfusion node fused,
-// lidar-only and camera-only on held-out seed 301 (1 s; cameras at the
+// lidar-only and camera-only, and bev-camera-only-small camera-only, on held-out seed 301 (1 s; cameras at the
 // lidar's 10 Hz so that camera-only frames share the ground truth's
 // stamps) with the HDL-64E-like lidar and with the VLP-16-like one, and
 // compares car and person AP at 2 m and occupancy IoU with each fuser

@@ -64,7 +64,11 @@
 // tasks). A query-based head (TransFusion as CUDA-BEVFusion exports it:
 // score [1,K,N], reg or center [1,2,N] in head cells, height, dim, rot, vel
 // [1,C,N]) is recognised by its three-dimensional score and needs the card
-// parameter head_cell_size (m per head cell). A fuser with a "prev_camera_bev" input (BEVDet4D) gets the
+// parameter head_cell_size (m per head cell). A fuser card's modes lists
+// the modes it was trained for (fused, lidar_only, camera_only); run in
+// another, the node says so once on the log and in the fuser_modes fact of
+// /diagnostics (a camera-only fuser fed a lidar does worse than a pair
+// trained with one). A fuser with a "prev_camera_bev" input (BEVDet4D) gets the
 // previous frame's camera BEV warped into the current ego frame by the
 // odom←base_link motion between the two stamps (bev/warp); the first frame,
 // a gap over temporal_max_gap or missing odom TF repeat the current one.

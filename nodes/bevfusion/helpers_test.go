@@ -220,6 +220,12 @@ func newRigCard(tb testing.TB, cams []string, models bool, fcard string) *rig {
 // newRigModel is newRig with the given fuser graph and card.
 func newRigModel(tb testing.TB, cams []string, models bool, fgraph *onnxbuild.Graph, fcard string, extra ...map[string]any) *rig {
 	tb.Helper()
+	return newRigModelLog(tb, slog.New(slog.DiscardHandler), cams, models, fgraph, fcard, extra...)
+}
+
+// newRigModelLog is newRigModel with the node logging to log.
+func newRigModelLog(tb testing.TB, log *slog.Logger, cams []string, models bool, fgraph *onnxbuild.Graph, fcard string, extra ...map[string]any) *rig {
+	tb.Helper()
 	must := func(err error) {
 		if err != nil {
 			tb.Fatal(err)
@@ -249,7 +255,7 @@ func newRigModel(tb testing.TB, cams []string, models bool, fgraph *onnxbuild.Gr
 	}
 	ps := param.New("bevfusion", values)
 	st := node.NewStats()
-	n, err := New(node.Env{Name: "bevfusion", Params: ps, TF: buf, Stats: st, Log: slog.New(slog.DiscardHandler)})
+	n, err := New(node.Env{Name: "bevfusion", Params: ps, TF: buf, Stats: st, Log: log})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -205,8 +205,40 @@ type fuser struct {
 	occLogits         bool   // occupancy holds logits rather than probabilities
 	classes           []string
 	colours           [][3]uint8
+	modes             []string // card parameter modes: the modes it was trained for; nil when the card names none
 	dec               *head.Decoder
 	hc                head.Config // dec's configuration as opened; Reconfigure derives new decoders from it (never written after)
+}
+
+// Fuser modes: which inputs carry data. A card's modes parameter lists the
+// ones the fuser was trained for (a fuser that only ever saw camera_bev
+// learns nothing useful about lidar_bev).
+const (
+	ModeFused      = "fused"
+	ModeLidarOnly  = "lidar_only"
+	ModeCameraOnly = "camera_only"
+)
+
+// fuserModesOf reads a fuser card's modes parameter: a list of ModeFused,
+// ModeLidarOnly and ModeCameraOnly; nil when absent.
+func fuserModesOf(card *infer.Card) ([]string, error) {
+	v, ok := card.Parameters["modes"]
+	if !ok {
+		return nil, nil
+	}
+	list, _ := v.([]any)
+	if len(list) == 0 {
+		return nil, fmt.Errorf("card parameter modes %v, want a list of %s, %s, %s", v, ModeFused, ModeLidarOnly, ModeCameraOnly)
+	}
+	var out []string
+	for _, e := range list {
+		m, _ := e.(string)
+		if m != ModeFused && m != ModeLidarOnly && m != ModeCameraOnly {
+			return nil, fmt.Errorf("card parameter modes has %v, want %s, %s or %s", e, ModeFused, ModeLidarOnly, ModeCameraOnly)
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // openFuserRT opens the fuser with rt's providers and GPU settings.
@@ -236,6 +268,9 @@ func openFuserRT(path string, rt infer.Config, g bev.Grid, classNames []string, 
 		f.layout = bev.LayoutXY
 	default:
 		return fail("card parameter bev_layout %q, want yx or xy", v)
+	}
+	if f.modes, err = fuserModesOf(card); err != nil {
+		return fail("%v", err)
 	}
 	gw, gh := g.Width(), g.Height()
 	// rows, cols of a BEV plane as the model stores it.

@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"path/filepath"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gopercept/gopercept/infer"
@@ -254,7 +257,48 @@ func New(env node.Env) (node.Node, error) {
 		}
 		env.Stats.Set("mode", mode)
 	}
+	n.checkFuserMode(cfg.FuserModel, env)
 	return n, nil
+}
+
+// FactFuserModes is the /diagnostics fact saying whether the fuser runs in
+// a mode its card says it was trained for.
+const FactFuserModes = "fuser_modes"
+
+// fuserMode is the mode the fuser runs in: which of its inputs get data.
+func (n *Node) fuserMode() string {
+	switch {
+	case n.cameraOnly:
+		return ModeCameraOnly
+	case n.lift == nil:
+		return ModeLidarOnly // no encoder or no camera_bev: camera_bev stays zero
+	}
+	return ModeFused
+}
+
+// checkFuserMode warns, once at start and on /diagnostics, when the fuser
+// runs in a mode its card does not list: a camera-only fuser fed a lidar
+// gives worse results than a pair trained with one, with nothing else to
+// say so.
+func (n *Node) checkFuserMode(path string, env node.Env) {
+	if n.fus == nil || n.fus.modes == nil {
+		return
+	}
+	mode := n.fuserMode()
+	trained := strings.Join(n.fus.modes, ", ")
+	if slices.Contains(n.fus.modes, mode) {
+		if env.Stats != nil {
+			env.Stats.Set(FactFuserModes, "running "+mode+"; trained for "+trained)
+		}
+		return
+	}
+	msg := "running " + mode + ", but " + filepath.Base(path) + " was trained for " + trained + " only — expect poorer results than a model trained for " + mode
+	if env.Stats != nil {
+		env.Stats.Set(FactFuserModes, msg)
+	}
+	if env.Log != nil {
+		env.Log.Warn("bevfusion: the fuser runs in a mode it was not trained for: "+msg, "fuser_model", path)
+	}
 }
 
 // Inputs lists the cloud and every camera's image and camera_info. The
