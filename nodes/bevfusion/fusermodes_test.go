@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gopercept/gopercept/infer/onnxbuild"
 	"github.com/gopercept/gopercept/internal/ros/node"
 )
 
@@ -55,25 +54,11 @@ func TestFuserModes(t *testing.T) {
 	}
 	// A misspelt mode refuses the model, naming the parameter.
 	for _, bad := range []string{"  modes: [camera]\n", "  modes: camera_only\n", "  modes: []\n"} {
-		_, err := New(envWithModels(t, []string{"front"}, cameraFuserGraph(), fuserCard+bad))
+		env := node.Env{Name: "bevfusion", Params: paramSet(rigValues(t, []string{"front"}, true, cameraFuserGraph(), fuserCard+bad)),
+			Stats: node.NewStats(), Log: slog.New(slog.DiscardHandler)}
+		_, err := New(env)
 		if !errors.Is(err, ErrModel) || !strings.Contains(err.Error(), "modes") {
 			t.Errorf("card %q: %v, want ErrModel naming modes", strings.TrimSpace(bad), err)
 		}
 	}
-}
-
-// envWithModels is the Env of a node with the test encoder for cams and the
-// given fuser, for constructions expected to fail.
-func envWithModels(t *testing.T, cams []string, fgraph *onnxbuild.Graph, fcard string) node.Env {
-	t.Helper()
-	needORT(t)
-	dir := t.TempDir()
-	values := map[string]any{
-		"cameras": toAny(cams), "cloud_topic": "points",
-		"grid.x_min": testGridMin, "grid.x_max": -testGridMin, "grid.y_min": testGridMin, "grid.y_max": -testGridMin,
-		"grid.resolution": testRes, "nms_scale": []any{1.0, 4.5},
-		"fuser_model":   writeModel(t, dir, "fuser", fgraph, fcard),
-		"encoder_model": writeModel(t, dir, "encoder", encoderGraph(len(cams)), encoderCard(len(cams))),
-	}
-	return node.Env{Name: "bevfusion", Params: paramSet(values), Stats: node.NewStats(), Log: slog.New(slog.DiscardHandler)}
 }

@@ -223,18 +223,11 @@ func newRigModel(tb testing.TB, cams []string, models bool, fgraph *onnxbuild.Gr
 	return newRigModelLog(tb, slog.New(slog.DiscardHandler), cams, models, fgraph, fcard, extra...)
 }
 
-// newRigModelLog is newRigModel with the node logging to log.
-func newRigModelLog(tb testing.TB, log *slog.Logger, cams []string, models bool, fgraph *onnxbuild.Graph, fcard string, extra ...map[string]any) *rig {
+// rigValues are the rig's parameter values: cams, the test grid and, with
+// models, the test encoder and the given fuser written to a temporary
+// folder; extra overrides them.
+func rigValues(tb testing.TB, cams []string, models bool, fgraph *onnxbuild.Graph, fcard string, extra ...map[string]any) map[string]any {
 	tb.Helper()
-	must := func(err error) {
-		if err != nil {
-			tb.Fatal(err)
-		}
-	}
-	buf, err := tf.New(tf.Config{})
-	must(err)
-	must(buf.SetTransform("base_link", "lidar", 0, tf.Transform{Translation: r3.Vec{X: 1, Z: 1.8}, Rotation: tf.Identity().Rotation}, true))
-	must(buf.SetTransform("base_link", "cam_optical", 0, tf.Transform{Translation: r3.Vec{X: 1.5, Z: 1.5}, Rotation: tf.QuatFromRPY(-math.Pi/2, 0, -math.Pi/2)}, true))
 	values := map[string]any{
 		"cameras": toAny(cams), "cloud_topic": "points",
 		"grid.x_min": testGridMin, "grid.x_max": -testGridMin, "grid.y_min": testGridMin, "grid.y_max": -testGridMin,
@@ -253,7 +246,22 @@ func newRigModelLog(tb testing.TB, log *slog.Logger, cams []string, models bool,
 			values[k] = v
 		}
 	}
-	ps := param.New("bevfusion", values)
+	return values
+}
+
+// newRigModelLog is newRigModel with the node logging to log.
+func newRigModelLog(tb testing.TB, log *slog.Logger, cams []string, models bool, fgraph *onnxbuild.Graph, fcard string, extra ...map[string]any) *rig {
+	tb.Helper()
+	must := func(err error) {
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	buf, err := tf.New(tf.Config{})
+	must(err)
+	must(buf.SetTransform("base_link", "lidar", 0, tf.Transform{Translation: r3.Vec{X: 1, Z: 1.8}, Rotation: tf.Identity().Rotation}, true))
+	must(buf.SetTransform("base_link", "cam_optical", 0, tf.Transform{Translation: r3.Vec{X: 1.5, Z: 1.5}, Rotation: tf.QuatFromRPY(-math.Pi/2, 0, -math.Pi/2)}, true))
+	ps := param.New("bevfusion", rigValues(tb, cams, models, fgraph, fcard, extra...))
 	st := node.NewStats()
 	n, err := New(node.Env{Name: "bevfusion", Params: ps, TF: buf, Stats: st, Log: log})
 	if err != nil {
