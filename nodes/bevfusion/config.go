@@ -70,7 +70,7 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.ZMin = ps.Float("grid.z_min", -5, "Lowest lidar point kept in base_link, m.")
 	c.ZMax = ps.Float("grid.z_max", 3, "Highest lidar point kept in base_link, m.")
 	c.ObstacleHeight = ps.Float("obstacle_height", 0.3, "Height in base_link above which a lidar point marks its cell occupied (lower points mark it observed free), m.")
-	c.IPM = ps.Bool("ipm.enabled", true, "Publish the stitched top-down camera image (inverse perspective mapping on the ground plane) on ~/ipm.")
+	c.IPM = ps.Bool("ipm.enabled", true, "Publish the stitched top-down camera image (inverse perspective mapping on the ground plane) on ~/ipm (live, rendered only while something subscribes to it, as ~/bev_image).")
 	c.IPMGroundZ = ps.Float("ipm.ground_z", 0, "Height of the flat ground in base_link for IPM, m.")
 	c.IPMOrientation = ps.String("ipm.orientation", "forward_up", "IPM image pixel order: forward_up (forward at the top, for people) or grid (the OccupancyGrid's order).")
 	c.EncoderModel = ps.String("encoder_model", "", "Camera encoder ONNX model (card family bev-camera), or a query-based detector (card family bev-query: images and lidar2img in, a box set out; fuser_model must then be empty); empty for none. Relative paths are under the project root.")

@@ -89,6 +89,38 @@ func (n *Node) publish(stamp int64, pub node.Publisher) error {
 		return err
 	}
 
+	// The two pictures are rendered only while someone subscribes (live);
+	// replay keeps them. Unwatched, the IPM alone saves 6–8 ms a frame.
+	if node.Wanted(pub, TopicBEVImage) {
+		if err := n.publishBEVImage(hdr, pub); err != nil {
+			return err
+		}
+	}
+	if n.ipm != nil {
+		if !node.Wanted(pub, TopicIPM) {
+			n.fact("ipm", "idle: no subscriber")
+		} else if img, err := n.ipm.render(); err != nil {
+			n.fact("ipm", "failed: "+err.Error())
+		} else {
+			n.number("ipm", "ok, %.0f%% of the grid seen", 100*n.ipm.m.Coverage())
+			o.ipm = sensor_msgs.Image{Header: hdr, Width: uint32(img.Width), Height: uint32(img.Height), Encoding: "rgb8",
+				Step: uint32(3 * img.Width), Data: img.Pix[:3*img.Width*img.Height]}
+			if err := pub.Publish(TopicIPM, &o.ipm); err != nil {
+				return err
+			}
+		}
+	}
+	if n.fus == nil && n.query == nil {
+		return nil
+	}
+	return n.publishDetections(hdr, pub)
+}
+
+// publishBEVImage publishes the BEV semantic image of n.occ and n.boxes.
+func (n *Node) publishBEVImage(hdr std_msgs.Header, pub node.Publisher) error {
+	g := n.cfg.Grid
+	w, h := g.Width(), g.Height()
+	o := &n.out
 	// BEV semantic image: occupancy in grey (black unknown, dark grey free,
 	// white occupied, a learned probability in between), detection
 	// footprints in their class colour; row j is y index j, column i is x
@@ -112,26 +144,12 @@ func (n *Node) publish(stamp int64, pub node.Publisher) error {
 		paintBox(pix, g.XMin, g.YMin, g.Resolution, w, h, b, [3]uint8{uint8(col.R * 255), uint8(col.G * 255), uint8(col.B * 255)})
 	}
 	o.image.Data = pix
-	if err := pub.Publish(TopicBEVImage, &o.image); err != nil {
-		return err
-	}
-	if n.ipm != nil {
-		img, err := n.ipm.render()
-		if err != nil {
-			n.fact("ipm", "failed: "+err.Error())
-		} else {
-			n.number("ipm", "ok, %.0f%% of the grid seen", 100*n.ipm.m.Coverage())
-			o.ipm = sensor_msgs.Image{Header: hdr, Width: uint32(img.Width), Height: uint32(img.Height), Encoding: "rgb8",
-				Step: uint32(3 * img.Width), Data: img.Pix[:3*img.Width*img.Height]}
-			if err := pub.Publish(TopicIPM, &o.ipm); err != nil {
-				return err
-			}
-		}
-	}
-	if n.fus == nil && n.query == nil {
-		return nil
-	}
+	return pub.Publish(TopicBEVImage, &o.image)
+}
 
+// publishDetections publishes the detections and their markers.
+func (n *Node) publishDetections(hdr std_msgs.Header, pub node.Publisher) error {
+	o := &n.out
 	// Detections.
 	o.dets.Header = hdr
 	o.dets.Detections = o.dets.Detections[:0]

@@ -49,7 +49,7 @@ func declare(ps *param.Set) (Config, error) {
 	var c Config
 	c.InputTopic = ps.String("input_topic", "lidar/points", "PointCloud2 topic to segment (relative: in the node's namespace).")
 	c.LabelledTopic = ps.String("labelled_topic", "~/labelled", "Topic of the labelled cloud (input fields plus label, rgb, instance); ~/ is the node's name.")
-	c.RangeImageTopic = ps.String("range_image_topic", "~/range_image", "Topic of the coloured range image (rgb8); empty disables it.")
+	c.RangeImageTopic = ps.String("range_image_topic", "~/range_image", "Topic of the coloured range image (rgb8; live, made only while something subscribes to it); empty disables it.")
 	c.ClassCloudTopic = ps.String("class_cloud.topic", "", "Topic of a cloud holding only the points of class_cloud.labels (e.g. ~/obstacles); empty disables it.")
 	keep := ps.Floats("class_cloud.labels", []float64{10, 11, 15, 18, 20, 30, 31, 32}, "SemanticKITTI raw label ids kept in the class cloud (default: vehicles and people).")
 	preset := ps.String("projection.preset", "hdl64e", "Sensor preset: "+strings.Join(lidarseg.PresetNames(), ", ")+". A model of any lidar (card native) is sized from each sweep instead.")
@@ -682,7 +682,7 @@ func (n *Node) label(data []byte, topic string, pub node.Publisher) error {
 	if err := pub.Publish(n.cfg.LabelledTopic, out); err != nil {
 		return fmt.Errorf("lidarseg node: publish %s: %w", n.topic(n.cfg.LabelledTopic), err)
 	}
-	if n.cfg.RangeImageTopic != "" {
+	if n.cfg.RangeImageTopic != "" && node.Wanted(pub, n.cfg.RangeImageTopic) { // live: only while a viewer subscribes
 		if err := pub.Publish(n.cfg.RangeImageTopic, n.enc.rangeImage(&n.msg, proj, n.rgb)); err != nil {
 			return fmt.Errorf("lidarseg node: publish %s: %w", n.topic(n.cfg.RangeImageTopic), err)
 		}

@@ -385,7 +385,7 @@ func (n *Node) handleImage(in *node.Msg, pub node.Publisher) error {
 	if err := pub.Publish(n.cfg.SkeletonsTopic, &n.out2D); err != nil {
 		return err
 	}
-	if n.cfg.Overlay {
+	if n.cfg.Overlay && node.Wanted(pub, n.cfg.OverlayTopic) { // live: only while a viewer subscribes
 		n.buildOverlay(header, people)
 		if err := pub.Publish(n.cfg.OverlayTopic, &n.outImg); err != nil {
 			return err

@@ -59,7 +59,7 @@ func declare(ps *param.Set, root string) (Config, error) {
 	c.Skeletons3DTopic = ps.String("output.skeletons_3d", "~/skeletons_3d", "Output gopercept_msgs/Skeleton3DArray topic (with depth, or a lift.model without).")
 	c.MarkersTopic = ps.String("output.markers", "~/markers", "Output visualization_msgs/MarkerArray topic of the 3D skeletons (with depth or a lift.model).")
 	c.OverlayTopic = ps.String("output.overlay", "~/overlay", "Output rgb8 overlay Image topic.")
-	c.Overlay = ps.Bool("overlay.enabled", true, "Publish the image with skeletons drawn.")
+	c.Overlay = ps.Bool("overlay.enabled", true, "Publish the image with skeletons drawn (live, drawn only while something subscribes to it).")
 	c.ModelPath = ps.String("model.path", "models/pose-heatmap-small.onnx", "Pose model (.onnx, card beside it); relative to the project root.")
 	c.ModelDecoder = ps.String("model.decoder", "", "Decoder override (heatmap, dark, integral, simcc, yolo-pose, yolo-pose-e2e, openpose, movenet-multipose, movenet, movenet-topdown); empty takes the card's.")
 	sizes := ps.Floats("model.input_sizes", nil, "Input sizes (square, pixels) to run a one-stage model whose card leaves H and W free, fusing the people joint by joint (multi-scale testing); empty takes the card's input_sizes, or its input_size.")

@@ -64,6 +64,24 @@ type Publisher interface {
 	Publish(topic string, m cdr.Message) error
 }
 
+// Listener is implemented by a publisher that knows whether an output topic
+// has subscribers: the live driver. Replay and evaluation keep every output.
+type Listener interface {
+	// Listened reports whether topic has at least one matched subscription
+	// now; true when that cannot be told.
+	Listened(topic string) bool
+}
+
+// Wanted reports whether anyone reads output topic through pub: true unless
+// pub is a Listener that says no one subscribes. Nodes skip rendering the
+// pictures that only people look at (a stitched camera image, a range image,
+// an overlay) while no viewer subscribes, as image_transport's lazy
+// publishers do: on a vehicle nobody watches most of the time.
+func Wanted(pub Publisher, topic string) bool {
+	l, ok := pub.(Listener)
+	return !ok || l.Listened(topic)
+}
+
 // Node is a perception node's ROS-independent core.
 type Node interface {
 	// Inputs lists the topics the node subscribes to.

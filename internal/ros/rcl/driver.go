@@ -717,6 +717,17 @@ type livePublisher struct {
 	buf []byte
 }
 
+// Listened implements node.Listener from the publisher's matched
+// subscriptions (ros2 topic echo, rviz2, ros2 bag record all count).
+func (p *livePublisher) Listened(topic string) bool {
+	pb := p.d.pubs[topic]
+	if pb == nil {
+		return true // Publish will report the undeclared topic
+	}
+	n, err := pb.SubscriptionCount()
+	return err != nil || n > 0
+}
+
 func (p *livePublisher) Publish(topic string, m cdr.Message) error {
 	pb := p.d.pubs[topic]
 	if pb == nil {

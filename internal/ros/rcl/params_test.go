@@ -86,14 +86,20 @@ func init() {
 	})
 }
 
-// startParamNode runs the paramtest node with args; the returned stop (also
-// run when the test ends) cancels it and waits for Run.
+// startParamNode runs the paramtest node with args (startNode).
 func startParamNode(t *testing.T, args ...string) (stop func()) {
+	t.Helper()
+	return startNode(t, RunConfig{Node: "paramtest", Args: args})
+}
+
+// startNode runs the node of cfg; the returned stop (also run when the test
+// ends) cancels it and waits for Run.
+func startNode(t *testing.T, cfg RunConfig) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	runErr := make(chan error, 1)
 	go func() {
-		runErr <- Run(ctx, RunConfig{Node: "paramtest", Args: args})
+		runErr <- Run(ctx, cfg)
 	}()
 	var once sync.Once
 	stop = func() {
