@@ -16,7 +16,7 @@ import (
 func markDynamic(ps *param.Set) {
 	ps.Dynamic("knn.k", "knn.search", "knn.sigma", "knn.cutoff",
 		"ground.enabled", "ground.sectors", "ground.zone_edges", "ground.sensor_height", "ground.seed_threshold",
-		"ground.dist_threshold", "ground.iterations", "ground.max_slope_deg",
+		"ground.dist_threshold", "ground.max_step", "ground.step_from", "ground.iterations", "ground.max_slope_deg",
 		"cluster.enabled", "cluster.distance", "cluster.range_factor", "cluster.neighbour_rows", "cluster.neighbour_cols",
 		"cluster.min_points", "geometry.ground_label", "geometry.object_label")
 	ps.Range("knn.k", 1, 32, 0)

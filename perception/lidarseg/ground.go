@@ -40,6 +40,19 @@ type GroundConfig struct {
 	// DistThreshold is how far above the fitted plane, in metres, a point
 	// may be and still be ground; default 0.15.
 	DistThreshold float64
+	// MaxStep is how far, in metres, a region's plane may stand above the
+	// nearer zone's plane where the two zones meet; a higher one takes the
+	// nearer plane instead. Where a sparse lidar's rings no longer reach
+	// the ground, a far region's lowest points are the sides of cars and
+	// buildings, and a plane fitted to them takes in their lower half.
+	// Default 0.25 (a curb is 0.15); negative disables the check.
+	MaxStep float64
+	// StepFrom is the range in metres from which zones are checked
+	// against MaxStep (zones whose inner edge is at least this far);
+	// default 16, where a 16-beam lidar's rings thin out. Nearer ground is
+	// never replaced: a false obstacle beside the vehicle costs more than
+	// a far car's lower half.
+	StepFrom float64
 	// Iterations of fit-and-select; default 3.
 	Iterations int
 	// MinPoints a region needs to fit a plane; default 10.
@@ -52,7 +65,7 @@ type GroundConfig struct {
 // DefaultGroundConfig returns the defaults.
 func DefaultGroundConfig() GroundConfig {
 	return GroundConfig{Sectors: 32, ZoneEdges: []float64{1, 8, 16, 30, 50}, SensorHeight: 1.73, BelowGround: 1,
-		SeedCount: 20, SeedThreshold: 0.2, DistThreshold: 0.15, Iterations: 3, MinPoints: 10, MaxSlopeDeg: 20}
+		SeedCount: 20, SeedThreshold: 0.2, DistThreshold: 0.15, MaxStep: 0.25, StepFrom: 16, Iterations: 3, MinPoints: 10, MaxSlopeDeg: 20}
 }
 
 func (c *GroundConfig) defaults() error {
@@ -78,6 +91,12 @@ func (c *GroundConfig) defaults() error {
 	if c.DistThreshold == 0 {
 		c.DistThreshold = d.DistThreshold
 	}
+	if c.MaxStep == 0 {
+		c.MaxStep = d.MaxStep
+	}
+	if c.StepFrom == 0 {
+		c.StepFrom = d.StepFrom
+	}
 	if c.Iterations == 0 {
 		c.Iterations = d.Iterations
 	}
@@ -102,6 +121,10 @@ func (c *GroundConfig) defaults() error {
 		return configErr("GroundConfig.DistThreshold", c.DistThreshold, "want > 0 m")
 	case !(c.SeedThreshold > 0):
 		return configErr("GroundConfig.SeedThreshold", c.SeedThreshold, "want > 0 m")
+	case math.IsNaN(c.MaxStep):
+		return configErr("GroundConfig.MaxStep", c.MaxStep, "want a height in m (negative: no check)")
+	case !(c.StepFrom >= 0):
+		return configErr("GroundConfig.StepFrom", c.StepFrom, "want ≥ 0 m")
 	case !(c.MaxSlopeDeg > 0 && c.MaxSlopeDeg <= 90):
 		return configErr("GroundConfig.MaxSlopeDeg", c.MaxSlopeDeg, "want (0, 90] degrees")
 	}
@@ -138,8 +161,12 @@ type Ground struct {
 	secTab   stepTable // sector from the diamond angle
 	cosSlope float64
 	edges2   []float64 // ZoneEdges squared
-	planes   []Plane
-	hasPlane []bool
+	// stepChecked is, per zone, whether its planes are checked against
+	// the nearer zone's (MaxStep ≥ 0 and the zone starts at StepFrom or
+	// beyond; never the first zone, which has no nearer one).
+	stepChecked []bool
+	planes      []Plane
+	hasPlane    []bool
 }
 
 // groundPoint is a candidate point and its index in the cloud. Packed, the
@@ -178,8 +205,9 @@ func NewGround(cfg GroundConfig) (*Ground, error) {
 	}
 	g.secTab = newStepTable(thr, 4*cfg.Sectors+16)
 	g.cosSlope = math.Cos(cfg.MaxSlopeDeg * math.Pi / 180)
-	for _, e := range cfg.ZoneEdges {
+	for z, e := range cfg.ZoneEdges {
 		g.edges2 = append(g.edges2, e*e)
+		g.stepChecked = append(g.stepChecked, z > 0 && cfg.MaxStep >= 0 && e >= cfg.StepFrom)
 	}
 	g.planes = make([]Plane, g.regions)
 	g.hasPlane = make([]bool, g.regions)
@@ -267,11 +295,17 @@ func (g *Ground) fitSectors(lo, hi int) {
 			a, b := g.start[r], g.start[r+1]
 			pts, sel := g.pts[a:b], g.sel[a:b]
 			clear(sel)
+			in := r - g.cfg.Sectors
+			near := in >= 0 && g.hasPlane[in]
+			carry := near && len(pts) < g.cfg.MinPoints
 			if len(pts) >= g.cfg.MinPoints {
 				f.fitRegion(r, pts, sel)
-			} else if in := r - g.cfg.Sectors; in >= 0 && g.hasPlane[in] {
+				carry = near && g.hasPlane[r] && g.stepChecked[r/g.cfg.Sectors] && g.stepUp(r, g.planes[r], g.planes[in], pts, sel) > g.cfg.MaxStep
+			}
+			if carry {
 				// Too few points to fit (a far zone crossed by one ring of
-				// a sparse sensor): carry the plane of the nearer zone over.
+				// a sparse sensor), or a plane on objects: carry the plane
+				// of the nearer zone over.
 				pl := g.planes[in]
 				g.classify(pl, pts, sel)
 				g.planes[r], g.hasPlane[r] = pl, true
@@ -281,6 +315,29 @@ func (g *Ground) fitSectors(lo, hi int) {
 			}
 		}
 	}
+}
+
+// stepUp is how far plane pl of region r stands above plane near where
+// their zones meet, in the direction of the first point of pts that pl
+// selected: continuous ground meets there, up to a curb, while a plane
+// fitted to cars' sides stands their clearance and more above it.
+func (g *Ground) stepUp(r int, pl, near Plane, pts []groundPoint, sel []bool) float64 {
+	edge := math.Sqrt(g.edges2[r/g.cfg.Sectors])
+	for k, s := range sel {
+		if s {
+			x, y := float64(pts[k].x), float64(pts[k].y)
+			f := edge / math.Hypot(x, y)
+			x, y = x*f, y*f
+			return pl.heightAt(x, y) - near.heightAt(x, y)
+		}
+	}
+	return 0
+}
+
+// heightAt is the plane's z at (x, y); planes taken as ground are never
+// vertical.
+func (p Plane) heightAt(x, y float64) float64 {
+	return -(p.Normal[0]*x + p.Normal[1]*y + p.D) / p.Normal[2]
 }
 
 // classify marks the points up to DistThreshold above the plane (or below

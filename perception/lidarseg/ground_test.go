@@ -8,6 +8,13 @@ import (
 	"testing"
 )
 
+// addPoint appends the point (x, y, z) to c.
+func (c *Cloud) addPoint(x, y, z float64) {
+	c.X = append(c.X, float32(x))
+	c.Y = append(c.Y, float32(y))
+	c.Z = append(c.Z, float32(z))
+}
+
 // TestGroundSweep checks ground recall and precision on the synthetic
 // sweep, whose ground is the plane z = −1.73 m.
 func TestGroundSweep(t *testing.T) {
@@ -45,11 +52,7 @@ func TestGroundSweep(t *testing.T) {
 func TestGroundSlopeAndWall(t *testing.T) {
 	rng := rand.New(rand.NewPCG(4, 4))
 	var c Cloud
-	add := func(x, y, z float64) {
-		c.X = append(c.X, float32(x))
-		c.Y = append(c.Y, float32(y))
-		c.Z = append(c.Z, float32(z))
-	}
+	add := c.addPoint
 	slope := math.Tan(6 * math.Pi / 180)
 	for range 4000 {
 		x, y := 2+rng.Float64()*40, rng.Float64()*20-10
@@ -75,6 +78,67 @@ func TestGroundSlopeAndWall(t *testing.T) {
 	}
 	if miss > nGround/50 || wrong > 0 {
 		t.Errorf("ramp points missed %d of %d, wall points above 0.25 m taken as ground %d", miss, nGround, wrong)
+	}
+}
+
+// TestGroundFarCars: where a sparse lidar's rings no longer reach the
+// ground (past 45 m ahead), the far zone's lowest points are a car's side,
+// and its plane must not take the car in (MaxStep); raised ground that
+// meets the nearer zone's at a curb stays ground, near and far. With the
+// check off, the car is taken in, so the scene shows what the check does.
+func TestGroundFarCars(t *testing.T) {
+	rng := rand.New(rand.NewPCG(6, 6))
+	var c Cloud
+	add := c.addPoint
+	const floor = -1.73
+	for range 6000 { // ahead: road to 45 m
+		add(2+rng.Float64()*43, rng.Float64()*8-4, floor+rng.NormFloat64()*0.01)
+	}
+	nRoad := len(c.X)
+	for range 600 { // a car's side at 55–59 m, 0.3 m clearance, no ground behind it seen
+		add(55+rng.Float64()*4, rng.Float64()*2-1, floor+0.3+rng.Float64()*1.2)
+	}
+	nCar := len(c.X)
+	for range 6000 { // to the left: road to 16 m, then a sidewalk 0.15 m up to 60 m
+		rho := 2 + rng.Float64()*58
+		z := floor
+		if rho >= 16 {
+			z += 0.15
+		}
+		add(rng.Float64()*8-4, rho, z+rng.NormFloat64()*0.01)
+	}
+	segment := func(cfg GroundConfig) []bool {
+		t.Helper()
+		g, err := NewGround(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ground := make([]bool, len(c.X))
+		if err := g.Segment(c, ground); err != nil {
+			t.Fatal(err)
+		}
+		return ground
+	}
+	count := func(ground []bool, lo, hi int) (k int) {
+		for _, gr := range ground[lo:hi] {
+			if gr {
+				k++
+			}
+		}
+		return k
+	}
+	ground := segment(GroundConfig{})
+	if k := count(ground, nRoad, nCar); k > 0 {
+		t.Errorf("%d of %d far car points taken as ground", k, nCar-nRoad)
+	}
+	if k := count(ground, 0, nRoad); k < nRoad*99/100 {
+		t.Errorf("road: %d of %d points ground", k, nRoad)
+	}
+	if k, n := count(ground, nCar, len(c.X)), len(c.X)-nCar; k < n*99/100 {
+		t.Errorf("road and raised sidewalk: %d of %d points ground", k, n)
+	}
+	if k := count(segment(GroundConfig{MaxStep: -1}), nRoad, nCar); k < (nCar-nRoad)/10 {
+		t.Errorf("without the step check only %d car points taken as ground: the scene does not test it", k)
 	}
 }
 
@@ -150,6 +214,8 @@ func TestGroundErrors(t *testing.T) {
 		{GroundConfig{ZoneEdges: []float64{5, 1}}, "lidarseg.GroundConfig.ZoneEdges", "want ascending non-negative ranges"},
 		{GroundConfig{MinPoints: 2}, "lidarseg.GroundConfig.MinPoints", "want ≥ 3 (a plane)"},
 		{GroundConfig{MaxSlopeDeg: 95}, "lidarseg.GroundConfig.MaxSlopeDeg", "want (0, 90] degrees"},
+		{GroundConfig{MaxStep: math.NaN()}, "lidarseg.GroundConfig.MaxStep", "want a height in m (negative: no check)"},
+		{GroundConfig{StepFrom: -1}, "lidarseg.GroundConfig.StepFrom", "want ≥ 0 m"},
 	} {
 		_, err := NewGround(c.cfg)
 		wantConfigErr(t, fmt.Sprintf("%+v", c.cfg), err, c.param, c.reason)
