@@ -91,7 +91,7 @@ func declare(ps *param.Set) (Config, error) {
 	c.Ground.SensorHeight = ps.Float("ground.sensor_height", dg.SensorHeight, "Sensor height above the ground in metres.")
 	c.Ground.SeedThreshold = ps.Float("ground.seed_threshold", dg.SeedThreshold, "Height in metres above a region's lowest points within which points seed its plane.")
 	c.Ground.DistThreshold = ps.Float("ground.dist_threshold", dg.DistThreshold, "Height in metres above the fitted plane within which points are ground.")
-	c.Ground.MaxStep = ps.Float("ground.max_step", dg.MaxStep, "Height in metres a far zone's plane may stand above the nearer zone's plane where they meet; a higher one (fitted to cars' sides where a sparse lidar's rings no longer reach the ground) takes the nearer plane. Negative disables the check.")
+	c.Ground.MaxStep = ps.Float("ground.max_step", dg.MaxStep, "Height in metres a far zone's plane may stand above the nearer zone's plane where they meet; a higher one (fitted to cars' sides where a sparse lidar's rings no longer reach the ground) takes the nearer plane. Negative disables the check; 0 takes the default.")
 	c.Ground.StepFrom = ps.Float("ground.step_from", dg.StepFrom, "Range in metres from which zones are checked against ground.max_step (zones starting there or beyond).")
 	c.Ground.Iterations = ps.Int("ground.iterations", dg.Iterations, "Plane fit iterations per region.")
 	c.Ground.MaxSlopeDeg = ps.Float("ground.max_slope_deg", dg.MaxSlopeDeg, "Steepest plane in degrees taken as ground.")

@@ -45,7 +45,8 @@ type GroundConfig struct {
 	// nearer plane instead. Where a sparse lidar's rings no longer reach
 	// the ground, a far region's lowest points are the sides of cars and
 	// buildings, and a plane fitted to them takes in their lower half.
-	// Default 0.25 (a curb is 0.15); negative disables the check.
+	// Default 0.25 (a curb is 0.15), which 0 also takes, as every zero
+	// field here; negative disables the check.
 	MaxStep float64
 	// StepFrom is the range in metres from which zones are checked
 	// against MaxStep (zones whose inner edge is at least this far);
