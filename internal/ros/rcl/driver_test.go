@@ -113,14 +113,7 @@ func TestDriverLive(t *testing.T) {
 
 	// Lazy: with no subscriber on the output the node must not subscribe
 	// to its input.
-	// spin runs the peer until the returned stop is called, and stop waits
-	// for Spin to return: closing a node while it spins crashes rcl.
-	spin := func() (stop func()) {
-		c, cancel := context.WithCancel(ctx)
-		done := make(chan struct{})
-		go func() { defer close(done); tn.Spin(c) }()
-		return func() { cancel(); <-done }
-	}
+	spin := func() func() { return spinPeer(ctx, tn) }
 	stopSpin := spin()
 	time.Sleep(2 * time.Second)
 	if n, _ := in.SubscriptionCount(); n != 0 {
@@ -248,6 +241,16 @@ func TestDriverLive(t *testing.T) {
 		}
 		return d.Name == inStatus && d.Level == diagnostic_msgs.DiagnosticStatus_WARN && strings.Contains(d.Message, "stale: no message for")
 	})
+}
+
+// spinPeer spins tn until the returned stop is called, and stop waits for
+// Spin to return: closing a node or its endpoints while it spins crashes
+// rcl.
+func spinPeer(ctx context.Context, tn *Node) (stop func()) {
+	c, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); tn.Spin(c) }()
+	return func() { cancel(); <-done }
 }
 
 func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {

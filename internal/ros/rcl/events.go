@@ -149,6 +149,18 @@ static char* gp_resolve(const rcl_node_t* node, const char* name) {
 static const char* gp_sub_topic(const rcl_subscription_t* s) { return rcl_subscription_get_topic_name(s); }
 static const char* gp_pub_topic(const rcl_publisher_t* p) { return rcl_publisher_get_topic_name(p); }
 
+// gp_subscription_count returns the subscriptions matched to pub, −1 on
+// error: returned, not written through a pointer, so that the Go caller's
+// counter does not escape to the heap (rclgo's allocates on every call).
+static long gp_subscription_count(const rcl_publisher_t* pub) {
+	size_t n = 0;
+	if (rcl_publisher_get_subscription_count(pub, &n) != RCL_RET_OK) {
+		rcutils_reset_error();
+		return -1;
+	}
+	return (long)n;
+}
+
 enum {
 	gp_take_failed = RCL_RET_SUBSCRIPTION_TAKE_FAILED,
 	gp_ev_lost = RCL_SUBSCRIPTION_MESSAGE_LOST,
@@ -159,6 +171,7 @@ enum {
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -477,6 +490,21 @@ func (p *Publisher) publish(data []byte) error {
 		return fmt.Errorf("rcl_publish_serialized_message: rcl error %d", int(rc))
 	}
 	return nil
+}
+
+// subscriptionCount returns the subscriptions matched to p, without
+// allocating (nodes ask it every frame through node.Wanted).
+func (p *Publisher) subscriptionCount() (int, error) {
+	p.outMu.Lock()
+	defer p.outMu.Unlock()
+	if !p.open {
+		return 0, ErrClosed
+	}
+	n := C.gp_subscription_count(p.cpub)
+	if n < 0 {
+		return 0, errors.New("rcl_publisher_get_subscription_count failed")
+	}
+	return int(n), nil
 }
 
 // markClosed makes later publishes fail with ErrClosed.

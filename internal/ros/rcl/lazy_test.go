@@ -14,7 +14,7 @@ import (
 
 // picNode republishes each cloud on /lazytest/out, and on /lazytest/pic
 // only while node.Wanted says someone subscribes there, counting both.
-type picNode struct{ sent, skipped *atomic.Int64 }
+type picNode struct{}
 
 var picSent, picSkipped atomic.Int64
 
@@ -30,16 +30,16 @@ func (p *picNode) Handle(in *node.Msg, pub node.Publisher) error {
 		return err
 	}
 	if !node.Wanted(pub, "/lazytest/pic") {
-		p.skipped.Add(1)
+		picSkipped.Add(1)
 		return nil
 	}
-	p.sent.Add(1)
+	picSent.Add(1)
 	return pub.Publish("/lazytest/pic", &sensor_msgs.Image{Width: 1, Height: 1, Encoding: "mono8", Step: 1, Data: []byte{7}})
 }
 
 func init() {
 	node.Register("lazytest", func(env node.Env) (node.Node, error) {
-		return &picNode{sent: &picSent, skipped: &picSkipped}, nil
+		return &picNode{}, nil
 	})
 }
 
@@ -73,14 +73,7 @@ func TestListenedLive(t *testing.T) {
 			closers[i]()
 		}
 	}()
-	// spin runs the peer until the returned stop; stop waits for Spin to
-	// return, and runs before any Close (closing while it spins crashes rcl).
-	spin := func() (stop func()) {
-		c, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { defer close(done); tn.Spin(c) }()
-		return func() { cancel(); <-done }
-	}
+	spin := func() func() { return spinPeer(context.Background(), tn) }
 	stopSpin = spin()
 
 	feed := func(what string, ok func() bool) {
@@ -105,6 +98,10 @@ func TestListenedLive(t *testing.T) {
 	closers = append(closers, func() { sub.Close() })
 	stopSpin = spin()
 	feed("pictures once subscribed", func() bool { return pics.Load() >= 2 })
+	// Nodes ask every frame: the count must not allocate.
+	if a := testing.AllocsPerRun(50, func() { _, _ = in.SubscriptionCount() }); a != 0 {
+		t.Errorf("SubscriptionCount allocates %v a call", a)
+	}
 	if picSent.Load() < 2 {
 		t.Errorf("%d pictures sent once subscribed", picSent.Load())
 	}

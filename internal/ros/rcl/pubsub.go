@@ -79,7 +79,7 @@ func (p *Publisher) PublishMessage(m cdr.Message) error {
 // SubscriptionCount returns the number of subscriptions matched to p, for
 // nodes that only do work while someone listens.
 func (p *Publisher) SubscriptionCount() (int, error) {
-	n, err := p.rcl.GetSubscriptionCount()
+	n, err := p.subscriptionCount()
 	if err != nil {
 		return 0, &EndpointError{Op: "count", Topic: p.topic, Type: p.typeName, Err: err}
 	}
